@@ -1,0 +1,264 @@
+package circuits
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/neuron"
+	"github.com/dopa-sim/dopa/synapse"
+)
+
+// Link is a projection placed in a circuit: a dense projection from
+// population Pre to population Post (indices into Circuit.Pops).
+type Link struct {
+	Name      string
+	Pre, Post int
+	*synapse.Dense
+}
+
+// Circuit is a built, runnable network of populations and projections.
+//
+// Populations are stepped once per step, in the order they were declared.
+// Before a population steps, every projection onto it adds its drive from
+// the current output of its pre population: a projection from an earlier
+// population carries this step's activity, a projection from the same or a
+// later population (a recurrent one) carries the previous step's. A
+// feedforward chain of rate populations without leak therefore computes a
+// multilayer perceptron in one step.
+type Circuit struct {
+	Name          string
+	DtMs          float64 // step dt (ms)
+	StepsPerTrial int     // steps a trial presents its input for
+	Pops          []neuron.Population
+	PopNames      []string
+	Links         []Link
+	In, Out       int // input and readout population indices
+
+	incoming [][]int // per population, indices of links onto it
+
+	// Backpropagation tape (baselines only).
+	record   bool
+	offsets  []int     // offset of each population in a tape row
+	rowLen   int       // Σ population sizes
+	tapeV    []float64 // v of every population, one row per recorded step
+	tapeR    []float64 // r of every population, one row per recorded step
+	gCur     []float64 // ∂L/∂r of the step being unwound, one row
+	gPrev    []float64 // ∂L/∂r of the step before it
+	gCarry   []float64 // ∂L/∂v carried through the leak to the previous step
+	gIn      []float64 // ∂L/∂I of one population
+	restingR []float64 // r at rest, the "previous step" of step 0
+}
+
+// New assembles a circuit; Build in this package does it from a Spec.
+func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population, popNames []string, links []Link, in, out int) (*Circuit, error) {
+	if len(pops) != len(popNames) {
+		return nil, fmt.Errorf("circuits: %d populations, %d names", len(pops), len(popNames))
+	}
+	c := &Circuit{Name: name, DtMs: dtMs, StepsPerTrial: stepsPerTrial, Pops: pops, PopNames: popNames, Links: links, In: in, Out: out}
+	c.incoming = make([][]int, len(pops))
+	c.offsets = make([]int, len(pops))
+	for i, p := range pops {
+		c.offsets[i] = c.rowLen
+		c.rowLen += p.Len()
+	}
+	for k, l := range links {
+		if l.Pre < 0 || l.Pre >= len(pops) || l.Post < 0 || l.Post >= len(pops) {
+			return nil, fmt.Errorf("circuits: link %q joins populations %d→%d of %d", l.Name, l.Pre, l.Post, len(pops))
+		}
+		if l.NPre != pops[l.Pre].Len() || l.NPost != pops[l.Post].Len() {
+			return nil, fmt.Errorf("circuits: link %q is %d→%d but populations are %d→%d", l.Name, l.NPre, l.NPost, pops[l.Pre].Len(), pops[l.Post].Len())
+		}
+		c.incoming[l.Post] = append(c.incoming[l.Post], k)
+	}
+	c.gCur = make([]float64, c.rowLen)
+	c.gPrev = make([]float64, c.rowLen)
+	c.gCarry = make([]float64, c.rowLen)
+	c.restingR = make([]float64, c.rowLen)
+	maxN := 0
+	for i, p := range pops {
+		p.Reset()
+		copy(c.restingR[c.offsets[i]:], p.Output())
+		maxN = max(maxN, p.Len())
+	}
+	c.gIn = make([]float64, maxN)
+	return c, nil
+}
+
+// Init draws fresh initial weights for every link (see synapse.Dense.Init)
+// and resets the populations.
+func (c *Circuit) Init(rng *rand.Rand) {
+	for _, l := range c.Links {
+		l.Init(rng)
+	}
+	c.Reset()
+}
+
+// Reset returns every population to rest and empties the tape.
+func (c *Circuit) Reset() {
+	for _, p := range c.Pops {
+		p.Reset()
+	}
+	c.tapeV = c.tapeV[:0]
+	c.tapeR = c.tapeR[:0]
+}
+
+// Record turns the backpropagation tape on or off. While on, every Step
+// stores the state of every population, so memory grows with the number of
+// steps since the last Reset.
+func (c *Circuit) Record(on bool) {
+	c.record = on
+	c.tapeV = c.tapeV[:0]
+	c.tapeR = c.tapeR[:0]
+}
+
+// Step advances the circuit by one step with external drive x into the
+// input population.
+func (c *Circuit) Step(x []float64) {
+	for p, pop := range c.Pops {
+		in := pop.Input()
+		if p == c.In {
+			for i, v := range x[:len(in)] {
+				in[i] += v
+			}
+		}
+		for _, k := range c.incoming[p] {
+			l := &c.Links[k]
+			l.Propagate(c.Pops[l.Pre].Output(), in)
+		}
+		pop.Step(c.DtMs)
+	}
+	if c.record {
+		for _, pop := range c.Pops {
+			d := pop.(neuron.Differentiable)
+			c.tapeV = append(c.tapeV, d.State()...)
+			c.tapeR = append(c.tapeR, pop.Output()...)
+		}
+	}
+}
+
+// Trial resets the circuit, presents x for StepsPerTrial steps and returns
+// the readout population's output (owned by the circuit).
+func (c *Circuit) Trial(x []float64) []float64 {
+	c.Reset()
+	for range c.StepsPerTrial {
+		c.Step(x)
+	}
+	return c.Pops[c.Out].Output()
+}
+
+// Output returns the readout population's current output.
+func (c *Circuit) Output() []float64 { return c.Pops[c.Out].Output() }
+
+// Perturb draws a fresh perturbation ξ ~ N(0, σ²) on every plastic synapse.
+func (c *Circuit) Perturb(rng *rand.Rand, sigma float64) {
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.Perturb(rng, sigma)
+		}
+	}
+}
+
+// SetPerturbed makes the following passes use w + ξ (true) or w (false)
+// on every plastic synapse.
+func (c *Circuit) SetPerturbed(on bool) {
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.SetPerturbed(on)
+		}
+	}
+}
+
+// Eligibility updates every plastic synapse's trace: e ← k·e + scale·ξ
+// (see synapse.Dense.Eligibility), for a lapse of dtMs since the last update.
+func (c *Circuit) Eligibility(dtMs, scale float64) {
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.Eligibility(dtMs, scale)
+		}
+	}
+}
+
+// Apply makes the three-factor change Δw = η·D·e on every plastic synapse.
+func (c *Circuit) Apply(eta, dopamine float64) {
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.Apply(eta, dopamine)
+		}
+	}
+}
+
+// NumPlastic returns the number of plastic synapses (weights and biases).
+func (c *Circuit) NumPlastic() int {
+	n := 0
+	for _, l := range c.Links {
+		if l.Plastic {
+			n += len(l.W)
+		}
+	}
+	return n
+}
+
+// TrialMs returns the duration of one trial (ms).
+func (c *Circuit) TrialMs() float64 { return c.DtMs * float64(c.StepsPerTrial) }
+
+// ZeroGrad clears the accumulated gradients.
+func (c *Circuit) ZeroGrad() {
+	for _, l := range c.Links {
+		clear(l.Grad)
+	}
+}
+
+// Steps returns the number of steps on the tape.
+func (c *Circuit) Steps() int {
+	if c.rowLen == 0 {
+		return 0
+	}
+	return len(c.tapeR) / c.rowLen
+}
+
+// Backward backpropagates through the recorded steps (through time, for
+// recurrent circuits) and adds ∂L/∂w to every link's Grad. gOut holds
+// ∂L/∂r of the readout population for every recorded step, row after row
+// (Steps()×n_out; zero rows where the loss does not look). Every population
+// must be neuron.Differentiable. It uses the unperturbed weights.
+func (c *Circuit) Backward(gOut []float64) {
+	T := c.Steps()
+	nOut := c.Pops[c.Out].Len()
+	clear(c.gCur)
+	clear(c.gCarry)
+	for t := T - 1; t >= 0; t-- {
+		clear(c.gPrev)
+		g := c.gCur[c.offsets[c.Out] : c.offsets[c.Out]+nOut]
+		for i, x := range gOut[t*nOut : (t+1)*nOut] {
+			g[i] += x
+		}
+		row := t * c.rowLen
+		for p := len(c.Pops) - 1; p >= 0; p-- {
+			d := c.Pops[p].(neuron.Differentiable)
+			n, o := d.Len(), c.offsets[p]
+			a, b := d.Decay(c.DtMs), d.Gain(c.DtMs)
+			gIn := c.gIn[:n]
+			for i := range n {
+				gv := c.gCur[o+i]*d.Deriv(c.tapeV[row+o+i], c.tapeR[row+o+i]) + c.gCarry[o+i]
+				c.gCarry[o+i] = a * gv
+				gIn[i] = b * gv
+			}
+			for _, k := range c.incoming[p] {
+				l := &c.Links[k]
+				po := c.offsets[l.Pre]
+				if l.Pre < p {
+					// Same step: the pre population stepped earlier.
+					r := c.tapeR[row+po : row+po+l.NPre]
+					l.Backprop(r, gIn, c.gCur[po:po+l.NPre])
+				} else if t > 0 {
+					// Recurrent: the pre output of the previous step.
+					r := c.tapeR[row-c.rowLen+po : row-c.rowLen+po+l.NPre]
+					l.Backprop(r, gIn, c.gPrev[po:po+l.NPre])
+				} else {
+					l.Backprop(c.restingR[po:po+l.NPre], gIn, nil)
+				}
+			}
+		}
+		c.gCur, c.gPrev = c.gPrev, c.gCur
+	}
+}

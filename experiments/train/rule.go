@@ -1,0 +1,140 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/modulator"
+)
+
+// Rule is a learning rule bound to one circuit.
+type Rule interface {
+	// Measure returns the loss of the unperturbed circuit on the current
+	// batch and the passes spent, or (NaN, 0) if the rule does not need it.
+	Measure(t task.Task) (loss float64, passes int)
+	// Learn makes one weight change and returns the passes it spent.
+	Learn(t task.Task) (passes int)
+	// Trace returns the modulator's quantities of the last update (for
+	// the gradient baselines, only the learning rate is set).
+	Trace() modulator.Trace
+}
+
+// New binds the rule of spec to circuit c; rng drives its perturbations.
+func New(spec circuits.RuleSpec, c *circuits.Circuit, rng *rand.Rand) (Rule, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	switch spec.Name {
+	case "sgd", "adam":
+		return newBackprop(spec, c), nil
+	case "wp", "dopamine", "dopamine2":
+		return &Perturbation{c: c, rng: rng, sigma: spec.Sigma, m: modulator.New(spec.Modulator, spec.LearningRate), l0: math.NaN()}, nil
+	}
+	return nil, fmt.Errorf("train: unknown rule %q", spec.Name)
+}
+
+// Perturbation is weight-perturbation learning under the dopamine system:
+// wp, dopamine and dopamine2 (docs/dopamine.md).
+//
+// Per update: the unperturbed loss L(w) is measured (paired systems only),
+// every plastic synapse draws ξ ~ N(0, σ²), the perturbed loss L(w+ξ) is
+// measured, the modulator receives the rewards r = −L(w+ξ) and b = −L(w),
+// each synapse's eligibility becomes e = ξ/σ² (decaying with τ_e), and
+// Δw = η·D·e.
+type Perturbation struct {
+	c     *circuits.Circuit
+	m     *modulator.Dopamine
+	rng   *rand.Rand
+	sigma float64
+	l0    float64
+}
+
+// Modulator returns the rule's dopamine system.
+func (r *Perturbation) Modulator() *modulator.Dopamine { return r.m }
+
+// Measure measures L(w) for a paired system.
+func (r *Perturbation) Measure(t task.Task) (float64, int) {
+	if !r.m.Paired() {
+		r.l0 = math.NaN()
+		return math.NaN(), 0
+	}
+	r.l0 = t.Loss(r.c)
+	return r.l0, 1
+}
+
+// Learn perturbs, measures L(w+ξ) and applies Δw = η·D·e.
+func (r *Perturbation) Learn(t task.Task) int {
+	c := r.c
+	c.Perturb(r.rng, r.sigma)
+	c.SetPerturbed(true)
+	l1 := t.Loss(c)
+	c.SetPerturbed(false)
+	r.m.Observe(-l1, -r.l0, c.TrialMs())
+	c.Eligibility(c.TrialMs(), 1/(r.sigma*r.sigma))
+	c.Apply(r.m.LearningRate(), r.m.Level())
+	return 1
+}
+
+// Trace returns the modulator's trace of the last update.
+func (r *Perturbation) Trace() modulator.Trace { return r.m.Trace() }
+
+// Backprop is gradient descent with exact gradients (sgd) or Adam (adam).
+type Backprop struct {
+	c                *circuits.Circuit
+	adam             bool
+	eta              float64
+	beta1, beta2, ep float64
+	m, v             [][]float64 // Adam's moments, per link
+	step             []float64   // scratch step, longest link
+	t                int
+}
+
+func newBackprop(spec circuits.RuleSpec, c *circuits.Circuit) *Backprop {
+	b := &Backprop{c: c, adam: spec.Name == "adam", eta: spec.LearningRate, beta1: spec.Beta1, beta2: spec.Beta2, ep: spec.Epsilon}
+	n := 0
+	for _, l := range c.Links {
+		b.m = append(b.m, make([]float64, len(l.W)))
+		b.v = append(b.v, make([]float64, len(l.W)))
+		n = max(n, len(l.W))
+	}
+	b.step = make([]float64, n)
+	return b
+}
+
+// Measure runs the forward pass with the tape on and backpropagates.
+func (b *Backprop) Measure(t task.Task) (float64, int) {
+	b.c.ZeroGrad()
+	return t.Grad(b.c), 1
+}
+
+// Learn applies the gradient step.
+func (b *Backprop) Learn(task.Task) int {
+	b.t++
+	c1 := 1 - math.Pow(b.beta1, float64(b.t))
+	c2 := 1 - math.Pow(b.beta2, float64(b.t))
+	for k, l := range b.c.Links {
+		if !l.Plastic {
+			continue
+		}
+		if !b.adam {
+			l.Step(b.eta, l.Grad)
+			continue
+		}
+		m, v, s := b.m[k], b.v[k], b.step[:len(l.W)]
+		for i, g := range l.Grad {
+			m[i] = b.beta1*m[i] + (1-b.beta1)*g
+			v[i] = b.beta2*v[i] + (1-b.beta2)*g*g
+			s[i] = (m[i] / c1) / (math.Sqrt(v[i]/c2) + b.ep)
+		}
+		l.Step(b.eta, s)
+	}
+	return 0
+}
+
+// Trace reports the learning rate.
+func (b *Backprop) Trace() modulator.Trace {
+	return modulator.Trace{RPE: math.NaN(), Reward: math.NaN(), Expectation: math.NaN(), Dopamine: math.NaN(), LearningRate: b.eta}
+}

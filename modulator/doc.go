@@ -1,0 +1,16 @@
+// Package modulator is the global dopamine system.
+//
+// After each trial the modulator receives the outcome (a reward, for
+// learning tasks the negative loss) and forms a reward prediction error
+// against an expectation. The expectation is either the outcome of the
+// unperturbed circuit on the same trial ("paired": the RPE is then the
+// regret of the Dopamine paper) or a running critic (fully online, one
+// pass per trial). The RPE drives a dopamine level, a tonic baseline plus a
+// phasic response that decays with τ_d, which is broadcast to every plastic
+// synapse, and it adapts the learning rate. See docs/dopamine.md for the
+// equations of the rules wp, dopamine and dopamine2 and their biological
+// reading.
+//
+// The modulator knows nothing of synapses: the caller applies
+// Δw = η·D·e with η = LearningRate() and D = Level().
+package modulator

@@ -1,0 +1,146 @@
+package modulator
+
+import (
+	"fmt"
+	"math"
+)
+
+// Variant names a perturbation rule: which learning-rate adaptation the
+// dopamine system performs.
+type Variant string
+
+// The variants.
+const (
+	VariantWP        Variant = "wp"        // standard weight perturbation: fixed η, raw RPE
+	VariantDopamine  Variant = "dopamine"  // RPE-adapted learning rate (docs/dopamine.md)
+	VariantDopamine2 Variant = "dopamine2" // dopamine plus a plasticity trace (docs/dopamine.md)
+)
+
+// Source is where the expectation of the RPE comes from.
+type Source string
+
+// The expectation sources.
+const (
+	// Paired compares the perturbed circuit with the unperturbed circuit on
+	// the same trial: the RPE is the regret of the Dopamine paper.
+	Paired Source = "paired"
+	// Critic compares with a running average of past outcomes: one pass per
+	// trial, fully online.
+	Critic Source = "critic"
+)
+
+// UnmarshalText accepts "paired" and "critic".
+func (s *Source) UnmarshalText(b []byte) error {
+	switch Source(b) {
+	case Paired, Critic:
+		*s = Source(b)
+		return nil
+	}
+	return fmt.Errorf("unknown rpe source %q (want paired or critic)", b)
+}
+
+// ParamError is a parameter out of its valid range.
+type ParamError struct {
+	Key string // the parameter's snake_case name, as in circuit files
+	Msg string
+}
+
+func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+
+// Params are the parameters of the dopamine system. Symbols are those of
+// docs/dopamine.md.
+type Params struct {
+	// Variant is set by the rule (wp, dopamine, dopamine2); not a file key.
+	Variant Variant `toml:"-"`
+	// RPE is the expectation source: "paired" or "critic".
+	RPE Source `toml:"rpe"`
+	// CriticRate is α_V, the rate at which the critic's expectation V
+	// follows the outcome (critic only), in (0, 1].
+	CriticRate float64 `toml:"critic_rate"`
+	// Tonic is the tonic dopamine baseline D₀ added to what is broadcast.
+	Tonic float64 `toml:"tonic"`
+	// TauDMs is the decay time constant τ_d of the phasic dopamine response
+	// (ms); 0 means the response lasts one trial.
+	TauDMs float64 `toml:"tau_d_ms"`
+	// GainRate is β, the rate of the running mean square of the RPE by which
+	// the phasic response is divided (adaptive coding), in [0, 1]; 0 turns the
+	// normalisation off.
+	GainRate float64 `toml:"gain_rate"`
+	// LRUp and LRDown are the multiplicative steps of the learning rate after
+	// an improvement or a worsening of the expected outcome: η ← η·(1+LRUp)
+	// or η ← η·(1−LRDown); both 0 keep η fixed.
+	LRUp   float64 `toml:"lr_up"`
+	LRDown float64 `toml:"lr_down"`
+	// LRRange bounds the adapted learning rate to [η₀/LRRange, η₀·LRRange].
+	LRRange float64 `toml:"lr_range"`
+	// Momentum is λ, the decay per trial of the plasticity trace that
+	// accumulates D·e (dopamine2); 0 for none.
+	Momentum float64 `toml:"momentum"`
+}
+
+// Defaults returns the parameters of the variant, tuned on XOR (see
+// docs/results.md for the study).
+func (Params) Defaults(v Variant) Params {
+	p := Params{Variant: v, RPE: Paired, CriticRate: 0.1}
+	switch v {
+	case VariantDopamine:
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange = 0.1, 0.05, 0.2, 100
+	case VariantDopamine2:
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Momentum = 0.1, 0.05, 0.2, 100, 0.5
+	}
+	return p
+}
+
+// DefaultLearningRate returns the tuned η₀ of a variant on XOR.
+func DefaultLearningRate(v Variant) float64 {
+	switch v {
+	case VariantDopamine, VariantDopamine2:
+		return 0.05
+	}
+	return 1
+}
+
+// DefaultSigma returns the tuned σ of a variant on XOR.
+func DefaultSigma(Variant) float64 { return 0.01 }
+
+// Validate reports a parameter out of range, naming its key.
+func (p Params) Validate() error {
+	bad := func(key, msg string, v float64) error {
+		return &ParamError{Key: key, Msg: fmt.Sprintf("%s, got %g", msg, v)}
+	}
+	switch p.Variant {
+	case VariantWP, VariantDopamine, VariantDopamine2:
+	default:
+		return &ParamError{Key: "variant", Msg: fmt.Sprintf("unknown variant %q", p.Variant)}
+	}
+	switch {
+	case p.RPE != Paired && p.RPE != Critic:
+		return &ParamError{Key: "rpe", Msg: fmt.Sprintf("unknown rpe source %q (want paired or critic)", p.RPE)}
+	case !(p.CriticRate > 0 && p.CriticRate <= 1):
+		return bad("critic_rate", "must be in (0, 1]", p.CriticRate)
+	case math.IsNaN(p.Tonic) || math.IsInf(p.Tonic, 0):
+		return bad("tonic", "must be a finite number", p.Tonic)
+	case !(p.TauDMs >= 0) || math.IsInf(p.TauDMs, 0):
+		return bad("tau_d_ms", "must be a finite number >= 0", p.TauDMs)
+	case !(p.GainRate >= 0 && p.GainRate <= 1):
+		return bad("gain_rate", "must be in [0, 1]", p.GainRate)
+	case !(p.LRUp >= 0) || math.IsInf(p.LRUp, 0):
+		return bad("lr_up", "must be a finite number >= 0", p.LRUp)
+	case !(p.LRDown >= 0 && p.LRDown < 1):
+		return bad("lr_down", "must be in [0, 1)", p.LRDown)
+	case (p.LRUp > 0 || p.LRDown > 0) && !(p.LRRange >= 1):
+		return bad("lr_range", "must be >= 1", p.LRRange)
+	case !(p.Momentum >= 0 && p.Momentum < 1):
+		return bad("momentum", "must be in [0, 1)", p.Momentum)
+	}
+	return nil
+}
+
+// Trace is every quantity the modulator computed for one trial.
+type Trace struct {
+	Reward       float64 // r, outcome of the perturbed circuit
+	Expectation  float64 // b, the expectation r is compared with
+	RPE          float64 // δ = r − b
+	Dopamine     float64 // D, the level broadcast to the synapses
+	LearningRate float64 // η
+}

@@ -1,0 +1,227 @@
+package synapse
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// DenseParams are the parameters of a dense projection.
+type DenseParams struct {
+	// Bias adds one plastic bias per post neuron (a tonic drive).
+	Bias bool `toml:"bias"`
+	// Plastic says whether learning rules may change the projection.
+	Plastic bool `toml:"plastic"`
+	// InitGain scales the initial weights: w ~ N(0, InitGain²/n_pre). Biases start at 0.
+	InitGain float64 `toml:"init_gain"`
+	// WMin and WMax bound every weight (not the biases) after each change; ±Inf for none.
+	WMin float64 `toml:"w_min"`
+	WMax float64 `toml:"w_max"`
+	// TauEMs is the decay time constant τ_e of the eligibility trace (ms);
+	// 0 means the trace holds only the last trial's term.
+	TauEMs float64 `toml:"tau_e_ms"`
+}
+
+// Defaults returns a plastic projection with biases, unit init gain,
+// unbounded weights and no eligibility memory.
+func (DenseParams) Defaults() DenseParams {
+	return DenseParams{Bias: true, Plastic: true, InitGain: 1, WMin: math.Inf(-1), WMax: math.Inf(1)}
+}
+
+// Validate reports a parameter out of range, naming its key.
+func (p DenseParams) Validate() error {
+	switch {
+	case !(p.InitGain >= 0) || math.IsInf(p.InitGain, 0):
+		return &ParamError{"init_gain", fmt.Sprintf("must be a finite number >= 0, got %g", p.InitGain)}
+	case math.IsNaN(p.WMin) || math.IsInf(p.WMin, 1):
+		return &ParamError{"w_min", fmt.Sprintf("must be a number or -inf, got %g", p.WMin)}
+	case math.IsNaN(p.WMax) || math.IsInf(p.WMax, -1):
+		return &ParamError{"w_max", fmt.Sprintf("must be a number or inf, got %g", p.WMax)}
+	case p.WMin > p.WMax:
+		return &ParamError{"w_max", fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax)}
+	case !(p.TauEMs >= 0) || math.IsInf(p.TauEMs, 0):
+		return &ParamError{"tau_e_ms", fmt.Sprintf("must be a finite number >= 0, got %g", p.TauEMs)}
+	}
+	return nil
+}
+
+// ParamError is a parameter out of its valid range.
+type ParamError struct {
+	Key string // the parameter's snake_case name, as in circuit files
+	Msg string
+}
+
+func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+
+// Dense is an all-to-all projection from NPre to NPost neurons.
+//
+// Its synapses are laid out flat: W[:NPost*NPre] are the weights, row-major
+// (the weight from pre j to post i at i*NPre+j), followed by NPost biases
+// when Bias is set. Xi, E and Grad share that layout.
+type Dense struct {
+	DenseParams
+	NPre, NPost int
+
+	W    []float64 // weights then biases
+	Xi   []float64 // perturbation ξ
+	E    []float64 // eligibility trace e
+	Grad []float64 // gradient ∂L/∂W, filled by backpropagation (baselines only)
+
+	wp        []float64 // w + ξ, used by perturbed passes
+	perturbed bool
+}
+
+// NewDense returns a projection with zero weights; see Init.
+func NewDense(nPre, nPost int, p DenseParams) (*Dense, error) {
+	if nPre <= 0 || nPost <= 0 {
+		return nil, fmt.Errorf("synapse: dense projection needs nPre, nPost > 0, got %d, %d", nPre, nPost)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	n := nPre * nPost
+	if p.Bias {
+		n += nPost
+	}
+	return &Dense{
+		DenseParams: p, NPre: nPre, NPost: nPost,
+		W: make([]float64, n), Xi: make([]float64, n), E: make([]float64, n),
+		Grad: make([]float64, n), wp: make([]float64, n),
+	}, nil
+}
+
+// Init draws the weights from N(0, InitGain²/NPre), sets the biases to 0,
+// clears ξ, e and the gradient, and clips to the bounds.
+func (d *Dense) Init(rng *rand.Rand) {
+	s := d.InitGain / math.Sqrt(float64(d.NPre))
+	nw := d.NPre * d.NPost
+	for i := range d.W {
+		if i < nw {
+			d.W[i] = s * rng.NormFloat64()
+		} else {
+			d.W[i] = 0
+		}
+	}
+	clear(d.Xi)
+	clear(d.E)
+	clear(d.Grad)
+	d.clip()
+	d.perturbed = false
+}
+
+// Weights returns the weight matrix, row-major NPost×NPre (a view into W).
+func (d *Dense) Weights() []float64 { return d.W[:d.NPre*d.NPost] }
+
+// Biases returns the biases (a view into W; empty without Bias).
+func (d *Dense) Biases() []float64 { return d.W[d.NPre*d.NPost:] }
+
+// Propagate adds the drive of the pre activity r into post: post += W·r + b,
+// with w + ξ in place of w while the projection is perturbed.
+func (d *Dense) Propagate(r, post []float64) {
+	w := d.W
+	if d.perturbed {
+		w = d.wp
+	}
+	nw := d.NPre * d.NPost
+	if d.NPre*d.NPost <= 64 {
+		// Small projections: a plain loop beats the BLAS call overhead.
+		for i := 0; i < d.NPost; i++ {
+			row := w[i*d.NPre : (i+1)*d.NPre]
+			s := 0.0
+			for j, x := range r[:len(row)] {
+				s += row[j] * x
+			}
+			post[i] += s
+		}
+	} else {
+		blas64.Gemv(blas.NoTrans, 1,
+			blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: w[:nw]},
+			blas64.Vector{N: d.NPre, Inc: 1, Data: r},
+			1, blas64.Vector{N: d.NPost, Inc: 1, Data: post})
+	}
+	if d.Bias {
+		for i, b := range w[nw:] {
+			post[i] += b
+		}
+	}
+}
+
+// Backprop accumulates the gradient of a post drive error gPost = ∂L/∂I_post
+// into Grad (∂L/∂w = gPost ⊗ r, ∂L/∂b = gPost), and adds Wᵀ·gPost into gPre
+// (∂L/∂r_pre) when gPre is not nil. It uses the unperturbed weights.
+func (d *Dense) Backprop(r, gPost, gPre []float64) {
+	nw := d.NPre * d.NPost
+	blas64.Ger(1, blas64.Vector{N: d.NPost, Inc: 1, Data: gPost}, blas64.Vector{N: d.NPre, Inc: 1, Data: r},
+		blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: d.Grad[:nw]})
+	if d.Bias {
+		for i, g := range gPost[:d.NPost] {
+			d.Grad[nw+i] += g
+		}
+	}
+	if gPre != nil {
+		blas64.Gemv(blas.Trans, 1,
+			blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: d.W[:nw]},
+			blas64.Vector{N: d.NPost, Inc: 1, Data: gPost},
+			1, blas64.Vector{N: d.NPre, Inc: 1, Data: gPre})
+	}
+}
+
+// Perturb draws a fresh perturbation ξ ~ N(0, σ²) for every synapse
+// (weights and biases) and prepares w + ξ for perturbed passes.
+func (d *Dense) Perturb(rng *rand.Rand, sigma float64) {
+	for i, w := range d.W {
+		x := sigma * rng.NormFloat64()
+		d.Xi[i] = x
+		d.wp[i] = w + x
+	}
+}
+
+// SetPerturbed selects w + ξ (true) or w (false) for the following passes.
+func (d *Dense) SetPerturbed(on bool) { d.perturbed = on }
+
+// Perturbed reports whether passes use w + ξ.
+func (d *Dense) Perturbed() bool { return d.perturbed }
+
+// Eligibility decays the trace by the factor k = exp(−Δt/τ_e) for a lapse
+// Δt (ms) (k = 0 when τ_e = 0) and adds scale·ξ: e ← k·e + scale·ξ.
+// WP uses scale = 1/σ².
+func (d *Dense) Eligibility(dtMs, scale float64) {
+	k := 0.0
+	if d.TauEMs > 0 {
+		k = math.Exp(-dtMs / d.TauEMs)
+	}
+	for i, x := range d.Xi {
+		d.E[i] = k*d.E[i] + scale*x
+	}
+}
+
+// Apply makes the three-factor change Δw = η·D·e and clips the weights to
+// [WMin, WMax].
+func (d *Dense) Apply(eta, dopamine float64) {
+	c := eta * dopamine
+	for i, e := range d.E {
+		d.W[i] += c * e
+	}
+	d.clip()
+}
+
+// Step adds Δw = −η·g for a given per-synapse step g (same layout as W) and
+// clips; optimizers that compute their own step use it.
+func (d *Dense) Step(eta float64, g []float64) {
+	for i, x := range g[:len(d.W)] {
+		d.W[i] -= eta * x
+	}
+	d.clip()
+}
+
+func (d *Dense) clip() {
+	if math.IsInf(d.WMin, -1) && math.IsInf(d.WMax, 1) {
+		return
+	}
+	for i, w := range d.Weights() {
+		d.W[i] = min(max(w, d.WMin), d.WMax)
+	}
+}
