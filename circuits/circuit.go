@@ -178,11 +178,21 @@ func (c *Circuit) Eligibility(dtMs, scale float64) {
 	}
 }
 
-// Apply makes the three-factor change Δw = η·D·e on every plastic synapse.
-func (c *Circuit) Apply(eta, dopamine float64) {
+// Apply makes the three-factor change m ← λ·m + D·e, Δw = η·m on every
+// plastic synapse (see synapse.Dense.Apply).
+func (c *Circuit) Apply(eta, dopamine, lambda float64) {
 	for _, l := range c.Links {
 		if l.Plastic {
-			l.Apply(eta, dopamine)
+			l.Apply(eta, dopamine, lambda)
+		}
+	}
+}
+
+// Revert undoes the last weight change on every plastic synapse.
+func (c *Circuit) Revert() {
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.Revert()
 		}
 	}
 }

@@ -62,20 +62,24 @@ type Params struct {
 	// TauDMs is the decay time constant τ_d of the phasic dopamine response
 	// (ms); 0 means the response lasts one trial.
 	TauDMs float64 `toml:"tau_d_ms"`
-	// GainRate is β, the rate of the running mean square of the RPE by which
-	// the phasic response is divided (adaptive coding), in [0, 1]; 0 turns the
-	// normalisation off.
+	// GainRate is β, the rate of the running mean square v of the RPE by
+	// which the phasic response is divided (adaptive coding), in [0, 1]. 0
+	// turns the gain off (the raw RPE is broadcast); 1 makes the response
+	// a pure burst or dip, sign(δ).
 	GainRate float64 `toml:"gain_rate"`
 	// LRUp and LRDown are the multiplicative steps of the learning rate after
-	// an improvement or a worsening of the expected outcome: η ← η·(1+LRUp)
-	// or η ← η·(1−LRDown); both 0 keep η fixed.
+	// an improvement (π > 0) or not (π ≤ 0) of the unperturbed outcome:
+	// η ← η·(1+LRUp) or η ← η·(1−LRDown). Both 0 keep η = η₀.
 	LRUp   float64 `toml:"lr_up"`
 	LRDown float64 `toml:"lr_down"`
 	// LRRange bounds the adapted learning rate to [η₀/LRRange, η₀·LRRange].
 	LRRange float64 `toml:"lr_range"`
-	// Momentum is λ, the decay per trial of the plasticity trace that
-	// accumulates D·e (dopamine2); 0 for none.
-	Momentum float64 `toml:"momentum"`
+	// Revert undoes a weight change that the next outcome did not confirm
+	// (π < 0): only confirmed changes are consolidated.
+	Revert bool `toml:"revert"`
+	// Lambda is λ, the persistence per update of the plasticity trace
+	// (synaptic tag) m ← λ·m + D·e, in [0, 1); 0 gives Δw = η·D·e.
+	Lambda float64 `toml:"lambda"`
 }
 
 // Defaults returns the parameters of the variant, tuned on XOR (see
@@ -84,9 +88,9 @@ func (Params) Defaults(v Variant) Params {
 	p := Params{Variant: v, RPE: Paired, CriticRate: 0.1}
 	switch v {
 	case VariantDopamine:
-		p.GainRate, p.LRUp, p.LRDown, p.LRRange = 0.1, 0.05, 0.2, 100
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda = 0.3, 0.2, 0.1, 100, true, 0.85
 	case VariantDopamine2:
-		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Momentum = 0.1, 0.05, 0.2, 100, 0.5
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda = 1, 0.2, 0.1, 100, true, 0.85
 	}
 	return p
 }
@@ -94,8 +98,10 @@ func (Params) Defaults(v Variant) Params {
 // DefaultLearningRate returns the tuned η₀ of a variant on XOR.
 func DefaultLearningRate(v Variant) float64 {
 	switch v {
-	case VariantDopamine, VariantDopamine2:
-		return 0.05
+	case VariantDopamine:
+		return 0.178
+	case VariantDopamine2:
+		return 0.1
 	}
 	return 1
 }
@@ -128,10 +134,10 @@ func (p Params) Validate() error {
 		return bad("lr_up", "must be a finite number >= 0", p.LRUp)
 	case !(p.LRDown >= 0 && p.LRDown < 1):
 		return bad("lr_down", "must be in [0, 1)", p.LRDown)
-	case (p.LRUp > 0 || p.LRDown > 0) && !(p.LRRange >= 1):
-		return bad("lr_range", "must be >= 1", p.LRRange)
-	case !(p.Momentum >= 0 && p.Momentum < 1):
-		return bad("momentum", "must be in [0, 1)", p.Momentum)
+	case (p.LRUp > 0 || p.LRDown > 0) && !(p.LRRange >= 1) || math.IsInf(p.LRRange, 0):
+		return bad("lr_range", "must be a finite number >= 1", p.LRRange)
+	case !(p.Lambda >= 0 && p.Lambda < 1):
+		return bad("lambda", "must be in [0, 1)", p.Lambda)
 	}
 	return nil
 }
@@ -143,4 +149,6 @@ type Trace struct {
 	RPE          float64 // δ = r − b
 	Dopamine     float64 // D, the level broadcast to the synapses
 	LearningRate float64 // η
+	Progress     float64 // π = b_t − b_{t−1}, change of the unperturbed outcome (NaN when not measured)
+	Reverted     bool    // the last weight change was undone
 }

@@ -3,21 +3,28 @@ package modulator
 import "math"
 
 // Dopamine is the dopamine system of one circuit: it turns outcomes into
-// the dopamine level D and the learning rate η it broadcasts.
+// the dopamine level D and the learning rate η it broadcasts, and decides
+// whether the last weight change is consolidated or reverted.
 //
-// Per trial t, with reward r_t (outcome of the perturbed circuit) and
-// expectation b_t (the unperturbed circuit's outcome, or the critic's V_t):
+// Per update t of a paired system (docs/dopamine.md), first the outcome of
+// the unperturbed circuit b_t is measured and passed to Consolidate:
 //
-//	δ_t = r_t − b_t                           RPE (regret, when paired)
-//	V_{t+1} = V_t + α_V·(r_t − V_t)           critic
-//	s²_t = (1−β)·s²_{t−1} + β·δ_t²            adaptive gain (β = GainRate)
-//	P_t = k_d·P_{t−1} + δ_t/s_t               phasic response, k_d = exp(−T/τ_d)
-//	D_t = D₀ + P_t                            broadcast level
-//	η_t = η_{t−1}·(1+u) if b_t > b_{t−1}      learning rate, u = LRUp,
-//	      η_{t−1}·(1−d) if b_t < b_{t−1}      d = LRDown, within η₀/R … η₀·R
+//	π_t = b_t − b_{t−1}                          progress RPE
+//	η_t = η_{t−1}·(1+A)  if π_t > 0               learning rate, within
+//	      η_{t−1}·(1−B)  if π_t ≤ 0               [η₀/R, η₀·R]
+//	revert if π_t < 0 (and Revert is set); then b_t ← b_{t−1}
 //
-// With β = 0 the division by s is skipped (s = 1), and with u = d = 0 the
-// learning rate stays η₀: that is standard WP.
+// then the outcome of the perturbed circuit r_t is passed to Observe:
+//
+//	δ_t = r_t − b_t                              RPE (the regret)
+//	v_t = (1−β)·v_{t−1} + β·δ_t²                 adaptive gain (v_1 = δ_1²)
+//	P_t = k_d·P_{t−1} + δ_t/√v_t                 phasic response, k_d = exp(−T/τ_d)
+//	D_t = D₀ + P_t                               broadcast level
+//
+// With β = 0 the phasic response is the raw RPE δ_t; with A = B = 0 and no
+// revert, η stays η₀: that is standard WP. A critic system measures no
+// unperturbed outcome: its expectation is V_t, updated V_{t+1} = V_t +
+// α_V·(r_t − V_t), and its progress is π_t = V_{t+1} − V_t (no revert).
 type Dopamine struct {
 	Params
 	eta0     float64
@@ -25,8 +32,10 @@ type Dopamine struct {
 	v        float64 // critic expectation V
 	s2       float64 // running mean square of the RPE
 	phasic   float64 // P
+	base     float64 // b_t, the expectation of the current update
 	lastBase float64 // b_{t−1}
-	trials   int
+	updates  int     // Consolidate calls (paired) or Observe calls (critic)
+	observed int
 	tr       Trace
 }
 
@@ -40,37 +49,80 @@ func New(p Params, eta0 float64) *Dopamine {
 // Reset forgets all history: η = η₀, no expectation, no phasic response.
 func (m *Dopamine) Reset() {
 	m.eta = m.eta0
-	m.v, m.s2, m.phasic, m.lastBase, m.trials = 0, 0, 0, 0, 0
-	m.tr = Trace{LearningRate: m.eta0, Dopamine: m.Tonic}
+	m.v, m.s2, m.phasic, m.base, m.lastBase, m.updates, m.observed = 0, 0, 0, 0, 0, 0, 0
+	m.tr = Trace{LearningRate: m.eta0, Dopamine: m.Tonic, Progress: math.NaN()}
 }
 
 // Paired reports whether the expectation is the unperturbed circuit's
-// outcome, which the caller must then measure and pass to Observe.
+// outcome, which the caller must then measure and pass to Consolidate
+// before every Observe.
 func (m *Dopamine) Paired() bool { return m.RPE == Paired }
 
-// Observe takes the outcome of trial t. reward is the outcome of the
-// perturbed circuit; expected the outcome of the unperturbed circuit for a
-// paired system (ignored by a critic). lapseMs is the time since the last
-// trial, for the decay of the phasic response.
-func (m *Dopamine) Observe(reward, expected, lapseMs float64) {
+// Normalized reports whether the broadcast level is divided by the RPE's
+// running scale (GainRate > 0), so that D is dimensionless.
+func (m *Dopamine) Normalized() bool { return m.GainRate > 0 }
+
+// Consolidate takes b, the outcome of the unperturbed circuit after the
+// last weight change. It adapts the learning rate to the progress
+// π = b − b_prev and reports whether the last change must be reverted; after
+// a revert the expectation stays at the outcome before that change.
+func (m *Dopamine) Consolidate(b float64) (revert bool) {
+	m.tr.Progress, m.tr.Reverted = math.NaN(), false
+	if m.updates > 0 {
+		pi := b - m.lastBase
+		m.adapt(pi)
+		m.tr.Progress = pi
+		if m.Revert && pi < 0 {
+			revert, b = true, m.lastBase
+		}
+	}
+	m.tr.Reverted = revert
+	m.base = b
+	m.lastBase = b
+	m.updates++
+	return revert
+}
+
+func (m *Dopamine) adapt(pi float64) {
+	if m.LRUp == 0 && m.LRDown == 0 {
+		return
+	}
+	if pi > 0 {
+		m.eta = math.Min(m.eta*(1+m.LRUp), m.eta0*m.LRRange)
+	} else {
+		m.eta = math.Max(m.eta*(1-m.LRDown), m.eta0/m.LRRange)
+	}
+}
+
+// Observe takes the outcome of the perturbed circuit (the reward) and
+// forms the RPE against the expectation, the dopamine level and, for a
+// critic, the learning rate. lapseMs is the time since the last trial, over
+// which the phasic response decays.
+func (m *Dopamine) Observe(reward, lapseMs float64) {
+	expected := m.base
 	if m.RPE == Critic {
-		if m.trials == 0 {
+		if m.observed == 0 {
 			m.v = reward
 		}
 		expected = m.v
 		m.v += m.CriticRate * (reward - m.v)
+		if m.observed > 0 {
+			m.adapt(m.v - expected)
+		}
+		m.tr.Progress, m.tr.Reverted = m.v-expected, false
 	}
 	delta := reward - expected
-
 	resp := delta
 	if m.GainRate > 0 {
-		if m.trials == 0 {
+		if m.observed == 0 {
 			m.s2 = delta * delta
 		} else {
 			m.s2 += m.GainRate * (delta*delta - m.s2)
 		}
 		if s := math.Sqrt(m.s2); s > 0 {
 			resp = delta / s
+		} else {
+			resp = 0
 		}
 	}
 	kd := 0.0
@@ -78,18 +130,9 @@ func (m *Dopamine) Observe(reward, expected, lapseMs float64) {
 		kd = math.Exp(-lapseMs / m.TauDMs)
 	}
 	m.phasic = kd*m.phasic + resp
-
-	if m.trials > 0 && (m.LRUp > 0 || m.LRDown > 0) {
-		switch {
-		case expected > m.lastBase:
-			m.eta = math.Min(m.eta*(1+m.LRUp), m.eta0*m.LRRange)
-		case expected < m.lastBase:
-			m.eta = math.Max(m.eta*(1-m.LRDown), m.eta0/m.LRRange)
-		}
-	}
-	m.lastBase = expected
-	m.trials++
-	m.tr = Trace{Reward: reward, Expectation: expected, RPE: delta, Dopamine: m.Tonic + m.phasic, LearningRate: m.eta}
+	m.observed++
+	m.tr.Reward, m.tr.Expectation, m.tr.RPE = reward, expected, delta
+	m.tr.Dopamine, m.tr.LearningRate = m.Tonic+m.phasic, m.eta
 }
 
 // Level returns the dopamine level D broadcast after the last trial.
@@ -98,5 +141,5 @@ func (m *Dopamine) Level() float64 { return m.tr.Dopamine }
 // LearningRate returns the current learning rate η.
 func (m *Dopamine) LearningRate() float64 { return m.eta }
 
-// Trace returns what the system computed for the last trial.
+// Trace returns what the system computed for the last update.
 func (m *Dopamine) Trace() Trace { return m.tr }

@@ -68,9 +68,11 @@ type Dense struct {
 	W    []float64 // weights then biases
 	Xi   []float64 // perturbation ξ
 	E    []float64 // eligibility trace e
+	M    []float64 // plasticity trace m (the synaptic tag): m ← λ·m + D·e, Δw = η·m
 	Grad []float64 // gradient ∂L/∂W, filled by backpropagation (baselines only)
 
 	wp        []float64 // w + ξ, used by perturbed passes
+	prev      []float64 // w before the last Apply, restored by Revert
 	perturbed bool
 }
 
@@ -88,8 +90,8 @@ func NewDense(nPre, nPost int, p DenseParams) (*Dense, error) {
 	}
 	return &Dense{
 		DenseParams: p, NPre: nPre, NPost: nPost,
-		W: make([]float64, n), Xi: make([]float64, n), E: make([]float64, n),
-		Grad: make([]float64, n), wp: make([]float64, n),
+		W: make([]float64, n), Xi: make([]float64, n), E: make([]float64, n), M: make([]float64, n),
+		Grad: make([]float64, n), wp: make([]float64, n), prev: make([]float64, n),
 	}, nil
 }
 
@@ -107,8 +109,10 @@ func (d *Dense) Init(rng *rand.Rand) {
 	}
 	clear(d.Xi)
 	clear(d.E)
+	clear(d.M)
 	clear(d.Grad)
 	d.clip()
+	copy(d.prev, d.W)
 	d.perturbed = false
 }
 
@@ -198,19 +202,29 @@ func (d *Dense) Eligibility(dtMs, scale float64) {
 	}
 }
 
-// Apply makes the three-factor change Δw = η·D·e and clips the weights to
-// [WMin, WMax].
-func (d *Dense) Apply(eta, dopamine float64) {
-	c := eta * dopamine
-	for i, e := range d.E {
-		d.W[i] += c * e
+// Apply makes the three-factor change: the plasticity trace takes up the
+// meeting of dopamine and eligibility, m ← λ·m + D·e, and the weight
+// follows it, Δw = η·m (with λ = 0, exactly Δw = η·D·e). Weights are then
+// clipped to [WMin, WMax]. The weights before the change are kept for
+// Revert.
+func (d *Dense) Apply(eta, dopamine, lambda float64) {
+	copy(d.prev, d.W)
+	w, m := d.W, d.M[:len(d.W)]
+	for i, e := range d.E[:len(d.W)] {
+		m[i] = lambda*m[i] + dopamine*e
+		w[i] += eta * m[i]
 	}
 	d.clip()
 }
 
+// Revert undoes the weight change of the last Apply (the plasticity trace
+// is kept): a change not confirmed by the next outcome is not consolidated.
+func (d *Dense) Revert() { copy(d.W, d.prev) }
+
 // Step adds Δw = −η·g for a given per-synapse step g (same layout as W) and
 // clips; optimizers that compute their own step use it.
 func (d *Dense) Step(eta float64, g []float64) {
+	copy(d.prev, d.W)
 	for i, x := range g[:len(d.W)] {
 		d.W[i] -= eta * x
 	}

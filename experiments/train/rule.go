@@ -39,11 +39,12 @@ func New(spec circuits.RuleSpec, c *circuits.Circuit, rng *rand.Rand) (Rule, err
 // Perturbation is weight-perturbation learning under the dopamine system:
 // wp, dopamine and dopamine2 (docs/dopamine.md).
 //
-// Per update: the unperturbed loss L(w) is measured (paired systems only),
-// every plastic synapse draws ξ ~ N(0, σ²), the perturbed loss L(w+ξ) is
-// measured, the modulator receives the rewards r = −L(w+ξ) and b = −L(w),
-// each synapse's eligibility becomes e = ξ/σ² (decaying with τ_e), and
-// Δw = η·D·e.
+// Per update: the unperturbed loss L(w) is measured (paired systems only)
+// and the modulator decides whether the last change is consolidated or
+// reverted; every plastic synapse draws ξ ~ N(0, σ²); the perturbed loss
+// L(w+ξ) is measured; the modulator forms the RPE δ = L(w) − L(w+ξ) and the
+// level D; each synapse's eligibility becomes e = ξ/σ² (raw RPE) or ξ/σ
+// (normalised RPE), decaying with τ_e; and m ← λ·m + D·e, Δw = η·m.
 type Perturbation struct {
 	c     *circuits.Circuit
 	m     *modulator.Dopamine
@@ -65,16 +66,24 @@ func (r *Perturbation) Measure(t task.Task) (float64, int) {
 	return r.l0, 1
 }
 
-// Learn perturbs, measures L(w+ξ) and applies Δw = η·D·e.
+// Learn consolidates or reverts the last change, perturbs, measures
+// L(w+ξ) and applies the three-factor change.
 func (r *Perturbation) Learn(t task.Task) int {
 	c := r.c
+	if r.m.Paired() && r.m.Consolidate(-r.l0) {
+		c.Revert()
+	}
 	c.Perturb(r.rng, r.sigma)
 	c.SetPerturbed(true)
 	l1 := t.Loss(c)
 	c.SetPerturbed(false)
-	r.m.Observe(-l1, -r.l0, c.TrialMs())
-	c.Eligibility(c.TrialMs(), 1/(r.sigma*r.sigma))
-	c.Apply(r.m.LearningRate(), r.m.Level())
+	r.m.Observe(-l1, c.TrialMs())
+	scale := 1 / (r.sigma * r.sigma) // raw RPE: η·D·e is the WP gradient estimate
+	if r.m.Normalized() {
+		scale = 1 / r.sigma // dimensionless D: the step is η·m in units of σ
+	}
+	c.Eligibility(c.TrialMs(), scale)
+	c.Apply(r.m.LearningRate(), r.m.Level(), r.m.Lambda)
 	return 1
 }
 

@@ -1,0 +1,70 @@
+package circuits
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/dopa-sim/dopa/internal/config"
+)
+
+// Load reads a circuit: a built-in name ("xor") or a file path.
+func Load(nameOrPath string) (*Spec, *config.Doc, error) {
+	if data, ok := Builtin(nameOrPath); ok {
+		return Parse("builtin:"+nameOrPath+".toml", data)
+	}
+	data, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%s: no such file, and no built-in circuit of that name (built in: %v)", nameOrPath, BuiltinNames())
+		}
+		return nil, nil, err
+	}
+	return Parse(nameOrPath, data)
+}
+
+// Parse decodes a circuit file strictly, fills every key it leaves out with
+// its default, and validates the result. Errors are *config.Error naming
+// the file, the line and the key.
+func Parse(file string, data []byte) (*Spec, *config.Doc, error) {
+	s := Spec{}.Defaults()
+	// First a lenient look at the shape, to lay out defaults for every
+	// element of the arrays of tables before the strict decode.
+	var shape struct {
+		Populations []struct{} `toml:"population"`
+		Projections []struct{} `toml:"projection"`
+		Rule        struct {
+			Name string `toml:"name"`
+		} `toml:"rule"`
+	}
+	if _, err := toml.Decode(string(data), &shape); err == nil {
+		s.Populations = make([]PopulationSpec, len(shape.Populations))
+		for i := range s.Populations {
+			s.Populations[i] = PopulationSpec{}.Defaults()
+		}
+		s.Projections = make([]ProjectionSpec, len(shape.Projections))
+		for i := range s.Projections {
+			s.Projections[i] = ProjectionSpec{}.Defaults()
+		}
+		s.Rule, _ = RuleDefaults(shape.Rule.Name)
+	}
+	doc, err := config.Decode(file, data, &s)
+	if err != nil {
+		return nil, doc, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, doc, Locate(doc, err)
+	}
+	return &s, doc, nil
+}
+
+// Locate turns a *FieldError into a *config.Error at the key's line in doc.
+func Locate(doc *config.Doc, err error) error {
+	var fe *FieldError
+	if doc == nil || !errors.As(err, &fe) {
+		return err
+	}
+	return doc.Errorf(fe.Path, "%s", fe.Msg)
+}

@@ -1,0 +1,116 @@
+// Command dopa runs, validates and plots dopa circuits and experiments.
+//
+//	dopa run [FILE] [--out DIR] [--seeds N] [--seed S] [--workers W] [--set key=value ...]
+//	dopa validate FILE
+//	dopa plot DIR
+//
+// With no FILE, dopa run trains the built-in XOR experiment. Exit status: 0
+// on success, 2 on bad usage or bad input, 1 on a failure while running.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError is bad usage or bad input: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+const topUsage = `dopa simulates neuromodulated learning: circuits of neurons and synapses,
+a global dopamine modulator, and the Dopamine weight-perturbation optimizer.
+
+Usage:
+  dopa run [FILE] [flags]   train a circuit or an experiment (default: built-in XOR experiment)
+  dopa validate FILE        check a circuit or experiment file without running it
+  dopa plot DIR             (re)make the figures of a finished run in DIR/plots
+  dopa help COMMAND         help on a command
+
+Exit status: 0 success, 2 bad usage or bad input, 1 failure while running.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		err = cmdRun(ctx, rest, stdout, stderr)
+	case "validate":
+		err = cmdValidate(rest, stdout, stderr)
+	case "plot":
+		err = cmdPlot(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			return run(ctx, []string{rest[0], "--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, topUsage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "dopa: unknown command %q\n\n%s", cmd, topUsage)
+		return exitUsage
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "dopa %s: %v\n", args[0], err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "dopa %s: %v\n", args[0], err)
+		return exitFailure
+	}
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("dopa run FILE --out DIR" as well as "dopa run --out DIR FILE").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return fmt.Sprint(*m) }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }

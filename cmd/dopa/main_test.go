@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/circuits"
+)
+
+func dopa(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// TestBrokenCircuitFiles breaks a copy of circuits/xor.toml in each of the
+// ways the issue lists: run and validate must exit 2 with one message that
+// names the file, the line and the key, and leave no output directory.
+func TestBrokenCircuitFiles(t *testing.T) {
+	src, ok := circuits.Builtin("xor")
+	if !ok {
+		t.Fatal("no built-in xor circuit")
+	}
+	good := string(src)
+	lineOf := func(s, needle string) int {
+		i := strings.Index(s, needle)
+		if i < 0 {
+			t.Fatalf("%q not in the circuit", needle)
+		}
+		return strings.Count(s[:i], "\n") + 1
+	}
+	for _, tc := range []struct {
+		name, from, to string
+		key            string // must appear in the message
+		at             string // the line the message must name holds this text
+	}{
+		{"unknown key", "tau_ms = 0.0", "tua_ms = 0.0", "tua_ms", "tua_ms = 0.0"},
+		{"string for number", "size = 4", `size = "four"`, "size", `size = "four"`},
+		{"dangling population", `from = "hidden"`, `from = "hiden"`, "from", `from = "hiden"`},
+		{"negative time constant", "tau_ms = 0.0", "tau_ms = -5.0", "tau_ms", "tau_ms = -5.0"},
+		{"syntax error", "dt_ms = 1.0", "dt_ms = = 1.0", "dt_ms", "dt_ms = = 1.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(good, tc.from) {
+				t.Fatalf("%q not in the circuit", tc.from)
+			}
+			bad := strings.Replace(good, tc.from, tc.to, 1)
+			dir := t.TempDir()
+			file := filepath.Join(dir, "broken.toml")
+			if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			line := lineOf(bad, tc.at)
+			want := file + ":" + itoa(line) + ":"
+			for _, cmd := range [][]string{{"validate", file}, {"run", file, "--out", filepath.Join(dir, "out")}} {
+				code, stdout, stderr := dopa(t, cmd...)
+				if code != 2 {
+					t.Errorf("%s: exit %d, want 2 (stderr %q)", cmd[0], code, stderr)
+				}
+				if !strings.Contains(stderr, want) || !strings.Contains(stderr, tc.key) {
+					t.Errorf("%s: message %q does not name %q and key %q", cmd[0], stderr, want, tc.key)
+				}
+				if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 6 {
+					t.Errorf("%s: want one message, got %d lines: %q", cmd[0], n+1, stderr)
+				}
+				if stdout != "" {
+					t.Errorf("%s: wrote to stdout: %q", cmd[0], stdout)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+				t.Errorf("run left an output directory behind (stat: %v)", err)
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"run", "a.toml", "b.toml"},
+		{"run", "--seeds", "x"},
+		{"run", "--set", "nokey"},
+		{"run", "--set", "rule.nosuchrule.sigma=1"},
+		{"run", "--set", "seeds=-3"},
+		{"run", "does-not-exist.toml"},
+		{"validate"},
+		{"plot", t.TempDir()},
+	} {
+		if code, _, stderr := dopa(t, args...); code != 2 || stderr == "" {
+			t.Errorf("dopa %q: exit %d (stderr %q), want 2 with a message", args, code, stderr)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"run", "--help"}, {"validate", "-h"}} {
+		if code, _, _ := dopa(t, args...); code != 0 {
+			t.Errorf("dopa %q: exit %d, want 0", args, code)
+		}
+	}
+}
+
+func TestRunWritesOutputContract(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := dopa(t, "run", "--seeds", "2", "--out", dir, "--set", "max_trials=3000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "dopamine") {
+		t.Errorf("summary table missing: %q", stdout)
+	}
+	for _, f := range []string{"manifest.json", "summary.json", "metrics.csv", "traces.csv", "plots/loss.png", "plots/loss.svg", "plots/modulator.png"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: missing or empty (%v)", f, err)
+		}
+	}
+	var sum struct {
+		Runs []map[string]any          `json:"runs"`
+		By   map[string]map[string]any `json:"by_rule"`
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Runs) != 10 {
+		t.Errorf("%d runs, want 5 rules × 2 seeds", len(sum.Runs))
+	}
+	for _, r := range sum.Runs {
+		for _, k := range []string{"rule", "seed", "final_loss", "solved", "trials_to_criterion", "epochs_to_criterion", "test_nrmse", "wall_seconds"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("run lacks %q: %v", k, r)
+			}
+		}
+		if r["test_nrmse"] != nil {
+			t.Errorf("xor run has test_nrmse %v, want null", r["test_nrmse"])
+		}
+	}
+	for _, rule := range []string{"wp", "dopamine", "dopamine2", "sgd", "adam"} {
+		b, ok := sum.By[rule]
+		if !ok {
+			t.Errorf("by_rule lacks %q", rule)
+			continue
+		}
+		for _, k := range []string{"n", "solved_fraction", "median_trials_to_criterion", "median_final_loss", "median_test_nrmse"} {
+			if _, ok := b[k]; !ok {
+				t.Errorf("by_rule[%s] lacks %q", rule, k)
+			}
+		}
+	}
+	// A second run into the same directory refuses, and loses nothing.
+	if code, _, stderr := dopa(t, "run", "--seeds", "1", "--out", dir); code != 2 || !strings.Contains(stderr, "already holds results") {
+		t.Errorf("rerun into %s: exit %d %q, want 2 refusing", dir, code, stderr)
+	}
+	// dopa plot remakes the figures.
+	os.RemoveAll(filepath.Join(dir, "plots"))
+	if code, _, stderr := dopa(t, "plot", dir); code != 0 {
+		t.Fatalf("plot: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plots", "loss.png")); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,48 @@
+// Package plots makes the figures of a dopa run from the files the run
+// wrote to its output directory, so that `dopa plot DIR` can (re)draw them
+// without re-running anything.
+//
+// [Write] reads
+//
+//   - DIR/metrics.csv (required): columns rule, seed, epoch, trials, loss;
+//   - DIR/traces.csv (optional): modulator traces with columns rule, seed,
+//     epoch, trials, reward, expectation, rpe, dopamine, learning_rate,
+//     eligibility_rms, weight_rms;
+//   - DIR/summary.json (optional): the loss criterion and the fraction of
+//     solved runs per rule,
+//
+// and writes PNG and SVG versions of these figures to DIR/plots/:
+//
+//   - loss.png, loss.svg: loss against trials (forward passes), one line per
+//     rule giving the median over seeds with a shaded band from the 25th to
+//     the 75th percentile, on a log loss axis, with the criterion as a
+//     dashed line when summary.json gives one;
+//   - modulator.png, modulator.svg (only when traces.csv has rows): stacked
+//     panels of RPE, dopamine, learning rate and weight RMS against trials
+//     for the first seed of every rule in traces.csv.
+//
+// Columns are found by their header names, so their order does not matter
+// and extra columns are ignored. Errors name the file and, for bad CSV
+// values, the line.
+//
+// # Loss statistics
+//
+// Runs stop when they reach the criterion, so they differ in length and in
+// the trials at which they were logged. [LossCurves] resamples every
+// (rule, seed) series onto a grid of [GridPoints] evenly spaced trial counts
+// running from the first to the last logged trial count of the rule. At a
+// grid point a run contributes its last logged loss at or before that point
+// (so a run that stopped keeps its final loss); a run whose first row comes
+// later than the grid point does not contribute there.
+//
+// A non-finite loss (NaN or ±Inf, written e.g. "NaN" or "+Inf") marks a
+// diverged run and is ranked as +Inf, i.e. worse than any finite loss, so
+// that divergence raises the median instead of being silently dropped.
+// Quantiles use gonum's stat.Empirical definition: the smallest sample with
+// at least the fraction p of the samples at or below it (for an even number
+// of seeds the median is the lower of the two middle values). Where a
+// quantile is infinite the median line is interrupted and the band is drawn
+// up to the top of the axis. The log axis spans the powers of ten around
+// the positive finite quartiles (but not below [LossFloor]); smaller losses,
+// including zero, are drawn at its bottom.
+package plots

@@ -1,0 +1,602 @@
+package plots
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Input and output names, relative to the run directory.
+const (
+	metricsFile = "metrics.csv"
+	tracesFile  = "traces.csv"
+	summaryFile = "summary.json"
+	plotsDir    = "plots"
+)
+
+// Figure geometry. PNGs are rendered at dpi dots per inch.
+const (
+	dpi          = 150
+	lossWidth    = 8 * vg.Inch
+	lossHeight   = 5 * vg.Inch
+	modWidth     = 8 * vg.Inch
+	modHeight    = 9 * vg.Inch
+	decimateCols = 1000 // bins per trace line, about one per PNG pixel column
+	chunkPoints  = 64   // points per drawn piece of a trace line
+)
+
+// Axis labels.
+const (
+	trialsLabel = "trials (forward passes)"
+	lossLabel   = "loss (MSE)"
+)
+
+// traceLabels are the y-axis labels of the traceColumns panels.
+var traceLabels = []string{"RPE (reward − expectation)", "dopamine", "learning rate", "weight RMS"}
+
+// Write reads the run files in dir (metrics.csv, and traces.csv and
+// summary.json when present) and writes loss.png and loss.svg, and
+// modulator.png and modulator.svg when traces.csv has rows, to dir/plots,
+// creating that directory if needed. It returns the first error met; an
+// error about a CSV value names the file and line.
+func Write(dir string) error {
+	runs, err := readMetrics(filepath.Join(dir, metricsFile))
+	if err != nil {
+		return err
+	}
+	traces, err := readTraces(filepath.Join(dir, tracesFile))
+	if err != nil {
+		return err
+	}
+	sum, err := readSummary(filepath.Join(dir, summaryFile))
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, plotsDir)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+
+	curves := lossCurves(runs, GridPoints)
+	colors := ruleColors(curves, traces)
+
+	if err := saveFigure(out, "loss", lossWidth, lossHeight, func(dc draw.Canvas) error {
+		return drawLoss(dc, curves, sum, colors)
+	}); err != nil {
+		return err
+	}
+	if len(traces) == 0 {
+		return nil
+	}
+	return saveFigure(out, "modulator", modWidth, modHeight, func(dc draw.Canvas) error {
+		return drawModulator(dc, traces, colors)
+	})
+}
+
+// saveFigure renders a figure with render into dir/base.png and
+// dir/base.svg.
+func saveFigure(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
+	for _, ext := range []string{".png", ".svg"} {
+		var cw vg.CanvasWriterTo
+		switch ext {
+		case ".png":
+			cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))}
+		case ".svg":
+			cw = vgsvg.New(w, h)
+		}
+		dc := draw.New(cw)
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+		name := filepath.Join(dir, base+ext)
+		if err := safeRender(render, dc); err != nil {
+			return fmt.Errorf("drawing %s: %w", name, err)
+		}
+		if err := writeFile(name, cw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// safeRender calls render, turning a panic in the plotting library into an
+// error so that bad data never crashes the caller.
+func safeRender(render func(draw.Canvas) error, dc draw.Canvas) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plotting failed: %v", r)
+		}
+	}()
+	return render(dc)
+}
+
+func writeFile(name string, w vg.CanvasWriterTo) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = w.WriteTo(f)
+	return errors.Join(err, f.Close())
+}
+
+// palette holds distinguishable line colours (the "tableau 10" set).
+var palette = []color.NRGBA{
+	{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff},
+	{0xd6, 0x27, 0x28, 0xff}, {0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff},
+	{0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff}, {0xbc, 0xbd, 0x22, 0xff},
+	{0x17, 0xbe, 0xcf, 0xff},
+}
+
+// dashes distinguish rules once the palette has been used up.
+var dashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
+
+// ruleStyle is how one rule is drawn in every figure.
+type ruleStyle struct {
+	color color.NRGBA
+	dash  []vg.Length
+}
+
+func (s ruleStyle) line() draw.LineStyle {
+	return draw.LineStyle{Color: s.color, Width: vg.Points(1.5), Dashes: s.dash}
+}
+
+// ruleColors assigns styles to the rules of the loss curves and then to any
+// further rules found only in the traces, so that a rule looks the same in
+// both figures.
+func ruleColors(curves []Curve, traces []*trace) map[string]ruleStyle {
+	var rules []string
+	for _, c := range curves {
+		rules = append(rules, c.Rule)
+	}
+	var extra []string
+	for _, t := range traces {
+		if !slices.Contains(rules, t.rule) {
+			extra = append(extra, t.rule)
+		}
+	}
+	slices.SortFunc(extra, compareRules)
+	rules = append(rules, extra...)
+	m := make(map[string]ruleStyle, len(rules))
+	for i, r := range rules {
+		m[r] = ruleStyle{
+			color: palette[i%len(palette)],
+			dash:  dashes[(i/len(palette))%len(dashes)],
+		}
+	}
+	return m
+}
+
+// newLegend returns a legend for a column to the right of the plots.
+func newLegend(entries int) plot.Legend {
+	l := plot.NewLegend()
+	l.Left = true
+	l.Top = true
+	l.ThumbnailWidth = vg.Points(24)
+	l.Padding = vg.Points(2)
+	if entries > 8 {
+		l.TextStyle.Font.Size = vg.Points(10)
+	}
+	return l
+}
+
+// splitLegend splits dc into a plot area and a legend column on its right,
+// wide enough for l.
+func splitLegend(dc draw.Canvas, l *plot.Legend) (plotArea, legendArea draw.Canvas) {
+	const gap = 8
+	w := l.Rectangle(dc).Size().X + vg.Points(gap)
+	maxW := (dc.Max.X - dc.Min.X) / 2
+	w = min(w, maxW)
+	plotArea = draw.Crop(dc, 0, -w, 0, 0)
+	legendArea = draw.Crop(dc, dc.Max.X-dc.Min.X-w+vg.Points(gap), 0, 0, 0)
+	return plotArea, legendArea
+}
+
+// finite returns the points (x[i], y[i]) with both coordinates finite.
+func finite(x, y []float64) (fx, fy []float64) {
+	for i := range x {
+		if isFinite(x[i]) && isFinite(y[i]) {
+			fx = append(fx, x[i])
+			fy = append(fy, y[i])
+		}
+	}
+	return fx, fy
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func xys(x, y []float64) plotter.XYs {
+	p := make(plotter.XYs, len(x))
+	for i := range x {
+		p[i].X, p[i].Y = x[i], y[i]
+	}
+	return p
+}
+
+// decades returns the powers of ten enclosing [lo, hi], lo, hi > 0.
+func decades(lo, hi float64) (float64, float64) {
+	a := math.Pow(10, math.Floor(math.Log10(lo)))
+	b := math.Pow(10, math.Ceil(math.Log10(hi)))
+	if b <= a {
+		b = a * 10
+	}
+	return a, b
+}
+
+func setLogY(p *plot.Plot, lo, hi float64) {
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = logTicks{}
+	p.Y.Min, p.Y.Max = decades(lo, hi)
+}
+
+// setLinearY sets a linear y range for data in [lo, hi], widening a
+// constant series so that it is drawn in the middle of the panel.
+func setLinearY(p *plot.Plot, lo, hi float64) {
+	if lo != hi {
+		return // let the plot choose the range from the data
+	}
+	d := math.Abs(lo) * 0.1
+	if d == 0 {
+		d = 1
+	}
+	p.Y.Min, p.Y.Max = lo-d, hi+d
+}
+
+// logTicks marks the powers of ten (labelled; every few only if there are
+// many) and their multiples 2..9 (unlabelled) in [lo, hi], lo, hi > 0.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	kmin := int(math.Floor(math.Log10(lo)))
+	kmax := int(math.Ceil(math.Log10(hi)))
+	every := (kmax-kmin)/8 + 1
+	inside := func(v float64) bool { return v >= lo*(1-1e-9) && v <= hi*(1+1e-9) }
+	var ticks []plot.Tick
+	for k := kmin; k <= kmax; k++ {
+		v := math.Pow10(k)
+		if inside(v) {
+			t := plot.Tick{Value: v}
+			if (k-kmin)%every == 0 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+		for m := 2; m <= 9 && every == 1; m++ {
+			if w := float64(m) * v; inside(w) {
+				ticks = append(ticks, plot.Tick{Value: w})
+			}
+		}
+	}
+	return ticks
+}
+
+// trialTicks places ticks like plot.DefaultTicks but labels whole numbers of
+// trials in full ("150000", not "1.5e+05" or "150000.00").
+type trialTicks struct{}
+
+func (trialTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		if t.Value == math.Trunc(t.Value) && math.Abs(t.Value) < 1e15 {
+			ticks[i].Label = strconv.FormatInt(int64(t.Value), 10)
+		} else {
+			ticks[i].Label = strconv.FormatFloat(t.Value, 'g', 6, 64)
+		}
+	}
+	return ticks
+}
+
+// unlabelled drops the labels of the ticks of a Ticker, for panels sharing
+// the x axis of the panel below them.
+type unlabelled struct{ plot.Ticker }
+
+func (u unlabelled) Ticks(lo, hi float64) []plot.Tick {
+	t := u.Ticker.Ticks(lo, hi)
+	for i := range t {
+		t[i].Label = ""
+	}
+	return t
+}
+
+func newPlot() *plot.Plot {
+	p := plot.New()
+	g := plotter.NewGrid()
+	g.Vertical.Color = color.Gray{Y: 225}
+	g.Horizontal.Color = color.Gray{Y: 225}
+	p.Add(g)
+	return p
+}
+
+// drawLoss draws the loss figure onto dc.
+func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ruleStyle) error {
+	p := newPlot()
+	p.Title.Text = "Loss vs trials: median over seeds, band = 25th–75th percentile"
+	p.X.Label.Text = trialsLabel
+	p.Y.Label.Text = lossLabel
+
+	crit, hasCrit := sum.criterion()
+
+	// Loss range over all finite positive quantiles, clamped to LossFloor.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	xmax := 0.0
+	for _, c := range curves {
+		for i := range c.Trials {
+			for _, v := range []float64{c.Q25[i], c.Median[i], c.Q75[i]} {
+				if isFinite(v) && v > 0 {
+					v = max(v, LossFloor)
+					lo, hi = min(lo, v), max(hi, v)
+				}
+			}
+		}
+		xmax = max(xmax, c.Trials[len(c.Trials)-1])
+	}
+	if hasCrit {
+		lo, hi = min(lo, crit), max(hi, crit)
+	}
+	if lo > hi { // nothing finite at all
+		lo, hi = 1e-2, 1
+	}
+	ymin, ymax := decades(lo, hi)
+	clamp := func(v float64) float64 { return min(max(v, ymin), ymax) }
+
+	legend := newLegend(len(curves) + 1)
+	alpha := uint8(60)
+	if len(curves) > 4 {
+		alpha = 30
+	}
+	for _, c := range curves {
+		st := styles[c.Rule]
+		fill := st.color
+		fill.A = alpha
+
+		// Band over runs of grid points where both quartiles are known.
+		var band *plotter.Polygon
+		for _, seg := range segments(len(c.Trials), func(i int) bool {
+			return !math.IsNaN(c.Q25[i]) && !math.IsNaN(c.Q75[i])
+		}) {
+			if seg[1]-seg[0] < 2 {
+				continue
+			}
+			ring := make(plotter.XYs, 0, 2*(seg[1]-seg[0]))
+			for i := seg[0]; i < seg[1]; i++ {
+				ring = append(ring, plotter.XY{X: c.Trials[i], Y: clamp(c.Q75[i])})
+			}
+			for i := seg[1] - 1; i >= seg[0]; i-- {
+				ring = append(ring, plotter.XY{X: c.Trials[i], Y: clamp(c.Q25[i])})
+			}
+			poly, err := plotter.NewPolygon(ring)
+			if err != nil {
+				return err
+			}
+			poly.Color = fill
+			poly.LineStyle.Width = 0
+			p.Add(poly)
+			band = poly
+		}
+
+		// Median, interrupted where it is not finite.
+		var line *plotter.Line
+		for _, seg := range segments(len(c.Trials), func(i int) bool { return isFinite(c.Median[i]) }) {
+			pts := make(plotter.XYs, 0, seg[1]-seg[0])
+			for i := seg[0]; i < seg[1]; i++ {
+				pts = append(pts, plotter.XY{X: c.Trials[i], Y: clamp(c.Median[i])})
+			}
+			if len(pts) == 1 { // a line through one point is invisible: mark it
+				sc, err := plotter.NewScatter(pts)
+				if err != nil {
+					return err
+				}
+				sc.GlyphStyle = draw.GlyphStyle{Color: st.color, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+				p.Add(sc)
+			}
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return err
+			}
+			l.LineStyle = st.line()
+			p.Add(l)
+			line = l
+		}
+
+		label := ruleLabel(c, sum)
+		thumbs := []plot.Thumbnailer{}
+		if band != nil {
+			thumbs = append(thumbs, band)
+		}
+		if line == nil {
+			label = strings.TrimSuffix(label, ")") + ", diverged)"
+			l := &plotter.Line{LineStyle: st.line()}
+			thumbs = append(thumbs, l)
+		} else {
+			thumbs = append(thumbs, line)
+		}
+		legend.Add(label, thumbs...)
+	}
+
+	if hasCrit {
+		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: crit}, {X: max(xmax, 1), Y: crit}})
+		if err != nil {
+			return err
+		}
+		l.LineStyle = draw.LineStyle{Color: color.Gray{Y: 40}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+		p.Add(l)
+		legend.Add(fmt.Sprintf("criterion: loss < %g", crit), l)
+	}
+
+	p.X.Min, p.X.Max = 0, max(xmax, 1)
+	p.X.Tick.Marker = trialTicks{}
+	setLogY(p, ymin, ymax)
+
+	plotArea, legendArea := splitLegend(dc, &legend)
+	p.Draw(plotArea)
+	legendArea.Max.Y = p.DataCanvas(plotArea).Max.Y
+	legend.Draw(legendArea)
+	return nil
+}
+
+// ruleLabel is the legend label of a loss curve: the rule, the number of
+// seeds and, when summary.json tells, how many runs solved the task.
+func ruleLabel(c Curve, sum *summary) string {
+	if sum != nil {
+		if br, ok := sum.ByRule[c.Rule]; ok && br.SolvedFraction != nil && isFinite(*br.SolvedFraction) {
+			n := c.Seeds
+			if br.N != nil {
+				n = *br.N
+			}
+			solved := int(math.Round(*br.SolvedFraction * float64(n)))
+			return fmt.Sprintf("%s (%d/%d solved)", c.Rule, solved, n)
+		}
+	}
+	if c.Seeds == 1 {
+		return fmt.Sprintf("%s (1 seed)", c.Rule)
+	}
+	return fmt.Sprintf("%s (%d seeds)", c.Rule, c.Seeds)
+}
+
+// segments returns the maximal index ranges [start, end) of 0..n-1 on
+// which ok holds.
+func segments(n int, ok func(int) bool) [][2]int {
+	var segs [][2]int
+	start := -1
+	for i := range n {
+		switch {
+		case ok(i) && start < 0:
+			start = i
+		case !ok(i) && start >= 0:
+			segs = append(segs, [2]int{start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		segs = append(segs, [2]int{start, n})
+	}
+	return segs
+}
+
+// drawModulator draws the stacked modulator panels onto dc.
+func drawModulator(dc draw.Canvas, traces []*trace, styles map[string]ruleStyle) error {
+	traces = slices.Clone(traces)
+	slices.SortStableFunc(traces, func(a, b *trace) int { return compareRules(a.rule, b.rule) })
+
+	xmin, xmax := math.Inf(1), math.Inf(-1)
+	for _, t := range traces {
+		for _, x := range t.trials {
+			if isFinite(x) {
+				xmin, xmax = min(xmin, x), max(xmax, x)
+			}
+		}
+	}
+	if xmin > xmax {
+		xmin, xmax = 0, 1
+	}
+	if xmin >= 0 {
+		xmin = 0 // trials count from zero, as in the loss figure
+	}
+	if xmin == xmax {
+		xmax = xmin + 1
+	}
+
+	legend := newLegend(len(traces))
+	for _, t := range traces {
+		l := &plotter.Line{LineStyle: styles[t.rule].line()}
+		legend.Add(fmt.Sprintf("%s (seed %d)", t.rule, t.seed), l)
+	}
+
+	rows := make([][]*plot.Plot, len(traceColumns))
+	var notes []string
+	for j, col := range traceColumns {
+		p := newPlot()
+		p.Y.Label.Text = traceLabels[j]
+		p.X.Min, p.X.Max = xmin, xmax
+		if j == 0 {
+			p.Title.Text = "Modulator traces (one seed per rule)"
+		}
+		if j == len(traceColumns)-1 {
+			p.X.Label.Text = trialsLabel
+			p.X.Tick.Marker = trialTicks{}
+		} else {
+			p.X.Tick.Marker = unlabelled{trialTicks{}}
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		allPositive := true
+		drawn := 0
+		for _, t := range traces {
+			x, y := finite(t.trials, t.values[j])
+			if len(x) == 0 {
+				notes = append(notes, fmt.Sprintf("%s: %s all non-finite", t.rule, col))
+				continue
+			}
+			x, y = decimate(x, y, xmin, xmax, decimateCols)
+			for _, v := range y {
+				lo, hi = min(lo, v), max(hi, v)
+				allPositive = allPositive && v > 0
+			}
+			// Stroking one long jagged path is slow in the PNG rasterizer
+			// (its cost grows faster than the path length), so draw the
+			// trace as consecutive chunks sharing their end points.
+			if len(x) == 1 {
+				sc, err := plotter.NewScatter(xys(x, y))
+				if err != nil {
+					return err
+				}
+				sc.GlyphStyle = draw.GlyphStyle{Color: styles[t.rule].color, Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
+				p.Add(sc)
+			}
+			for start := 0; start < len(x)-1; start += chunkPoints - 1 {
+				end := min(start+chunkPoints, len(x))
+				l, err := plotter.NewLine(xys(x[start:end], y[start:end]))
+				if err != nil {
+					return err
+				}
+				l.LineStyle = styles[t.rule].line()
+				l.LineStyle.Width = vg.Points(1)
+				p.Add(l)
+			}
+			drawn++
+		}
+		switch {
+		case drawn == 0:
+		case col == "learning_rate" && allPositive:
+			setLogY(p, lo, hi)
+		default:
+			setLinearY(p, lo, hi)
+		}
+		rows[j] = []*plot.Plot{p}
+	}
+	for _, n := range notes {
+		legend.Add(n)
+	}
+
+	plotArea, legendArea := splitLegend(dc, &legend)
+	tiles := draw.Tiles{
+		Rows:      len(rows),
+		Cols:      1,
+		PadX:      vg.Millimeter,
+		PadY:      vg.Points(6),
+		PadTop:    vg.Points(4),
+		PadBottom: vg.Points(4),
+		PadLeft:   vg.Points(4),
+		PadRight:  vg.Points(4),
+	}
+	canvases := plot.Align(rows, tiles, plotArea)
+	for j := range rows {
+		rows[j][0].Draw(canvases[j][0])
+	}
+	legendArea.Max.Y = rows[0][0].DataCanvas(canvases[0][0]).Max.Y
+	legend.Draw(legendArea)
+	return nil
+}

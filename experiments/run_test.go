@@ -1,0 +1,131 @@
+package experiments
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func smallPlan(t *testing.T, workers string) *Plan {
+	t.Helper()
+	p, err := Builtin("xor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range []string{"seeds=3", "max_trials=2000", "record.every=1", "record.trace_seeds=2", "workers=" + workers} {
+		if err := p.Set(kv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func writeAll(t *testing.T, p *Plan) string {
+	t.Helper()
+	dir := t.TempDir()
+	res := p.Run(context.Background(), nil)
+	if err := WriteResults(dir, p.NewManifest(nil, time.Now()), p.Summarize(res), res); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBitIdenticalForAnyWorkerCount: one seed, the same bytes in
+// metrics.csv and traces.csv whether one worker or three train the runs.
+func TestBitIdenticalForAnyWorkerCount(t *testing.T) {
+	a := writeAll(t, smallPlan(t, "1"))
+	b := writeAll(t, smallPlan(t, "3"))
+	c := writeAll(t, smallPlan(t, "3"))
+	for _, f := range []string{"metrics.csv", "traces.csv"} {
+		fa, _ := os.ReadFile(filepath.Join(a, f))
+		fb, _ := os.ReadFile(filepath.Join(b, f))
+		fc, _ := os.ReadFile(filepath.Join(c, f))
+		if len(fa) < 1000 {
+			t.Fatalf("%s: only %d bytes", f, len(fa))
+		}
+		if !bytes.Equal(fa, fb) || !bytes.Equal(fb, fc) {
+			t.Errorf("%s differs between worker counts or repeats", f)
+		}
+	}
+}
+
+// TestSameInitialCircuitForEveryRule: a seed's initial weights do not
+// depend on the rule, so rules are compared from the same start.
+func TestSameInitialCircuitForEveryRule(t *testing.T) {
+	p := smallPlan(t, "1")
+	c1, err := p.Circuit.Build(Stream(7, "init"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := p.Circuit.Build(Stream(7, "init"))
+	c3, _ := p.Circuit.Build(Stream(8, "init"))
+	if !equal(c1.Links[0].W, c2.Links[0].W) || equal(c1.Links[0].W, c3.Links[0].W) {
+		t.Error("initial weights must depend on the seed alone")
+	}
+}
+
+func equal(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestInterruptedKeepsFinishedRuns: cancelling stops the pool; runs that
+// finished are kept, the others are marked not done.
+func TestInterruptedKeepsFinishedRuns(t *testing.T) {
+	p := smallPlan(t, "1")
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := 0
+	res := p.Run(ctx, func(int, *Result) {
+		finished++
+		if finished == 2 {
+			cancel()
+		}
+	})
+	done := 0
+	for _, r := range res {
+		if r.Done {
+			done++
+		}
+	}
+	if done < 2 || done == len(res) {
+		t.Errorf("%d of %d runs done after cancelling at 2", done, len(res))
+	}
+	s := p.Summarize(res)
+	if len(s.Runs) != done {
+		t.Errorf("summary has %d runs, want the %d finished", len(s.Runs), done)
+	}
+}
+
+func TestSummaryMediansCountUnsolvedAsInfinite(t *testing.T) {
+	p := smallPlan(t, "1")
+	rs := []Result{
+		{Rule: "wp", Seed: 1, Done: true, Solved: true, TrialsToCriterion: 10, EpochsToCriterion: 5, FinalLoss: 0.001},
+		{Rule: "wp", Seed: 2, Done: true, Solved: false, TrialsToCriterion: -1, EpochsToCriterion: -1, FinalLoss: 0.3},
+		{Rule: "wp", Seed: 3, Done: true, Solved: true, TrialsToCriterion: 30, EpochsToCriterion: 15, FinalLoss: 0.002},
+	}
+	s := p.Summarize(rs)
+	b := s.ByRule["wp"]
+	if b.MedianTrialsToCriterion == nil || *b.MedianTrialsToCriterion != 30 {
+		t.Errorf("median trials %v, want 30 (unsolved counts as +inf)", b.MedianTrialsToCriterion)
+	}
+	if b.SolvedFraction != 2.0/3 {
+		t.Errorf("solved fraction %g", b.SolvedFraction)
+	}
+	rs[2].Solved = false
+	if b := p.Summarize(rs).ByRule["wp"]; b.MedianTrialsToCriterion != nil {
+		t.Errorf("median trials %v with 2 of 3 unsolved, want null", *b.MedianTrialsToCriterion)
+	}
+}

@@ -1,0 +1,159 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/dopa-sim/dopa/circuits"
+)
+
+// Spec is an experiment as declared in a TOML experiment file.
+type Spec struct {
+	// Name identifies the experiment in outputs.
+	Name string `toml:"name"`
+	// Description is free text for people.
+	Description string `toml:"description"`
+	// Circuit is a built-in circuit name ("xor") or a path to a circuit
+	// file, relative to the experiment file.
+	Circuit string `toml:"circuit"`
+	// Task is the task the circuit learns: "xor".
+	Task string `toml:"task"`
+	// Seeds is the number of seeds (runs per rule).
+	Seeds int `toml:"seeds"`
+	// Seed is the first seed; runs use Seed, Seed+1, …
+	Seed int `toml:"seed"`
+	// MaxTrials stops a run after this many trials (forward passes over
+	// the task's batch).
+	MaxTrials int `toml:"max_trials"`
+	// Workers is the number of runs trained at once; 0 means one per CPU.
+	// It never changes results.
+	Workers int `toml:"workers"`
+	// Criterion says when a run has solved the task.
+	Criterion Criterion `toml:"criterion"`
+	// Rules are the learning rules to compare.
+	Rules []RuleEntry `toml:"rule"`
+	// Record says what is written besides the summary.
+	Record Record `toml:"record"`
+}
+
+// Criterion is the stopping criterion of a run.
+type Criterion struct {
+	// LossBelow: a run is solved when the unperturbed loss drops below it;
+	// 0 means train for MaxTrials.
+	LossBelow float64 `toml:"loss_below" json:"loss_below"`
+}
+
+// Record chooses what goes into metrics.csv and traces.csv.
+type Record struct {
+	// Every logs one metrics row every this many learning updates (the
+	// first and last update are always logged).
+	Every int `toml:"every"`
+	// TraceSeeds is the number of seeds per rule (the first ones) whose
+	// modulator traces are written, one row per update.
+	TraceSeeds int `toml:"trace_seeds"`
+}
+
+// RuleEntry is one rule of the comparison: a rule with its parameters,
+// optionally swept.
+type RuleEntry struct {
+	circuits.RuleSpec
+	// Sweep runs the rule once per listed learning rate, labelled
+	// RULE@RATE (e.g. dopamine@0.03).
+	Sweep Sweep `toml:"sweep"`
+}
+
+// Sweep lists values a rule parameter takes.
+type Sweep struct {
+	LearningRate []float64 `toml:"learning_rate"`
+}
+
+// Defaults returns an experiment of one seed, 40 000 trials at most and
+// the XOR criterion.
+func (Spec) Defaults() Spec {
+	return Spec{Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1}}
+}
+
+// Variant is a rule of the comparison after sweeps are expanded.
+type Variant struct {
+	Label string // rule name, or RULE@RATE for a sweep
+	Rule  circuits.RuleSpec
+	Entry int // index of the [[rule]] entry it comes from
+}
+
+// Variants expands the sweeps.
+func (s *Spec) Variants() []Variant {
+	var out []Variant
+	for i, e := range s.Rules {
+		if len(e.Sweep.LearningRate) == 0 {
+			out = append(out, Variant{Label: e.Name, Rule: e.RuleSpec, Entry: i})
+			continue
+		}
+		for _, lr := range e.Sweep.LearningRate {
+			r := e.RuleSpec
+			r.LearningRate = lr
+			out = append(out, Variant{Label: e.Name + "@" + strconv.FormatFloat(lr, 'g', -1, 64), Rule: r, Entry: i})
+		}
+	}
+	return out
+}
+
+// Validate checks the experiment's own keys (not the circuit's); errors
+// are *circuits.FieldError locating the key.
+func (s *Spec) Validate() error {
+	fe := func(msg string, path ...any) error { return &circuits.FieldError{Path: path, Msg: msg} }
+	switch {
+	case s.Name == "":
+		return fe("must be set", "name")
+	case s.Circuit == "":
+		return fe("must be set (a built-in circuit name or a file path)", "circuit")
+	case s.Task != "xor":
+		return fe(fmt.Sprintf("unknown task %q (want xor)", s.Task), "task")
+	case s.Seeds < 1:
+		return fe(fmt.Sprintf("must be >= 1, got %d", s.Seeds), "seeds")
+	case s.Seed < 0:
+		return fe(fmt.Sprintf("must be >= 0, got %d", s.Seed), "seed")
+	case s.MaxTrials < 1:
+		return fe(fmt.Sprintf("must be >= 1, got %d", s.MaxTrials), "max_trials")
+	case s.Workers < 0:
+		return fe(fmt.Sprintf("must be >= 0, got %d", s.Workers), "workers")
+	case !(s.Criterion.LossBelow >= 0) || math.IsInf(s.Criterion.LossBelow, 0):
+		return fe(fmt.Sprintf("must be a finite number >= 0, got %g", s.Criterion.LossBelow), "criterion", "loss_below")
+	case s.Record.Every < 1:
+		return fe(fmt.Sprintf("must be >= 1, got %d", s.Record.Every), "record", "every")
+	case s.Record.TraceSeeds < 0:
+		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.TraceSeeds), "record", "trace_seeds")
+	case len(s.Rules) == 0:
+		return fe("an experiment needs at least one [[rule]]", "rule")
+	}
+	labels := map[string]bool{}
+	for i, e := range s.Rules {
+		if err := e.RuleSpec.Validate(); err != nil {
+			var f *circuits.FieldError
+			if asField(err, &f) {
+				return &circuits.FieldError{Path: append([]any{"rule", i}, f.Path...), Msg: f.Msg}
+			}
+			return fe(err.Error(), "rule", i)
+		}
+		for _, lr := range e.Sweep.LearningRate {
+			if !(lr > 0) || math.IsInf(lr, 0) {
+				return fe(fmt.Sprintf("learning rates must be finite numbers > 0, got %g", lr), "rule", i, "sweep", "learning_rate")
+			}
+		}
+	}
+	for _, v := range s.Variants() {
+		if labels[v.Label] {
+			return fe(fmt.Sprintf("rule %q appears twice; sweep it or give the entries different parameters under one [[rule]]", v.Label), "rule", v.Entry, "name")
+		}
+		labels[v.Label] = true
+	}
+	return nil
+}
+
+func asField(err error, f **circuits.FieldError) bool {
+	p, ok := err.(*circuits.FieldError)
+	if ok {
+		*f = p
+	}
+	return ok
+}
