@@ -1,0 +1,190 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
+)
+
+// xorCircuit builds the built-in XOR circuit from its file.
+func xorCircuit(tb testing.TB, seed byte) *circuits.Circuit {
+	tb.Helper()
+	s, _, err := circuits.Load("xor")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{seed})))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func bind(tb testing.TB, name string, c *circuits.Circuit, seed byte) Rule {
+	tb.Helper()
+	spec, ok := circuits.RuleDefaults(name)
+	if !ok {
+		tb.Fatalf("no rule %q", name)
+	}
+	r, err := New(spec, c, rand.New(rand.NewChaCha8([32]byte{seed, 1})))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// train runs a rule to L < 0.01 or maxTrials; it returns the trials spent.
+func train(r Rule, c *circuits.Circuit, maxTrials int) (int, bool) {
+	t := &task.XOR{}
+	trials := 0
+	for trials < maxTrials {
+		l, p := r.Measure(t)
+		trials += p
+		if p == 0 {
+			l = t.Loss(c)
+		}
+		if l < 0.01 {
+			return trials, true
+		}
+		trials += r.Learn(t)
+	}
+	return trials, false
+}
+
+// TestEveryRuleSolvesXOR: with its defaults, each rule solves XOR from
+// most of a handful of starts, well inside the budget.
+func TestEveryRuleSolvesXOR(t *testing.T) {
+	for _, name := range circuits.Rules {
+		solved := 0
+		for seed := byte(1); seed <= 6; seed++ {
+			c := xorCircuit(t, seed)
+			if _, ok := train(bind(t, name, c, seed), c, 20000); ok {
+				solved++
+			}
+		}
+		if solved < 5 {
+			t.Errorf("%s solved XOR from %d of 6 starts, want >= 5", name, solved)
+		}
+	}
+}
+
+// TestWPStepIsGradientEstimate: with the raw RPE, one WP update is
+// Δw = η·δ·ξ/σ² with δ = L(w) − L(w+ξ), checked on every synapse.
+func TestWPStepIsGradientEstimate(t *testing.T) {
+	c := xorCircuit(t, 3)
+	r := bind(t, "wp", c, 3).(*Perturbation)
+	task := &task.XOR{}
+	before := snapshot(c)
+	l0, _ := r.Measure(task)
+	r.Learn(task)
+	// Recompute L(w+ξ) from the kept perturbation.
+	after := snapshot(c)
+	restore(c, before)
+	c.SetPerturbed(true)
+	// Perturbed weights were prepared from the old weights: same pass again.
+	l1 := task.Loss(c)
+	c.SetPerturbed(false)
+	restore(c, after)
+	eta, sigma := 1.0, 0.01
+	k := 0
+	for _, l := range c.Links {
+		for i := range l.W {
+			want := before[k] + eta*(l0-l1)*l.Xi[i]/(sigma*sigma)
+			if math.Abs(l.W[i]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Fatalf("%s[%d]: w = %g, want %g", l.Name, i, l.W[i], want)
+			}
+			k++
+		}
+	}
+}
+
+func snapshot(c *circuits.Circuit) []float64 {
+	var w []float64
+	for _, l := range c.Links {
+		w = append(w, l.W...)
+	}
+	return w
+}
+
+func restore(c *circuits.Circuit, w []float64) {
+	k := 0
+	for _, l := range c.Links {
+		k += copy(l.W, w[k:])
+	}
+}
+
+// TestDopamineRevertsUnconfirmedChange: when the unperturbed loss rose
+// after a change, that change is undone before the next perturbation.
+func TestDopamineRevertsUnconfirmedChange(t *testing.T) {
+	c := xorCircuit(t, 5)
+	r := bind(t, "dopamine", c, 5).(*Perturbation)
+	tk := &task.XOR{}
+	reverted := 0
+	var beforeLast []float64 // weights before the last change
+	for i := range 200 {
+		cur := snapshot(c)
+		r.Measure(tk)
+		r.Learn(tk)
+		tr := r.Trace()
+		if i > 0 && tr.Reverted != (tr.Progress < 0) {
+			t.Fatalf("update %d: reverted %v with progress %g", i, tr.Reverted, tr.Progress)
+		}
+		if tr.Reverted {
+			reverted++
+			// The change was made from the restored weights: w − η·m = beforeLast.
+			got := snapshot(c)
+			k := 0
+			for _, l := range c.Links {
+				for j := range l.W {
+					base := got[k] - r.m.LearningRate()*l.M[j]
+					if math.Abs(base-beforeLast[k]) > 1e-9 {
+						t.Fatalf("update %d: change not made from the restored weights (%g vs %g)", i, base, beforeLast[k])
+					}
+					k++
+				}
+			}
+		} else {
+			beforeLast = cur
+		}
+	}
+	if reverted == 0 {
+		t.Error("no change was ever reverted in 200 updates")
+	}
+}
+
+// TestUpdatesAllocateNothing: one learning update of every rule on the
+// XOR circuit allocates nothing once warmed up.
+func TestUpdatesAllocateNothing(t *testing.T) {
+	for _, name := range circuits.Rules {
+		c := xorCircuit(t, 1)
+		r := bind(t, name, c, 1)
+		tk := &task.XOR{}
+		r.Measure(tk)
+		r.Learn(tk)
+		if a := testing.AllocsPerRun(100, func() { r.Measure(tk); r.Learn(tk) }); a != 0 {
+			t.Errorf("%s: %g allocations per update, want 0", name, a)
+		}
+	}
+}
+
+// BenchmarkUpdate is one learning update of each rule on the XOR circuit:
+// for the paired rules the unperturbed and perturbed passes over the four
+// patterns plus the weight change; for sgd/adam the forward and backward
+// passes plus the step.
+func BenchmarkUpdate(b *testing.B) {
+	for _, name := range circuits.Rules {
+		b.Run(name, func(b *testing.B) {
+			c := xorCircuit(b, 1)
+			r := bind(b, name, c, 1)
+			tk := &task.XOR{}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Measure(tk)
+				r.Learn(tk)
+			}
+		})
+	}
+}
