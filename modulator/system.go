@@ -117,7 +117,7 @@ func (m *Dopamine) Observe(reward, lapseMs float64) {
 		if m.observed == 0 {
 			m.s2 = delta * delta
 		} else {
-			m.s2 += m.GainRate * (delta*delta - m.s2)
+			m.s2 = (1-m.GainRate)*m.s2 + m.GainRate*delta*delta
 		}
 		if s := math.Sqrt(m.s2); s > 0 {
 			resp = delta / s

@@ -10,8 +10,9 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// GridPoints is the number of evenly spaced trial counts onto which
-// [LossCurves] resamples the runs of each rule.
+// GridPoints is the number of geometrically spaced trial counts onto which
+// [LossCurves] resamples the runs of each rule (evenly spaced on the log
+// trials axis of the loss figure).
 const GridPoints = 200
 
 // LossFloor is the lowest the log loss axis of the loss figure goes;
@@ -25,9 +26,13 @@ type Curve struct {
 	Rule  string
 	Seeds int // number of (rule, seed) runs in metrics.csv
 
-	// Trials is the grid: GridPoints evenly spaced trial counts from the
-	// first to the last logged trial count of the rule (a single point if
-	// they coincide).
+	// Trials is the grid: GridPoints geometrically spaced trial counts
+	// (a constant ratio between neighbours) from max(first, 1) to the last
+	// logged trial count of the rule, where first is the first logged trial
+	// count; a single point if the two coincide or the last is below 1.
+	// Every grid value is >= 1, so it can be drawn on a log axis; values
+	// within a relative 1e-9 of a whole number are rounded to it, so that
+	// e.g. the grid from 1 to 100 with 3 points is exactly 1, 10, 100.
 	Trials []float64
 
 	// Median, Q25 and Q75 are the 50th, 25th and 75th percentiles of the
@@ -69,7 +74,11 @@ func lossCurves(runs []*run, n int) []Curve {
 			lo = min(lo, r.trials[0])
 			hi = max(hi, r.trials[len(r.trials)-1])
 		}
-		grid := linspace(lo, hi, n)
+		// Rows logged at trial 0 are carried forward to the first grid
+		// point, 1, which the log axis can show.
+		lo = max(lo, 1)
+		hi = max(hi, lo)
+		grid := logspace(lo, hi, n)
 		series := make([][]float64, len(rs))
 		for i, r := range rs {
 			series[i] = resample(r.trials, r.loss, grid)
@@ -87,17 +96,25 @@ func lossCurves(runs []*run, n int) []Curve {
 	return curves
 }
 
-// linspace returns n evenly spaced values from lo to hi inclusive, or just
-// lo if lo == hi or n < 2.
-func linspace(lo, hi float64, n int) []float64 {
+// logspace returns n geometrically spaced values from lo to hi inclusive
+// (0 < lo <= hi), or just lo if lo == hi or n < 2. Values within a relative
+// 1e-9 of a whole number are rounded to it, so that trial counts the grid
+// is meant to hit exactly (powers of ten, say) are not missed by rounding
+// errors when runs are resampled.
+func logspace(lo, hi float64, n int) []float64 {
 	if lo == hi || n < 2 {
 		return []float64{lo}
 	}
 	g := make([]float64, n)
+	ratio := hi / lo
 	for i := range g {
-		g[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+		v := lo * math.Pow(ratio, float64(i)/float64(n-1))
+		if r := math.Round(v); math.Abs(v-r) <= 1e-9*v {
+			v = r
+		}
+		g[i] = v
 	}
-	g[n-1] = hi
+	g[0], g[n-1] = lo, hi
 	return g
 }
 

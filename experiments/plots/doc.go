@@ -15,11 +15,15 @@
 //
 //   - loss.png, loss.svg: loss against trials (forward passes), one line per
 //     rule giving the median over seeds with a shaded band from the 25th to
-//     the 75th percentile, on a log loss axis, with the criterion as a
-//     dashed line when summary.json gives one;
-//   - modulator.png, modulator.svg (only when traces.csv has rows): stacked
-//     panels of RPE, dopamine, learning rate and weight RMS against trials
-//     for the first seed of every rule in traces.csv.
+//     the 75th percentile, on log trials and log loss axes, with the
+//     criterion as a dashed line when summary.json gives one;
+//   - modulator.png, modulator.svg: stacked panels of RPE, dopamine,
+//     learning rate and weight RMS against trials for the first seed of
+//     every rule in traces.csv that has a finite RPE. Rules without one (the
+//     gradient baselines sgd and adam, which have no dopamine system) are
+//     not drawn but named in a single legend note; if no rule has a finite
+//     RPE, or traces.csv is missing or has no rows, there is no modulator
+//     figure.
 //
 // Columns are found by their header names, so their order does not matter
 // and extra columns are ignored. Errors name the file and, for bad CSV
@@ -28,12 +32,16 @@
 // # Loss statistics
 //
 // Runs stop when they reach the criterion, so they differ in length and in
-// the trials at which they were logged. [LossCurves] resamples every
-// (rule, seed) series onto a grid of [GridPoints] evenly spaced trial counts
-// running from the first to the last logged trial count of the rule. At a
-// grid point a run contributes its last logged loss at or before that point
-// (so a run that stopped keeps its final loss); a run whose first row comes
-// later than the grid point does not contribute there.
+// the trials at which they were logged: on XOR a solved run may stop after
+// a few dozen trials and an unsolved one run on to tens of thousands, hence
+// the log trials axis. [LossCurves] resamples every (rule, seed) series onto
+// a grid of [GridPoints] geometrically spaced trial counts (evenly spaced on
+// the log axis) running from the first logged trial count of the rule, or 1
+// if that is smaller, to the last. At a grid point a run contributes its
+// last logged loss at or before that point (so a run that stopped keeps its
+// final loss, and a row logged at trial 0 counts from the first grid point
+// on); a run whose first row comes later than the grid point does not
+// contribute there.
 //
 // A non-finite loss (NaN or ±Inf, written e.g. "NaN" or "+Inf") marks a
 // diverged run and is ranked as +Inf, i.e. worse than any finite loss, so

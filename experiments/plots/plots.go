@@ -49,9 +49,9 @@ var traceLabels = []string{"RPE (reward − expectation)", "dopamine", "learning
 
 // Write reads the run files in dir (metrics.csv, and traces.csv and
 // summary.json when present) and writes loss.png and loss.svg, and
-// modulator.png and modulator.svg when traces.csv has rows, to dir/plots,
-// creating that directory if needed. It returns the first error met; an
-// error about a CSV value names the file and line.
+// modulator.png and modulator.svg when traces.csv has a rule with a finite
+// RPE, to dir/plots, creating that directory if needed. It returns the
+// first error met; an error about a CSV value names the file and line.
 func Write(dir string) error {
 	runs, err := readMetrics(filepath.Join(dir, metricsFile))
 	if err != nil {
@@ -78,12 +78,57 @@ func Write(dir string) error {
 	}); err != nil {
 		return err
 	}
+	traces, noRPE := splitNoRPE(traces)
 	if len(traces) == 0 {
 		return nil
 	}
 	return saveFigure(out, "modulator", modWidth, modHeight, func(dc draw.Canvas) error {
-		return drawModulator(dc, traces, colors)
+		return drawModulator(dc, traces, noRPE, colors)
 	})
+}
+
+// splitNoRPE separates the traces with at least one finite RPE from those
+// without any, returning the rules of the latter sorted like the figures.
+// Those are the gradient baselines sgd and adam, which have no dopamine
+// system and write NaN; the modulator figure names them in a note instead
+// of drawing them.
+func splitNoRPE(traces []*trace) (withRPE []*trace, noRPE []string) {
+	j := slices.Index(traceColumns, "rpe")
+	for _, t := range traces {
+		if slices.ContainsFunc(t.values[j], isFinite) {
+			withRPE = append(withRPE, t)
+		} else {
+			noRPE = append(noRPE, t.rule)
+		}
+	}
+	slices.SortFunc(noRPE, compareRules)
+	return withRPE, noRPE
+}
+
+// noDopamineNote is the legend note naming the rules left out of the
+// modulator figure for having no finite RPE, e.g. "adam, sgd: no dopamine
+// system". Rules differing only in their '@' suffix (a sweep) are named
+// once, as "sgd@*", to keep the note short.
+func noDopamineNote(rules []string) string {
+	var bases []string
+	names := make(map[string]string) // base name -> how it is shown
+	for _, r := range rules {
+		base, _, ok := cutLast(r, "@")
+		if !ok {
+			base = r
+		}
+		if _, seen := names[base]; seen {
+			names[base] = base + "@*"
+			continue
+		}
+		bases = append(bases, base)
+		names[base] = r
+	}
+	shown := make([]string, len(bases))
+	for i, b := range bases {
+		shown[i] = names[b]
+	}
+	return strings.Join(shown, ", ") + ": no dopamine system"
 }
 
 // saveFigure renders a figure with render into dir/base.png and
@@ -332,7 +377,6 @@ func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ru
 
 	// Loss range over all finite positive quantiles, clamped to LossFloor.
 	lo, hi := math.Inf(1), math.Inf(-1)
-	xmax := 0.0
 	for _, c := range curves {
 		for i := range c.Trials {
 			for _, v := range []float64{c.Q25[i], c.Median[i], c.Q75[i]} {
@@ -342,8 +386,8 @@ func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ru
 				}
 			}
 		}
-		xmax = max(xmax, c.Trials[len(c.Trials)-1])
 	}
+	xmin, xmax := trialsRange(curves)
 	if hasCrit {
 		lo, hi = min(lo, crit), max(hi, crit)
 	}
@@ -428,7 +472,7 @@ func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ru
 	}
 
 	if hasCrit {
-		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: crit}, {X: max(xmax, 1), Y: crit}})
+		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: crit}, {X: xmax, Y: crit}})
 		if err != nil {
 			return err
 		}
@@ -437,8 +481,9 @@ func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ru
 		legend.Add(fmt.Sprintf("criterion: loss < %g", crit), l)
 	}
 
-	p.X.Min, p.X.Max = 0, max(xmax, 1)
-	p.X.Tick.Marker = trialTicks{}
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = logTicks{}
+	p.X.Min, p.X.Max = xmin, xmax
 	setLogY(p, ymin, ymax)
 
 	plotArea, legendArea := splitLegend(dc, &legend)
@@ -446,6 +491,31 @@ func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ru
 	legendArea.Max.Y = p.DataCanvas(plotArea).Max.Y
 	legend.Draw(legendArea)
 	return nil
+}
+
+// trialsRange returns the range of the log trials axis of the loss figure:
+// from the power of ten at or below the first grid point to the last grid
+// point, or to the next power of ten if that would leave the axis less
+// than a decade long. Grid points are >= 1 (see [Curve.Trials]); the range
+// is positive in any case, as the log scale needs.
+func trialsRange(curves []Curve) (xmin, xmax float64) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range curves {
+		for _, x := range c.Trials {
+			if isFinite(x) && x > 0 {
+				lo, hi = min(lo, x), max(hi, x)
+			}
+		}
+	}
+	if lo > hi {
+		lo, hi = 1, 10
+	}
+	xmin = math.Pow(10, math.Floor(math.Log10(lo)))
+	xmax = hi
+	if xmax < 10*xmin {
+		_, xmax = decades(xmin, hi)
+	}
+	return xmin, xmax
 }
 
 // ruleLabel is the legend label of a loss curve: the rule, the number of
@@ -487,8 +557,9 @@ func segments(n int, ok func(int) bool) [][2]int {
 	return segs
 }
 
-// drawModulator draws the stacked modulator panels onto dc.
-func drawModulator(dc draw.Canvas, traces []*trace, styles map[string]ruleStyle) error {
+// drawModulator draws the stacked modulator panels of traces onto dc, with
+// a legend note naming the rules noRPE left out, if any.
+func drawModulator(dc draw.Canvas, traces []*trace, noRPE []string, styles map[string]ruleStyle) error {
 	traces = slices.Clone(traces)
 	slices.SortStableFunc(traces, func(a, b *trace) int { return compareRules(a.rule, b.rule) })
 
@@ -576,6 +647,9 @@ func drawModulator(dc draw.Canvas, traces []*trace, styles map[string]ruleStyle)
 			setLinearY(p, lo, hi)
 		}
 		rows[j] = []*plot.Plot{p}
+	}
+	if len(noRPE) > 0 {
+		notes = append(notes, noDopamineNote(noRPE))
 	}
 	for _, n := range notes {
 		legend.Add(n)

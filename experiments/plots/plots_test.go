@@ -133,12 +133,110 @@ func TestWriteNonFinite(t *testing.T) {
 	}
 	checkPNG(t, dir, "loss.png", pixels(lossWidth.Points()), pixels(lossHeight.Points()))
 	checkPNG(t, dir, "modulator.png", pixels(modWidth.Points()), pixels(modHeight.Points()))
+	// The wp trace has no finite RPE: it is named in one note, not drawn.
 	b, err := os.ReadFile(filepath.Join(dir, plotsDir, "modulator.svg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(b, []byte("wp: rpe all non-finite")) {
-		t.Error("modulator.svg lacks the note about the all-NaN rpe trace of wp")
+	if !bytes.Contains(b, []byte("wp: no dopamine system")) {
+		t.Error("modulator.svg lacks the note about wp having no finite RPE")
+	}
+	for _, bad := range []string{"wp (seed", "all non-finite"} {
+		if bytes.Contains(b, []byte(bad)) {
+			t.Errorf("modulator.svg contains %q", bad)
+		}
+	}
+	if !bytes.Contains(b, []byte("dopamine (seed 1)")) {
+		t.Error("modulator.svg lacks the dopamine trace")
+	}
+}
+
+const traceHeader = "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms\n"
+
+// TestWriteGradientBaselines checks that rules without a finite RPE (sgd
+// and adam write NaN for it) are left out of the modulator figure and
+// named in a single note, while a rule with a finite RPE but an all-NaN
+// column is drawn with a note about that column.
+func TestWriteGradientBaselines(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		metricsFile: "rule,seed,epoch,trials,loss\nsgd,1,0,0,0.3\nsgd,1,1,4,0.2\nadam,1,0,0,0.3\nadam,1,1,4,0.1\n" +
+			"dopamine,1,0,0,0.3\ndopamine,1,1,2,0.25\ndopamine,1,2,40000,0.2\n",
+		tracesFile: traceHeader +
+			"sgd,1,1,4,NaN,NaN,NaN,NaN,10,0,0.7\nsgd,1,2,8,NaN,NaN,NaN,NaN,10,0,0.8\n" +
+			"adam,1,1,4,NaN,NaN,NaN,NaN,0.5,0,0.7\n" +
+			"dopamine,1,1,2,-0.2,0,-0.2,0.3,NaN,0.1,0.5\ndopamine,1,2,40000,-0.1,-0.04,-0.06,0.44,NaN,0.1,0.5\n",
+	}
+	for name, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, dir, "modulator.png", pixels(modWidth.Points()), pixels(modHeight.Points()))
+	b, err := os.ReadFile(filepath.Join(dir, plotsDir, "modulator.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"dopamine (seed 1)",
+		"adam, sgd: no dopamine system",
+		"dopamine: learning_rate all non-finite",
+	}
+	for _, w := range want {
+		if n := bytes.Count(b, []byte(w)); n != 1 {
+			t.Errorf("modulator.svg contains %q %d times, want once", w, n)
+		}
+	}
+	for _, bad := range []string{"sgd (seed", "adam (seed"} {
+		if bytes.Contains(b, []byte(bad)) {
+			t.Errorf("modulator.svg contains %q", bad)
+		}
+	}
+	if n := bytes.Count(b, []byte("all non-finite")); n != 1 {
+		t.Errorf("modulator.svg has %d notes about non-finite columns, want 1", n)
+	}
+	checkPNG(t, dir, "loss.png", pixels(lossWidth.Points()), pixels(lossHeight.Points()))
+}
+
+// TestWriteNoRPEAnywhere checks that no modulator figure is made when no
+// rule has a finite RPE.
+func TestWriteNoRPEAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		metricsFile: "rule,seed,epoch,trials,loss\nsgd,1,0,0,0.3\nsgd,1,1,4,0.2\n",
+		tracesFile:  traceHeader + "sgd,1,1,4,NaN,NaN,NaN,NaN,10,0,0.7\nadam,1,1,4,NaN,NaN,+Inf,NaN,0.5,0,0.7\n",
+	}
+	for name, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, dir, "loss.png", pixels(lossWidth.Points()), pixels(lossHeight.Points()))
+	for _, f := range []string{"modulator.png", "modulator.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, plotsDir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s written although no rule has a finite RPE (stat error %v)", f, err)
+		}
+	}
+}
+
+func TestNoDopamineNote(t *testing.T) {
+	for _, tc := range []struct {
+		rules []string
+		want  string
+	}{
+		{[]string{"sgd"}, "sgd: no dopamine system"},
+		{[]string{"adam", "sgd"}, "adam, sgd: no dopamine system"},
+		{[]string{"adam@0.1", "sgd@1", "sgd@3", "sgd@10"}, "adam@0.1, sgd@*: no dopamine system"},
+	} {
+		if got := noDopamineNote(tc.rules); got != tc.want {
+			t.Errorf("noDopamineNote(%q) = %q, want %q", tc.rules, got, tc.want)
+		}
 	}
 }
 
@@ -147,7 +245,7 @@ func TestWriteSinglePoints(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
 		metricsFile: "rule,seed,epoch,trials,loss\nwp,1,0,1,0.25\nwp,2,0,1,0.5\n",
-		tracesFile:  "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms\nwp,1,0,1,-0.2,0,-0.2,0.3,0.01,0.1,0.5\n",
+		tracesFile:  traceHeader + "wp,1,0,1,-0.2,0,-0.2,0.3,0.01,0.1,0.5\n",
 	}
 	for name, s := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
@@ -263,20 +361,21 @@ func TestResample(t *testing.T) {
 	}
 }
 
-// TestLossCurvesByHand checks resampling, carrying forward and quartiles on
-// an example small enough to compute by hand.
+// TestLossCurvesByHand checks the log-spaced grid, resampling, carrying
+// forward and quartiles on an example small enough to compute by hand.
 func TestLossCurvesByHand(t *testing.T) {
 	runs := []*run{
-		// Stops at trials 11 with loss 0.5, which it keeps.
-		{runKey: runKey{"a", 1}, trials: []float64{1, 11}, loss: []float64{8, 0.5}},
-		{runKey: runKey{"a", 2}, trials: []float64{1, 6, 11, 16, 21}, loss: []float64{4, 3, 2, 1.5, 1}},
-		{runKey: runKey{"a", 3}, trials: []float64{1, 21}, loss: []float64{6, 3}},
-		// Diverges at trials 11: ranks as +Inf from then on.
-		{runKey: runKey{"a", 4}, trials: []float64{1, 11, 21}, loss: []float64{2, math.NaN(), math.NaN()}},
+		// Stops at trials 10 with loss 0.5, which it keeps.
+		{runKey: runKey{"a", 1}, trials: []float64{1, 10}, loss: []float64{8, 0.5}},
+		{runKey: runKey{"a", 2}, trials: []float64{1, 5, 10, 50, 100}, loss: []float64{4, 3, 2, 1.5, 1}},
+		{runKey: runKey{"a", 3}, trials: []float64{1, 100}, loss: []float64{6, 3}},
+		// Diverges at trials 10: ranks as +Inf from then on.
+		{runKey: runKey{"a", 4}, trials: []float64{1, 10, 100}, loss: []float64{2, math.NaN(), math.NaN()}},
 		// Another rule, starting later than the grid's first point.
 		{runKey: runKey{"b@10", 1}, trials: []float64{5, 9}, loss: []float64{1, 2}},
-		{runKey: runKey{"b@2", 1}, trials: []float64{1, 3}, loss: []float64{7, 5}},
-		{runKey: runKey{"b@2", 2}, trials: []float64{2, 3}, loss: []float64{9, 1}},
+		// Logged from trial 0, which the grid (and the log axis) starts at 1.
+		{runKey: runKey{"b@2", 1}, trials: []float64{0, 4}, loss: []float64{7, 5}},
+		{runKey: runKey{"b@2", 2}, trials: []float64{2, 4}, loss: []float64{9, 1}},
 	}
 	curves := lossCurves(runs, 3)
 	var rules []string
@@ -288,11 +387,11 @@ func TestLossCurvesByHand(t *testing.T) {
 	}
 	inf := math.Inf(1)
 
-	// Rule a, grid 1, 11, 21. Sorted values per point:
-	//   1: {2, 4, 6, 8};  11: {0.5, 2, 6, Inf};  21: {0.5, 1, 3, Inf}.
+	// Rule a, grid 1, 10, 100 (ratio 10). Sorted values per point:
+	//   1: {2, 4, 6, 8};  10: {0.5, 2, 6, Inf};  100: {0.5, 1, 3, Inf}.
 	// Empirical quantiles of 4 values: Q25 = 1st, median = 2nd, Q75 = 3rd.
 	a := curves[0]
-	check(t, "a trials", a.Trials, []float64{1, 11, 21})
+	check(t, "a trials", a.Trials, []float64{1, 10, 100})
 	check(t, "a Q25", a.Q25, []float64{2, 0.5, 0.5})
 	check(t, "a median", a.Median, []float64{4, 2, 1})
 	check(t, "a Q75", a.Q75, []float64{6, 6, 3})
@@ -300,13 +399,21 @@ func TestLossCurvesByHand(t *testing.T) {
 		t.Errorf("a has %d seeds, want 4", a.Seeds)
 	}
 
-	// Rule b@2, grid 1, 2, 3. At trials 1 only seed 1 has started.
-	//   1: {7};  2: {7, 9};  3: {1, 5}.
+	// Rule b@2, grid 1, 2, 4 (from max(0, 1) to 4, ratio 2). At trials 1
+	// only seed 1 has started, with the loss it logged at trial 0.
+	//   1: {7};  2: {7, 9};  4: {1, 5}.
 	b := curves[1]
-	check(t, "b@2 trials", b.Trials, []float64{1, 2, 3})
+	check(t, "b@2 trials", b.Trials, []float64{1, 2, 4})
 	check(t, "b@2 Q25", b.Q25, []float64{7, 7, 1})
 	check(t, "b@2 median", b.Median, []float64{7, 7, 1})
 	check(t, "b@2 Q75", b.Q75, []float64{7, 9, 5})
+
+	// Rule b@10, grid 5, sqrt(45), 9: no run logged in between.
+	c := curves[2]
+	if len(c.Trials) != 3 || c.Trials[0] != 5 || c.Trials[2] != 9 || math.Abs(c.Trials[1]-math.Sqrt(45)) > 1e-12 {
+		t.Errorf("b@10 trials = %v, want 5, %g, 9", c.Trials, math.Sqrt(45))
+	}
+	check(t, "b@10 median", c.Median, []float64{1, 1, 2})
 
 	// All runs diverged: every quantile is +Inf.
 	d := lossCurves([]*run{
@@ -315,6 +422,32 @@ func TestLossCurvesByHand(t *testing.T) {
 	}, 5)[0]
 	check(t, "d trials", d.Trials, []float64{1})
 	check(t, "d median", d.Median, []float64{inf})
+
+	// Only rows at trial 0: a single grid point at 1, carrying them forward.
+	z := lossCurves([]*run{
+		{runKey: runKey{"z", 1}, trials: []float64{0, 0}, loss: []float64{3, 2}},
+	}, 5)[0]
+	check(t, "z trials", z.Trials, []float64{1})
+	check(t, "z median", z.Median, []float64{2})
+}
+
+func TestLogspace(t *testing.T) {
+	check(t, "logspace(1, 1000, 4)", logspace(1, 1000, 4), []float64{1, 10, 100, 1000})
+	check(t, "logspace(3, 48, 5)", logspace(3, 48, 5), []float64{3, 6, 12, 24, 48})
+	check(t, "logspace(7, 7, 5)", logspace(7, 7, 5), []float64{7})
+	check(t, "logspace(2, 8, 1)", logspace(2, 8, 1), []float64{2})
+
+	// The figure's grid on XOR: 1 to 40000 trials.
+	g := logspace(1, 40000, GridPoints)
+	if len(g) != GridPoints || g[0] != 1 || g[len(g)-1] != 40000 {
+		t.Fatalf("grid has %d points from %g to %g", len(g), g[0], g[len(g)-1])
+	}
+	ratio := math.Pow(40000, 1/float64(GridPoints-1))
+	for i := 1; i < len(g); i++ {
+		if r := g[i] / g[i-1]; math.Abs(r-ratio) > 1e-6 {
+			t.Fatalf("g[%d]/g[%d] = %g, want %g", i, i-1, r, ratio)
+		}
+	}
 }
 
 func TestQuartilesOddCount(t *testing.T) {

@@ -1,0 +1,49 @@
+package circuits_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/circuits"
+)
+
+// Load the built-in XOR circuit, build it and present one pattern.
+func Example() {
+	spec, _, err := circuits.Load("xor")
+	if err != nil {
+		panic(err)
+	}
+	c, err := spec.Build(rand.New(rand.NewChaCha8([32]byte{1})))
+	if err != nil {
+		panic(err)
+	}
+	y := c.Trial([]float64{1, 0})
+	fmt.Printf("%s: %d populations, %d plastic synapses, output in (0,1): %v\n",
+		c.Name, len(c.Pops), c.NumPlastic(), y[0] > 0 && y[0] < 1)
+	// Output: xor: 3 populations, 17 plastic synapses, output in (0,1): true
+}
+
+// A circuit file with a mistake gives one error naming the file, the line
+// and the key.
+func ExampleParse() {
+	_, _, err := circuits.Parse("mine.toml", []byte(`
+name = "tiny"
+input = "in"
+[[population]]
+name = "in"
+size = 2
+[[population]]
+name = "out"
+size = 1
+tau_ms = -3.0
+[[projection]]
+from = "in"
+to = "out"
+[readout]
+population = "out"
+[rule]
+name = "wp"
+`))
+	fmt.Println(err)
+	// Output: mine.toml:10: population[out].tau_ms: must be a finite number >= 0, got -3
+}

@@ -1,0 +1,137 @@
+package modulator
+
+import (
+	"math"
+	"testing"
+)
+
+func TestWPBroadcastsRawRPEAtFixedRate(t *testing.T) {
+	m := New(Params{}.Defaults(VariantWP), 0.5)
+	for i, o := range [][2]float64{{-0.30, -0.25}, {-0.20, -0.22}, {-0.50, -0.10}} {
+		if m.Consolidate(o[1]) {
+			t.Fatalf("update %d: wp reverted", i)
+		}
+		m.Observe(o[0], 1)
+		if d := m.Level(); d != o[0]-o[1] {
+			t.Errorf("update %d: D = %g, want δ = %g", i, d, o[0]-o[1])
+		}
+		if m.LearningRate() != 0.5 {
+			t.Errorf("update %d: η = %g, want 0.5", i, m.LearningRate())
+		}
+	}
+}
+
+func TestAdaptiveGainAndLearningRate(t *testing.T) {
+	p := Params{}.Defaults(VariantDopamine)
+	m := New(p, 0.1)
+	m.Consolidate(-1.0)
+	m.Observe(-0.9, 1) // δ = 0.1, v = 0.01: D = 1
+	if d := m.Level(); math.Abs(d-1) > 1e-12 {
+		t.Errorf("first D = %g, want 1", d)
+	}
+	// Progress: the outcome improved from −1 to −0.8: η grows by 1+A.
+	if m.Consolidate(-0.8) {
+		t.Error("reverted after an improvement")
+	}
+	if want := 0.1 * (1 + p.LRUp); math.Abs(m.LearningRate()-want) > 1e-15 {
+		t.Errorf("η = %g, want %g", m.LearningRate(), want)
+	}
+	m.Observe(-0.6, 1) // δ = 0.2; v = 0.7·0.01 + 0.3·0.04 = 0.019
+	if want := 0.2 / math.Sqrt(0.019); math.Abs(m.Level()-want) > 1e-12 {
+		t.Errorf("D = %g, want %g", m.Level(), want)
+	}
+	// Worsening: η shrinks by 1−B, the change is reverted, and the
+	// expectation stays at the outcome before it (−0.8).
+	if !m.Consolidate(-0.9) {
+		t.Error("no revert after a worsening")
+	}
+	if want := 0.1 * (1 + p.LRUp) * (1 - p.LRDown); math.Abs(m.LearningRate()-want) > 1e-15 {
+		t.Errorf("η = %g, want %g", m.LearningRate(), want)
+	}
+	m.Observe(-0.7, 1)
+	if tr := m.Trace(); tr.Expectation != -0.8 || math.Abs(tr.RPE-0.1) > 1e-12 || !tr.Reverted {
+		t.Errorf("after revert: %+v, want expectation −0.8, δ 0.1, reverted", tr)
+	}
+}
+
+func TestLearningRateStaysInRange(t *testing.T) {
+	p := Params{}.Defaults(VariantDopamine2)
+	m := New(p, 1)
+	for i := range 500 {
+		m.Consolidate(-float64(i)) // always worse
+		m.Observe(0, 1)
+	}
+	if got := m.LearningRate(); math.Abs(got-1/p.LRRange) > 1e-12 {
+		t.Errorf("η after 500 worsenings = %g, want the floor %g", got, 1/p.LRRange)
+	}
+	for i := range 500 {
+		m.Consolidate(float64(i)) // always better
+		m.Observe(0, 1)
+	}
+	if got := m.LearningRate(); math.Abs(got-p.LRRange) > 1e-9 {
+		t.Errorf("η after 500 improvements = %g, want the ceiling %g", got, p.LRRange)
+	}
+}
+
+func TestDopamine2IsSignOfRPE(t *testing.T) {
+	m := New(Params{}.Defaults(VariantDopamine2), 1)
+	for _, d := range []float64{0.3, -0.001, 5, -2} {
+		m.Consolidate(0)
+		m.Observe(d, 1)
+		if m.Level() != math.Copysign(1, d) {
+			t.Errorf("δ = %g: D = %g, want %g", d, m.Level(), math.Copysign(1, d))
+		}
+	}
+}
+
+func TestPhasicDecayAndTonic(t *testing.T) {
+	p := Params{}.Defaults(VariantWP)
+	p.TauDMs, p.Tonic = 10, 0.5
+	m := New(p, 1)
+	m.Consolidate(0)
+	m.Observe(1, 5) // P = 1
+	m.Consolidate(0)
+	m.Observe(0, 5) // P = e^{−5/10}·1
+	if want := 0.5 + math.Exp(-0.5); math.Abs(m.Level()-want) > 1e-15 {
+		t.Errorf("D = %g, want %g", m.Level(), want)
+	}
+}
+
+func TestCriticExpectation(t *testing.T) {
+	p := Params{}.Defaults(VariantWP)
+	p.RPE, p.CriticRate = Critic, 0.5
+	m := New(p, 1)
+	m.Observe(-1, 1) // V starts at the first outcome: δ = 0
+	if m.Trace().RPE != 0 {
+		t.Errorf("first critic RPE %g, want 0", m.Trace().RPE)
+	}
+	m.Observe(0, 1) // V = −1 → δ = 1, V ← −0.5
+	m.Observe(0, 1) // δ = 0.5
+	if got := m.Trace().RPE; got != 0.5 {
+		t.Errorf("critic RPE %g, want 0.5", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for key, mut := range map[string]func(*Params){
+		"rpe":         func(p *Params) { p.RPE = "oracle" },
+		"critic_rate": func(p *Params) { p.CriticRate = 0 },
+		"tau_d_ms":    func(p *Params) { p.TauDMs = -1 },
+		"gain_rate":   func(p *Params) { p.GainRate = 2 },
+		"lr_down":     func(p *Params) { p.LRDown = 1 },
+		"lr_range":    func(p *Params) { p.LRRange = 0.5 },
+		"lambda":      func(p *Params) { p.Lambda = 1 },
+		"tonic":       func(p *Params) { p.Tonic = math.NaN() },
+	} {
+		p := Params{}.Defaults(VariantDopamine)
+		mut(&p)
+		err := p.Validate()
+		pe, ok := err.(*ParamError)
+		if !ok || pe.Key != key {
+			t.Errorf("%s: got %v, want a ParamError for %s", key, err, key)
+		}
+	}
+	if err := (Params{}.Defaults(VariantDopamine)).Validate(); err != nil {
+		t.Errorf("defaults invalid: %v", err)
+	}
+}
