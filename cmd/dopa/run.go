@@ -114,6 +114,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	printSummary(stdout, sum)
+	failed := 0
+	for _, r := range results {
+		if r.Done && r.Err != "" {
+			if failed == 0 {
+				fmt.Fprintf(stderr, "dopa run: %s seed %d: %s\n", r.Rule, r.Seed, r.Err)
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "dopa run: %d runs failed (each has an \"error\" in summary.json); their metrics are kept up to the failure\n", failed)
+	}
 	fmt.Fprintf(stdout, "wrote %s (%d of %d runs, %.1f s)\n", dir, m.RunsDone, len(jobs), time.Since(start).Seconds())
 	if interrupted {
 		return fmt.Errorf("interrupted: kept the %d finished runs in %s", m.RunsDone, dir)
