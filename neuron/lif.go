@@ -1,0 +1,253 @@
+package neuron
+
+import (
+	"fmt"
+	"math"
+)
+
+// Spiking is a population of spiking neurons. Besides the spike indicator of
+// Output it lists the neurons that spiked in the last step, so that
+// projections touch only the synapses of neurons that spiked.
+type Spiking interface {
+	Population
+	// Spikes returns the indices of the neurons that spiked in the last
+	// step, in ascending order. The slice is owned by the population and
+	// is overwritten by the next Step.
+	Spikes() []int32
+}
+
+// LIFParams are the parameters of a population of leaky integrate-and-fire
+// neurons with current-based exponential synapses (see LIF for the equations).
+type LIFParams struct {
+	// TauMMs is the membrane time constant τ_m (ms), > 0.
+	TauMMs float64 `toml:"tau_m_ms"`
+	// VRestMV is the resting potential v_rest (mV): where v relaxes without
+	// input. It may lie above threshold, which makes the neuron fire tonically.
+	VRestMV float64 `toml:"v_rest_mv"`
+	// VResetMV is the potential v_reset (mV) a neuron is set to after a
+	// spike and held at while refractory; below v_thresh.
+	VResetMV float64 `toml:"v_reset_mv"`
+	// VThreshMV is the threshold v_thresh (mV): a neuron spikes when v ≥ v_thresh.
+	VThreshMV float64 `toml:"v_thresh_mv"`
+	// TRefMs is the refractory period t_ref (ms), >= 0, rounded to a whole
+	// number of steps.
+	TRefMs float64 `toml:"t_ref_ms"`
+	// TauSynEMs is the decay time constant τ_e (ms) of the excitatory
+	// synaptic current, the channel fed by Input; > 0.
+	TauSynEMs float64 `toml:"tau_syn_e_ms"`
+	// TauSynIMs is the decay time constant τ_i (ms) of the inhibitory
+	// synaptic current, the channel fed by InputInh; > 0.
+	TauSynIMs float64 `toml:"tau_syn_i_ms"`
+}
+
+// Defaults returns τ_m = 20 ms, v_rest = v_reset = −70 mV, v_thresh = −50 mV,
+// t_ref = 2 ms, τ_e = 5 ms and τ_i = 10 ms.
+func (LIFParams) Defaults() LIFParams {
+	return LIFParams{TauMMs: 20, VRestMV: -70, VResetMV: -70, VThreshMV: -50, TRefMs: 2, TauSynEMs: 5, TauSynIMs: 10}
+}
+
+// Validate reports a parameter out of range, naming its key.
+func (p LIFParams) Validate() error {
+	pos := func(key string, v float64) error {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return &ParamError{Key: key, Msg: fmt.Sprintf("must be a finite number > 0, got %g", v)}
+		}
+		return nil
+	}
+	fin := func(key string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &ParamError{Key: key, Msg: fmt.Sprintf("must be a finite number, got %g", v)}
+		}
+		return nil
+	}
+	for _, err := range []error{
+		pos("tau_m_ms", p.TauMMs),
+		fin("v_rest_mv", p.VRestMV),
+		fin("v_reset_mv", p.VResetMV),
+		fin("v_thresh_mv", p.VThreshMV),
+		pos("tau_syn_e_ms", p.TauSynEMs),
+		pos("tau_syn_i_ms", p.TauSynIMs),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if !(p.TRefMs >= 0) || math.IsInf(p.TRefMs, 0) {
+		return &ParamError{Key: "t_ref_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TRefMs)}
+	}
+	if p.VResetMV >= p.VThreshMV {
+		return &ParamError{Key: "v_reset_mv", Msg: fmt.Sprintf("must be below v_thresh_mv (%g), got %g", p.VThreshMV, p.VResetMV)}
+	}
+	return nil
+}
+
+// LIF is a population of leaky integrate-and-fire neurons with two
+// current-based exponential synaptic channels:
+//
+//	τ_m·dv/dt = −(v − v_rest) + I_e + I_i
+//	τ_e·dI_e/dt = −I_e
+//	τ_i·dI_i/dt = −I_i
+//
+// The currents are expressed in mV (R·I, the potential they would hold v at
+// if sustained), as in Brian2's CUBA benchmark. Input is the excitatory
+// channel and InputInh the inhibitory one; a drive w added into either makes
+// its current jump by w at the start of the next Step (a synaptic event of
+// weight w mV). The channels differ only in their time constant: the sign of
+// the drive is the caller's (inhibitory weights are negative).
+//
+// Step solves this linear system exactly over dt (the propagator matrix of
+// Rotter & Diesmann 1999, as NEST's iaf_psc_exp does):
+//
+//	v ← v_rest + (v − v_rest)·e^(−dt/τ_m) + P_e·I_e + P_i·I_i
+//	I_x ← I_x·e^(−dt/τ_x)
+//	P_x = τ_x/(τ_x − τ_m)·(e^(−dt/τ_x) − e^(−dt/τ_m))   (→ dt/τ_m·e^(−dt/τ_m) as τ_x → τ_m)
+//
+// so the trajectory between spikes does not depend on dt. A step in which v
+// reaches v_thresh emits a spike (the spike is assigned to the step; its time
+// is not interpolated), sets v to v_reset and holds it there for the next
+// round(t_ref/dt) steps, during which the synaptic currents keep decaying
+// and keep receiving input (NEST's convention). A drive added before step n
+// thus first moves v in step n: with synapses that propagate the spikes of
+// step n−1 before step n, the smallest synaptic delay is one step, which is
+// the same schedule as Brian2 with zero delay.
+type LIF struct {
+	LIFParams
+	V    []float64 // membrane potential v (mV)
+	SynE []float64 // excitatory synaptic current I_e (mV)
+	SynI []float64 // inhibitory synaptic current I_i (mV)
+	Ref  []int32   // remaining refractory steps
+
+	inE, inI []float64 // drive added since the last step
+	out      []float64 // 1 for a neuron that spiked in the last step
+	spikes   []int32   // neurons that spiked in the last step
+
+	// Propagators for the dt of the last step.
+	dt                 float64
+	pp                 LIFParams // the parameters the propagators were computed for
+	pm, pe, pi, de, di float64
+	nref               int32
+}
+
+// NewLIF returns n LIF neurons at rest (v = v_rest, no current).
+func NewLIF(n int, p LIFParams) (*LIF, error) {
+	if n <= 0 {
+		return nil, &ParamError{Key: "size", Msg: fmt.Sprintf("must be > 0, got %d", n)}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	l := &LIF{
+		LIFParams: p,
+		V:         make([]float64, n), SynE: make([]float64, n), SynI: make([]float64, n), Ref: make([]int32, n),
+		inE: make([]float64, n), inI: make([]float64, n), out: make([]float64, n),
+		spikes: make([]int32, 0, n),
+	}
+	l.Reset()
+	return l, nil
+}
+
+// Len returns the number of neurons.
+func (l *LIF) Len() int { return len(l.V) }
+
+// Input returns the excitatory drive buffer: w added at index i makes I_e of
+// neuron i jump by w mV at the start of the next step.
+func (l *LIF) Input() []float64 { return l.inE }
+
+// InputInh returns the inhibitory drive buffer: like Input, for I_i.
+func (l *LIF) InputInh() []float64 { return l.inI }
+
+// Output returns the spike indicator of the last step (1 spiked, 0 not).
+func (l *LIF) Output() []float64 { return l.out }
+
+// Spikes returns the neurons that spiked in the last step, ascending.
+func (l *LIF) Spikes() []int32 { return l.spikes }
+
+// State returns the membrane potentials v (mV).
+func (l *LIF) State() []float64 { return l.V }
+
+// Reset sets v = v_rest, clears currents, refractoriness, spikes and input.
+func (l *LIF) Reset() {
+	for i := range l.V {
+		l.V[i] = l.VRestMV
+	}
+	clear(l.SynE)
+	clear(l.SynI)
+	clear(l.Ref)
+	clear(l.inE)
+	clear(l.inI)
+	clear(l.out)
+	l.spikes = l.spikes[:0]
+}
+
+// RefractorySteps returns round(t_ref/dt), the number of steps a neuron is
+// held at v_reset after a spike.
+func (l *LIF) RefractorySteps(dt float64) int {
+	return int(math.Round(l.TRefMs / dt))
+}
+
+// prepare computes the propagators for dt.
+func (l *LIF) prepare(dt float64) {
+	l.dt = dt
+	l.pm = math.Exp(-dt / l.TauMMs)
+	l.pe = synPropagator(dt, l.TauMMs, l.TauSynEMs)
+	l.pi = synPropagator(dt, l.TauMMs, l.TauSynIMs)
+	l.de = math.Exp(-dt / l.TauSynEMs)
+	l.di = math.Exp(-dt / l.TauSynIMs)
+	l.nref = int32(l.RefractorySteps(dt))
+	l.pp = l.LIFParams
+}
+
+// synPropagator returns P = τs/(τs − τm)·(e^(−h/τs) − e^(−h/τm)), the effect
+// on v after h of a unit synaptic current at time 0, written as
+// h/τm·e^(−h/τm)·expm1(x)/x with x = h·(1/τm − 1/τs) so that it stays
+// accurate as τs → τm.
+func synPropagator(h, tauM, tauS float64) float64 {
+	x := h * (1/tauM - 1/tauS)
+	var f float64 // expm1(x)/x
+	if math.Abs(x) > 1e-8 {
+		f = math.Expm1(x) / x
+	} else {
+		f = 1 + x/2
+	}
+	return h / tauM * math.Exp(-h/tauM) * f
+}
+
+// Step advances the neurons by dt ms, records the spikes and zeroes the input.
+func (l *LIF) Step(dt float64) {
+	if dt != l.dt || l.pp != l.LIFParams {
+		l.prepare(dt)
+	}
+	for _, i := range l.spikes {
+		l.out[i] = 0
+	}
+	spikes := l.spikes[:0]
+	n := len(l.V)
+	v, ge, gi, ref := l.V, l.SynE[:n], l.SynI[:n], l.Ref[:n]
+	inE, inI, out := l.inE[:n], l.inI[:n], l.out[:n]
+	pm, pe, pi, de, di := l.pm, l.pe, l.pi, l.de, l.di
+	v0 := l.VRestMV * (1 - pm) // v ← v·pm + v_rest·(1 − pm) + P_e·I_e + P_i·I_i
+	vth := l.VThreshMV
+	// A threshold crossing is rare: the loop only records it, and the
+	// reset is done for the few spiking neurons after the loop.
+	for i := range v {
+		ie, ii := ge[i]+inE[i], gi[i]+inI[i]
+		inE[i], inI[i] = 0, 0
+		ge[i], gi[i] = ie*de, ii*di
+		x := v[i]*pm + v0 + ie*pe + ii*pi
+		if r := ref[i]; r > 0 {
+			ref[i] = r - 1 // held at v_reset while refractory
+			continue
+		}
+		v[i] = x
+		if x >= vth {
+			spikes = append(spikes, int32(i))
+		}
+	}
+	vreset, nref := l.VResetMV, l.nref
+	for _, i := range spikes {
+		v[i] = vreset
+		ref[i] = nref
+		out[i] = 1
+	}
+	l.spikes = spikes
+}

@@ -1,0 +1,427 @@
+package synapse
+
+import (
+	"fmt"
+	"math"
+)
+
+// Pairing says which spike pairs spike-timing-dependent plasticity counts.
+type Pairing int
+
+// The pairing schemes (Morrison, Diesmann & Gerstner 2008).
+const (
+	// AllToAll counts every pre/post pair: the traces add 1 per spike.
+	AllToAll Pairing = iota
+	// Nearest counts, for each spike, only the most recent spike on the
+	// other side (symmetric nearest-spike): the traces are set to 1 per
+	// spike.
+	Nearest
+)
+
+var pairingNames = [...]string{AllToAll: "all_to_all", Nearest: "nearest"}
+
+// String returns the name used in circuit files.
+func (p Pairing) String() string {
+	if p < 0 || int(p) >= len(pairingNames) {
+		return fmt.Sprintf("Pairing(%d)", int(p))
+	}
+	return pairingNames[p]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (p Pairing) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with the names
+// all_to_all and nearest.
+func (p *Pairing) UnmarshalText(b []byte) error {
+	for i, n := range pairingNames {
+		if string(b) == n {
+			*p = Pairing(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown pairing %q (want all_to_all or nearest)", b)
+}
+
+// STDPParams are the parameters of reward-modulated STDP with an eligibility
+// trace (Izhikevich 2007), the plasticity of a Sparse projection:
+//
+//	τ_c·dc/dt = −c + STDP(pre, post)     eligibility trace c per synapse
+//	dw/dt = c·D                          D = d + tonic, the broadcast dopamine
+//
+// where a pair of spikes, pre at t_pre and post at t_post, adds to c
+//
+//	+A₊·exp(−(t_post − t_pre)/τ₊)   if t_pre < t_post (potentiation)
+//	−A₋·exp(−(t_pre − t_post)/τ₋)   if t_post < t_pre (depression)
+//
+// and spikes at the same time (the same step) do not pair. Which pairs count
+// is Pairing. The traces are per neuron (x per pre, y per post neuron), so a
+// projection's synapses share τ₊ and τ₋. The defaults are those of NEST's
+// stdp_dopamine_synapse.
+//
+// The weight is clipped to [w_min, w_max] after every change: every step in
+// per-step mode, at each update of the synapse in event-driven mode. The two
+// modes agree exactly in c and to O(dt/τ_d) in w while no bound is reached;
+// once a bound is reached they differ by where the clipping falls.
+type STDPParams struct {
+	// APlus is the potentiation amplitude A₊ (added to c by a pre-before-post
+	// pair at zero lag), >= 0.
+	APlus float64 `toml:"a_plus"`
+	// AMinus is the depression amplitude A₋ (subtracted from c by a
+	// post-before-pre pair at zero lag), >= 0.
+	AMinus float64 `toml:"a_minus"`
+	// TauPlusMs is the decay time constant τ₊ of the presynaptic trace (ms), > 0.
+	TauPlusMs float64 `toml:"tau_plus_ms"`
+	// TauMinusMs is the decay time constant τ₋ of the postsynaptic trace (ms), > 0.
+	TauMinusMs float64 `toml:"tau_minus_ms"`
+	// TauCMs is the decay time constant τ_c of the eligibility trace (ms), > 0.
+	TauCMs float64 `toml:"tau_c_ms"`
+	// Pairing is which spike pairs count: "all_to_all" or "nearest".
+	Pairing Pairing `toml:"pairing"`
+	// EventDriven selects the integration: false updates every synapse every
+	// step (PlasticStep); true updates a synapse only when one of its neurons
+	// spikes or the projection is flushed, integrating c·D exactly between
+	// events (SpikesAt, Dopamine, Flush).
+	EventDriven bool `toml:"event_driven"`
+}
+
+// Defaults returns NEST's stdp_dopamine_synapse values: A₊ = 1, A₋ = 1.5,
+// τ₊ = τ₋ = 20 ms, τ_c = 1000 ms, all-to-all pairing, per-step integration.
+func (STDPParams) Defaults() STDPParams {
+	return STDPParams{APlus: 1, AMinus: 1.5, TauPlusMs: 20, TauMinusMs: 20, TauCMs: 1000, Pairing: AllToAll}
+}
+
+// Validate reports a parameter out of range, naming its key (prefixed by
+// "stdp.", the table it lives in inside a projection).
+func (p STDPParams) Validate() error {
+	nonneg := func(key string, v float64) error {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return &ParamError{"stdp." + key, fmt.Sprintf("must be a finite number >= 0, got %g", v)}
+		}
+		return nil
+	}
+	pos := func(key string, v float64) error {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return &ParamError{"stdp." + key, fmt.Sprintf("must be a finite number > 0, got %g", v)}
+		}
+		return nil
+	}
+	for _, err := range []error{
+		nonneg("a_plus", p.APlus), nonneg("a_minus", p.AMinus),
+		pos("tau_plus_ms", p.TauPlusMs), pos("tau_minus_ms", p.TauMinusMs), pos("tau_c_ms", p.TauCMs),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if p.Pairing != AllToAll && p.Pairing != Nearest {
+		return &ParamError{"stdp.pairing", fmt.Sprintf("unknown pairing %d", int(p.Pairing))}
+	}
+	return nil
+}
+
+// daEvent is a breakpoint of the dopamine signal: from T on, the phasic
+// level is D·exp(−(t−T)/τ_d), plus Tonic.
+type daEvent struct {
+	T, D, Tonic float64
+	invTauD     float64 // 1/τ_d
+	tauCD       float64 // τ_c·τ_d/(τ_c+τ_d), the time constant of c·d
+}
+
+// stdpState is the plasticity state of a Sparse projection.
+type stdpState struct {
+	C      []float64 // eligibility trace c per synapse
+	xPre   []float64 // presynaptic trace per pre neuron
+	yPost  []float64 // postsynaptic trace per post neuron
+	colPtr []int32   // incoming synapses of post i: colSyn[colPtr[i]:colPtr[i+1]]
+	colSyn []int32
+	synPre []int32 // presynaptic neuron of each synapse
+
+	// Event-driven state.
+	tSyn  []float64 // time of the last update of each synapse (ms)
+	tPre  []float64 // time at which xPre holds
+	tPost []float64 // time at which yPost holds
+	hist  []daEvent // dopamine breakpoints; hist[0].T <= every tSyn
+	tNow  float64   // the latest event time seen
+
+	// Per-step constants for the dt of the last PlasticStep.
+	dt, kc, ec, ex, ey float64
+}
+
+// histCap bounds the dopamine breakpoints kept; when full, the projection
+// is flushed and the history restarts from the last breakpoint.
+const histCap = 64
+
+func (s *Sparse) initPlastic() {
+	n := len(s.Post)
+	st := &s.stdp
+	st.C = make([]float64, n)
+	st.xPre = make([]float64, s.NPre)
+	st.yPost = make([]float64, s.NPost)
+	st.synPre = make([]int32, n)
+	st.colPtr = make([]int32, s.NPost+1)
+	st.colSyn = make([]int32, n)
+	for j := 0; j < s.NPre; j++ {
+		for k := s.RowPtr[j]; k < s.RowPtr[j+1]; k++ {
+			st.synPre[k] = int32(j)
+			st.colPtr[s.Post[k]+1]++
+		}
+	}
+	for i := 0; i < s.NPost; i++ {
+		st.colPtr[i+1] += st.colPtr[i]
+	}
+	fill := make([]int32, s.NPost)
+	copy(fill, st.colPtr[:s.NPost])
+	for k, i := range s.Post {
+		st.colSyn[fill[i]] = int32(k)
+		fill[i]++
+	}
+	if s.STDP.EventDriven {
+		st.tSyn = make([]float64, n)
+		st.tPre = make([]float64, s.NPre)
+		st.tPost = make([]float64, s.NPost)
+		st.hist = make([]daEvent, 0, histCap)
+	}
+	s.resetPlastic()
+}
+
+func (s *Sparse) resetPlastic() {
+	st := &s.stdp
+	clear(st.C)
+	clear(st.xPre)
+	clear(st.yPost)
+	clear(st.tSyn)
+	clear(st.tPre)
+	clear(st.tPost)
+	if st.hist != nil {
+		st.hist = append(st.hist[:0], s.daEvent(0, 0, 1, 0))
+	}
+	st.tNow = 0
+}
+
+func (s *Sparse) daEvent(t, d, tauD, tonic float64) daEvent {
+	tc := s.STDP.TauCMs
+	return daEvent{T: t, D: d, Tonic: tonic, invTauD: 1 / tauD, tauCD: tc * tauD / (tc + tauD)}
+}
+
+// Eligibility returns the eligibility trace c, one value per synapse (same
+// layout as W). In event-driven mode a synapse's value holds at the time of
+// its last update (see Flush).
+func (s *Sparse) Eligibility() []float64 { return s.stdp.C }
+
+func (s *Sparse) mustPlastic(eventDriven bool, method string) {
+	if !s.Plastic {
+		panic("synapse: " + method + " on a projection that is not plastic")
+	}
+	if s.STDP.EventDriven != eventDriven {
+		if eventDriven {
+			panic("synapse: " + method + " needs stdp.event_driven = true")
+		}
+		panic("synapse: " + method + " needs stdp.event_driven = false")
+	}
+}
+
+// PlasticStep advances the plasticity of a per-step projection by one step
+// of dt ms, after the neurons have stepped: pre and post are the spikes of
+// this step (pre.Spikes(), post.Spikes()), dopamine is D = d + tonic,
+// the level broadcast during this step. In order:
+//
+//  1. pairing: each pre spike adds −A₋·y_post to c of its synapses, each post
+//     spike adds +A₊·x_pre to c of its synapses (same-step spikes do not pair);
+//     then the traces take the spikes (x ← x+1, or x ← 1 for nearest pairing);
+//  2. w ← clip(w + c·D·τ_c·(1 − e^(−dt/τ_c))), the exact integral of c·D over
+//     the step with D held constant, then c ← c·e^(−dt/τ_c);
+//  3. the traces decay by e^(−dt/τ±).
+//
+// Step 2 touches every synapse: the cost per step is proportional to the
+// number of synapses. The event-driven mode avoids that.
+func (s *Sparse) PlasticStep(pre, post []int32, dt, dopamine float64) {
+	s.mustPlastic(false, "PlasticStep")
+	st := &s.stdp
+	if dt != st.dt {
+		st.dt = dt
+		st.ec = math.Exp(-dt / s.STDP.TauCMs)
+		st.kc = -s.STDP.TauCMs * math.Expm1(-dt/s.STDP.TauCMs)
+		st.ex = math.Exp(-dt / s.STDP.TauPlusMs)
+		st.ey = math.Exp(-dt / s.STDP.TauMinusMs)
+	}
+	aP, aM := s.STDP.APlus, s.STDP.AMinus
+	C := st.C
+	for _, j := range pre {
+		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
+		for k, i := range s.Post[lo:hi] {
+			C[int(lo)+k] -= aM * st.yPost[i]
+		}
+	}
+	for _, i := range post {
+		for _, k := range st.colSyn[st.colPtr[i]:st.colPtr[i+1]] {
+			C[k] += aP * st.xPre[st.synPre[k]]
+		}
+	}
+	nearest := s.STDP.Pairing == Nearest
+	for _, j := range pre {
+		if nearest {
+			st.xPre[j] = 1
+		} else {
+			st.xPre[j]++
+		}
+	}
+	for _, i := range post {
+		if nearest {
+			st.yPost[i] = 1
+		} else {
+			st.yPost[i]++
+		}
+	}
+
+	W := s.W[:len(C)]
+	if g := dopamine * st.kc; g != 0 {
+		lo, hi := s.WMin, s.WMax
+		for k, c := range C {
+			W[k] = min(max(W[k]+g*c, lo), hi)
+		}
+	}
+	ec := st.ec
+	for k := range C {
+		C[k] *= ec
+	}
+	for j := range st.xPre {
+		st.xPre[j] *= st.ex
+	}
+	for i := range st.yPost {
+		st.yPost[i] *= st.ey
+	}
+}
+
+func (s *Sparse) checkTime(t float64, method string) {
+	if t < s.stdp.tNow || math.IsNaN(t) {
+		panic(fmt.Sprintf("synapse: %s at t = %g ms, before the last event at %g ms", method, t, s.stdp.tNow))
+	}
+	s.stdp.tNow = t
+}
+
+// Dopamine records a breakpoint of the dopamine signal for an event-driven
+// projection: from t (ms) on, the broadcast level is d·exp(−(t'−t)/τ_d) +
+// tonic, until the next breakpoint. modulator.Pulsed calls it on every
+// reward (it satisfies modulator.Subscriber). Times must not decrease.
+func (s *Sparse) Dopamine(t, d, tauDMs, tonic float64) {
+	s.mustPlastic(true, "Dopamine")
+	s.checkTime(t, "Dopamine")
+	st := &s.stdp
+	if len(st.hist) == cap(st.hist) {
+		s.Flush(t)
+		st.hist = append(st.hist[:0], st.hist[len(st.hist)-1])
+	}
+	st.hist = append(st.hist, s.daEvent(t, d, tauDMs, tonic))
+}
+
+// advance brings synapse k to time t: w gains the exact integral of c·D
+// since its last update, and c decays.
+func (s *Sparse) advance(k int32, t float64) {
+	st := &s.stdp
+	a := st.tSyn[k]
+	if t <= a {
+		return
+	}
+	st.tSyn[k] = t
+	c := st.C[k]
+	if c == 0 {
+		return
+	}
+	h := st.hist
+	e := len(h) - 1
+	for h[e].T > a {
+		e--
+	}
+	invTauC := 1 / s.STDP.TauCMs
+	tauC := s.STDP.TauCMs
+	dw := 0.0
+	u := a
+	for {
+		ev := &h[e]
+		end := t
+		last := e+1 >= len(h) || h[e+1].T >= t
+		if !last {
+			end = h[e+1].T
+		}
+		lapse := end - u
+		if ev.D != 0 {
+			d := ev.D * math.Exp(-(u-ev.T)*ev.invTauD)
+			dw -= c * d * ev.tauCD * math.Expm1(-lapse/ev.tauCD)
+		}
+		kc := math.Exp(-lapse * invTauC)
+		if ev.Tonic != 0 {
+			dw += c * ev.Tonic * tauC * (1 - kc)
+		}
+		c *= kc
+		if last {
+			break
+		}
+		u = end
+		e++
+	}
+	st.C[k] = c
+	if dw != 0 {
+		s.W[k] = min(max(s.W[k]+dw, s.WMin), s.WMax)
+	}
+}
+
+// SpikesAt applies the spikes of one instant t (ms) to an event-driven
+// projection: pre and post are the spikes of the step that ends at t
+// (pre.Spikes(), post.Spikes()). Each synapse of a spiking neuron is first
+// brought to t (w gains ∫c·D exactly, c decays), then paired as in
+// PlasticStep: pre spikes add −A₋·y_post(t), post spikes +A₊·x_pre(t), spikes
+// at the same t do not pair; then the traces take the spikes. Only the
+// synapses of spiking neurons are touched. Times must not decrease.
+func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
+	s.mustPlastic(true, "SpikesAt")
+	s.checkTime(t, "SpikesAt")
+	st := &s.stdp
+	aP, aM := s.STDP.APlus, s.STDP.AMinus
+	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
+	for _, j := range pre {
+		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
+		for k := lo; k < hi; k++ {
+			s.advance(k, t)
+			i := s.Post[k]
+			if y := st.yPost[i]; y != 0 {
+				st.C[k] -= aM * y * math.Exp(-(t-st.tPost[i])*itm)
+			}
+		}
+	}
+	for _, i := range post {
+		for _, k := range st.colSyn[st.colPtr[i]:st.colPtr[i+1]] {
+			s.advance(k, t)
+			j := st.synPre[k]
+			if x := st.xPre[j]; x != 0 {
+				st.C[k] += aP * x * math.Exp(-(t-st.tPre[j])*itp)
+			}
+		}
+	}
+	nearest := s.STDP.Pairing == Nearest
+	for _, j := range pre {
+		x := 1.0
+		if !nearest {
+			x += st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
+		}
+		st.xPre[j], st.tPre[j] = x, t
+	}
+	for _, i := range post {
+		y := 1.0
+		if !nearest {
+			y += st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
+		}
+		st.yPost[i], st.tPost[i] = y, t
+	}
+}
+
+// Flush brings every synapse of an event-driven projection to time t (ms),
+// so that W and the eligibility traces hold at t. Its cost is proportional
+// to the number of synapses; call it before reading the weights.
+func (s *Sparse) Flush(t float64) {
+	s.mustPlastic(true, "Flush")
+	s.checkTime(t, "Flush")
+	for k := range s.stdp.C {
+		s.advance(int32(k), t)
+	}
+}
