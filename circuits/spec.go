@@ -21,6 +21,9 @@ type Spec struct {
 	DtMs float64 `toml:"dt_ms"`
 	// StepsPerTrial is how many steps a trial presents its input for.
 	StepsPerTrial int `toml:"steps_per_trial"`
+	// Task is the task the circuit runs on when it runs alone ("xor",
+	// "mackey_glass", "lorenz"); experiments name their own.
+	Task string `toml:"task"`
 	// Input names the population that receives the task's input.
 	Input string `toml:"input"`
 	// Populations are stepped in this order.
@@ -58,7 +61,7 @@ type ReadoutSpec struct {
 }
 
 // Defaults returns an empty spec with dt = 1 ms and one step per trial.
-func (Spec) Defaults() Spec { return Spec{DtMs: 1, StepsPerTrial: 1} }
+func (Spec) Defaults() Spec { return Spec{DtMs: 1, StepsPerTrial: 1, Task: "xor"} }
 
 // Defaults returns a rate population with the neuron package's defaults.
 func (PopulationSpec) Defaults() PopulationSpec {

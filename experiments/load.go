@@ -21,6 +21,7 @@ type Plan struct {
 	File        string // the experiment file ("" when a circuit runs alone)
 	CircuitFile string // the circuit file, or builtin:NAME.toml
 	doc, cdoc   *config.Doc
+	data        *data // the forecasting task's series, made once
 }
 
 // IsExperiment reports whether TOML data declares an experiment (it has a
@@ -64,11 +65,11 @@ func Builtin(name string) (*Plan, error) {
 	return Parse("builtin:"+name+".toml", data)
 }
 
-// PlanCircuit makes a circuit run alone: one rule (its [rule]) on the XOR
+// PlanCircuit makes a circuit run alone: one rule (its [rule]) on its
 // task, with the experiment defaults.
 func PlanCircuit(cs *circuits.Spec, cdoc *config.Doc, file string) *Plan {
 	s := Spec{}.Defaults()
-	s.Name, s.Circuit, s.Task = cs.Name, file, "xor"
+	s.Name, s.Circuit, s.Task = cs.Name, file, cs.Task
 	s.Rules = []RuleEntry{{RuleSpec: cs.Rule}}
 	return &Plan{Spec: s, Circuit: *cs, CircuitFile: file, cdoc: cdoc}
 }
@@ -156,6 +157,22 @@ func (p *Plan) Validate() error {
 	}
 	if err := p.Circuit.Validate(); err != nil {
 		return circuits.Locate(p.cdoc, err)
+	}
+	// The task must fit the circuit: build one and check.
+	p.data = nil
+	t, err := p.newTask()
+	if err != nil {
+		return circuits.Locate(p.doc, &circuits.FieldError{Path: []any{"task"}, Msg: err.Error()})
+	}
+	c, err := p.Circuit.Build(Stream(0, "check"))
+	if err != nil {
+		return err
+	}
+	if err := t.Check(c); err != nil {
+		if p.doc != nil {
+			return p.doc.Errorf([]any{"circuit"}, "%v", err)
+		}
+		return p.cdoc.Errorf([]any{"task"}, "%v", err)
 	}
 	return nil
 }

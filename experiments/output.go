@@ -116,13 +116,15 @@ type RunSummary struct {
 	Rule              string   `json:"rule"`
 	Seed              int      `json:"seed"`
 	FinalLoss         *float64 `json:"final_loss"`
-	Solved            bool     `json:"solved"`
+	Solved            *bool    `json:"solved"`
 	AllCorrect        *bool    `json:"all_correct"`
 	TrialsToCriterion *int     `json:"trials_to_criterion"`
 	EpochsToCriterion *int     `json:"epochs_to_criterion"`
 	Trials            int      `json:"trials"`
 	Epochs            int      `json:"epochs"`
 	TestNRMSE         *float64 `json:"test_nrmse"`
+	FreeRunNRMSE      *float64 `json:"free_run_nrmse"`
+	ValidTimeLyapunov *float64 `json:"valid_time_lyapunov"`
 	WallSeconds       float64  `json:"wall_seconds"`
 	Error             *string  `json:"error"`
 }
@@ -130,7 +132,7 @@ type RunSummary struct {
 // RuleSummary aggregates the runs of one rule over seeds.
 type RuleSummary struct {
 	N                       int      `json:"n"`
-	SolvedFraction          float64  `json:"solved_fraction"`
+	SolvedFraction          *float64 `json:"solved_fraction"`
 	AllCorrectFraction      *float64 `json:"all_correct_fraction"`
 	MedianTrialsToCriterion *float64 `json:"median_trials_to_criterion"`
 	Q25TrialsToCriterion    *float64 `json:"q25_trials_to_criterion"`
@@ -138,6 +140,10 @@ type RuleSummary struct {
 	MedianEpochsToCriterion *float64 `json:"median_epochs_to_criterion"`
 	MedianFinalLoss         *float64 `json:"median_final_loss"`
 	MedianTestNRMSE         *float64 `json:"median_test_nrmse"`
+	Q25TestNRMSE            *float64 `json:"q25_test_nrmse"`
+	Q75TestNRMSE            *float64 `json:"q75_test_nrmse"`
+	MedianFreeRunNRMSE      *float64 `json:"median_free_run_nrmse"`
+	MedianValidTimeLyapunov *float64 `json:"median_valid_time_lyapunov"`
 	MedianWallSeconds       float64  `json:"median_wall_seconds"`
 }
 
@@ -173,8 +179,12 @@ func (p *Plan) Summarize(results []Result) Summary {
 			s.Rules = append(s.Rules, r.Rule)
 		}
 		byRule[r.Rule] = append(byRule[r.Rule], r)
-		rs := RunSummary{Rule: r.Rule, Seed: r.Seed, FinalLoss: fptr(r.FinalLoss), Solved: r.Solved, Trials: r.Trials, Epochs: r.Epochs,
-			TestNRMSE: fptr(r.TestNRMSE), WallSeconds: r.WallSeconds}
+		rs := RunSummary{Rule: r.Rule, Seed: r.Seed, FinalLoss: fptr(r.FinalLoss), Trials: r.Trials, Epochs: r.Epochs,
+			TestNRMSE: fptr(r.TestNRMSE), FreeRunNRMSE: fptr(r.FreeRunNRMSE), ValidTimeLyapunov: fptr(r.ValidTimeLyapunov), WallSeconds: r.WallSeconds}
+		if p.Spec.Criterion.LossBelow > 0 {
+			solved := r.Solved
+			rs.Solved = &solved
+		}
 		if r.Of > 0 {
 			ok := r.Correct == r.Of
 			rs.AllCorrect = &ok
@@ -190,7 +200,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 		s.Runs = append(s.Runs, rs)
 	}
 	for rule, rs := range byRule {
-		var trials, epochs, loss, nrmse, wall []float64
+		var trials, epochs, loss, nrmse, free, valid, wall []float64
 		solved, correct, classified := 0, 0, 0
 		for _, r := range rs {
 			if r.Solved {
@@ -212,17 +222,22 @@ func (p *Plan) Summarize(results []Result) Summary {
 			} else {
 				loss = append(loss, math.Inf(1))
 			}
-			if !math.IsNaN(r.TestNRMSE) {
-				nrmse = append(nrmse, r.TestNRMSE)
+			if p.Spec.Task != "xor" {
+				nrmse = appendMetric(nrmse, r.TestNRMSE)
+				free = appendMetric(free, r.FreeRunNRMSE)
+				if p.Spec.Task == "lorenz" {
+					valid = appendMetric(valid, r.ValidTimeLyapunov)
+				}
 			}
 			wall = append(wall, r.WallSeconds)
 		}
-		agg := RuleSummary{N: len(rs), SolvedFraction: float64(solved) / float64(len(rs)),
-			MedianTrialsToCriterion: fptr(quantile(0.5, trials)), Q25TrialsToCriterion: fptr(quantile(0.25, trials)),
-			Q75TrialsToCriterion: fptr(quantile(0.75, trials)), MedianEpochsToCriterion: fptr(quantile(0.5, epochs)),
-			MedianFinalLoss: fptr(quantile(0.5, loss)), MedianWallSeconds: quantile(0.5, wall)}
-		if len(nrmse) > 0 {
-			agg.MedianTestNRMSE = fptr(quantile(0.5, nrmse))
+		agg := RuleSummary{N: len(rs), MedianFinalLoss: fptr(quantile(0.5, loss)), MedianWallSeconds: quantile(0.5, wall),
+			MedianTestNRMSE: fptr(quantile(0.5, nrmse)), Q25TestNRMSE: fptr(quantile(0.25, nrmse)), Q75TestNRMSE: fptr(quantile(0.75, nrmse)),
+			MedianFreeRunNRMSE: fptr(quantile(0.5, free)), MedianValidTimeLyapunov: fptr(quantile(0.5, valid))}
+		if p.Spec.Criterion.LossBelow > 0 {
+			agg.SolvedFraction = fptr(float64(solved) / float64(len(rs)))
+			agg.MedianTrialsToCriterion, agg.Q25TrialsToCriterion = fptr(quantile(0.5, trials)), fptr(quantile(0.25, trials))
+			agg.Q75TrialsToCriterion, agg.MedianEpochsToCriterion = fptr(quantile(0.75, trials)), fptr(quantile(0.5, epochs))
 		}
 		if classified > 0 {
 			agg.AllCorrectFraction = fptr(float64(correct) / float64(classified))
@@ -230,6 +245,15 @@ func (p *Plan) Summarize(results []Result) Summary {
 		s.ByRule[rule] = agg
 	}
 	return s
+}
+
+// appendMetric adds a run's metric; a diverged run (NaN) counts as +Inf,
+// so that it can only raise a median.
+func appendMetric(xs []float64, x float64) []float64 {
+	if math.IsNaN(x) {
+		return append(xs, math.Inf(1))
+	}
+	return append(xs, x)
 }
 
 // quantile returns the p-quantile of xs (+Inf allowed) by gonum's
@@ -261,11 +285,36 @@ func WriteResults(dir string, m Manifest, s Summary, results []Result) error {
 	}); err != nil {
 		return err
 	}
+	if err := writePredictions(dir, results); err != nil {
+		return err
+	}
 	return writeCSV(filepath.Join(dir, "traces.csv"), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, t := range r.Traces {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
 					ff(t.RPE), ff(t.Dopamine), ff(t.LearningRate), ff(t.EligibilityRMS), ff(t.WeightRMS))
+			}
+		}
+	})
+}
+
+// writePredictions writes predictions.csv (forecasting tasks): the
+// forecasts of the traced seeds beside the truth, in the series' units.
+func writePredictions(dir string, results []Result) error {
+	any := false
+	for _, r := range results {
+		any = any || len(r.Prediction.Step) > 0
+	}
+	if !any {
+		return nil
+	}
+	return writeCSV(filepath.Join(dir, "predictions.csv"), "rule,seed,step,dim,target,one_step,free_run", func(w *bufio.Writer) {
+		for _, r := range results {
+			p := r.Prediction
+			for d := range p.Target {
+				for i, step := range p.Step {
+					fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s\n", r.Rule, r.Seed, step, d, ff(p.Target[d][i]), ff(p.OneStep[d][i]), ff(p.FreeRun[d][i]))
+				}
 			}
 		}
 	})

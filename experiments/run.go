@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 )
@@ -45,6 +46,9 @@ type TraceRow struct {
 	EligibilityRMS, WeightRMS float64
 }
 
+// predictionSteps is how much of the test segment predictions.csv shows.
+const predictionSteps = 300
+
 // Result is what one run (one rule, one seed) produced.
 type Result struct {
 	Rule              string
@@ -55,7 +59,10 @@ type Result struct {
 	EpochsToCriterion int // -1 when not solved
 	Trials, Epochs    int // spent in all
 	Correct, Of       int
-	TestNRMSE         float64
+	TestNRMSE         float64 // one-step NRMSE on the test segment (forecasting)
+	FreeRunNRMSE      float64 // closed-loop NRMSE (forecasting)
+	ValidTimeLyapunov float64 // valid prediction time in Lyapunov times (lorenz)
+	Prediction        task.Prediction
 	WallSeconds       float64
 	Err               string // why the run failed (divergence), "" if it did not
 	Metrics           []MetricRow
@@ -88,6 +95,12 @@ func (p *Plan) Jobs() []Job {
 func (p *Plan) Run(ctx context.Context, done func(i int, r *Result)) []Result {
 	jobs := p.Jobs()
 	results := make([]Result, len(jobs))
+	if err := p.prepare(); err != nil {
+		for i, j := range jobs {
+			results[i] = Result{Rule: j.Variant.Label, Seed: j.Seed, Err: err.Error(), Done: true}
+		}
+		return results
+	}
 	workers := p.Spec.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -128,24 +141,77 @@ feed:
 	return results
 }
 
-func newTask(name string) task.Task {
-	switch name {
-	case "xor":
-		return &task.XOR{}
+// data is the series of a forecasting task, made once per plan.
+type data struct {
+	values     []float64 // samples × dim, row-major
+	dim        int
+	stepTime   float64 // time between samples
+	lyapunov   float64 // largest Lyapunov exponent per unit time (0: unknown)
+	convention string
+}
+
+// prepare makes the task's data (forecasting tasks) once.
+func (p *Plan) prepare() error {
+	if p.data != nil || p.Spec.Task == "xor" {
+		return nil
 	}
-	panic("experiments: unknown task " + name) // Validate rejects it first
+	f := p.Spec.Forecast
+	n := f.TrainSteps + f.TestSteps
+	switch p.Spec.Task {
+	case "mackey_glass":
+		s, err := series.MackeyGlass(p.Spec.MackeyGlass, n, uint64(p.Spec.DataSeed))
+		if err != nil {
+			return err
+		}
+		p.data = &data{values: s.X, dim: 1, stepTime: s.Params.SampleInterval, convention: s.Convention()}
+	case "lorenz":
+		s, err := series.Lorenz(p.Spec.Lorenz, n, uint64(p.Spec.DataSeed))
+		if err != nil {
+			return err
+		}
+		v := make([]float64, 0, 3*n)
+		for i := range s.X {
+			v = append(v, s.X[i], s.Y[i], s.Z[i])
+		}
+		p.data = &data{values: v, dim: 3, stepTime: s.Params.Dt * float64(s.Params.SampleEvery), lyapunov: LorenzLyapunov, convention: s.Convention()}
+	}
+	return nil
+}
+
+// LorenzLyapunov is the largest Lyapunov exponent of the Lorenz system at
+// σ = 10, ρ = 28, β = 8/3 (per unit time), for valid prediction times.
+const LorenzLyapunov = 0.906
+
+// newTask returns a fresh task instance for one run.
+func (p *Plan) newTask() (task.Task, error) {
+	if p.Spec.Task == "xor" {
+		return &task.XOR{}, nil
+	}
+	if err := p.prepare(); err != nil {
+		return nil, err
+	}
+	d := p.data
+	return task.NewForecast(p.Spec.Task, p.Spec.Forecast, d.values, d.dim, d.stepTime, d.lyapunov)
 }
 
 // RunOne trains one run to the criterion or to the trial budget.
 func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	start := time.Now()
-	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, TestNRMSE: math.NaN()}
+	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, TestNRMSE: math.NaN(),
+		FreeRunNRMSE: math.NaN(), ValidTimeLyapunov: math.NaN(), FinalLoss: math.NaN()}
 	c, err := p.Circuit.Build(Stream(j.Seed, "init"))
 	if err != nil {
 		res.Err, res.Done = err.Error(), true
 		return res
 	}
-	t := newTask(p.Spec.Task)
+	t, err := p.newTask()
+	if err == nil {
+		err = t.Check(c)
+	}
+	if err != nil {
+		res.Err, res.Done = err.Error(), true
+		return res
+	}
 	// Keyed by rule name, not label: the rates of a sweep share their
 	// perturbations (common random numbers), and a swept rate reproduces the
 	// same rule run alone.
@@ -195,6 +261,16 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	res.Trials, res.Epochs = trials, epoch
 	ev := t.Evaluate(c)
 	res.FinalLoss, res.Correct, res.Of, res.TestNRMSE = ev.Loss, ev.Correct, ev.Of, ev.TestNRMSE
+	res.FreeRunNRMSE, res.ValidTimeLyapunov = math.NaN(), math.NaN()
+	if v, ok := ev.Extra["free_run_nrmse"]; ok {
+		res.FreeRunNRMSE = v
+	}
+	if v, ok := ev.Extra["valid_time_lyapunov"]; ok {
+		res.ValidTimeLyapunov = v
+	}
+	if f, ok := t.(*task.Forecast); ok && j.Trace {
+		res.Prediction = f.Predict(c, predictionSteps)
+	}
 	res.WallSeconds = time.Since(start).Seconds()
 	res.Done = true
 	return res

@@ -121,8 +121,8 @@ func TestSummaryMediansCountUnsolvedAsInfinite(t *testing.T) {
 	if b.MedianTrialsToCriterion == nil || *b.MedianTrialsToCriterion != 30 {
 		t.Errorf("median trials %v, want 30 (unsolved counts as +inf)", b.MedianTrialsToCriterion)
 	}
-	if b.SolvedFraction != 2.0/3 {
-		t.Errorf("solved fraction %g", b.SolvedFraction)
+	if b.SolvedFraction == nil || *b.SolvedFraction != 2.0/3 {
+		t.Fatalf("solved fraction %v", b.SolvedFraction)
 	}
 	rs[2].Solved = false
 	if b := p.Summarize(rs).ByRule["wp"]; b.MedianTrialsToCriterion != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/series"
+	"github.com/dopa-sim/dopa/experiments/task"
 )
 
 // Spec is an experiment as declared in a TOML experiment file.
@@ -17,8 +19,19 @@ type Spec struct {
 	// Circuit is a built-in circuit name ("xor") or a path to a circuit
 	// file, relative to the experiment file.
 	Circuit string `toml:"circuit"`
-	// Task is the task the circuit learns: "xor".
+	// Task is the task the circuit learns: "xor", "mackey_glass" or "lorenz".
 	Task string `toml:"task"`
+	// DataSeed seeds the series of a forecasting task (0: the reference
+	// convention). The data are the same for every run; seeds vary the
+	// circuit and the rule's noise.
+	DataSeed int `toml:"data_seed"`
+	// MackeyGlass generates the mackey_glass series.
+	MackeyGlass series.MackeyGlassParams `toml:"mackey_glass"`
+	// Lorenz generates the lorenz series.
+	Lorenz series.LorenzParams `toml:"lorenz"`
+	// Forecast sets the forecasting conventions (windows, washout,
+	// horizon, closed-loop evaluation).
+	Forecast task.ForecastParams `toml:"forecast"`
 	// Seeds is the number of seeds (runs per rule).
 	Seeds int `toml:"seeds"`
 	// Seed is the first seed; runs use Seed, Seed+1, …
@@ -71,7 +84,8 @@ type Sweep struct {
 // Defaults returns an experiment of one seed, 40 000 trials at most and
 // the XOR criterion.
 func (Spec) Defaults() Spec {
-	return Spec{Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1}}
+	return Spec{Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1},
+		MackeyGlass: series.MackeyGlassParams{}.Defaults(), Lorenz: series.LorenzParams{}.Defaults(), Forecast: task.ForecastParams{}.Defaults()}
 }
 
 // Variant is a rule of the comparison after sweeps are expanded.
@@ -107,8 +121,10 @@ func (s *Spec) Validate() error {
 		return fe("must be set", "name")
 	case s.Circuit == "":
 		return fe("must be set (a built-in circuit name or a file path)", "circuit")
-	case s.Task != "xor":
-		return fe(fmt.Sprintf("unknown task %q (want xor)", s.Task), "task")
+	case s.Task != "xor" && s.Task != "mackey_glass" && s.Task != "lorenz":
+		return fe(fmt.Sprintf("unknown task %q (want xor, mackey_glass or lorenz)", s.Task), "task")
+	case s.DataSeed < 0:
+		return fe(fmt.Sprintf("must be >= 0, got %d", s.DataSeed), "data_seed")
 	case s.Seeds < 1:
 		return fe(fmt.Sprintf("must be >= 1, got %d", s.Seeds), "seeds")
 	case s.Seed < 0:
@@ -125,6 +141,21 @@ func (s *Spec) Validate() error {
 		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.TraceSeeds), "record", "trace_seeds")
 	case len(s.Rules) == 0:
 		return fe("an experiment needs at least one [[rule]]", "rule")
+	}
+	if s.Task != "xor" {
+		if err := s.Forecast.Validate(); err != nil {
+			return keyed(err, "forecast")
+		}
+	}
+	switch s.Task {
+	case "mackey_glass":
+		if err := s.MackeyGlass.Validate(); err != nil {
+			return keyed(err, "mackey_glass")
+		}
+	case "lorenz":
+		if err := s.Lorenz.Validate(); err != nil {
+			return keyed(err, "lorenz")
+		}
 	}
 	labels := map[string]bool{}
 	for i, e := range s.Rules {
@@ -156,4 +187,30 @@ func asField(err error, f **circuits.FieldError) bool {
 		*f = p
 	}
 	return ok
+}
+
+// keyed turns "key: message" errors of a parameter table into a located
+// FieldError under table.
+func keyed(err error, table string) error {
+	var key, msg string
+	if pe, ok := err.(*series.ParamError); ok {
+		key, msg = pe.Key, pe.Msg
+	} else if k, m, ok := cut(err.Error()); ok {
+		key, msg = k, m
+	} else {
+		return &circuits.FieldError{Path: []any{table}, Msg: err.Error()}
+	}
+	return &circuits.FieldError{Path: []any{table, key}, Msg: msg}
+}
+
+func cut(s string) (string, string, bool) {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == ':' && s[i+1] == ' ' {
+			return s[:i], s[i+2:], true
+		}
+		if s[i] == ' ' {
+			return "", "", false
+		}
+	}
+	return "", "", false
 }

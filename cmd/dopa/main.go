@@ -3,6 +3,7 @@
 //	dopa run [FILE] [--out DIR] [--seeds N] [--seed S] [--workers W] [--set key=value ...]
 //	dopa validate FILE
 //	dopa plot DIR
+//	dopa data mackey-glass|lorenz --n N [--out FILE.csv]
 //
 // With no FILE, dopa run trains the built-in XOR experiment. Exit status: 0
 // on success, 2 on bad usage or bad input, 1 on a failure while running.
@@ -40,6 +41,8 @@ Usage:
   dopa run [FILE] [flags]   train a circuit or an experiment (default: built-in XOR experiment)
   dopa validate FILE        check a circuit or experiment file without running it
   dopa plot DIR             (re)make the figures of a finished run in DIR/plots
+  dopa data mackey-glass|lorenz --n N [--out FILE.csv]
+                            write a chaotic time series (the forecasting tasks' data)
   dopa help COMMAND         help on a command
 
 Exit status: 0 success, 2 bad usage or bad input, 1 failure while running.
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(rest, stdout, stderr)
 	case "plot":
 		err = cmdPlot(rest, stdout, stderr)
+	case "data":
+		err = cmdData(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, stdout, stderr)

@@ -148,10 +148,20 @@ func loadPlan(file string) (*experiments.Plan, error) {
 }
 
 func printSummary(w io.Writer, s experiments.Summary) {
+	if s.Criterion.LossBelow == 0 {
+		fmt.Fprintf(w, "%-22s %4s %12s %18s %14s %12s\n", "rule", "n", "test NRMSE", "IQR", "free-run NRMSE", "valid (λt)")
+		for _, r := range s.Rules {
+			b := s.ByRule[r]
+			fmt.Fprintf(w, "%-22s %4d %12s %18s %14s %12s\n", r, b.N, num(b.MedianTestNRMSE),
+				num(b.Q25TestNRMSE)+"–"+num(b.Q75TestNRMSE), num(b.MedianFreeRunNRMSE), num(b.MedianValidTimeLyapunov))
+		}
+		fmt.Fprintln(w, "NRMSE = RMSE / std of the target over the test segment (medians over seeds)")
+		return
+	}
 	fmt.Fprintf(w, "%-22s %4s %7s %14s %14s %12s\n", "rule", "n", "solved", "median trials", "IQR trials", "median loss")
 	for _, r := range s.Rules {
 		b := s.ByRule[r]
-		fmt.Fprintf(w, "%-22s %4d %6.0f%% %14s %14s %12s\n", r, b.N, 100*b.SolvedFraction, num(b.MedianTrialsToCriterion),
+		fmt.Fprintf(w, "%-22s %4d %6.0f%% %14s %14s %12s\n", r, b.N, 100**b.SolvedFraction, num(b.MedianTrialsToCriterion),
 			num(b.Q25TrialsToCriterion)+"–"+num(b.Q75TrialsToCriterion), num(b.MedianFinalLoss))
 	}
 }

@@ -1,0 +1,68 @@
+package series
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Method is a numerical integration scheme.
+type Method string
+
+// The integration schemes.
+const (
+	Euler Method = "euler" // explicit Euler, first order
+	RK4   Method = "rk4"   // classical fourth-order Runge-Kutta
+)
+
+// ParamError is a parameter out of its valid range.
+type ParamError struct {
+	Key string // the parameter's snake_case name, as in TOML files
+	Msg string
+}
+
+func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+
+// badParam is a ParamError for a numeric value.
+func badParam(key, msg string, v float64) error {
+	return &ParamError{Key: key, Msg: fmt.Sprintf("%s, got %g", msg, v)}
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// gridSteps returns span/step when it is a whole number ≥ 1 (to a relative
+// tolerance of 1e-9), or 0.
+func gridSteps(span, step float64) int {
+	r := span / step
+	k := math.Round(r)
+	if k < 1 || k > math.MaxInt32 || math.Abs(r-k) > 1e-9*k {
+		return 0
+	}
+	return int(k)
+}
+
+// stream returns the random stream of (seed, name): a ChaCha8 generator
+// keyed by SHA-256 of the seed (8 bytes, little endian) and the name, the
+// same derivation as experiments.Stream.
+func stream(seed uint64, name string) *rand.Rand {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(name))
+	var key [32]byte
+	copy(key[:], h.Sum(nil))
+	return rand.New(rand.NewChaCha8(key))
+}
+
+// gridTime returns the time of grid point k with spacing dt: k/(1/dt) when
+// 1/dt is a whole number (so 1001 steps of 0.01 give 10.01, not
+// 10.010000000000002), k·dt otherwise.
+func gridTime(k int, dt float64) float64 {
+	if inv := 1 / dt; inv == math.Round(inv) && inv < 1<<53 {
+		return float64(k) / inv
+	}
+	return float64(k) * dt
+}
