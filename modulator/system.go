@@ -83,6 +83,11 @@ func (m *Dopamine) Consolidate(b float64) (revert bool) {
 	return revert
 }
 
+// NewContext says that outcomes from now on are not comparable with the
+// earlier ones (new data): the next Consolidate neither adapts η nor
+// reverts.
+func (m *Dopamine) NewContext() { m.updates = 0 }
+
 func (m *Dopamine) adapt(pi float64) {
 	if m.LRUp == 0 && m.LRDown == 0 {
 		return

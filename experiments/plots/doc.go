@@ -9,7 +9,11 @@
 //     epoch, trials, reward, expectation, rpe, dopamine, learning_rate,
 //     eligibility_rms, weight_rms;
 //   - DIR/summary.json (optional): the loss criterion and the fraction of
-//     solved runs per rule,
+//     solved runs per rule;
+//   - DIR/predictions.csv (optional, written by forecasting experiments):
+//     columns rule, seed, step, dim, target, one_step, free_run, one block
+//     per traced (rule, seed), in the series' units, free_run NaN outside
+//     the closed-loop forecast,
 //
 // and writes PNG and SVG versions of these figures to DIR/plots/:
 //
@@ -23,6 +27,19 @@
 //     gradient baselines sgd and adam, which have no dopamine system) are
 //     not drawn but named in a single legend note; if no rule has a finite
 //     RPE, or traces.csv is missing or has no rows, there is no modulator
+//     figure;
+//   - predictions.png, predictions.svg: for the first seed of every rule in
+//     predictions.csv (dimension 0 only, which the title names, e.g. "x of
+//     (x, y, z)", when there are more), a row of two panels against the
+//     sample index, in the rule order and colours of the loss figure: the
+//     one-step forecast over the test segment, and the closed-loop forecast
+//     over the steps where free_run is finite and a few before, each with
+//     the target in black. Both panels of a row share a y axis, which
+//     reaches at most ten times the target's range beyond it; a rule whose
+//     forecast goes further is clipped and named in a legend note. Rules
+//     whose one-step forecast has no finite value (diverged runs) are not
+//     drawn but named in a legend note; if no rule has one, or
+//     predictions.csv is missing or has no rows, there is no predictions
 //     figure.
 //
 // Columns are found by their header names, so their order does not matter

@@ -47,11 +47,13 @@ const (
 // traceLabels are the y-axis labels of the traceColumns panels.
 var traceLabels = []string{"RPE (reward − expectation)", "dopamine", "learning rate", "weight RMS"}
 
-// Write reads the run files in dir (metrics.csv, and traces.csv and
-// summary.json when present) and writes loss.png and loss.svg, and
-// modulator.png and modulator.svg when traces.csv has a rule with a finite
-// RPE, to dir/plots, creating that directory if needed. It returns the
-// first error met; an error about a CSV value names the file and line.
+// Write reads the run files in dir (metrics.csv, and traces.csv,
+// summary.json and predictions.csv when present) and writes loss.png and
+// loss.svg, modulator.png and modulator.svg when traces.csv has a rule
+// with a finite RPE, and predictions.png and predictions.svg when
+// predictions.csv has a rule with a finite one-step forecast, to
+// dir/plots, creating that directory if needed. It returns the first
+// error met; an error about a CSV value names the file and line.
 func Write(dir string) error {
 	runs, err := readMetrics(filepath.Join(dir, metricsFile))
 	if err != nil {
@@ -65,13 +67,17 @@ func Write(dir string) error {
 	if err != nil {
 		return err
 	}
+	preds, dims, err := readPredictions(filepath.Join(dir, predictionsFile))
+	if err != nil {
+		return err
+	}
 	out := filepath.Join(dir, plotsDir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
 
 	curves := lossCurves(runs, GridPoints)
-	colors := ruleColors(curves, traces)
+	colors := ruleColors(curves, traceRules(traces), predictionRules(preds))
 
 	if err := saveFigure(out, "loss", lossWidth, lossHeight, func(dc draw.Canvas) error {
 		return drawLoss(dc, curves, sum, colors)
@@ -79,12 +85,36 @@ func Write(dir string) error {
 		return err
 	}
 	traces, noRPE := splitNoRPE(traces)
-	if len(traces) == 0 {
+	if len(traces) > 0 {
+		if err := saveFigure(out, "modulator", modWidth, modHeight, func(dc draw.Canvas) error {
+			return drawModulator(dc, traces, noRPE, colors)
+		}); err != nil {
+			return err
+		}
+	}
+	preds, noOneStep := splitNoOneStep(preds)
+	if len(preds) == 0 {
 		return nil
 	}
-	return saveFigure(out, "modulator", modWidth, modHeight, func(dc draw.Canvas) error {
-		return drawModulator(dc, traces, noRPE, colors)
+	return saveFigure(out, "predictions", predWidth, predHeight(len(preds)), func(dc draw.Canvas) error {
+		return drawPredictions(dc, preds, noOneStep, dims, colors)
 	})
+}
+
+func traceRules(traces []*trace) []string {
+	rules := make([]string, len(traces))
+	for i, t := range traces {
+		rules[i] = t.rule
+	}
+	return rules
+}
+
+func predictionRules(preds []*prediction) []string {
+	rules := make([]string, len(preds))
+	for i, p := range preds {
+		rules[i] = p.rule
+	}
+	return rules
 }
 
 // splitNoRPE separates the traces with at least one finite RPE from those
@@ -107,9 +137,13 @@ func splitNoRPE(traces []*trace) (withRPE []*trace, noRPE []string) {
 
 // noDopamineNote is the legend note naming the rules left out of the
 // modulator figure for having no finite RPE, e.g. "adam, sgd: no dopamine
-// system". Rules differing only in their '@' suffix (a sweep) are named
-// once, as "sgd@*", to keep the note short.
-func noDopamineNote(rules []string) string {
+// system".
+func noDopamineNote(rules []string) string { return rulesNote(rules, "no dopamine system") }
+
+// rulesNote is a legend note naming rules left out of a figure and why,
+// e.g. "adam, sgd: " + why. Rules differing only in their '@' suffix (a
+// sweep) are named once, as "sgd@*", to keep the note short.
+func rulesNote(rules []string, why string) string {
 	var bases []string
 	names := make(map[string]string) // base name -> how it is shown
 	for _, r := range rules {
@@ -128,7 +162,7 @@ func noDopamineNote(rules []string) string {
 	for i, b := range bases {
 		shown[i] = names[b]
 	}
-	return strings.Join(shown, ", ") + ": no dopamine system"
+	return strings.Join(shown, ", ") + ": " + why
 }
 
 // saveFigure renders a figure with render into dir/base.png and
@@ -198,21 +232,23 @@ func (s ruleStyle) line() draw.LineStyle {
 }
 
 // ruleColors assigns styles to the rules of the loss curves and then to any
-// further rules found only in the traces, so that a rule looks the same in
-// both figures.
-func ruleColors(curves []Curve, traces []*trace) map[string]ruleStyle {
+// further rules found only in the other lists (the rules of the traces,
+// then of the predictions), so that a rule looks the same in every figure.
+func ruleColors(curves []Curve, others ...[]string) map[string]ruleStyle {
 	var rules []string
 	for _, c := range curves {
 		rules = append(rules, c.Rule)
 	}
-	var extra []string
-	for _, t := range traces {
-		if !slices.Contains(rules, t.rule) {
-			extra = append(extra, t.rule)
+	for _, o := range others {
+		var extra []string
+		for _, r := range o {
+			if !slices.Contains(rules, r) && !slices.Contains(extra, r) {
+				extra = append(extra, r)
+			}
 		}
+		slices.SortFunc(extra, compareRules)
+		rules = append(rules, extra...)
 	}
-	slices.SortFunc(extra, compareRules)
-	rules = append(rules, extra...)
 	m := make(map[string]ruleStyle, len(rules))
 	for i, r := range rules {
 		m[r] = ruleStyle{
@@ -616,26 +652,10 @@ func drawModulator(dc draw.Canvas, traces []*trace, noRPE []string, styles map[s
 				lo, hi = min(lo, v), max(hi, v)
 				allPositive = allPositive && v > 0
 			}
-			// Stroking one long jagged path is slow in the PNG rasterizer
-			// (its cost grows faster than the path length), so draw the
-			// trace as consecutive chunks sharing their end points.
-			if len(x) == 1 {
-				sc, err := plotter.NewScatter(xys(x, y))
-				if err != nil {
-					return err
-				}
-				sc.GlyphStyle = draw.GlyphStyle{Color: styles[t.rule].color, Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
-				p.Add(sc)
-			}
-			for start := 0; start < len(x)-1; start += chunkPoints - 1 {
-				end := min(start+chunkPoints, len(x))
-				l, err := plotter.NewLine(xys(x[start:end], y[start:end]))
-				if err != nil {
-					return err
-				}
-				l.LineStyle = styles[t.rule].line()
-				l.LineStyle.Width = vg.Points(1)
-				p.Add(l)
+			style := styles[t.rule].line()
+			style.Width = vg.Points(1)
+			if err := addLine(p, x, y, style); err != nil {
+				return err
 			}
 			drawn++
 		}

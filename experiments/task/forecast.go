@@ -82,6 +82,7 @@ type Forecast struct {
 	mean     []float64
 	std      []float64
 	off      int     // current window offset
+	context  int     // index of the current window
 	stepTime float64 // time between samples (for the valid time), in the series' unit
 	lyap     float64 // largest Lyapunov exponent, 0 if unknown
 	g        []float64
@@ -121,13 +122,16 @@ func NewForecast(name string, p ForecastParams, series []float64, dim int, stepT
 			f.z[t*dim+i] = (series[t*dim+i] - f.mean[i]) / f.std[i]
 		}
 	}
-	f.g = make([]float64, p.Window*dim)
 	f.pred = make([]float64, max(p.TestSteps, p.FreeRunSteps)*dim)
 	return f, nil
 }
 
 // Name returns the task's name.
 func (f *Forecast) Name() string { return f.name }
+
+// WorkBytes is the memory the task holds for learning besides its data:
+// the per-step output gradient of a window (allocated by Grad only).
+func (f *Forecast) WorkBytes() int { return 8 * cap(f.g) }
 
 // Check requires input and readout populations of the series' dimension.
 func (f *Forecast) Check(c *circuits.Circuit) error {
@@ -143,7 +147,14 @@ func (f *Forecast) Check(c *circuits.Circuit) error {
 // Next draws the window of the next training trial.
 func (f *Forecast) Next(rng *rand.Rand) {
 	f.off = rng.IntN(f.TrainSteps - f.Window - f.Horizon + 1)
+	f.context++
 }
+
+// Context identifies the current window: it changes with every Next.
+// Outcomes are comparable only within one context, so the progress of the
+// unperturbed outcome from one update to the next (which compares two
+// windows) is not used: docs/dopamine.md, "Tasks with changing data".
+func (f *Forecast) Context() int { return f.context }
 
 func (f *Forecast) row(t int) []float64 { return f.z[t*f.dim : (t+1)*f.dim] }
 
@@ -179,6 +190,9 @@ func (f *Forecast) Loss(c *circuits.Circuit) float64 { return f.window(c, nil) }
 // Grad runs the current window with the tape on, backpropagates through
 // time over the window (truncated BPTT) and returns the MSE.
 func (f *Forecast) Grad(c *circuits.Circuit) float64 {
+	if len(f.g) != f.Window*f.dim {
+		f.g = make([]float64, f.Window*f.dim) // only the gradient baselines need it
+	}
 	c.Record(true)
 	l := f.window(c, f.g)
 	c.Backward(f.g)

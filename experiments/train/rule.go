@@ -20,6 +20,8 @@ type Rule interface {
 	// Trace returns the modulator's quantities of the last update (for
 	// the gradient baselines, only the learning rate is set).
 	Trace() modulator.Trace
+	// StateBytes is the memory the rule holds beyond the circuit's.
+	StateBytes() int
 }
 
 // New binds the rule of spec to circuit c; rng drives its perturbations.
@@ -51,7 +53,12 @@ type Perturbation struct {
 	rng   *rand.Rand
 	sigma float64
 	l0    float64
+	ctx   int // the task's context at the last update
 }
+
+// contexter is a task whose trials come in blocks (contexts); outcomes of
+// different contexts are not compared for progress.
+type contexter interface{ Context() int }
 
 // Modulator returns the rule's dopamine system.
 func (r *Perturbation) Modulator() *modulator.Dopamine { return r.m }
@@ -70,6 +77,10 @@ func (r *Perturbation) Measure(t task.Task) (float64, int) {
 // L(w+ξ) and applies the three-factor change.
 func (r *Perturbation) Learn(t task.Task) int {
 	c := r.c
+	if ct, ok := t.(contexter); ok && ct.Context() != r.ctx {
+		r.ctx = ct.Context()
+		r.m.NewContext()
+	}
 	if r.m.Paired() && r.m.Consolidate(-r.l0) {
 		c.Revert()
 	}
@@ -89,6 +100,10 @@ func (r *Perturbation) Learn(t task.Task) int {
 
 // Trace returns the modulator's trace of the last update.
 func (r *Perturbation) Trace() modulator.Trace { return r.m.Trace() }
+
+// StateBytes is 0: the rule's per-synapse state lives in the synapses, and
+// the modulator holds a few scalars.
+func (r *Perturbation) StateBytes() int { return 0 }
 
 // Backprop is gradient descent with exact gradients (sgd) or Adam (adam).
 type Backprop struct {
@@ -141,6 +156,15 @@ func (b *Backprop) Learn(task.Task) int {
 		l.Step(b.eta, s)
 	}
 	return 0
+}
+
+// StateBytes counts Adam's moments and the scratch step.
+func (b *Backprop) StateBytes() int {
+	n := len(b.step)
+	for k := range b.m {
+		n += len(b.m[k]) + len(b.v[k])
+	}
+	return 8 * n
 }
 
 // Trace reports the learning rate.
