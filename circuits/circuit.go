@@ -9,12 +9,34 @@ import (
 )
 
 // Link is a projection placed in a circuit: a dense projection from
-// population Pre to population Post (indices into Circuit.Pops).
+// population Pre to population Post (indices into Circuit.Pops). It reads
+// the pre population's Output (the spike indicator, for spiking
+// populations) and drives the post population's Input, or, with Inh, the
+// inhibitory channel of a LIF post population (LIF.InputInh).
 type Link struct {
 	Name      string
 	Pre, Post int
+	Inh       bool
 	*synapse.Dense
 }
+
+// SparseLink is a sparse, event-driven projection placed in a circuit: the
+// spikes of population Pre (a neuron.Spiking) reach population Post through
+// per-synapse delays (synapse.Sparse.Propagate), into its Input or, with
+// Inh, into the inhibitory channel of a LIF. Sparse links are static:
+// learning rules do not touch them.
+type SparseLink struct {
+	Name      string
+	Pre, Post int
+	Inh       bool
+	*synapse.Sparse
+
+	src neuron.Spiking
+	dst []float64
+}
+
+// inhibitory is a population with a separate inhibitory input channel.
+type inhibitory interface{ InputInh() []float64 }
 
 // Circuit is a built, runnable network of populations and projections.
 //
@@ -32,9 +54,19 @@ type Circuit struct {
 	Pops          []neuron.Population
 	PopNames      []string
 	Links         []Link
-	In, Out       int // input and readout population indices
+	Sparse        []SparseLink // event-driven projections (see AddSparse)
+	In, Out       int          // input and readout population indices; -1 for none
 
-	incoming [][]int // per population, indices of links onto it
+	// SpikeCount counts the spikes of every spiking population over every
+	// step since the circuit was made (Reset keeps it).
+	SpikeCount int64
+
+	incoming [][]int          // per population, indices of links onto it
+	spiking  []neuron.Spiking // the spiking populations
+	// Spike-count readout: counts per readout neuron over a trial, divided
+	// by countScale (0: the readout is the population's output).
+	countScale float64
+	counts     []float64
 
 	// Backpropagation tape (baselines only).
 	record   bool
@@ -68,7 +100,18 @@ func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population,
 		if l.NPre != pops[l.Pre].Len() || l.NPost != pops[l.Post].Len() {
 			return nil, fmt.Errorf("circuits: link %q is %d→%d but populations are %d→%d", l.Name, l.NPre, l.NPost, pops[l.Pre].Len(), pops[l.Post].Len())
 		}
+		if _, ok := pops[l.Post].(inhibitory); l.Inh && !ok {
+			return nil, fmt.Errorf("circuits: link %q feeds the inhibitory channel of %q, which has none", l.Name, popNames[l.Post])
+		}
 		c.incoming[l.Post] = append(c.incoming[l.Post], k)
+	}
+	if in >= len(pops) || out >= len(pops) {
+		return nil, fmt.Errorf("circuits: input %d or readout %d out of %d populations", in, out, len(pops))
+	}
+	for _, p := range pops {
+		if s, ok := p.(neuron.Spiking); ok {
+			c.spiking = append(c.spiking, s)
+		}
 	}
 	c.gCur = make([]float64, c.rowLen)
 	c.gPrev = make([]float64, c.rowLen)
@@ -84,6 +127,66 @@ func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population,
 	return c, nil
 }
 
+// AddSparse places a sparse projection; its Pre population must be
+// neuron.Spiking. It is propagated at the start of every Step, before any
+// population steps, with the spikes of the previous step: a spike of step n
+// reaches the post population in step n + delay.
+func (c *Circuit) AddSparse(l SparseLink) error {
+	if l.Pre < 0 || l.Pre >= len(c.Pops) || l.Post < 0 || l.Post >= len(c.Pops) {
+		return fmt.Errorf("circuits: sparse link %q joins populations %d→%d of %d", l.Name, l.Pre, l.Post, len(c.Pops))
+	}
+	if l.NPre != c.Pops[l.Pre].Len() || l.NPost != c.Pops[l.Post].Len() {
+		return fmt.Errorf("circuits: sparse link %q is %d→%d but populations are %d→%d", l.Name, l.NPre, l.NPost, c.Pops[l.Pre].Len(), c.Pops[l.Post].Len())
+	}
+	src, ok := c.Pops[l.Pre].(neuron.Spiking)
+	if !ok {
+		return fmt.Errorf("circuits: sparse link %q: population %q does not spike", l.Name, c.PopNames[l.Pre])
+	}
+	l.src, l.dst = src, c.Pops[l.Post].Input()
+	if l.Inh {
+		h, ok := c.Pops[l.Post].(inhibitory)
+		if !ok {
+			return fmt.Errorf("circuits: sparse link %q feeds the inhibitory channel of %q, which has none", l.Name, c.PopNames[l.Post])
+		}
+		l.dst = h.InputInh()
+	}
+	c.Sparse = append(c.Sparse, l)
+	return nil
+}
+
+// SetSpikeCountReadout makes Trial return, for each readout neuron, its
+// spike count over the trial divided by scale (> 0). The readout population
+// must be neuron.Spiking.
+func (c *Circuit) SetSpikeCountReadout(scale float64) error {
+	if c.Out < 0 {
+		return fmt.Errorf("circuits: %q has no readout population", c.Name)
+	}
+	if _, ok := c.Pops[c.Out].(neuron.Spiking); !ok || !(scale > 0) {
+		return fmt.Errorf("circuits: a spike-count readout needs a spiking readout population and a scale > 0 (population %q, scale %g)", c.PopNames[c.Out], scale)
+	}
+	c.countScale = scale
+	c.counts = make([]float64, c.Pops[c.Out].Len())
+	return nil
+}
+
+// Spiking reports whether the circuit has a spiking population.
+func (c *Circuit) Spiking() bool { return len(c.spiking) > 0 }
+
+// Differentiable reports why backpropagation cannot run through the
+// circuit, or nil if it can (every population is neuron.Differentiable and
+// the readout is the output).
+func (c *Circuit) Differentiable() error {
+	for i, p := range c.Pops {
+		if _, ok := p.(neuron.Differentiable); !ok {
+			return fmt.Errorf("circuits: %q cannot backpropagate: population %q (%T) is not differentiable (spiking circuits learn by wp, dopamine or dopamine2)", c.Name, c.PopNames[i], p)
+		}
+	}
+	if c.countScale > 0 {
+		return fmt.Errorf("circuits: %q cannot backpropagate through a spike-count readout", c.Name)
+	}
+	return nil
+}
+
 // Init draws fresh initial weights for every link (see synapse.Dense.Init)
 // and resets the populations.
 func (c *Circuit) Init(rng *rand.Rand) {
@@ -93,10 +196,14 @@ func (c *Circuit) Init(rng *rand.Rand) {
 	c.Reset()
 }
 
-// Reset returns every population to rest and empties the tape.
+// Reset returns every population to rest, empties the spikes in flight
+// on sparse links and empties the tape.
 func (c *Circuit) Reset() {
 	for _, p := range c.Pops {
 		p.Reset()
+	}
+	for _, l := range c.Sparse {
+		l.ResetState()
 	}
 	c.tapeV = c.tapeV[:0]
 	c.tapeR = c.tapeR[:0]
@@ -104,16 +211,28 @@ func (c *Circuit) Reset() {
 
 // Record turns the backpropagation tape on or off. While on, every Step
 // stores the state of every population, so memory grows with the number of
-// steps since the last Reset.
+// steps since the last Reset. It panics if the circuit is not
+// differentiable (see Differentiable): spiking circuits have no tape.
 func (c *Circuit) Record(on bool) {
+	if on {
+		if err := c.Differentiable(); err != nil {
+			panic(err.Error())
+		}
+	}
 	c.record = on
 	c.tapeV = c.tapeV[:0]
 	c.tapeR = c.tapeR[:0]
 }
 
 // Step advances the circuit by one step with external drive x into the
-// input population.
+// input population. First every sparse link delivers the spikes of the
+// previous step (through its delays); then each population, in order,
+// receives the drive of its dense links and steps.
 func (c *Circuit) Step(x []float64) {
+	for k := range c.Sparse {
+		l := &c.Sparse[k]
+		l.Propagate(l.src.Spikes(), l.dst)
+	}
 	for p, pop := range c.Pops {
 		in := pop.Input()
 		if p == c.In {
@@ -123,9 +242,16 @@ func (c *Circuit) Step(x []float64) {
 		}
 		for _, k := range c.incoming[p] {
 			l := &c.Links[k]
-			l.Propagate(c.Pops[l.Pre].Output(), in)
+			dst := in
+			if l.Inh {
+				dst = pop.(inhibitory).InputInh()
+			}
+			l.Propagate(c.Pops[l.Pre].Output(), dst)
 		}
 		pop.Step(c.DtMs)
+	}
+	for _, s := range c.spiking {
+		c.SpikeCount += int64(len(s.Spikes()))
 	}
 	if c.record {
 		for _, pop := range c.Pops {
@@ -137,13 +263,29 @@ func (c *Circuit) Step(x []float64) {
 }
 
 // Trial resets the circuit, presents x for StepsPerTrial steps and returns
-// the readout population's output (owned by the circuit).
+// the readout (owned by the circuit): the readout population's output
+// after the last step, or, with a spike-count readout, each readout
+// neuron's spike count over the trial divided by the count scale.
 func (c *Circuit) Trial(x []float64) []float64 {
 	c.Reset()
+	if c.countScale == 0 {
+		for range c.StepsPerTrial {
+			c.Step(x)
+		}
+		return c.Pops[c.Out].Output()
+	}
+	clear(c.counts)
+	sp := c.Pops[c.Out].(neuron.Spiking)
 	for range c.StepsPerTrial {
 		c.Step(x)
+		for _, i := range sp.Spikes() {
+			c.counts[i]++
+		}
 	}
-	return c.Pops[c.Out].Output()
+	for i := range c.counts {
+		c.counts[i] /= c.countScale
+	}
+	return c.counts
 }
 
 // Output returns the readout population's current output.
@@ -271,4 +413,60 @@ func (c *Circuit) Backward(gOut []float64) {
 		}
 		c.gCur, c.gPrev = c.gPrev, c.gCur
 	}
+}
+
+// StateBytes returns the memory the circuit holds for simulation and
+// learning: population state, per-synapse state (weights, perturbations,
+// traces, gradients) and the backpropagation tape as allocated so far.
+func (c *Circuit) StateBytes() int {
+	n := 0
+	for _, p := range c.Pops {
+		n += 3 * p.Len() // state, output, input of every neuron model here
+	}
+	for _, l := range c.Links {
+		n += len(l.W) + len(l.Xi) + len(l.E) + len(l.M) + len(l.Grad) + 2*len(l.W) // + w+ξ and the pre-change copy
+	}
+	n += cap(c.tapeV) + cap(c.tapeR) + len(c.gCur) + len(c.gPrev) + len(c.gCarry) + len(c.gIn) + len(c.restingR)
+	return 8 * n
+}
+
+// SpikesOf returns the neurons of population p that spiked in the last
+// step (nil for a population that does not spike).
+func (c *Circuit) SpikesOf(p int) []int32 {
+	if s, ok := c.Pops[p].(neuron.Spiking); ok {
+		return s.Spikes()
+	}
+	return nil
+}
+
+// Variable returns the state variable of population p that a [[record]]
+// monitor names ("v", "r", "syn_e", "syn_i", "u"; see RecordSpec), one
+// value per neuron, owned by the population; nil if it has none.
+func (c *Circuit) Variable(p int, name string) []float64 {
+	switch z := c.Pops[p].(type) {
+	case *neuron.Rate:
+		switch name {
+		case "v":
+			return z.V
+		case "r":
+			return z.R
+		}
+	case *neuron.LIF:
+		switch name {
+		case "v":
+			return z.V
+		case "syn_e":
+			return z.SynE
+		case "syn_i":
+			return z.SynI
+		}
+	case *neuron.Izhikevich:
+		switch name {
+		case "v":
+			return z.V
+		case "u":
+			return z.U
+		}
+	}
+	return nil
 }

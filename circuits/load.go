@@ -33,20 +33,28 @@ func Parse(file string, data []byte) (*Spec, *config.Doc, error) {
 	// First a lenient look at the shape, to lay out defaults for every
 	// element of the arrays of tables before the strict decode.
 	var shape struct {
-		Populations []struct{} `toml:"population"`
-		Projections []struct{} `toml:"projection"`
-		Rule        struct {
+		Populations []struct {
+			Model  string `toml:"model"`
+			Preset string `toml:"preset"`
+		} `toml:"population"`
+		Projections []struct {
+			Connectivity string `toml:"connectivity"`
+		} `toml:"projection"`
+		Rule struct {
 			Name string `toml:"name"`
 		} `toml:"rule"`
 	}
 	if _, err := toml.Decode(string(data), &shape); err == nil {
 		s.Populations = make([]PopulationSpec, len(shape.Populations))
-		for i := range s.Populations {
-			s.Populations[i] = PopulationSpec{}.Defaults()
+		for i, p := range shape.Populations {
+			if p.Model == "" {
+				p.Model = "rate"
+			}
+			s.Populations[i] = PopulationSpec{}.DefaultsFor(p.Model, p.Preset)
 		}
 		s.Projections = make([]ProjectionSpec, len(shape.Projections))
-		for i := range s.Projections {
-			s.Projections[i] = ProjectionSpec{}.Defaults()
+		for i, p := range shape.Projections {
+			s.Projections[i] = ProjectionSpec{}.DefaultsFor(p.Connectivity)
 		}
 		s.Rule, _ = RuleDefaults(shape.Rule.Name)
 	}

@@ -1,11 +1,14 @@
 package circuits
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
@@ -22,9 +25,13 @@ type Spec struct {
 	// StepsPerTrial is how many steps a trial presents its input for.
 	StepsPerTrial int `toml:"steps_per_trial"`
 	// Task is the task the circuit runs on when it runs alone ("xor",
-	// "mackey_glass", "lorenz"); experiments name their own.
+	// "mackey_glass", "lorenz"); experiments name their own. "simulate"
+	// runs the circuit without learning for DurationMs (no [rule]).
 	Task string `toml:"task"`
-	// Input names the population that receives the task's input.
+	// DurationMs is how long a simulated circuit (task "simulate") runs (ms).
+	DurationMs float64 `toml:"duration_ms"`
+	// Input names the population that receives the task's input (optional
+	// for task "simulate").
 	Input string `toml:"input"`
 	// Populations are stepped in this order.
 	Populations []PopulationSpec `toml:"population"`
@@ -34,43 +41,132 @@ type Spec struct {
 	Readout ReadoutSpec `toml:"readout"`
 	// Rule is the learning rule and its parameters, modulator included.
 	Rule RuleSpec `toml:"rule"`
+	// Record lists state monitors (task "simulate").
+	Record []RecordSpec `toml:"record"`
 }
 
-// PopulationSpec declares a population.
+// PopulationSpec declares a population. The keys of a model other than
+// the population's own must keep their defaults.
 type PopulationSpec struct {
 	Name string `toml:"name"`
 	Size int    `toml:"size"`
-	// Model is the neuron model: "rate".
+	// Model is the neuron model: "rate", "lif", "izhikevich" or "poisson".
 	Model string `toml:"model"`
 	neuron.RateParams
+	neuron.LIFParams
+	// Preset chooses the defaults of the izhikevich keys:
+	// "regular_spiking" (the default) or "fast_spiking".
+	Preset string `toml:"preset"`
+	neuron.IzhikevichParams
+	neuron.PoissonParams
+	// InitVUniformMV, when given as [lo, hi], draws the initial membrane
+	// potential of every neuron uniformly in [lo, hi) mV at build time (lif
+	// and izhikevich). Reset returns to rest, not to this draw.
+	InitVUniformMV []float64 `toml:"init_v_uniform_mv"`
 }
 
-// ProjectionSpec declares a projection.
+// ProjectionSpec declares a projection. A dense projection uses the keys
+// of synapse.DenseParams, a sparse one those of SparseKeys plus w_min and
+// w_max; the keys of the other kind must keep their defaults.
 type ProjectionSpec struct {
 	Name string `toml:"name"`
 	From string `toml:"from"`
 	To   string `toml:"to"`
-	// Connectivity is "dense" (all to all).
+	// Connectivity is "dense" (all to all) or "sparse" (drawn, event driven).
 	Connectivity string `toml:"connectivity"`
+	// Channel is the input channel of a lif post population:
+	// "excitatory" or "inhibitory"; "" picks excitatory for a dense
+	// projection and, for a sparse one, inhibitory when weight < 0.
+	Channel string `toml:"channel"`
 	synapse.DenseParams
+	SparseKeys
 }
 
-// ReadoutSpec names the population read by the task.
+// SparseKeys are the connection keys of a sparse projection (see
+// synapse.SparseParams, whose meaning and defaults they take).
+type SparseKeys struct {
+	Connect       synapse.ConnectRule `toml:"connect"`
+	P             float64             `toml:"p"`
+	InDegree      int                 `toml:"in_degree"`
+	NoSelf        bool                `toml:"no_self"`
+	Weight        float64             `toml:"weight"`
+	DelaySteps    int                 `toml:"delay_steps"`
+	DelayMaxSteps int                 `toml:"delay_max_steps"`
+}
+
+// ReadoutSpec says what the task reads of the circuit.
 type ReadoutSpec struct {
 	Population string `toml:"population"`
+	// Mode is "output" (the population's output after the trial's last
+	// step) or "spike_count" (each neuron's spike count over the trial
+	// divided by CountScale; spiking populations only).
+	Mode string `toml:"mode"`
+	// CountScale is the spike count read as 1 (spike_count mode), > 0.
+	CountScale float64 `toml:"count_scale"`
+}
+
+// RecordSpec is a state monitor of a simulated circuit: one variable of
+// some neurons of a population, every step.
+type RecordSpec struct {
+	Population string `toml:"population"`
+	// Variable is "v" (every model but poisson), "syn_e" and "syn_i" (lif),
+	// "u" (izhikevich) or "r" (rate).
+	Variable string `toml:"variable"`
+	Neurons  []int  `toml:"neurons"`
 }
 
 // Defaults returns an empty spec with dt = 1 ms and one step per trial.
-func (Spec) Defaults() Spec { return Spec{DtMs: 1, StepsPerTrial: 1, Task: "xor"} }
+func (Spec) Defaults() Spec {
+	return Spec{DtMs: 1, StepsPerTrial: 1, Task: "xor", Readout: ReadoutSpec{Mode: "output", CountScale: 1}}
+}
 
-// Defaults returns a rate population with the neuron package's defaults.
+// Defaults returns a rate population with the neuron package's defaults
+// (and the defaults of every other model's keys).
 func (PopulationSpec) Defaults() PopulationSpec {
-	return PopulationSpec{Model: "rate", RateParams: neuron.RateParams{}.Defaults()}
+	return PopulationSpec{Model: "rate", RateParams: neuron.RateParams{}.Defaults(), LIFParams: neuron.LIFParams{}.Defaults(),
+		IzhikevichParams: neuron.IzhikevichParams{}.Defaults(), PoissonParams: neuron.PoissonParams{}.Defaults()}
+}
+
+// DefaultsFor returns the defaults of a population of the given model and
+// Izhikevich preset (which sets the defaults of the izhikevich keys).
+func (PopulationSpec) DefaultsFor(model, preset string) PopulationSpec {
+	p := PopulationSpec{}.Defaults()
+	p.Model, p.Preset = model, preset
+	if preset == "fast_spiking" {
+		p.IzhikevichParams = neuron.FastSpiking()
+	}
+	return p
 }
 
 // Defaults returns a dense projection with the synapse package's defaults.
 func (ProjectionSpec) Defaults() ProjectionSpec {
-	return ProjectionSpec{Connectivity: "dense", DenseParams: synapse.DenseParams{}.Defaults()}
+	sp := synapse.SparseParams{}.Defaults()
+	return ProjectionSpec{Connectivity: "dense", DenseParams: synapse.DenseParams{}.Defaults(),
+		SparseKeys: SparseKeys{Connect: sp.Connect, P: sp.P, Weight: sp.Weight, DelaySteps: sp.DelaySteps}}
+}
+
+// DefaultsFor returns the defaults of a projection of that connectivity:
+// a sparse projection has no bias and is not plastic.
+func (ProjectionSpec) DefaultsFor(connectivity string) ProjectionSpec {
+	p := ProjectionSpec{}.Defaults()
+	if connectivity == "sparse" {
+		p.Connectivity, p.Bias, p.Plastic = "sparse", false, false
+	}
+	return p
+}
+
+// SparseParams returns the synapse parameters of a sparse projection.
+func (p ProjectionSpec) SparseParams() synapse.SparseParams {
+	sp := synapse.SparseParams{}.Defaults()
+	k := p.SparseKeys
+	sp.Connect, sp.P, sp.InDegree, sp.NoSelf, sp.Weight, sp.DelaySteps, sp.DelayMaxSteps = k.Connect, k.P, k.InDegree, k.NoSelf, k.Weight, k.DelaySteps, k.DelayMaxSteps
+	sp.WMin, sp.WMax = p.WMin, p.WMax
+	return sp
+}
+
+// inhibitory reports whether the projection feeds the inhibitory channel.
+func (p ProjectionSpec) inhibitory() bool {
+	return p.Channel == "inhibitory" || (p.Channel == "" && p.Connectivity == "sparse" && p.Weight < 0)
 }
 
 // FieldError is a problem with one key of a spec. Path locates the key:
@@ -124,6 +220,17 @@ func (s *Spec) Validate() error {
 	if s.StepsPerTrial < 1 {
 		return fieldErr(fmt.Sprintf("must be >= 1, got %d", s.StepsPerTrial), "steps_per_trial")
 	}
+	simulate := s.Task == "simulate"
+	if simulate {
+		if !(s.DurationMs > 0) || math.IsInf(s.DurationMs, 0) {
+			return fieldErr(fmt.Sprintf("must be a finite number > 0 for task \"simulate\", got %g", s.DurationMs), "duration_ms")
+		}
+		if s.DurationMs/s.DtMs > 1e9 {
+			return fieldErr(fmt.Sprintf("%g ms is more than 1e9 steps of %g ms", s.DurationMs, s.DtMs), "duration_ms")
+		}
+	} else if s.DurationMs != 0 {
+		return fieldErr(fmt.Sprintf("applies only to task = \"simulate\" (task is %q)", s.Task), "duration_ms")
+	}
 	if len(s.Populations) == 0 {
 		return fieldErr("a circuit needs at least one [[population]]", "population")
 	}
@@ -139,11 +246,8 @@ func (s *Spec) Validate() error {
 		if p.Size < 1 {
 			return fieldErr(fmt.Sprintf("must be >= 1, got %d", p.Size), "population", i, "size")
 		}
-		if p.Model != "rate" {
-			return fieldErr(fmt.Sprintf("unknown model %q (want rate)", p.Model), "population", i, "model")
-		}
-		if err := p.RateParams.Validate(); err != nil {
-			return paramErr(err, "population", i)
+		if err := p.validateModel(); err != nil {
+			return prefixed(err, "population", i)
 		}
 	}
 	ref := func(name string, path ...any) error {
@@ -155,11 +259,30 @@ func (s *Spec) Validate() error {
 		}
 		return nil
 	}
-	if err := ref(s.Input, "input"); err != nil {
-		return err
+	if !simulate || s.Input != "" {
+		if err := ref(s.Input, "input"); err != nil {
+			return err
+		}
 	}
-	if err := ref(s.Readout.Population, "readout", "population"); err != nil {
-		return err
+	if !simulate || s.Readout.Population != "" {
+		if err := ref(s.Readout.Population, "readout", "population"); err != nil {
+			return err
+		}
+	}
+	switch s.Readout.Mode {
+	case "output":
+		if s.Readout.CountScale != 1 {
+			return fieldErr("applies only to mode = \"spike_count\"", "readout", "count_scale")
+		}
+	case "spike_count":
+		if s.Readout.Population == "" || !spikingModel(s.Populations[names[s.Readout.Population]].Model) {
+			return fieldErr("spike_count needs a spiking readout population (lif, izhikevich or poisson)", "readout", "mode")
+		}
+		if !(s.Readout.CountScale > 0) || math.IsInf(s.Readout.CountScale, 0) {
+			return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Readout.CountScale), "readout", "count_scale")
+		}
+	default:
+		return fieldErr(fmt.Sprintf("unknown readout mode %q (want output or spike_count)", s.Readout.Mode), "readout", "mode")
 	}
 	links := map[string]bool{}
 	for i, p := range s.Projections {
@@ -179,15 +302,194 @@ func (s *Spec) Validate() error {
 		if p.To == s.Input {
 			return fieldErr(fmt.Sprintf("population %q is the input; nothing may project onto it", p.To), "projection", i, "to")
 		}
-		if p.Connectivity != "dense" {
-			return fieldErr(fmt.Sprintf("unknown connectivity %q (want dense)", p.Connectivity), "projection", i, "connectivity")
+		if err := p.validate(s.Populations[names[p.From]], s.Populations[names[p.To]]); err != nil {
+			return prefixed(err, "projection", i)
 		}
-		if err := p.DenseParams.Validate(); err != nil {
-			return paramErr(err, "projection", i)
+	}
+	for i, r := range s.Record {
+		if !simulate {
+			return fieldErr("[[record]] applies only to task = \"simulate\"", "record", i)
 		}
+		if err := ref(r.Population, "record", i, "population"); err != nil {
+			return err
+		}
+		pop := s.Populations[names[r.Population]]
+		if !slices.Contains(recordable[pop.Model], r.Variable) {
+			return fieldErr(fmt.Sprintf("population %q (%s) has no variable %q (want one of %v)", pop.Name, pop.Model, r.Variable, recordable[pop.Model]), "record", i, "variable")
+		}
+		if len(r.Neurons) == 0 {
+			return fieldErr("list the neurons to record, e.g. neurons = [0, 1, 2]", "record", i, "neurons")
+		}
+		for _, n := range r.Neurons {
+			if n < 0 || n >= pop.Size {
+				return fieldErr(fmt.Sprintf("neuron %d out of range [0, %d)", n, pop.Size), "record", i, "neurons")
+			}
+		}
+	}
+	if simulate {
+		if s.Rule.Name != "" {
+			return fieldErr("a simulated circuit (task = \"simulate\") learns nothing: remove [rule]", "rule", "name")
+		}
+		return nil
 	}
 	if err := s.Rule.Validate(); err != nil {
 		return prefixed(err, "rule")
+	}
+	return s.CheckRule(s.Rule)
+}
+
+// CheckRule reports whether a rule can train this circuit: the gradient
+// baselines (sgd, adam) need rate populations and the output readout.
+func (s *Spec) CheckRule(r RuleSpec) error {
+	if r.Perturbative() {
+		return nil
+	}
+	for _, p := range s.Populations {
+		if p.Model != "rate" {
+			return fieldErr(fmt.Sprintf("%s needs a differentiable circuit, but population %q is %s (spiking circuits learn by wp, dopamine or dopamine2)", r.Name, p.Name, p.Model), "rule", "name")
+		}
+	}
+	return nil
+}
+
+// recordable lists the variables [[record]] can monitor, per model.
+var recordable = map[string][]string{
+	"rate":       {"v", "r"},
+	"lif":        {"v", "syn_e", "syn_i"},
+	"izhikevich": {"v", "u"},
+	"poisson":    {},
+}
+
+func spikingModel(m string) bool { return m == "lif" || m == "izhikevich" || m == "poisson" }
+
+// validateModel checks the model's keys, and that the keys of the other
+// models keep their defaults.
+func (p PopulationSpec) validateModel() error {
+	d := PopulationSpec{}.DefaultsFor(p.Model, p.Preset)
+	var err error
+	switch p.Model {
+	case "rate":
+		err = p.RateParams.Validate()
+	case "lif":
+		err = p.LIFParams.Validate()
+	case "izhikevich":
+		err = p.IzhikevichParams.Validate()
+	case "poisson":
+		err = p.PoissonParams.Validate()
+	default:
+		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, izhikevich or poisson)", p.Model), "model")
+	}
+	if err != nil {
+		return paramErr(err)
+	}
+	switch p.Preset {
+	case "", "regular_spiking", "fast_spiking":
+	default:
+		return fieldErr(fmt.Sprintf("unknown preset %q (want regular_spiking or fast_spiking)", p.Preset), "preset")
+	}
+	if p.Preset != "" && p.Model != "izhikevich" {
+		return fieldErr(fmt.Sprintf("applies only to model = \"izhikevich\" (model is %q)", p.Model), "preset")
+	}
+	for _, o := range []struct {
+		model     string
+		got, want any
+	}{
+		{"rate", p.RateParams, d.RateParams},
+		{"lif", p.LIFParams, d.LIFParams},
+		{"izhikevich", p.IzhikevichParams, d.IzhikevichParams},
+		{"poisson", p.PoissonParams, d.PoissonParams},
+	} {
+		if o.model == p.Model {
+			continue
+		}
+		if key := changedKey(o.got, o.want); key != "" {
+			return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), key)
+		}
+	}
+	if p.InitVUniformMV != nil {
+		if p.Model != "lif" && p.Model != "izhikevich" {
+			return fieldErr(fmt.Sprintf("applies only to models lif and izhikevich (model is %q)", p.Model), "init_v_uniform_mv")
+		}
+		v := p.InitVUniformMV
+		if len(v) != 2 || math.IsNaN(v[0]) || math.IsNaN(v[1]) || math.IsInf(v[0], 0) || math.IsInf(v[1], 0) || v[0] > v[1] {
+			return fieldErr(fmt.Sprintf("must be [lo, hi] with finite lo <= hi (mV), got %v", v), "init_v_uniform_mv")
+		}
+	}
+	return nil
+}
+
+// changedKey returns the TOML key of the first field in which two values
+// of the same struct type differ, or "".
+func changedKey(got, want any) string {
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := range g.NumField() {
+		a, b := g.Field(i).Interface(), w.Field(i).Interface()
+		fa, okA := a.(float64)
+		fb, okB := b.(float64)
+		if okA && okB && (fa == fb || math.IsNaN(fa) && math.IsNaN(fb)) {
+			continue
+		}
+		if a != b {
+			key, _, _ := strings.Cut(g.Type().Field(i).Tag.Get("toml"), ",")
+			return key
+		}
+	}
+	return ""
+}
+
+// validate checks a projection's keys against its kind and populations.
+func (p ProjectionSpec) validate(from, to PopulationSpec) error {
+	switch p.Channel {
+	case "", "excitatory":
+	case "inhibitory":
+		if to.Model != "lif" {
+			return fieldErr(fmt.Sprintf("only lif populations have an inhibitory channel (%q is %s)", to.Name, to.Model), "channel")
+		}
+	default:
+		return fieldErr(fmt.Sprintf("unknown channel %q (want excitatory or inhibitory)", p.Channel), "channel")
+	}
+	d := ProjectionSpec{}.DefaultsFor(p.Connectivity)
+	switch p.Connectivity {
+	case "dense":
+		if err := p.DenseParams.Validate(); err != nil {
+			return paramErr(err)
+		}
+		if key := changedKey(p.SparseKeys, d.SparseKeys); key != "" {
+			return fieldErr("applies only to connectivity = \"sparse\"", key)
+		}
+	case "sparse":
+		if !spikingModel(from.Model) {
+			return fieldErr(fmt.Sprintf("a sparse projection carries spikes: %q is %s, not a spiking population", from.Name, from.Model), "connectivity")
+		}
+		if p.Bias {
+			return fieldErr("a sparse projection has no bias", "bias")
+		}
+		if p.Plastic {
+			return fieldErr("sparse projections are static in circuit files (learning rules train dense projections)", "plastic")
+		}
+		dd := d.DenseParams
+		dd.WMin, dd.WMax = p.WMin, p.WMax
+		if key := changedKey(p.DenseParams, dd); key != "" {
+			return fieldErr("applies only to connectivity = \"dense\"", key)
+		}
+		sp := p.SparseParams()
+		if err := sp.Validate(); err != nil {
+			return paramErr(err)
+		}
+		if sp.Connect == synapse.InDegree {
+			cand := from.Size
+			if sp.NoSelf {
+				cand--
+			}
+			if sp.InDegree > cand {
+				return fieldErr(fmt.Sprintf("must be at most %d (the candidate pre neurons), got %d", cand, sp.InDegree), "in_degree")
+			}
+		}
+		if float64(from.Size)*float64(to.Size)*max(sp.P, 0) > 1e9 || sp.Connect == synapse.InDegree && float64(to.Size)*float64(sp.InDegree) > 1e9 {
+			return fieldErr("more than 1e9 synapses expected", "connectivity")
+		}
+	default:
+		return fieldErr(fmt.Sprintf("unknown connectivity %q (want dense or sparse)", p.Connectivity), "connectivity")
 	}
 	return nil
 }
@@ -212,7 +514,11 @@ func (s *Spec) popList() string {
 	return out
 }
 
-// Build validates the spec and builds the circuit, its weights drawn from rng.
+// Build validates the spec and builds the circuit, its weights drawn from
+// rng. In this order, rng gives: the seed of every poisson population's own
+// stream, the connections of every sparse projection, the weights of every
+// dense projection, and the initial potentials of init_v_uniform_mv. A rate
+// circuit draws only its dense weights.
 func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -221,29 +527,86 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 	pops := make([]neuron.Population, len(s.Populations))
 	names := make([]string, len(s.Populations))
 	for i, p := range s.Populations {
-		r, err := neuron.NewRate(p.Size, p.RateParams)
+		var pop neuron.Population
+		var err error
+		switch p.Model {
+		case "lif":
+			pop, err = neuron.NewLIF(p.Size, p.LIFParams)
+		case "izhikevich":
+			pop, err = neuron.NewIzhikevich(p.Size, p.IzhikevichParams)
+		case "poisson":
+			var seed [32]byte
+			for k := 0; k < 4; k++ {
+				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
+			}
+			pop, err = neuron.NewPoisson(p.Size, p.PoissonParams, seed)
+		default:
+			pop, err = neuron.NewRate(p.Size, p.RateParams)
+		}
 		if err != nil {
 			return nil, paramErr(err, "population", i)
 		}
-		pops[i], names[i], idx[p.Name] = r, p.Name, i
+		pops[i], names[i], idx[p.Name] = pop, p.Name, i
 	}
-	links := make([]Link, len(s.Projections))
+	var links []Link
+	var sparse []SparseLink
 	for i, p := range s.Projections {
 		pre, post := idx[p.From], idx[p.To]
-		d, err := synapse.NewDense(s.Populations[pre].Size, s.Populations[post].Size, p.DenseParams)
-		if err != nil {
-			return nil, paramErr(err, "projection", i)
-		}
 		name := p.Name
 		if name == "" {
 			name = p.From + "_" + p.To
 		}
-		links[i] = Link{Name: name, Pre: pre, Post: post, Dense: d}
+		if p.Connectivity == "sparse" {
+			sp, err := synapse.NewSparse(s.Populations[pre].Size, s.Populations[post].Size, p.SparseParams(), rng)
+			if err != nil {
+				return nil, paramErr(err, "projection", i)
+			}
+			sparse = append(sparse, SparseLink{Name: name, Pre: pre, Post: post, Inh: p.inhibitory(), Sparse: sp})
+			continue
+		}
+		d, err := synapse.NewDense(s.Populations[pre].Size, s.Populations[post].Size, p.DenseParams)
+		if err != nil {
+			return nil, paramErr(err, "projection", i)
+		}
+		links = append(links, Link{Name: name, Pre: pre, Post: post, Inh: p.inhibitory(), Dense: d})
 	}
-	c, err := New(s.Name, s.DtMs, s.StepsPerTrial, pops, names, links, idx[s.Input], idx[s.Readout.Population])
+	in, out := -1, -1
+	if s.Input != "" {
+		in = idx[s.Input]
+	}
+	if s.Readout.Population != "" {
+		out = idx[s.Readout.Population]
+	}
+	c, err := New(s.Name, s.DtMs, s.StepsPerTrial, pops, names, links, in, out)
 	if err != nil {
 		return nil, err
 	}
+	for _, l := range sparse {
+		if err := c.AddSparse(l); err != nil {
+			return nil, err
+		}
+	}
+	if s.Readout.Mode == "spike_count" {
+		if err := c.SetSpikeCountReadout(s.Readout.CountScale); err != nil {
+			return nil, err
+		}
+	}
 	c.Init(rng)
+	for i, p := range s.Populations {
+		if v := p.InitVUniformMV; v != nil {
+			lo, hi := v[0], v[1]
+			switch z := pops[i].(type) {
+			case *neuron.LIF:
+				for k := range z.V {
+					z.V[k] = lo + rng.Float64()*(hi-lo)
+				}
+			case *neuron.Izhikevich:
+				for k := range z.V {
+					z.V[k] = lo + rng.Float64()*(hi-lo)
+					z.U[k] = z.B * z.V[k]
+				}
+			}
+		}
+	}
 	return c, nil
 }

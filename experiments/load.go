@@ -71,6 +71,10 @@ func PlanCircuit(cs *circuits.Spec, cdoc *config.Doc, file string) *Plan {
 	s := Spec{}.Defaults()
 	s.Name, s.Circuit, s.Task = cs.Name, file, cs.Task
 	s.Rules = []RuleEntry{{RuleSpec: cs.Rule}}
+	if cs.Task != "xor" {
+		s.Criterion.LossBelow = 0 // forecasting: train for the budget
+		s.MaxTrials = 5000
+	}
 	return &Plan{Spec: s, Circuit: *cs, CircuitFile: file, cdoc: cdoc}
 }
 

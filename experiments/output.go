@@ -13,10 +13,13 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/dopa-sim/dopa/circuits"
 )
 
 //go:embed *.toml
@@ -127,6 +130,8 @@ type RunSummary struct {
 	ValidTimeLyapunov *float64 `json:"valid_time_lyapunov"`
 	WallSeconds       float64  `json:"wall_seconds"`
 	Error             *string  `json:"error"`
+	SpikeCount        *int64   `json:"spike_count"` // spiking circuits: spikes over the run
+	SimSeconds        *float64 `json:"sim_seconds"` // spiking circuits: wall time of the training loop
 }
 
 // RuleSummary aggregates the runs of one rule over seeds.
@@ -196,6 +201,10 @@ func (p *Plan) Summarize(results []Result) Summary {
 		if r.Err != "" {
 			e := r.Err
 			rs.Error = &e
+		}
+		if r.SpikeCount >= 0 {
+			n, sec := r.SpikeCount, r.SimSeconds
+			rs.SpikeCount, rs.SimSeconds = &n, &sec
 		}
 		s.Runs = append(s.Runs, rs)
 	}
@@ -288,6 +297,9 @@ func WriteResults(dir string, m Manifest, s Summary, results []Result) error {
 	if err := writePredictions(dir, results); err != nil {
 		return err
 	}
+	if err := writeRasters(dir, results); err != nil {
+		return err
+	}
 	return writeCSV(filepath.Join(dir, "traces.csv"), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, t := range r.Traces {
@@ -344,4 +356,133 @@ func writeCSV(path, header string, rows func(*bufio.Writer)) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// writeRasters writes rasters.csv (spiking circuits on xor, traced seeds):
+// the spikes of one trial per pattern before and after learning.
+func writeRasters(dir string, results []Result) error {
+	any := false
+	for _, r := range results {
+		any = any || len(r.Rasters) > 0
+	}
+	if !any {
+		return nil
+	}
+	return writeCSV(filepath.Join(dir, RastersFile), "rule,seed,phase,time_ms,population,neuron", func(w *bufio.Writer) {
+		for _, r := range results {
+			for _, ra := range r.Rasters {
+				writeSpikes(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
+			}
+		}
+	})
+}
+
+// Files of a simulation (and rasters.csv of a spiking training run).
+const (
+	SpikesFile  = "spikes.csv"  // time_ms,population,neuron
+	StatesFile  = "states.csv"  // time_ms, then one column per monitored neuron
+	RastersFile = "rasters.csv" // rule,seed,phase,time_ms,population,neuron
+	LayoutFile  = "populations.csv"
+)
+
+func writeSpikes(w *bufio.Writer, prefix string, ra Raster) {
+	for _, sp := range ra.Spikes {
+		fmt.Fprintf(w, "%s%s,%s,%d\n", prefix, ff(float64(sp.Step+1)*ra.DtMs), ra.PopNames[sp.Pop], sp.Neuron)
+	}
+}
+
+// SimSummary is summary.json of a simulation.
+type SimSummary struct {
+	Experiment string                   `json:"experiment"`
+	Task       string                   `json:"task"`
+	Seed       int                      `json:"seed"`
+	DtMs       float64                  `json:"dt_ms"`
+	Steps      int                      `json:"steps"`
+	DurationMs float64                  `json:"duration_ms"` // simulated
+	SpikeCount int64                    `json:"spike_count"`
+	SimSeconds float64                  `json:"sim_seconds"` // wall time of the simulation loop, construction excluded
+	Done       bool                     `json:"done"`
+	ByPop      map[string]PopSimSummary `json:"by_population"`
+	Runs       []RunSummary             `json:"runs"`
+}
+
+// PopSimSummary is one population of a simulation.
+type PopSimSummary struct {
+	Size       int     `json:"size"`
+	SpikeCount int64   `json:"spike_count"`
+	RateHz     float64 `json:"rate_hz"` // mean rate per neuron
+}
+
+// WriteSimulation writes manifest.json, summary.json, spikes.csv (every
+// spike: time_ms of the end of its step, population, neuron),
+// populations.csv (name, size, dt_ms, steps) and, with [[record]]
+// monitors, states.csv into dir (which must exist).
+func WriteSimulation(dir string, m Manifest, cs *circuits.Spec, sim *Simulation) error {
+	ra := sim.Raster
+	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
+		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Done: sim.Done,
+		ByPop: map[string]PopSimSummary{}}
+	counts := make([]int64, len(ra.PopNames))
+	for _, sp := range ra.Spikes {
+		counts[sp.Pop]++
+	}
+	for i, n := range ra.PopNames {
+		rate := 0.0
+		if sim.Steps > 0 {
+			rate = float64(counts[i]) / float64(ra.PopSizes[i]) / (float64(sim.Steps) * cs.DtMs / 1000)
+		}
+		sum.ByPop[n] = PopSimSummary{Size: ra.PopSizes[i], SpikeCount: counts[i], RateHz: rate}
+	}
+	n, sec := sim.SpikeCount, sim.SimSeconds
+	sum.Runs = []RunSummary{{Rule: "none", Seed: sim.Seed, Trials: 0, Epochs: 0, WallSeconds: sim.SimSeconds, SpikeCount: &n, SimSeconds: &sec}}
+	if err := writeJSON(filepath.Join(dir, "manifest.json"), m); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "summary.json"), sum); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, LayoutFile), "population,size,dt_ms,steps", func(w *bufio.Writer) {
+		for i, n := range ra.PopNames {
+			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], ff(cs.DtMs), sim.Steps)
+		}
+	}); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, SpikesFile), "time_ms,population,neuron", func(w *bufio.Writer) {
+		writeSpikes(w, "", ra)
+	}); err != nil {
+		return err
+	}
+	if len(sim.Columns) == 0 {
+		return nil
+	}
+	return writeCSV(filepath.Join(dir, StatesFile), "time_ms,"+strings.Join(sim.Columns, ","), func(w *bufio.Writer) {
+		k := len(sim.Columns)
+		for t := 0; t*k < len(sim.States); t++ {
+			w.WriteString(ff(float64(t+1) * cs.DtMs))
+			for _, v := range sim.States[t*k : (t+1)*k] {
+				w.WriteByte(',')
+				w.WriteString(ff(v))
+			}
+			w.WriteByte('\n')
+		}
+	})
+}
+
+// SimManifest fills manifest.json for a simulation of cs.
+func SimManifest(cs *circuits.Spec, file string, overrides []string, seed int, start time.Time) Manifest {
+	m := Manifest{Experiment: cs.Name, CircuitFile: file, Overrides: overrides, Seeds: []int{seed},
+		Resolved: map[string]any{"circuit": resolved(*cs)}, Version: Version, GoVersion: runtime.Version(),
+		Platform: runtime.GOOS + "/" + runtime.GOARCH, Workers: 1, Start: start.UTC(), RunsPlanned: 1}
+	if m.Overrides == nil {
+		m.Overrides = []string{}
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				m.VCS = s.Value
+			}
+		}
+	}
+	return m
 }

@@ -68,6 +68,12 @@ type Result struct {
 	Metrics           []MetricRow
 	Traces            []TraceRow
 	Done              bool // false if interrupted before it finished
+	// Spiking circuits only (else SpikeCount is -1): the spikes of every
+	// spiking population over the run's training loop and evaluation, and
+	// that loop's wall time (construction excluded).
+	SpikeCount int64
+	SimSeconds float64
+	Rasters    []Raster // one trial per pattern before and after learning (traced xor seeds)
 }
 
 // Job is one run to do.
@@ -198,7 +204,7 @@ func (p *Plan) newTask() (task.Task, error) {
 func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	start := time.Now()
 	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, TestNRMSE: math.NaN(),
-		FreeRunNRMSE: math.NaN(), ValidTimeLyapunov: math.NaN(), FinalLoss: math.NaN()}
+		FreeRunNRMSE: math.NaN(), ValidTimeLyapunov: math.NaN(), FinalLoss: math.NaN(), SpikeCount: -1}
 	c, err := p.Circuit.Build(Stream(j.Seed, "init"))
 	if err != nil {
 		res.Err, res.Done = err.Error(), true
@@ -221,6 +227,10 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 		return res
 	}
 	taskRNG := Stream(j.Seed, "task")
+	if c.Spiking() && j.Trace {
+		res.Rasters = append(res.Rasters, xorRaster(c, t, "before"))
+	}
+	spikes0, simStart := c.SpikeCount, time.Now()
 	spec := &p.Spec
 	epoch, trials := 0, 0
 	for {
@@ -268,6 +278,12 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	if v, ok := ev.Extra["valid_time_lyapunov"]; ok {
 		res.ValidTimeLyapunov = v
 	}
+	if c.Spiking() {
+		res.SpikeCount, res.SimSeconds = c.SpikeCount-spikes0, time.Since(simStart).Seconds()
+		if j.Trace {
+			res.Rasters = append(res.Rasters, xorRaster(c, t, "after"))
+		}
+	}
 	if f, ok := t.(*task.Forecast); ok && j.Trace {
 		res.Prediction = f.Predict(c, predictionSteps)
 	}
@@ -299,4 +315,128 @@ func rms(c *circuits.Circuit, elig bool) float64 {
 		return 0
 	}
 	return math.Sqrt(s / float64(n))
+}
+
+// Spike is one spike of a recorded simulation.
+type Spike struct {
+	Step   int32
+	Pop    int32 // population index
+	Neuron int32
+}
+
+// Raster is the spikes of a stretch of simulation, for rasters.
+type Raster struct {
+	Label    string   // "before", "after", or "" for a simulation
+	Steps    int      // steps recorded
+	DtMs     float64  // step
+	PopNames []string // populations, in circuit order
+	PopSizes []int
+	Marks    []int // steps where a new trial starts (0 included), if any
+	Spikes   []Spike
+}
+
+func newRaster(c *circuits.Circuit, label string) Raster {
+	r := Raster{Label: label, DtMs: c.DtMs, PopNames: c.PopNames}
+	for _, p := range c.Pops {
+		r.PopSizes = append(r.PopSizes, p.Len())
+	}
+	return r
+}
+
+// record appends the spikes of the circuit's last step as step r.Steps.
+func (r *Raster) record(c *circuits.Circuit) {
+	for p := range c.Pops {
+		for _, i := range c.SpikesOf(p) {
+			r.Spikes = append(r.Spikes, Spike{Step: int32(r.Steps), Pop: int32(p), Neuron: i})
+		}
+	}
+	r.Steps++
+}
+
+// xorRaster records one trial of each XOR pattern, back to back (for
+// other tasks, nothing). The circuit's spike counter is left as it was.
+func xorRaster(c *circuits.Circuit, t task.Task, label string) Raster {
+	r := newRaster(c, label)
+	if _, ok := t.(*task.XOR); !ok {
+		return r
+	}
+	n := c.SpikeCount
+	for _, x := range task.XORInputs {
+		r.Marks = append(r.Marks, r.Steps)
+		c.Reset()
+		for range c.StepsPerTrial {
+			c.Step(x[:])
+			r.record(c)
+		}
+	}
+	c.Reset()
+	c.SpikeCount = n
+	return r
+}
+
+// Simulation is what a circuit run without learning (task "simulate")
+// produced.
+type Simulation struct {
+	Seed       int
+	Steps      int
+	SpikeCount int64   // spikes of every population over the simulation
+	SimSeconds float64 // wall time of the simulation loop (construction excluded)
+	Raster     Raster
+	// States are the [[record]] monitors: Columns[k] names column k
+	// ("exc.v.0"), States[t*len(Columns)+k] its value after step t.
+	Columns []string
+	States  []float64
+	Done    bool // false if interrupted
+}
+
+// Simulate builds the circuit of a task = "simulate" spec from seed's
+// "init" stream and runs it for duration_ms without input, recording every
+// spike and the [[record]] monitors. When ctx is cancelled it stops early
+// and keeps what it simulated (Done false).
+func Simulate(ctx context.Context, cs *circuits.Spec, seed int) (*Simulation, error) {
+	c, err := cs.Build(Stream(seed, "init"))
+	if err != nil {
+		return nil, err
+	}
+	steps := int(math.Round(cs.DurationMs / cs.DtMs))
+	sim := &Simulation{Seed: seed, Raster: newRaster(c, "")}
+	type mon struct {
+		v       []float64
+		neurons []int
+	}
+	var mons []mon
+	idx := map[string]int{}
+	for i, n := range c.PopNames {
+		idx[n] = i
+	}
+	for _, r := range cs.Record {
+		mons = append(mons, mon{c.Variable(idx[r.Population], r.Variable), r.Neurons})
+		for _, n := range r.Neurons {
+			sim.Columns = append(sim.Columns, fmt.Sprintf("%s.%s.%d", r.Population, r.Variable, n))
+		}
+	}
+	sim.States = make([]float64, 0, steps*len(sim.Columns))
+	sim.Raster.Spikes = make([]Spike, 0, 1024)
+	var x []float64
+	if c.In >= 0 {
+		x = make([]float64, c.Pops[c.In].Len())
+	}
+	n0 := c.SpikeCount
+	start := time.Now()
+	for t := range steps {
+		if t%1024 == 0 && ctx.Err() != nil {
+			break
+		}
+		c.Step(x)
+		sim.Raster.record(c)
+		for _, m := range mons {
+			for _, n := range m.neurons {
+				sim.States = append(sim.States, m.v[n])
+			}
+		}
+	}
+	sim.SimSeconds = time.Since(start).Seconds()
+	sim.Steps, sim.SpikeCount = sim.Raster.Steps, c.SpikeCount-n0
+	sim.Done = sim.Steps == steps
+	return sim, nil
 }

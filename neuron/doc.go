@@ -17,4 +17,18 @@
 // leak in which each population is stepped once, in order, is exactly a
 // feedforward multilayer perceptron; that is how the perceptrons of the
 // Dopamine paper live in dopa.
+//
+// Spiking models satisfy Spiking as well: Output is the spike indicator of
+// the last step and Spikes lists the neurons that spiked, so that sparse
+// projections touch only their synapses.
+//
+//   - LIF: leaky integrate-and-fire with excitatory (Input) and inhibitory
+//     (InputInh) exponential current channels, integrated exactly over dt,
+//     with threshold, reset and refractory period (LIFParams).
+//   - Izhikevich: the two-variable model of Izhikevich (2003), with the
+//     RegularSpiking and FastSpiking presets (IzhikevichParams).
+//   - Poisson: spike sources that rate-code their drive, spiking in a step
+//     of dt ms with probability min(1, RateHzPerUnit·max(0, I)·dt/1000),
+//     from their own seeded ChaCha8 stream, optionally frozen (rewound at
+//     every Reset) (PoissonParams).
 package neuron

@@ -52,6 +52,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(pos) == 1 {
 		file = pos[0]
 	}
+	if cs, name, ok, err := loadSimulation(file); ok || err != nil {
+		if err != nil {
+			return usageError{err}
+		}
+		return runSimulation(ctx, cs, name, simOptions{out: *out, seed: *seed, seeds: *seeds, force: *force, overrides: sets}, stdout, stderr)
+	}
 	plan, err := loadPlan(file)
 	if err != nil {
 		return usageError{err}
@@ -111,6 +117,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if m.RunsDone > 0 {
 		if err := plots.Write(dir); err != nil {
 			fmt.Fprintf(stderr, "dopa run: plots: %v\n", err)
+		}
+		if err := plots.WriteRasters(dir); err != nil {
+			fmt.Fprintf(stderr, "dopa run: rasters: %v\n", err)
 		}
 	}
 	printSummary(stdout, sum)
@@ -220,6 +229,13 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("want one FILE, got %d arguments", len(pos))
 	}
+	if cs, _, ok, err := loadSimulation(pos[0]); ok || err != nil {
+		if err != nil {
+			return usageError{err}
+		}
+		fmt.Fprintf(stdout, "%s: valid circuit %q (task simulate, %g ms at dt = %g ms)\n", pos[0], cs.Name, cs.DurationMs, cs.DtMs)
+		return nil
+	}
 	plan, err := experiments.Load(pos[0])
 	if err != nil {
 		return usageError{err}
@@ -249,9 +265,19 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		return usagef("want one DIR, got %d arguments", len(pos))
 	}
 	if _, err := os.Stat(filepath.Join(pos[0], "metrics.csv")); err != nil {
+		if _, serr := os.Stat(filepath.Join(pos[0], experiments.SpikesFile)); serr == nil {
+			if err := plots.WriteSimulation(pos[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))
+			return nil
+		}
 		return usagef("%s: not a dopa output directory (no metrics.csv)", pos[0])
 	}
 	if err := plots.Write(pos[0]); err != nil {
+		return err
+	}
+	if err := plots.WriteRasters(pos[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))

@@ -1,0 +1,339 @@
+package circuits
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/neuron"
+)
+
+const cubaSteps = 10000 // 1 s at dt = 0.1 ms
+
+func buildCUBA(t testing.TB, seed uint64) *Circuit {
+	t.Helper()
+	s, _, err := Load("cuba")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{byte(seed)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The CUBA circuit file gives the spike count of internal/cuba (which
+// gives 21106–23837 spikes in 1 s on its seeds 1–10, Brian2 22118–22485):
+// the same bounds as internal/cuba's TestSpikeCount.
+func TestCUBACircuitSpikeCount(t *testing.T) {
+	for seed := uint64(1); seed <= 2; seed++ {
+		c := buildCUBA(t, seed)
+		if len(c.Sparse) != 4 || len(c.Links) != 0 {
+			t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
+		}
+		syn := 0
+		for _, l := range c.Sparse {
+			syn += l.Len()
+			if l.Inh != (l.Pre == 1) {
+				t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
+			}
+		}
+		if syn < 317000 || syn > 323000 {
+			t.Errorf("%d synapses, want 320000 ± 3000", syn)
+		}
+		exc := c.Pops[0].(*neuron.LIF)
+		for _, v := range exc.V {
+			if v < -60 || v >= -50 {
+				t.Fatalf("initial v %g outside [-60, -50)", v)
+			}
+		}
+		for range cubaSteps {
+			c.Step(nil)
+		}
+		t.Logf("seed %d: %d spikes in 1 s, %d synapses", seed, c.SpikeCount, syn)
+		if c.SpikeCount < 19000 || c.SpikeCount > 26000 {
+			t.Errorf("seed %d: %d spikes in 1 s, outside [19000, 26000]", seed, c.SpikeCount)
+		}
+	}
+}
+
+func TestCUBACircuitStepAllocatesNothing(t *testing.T) {
+	c := buildCUBA(t, 3)
+	for range 500 {
+		c.Step(nil)
+	}
+	before := c.SpikeCount
+	if a := testing.AllocsPerRun(500, func() { c.Step(nil) }); a != 0 {
+		t.Fatalf("%g allocations per step", a)
+	}
+	if c.SpikeCount == before {
+		t.Fatal("no spikes during the allocation check")
+	}
+}
+
+// BenchmarkCUBACircuit simulates 1 s of circuits/cuba.toml (10000 steps of
+// 0.1 ms) per op; construction is not timed. Compare with internal/cuba's
+// BenchmarkCUBA.
+func BenchmarkCUBACircuit(b *testing.B) {
+	b.ReportAllocs()
+	var total int64
+	for b.Loop() {
+		b.StopTimer()
+		c := buildCUBA(b, 1)
+		b.StartTimer()
+		for range cubaSteps {
+			c.Step(nil)
+		}
+		total += c.SpikeCount
+	}
+	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
+}
+
+const spikingBase = `
+name = "s"
+input = "in"
+dt_ms = 1.0
+steps_per_trial = 50
+[[population]]
+name = "in"
+size = 2
+model = "poisson"
+rate_hz_per_unit = 200.0
+frozen = true
+[[population]]
+name = "hid"
+size = 8
+model = "lif"
+[[population]]
+name = "out"
+size = 1
+model = "lif"
+[[projection]]
+from = "in"
+to = "hid"
+init_gain = 150.0
+[[projection]]
+from = "hid"
+to = "out"
+init_gain = 150.0
+[readout]
+population = "out"
+mode = "spike_count"
+count_scale = 10.0
+[rule]
+name = "dopamine"
+`
+
+func TestSpikingCircuitErrors(t *testing.T) {
+	for _, tc := range []struct {
+		old, new, want string
+	}{
+		{"model = \"poisson\"", "model = \"hodgkin\"", "s.toml:9: population[in].model: unknown model \"hodgkin\""},
+		{"name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\ntau_m_ms = 10.0", "population[hid].tau_m_ms: applies only to model = \"lif\" (model is \"rate\")"},
+		{"name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\nmodel = \"lif\"\nv_reset_mv = -40.0", "population[hid].v_reset_mv: must be below v_thresh_mv"},
+		{"name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\nmodel = \"lif\"\npreset = \"fast_spiking\"", "population[hid].preset: applies only to model = \"izhikevich\""},
+		{"name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\nmodel = \"lif\"\nactivation = \"tanh\"", "population[hid].activation: applies only to model = \"rate\""},
+		{"rate_hz_per_unit = 200.0", "rate_hz_per_unit = -1.0", "s.toml:10: population[in].rate_hz_per_unit: must be a finite number >= 0"},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\ninit_gain = 150.0\nweight = 3.0", "projection[0].weight: applies only to connectivity = \"sparse\""},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nconnectivity = \"sparse\"\ninit_gain = 150.0", "projection[0].init_gain: applies only to connectivity = \"dense\""},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nconnectivity = \"sparse\"\nplastic = true", "projection[0].plastic: sparse projections are static"},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nconnectivity = \"sparse\"\nconnect = \"in_degree\"\nin_degree = 3", "projection[0].in_degree: must be at most 2"},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nconnectivity = \"sparse\"\ndelay_steps = 0", "projection[0].delay_steps: must be in [1, 65535]"},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nconnectivity = \"sparse\"\np = 1.5", "projection[0].p: must be in [0, 1]"},
+		{"to = \"out\"\ninit_gain = 150.0", "to = \"out\"\ninit_gain = 150.0\nchannel = \"shunting\"", "projection[1].channel: unknown channel"},
+		{"count_scale = 10.0", "count_scale = 0.0", "readout.count_scale: must be a finite number > 0"},
+		{"mode = \"spike_count\"", "mode = \"rate\"", "readout.mode: unknown readout mode"},
+		{"name = \"dopamine\"", "name = \"adam\"", "rule.name: adam needs a differentiable circuit, but population \"in\" is poisson"},
+		{"[rule]\nname = \"dopamine\"", "[rule]\nname = \"dopamine\"\n[[record]]\npopulation = \"hid\"\nvariable = \"v\"\nneurons = [0]", "record[0]: [[record]] applies only to task = \"simulate\""},
+	} {
+		src := strings.Replace(spikingBase, tc.old, tc.new, 1)
+		if src == spikingBase {
+			t.Fatalf("edit %q did not apply", tc.old)
+		}
+		_, _, err := Parse("s.toml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q → %q: got %v, want an error containing %q", tc.old, tc.new, err, tc.want)
+		}
+	}
+	// Channel onto a rate population, a sparse projection from a rate one.
+	rate := strings.Replace(spikingBase, "name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8", 1)
+	for _, tc := range []struct{ old, new, want string }{
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nchannel = \"inhibitory\"", "projection[0].channel: only lif populations have an inhibitory channel"},
+		{"to = \"out\"\ninit_gain = 150.0", "to = \"out\"\nconnectivity = \"sparse\"", "projection[1].connectivity: a sparse projection carries spikes: \"hid\" is rate"},
+	} {
+		_, _, err := Parse("s.toml", []byte(strings.Replace(rate, tc.old, tc.new, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.new, err, tc.want)
+		}
+	}
+}
+
+func TestSimulateSpecErrors(t *testing.T) {
+	src, _ := Builtin("cuba")
+	for _, tc := range []struct{ old, new, want string }{
+		{"duration_ms = 1000.0", "duration_ms = 0.0", "duration_ms: must be a finite number > 0 for task \"simulate\""},
+		{"variable = \"v\"", "variable = \"u\"", "record[0].variable: population \"exc\" (lif) has no variable \"u\""},
+		{"neurons = [0, 1, 2]", "neurons = [0, 3200]", "record[0].neurons: neuron 3200 out of range"},
+		{"init_v_uniform_mv = [-60.0, -50.0]   #", "init_v_uniform_mv = [-50.0, -60.0]   #", "population[exc].init_v_uniform_mv: must be [lo, hi]"},
+		{"neurons = [0, 1, 2]", "neurons = [0, 1, 2]\n[rule]\nname = \"wp\"", "rule.name: a simulated circuit (task = \"simulate\") learns nothing"},
+	} {
+		s := strings.Replace(string(src), tc.old, tc.new, 1)
+		if s == string(src) {
+			t.Fatalf("edit %q did not apply", tc.old)
+		}
+		_, _, err := Parse("cuba.toml", []byte(s))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.new, err, tc.want)
+		}
+	}
+}
+
+func TestIzhikevichPreset(t *testing.T) {
+	src := strings.Replace(spikingBase, "name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\nmodel = \"izhikevich\"\npreset = \"fast_spiking\"\nd = 3.0", 1)
+	s, _, err := Parse("s.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := neuron.FastSpiking()
+	want.D = 3
+	if got := s.Populations[1].IzhikevichParams; got != want {
+		t.Fatalf("fast_spiking with d = 3: got %+v, want %+v", got, want)
+	}
+	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z, ok := c.Pops[1].(*neuron.Izhikevich); !ok || z.A != 0.1 || z.D != 3 {
+		t.Fatalf("built %T %+v", c.Pops[1], c.Pops[1])
+	}
+}
+
+// A spiking circuit with dense projections: rate-coded input, spike-count
+// readout, perturbable like a rate circuit, and deterministic per seed.
+func TestSpikingTrial(t *testing.T) {
+	s, _, err := Parse("s.toml", []byte(spikingBase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() *Circuit {
+		c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{5})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := build()
+	if c.Differentiable() == nil {
+		t.Fatal("a spiking circuit claims to be differentiable")
+	}
+	y := c.Trial([]float64{1, 1})[0]
+	if y != math.Trunc(y*10)/10 || y < 0 {
+		t.Fatalf("readout %g is not a spike count / 10", y)
+	}
+	// Frozen Poisson input: the same input gives the same readout.
+	if y2 := c.Trial([]float64{1, 1})[0]; y2 != y {
+		t.Fatalf("frozen input: readout %g then %g", y, y2)
+	}
+	if d := build().Trial([]float64{1, 1})[0]; d != y {
+		t.Fatalf("same seed: readout %g and %g", y, d)
+	}
+	// Input spikes: none without drive, about rate·T with it.
+	in := c.Pops[0].(*neuron.Poisson)
+	c.Reset()
+	n0, n1 := 0, 0
+	for range 1000 {
+		c.Step([]float64{0, 1})
+		for _, i := range in.Spikes() {
+			if i == 0 {
+				n0++
+			} else {
+				n1++
+			}
+		}
+	}
+	if n0 != 0 || n1 < 160 || n1 > 240 { // 200 Hz for 1 s: 200 ± 14
+		t.Fatalf("input spikes over 1 s at drive (0, 1): %d, %d; want 0 and ≈ 200", n0, n1)
+	}
+	// Strong perturbations change the readout of some pattern.
+	base := make([]float64, 4)
+	for p, x := range [][]float64{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+		base[p] = c.Trial(x)[0]
+	}
+	c.Perturb(rand.New(rand.NewChaCha8([32]byte{9})), 300)
+	c.SetPerturbed(true)
+	changed := false
+	for p, x := range [][]float64{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+		changed = changed || c.Trial(x)[0] != base[p]
+	}
+	c.SetPerturbed(false)
+	if !changed {
+		t.Fatal("perturbing every dense synapse by σ = 300 changed no readout")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "not differentiable") {
+			t.Fatalf("Record(true) on a spiking circuit: recovered %v", r)
+		}
+	}()
+	c.Record(true)
+}
+
+// A sparse projection onto the inhibitory channel delivers one step later
+// than the spike, into InputInh; a dense one from a spiking population
+// delivers in the same step.
+func TestSparseAndDenseSchedule(t *testing.T) {
+	src := `
+name = "sched"
+input = "in"
+[[population]]
+name = "in"
+size = 1
+model = "poisson"
+rate_hz_per_unit = 1000.0
+[[population]]
+name = "a"
+size = 1
+model = "lif"
+[[population]]
+name = "b"
+size = 1
+model = "lif"
+[[projection]]
+from = "in"
+to = "a"
+connectivity = "sparse"
+p = 1.0
+weight = -5.0
+[[projection]]
+from = "in"
+to = "b"
+bias = false
+plastic = false
+[readout]
+population = "b"
+[rule]
+name = "wp"
+`
+	s, _, err := Parse("sched.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Links[0].W[0] = 7
+	a, b := c.Pops[1].(*neuron.LIF), c.Pops[2].(*neuron.LIF)
+	c.Step([]float64{1}) // drive 1 at 1000 Hz, dt = 1 ms: the input spikes
+	if a.SynI[0] != 0 || b.SynE[0] == 0 {
+		t.Fatalf("step 1: I_i(a) = %g (want 0: one step of delay), I_e(b) = %g (want the dense drive now)", a.SynI[0], b.SynE[0])
+	}
+	c.Step([]float64{0})
+	if want := -5 * math.Exp(-1.0/10); math.Abs(a.SynI[0]-want) > 1e-12 || a.SynE[0] != 0 {
+		t.Fatalf("step 2: I_i(a) = %g, want %g; I_e(a) = %g, want 0", a.SynI[0], want, a.SynE[0])
+	}
+	if c.SpikeCount != 1 {
+		t.Fatalf("%d spikes, want 1 (the input's)", c.SpikeCount)
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/internal/config"
+)
+
+// loadSimulation reads FILE (a path, or a built-in circuit name when no
+// such file exists) if it is a circuit with task = "simulate"; ok is false
+// for anything else, which then loads as a plan.
+func loadSimulation(file string) (cs *circuits.Spec, name string, ok bool, err error) {
+	if file == "" {
+		return nil, "", false, nil
+	}
+	data, rerr := os.ReadFile(file)
+	name = file
+	if rerr != nil {
+		b, found := circuits.Builtin(file)
+		if !errors.Is(rerr, fs.ErrNotExist) || !found {
+			return nil, "", false, nil
+		}
+		data, name = b, "builtin:"+file+".toml"
+	}
+	if experiments.IsExperiment(data) {
+		return nil, "", false, nil
+	}
+	var probe struct {
+		Task string `toml:"task"`
+	}
+	if _, err := toml.Decode(string(data), &probe); err != nil || probe.Task != "simulate" {
+		return nil, "", false, nil
+	}
+	cs, _, err = circuits.Parse(name, data)
+	return cs, name, true, err
+}
+
+// simOptions are the flags of dopa run that apply to a simulation.
+type simOptions struct {
+	out       string
+	seed      int
+	seeds     int
+	force     bool
+	overrides []string
+}
+
+// runSimulation runs a task = "simulate" circuit: one seed, no learning.
+func runSimulation(ctx context.Context, cs *circuits.Spec, file string, o simOptions, stdout, stderr io.Writer) error {
+	if o.seeds > 1 {
+		return usagef("%s simulates one seed (task = \"simulate\"); use --seed S instead of --seeds", file)
+	}
+	overrides := append([]string(nil), o.overrides...)
+	for _, kv := range o.overrides {
+		key, val, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			return usagef("--set %q: want key=value", kv)
+		}
+		if err := config.Set(cs, strings.TrimPrefix(key, "circuit."), val); err != nil {
+			return usageError{err}
+		}
+	}
+	if err := cs.Validate(); err != nil {
+		return usagef("after the overrides %q: %v", overrides, err)
+	}
+	seed := 1
+	if o.seed >= 0 {
+		seed = o.seed
+		overrides = append(overrides, fmt.Sprintf("seed=%d", seed))
+	}
+	dir := o.out
+	if dir == "" {
+		dir = filepath.Join("out", cs.Name+"-"+time.Now().Format("20060102-150405"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil && !o.force {
+		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
+	}
+	start := time.Now()
+	sim, err := experiments.Simulate(ctx, cs, seed)
+	if err != nil {
+		return err
+	}
+	m := experiments.SimManifest(cs, file, overrides, seed, start)
+	m.End, m.Interrupted = time.Now().UTC(), !sim.Done
+	if sim.Done {
+		m.RunsDone = 1
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := experiments.WriteSimulation(dir, m, cs, sim); err != nil {
+		return err
+	}
+	if err := plots.WriteSimulation(dir); err != nil {
+		fmt.Fprintf(stderr, "dopa run: plots: %v\n", err)
+	}
+	neurons := 0
+	for _, p := range cs.Populations {
+		neurons += p.Size
+	}
+	ms := float64(sim.Steps) * cs.DtMs
+	fmt.Fprintf(stdout, "%s: %d spikes in %g ms simulated (%d neurons, %.3g Hz per neuron); simulation loop %.3f s\n",
+		cs.Name, sim.SpikeCount, ms, neurons, float64(sim.SpikeCount)/float64(neurons)/(ms/1000), sim.SimSeconds)
+	fmt.Fprintf(stdout, "wrote %s\n", dir)
+	if !sim.Done {
+		return fmt.Errorf("interrupted after %g ms: kept what was simulated in %s", ms, dir)
+	}
+	return nil
+}

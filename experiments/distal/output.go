@@ -1,0 +1,350 @@
+package distal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Version is the dopa version written into manifest.json; the program that
+// embeds this package sets it.
+var Version = "dev"
+
+// Manifest is manifest.json.
+type Manifest struct {
+	Experiment  string    `json:"experiment"`
+	Kind        string    `json:"kind"`
+	File        string    `json:"file,omitempty"`
+	Overrides   []string  `json:"overrides"`
+	Seeds       []int     `json:"seeds"`
+	Conditions  []string  `json:"conditions"`
+	Streams     string    `json:"streams"`
+	Resolved    any       `json:"resolved"`
+	Version     string    `json:"dopa_version"`
+	VCS         string    `json:"vcs_revision,omitempty"`
+	GoVersion   string    `json:"go_version"`
+	Platform    string    `json:"platform"`
+	Workers     int       `json:"workers"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Interrupted bool      `json:"interrupted"`
+	RunsDone    int       `json:"runs_done"`
+	RunsPlanned int       `json:"runs_planned"`
+}
+
+// RunSummary is one run in summary.json; null marks what does not apply
+// (or a run that did not finish).
+type RunSummary struct {
+	Rule                     string   `json:"rule"`
+	Condition                string   `json:"condition"`
+	Seed                     int      `json:"seed"`
+	Done                     bool     `json:"done"`
+	SpikeCount               *int64   `json:"spike_count"`
+	MeanRateHz               *float64 `json:"mean_rate_hz"`
+	SimSeconds               *float64 `json:"sim_seconds"`
+	SimulatedSeconds         float64  `json:"simulated_seconds"`
+	WMax                     float64  `json:"w_max"`
+	RewardedPre              *int     `json:"rewarded_pre"`
+	RewardedPost             *int     `json:"rewarded_post"`
+	RewardedWeight           *float64 `json:"rewarded_weight"`
+	RewardedWeightLast600s   *float64 `json:"rewarded_weight_last600s"`
+	LastS                    float64  `json:"last_s"`
+	RewardedWeightPercentile *float64 `json:"rewarded_weight_percentile"`
+	MeanOtherWeight          *float64 `json:"mean_other_weight"`
+	MedianOtherWeight        *float64 `json:"median_other_weight"`
+	FractionOtherAbove90pct  *float64 `json:"fraction_other_above_90pct"`
+	Rewards                  *int     `json:"rewards"`
+	Pairings                 *int     `json:"pairings"`
+	WallSeconds              *float64 `json:"wall_seconds"`
+}
+
+// ConditionSummary aggregates the finished runs of one condition over seeds
+// (medians; for an even count, the mean of the two middle values).
+type ConditionSummary struct {
+	N                              int      `json:"n"`
+	MedianRewardedWeight           *float64 `json:"median_rewarded_weight"`
+	MedianRewardedWeightLast600s   *float64 `json:"median_rewarded_weight_last600s"`
+	MedianRewardedWeightPercentile *float64 `json:"median_rewarded_weight_percentile"`
+	MedianMeanOtherWeight          *float64 `json:"median_mean_other_weight"`
+	MedianMedianOtherWeight        *float64 `json:"median_median_other_weight"`
+	MedianFractionOtherAbove90pct  *float64 `json:"median_fraction_other_above_90pct"`
+	MedianRewards                  *float64 `json:"median_rewards"`
+	MedianSimSeconds               *float64 `json:"median_sim_seconds"`
+	MedianWallSeconds              *float64 `json:"median_wall_seconds"`
+}
+
+// RuleSummary aggregates the runs of the rule.
+type RuleSummary struct {
+	N           int                         `json:"n"`
+	ByCondition map[string]ConditionSummary `json:"by_condition"`
+}
+
+// Check is one criterion of the issue, evaluated on one run.
+type Check struct {
+	Condition string  `json:"condition"`
+	Seed      int     `json:"seed"`
+	What      string  `json:"what"`
+	Value     float64 `json:"value"`
+	Bound     string  `json:"bound"`
+	Pass      bool    `json:"pass"`
+}
+
+// Summary is summary.json.
+type Summary struct {
+	Experiment string                 `json:"experiment"`
+	Note       string                 `json:"note"`
+	Runs       []RunSummary           `json:"runs"`
+	ByRule     map[string]RuleSummary `json:"by_rule"`
+	Checks     []Check                `json:"checks"`
+}
+
+func fp(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func ip(x int) *int { return &x }
+
+// Summarize builds summary.json.
+func Summarize(r *Result) Summary {
+	spec := r.Spec
+	wmax := spec.Network.WMax
+	s := Summary{Experiment: spec.Name, ByRule: map[string]RuleSummary{},
+		Note: "weights are the excitatory synapses (exc→exc and exc→inh); 'other' = all of them but the rewarded one; " +
+			"rewarded_weight_last600s = mean weight of the rewarded synapse over the last last_s seconds (sampled every ms); " +
+			"percentile = 100·(#others below + #others equal/2)/#others; sim_seconds = wall time of the simulation loop; " +
+			"checks are the criteria of issue 4, meant for the full 3600 s run"}
+	n := float64(spec.Network.NExc + spec.Network.NInh)
+	byCond := map[string][]*RunResult{}
+	var order []string
+	done := 0
+	for i := range r.Runs {
+		x := &r.Runs[i]
+		rs := RunSummary{Rule: Rule, Condition: x.Condition, Seed: x.Seed, Done: x.Done, WMax: wmax,
+			SimulatedSeconds: spec.DurationS, LastS: min(spec.Record.LastS, spec.DurationS)}
+		if x.Done {
+			done++
+			sc := x.SpikesExc + x.SpikesInh
+			rs.SpikeCount = &sc
+			rs.MeanRateHz = fp(float64(sc) / n / spec.DurationS)
+			rs.SimSeconds, rs.WallSeconds = fp(x.SimSeconds), fp(x.WallSeconds)
+			rs.RewardedPre, rs.RewardedPost = ip(x.Pre), ip(x.Post)
+			rs.RewardedWeight, rs.RewardedWeightLast600s = fp(x.RewardedWeight), fp(x.RewardedWeightLast)
+			rs.RewardedWeightPercentile = fp(x.Percentile)
+			rs.MeanOtherWeight, rs.MedianOtherWeight = fp(x.MeanOther), fp(x.MedianOther)
+			rs.FractionOtherAbove90pct = fp(x.FracOtherAbove90)
+			rs.Pairings = ip(x.Pairings)
+			if x.Reward {
+				rs.Rewards = ip(x.Rewards)
+			}
+			if _, ok := byCond[x.Condition]; !ok {
+				order = append(order, x.Condition)
+			}
+			byCond[x.Condition] = append(byCond[x.Condition], x)
+			s.Checks = append(s.Checks, checks(x, wmax)...)
+		}
+		s.Runs = append(s.Runs, rs)
+	}
+	rule := RuleSummary{N: done, ByCondition: map[string]ConditionSummary{}}
+	for _, c := range order {
+		runs := byCond[c]
+		col := func(f func(*RunResult) float64) *float64 {
+			xs := make([]float64, len(runs))
+			for i, x := range runs {
+				xs[i] = f(x)
+			}
+			return fp(median(xs))
+		}
+		cs := ConditionSummary{N: len(runs),
+			MedianRewardedWeight:           col(func(x *RunResult) float64 { return x.RewardedWeight }),
+			MedianRewardedWeightLast600s:   col(func(x *RunResult) float64 { return x.RewardedWeightLast }),
+			MedianRewardedWeightPercentile: col(func(x *RunResult) float64 { return x.Percentile }),
+			MedianMeanOtherWeight:          col(func(x *RunResult) float64 { return x.MeanOther }),
+			MedianMedianOtherWeight:        col(func(x *RunResult) float64 { return x.MedianOther }),
+			MedianFractionOtherAbove90pct:  col(func(x *RunResult) float64 { return x.FracOtherAbove90 }),
+			MedianSimSeconds:               col(func(x *RunResult) float64 { return x.SimSeconds }),
+			MedianWallSeconds:              col(func(x *RunResult) float64 { return x.WallSeconds }),
+		}
+		if runs[0].Reward {
+			cs.MedianRewards = col(func(x *RunResult) float64 { return float64(x.Rewards) })
+		}
+		rule.ByCondition[c] = cs
+	}
+	if done > 0 {
+		s.ByRule[Rule] = rule
+	}
+	if s.Checks == nil {
+		s.Checks = []Check{}
+	}
+	return s
+}
+
+// checks evaluates the criteria of the issue on one finished run.
+func checks(x *RunResult, wmax float64) []Check {
+	c := func(what string, v float64, bound string, pass bool) Check {
+		return Check{Condition: x.Condition, Seed: x.Seed, What: what, Value: v, Bound: bound, Pass: pass}
+	}
+	if !x.Reward {
+		return []Check{c("rewarded_weight / w_max", x.RewardedWeight/wmax, "< 0.10", x.RewardedWeight < 0.1*wmax)}
+	}
+	return []Check{
+		c("rewarded_weight_last600s / w_max", x.RewardedWeightLast/wmax, ">= 0.75", x.RewardedWeightLast >= 0.75*wmax),
+		c("mean_other_weight / w_max", x.MeanOther/wmax, "in [0.10, 0.25]", x.MeanOther >= 0.1*wmax && x.MeanOther <= 0.25*wmax),
+		c("median_other_weight / w_max", x.MedianOther/wmax, "< 0.125", x.MedianOther < 0.125*wmax),
+		c("fraction_other_above_90pct", x.FracOtherAbove90, "< 0.08", x.FracOtherAbove90 < 0.08),
+	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+// NewManifest fills manifest.json for a result; file and overrides are
+// what the program was given (they may be empty).
+func NewManifest(r *Result, file string, overrides []string) Manifest {
+	spec := r.Spec
+	m := Manifest{Experiment: spec.Name, Kind: spec.Kind, File: file, Overrides: overrides,
+		Streams:  "ChaCha8 keyed by SHA-256(seed as 8 bytes little endian ‖ name), names: network, rewarded_synapse, thalamic, reward_delay; conditions of one seed share them",
+		Resolved: resolved(spec), Version: Version, GoVersion: runtime.Version(),
+		Platform: runtime.GOOS + "/" + runtime.GOARCH, Workers: r.Workers,
+		Start: r.Start.UTC(), End: r.End.UTC(), Interrupted: r.Interrupted, RunsPlanned: len(r.Runs)}
+	if m.Overrides == nil {
+		m.Overrides = []string{}
+	}
+	for i := range spec.Seeds {
+		m.Seeds = append(m.Seeds, spec.Seed+i)
+	}
+	for _, c := range spec.Conditions {
+		m.Conditions = append(m.Conditions, c.Name)
+	}
+	for _, x := range r.Runs {
+		if x.Done {
+			m.RunsDone++
+		}
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				m.VCS = s.Value
+			}
+		}
+	}
+	return m
+}
+
+// resolved renders the spec with the keys of its TOML file.
+func resolved(spec *Spec) any {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(spec); err != nil {
+		return err.Error()
+	}
+	var m map[string]any
+	if _, err := toml.Decode(b.String(), &m); err != nil {
+		return err.Error()
+	}
+	return m
+}
+
+// Write writes the outputs of a result into dir (created if needed):
+// manifest.json, summary.json, traces.csv, weights_end.csv, raster.csv and
+// the figures in dir/plots. Runs that did not finish appear in summary.json
+// with done = false and nothing else.
+func Write(dir string, r *Result) error {
+	return WriteWith(dir, r, "", nil)
+}
+
+// WriteWith is Write with the experiment file and the command-line
+// overrides recorded in manifest.json.
+func WriteWith(dir string, r *Result, file string, overrides []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "manifest.json"), NewManifest(r, file, overrides)); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "summary.json"), Summarize(r)); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, "traces.csv"), "condition,seed,t_s,dopamine,eligibility,weight,mean_exc_weight", func(w *bufio.Writer) {
+		for _, x := range r.Runs {
+			for _, t := range x.Traces {
+				fmt.Fprintf(w, "%s,%d,%s,%s,%s,%s,%s\n", x.Condition, x.Seed, ff(t.TS), ff(t.Dopamine), ff(t.Eligibility), ff(t.Weight), ff(t.MeanExc))
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, "weights_end.csv"), "condition,seed,pre,post,weight,rewarded", func(w *bufio.Writer) {
+		for _, x := range r.Runs {
+			for k, v := range x.Weights {
+				rw := 0
+				if k == x.Index {
+					rw = 1
+				}
+				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%d\n", x.Condition, x.Seed, x.WPre[k], x.WPost[k], ff(v), rw)
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if err := writeCSV(filepath.Join(dir, "raster.csv"), "condition,seed,t_ms,neuron", func(w *bufio.Writer) {
+		for _, x := range r.Runs {
+			for _, sp := range [][]Spike{x.RasterFirst, x.RasterLast} {
+				for _, s := range sp {
+					fmt.Fprintf(w, "%s,%d,%d,%d\n", x.Condition, x.Seed, s.TMs, s.Neuron)
+				}
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	return writePlots(filepath.Join(dir, "plots"), r)
+}
+
+// ff formats a float exactly (shortest representation that round-trips).
+func ff(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func writeCSV(path, header string, rows func(*bufio.Writer)) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString(header + "\n")
+	rows(w)
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}

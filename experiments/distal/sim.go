@@ -1,0 +1,440 @@
+package distal
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/modulator"
+	"github.com/dopa-sim/dopa/neuron"
+	"github.com/dopa-sim/dopa/synapse"
+)
+
+// stream returns the random stream named name of a seed: the ChaCha8 key is
+// SHA-256 of the seed (8 bytes, little endian) followed by the name, the
+// construction of experiments.Stream, so that streams of different names or
+// seeds are independent whatever order runs execute in.
+func stream(seed int, name string) *rand.Rand {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(seed))
+	h.Write(b[:])
+	h.Write([]byte(name))
+	var key [32]byte
+	copy(key[:], h.Sum(nil))
+	return rand.New(rand.NewChaCha8(key))
+}
+
+// Spike is one spike of the raster: the step (ms) and the neuron
+// (excitatory neurons first, then inhibitory ones).
+type Spike struct {
+	TMs    int32
+	Neuron int32
+}
+
+// TraceRow is one row of traces.csv.
+type TraceRow struct {
+	TS          float64 // time (s)
+	Dopamine    float64 // d + tonic
+	Eligibility float64 // eligibility trace c of the rewarded synapse
+	Weight      float64 // weight of the rewarded synapse
+	MeanExc     float64 // mean excitatory weight (see the package documentation)
+}
+
+// sim is one run: the network, its dopamine, the reward schedule and what
+// is recorded. Everything step touches is allocated by newSim.
+type sim struct {
+	spec   *Spec
+	reward bool
+
+	E, I   *neuron.Izhikevich
+	EE, EI *synapse.Sparse // plastic, event driven
+	IE     *synapse.Sparse // static
+	// silentEE and silentEI flag repeated synapses that deliver nothing
+	// (repeated_targets = "drop"); nil when none is silent.
+	silentEE, silentEI []bool
+	mod                *modulator.Pulsed
+
+	noise, delays *rand.Rand
+
+	// The rewarded synapse: index in EE, pre and post neuron.
+	kR           int32
+	preR, postR  int32
+	lastPre      int     // step of the last spike of preR
+	wheel        []int32 // rewards due, by step modulo len(wheel)
+	rewards      int     // delivered
+	pairings     int     // rewarded pairings seen (scheduled rewards when reward is on)
+	spikesE      int64
+	spikesI      int64
+	n, steps     int // steps done, steps planned
+	window       int
+	dmin, dspan  int
+	pulse, tonic float64
+	eta          float64
+	amp          float64
+	single       bool
+
+	// Shadow of the rewarded synapse, integrated every step for the traces
+	// (c in the units of Sparse's eligibility, w its weight) and the
+	// phasic dopamine d.
+	cR, wR, dNow            float64
+	kc, fD, fT, decD        float64
+	wMax                    float64
+	every, rasterMs         int
+	lastFrom                int // first step of the final averaging window
+	lastSum                 float64
+	lastN                   int
+	traces                  []TraceRow
+	rasterFirst, rasterLast []Spike
+}
+
+// newSim builds the network of a seed and a condition.
+func newSim(spec *Spec, seed int, reward bool) (*sim, error) {
+	nw := &spec.Network
+	s := &sim{spec: spec, reward: reward, steps: spec.Steps(), window: spec.Reward.WindowMs,
+		dmin: spec.Reward.DelayMinMs, dspan: spec.Reward.DelayMaxMs - spec.Reward.DelayMinMs + 1,
+		pulse: spec.Reward.Pulse, tonic: spec.Dopamine.Tonic, eta: spec.STDP.RatePerMs,
+		amp: nw.ThalamicAmplitude, single: nw.Thalamic == "single", wMax: nw.WMax,
+		every: spec.Record.TraceEveryMs, rasterMs: spec.Record.RasterMs}
+	var err error
+	if s.E, err = neuron.NewIzhikevich(nw.NExc, nw.Exc); err != nil {
+		return nil, err
+	}
+	if nw.NInh > 0 {
+		if s.I, err = neuron.NewIzhikevich(nw.NInh, nw.Inh); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.connect(seed); err != nil {
+		return nil, err
+	}
+	if s.mod, err = modulator.NewPulsed(modulator.PulsedParams{TauDMs: spec.Dopamine.TauDMs,
+		Tonic: s.eta * s.tonic, Gain: s.eta}); err != nil {
+		return nil, err
+	}
+	s.mod.Subscribe(s.EE)
+	if s.EI != nil {
+		s.mod.Subscribe(s.EI)
+	}
+	s.noise = stream(seed, "thalamic")
+	s.delays = stream(seed, "reward_delay")
+	s.wheel = make([]int32, spec.Reward.DelayMaxMs+1)
+	s.lastPre = math.MinInt32
+
+	tc, td := spec.STDP.TauCMs, spec.Dopamine.TauDMs
+	tcd := tc * td / (tc + td)
+	s.kc = math.Exp(-1 / tc)
+	s.fD = -tcd * math.Expm1(-1/tcd) // ∫₀¹ e^(−u/τ_d)·e^(−u/τ_c) du
+	s.fT = -tc * math.Expm1(-1/tc)   // ∫₀¹ e^(−u/τ_c) du
+	s.decD = math.Exp(-1 / td)
+	s.wR = s.EE.W[s.kR]
+
+	s.traces = make([]TraceRow, 0, s.steps/s.every+1)
+	s.lastFrom = s.steps - int(math.Round(spec.Record.LastS*1000)) + 1
+	r := min(s.rasterMs, s.steps)
+	n := nw.NExc + nw.NInh
+	s.rasterFirst = make([]Spike, 0, n*r/50+16)
+	s.rasterLast = make([]Spike, 0, n*r/50+16)
+	return s, nil
+}
+
+// connect draws the synapses (stream "network") and the rewarded synapse
+// (stream "rewarded_synapse").
+func (s *sim) connect(seed int) error {
+	nw := &s.spec.Network
+	ne, ni, m := nw.NExc, nw.NInh, nw.Synapses
+	rng := stream(seed, "network")
+	var ee, ei, ie []synapse.Edge
+	targets := make([]int32, 0, m)
+	seen := make(map[int32]bool, m)
+	draw := func(of int) []int32 {
+		targets = targets[:0]
+		clear(seen)
+		for len(targets) < m {
+			j := int32(rng.IntN(of))
+			if nw.RepeatedTargets == "distinct" && seen[j] {
+				continue
+			}
+			seen[j] = true
+			targets = append(targets, j)
+		}
+		return targets
+	}
+	for j := range ne {
+		for _, i := range draw(ne + ni) {
+			if int(i) < ne {
+				ee = append(ee, synapse.Edge{Pre: int32(j), Post: i, W: nw.WExcInit, Delay: 1})
+			} else {
+				ei = append(ei, synapse.Edge{Pre: int32(j), Post: i - int32(ne), W: nw.WExcInit, Delay: 1})
+			}
+		}
+	}
+	for j := range ni {
+		for _, i := range draw(ne) {
+			ie = append(ie, synapse.Edge{Pre: int32(j), Post: i, W: nw.WInh, Delay: 1})
+		}
+	}
+	p := synapse.SparseParams{}.Defaults()
+	p.Plastic, p.WMin, p.WMax = true, 0, nw.WMax
+	pairing := synapse.Nearest
+	if s.spec.STDP.Pairing == "all_to_all" {
+		pairing = synapse.AllToAll
+	}
+	st := s.spec.STDP
+	p.STDP = synapse.STDPParams{APlus: st.APlus, AMinus: st.AMinus, TauPlusMs: st.TauPlusMs,
+		TauMinusMs: st.TauMinusMs, TauCMs: st.TauCMs, Pairing: pairing, EventDriven: true}
+	var err error
+	if s.EE, err = synapse.NewSparseEdges(ne, ne, ee, p); err != nil {
+		return err
+	}
+	if ni > 0 {
+		if len(ei) > 0 {
+			if s.EI, err = synapse.NewSparseEdges(ne, ni, ei, p); err != nil {
+				return err
+			}
+		}
+		q := synapse.SparseParams{}.Defaults()
+		if nw.RepeatedTargets == "drop" {
+			ie = dedupe(ie)
+		}
+		if s.IE, err = synapse.NewSparseEdges(ni, ne, ie, q); err != nil {
+			return err
+		}
+	}
+	if nw.RepeatedTargets == "drop" {
+		s.silentEE = silent(s.EE)
+		if s.EI != nil {
+			s.silentEI = silent(s.EI)
+		}
+	}
+	// The rewarded synapse: uniform among the excitatory→excitatory
+	// synapses between two different neurons whose pair is not repeated.
+	var cand []int32
+	for j := range ne {
+		lo, hi := s.EE.RowPtr[j], s.EE.RowPtr[j+1]
+		for k := lo; k < hi; k++ {
+			i := s.EE.Post[k]
+			if int(i) == j || (k > lo && s.EE.Post[k-1] == i) || (k+1 < hi && s.EE.Post[k+1] == i) {
+				continue
+			}
+			cand = append(cand, k)
+		}
+	}
+	if len(cand) == 0 {
+		return fmt.Errorf("distal: no excitatory synapse can be the rewarded one (every one is a self-connection or repeated)")
+	}
+	s.kR = cand[stream(seed, "rewarded_synapse").IntN(len(cand))]
+	s.postR = s.EE.Post[s.kR]
+	for j := range ne {
+		if s.EE.RowPtr[j] <= s.kR && s.kR < s.EE.RowPtr[j+1] {
+			s.preR = int32(j)
+			break
+		}
+	}
+	s.EE.W[s.kR] = nw.WRewardedInit
+	return nil
+}
+
+// silent flags, within each presynaptic row (sorted by target), every
+// synapse followed by another one to the same target: of a repeated pair
+// only the last delivers, as in the original script.
+func silent(p *synapse.Sparse) []bool {
+	flags := make([]bool, p.Len())
+	any := false
+	for j := range p.NPre {
+		lo, hi := p.RowPtr[j], p.RowPtr[j+1]
+		for k := lo; k+1 < hi; k++ {
+			if p.Post[k] == p.Post[k+1] {
+				flags[k] = true
+				any = true
+			}
+		}
+	}
+	if !any {
+		return nil
+	}
+	return flags
+}
+
+// dedupe keeps one edge per (pre, post) pair.
+func dedupe(edges []synapse.Edge) []synapse.Edge {
+	type pair struct{ a, b int32 }
+	seen := make(map[pair]bool, len(edges))
+	out := edges[:0]
+	for _, e := range edges {
+		if !seen[pair{e.Pre, e.Post}] {
+			seen[pair{e.Pre, e.Post}] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// deliver adds the weights of the synapses of the spiking pre neurons into
+// post, skipping silent synapses.
+func deliver(p *synapse.Sparse, silentK []bool, spikes []int32, post []float64) {
+	w, tgt := p.W, p.Post
+	for _, j := range spikes {
+		lo, hi := p.RowPtr[j], p.RowPtr[j+1]
+		if silentK == nil {
+			for k := lo; k < hi; k++ {
+				post[tgt[k]] += w[k]
+			}
+			continue
+		}
+		for k := lo; k < hi; k++ {
+			if !silentK[k] {
+				post[tgt[k]] += w[k]
+			}
+		}
+	}
+}
+
+const inv32 = 1.0 / (1 << 32)
+
+// thalamic adds the random input of one step.
+func (s *sim) thalamic() {
+	inE := s.E.Input()
+	var inI []float64
+	if s.I != nil {
+		inI = s.I.Input()
+	}
+	if s.single {
+		i := s.noise.IntN(len(inE) + len(inI))
+		if i < len(inE) {
+			inE[i] += s.amp
+		} else {
+			inI[i-len(inE)] += s.amp
+		}
+		return
+	}
+	// amplitude·(U − 0.5) for every neuron, two 32-bit uniforms per draw.
+	a, h := s.amp*inv32, -0.5*s.amp
+	fill := func(in []float64) {
+		k := 0
+		for ; k+1 < len(in); k += 2 {
+			x := s.noise.Uint64()
+			in[k] += float64(x>>32)*a + h
+			in[k+1] += float64(uint32(x))*a + h
+		}
+		if k < len(in) {
+			in[k] += float64(s.noise.Uint64()>>32)*a + h
+		}
+	}
+	fill(inE)
+	if inI != nil {
+		fill(inI)
+	}
+}
+
+// step advances the run by one step of 1 ms. It allocates nothing (the
+// raster grows only during its first and last stretch).
+func (s *sim) step() {
+	n := s.n + 1
+	t := float64(n)
+	inE := s.E.Input()
+	spE := s.E.Spikes()
+	// Spikes of the previous step arrive now (delay 1 ms).
+	deliver(s.EE, s.silentEE, spE, inE)
+	if s.I != nil {
+		if s.EI != nil {
+			deliver(s.EI, s.silentEI, spE, s.I.Input())
+		}
+		s.IE.Propagate(s.I.Spikes(), inE)
+	}
+	s.thalamic()
+	s.E.Step(1)
+	spE = s.E.Spikes()
+	var spI []int32
+	if s.I != nil {
+		s.I.Step(1)
+		spI = s.I.Spikes()
+	}
+	s.spikesE += int64(len(spE))
+	s.spikesI += int64(len(spI))
+	s.EE.SpikesAt(t, spE, spE)
+	if s.EI != nil {
+		s.EI.SpikesAt(t, spE, spI)
+	}
+
+	// Shadow of the rewarded synapse over (t−1, t].
+	s.wR = min(max(s.wR+s.cR*s.eta*(s.dNow*s.fD+s.tonic*s.fT), 0), s.wMax)
+	s.cR *= s.kc
+	s.dNow *= s.decD
+	out := s.E.Output()
+	preFired, postFired := out[s.preR] != 0, out[s.postR] != 0
+	if preFired || postFired {
+		s.cR, s.wR = s.EE.Eligibility()[s.kR], s.EE.W[s.kR]
+	}
+	if preFired {
+		s.lastPre = n
+	}
+	if postFired {
+		if lag := n - s.lastPre; lag > 0 && lag < s.window {
+			s.pairings++
+			if s.reward {
+				s.wheel[(n+s.dmin+s.delays.IntN(s.dspan))%len(s.wheel)]++
+			}
+		}
+	}
+	slot := n % len(s.wheel)
+	if c := s.wheel[slot]; c > 0 {
+		s.wheel[slot] = 0
+		s.rewards += int(c)
+		s.mod.RewardAt(t, s.pulse*float64(c))
+		s.dNow += s.pulse * float64(c)
+	}
+
+	if n%s.every == 0 {
+		s.record(t)
+	}
+	if n >= s.lastFrom {
+		s.lastSum += s.wR
+		s.lastN++
+	}
+	if n <= s.rasterMs {
+		s.rasterFirst = appendSpikes(s.rasterFirst, n, spE, spI, len(out))
+	}
+	if n > s.rasterMs && n > s.steps-s.rasterMs {
+		s.rasterLast = appendSpikes(s.rasterLast, n, spE, spI, len(out))
+	}
+	s.n = n
+}
+
+func appendSpikes(dst []Spike, n int, spE, spI []int32, ne int) []Spike {
+	for _, i := range spE {
+		dst = append(dst, Spike{int32(n), i})
+	}
+	for _, i := range spI {
+		dst = append(dst, Spike{int32(n), i + int32(ne)})
+	}
+	return dst
+}
+
+// record appends a trace row at t ms.
+func (s *sim) record(t float64) {
+	sum, cnt := 0.0, 0
+	for _, w := range s.EE.W {
+		sum += w
+	}
+	cnt += len(s.EE.W)
+	if s.EI != nil {
+		for _, w := range s.EI.W {
+			sum += w
+		}
+		cnt += len(s.EI.W)
+	}
+	s.traces = append(s.traces, TraceRow{TS: t / 1000, Dopamine: s.dNow + s.tonic,
+		Eligibility: s.cR, Weight: s.wR, MeanExc: sum / float64(cnt)})
+}
+
+// finish brings every synapse to the end of the run.
+func (s *sim) finish() {
+	t := float64(s.n)
+	s.EE.Flush(t)
+	if s.EI != nil {
+		s.EI.Flush(t)
+	}
+}
