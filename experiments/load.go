@@ -58,11 +58,18 @@ func Load(file string) (*Plan, error) {
 
 // Builtin returns the built-in experiment of that name ("xor").
 func Builtin(name string) (*Plan, error) {
-	data, err := builtinFS.ReadFile(name + ".toml")
-	if err != nil {
+	data, ok := BuiltinData(name)
+	if !ok {
 		return nil, fmt.Errorf("no built-in experiment %q", name)
 	}
 	return Parse("builtin:"+name+".toml", data)
+}
+
+// BuiltinData returns the source of the built-in experiment file of that
+// name, whatever its kind.
+func BuiltinData(name string) ([]byte, bool) {
+	data, err := builtinFS.ReadFile(name + ".toml")
+	return data, err == nil
 }
 
 // PlanCircuit makes a circuit run alone: one rule (its [rule]) on its

@@ -58,6 +58,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return runSimulation(ctx, cs, name, simOptions{out: *out, seed: *seed, seeds: *seeds, force: *force, overrides: sets}, stdout, stderr)
 	}
+	if ds, name, ok, err := loadDistal(file); ok || err != nil {
+		if err != nil {
+			return usageError{err}
+		}
+		return runDistal(ctx, ds, name, simOptions{out: *out, seed: *seed, seeds: *seeds, force: *force, overrides: sets}, *workers, stdout, stderr)
+	}
 	plan, err := loadPlan(file)
 	if err != nil {
 		return usageError{err}
@@ -234,6 +240,13 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			return usageError{err}
 		}
 		fmt.Fprintf(stdout, "%s: valid circuit %q (task simulate, %g ms at dt = %g ms)\n", pos[0], cs.Name, cs.DurationMs, cs.DtMs)
+		return nil
+	}
+	if ds, _, ok, err := loadDistal(pos[0]); ok || err != nil {
+		if err != nil {
+			return usageError{err}
+		}
+		fmt.Fprintf(stdout, "%s: valid distal-reward experiment (%d runs: conditions × seeds)\n", pos[0], len(ds.Jobs()))
 		return nil
 	}
 	plan, err := experiments.Load(pos[0])

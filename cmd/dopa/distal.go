@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/distal"
+)
+
+// loadDistal reads FILE (a path, or a built-in experiment name when no
+// such file exists) if it is a distal-reward experiment (kind =
+// "distal_reward"); ok is false for anything else.
+func loadDistal(file string) (spec *distal.Spec, name string, ok bool, err error) {
+	if file == "" {
+		return nil, "", false, nil
+	}
+	data, rerr := os.ReadFile(file)
+	name = file
+	if rerr != nil {
+		b, found := experiments.BuiltinData(file)
+		if !errors.Is(rerr, fs.ErrNotExist) || !found {
+			return nil, "", false, nil
+		}
+		data, name = b, "builtin:"+file+".toml"
+	}
+	if !distal.IsDistal(data) {
+		return nil, "", false, nil
+	}
+	spec, err = distal.Parse(name, data)
+	return spec, name, true, err
+}
+
+// runDistal runs a distal-reward experiment (both conditions, all seeds)
+// and writes its outputs; an interrupted run keeps what it finished.
+func runDistal(ctx context.Context, spec *distal.Spec, file string, o simOptions, workers int, stdout, stderr io.Writer) error {
+	overrides := append([]string(nil), o.overrides...)
+	if o.seeds > 0 {
+		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
+	}
+	if o.seed >= 0 {
+		overrides = append(overrides, "seed="+strconv.Itoa(o.seed))
+	}
+	for _, kv := range overrides {
+		k, v, found := cutKV(kv)
+		if !found {
+			return usagef("--set %q: want key=value", kv)
+		}
+		if err := spec.Set(k, v); err != nil {
+			return usageError{err}
+		}
+	}
+	dir := o.out
+	if dir == "" {
+		dir = filepath.Join("out", "izhikevich2007-"+time.Now().Format("20060102-150405"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil && !o.force {
+		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
+	}
+	distal.Version = experiments.Version
+	if workers < 0 {
+		workers = 0
+	}
+	start := time.Now()
+	res, runErr := distal.Run(ctx, spec, workers)
+	if res == nil {
+		return runErr
+	}
+	if err := distal.WriteWith(dir, res, file, overrides); err != nil {
+		return err
+	}
+	s := distal.Summarize(res)
+	fmt.Fprintf(stdout, "%-10s %5s %10s %22s %10s %12s %12s\n", "condition", "seed", "spikes", "rewarded w (last 600 s)", "rank (%)", "others mean", "others med")
+	for _, r := range s.Runs {
+		if !r.Done {
+			continue
+		}
+		fmt.Fprintf(stdout, "%-10s %5d %10s %22s %10s %12s %12s\n", r.Condition, r.Seed, inum(r.SpikeCount), num(r.RewardedWeightLast600s),
+			num(r.RewardedWeightPercentile), num(r.MeanOtherWeight), num(r.MedianOtherWeight))
+	}
+	failed := 0
+	for _, c := range s.Checks {
+		if !c.Pass {
+			failed++
+		}
+	}
+	fmt.Fprintf(stdout, "checks of the issue's criteria: %d of %d pass (summary.json \"checks\")\n", len(s.Checks)-failed, len(s.Checks))
+	fmt.Fprintf(stdout, "wrote %s (%.1f s)\n", dir, time.Since(start).Seconds())
+	if runErr != nil {
+		return fmt.Errorf("interrupted: kept the finished runs in %s", dir)
+	}
+	return nil
+}
+
+func inum(p *int64) string {
+	if p == nil {
+		return "—"
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func cutKV(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], i > 0
+		}
+	}
+	return "", "", false
+}
