@@ -68,7 +68,7 @@ type Params struct {
 	// a pure burst or dip, sign(δ).
 	GainRate float64 `toml:"gain_rate"`
 	// LRUp and LRDown are the multiplicative steps of the learning rate after
-	// an improvement (π > 0) or not (π ≤ 0) of the unperturbed outcome:
+	// an improvement (π > 0) or a worsening (π < 0) of the unperturbed outcome (π = 0 leaves η):
 	// η ← η·(1+LRUp) or η ← η·(1−LRDown). Both 0 keep η = η₀.
 	LRUp   float64 `toml:"lr_up"`
 	LRDown float64 `toml:"lr_down"`

@@ -11,7 +11,8 @@ import "math"
 //
 //	π_t = b_t − b_{t−1}                          progress RPE
 //	η_t = η_{t−1}·(1+A)  if π_t > 0               learning rate, within
-//	      η_{t−1}·(1−B)  if π_t ≤ 0               [η₀/R, η₀·R]
+//	      η_{t−1}·(1−B)  if π_t < 0               [η₀/R, η₀·R]
+//	      η_{t−1}        if π_t = 0
 //	revert if π_t < 0 (and Revert is set); then b_t ← b_{t−1}
 //
 // then the outcome of the perturbed circuit r_t is passed to Observe:
@@ -92,11 +93,14 @@ func (m *Dopamine) adapt(pi float64) {
 	if m.LRUp == 0 && m.LRDown == 0 {
 		return
 	}
-	if pi > 0 {
+	switch {
+	case pi > 0:
 		m.eta = math.Min(m.eta*(1+m.LRUp), m.eta0*m.LRRange)
-	} else {
+	case pi < 0:
 		m.eta = math.Max(m.eta*(1-m.LRDown), m.eta0/m.LRRange)
 	}
+	// π = 0: the outcome did not change (a flat, e.g. spike-count, loss):
+	// no information, η stays.
 }
 
 // Observe takes the outcome of the perturbed circuit (the reward) and
