@@ -2,22 +2,19 @@ package experiments
 
 import (
 	"bufio"
-	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/dopa-sim/dopa/internal/outfmt"
 
 	"github.com/dopa-sim/dopa/circuits"
 )
@@ -73,46 +70,8 @@ func (p *Plan) NewManifest(overrides []string, start time.Time) Manifest {
 	return m
 }
 
-// resolved renders a spec with the keys of its TOML file: encoded to TOML,
-// decoded to a map, non-finite numbers spelled as TOML spells them.
-func resolved(v any) any {
-	var b bytes.Buffer
-	if err := toml.NewEncoder(&b).Encode(v); err != nil {
-		return err.Error()
-	}
-	var m map[string]any
-	if _, err := toml.Decode(b.String(), &m); err != nil {
-		return err.Error()
-	}
-	return jsonSafe(m)
-}
-
-func jsonSafe(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			v[k] = jsonSafe(x)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = jsonSafe(x)
-		}
-	case []map[string]any:
-		for i, x := range v {
-			v[i] = jsonSafe(x).(map[string]any)
-		}
-	case float64:
-		switch {
-		case math.IsInf(v, 1):
-			return "inf"
-		case math.IsInf(v, -1):
-			return "-inf"
-		case math.IsNaN(v):
-			return "nan"
-		}
-	}
-	return v
-}
+// resolved renders a spec with the keys of its TOML file (outfmt.Resolved).
+func resolved(v any) any { return outfmt.Resolved(v) }
 
 // RunSummary is one run in summary.json. Fields that do not apply are null.
 type RunSummary struct {
@@ -332,31 +291,13 @@ func writePredictions(dir string, results []Result) error {
 	})
 }
 
-// ff formats a float exactly (shortest representation that round-trips).
-func ff(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+// ff formats a float exactly (outfmt.Float).
+func ff(x float64) string { return outfmt.Float(x) }
 
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
-func writeCSV(path, header string, rows func(*bufio.Writer)) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	w.WriteString(header + "\n")
-	rows(w)
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
-}
+var (
+	writeJSON = outfmt.WriteJSON
+	writeCSV  = outfmt.WriteCSV
+)
 
 // writeRasters writes rasters.csv (spiking circuits on xor, traced seeds):
 // the spikes of one trial per pattern before and after learning.

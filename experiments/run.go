@@ -2,8 +2,6 @@ package experiments
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -15,21 +13,13 @@ import (
 	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/internal/rng"
 )
 
-// Stream returns a random stream derived from (seed, name): the ChaCha8 key
-// is SHA-256 of both, so streams of different names or seeds are
-// independent, whatever order runs execute in.
-func Stream(seed int, name string) *rand.Rand {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(seed))
-	h.Write(b[:])
-	h.Write([]byte(name))
-	var key [32]byte
-	copy(key[:], h.Sum(nil))
-	return rand.New(rand.NewChaCha8(key))
-}
+// Stream returns the random stream named name of a seed (see
+// internal/rng): streams of different names or seeds are independent,
+// whatever order runs execute in.
+func Stream(seed int, name string) *rand.Rand { return rng.Stream(uint64(seed), name) }
 
 // MetricRow is one row of metrics.csv.
 type MetricRow struct {

@@ -19,19 +19,8 @@ import (
 // such file exists) if it is a distal-reward experiment (kind =
 // "distal_reward"); ok is false for anything else.
 func loadDistal(file string) (spec *distal.Spec, name string, ok bool, err error) {
-	if file == "" {
-		return nil, "", false, nil
-	}
-	data, rerr := os.ReadFile(file)
-	name = file
-	if rerr != nil {
-		b, found := experiments.BuiltinData(file)
-		if !errors.Is(rerr, fs.ErrNotExist) || !found {
-			return nil, "", false, nil
-		}
-		data, name = b, "builtin:"+file+".toml"
-	}
-	if !distal.IsDistal(data) {
+	data, name, found := readSource(file, experiments.BuiltinData)
+	if !found || !distal.IsDistal(data) {
 		return nil, "", false, nil
 	}
 	spec, err = distal.Parse(name, data)
@@ -97,6 +86,23 @@ func runDistal(ctx context.Context, spec *distal.Spec, file string, o simOptions
 		return fmt.Errorf("interrupted: kept the finished runs in %s", dir)
 	}
 	return nil
+}
+
+// readSource reads FILE, or when no such file exists the built-in file of
+// that name (named builtin:NAME.toml); found is false when neither exists
+// or the file cannot be read (the caller's loader then reports it).
+func readSource(file string, builtin func(string) ([]byte, bool)) (data []byte, name string, found bool) {
+	if file == "" {
+		return nil, "", false
+	}
+	data, err := os.ReadFile(file)
+	if err == nil {
+		return data, file, true
+	}
+	if b, ok := builtin(file); ok && errors.Is(err, fs.ErrNotExist) {
+		return b, "builtin:" + file + ".toml", true
+	}
+	return nil, "", false
 }
 
 func inum(p *int64) string {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,17 +21,9 @@ import (
 // such file exists) if it is a circuit with task = "simulate"; ok is false
 // for anything else, which then loads as a plan.
 func loadSimulation(file string) (cs *circuits.Spec, name string, ok bool, err error) {
-	if file == "" {
+	data, name, found := readSource(file, circuits.Builtin)
+	if !found {
 		return nil, "", false, nil
-	}
-	data, rerr := os.ReadFile(file)
-	name = file
-	if rerr != nil {
-		b, found := circuits.Builtin(file)
-		if !errors.Is(rerr, fs.ErrNotExist) || !found {
-			return nil, "", false, nil
-		}
-		data, name = b, "builtin:"+file+".toml"
 	}
 	if experiments.IsExperiment(data) {
 		return nil, "", false, nil

@@ -2,8 +2,6 @@ package distal
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -11,10 +9,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/dopa-sim/dopa/internal/outfmt"
 )
 
 // Version is the dopa version written into manifest.json; the program that
@@ -255,17 +252,7 @@ func NewManifest(r *Result, file string, overrides []string) Manifest {
 }
 
 // resolved renders the spec with the keys of its TOML file.
-func resolved(spec *Spec) any {
-	var b bytes.Buffer
-	if err := toml.NewEncoder(&b).Encode(spec); err != nil {
-		return err.Error()
-	}
-	var m map[string]any
-	if _, err := toml.Decode(b.String(), &m); err != nil {
-		return err.Error()
-	}
-	return m
-}
+func resolved(spec *Spec) any { return outfmt.Resolved(spec) }
 
 // Write writes the outputs of a result into dir (created if needed):
 // manifest.json, summary.json, traces.csv, weights_end.csv, raster.csv and
@@ -323,28 +310,10 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	return writePlots(filepath.Join(dir, "plots"), r)
 }
 
-// ff formats a float exactly (shortest representation that round-trips).
-func ff(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+// ff formats a float exactly (outfmt.Float).
+func ff(x float64) string { return outfmt.Float(x) }
 
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
-func writeCSV(path, header string, rows func(*bufio.Writer)) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	w.WriteString(header + "\n")
-	rows(w)
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
-}
+var (
+	writeJSON = outfmt.WriteJSON
+	writeCSV  = outfmt.WriteCSV
+)

@@ -1,31 +1,19 @@
 package distal
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
+	"github.com/dopa-sim/dopa/internal/rng"
 	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
 
-// stream returns the random stream named name of a seed: the ChaCha8 key is
-// SHA-256 of the seed (8 bytes, little endian) followed by the name, the
-// construction of experiments.Stream, so that streams of different names or
-// seeds are independent whatever order runs execute in.
-func stream(seed int, name string) *rand.Rand {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(seed))
-	h.Write(b[:])
-	h.Write([]byte(name))
-	var key [32]byte
-	copy(key[:], h.Sum(nil))
-	return rand.New(rand.NewChaCha8(key))
-}
+// stream returns the random stream named name of a seed (internal/rng,
+// the construction of experiments.Stream).
+func stream(seed int, name string) *rand.Rand { return rng.Stream(uint64(seed), name) }
 
 // Spike is one spike of the raster: the step (ms) and the neuron
 // (excitatory neurons first, then inhibitory ones).

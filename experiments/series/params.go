@@ -1,11 +1,11 @@
 package series
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/rng"
 )
 
 // Method is a numerical integration scheme.
@@ -43,19 +43,9 @@ func gridSteps(span, step float64) int {
 	return int(k)
 }
 
-// stream returns the random stream of (seed, name): a ChaCha8 generator
-// keyed by SHA-256 of the seed (8 bytes, little endian) and the name, the
-// same derivation as experiments.Stream.
-func stream(seed uint64, name string) *rand.Rand {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], seed)
-	h.Write(b[:])
-	h.Write([]byte(name))
-	var key [32]byte
-	copy(key[:], h.Sum(nil))
-	return rand.New(rand.NewChaCha8(key))
-}
+// stream returns the random stream of (seed, name) (internal/rng, the
+// same derivation as experiments.Stream).
+func stream(seed uint64, name string) *rand.Rand { return rng.Stream(seed, name) }
 
 // gridTime returns the time of grid point k with spacing dt: k/(1/dt) when
 // 1/dt is a whole number (so 1001 steps of 0.01 give 10.01, not
