@@ -117,9 +117,8 @@ type LIF struct {
 	SynI []float64 // inhibitory synaptic current I_i (mV)
 	Ref  []int32   // remaining refractory steps
 
-	inE, inI []float64 // drive added since the last step
-	out      []float64 // 1 for a neuron that spiked in the last step
-	spikes   []int32   // neurons that spiked in the last step
+	out    []float64 // 1 for a neuron that spiked in the last step
+	spikes []int32   // neurons that spiked in the last step
 
 	// Propagators for the dt of the last step.
 	dt                 float64
@@ -139,7 +138,7 @@ func NewLIF(n int, p LIFParams) (*LIF, error) {
 	l := &LIF{
 		LIFParams: p,
 		V:         make([]float64, n), SynE: make([]float64, n), SynI: make([]float64, n), Ref: make([]int32, n),
-		inE: make([]float64, n), inI: make([]float64, n), out: make([]float64, n),
+		out:    make([]float64, n),
 		spikes: make([]int32, 0, n),
 	}
 	l.Reset()
@@ -149,12 +148,15 @@ func NewLIF(n int, p LIFParams) (*LIF, error) {
 // Len returns the number of neurons.
 func (l *LIF) Len() int { return len(l.V) }
 
-// Input returns the excitatory drive buffer: w added at index i makes I_e of
-// neuron i jump by w mV at the start of the next step.
-func (l *LIF) Input() []float64 { return l.inE }
+// Input returns the excitatory synaptic currents I_e themselves: w added at
+// index i makes I_e of neuron i jump by w mV, felt from the next step on.
+// Unlike a rate population's input, Step does not zero it: the current
+// decays with τ_e. (Adding straight into the current saves the step a
+// buffer to read and clear per neuron.)
+func (l *LIF) Input() []float64 { return l.SynE }
 
-// InputInh returns the inhibitory drive buffer: like Input, for I_i.
-func (l *LIF) InputInh() []float64 { return l.inI }
+// InputInh returns the inhibitory synaptic currents I_i: like Input.
+func (l *LIF) InputInh() []float64 { return l.SynI }
 
 // Output returns the spike indicator of the last step (1 spiked, 0 not).
 func (l *LIF) Output() []float64 { return l.out }
@@ -173,8 +175,6 @@ func (l *LIF) Reset() {
 	clear(l.SynE)
 	clear(l.SynI)
 	clear(l.Ref)
-	clear(l.inE)
-	clear(l.inI)
 	clear(l.out)
 	l.spikes = l.spikes[:0]
 }
@@ -223,15 +223,14 @@ func (l *LIF) Step(dt float64) {
 	spikes := l.spikes[:0]
 	n := len(l.V)
 	v, ge, gi, ref := l.V, l.SynE[:n], l.SynI[:n], l.Ref[:n]
-	inE, inI, out := l.inE[:n], l.inI[:n], l.out[:n]
+	out := l.out[:n]
 	pm, pe, pi, de, di := l.pm, l.pe, l.pi, l.de, l.di
 	v0 := l.VRestMV * (1 - pm) // v ← v·pm + v_rest·(1 − pm) + P_e·I_e + P_i·I_i
 	vth := l.VThreshMV
 	// A threshold crossing is rare: the loop only records it, and the
 	// reset is done for the few spiking neurons after the loop.
 	for i := range v {
-		ie, ii := ge[i]+inE[i], gi[i]+inI[i]
-		inE[i], inI[i] = 0, 0
+		ie, ii := ge[i], gi[i]
 		ge[i], gi[i] = ie*de, ii*di
 		x := v[i]*pm + v0 + ie*pe + ii*pi
 		if r := ref[i]; r > 0 {

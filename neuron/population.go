@@ -4,7 +4,9 @@ package neuron
 //
 // The contract, for every model:
 //   - Input returns the drive buffer of length Len. Projections add into it
-//     between steps; Step consumes it and leaves it zeroed.
+//     between steps; Step consumes it and leaves it zeroed. (Current-based
+//     spiking models return their synaptic current itself: a drive makes it
+//     jump, and it decays instead of being zeroed.)
 //   - Step advances the state by dt milliseconds. It allocates nothing.
 //   - Output returns the activity of the last step as seen by projections:
 //     the firing rate for rate models, 1 for a neuron that spiked and 0
