@@ -169,6 +169,17 @@ func (p *Plan) Validate() error {
 	if err := p.Circuit.Validate(); err != nil {
 		return circuits.Locate(p.cdoc, err)
 	}
+	// Every rule must be able to train the circuit (no backpropagation
+	// through spiking populations).
+	for i, e := range p.Spec.Rules {
+		if err := p.Circuit.CheckRule(e.RuleSpec); err != nil {
+			var fe *circuits.FieldError
+			if errors.As(err, &fe) && p.doc != nil {
+				return p.doc.Errorf([]any{"rule", i, "name"}, "%s", fe.Msg)
+			}
+			return circuits.Locate(p.cdoc, err)
+		}
+	}
 	// The task must fit the circuit: build one and check.
 	p.data = nil
 	t, err := p.newTask()

@@ -94,6 +94,7 @@ func TestUsageErrors(t *testing.T) {
 		{"run", "--set", "nokey"},
 		{"run", "--set", "rule.nosuchrule.sigma=1"},
 		{"run", "--set", "seeds=-3"},
+		{"run", "xor_spiking", "--set", "rule.wp.name=sgd"}, // no backpropagation through spikes
 		{"run", "does-not-exist.toml"},
 		{"validate"},
 		{"plot", t.TempDir()},
