@@ -253,6 +253,9 @@ func WriteResults(dir string, m Manifest, s Summary, results []Result) error {
 	}); err != nil {
 		return err
 	}
+	if err := writeWeights(dir, results); err != nil {
+		return err
+	}
 	if err := writePredictions(dir, results); err != nil {
 		return err
 	}
@@ -264,6 +267,26 @@ func WriteResults(dir string, m Manifest, s Summary, results []Result) error {
 			for _, t := range r.Traces {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
 					ff(t.RPE), ff(t.Dopamine), ff(t.LearningRate), ff(t.EligibilityRMS), ff(t.WeightRMS))
+			}
+		}
+	})
+}
+
+// writeWeights writes weights.csv: the plastic synapses of the traced
+// runs before and after training, one row per synapse (pre = -1 for a
+// bias).
+func writeWeights(dir string, results []Result) error {
+	return writeCSV(filepath.Join(dir, "weights.csv"), "rule,seed,when,projection,pre,post,weight", func(w *bufio.Writer) {
+		for _, r := range results {
+			for _, s := range r.Weights {
+				nw := s.NPre * s.NPost
+				for k, x := range s.W {
+					pre, post := k%s.NPre, k/s.NPre
+					if k >= nw {
+						pre, post = -1, k-nw
+					}
+					fmt.Fprintf(w, "%s,%d,%s,%s,%d,%d,%s\n", r.Rule, r.Seed, s.When, s.Projection, pre, post, ff(x))
+				}
 			}
 		}
 	})

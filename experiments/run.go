@@ -36,6 +36,26 @@ type TraceRow struct {
 	EligibilityRMS, WeightRMS float64
 }
 
+// WeightSnapshot is a copy of the synapses (weights, then biases) of one
+// plastic projection at one moment of a run.
+type WeightSnapshot struct {
+	When       string // "start" or "end"
+	Projection string
+	NPre       int
+	NPost      int
+	W          []float64 // synapse.Dense layout: weights row-major (post × pre), then biases
+}
+
+// snapshot appends copies of every plastic projection's synapses.
+func snapshot(snaps []WeightSnapshot, when string, c *circuits.Circuit) []WeightSnapshot {
+	for _, l := range c.Links {
+		if l.Plastic {
+			snaps = append(snaps, WeightSnapshot{When: when, Projection: l.Name, NPre: l.NPre, NPost: l.NPost, W: append([]float64(nil), l.W...)})
+		}
+	}
+	return snaps
+}
+
 // predictionSteps is how much of the test segment predictions.csv shows.
 const predictionSteps = 300
 
@@ -53,6 +73,7 @@ type Result struct {
 	FreeRunNRMSE      float64 // closed-loop NRMSE (forecasting)
 	ValidTimeLyapunov float64 // valid prediction time in Lyapunov times (lorenz)
 	Prediction        task.Prediction
+	Weights           []WeightSnapshot // traced runs: plastic weights before and after training
 	WallSeconds       float64
 	Err               string // why the run failed (divergence), "" if it did not
 	Metrics           []MetricRow
@@ -216,6 +237,9 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 		res.Err, res.Done = err.Error(), true
 		return res
 	}
+	if j.Trace {
+		res.Weights = snapshot(res.Weights, "start", c)
+	}
 	taskRNG := Stream(j.Seed, "task")
 	if c.Spiking() && j.Trace {
 		res.Rasters = append(res.Rasters, xorRaster(c, t, "before"))
@@ -273,6 +297,9 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 		if j.Trace {
 			res.Rasters = append(res.Rasters, xorRaster(c, t, "after"))
 		}
+	}
+	if j.Trace {
+		res.Weights = snapshot(res.Weights, "end", c)
 	}
 	if f, ok := t.(*task.Forecast); ok && j.Trace {
 		res.Prediction = f.Predict(c, predictionSteps)

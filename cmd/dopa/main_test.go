@@ -119,7 +119,7 @@ func TestRunWritesOutputContract(t *testing.T) {
 	if !strings.Contains(stdout, "dopamine") {
 		t.Errorf("summary table missing: %q", stdout)
 	}
-	for _, f := range []string{"manifest.json", "summary.json", "metrics.csv", "traces.csv", "plots/loss.png", "plots/loss.svg", "plots/modulator.png"} {
+	for _, f := range []string{"manifest.json", "summary.json", "metrics.csv", "traces.csv", "weights.csv", "plots/loss.png", "plots/loss.svg", "plots/modulator.png"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: missing or empty (%v)", f, err)
 		}

@@ -22,7 +22,8 @@ const runUsage = `Usage: dopa run [FILE] [flags]
 
 Trains a circuit file (alone, with its [rule]) or an experiment file (its
 rules compared over seeds) and writes manifest.json, summary.json,
-metrics.csv, traces.csv and plots/ into the output directory. FILE may also
+metrics.csv, traces.csv, weights.csv (predictions.csv for forecasting,
+rasters for spiking circuits) and plots/ into the output directory. FILE may also
 name a built-in experiment ("xor", "xor_robustness"). With no FILE, runs the
 built-in XOR experiment. Nothing is written if the input is bad.
 
