@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -127,5 +128,19 @@ func TestSummaryMediansCountUnsolvedAsInfinite(t *testing.T) {
 	rs[2].Solved = false
 	if b := p.Summarize(rs).ByRule["wp"]; b.MedianTrialsToCriterion != nil {
 		t.Errorf("median trials %v with 2 of 3 unsolved, want null", *b.MedianTrialsToCriterion)
+	}
+}
+
+// TestForecastParamErrorsAreLocated: a bad forecasting key names the file,
+// its line and the key, like every other bad key.
+func TestForecastParamErrorsAreLocated(t *testing.T) {
+	src := "name = \"m\"\ncircuit = \"mackey_glass\"\ntask = \"mackey_glass\"\n[criterion]\nloss_below = 0\n[forecast]\nwashout = 500\n[[rule]]\nname = \"adam\"\n"
+	_, err := Parse("m.toml", []byte(src))
+	if err == nil || err.Error() != "m.toml:7: forecast.washout: must be in [0, window), got 500" {
+		t.Errorf("got %v", err)
+	}
+	src = "name = \"m\"\ncircuit = \"mackey_glass\"\ntask = \"mackey_glass\"\n[mackey_glass]\ntau = -1.0\n[[rule]]\nname = \"adam\"\n"
+	if _, err := Parse("m.toml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), "m.toml:5: mackey_glass.tau:") {
+		t.Errorf("got %v", err)
 	}
 }

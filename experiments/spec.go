@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -189,28 +190,16 @@ func asField(err error, f **circuits.FieldError) bool {
 	return ok
 }
 
-// keyed turns "key: message" errors of a parameter table into a located
-// FieldError under table.
+// keyed turns the parameter error of a table (forecast, mackey_glass,
+// lorenz) into a FieldError located at its key.
 func keyed(err error, table string) error {
-	var key, msg string
-	if pe, ok := err.(*series.ParamError); ok {
-		key, msg = pe.Key, pe.Msg
-	} else if k, m, ok := cut(err.Error()); ok {
-		key, msg = k, m
-	} else {
-		return &circuits.FieldError{Path: []any{table}, Msg: err.Error()}
+	var se *series.ParamError
+	var te *task.ParamError
+	switch {
+	case errors.As(err, &se):
+		return &circuits.FieldError{Path: []any{table, se.Key}, Msg: se.Msg}
+	case errors.As(err, &te):
+		return &circuits.FieldError{Path: []any{table, te.Key}, Msg: te.Msg}
 	}
-	return &circuits.FieldError{Path: []any{table, key}, Msg: msg}
-}
-
-func cut(s string) (string, string, bool) {
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] == ':' && s[i+1] == ' ' {
-			return s[:i], s[i+2:], true
-		}
-		if s[i] == ' ' {
-			return "", "", false
-		}
-	}
-	return "", "", false
+	return &circuits.FieldError{Path: []any{table}, Msg: err.Error()}
 }

@@ -40,25 +40,33 @@ func (ForecastParams) Defaults() ForecastParams {
 		FreeRunSteps: 84, FreeRunStarts: 10, ValidThreshold: 0.4}
 }
 
-// Validate reports a parameter out of range (the error names the key).
+// ParamError is a parameter out of its valid range.
+type ParamError struct {
+	Key string // the parameter's snake_case name, as in experiment files
+	Msg string
+}
+
+func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+
+// Validate reports a parameter out of range as a *ParamError.
 func (p ForecastParams) Validate() error {
 	switch {
 	case p.Window < 2:
-		return fmt.Errorf("window: must be >= 2, got %d", p.Window)
+		return &ParamError{Key: "window", Msg: fmt.Sprintf("must be >= 2, got %d", p.Window)}
 	case p.Washout < 0 || p.Washout >= p.Window:
-		return fmt.Errorf("washout: must be in [0, window), got %d", p.Washout)
+		return &ParamError{Key: "washout", Msg: fmt.Sprintf("must be in [0, window), got %d", p.Washout)}
 	case p.Horizon < 1:
-		return fmt.Errorf("horizon: must be >= 1, got %d", p.Horizon)
+		return &ParamError{Key: "horizon", Msg: fmt.Sprintf("must be >= 1, got %d", p.Horizon)}
 	case p.TrainSteps < p.Window+p.Horizon:
-		return fmt.Errorf("train_steps: must be >= window + horizon (%d), got %d", p.Window+p.Horizon, p.TrainSteps)
+		return &ParamError{Key: "train_steps", Msg: fmt.Sprintf("must be >= window + horizon (%d), got %d", p.Window+p.Horizon, p.TrainSteps)}
 	case p.TestSteps < p.Washout+p.FreeRunSteps+p.Horizon+1:
-		return fmt.Errorf("test_steps: must be >= washout + free_run_steps + horizon + 1, got %d", p.TestSteps)
+		return &ParamError{Key: "test_steps", Msg: fmt.Sprintf("must be >= washout + free_run_steps + horizon + 1, got %d", p.TestSteps)}
 	case p.FreeRunSteps < 0:
-		return fmt.Errorf("free_run_steps: must be >= 0, got %d", p.FreeRunSteps)
+		return &ParamError{Key: "free_run_steps", Msg: fmt.Sprintf("must be >= 0, got %d", p.FreeRunSteps)}
 	case p.FreeRunStarts < 1:
-		return fmt.Errorf("free_run_starts: must be >= 1, got %d", p.FreeRunStarts)
+		return &ParamError{Key: "free_run_starts", Msg: fmt.Sprintf("must be >= 1, got %d", p.FreeRunStarts)}
 	case !(p.ValidThreshold > 0):
-		return fmt.Errorf("valid_threshold: must be > 0, got %g", p.ValidThreshold)
+		return &ParamError{Key: "valid_threshold", Msg: fmt.Sprintf("must be > 0, got %g", p.ValidThreshold)}
 	}
 	return nil
 }
