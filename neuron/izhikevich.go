@@ -20,6 +20,11 @@ type IzhikevichParams struct {
 	VPeakMV float64 `toml:"v_peak_mv"`
 	// VInitMV is the potential v (mV) that Reset starts from, with u = b·v.
 	VInitMV float64 `toml:"v_init_mv"`
+	// TauSynMs is the time constant τ_syn (ms) of a current-based exponential
+	// synapse: a drive added to Input makes the synaptic current I jump, and
+	// I decays by exp(−dt/τ_syn) each step. 0 (the default, as in
+	// Izhikevich 2007) holds a drive for one step only.
+	TauSynMs float64 `toml:"tau_syn_ms"`
 }
 
 // RegularSpiking returns the regular-spiking cortical excitatory neuron of
@@ -45,6 +50,9 @@ func (p IzhikevichParams) Validate() error {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return &ParamError{Key: key, Msg: fmt.Sprintf("must be a finite number, got %g", v)}
 		}
+		if !(p.TauSynMs >= 0) || math.IsInf(p.TauSynMs, 0) {
+			return &ParamError{Key: "tau_syn_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs)}
+		}
 		return nil
 	}
 	for _, err := range []error{
@@ -62,6 +70,9 @@ func (p IzhikevichParams) Validate() error {
 		return &ParamError{Key: "c_mv", Msg: fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.CMV)}
 	case p.VInitMV >= p.VPeakMV:
 		return &ParamError{Key: "v_init_mv", Msg: fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.VInitMV)}
+	}
+	if !(p.TauSynMs >= 0) || math.IsInf(p.TauSynMs, 0) {
+		return &ParamError{Key: "tau_syn_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs)}
 	}
 	return nil
 }
@@ -117,7 +128,9 @@ func NewIzhikevich(n int, p IzhikevichParams) (*Izhikevich, error) {
 // Len returns the number of neurons.
 func (z *Izhikevich) Len() int { return len(z.V) }
 
-// Input returns the input current buffer I for the next step.
+// Input returns the input current I of the next step. With τ_syn = 0 Step
+// consumes it and leaves it zeroed; with τ_syn > 0 it is the synaptic
+// current itself, which Step leaves decayed by exp(−dt/τ_syn).
 func (z *Izhikevich) Input() []float64 { return z.in }
 
 // Output returns the spike indicator of the last step (1 spiked, 0 not).
@@ -150,9 +163,13 @@ func (z *Izhikevich) Step(dt float64) {
 	v, u, in, out := z.V, z.U[:n], z.in[:n], z.out[:n]
 	h := dt / 2
 	a, b, c, d, peak := z.A, z.B, z.CMV, z.D, z.VPeakMV
+	k := 0.0 // what remains of the synaptic current after the step
+	if z.TauSynMs > 0 {
+		k = math.Exp(-dt / z.TauSynMs)
+	}
 	for i := range v {
 		x, y, I := v[i], u[i], in[i]
-		in[i] = 0
+		in[i] = I * k
 		x += h * ((0.04*x+5)*x + 140 - y + I)
 		x += h * ((0.04*x+5)*x + 140 - y + I)
 		y += dt * a * (b*x - y)

@@ -364,3 +364,30 @@ func TestIzhikevichValidate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestIzhikevichExponentialSynapse(t *testing.T) {
+	p := neuron.RegularSpiking()
+	p.TauSynMs = 5
+	z, err := neuron.NewIzhikevich(1, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.Input()[0] = 2 // one kick, then nothing
+	for n := 1; n <= 20; n++ {
+		z.Step(0.5)
+		if want := 2 * math.Exp(-0.5*float64(n)/5); math.Abs(z.Input()[0]-want) > 1e-12 {
+			t.Fatalf("step %d: I = %g, want %g", n, z.Input()[0], want)
+		}
+	}
+	// τ_syn = 0 (the default): the drive lasts one step.
+	z0, _ := neuron.NewIzhikevich(1, neuron.RegularSpiking())
+	z0.Input()[0] = 2
+	z0.Step(0.5)
+	if z0.Input()[0] != 0 {
+		t.Errorf("τ_syn = 0: I = %g after the step, want 0", z0.Input()[0])
+	}
+	p.TauSynMs = -1
+	if _, err := neuron.NewIzhikevich(1, p); err == nil {
+		t.Error("negative tau_syn_ms accepted")
+	}
+}
