@@ -126,8 +126,8 @@ func (s *Spec) Validate() error {
 		return fe(fmt.Sprintf("unknown task %q (want xor, mackey_glass or lorenz)", s.Task), "task")
 	case s.DataSeed < 0:
 		return fe(fmt.Sprintf("must be >= 0, got %d", s.DataSeed), "data_seed")
-	case s.Seeds < 1:
-		return fe(fmt.Sprintf("must be >= 1, got %d", s.Seeds), "seeds")
+	case s.Seeds < 1 || s.Seeds > maxSeeds:
+		return fe(fmt.Sprintf("must be in [1, %d], got %d", maxSeeds, s.Seeds), "seeds")
 	case s.Seed < 0:
 		return fe(fmt.Sprintf("must be >= 0, got %d", s.Seed), "seed")
 	case s.MaxTrials < 1:
@@ -189,6 +189,9 @@ func asField(err error, f **circuits.FieldError) bool {
 	}
 	return ok
 }
+
+// maxSeeds bounds the seeds of one experiment (a sweep multiplies them).
+const maxSeeds = 100000
 
 // keyed turns the parameter error of a table (forecast, mackey_glass,
 // lorenz) into a FieldError located at its key.

@@ -103,6 +103,9 @@ func Lorenz(p LorenzParams, n int, seed uint64) (*LorenzSeries, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("series: want n >= 1 samples, got %d", n)
 	}
+	if steps := float64(p.Transient) + float64(n)*float64(p.SampleEvery); steps > MaxSteps {
+		return nil, &ParamError{Key: "sample_every", Msg: fmt.Sprintf("%d samples every %d steps after %d need %.3g integration steps, more than %g", n, p.SampleEvery, p.Transient, steps, float64(MaxSteps))}
+	}
 	s := lorenzInit(seed)
 	out := &LorenzSeries{
 		T: make([]float64, n), X: make([]float64, n), Y: make([]float64, n), Z: make([]float64, n),

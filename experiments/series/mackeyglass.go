@@ -115,6 +115,9 @@ func MackeyGlass(p MackeyGlassParams, n int, seed uint64) (*MackeyGlassSeries, e
 	if n < 1 {
 		return nil, fmt.Errorf("series: want n >= 1 samples, got %d", n)
 	}
+	if steps := float64(p.Discard+n) * p.SampleInterval / p.Step; steps > MaxSteps {
+		return nil, &ParamError{Key: "step", Msg: fmt.Sprintf("%d samples at h = %g need %.3g integration steps, more than %g", p.Discard+n, p.Step, steps, float64(MaxSteps))}
+	}
 	h0 := p.History
 	if seed != 0 {
 		h0 += p.HistoryNoise * stream(seed, "mackey-glass/history").NormFloat64()

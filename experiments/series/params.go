@@ -43,6 +43,10 @@ func gridSteps(span, step float64) int {
 	return int(k)
 }
 
+// MaxSteps bounds the integration steps of one series, so that a slip in
+// a step size or a sample count is refused instead of running for hours.
+const MaxSteps = 2e9
+
 // stream returns the random stream of (seed, name) (internal/rng, the
 // same derivation as experiments.Stream).
 func stream(seed uint64, name string) *rand.Rand { return rng.Stream(seed, name) }

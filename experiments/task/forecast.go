@@ -40,6 +40,9 @@ func (ForecastParams) Defaults() ForecastParams {
 		FreeRunSteps: 84, FreeRunStarts: 10, ValidThreshold: 0.4}
 }
 
+// maxSamples bounds the length of a forecasting task's series.
+const maxSamples = 10_000_000
+
 // ParamError is a parameter out of its valid range.
 type ParamError struct {
 	Key string // the parameter's snake_case name, as in experiment files
@@ -57,6 +60,8 @@ func (p ForecastParams) Validate() error {
 		return &ParamError{Key: "washout", Msg: fmt.Sprintf("must be in [0, window), got %d", p.Washout)}
 	case p.Horizon < 1:
 		return &ParamError{Key: "horizon", Msg: fmt.Sprintf("must be >= 1, got %d", p.Horizon)}
+	case p.TrainSteps+p.TestSteps > maxSamples || p.Window > maxSamples:
+		return &ParamError{Key: "train_steps", Msg: fmt.Sprintf("train_steps + test_steps and window must be <= %d, got %d and %d", maxSamples, p.TrainSteps+p.TestSteps, p.Window)}
 	case p.TrainSteps < p.Window+p.Horizon:
 		return &ParamError{Key: "train_steps", Msg: fmt.Sprintf("must be >= window + horizon (%d), got %d", p.Window+p.Horizon, p.TrainSteps)}
 	case p.TestSteps < p.Washout+p.FreeRunSteps+p.Horizon+1:
