@@ -115,6 +115,12 @@ type RecordSpec struct {
 	Neurons  []int  `toml:"neurons"`
 }
 
+// MaxPopulation bounds the size of one population (10 million neurons).
+const MaxPopulation = 10_000_000
+
+// MaxDenseSynapses bounds the synapses of one dense projection.
+const MaxDenseSynapses = 100_000_000
+
 // Defaults returns an empty spec with dt = 1 ms and one step per trial.
 func (Spec) Defaults() Spec {
 	return Spec{DtMs: 1, StepsPerTrial: 1, Task: "xor", Readout: ReadoutSpec{Mode: "output", CountScale: 1}}
@@ -243,8 +249,8 @@ func (s *Spec) Validate() error {
 			return fieldErr(fmt.Sprintf("population %q is declared twice", p.Name), "population", i, "name")
 		}
 		names[p.Name] = i
-		if p.Size < 1 {
-			return fieldErr(fmt.Sprintf("must be >= 1, got %d", p.Size), "population", i, "size")
+		if p.Size < 1 || p.Size > MaxPopulation {
+			return fieldErr(fmt.Sprintf("must be in [1, %d], got %d", MaxPopulation, p.Size), "population", i, "size")
 		}
 		if err := p.validateModel(); err != nil {
 			return prefixed(err, "population", i)
@@ -453,6 +459,9 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 	case "dense":
 		if err := p.DenseParams.Validate(); err != nil {
 			return paramErr(err)
+		}
+		if n := int64(from.Size) * int64(to.Size); n > MaxDenseSynapses {
+			return fieldErr(fmt.Sprintf("%d × %d = %d synapses, more than a dense projection may hold (%d): use connectivity = \"sparse\"", from.Size, to.Size, n, MaxDenseSynapses), "connectivity")
 		}
 		if key := changedKey(p.SparseKeys, d.SparseKeys); key != "" {
 			return fieldErr("applies only to connectivity = \"sparse\"", key)
