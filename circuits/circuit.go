@@ -300,6 +300,15 @@ func (c *Circuit) Perturb(rng *rand.Rand, sigma float64) {
 	}
 }
 
+// Negate flips the perturbation of every plastic synapse, ξ ← −ξ.
+func (c *Circuit) Negate() {
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.Negate()
+		}
+	}
+}
+
 // SetPerturbed makes the following passes use w + ξ (true) or w (false)
 // on every plastic synapse.
 func (c *Circuit) SetPerturbed(on bool) {

@@ -80,6 +80,11 @@ type Params struct {
 	// Lambda is λ, the persistence per update of the plasticity trace
 	// (synaptic tag) m ← λ·m + D·e, in [0, 1); 0 gives Δw = η·D·e.
 	Lambda float64 `toml:"lambda"`
+	// Central: when the data change with every update (a new context), an
+	// update is a pair of trials on the same data with opposite noise, ξ
+	// and −ξ; the first trial's outcome is the expectation of the second,
+	// and no unperturbed pass is made (docs/dopamine.md).
+	Central bool `toml:"central"`
 }
 
 // Defaults returns the parameters of the variant, tuned on XOR (see
@@ -90,7 +95,7 @@ func (Params) Defaults(v Variant) Params {
 	case VariantDopamine:
 		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda = 0.3, 0.2, 0.1, 100, true, 0.85
 	case VariantDopamine2:
-		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda = 1, 0.2, 0.1, 100, true, 0.85
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 1, 0.2, 0.1, 100, true, 0.85, true
 	}
 	return p
 }

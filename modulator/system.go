@@ -103,6 +103,14 @@ func (m *Dopamine) adapt(pi float64) {
 	// no information, η stays.
 }
 
+// Expect sets the expectation b of the next Observe without adapting
+// anything: the first trial of an antithetic pair is the expectation of the
+// second (Params.Central).
+func (m *Dopamine) Expect(b float64) {
+	m.base = b
+	m.tr.Progress, m.tr.Reverted = math.NaN(), false
+}
+
 // Observe takes the outcome of the perturbed circuit (the reward) and
 // forms the RPE against the expectation, the dopamine level and, for a
 // critic, the learning rate. lapseMs is the time since the last trial, over

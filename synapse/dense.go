@@ -183,6 +183,15 @@ func (d *Dense) Perturb(rng *rand.Rand, sigma float64) {
 	}
 }
 
+// Negate flips the perturbation, ξ ← −ξ (and w + ξ with it), for the
+// second trial of an antithetic pair.
+func (d *Dense) Negate() {
+	for i, x := range d.Xi {
+		d.Xi[i] = -x
+		d.wp[i] = d.W[i] - x
+	}
+}
+
 // SetPerturbed selects w + ξ (true) or w (false) for the following passes.
 func (d *Dense) SetPerturbed(on bool) { d.perturbed = on }
 

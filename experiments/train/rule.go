@@ -63,9 +63,10 @@ type contexter interface{ Context() int }
 // Modulator returns the rule's dopamine system.
 func (r *Perturbation) Modulator() *modulator.Dopamine { return r.m }
 
-// Measure measures L(w) for a paired system.
+// Measure measures L(w) for a paired system (not before an antithetic
+// pair, which needs no unperturbed pass).
 func (r *Perturbation) Measure(t task.Task) (float64, int) {
-	if !r.m.Paired() {
+	if !r.m.Paired() || r.central(t) {
 		r.l0 = math.NaN()
 		return math.NaN(), 0
 	}
@@ -73,10 +74,33 @@ func (r *Perturbation) Measure(t task.Task) (float64, int) {
 	return r.l0, 1
 }
 
+// central reports whether this update is an antithetic pair: the rule
+// asks for pairs (Params.Central) and the task's data just changed.
+func (r *Perturbation) central(t task.Task) bool {
+	ct, ok := t.(contexter)
+	return r.m.Central && ok && ct.Context() != r.ctx
+}
+
 // Learn consolidates or reverts the last change, perturbs, measures
-// L(w+ξ) and applies the three-factor change.
+// L(w+ξ) and applies the three-factor change; on new data with
+// Params.Central, it measures L(w+ξ) and L(w−ξ) instead, and the second
+// trial's RPE against the first drives the change.
 func (r *Perturbation) Learn(t task.Task) int {
 	c := r.c
+	if r.central(t) {
+		r.ctx = t.(contexter).Context()
+		r.m.NewContext()
+		c.Perturb(r.rng, r.sigma)
+		c.SetPerturbed(true)
+		lp := t.Loss(c)
+		c.Negate()
+		lm := t.Loss(c)
+		c.SetPerturbed(false)
+		r.m.Expect(-lp)
+		r.m.Observe(-lm, c.TrialMs())
+		r.apply()
+		return 2
+	}
 	if ct, ok := t.(contexter); ok && ct.Context() != r.ctx {
 		r.ctx = ct.Context()
 		r.m.NewContext()
@@ -89,13 +113,19 @@ func (r *Perturbation) Learn(t task.Task) int {
 	l1 := t.Loss(c)
 	c.SetPerturbed(false)
 	r.m.Observe(-l1, c.TrialMs())
+	r.apply()
+	return 1
+}
+
+// apply makes every synapse eligible by its current perturbation and
+// applies the three-factor change.
+func (r *Perturbation) apply() {
 	scale := 1 / (r.sigma * r.sigma) // raw RPE: η·D·e is the WP gradient estimate
 	if r.m.Normalized() {
 		scale = 1 / r.sigma // dimensionless D: the step is η·m in units of σ
 	}
-	c.Eligibility(c.TrialMs(), scale)
-	c.Apply(r.m.LearningRate(), r.m.Level(), r.m.Lambda)
-	return 1
+	r.c.Eligibility(r.c.TrialMs(), scale)
+	r.c.Apply(r.m.LearningRate(), r.m.Level(), r.m.Lambda)
 }
 
 // Trace returns the modulator's trace of the last update.

@@ -188,3 +188,61 @@ func BenchmarkUpdate(b *testing.B) {
 		})
 	}
 }
+
+// TestCentralPairOnNewData: with Params.Central, an update on new data is
+// an antithetic pair: no unperturbed pass, trials with w+ξ and w−ξ, the
+// first one's outcome the expectation of the second, D = sign(δ) for
+// dopamine2, and Δw = η·m with m = λ·m + D·(−ξ)/σ.
+func TestCentralPairOnNewData(t *testing.T) {
+	f := forecastTask(t, 100)
+	c := forecastCircuit(t)
+	r := bind(t, "dopamine2", c, 3).(*Perturbation)
+	rng := rand.New(rand.NewChaCha8([32]byte{5}))
+	for range 3 { // a few updates, so that the trace m is not zero
+		f.Next(rng)
+		r.Measure(f)
+		r.Learn(f)
+	}
+	f.Next(rng)
+	if l, p := r.Measure(f); p != 0 || !math.IsNaN(l) {
+		t.Fatalf("Measure before a pair: (%g, %d), want (NaN, 0)", l, p)
+	}
+	w0, m0 := snapshot(c), traceOf(c)
+	if p := r.Learn(f); p != 2 {
+		t.Fatalf("a pair spent %d trials, want 2", p)
+	}
+	// Recompute both trials from the kept perturbation (now −ξ).
+	after := snapshot(c)
+	restore(c, w0)
+	c.SetPerturbed(true)
+	lm := f.Loss(c) // w + (−ξ)
+	c.Negate()
+	lp := f.Loss(c) // w + ξ
+	c.Negate()
+	c.SetPerturbed(false)
+	restore(c, after)
+	tr := r.Trace()
+	if tr.Expectation != -lp || tr.Reward != -lm {
+		t.Fatalf("trace expectation %g reward %g, want %g and %g", tr.Expectation, tr.Reward, -lp, -lm)
+	}
+	d := math.Copysign(1, lp-lm)
+	eta, lambda, sigma := r.m.LearningRate(), r.m.Lambda, 0.01
+	k := 0
+	for _, l := range c.Links {
+		for i := range l.W {
+			m := lambda*m0[k] + d*l.Xi[i]/sigma // l.Xi holds −ξ
+			if want := w0[k] + eta*m; math.Abs(l.W[i]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Fatalf("%s[%d]: w = %g, want %g", l.Name, i, l.W[i], want)
+			}
+			k++
+		}
+	}
+}
+
+func traceOf(c *circuits.Circuit) []float64 {
+	var m []float64
+	for _, l := range c.Links {
+		m = append(m, l.M...)
+	}
+	return m
+}
