@@ -1,25 +1,19 @@
 package distal
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"math"
 	"os"
-	"path/filepath"
 
+	"github.com/dopa-sim/dopa/experiments/plots"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-const (
-	dpi      = 150
-	plotCols = 1000 // columns a trace is decimated to (min and max per column)
-)
+const plotCols = 1000 // columns a trace is decimated to (min and max per column)
 
 var (
 	blue   = color.NRGBA{0x1f, 0x77, 0xb4, 0xff}
@@ -64,13 +58,13 @@ func writePlots(dir string, r *Result) error {
 		main = ctl
 	}
 	if len(main.Traces) > 0 {
-		if err := save(dir, "distal_reward", 8*vg.Inch, 8*vg.Inch, func(dc draw.Canvas) error {
+		if err := plots.SaveFigure(dir, "distal_reward", 8*vg.Inch, 8*vg.Inch, func(dc draw.Canvas) error {
 			return drawTraces(dc, main, ctl, r.Spec)
 		}); err != nil {
 			return err
 		}
 	}
-	if err := save(dir, "weights_end", 7*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) error {
+	if err := plots.SaveFigure(dir, "weights_end", 7*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) error {
 		return drawWeights(dc, rew, ctl, r.Spec)
 	}); err != nil {
 		return err
@@ -78,7 +72,7 @@ func writePlots(dir string, r *Result) error {
 	if r.Spec.Record.RasterMs == 0 {
 		return nil
 	}
-	return save(dir, "raster", 10*vg.Inch, 6*vg.Inch, func(dc draw.Canvas) error {
+	return plots.SaveFigure(dir, "raster", 10*vg.Inch, 6*vg.Inch, func(dc draw.Canvas) error {
 		return drawRaster(dc, main, r.Spec)
 	})
 }
@@ -327,43 +321,4 @@ func drawRaster(dc draw.Canvas, x *RunResult, spec *Spec) error {
 	}
 	align(dc, [][]*plot.Plot{row})
 	return nil
-}
-
-// save renders a figure into dir/base.png and dir/base.svg.
-func save(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
-	for _, ext := range []string{".png", ".svg"} {
-		var cw vg.CanvasWriterTo
-		switch ext {
-		case ".png":
-			cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))}
-		case ".svg":
-			cw = vgsvg.New(w, h)
-		}
-		dc := draw.New(cw)
-		dc.SetColor(color.White)
-		dc.Fill(dc.Rectangle.Path())
-		name := filepath.Join(dir, base+ext)
-		if err := safeRender(render, dc); err != nil {
-			return fmt.Errorf("drawing %s: %w", name, err)
-		}
-		f, err := os.Create(name)
-		if err != nil {
-			return err
-		}
-		_, err = cw.WriteTo(f)
-		if err := errors.Join(err, f.Close()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// safeRender turns a panic in the plotting library into an error.
-func safeRender(render func(draw.Canvas) error, dc draw.Canvas) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("plotting failed: %v", r)
-		}
-	}()
-	return render(dc)
 }

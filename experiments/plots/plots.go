@@ -165,6 +165,13 @@ func rulesNote(rules []string, why string) string {
 	return strings.Join(shown, ", ") + ": " + why
 }
 
+// SaveFigure renders a figure of size w × h with render into
+// dir/base.png (150 dpi) and dir/base.svg, on a white background; a panic
+// inside gonum/plot comes back as an error naming the file.
+func SaveFigure(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
+	return saveFigure(dir, base, w, h, render)
+}
+
 // saveFigure renders a figure with render into dir/base.png and
 // dir/base.svg.
 func saveFigure(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
