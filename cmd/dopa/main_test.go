@@ -170,3 +170,28 @@ func TestRunWritesOutputContract(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestReadmeCircuit: the circuit shown in README.md is valid and trains.
+func TestReadmeCircuit(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "```toml\n")
+	if i < 0 {
+		t.Fatal("no toml block in README.md")
+	}
+	j := strings.Index(s[i+8:], "```")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "readme.toml")
+	if err := os.WriteFile(file, []byte(s[i+8:i+8+j]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := dopa(t, "validate", file); code != 0 {
+		t.Fatalf("validate: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := dopa(t, "run", file, "--out", filepath.Join(dir, "out"), "--set", "max_trials=4000"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+}
