@@ -286,6 +286,9 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))
 			return nil
 		}
+		if _, derr := os.Stat(filepath.Join(pos[0], "weights_end.csv")); derr == nil {
+			return usagef("%s: a distal-reward run: its figures are drawn when the run writes them (plots/); dopa plot does not remake them", pos[0])
+		}
 		return usagef("%s: not a dopa output directory (no metrics.csv)", pos[0])
 	}
 	if err := plots.Write(pos[0]); err != nil {
