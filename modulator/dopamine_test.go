@@ -135,3 +135,22 @@ func TestValidate(t *testing.T) {
 		t.Errorf("defaults invalid: %v", err)
 	}
 }
+
+// TestExpectOverridesCritic: the first trial of an opposite pair is the
+// expectation of the second, for a critic system too; the critic resumes
+// afterwards.
+func TestExpectOverridesCritic(t *testing.T) {
+	p := Params{}.Defaults(VariantWP)
+	p.RPE = Critic
+	m := New(p, 1)
+	m.Observe(-1, 1)
+	m.Expect(-0.5)
+	m.Observe(-0.2, 1)
+	if tr := m.Trace(); tr.Expectation != -0.5 || math.Abs(tr.RPE-0.3) > 1e-15 {
+		t.Errorf("after Expect: expectation %g, RPE %g, want -0.5 and 0.3", tr.Expectation, tr.RPE)
+	}
+	m.Observe(-1, 1) // back to the critic's V = -1 (it did not move during the pair)
+	if tr := m.Trace(); tr.Expectation != -1 {
+		t.Errorf("critic expectation %g after the pair, want -1", tr.Expectation)
+	}
+}

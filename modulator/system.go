@@ -36,6 +36,7 @@ type Dopamine struct {
 	base     float64 // b_t, the expectation of the current update
 	lastBase float64 // b_{t−1}
 	updates  int     // Consolidate calls (paired) or Observe calls (critic)
+	expected bool    // Expect set the expectation of the next Observe
 	observed int
 	tr       Trace
 }
@@ -107,7 +108,7 @@ func (m *Dopamine) adapt(pi float64) {
 // anything: the first trial of an antithetic pair is the expectation of the
 // second (Params.Central).
 func (m *Dopamine) Expect(b float64) {
-	m.base = b
+	m.base, m.expected = b, true
 	m.tr.Progress, m.tr.Reverted = math.NaN(), false
 }
 
@@ -117,7 +118,7 @@ func (m *Dopamine) Expect(b float64) {
 // which the phasic response decays.
 func (m *Dopamine) Observe(reward, lapseMs float64) {
 	expected := m.base
-	if m.RPE == Critic {
+	if m.RPE == Critic && !m.expected {
 		if m.observed == 0 {
 			m.v = reward
 		}
@@ -148,6 +149,7 @@ func (m *Dopamine) Observe(reward, lapseMs float64) {
 	}
 	m.phasic = kd*m.phasic + resp
 	m.observed++
+	m.expected = false
 	m.tr.Reward, m.tr.Expectation, m.tr.RPE = reward, expected, delta
 	m.tr.Dopamine, m.tr.LearningRate = m.Tonic+m.phasic, m.eta
 }
