@@ -102,11 +102,7 @@ func readPredictions(path string) (preds []*prediction, dims int, err error) {
 		if !ok {
 			break
 		}
-		rule := t.str("rule")
-		if rule == "" {
-			return nil, 0, fmt.Errorf("%s line %d: empty rule", path, t.line)
-		}
-		seed, err := t.intField("seed")
+		k, err := t.key()
 		if err != nil {
 			return nil, 0, err
 		}
@@ -128,13 +124,13 @@ func readPredictions(path string) (preds []*prediction, dims int, err error) {
 			}
 		}
 		dims = max(dims, dim+1)
-		p := first[rule]
+		p := first[k.rule]
 		if p == nil {
-			p = &prediction{runKey: runKey{rule, seed}, values: make([][]float64, len(predColumns))}
-			first[rule] = p
+			p = &prediction{runKey: k, values: make([][]float64, len(predColumns))}
+			first[k.rule] = p
 			preds = append(preds, p)
 		}
-		if p.seed != seed || dim != 0 {
+		if p.seed != k.seed || dim != 0 {
 			continue
 		}
 		p.step = append(p.step, float64(step))

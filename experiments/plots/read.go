@@ -87,6 +87,16 @@ func (t *csvTable) next() (ok bool, err error) {
 	return true, nil
 }
 
+// key reads the row's rule (non-empty) and seed.
+func (t *csvTable) key() (runKey, error) {
+	rule := t.str("rule")
+	if rule == "" {
+		return runKey{}, fmt.Errorf("%s line %d: empty rule", t.name, t.line)
+	}
+	seed, err := t.intField("seed")
+	return runKey{rule, seed}, err
+}
+
 func (t *csvTable) str(col string) string {
 	return strings.TrimSpace(t.rec[t.cols[col]])
 }
@@ -132,11 +142,7 @@ func readMetrics(path string) ([]*run, error) {
 		if !ok {
 			break
 		}
-		rule := t.str("rule")
-		if rule == "" {
-			return nil, fmt.Errorf("%s line %d: empty rule", path, t.line)
-		}
-		seed, err := t.intField("seed")
+		k, err := t.key()
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +157,6 @@ func readMetrics(path string) ([]*run, error) {
 		if err != nil {
 			return nil, err
 		}
-		k := runKey{rule, seed}
 		r := index[k]
 		if r == nil {
 			r = &run{runKey: k}
@@ -234,21 +239,17 @@ func readTraces(path string) ([]*trace, error) {
 		if !ok {
 			break
 		}
-		rule := t.str("rule")
-		if rule == "" {
-			return nil, fmt.Errorf("%s line %d: empty rule", path, t.line)
-		}
-		seed, err := t.intField("seed")
+		k, err := t.key()
 		if err != nil {
 			return nil, err
 		}
-		tr := first[rule]
+		tr := first[k.rule]
 		if tr == nil {
-			tr = &trace{runKey: runKey{rule, seed}, values: make([][]float64, len(traceColumns))}
-			first[rule] = tr
+			tr = &trace{runKey: k, values: make([][]float64, len(traceColumns))}
+			first[k.rule] = tr
 			traces = append(traces, tr)
 		}
-		if tr.seed != seed {
+		if tr.seed != k.seed {
 			continue
 		}
 		x, err := t.floatField("trials")
