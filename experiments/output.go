@@ -119,6 +119,8 @@ type Summary struct {
 	Rules      []string               `json:"rules"`
 	Runs       []RunSummary           `json:"runs"`
 	ByRule     map[string]RuleSummary `json:"by_rule"`
+	// Comparisons sets every rule against each rule listed before it.
+	Comparisons []Comparison `json:"comparisons"`
 }
 
 func fptr(x float64) *float64 {
@@ -212,6 +214,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 		}
 		s.ByRule[rule] = agg
 	}
+	s.Comparisons = p.compare(s.Rules, byRule)
 	return s
 }
 

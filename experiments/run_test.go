@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,33 @@ func TestForecastParamErrorsAreLocated(t *testing.T) {
 	src = "name = \"m\"\ncircuit = \"mackey_glass\"\ntask = \"mackey_glass\"\n[mackey_glass]\ntau = -1.0\n[[rule]]\nname = \"adam\"\n"
 	if _, err := Parse("m.toml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), "m.toml:5: mackey_glass.tau:") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestSummaryComparesEachRuleWithTheOnesBefore: summary.json sets every rule
+// against the rules listed before it, by trials to criterion when a
+// criterion is set, an unsolved run losing to every solved one.
+func TestSummaryComparesEachRuleWithTheOnesBefore(t *testing.T) {
+	p := smallPlan(t, "1")
+	var rs []Result
+	for seed, n := range []int{40, 50, 60} {
+		rs = append(rs, Result{Rule: "wp", Seed: seed, Done: true, Solved: true, TrialsToCriterion: n})
+	}
+	for seed, n := range []int{10, 20, -1} {
+		rs = append(rs, Result{Rule: "dopamine", Seed: seed, Done: true, Solved: n > 0, TrialsToCriterion: n})
+	}
+	s := p.Summarize(rs)
+	if len(s.Comparisons) != 1 {
+		t.Fatalf("%d comparisons of 2 rules, want 1: %+v", len(s.Comparisons), s.Comparisons)
+	}
+	c := s.Comparisons[0]
+	// dopamine's two solved runs beat all three wp runs; its unsolved one loses to all.
+	if c.Rule != "dopamine" || c.Against != "wp" || c.Metric != "trials_to_criterion" || math.Abs(c.Wins-6.0/9) > 1e-12 || !c.Exact {
+		t.Errorf("comparison %+v, want dopamine vs wp by trials_to_criterion, wins 6/9, exact", c)
+	}
+	// dopamine's ranks {1, 2, 6} sum to 9; 14 of the C(6,3) = 20 rank sums
+	// are as far from their mean 10.5 (≤ 9 or ≥ 12): weak evidence.
+	if math.Abs(c.P-0.7) > 1e-12 {
+		t.Errorf("p = %v, want 0.7", c.P)
 	}
 }

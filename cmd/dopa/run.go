@@ -16,6 +16,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/internal/stats"
 )
 
 const runUsage = `Usage: dopa run [FILE] [flags]
@@ -172,14 +173,43 @@ func printSummary(w io.Writer, s experiments.Summary) {
 				num(b.Q25TestNRMSE)+"–"+num(b.Q75TestNRMSE), num(b.MedianFreeRunNRMSE), num(b.MedianValidTimeLyapunov))
 		}
 		fmt.Fprintln(w, "NRMSE = RMSE / std of the target over the test segment (medians over seeds)")
+	} else {
+		fmt.Fprintf(w, "%-22s %4s %7s %14s %14s %12s\n", "rule", "n", "solved", "median trials", "IQR trials", "median loss")
+		for _, r := range s.Rules {
+			b := s.ByRule[r]
+			fmt.Fprintf(w, "%-22s %4d %6.0f%% %14s %14s %12s\n", r, b.N, 100**b.SolvedFraction, num(b.MedianTrialsToCriterion),
+				num(b.Q25TrialsToCriterion)+"–"+num(b.Q75TrialsToCriterion), num(b.MedianFinalLoss))
+		}
+	}
+	printComparisons(w, s)
+}
+
+// maxPrintedRules bounds the rules whose pairwise comparisons are printed;
+// summary.json always has them all.
+const maxPrintedRules = 6
+
+// printComparisons prints each rule against the rules listed before it.
+func printComparisons(w io.Writer, s experiments.Summary) {
+	if len(s.Comparisons) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "%-22s %4s %7s %14s %14s %12s\n", "rule", "n", "solved", "median trials", "IQR trials", "median loss")
-	for _, r := range s.Rules {
-		b := s.ByRule[r]
-		fmt.Fprintf(w, "%-22s %4d %6.0f%% %14s %14s %12s\n", r, b.N, 100**b.SolvedFraction, num(b.MedianTrialsToCriterion),
-			num(b.Q25TrialsToCriterion)+"–"+num(b.Q75TrialsToCriterion), num(b.MedianFinalLoss))
+	if len(s.Rules) > maxPrintedRules {
+		fmt.Fprintf(w, "%d pairwise comparisons of the %d rules: summary.json \"comparisons\"\n", len(s.Comparisons), len(s.Rules))
+		return
 	}
+	fmt.Fprintf(w, "comparisons by %s (wins: share of run pairs in which the rule's value is lower; p: two-sided Mann-Whitney U, permutation test)\n", s.Comparisons[0].Metric)
+	for _, c := range s.Comparisons {
+		fmt.Fprintf(w, "  %-20s vs %-20s wins %4.0f%%  p %s\n", c.Rule, c.Against, 100*c.Wins, pValue(c))
+	}
+}
+
+// pValue prints a p-value; a sampled one that no relabelling reached is a
+// bound.
+func pValue(c experiments.Comparison) string {
+	if !c.Exact && c.P <= 1.5/(1+stats.Permutations) {
+		return fmt.Sprintf("< %.0e", 1.5/(1+stats.Permutations))
+	}
+	return "= " + strconv.FormatFloat(c.P, 'g', 2, 64)
 }
 
 func num(p *float64) string {
