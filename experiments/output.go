@@ -335,10 +335,26 @@ func writeRasters(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return writeCSV(filepath.Join(dir, RastersFile), "rule,seed,phase,time_ms,population,neuron", func(w *bufio.Writer) {
+	err := writeCSV(filepath.Join(dir, RastersFile), "rule,seed,phase,time_ms,population,neuron", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				writeSpikes(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return writeCSV(filepath.Join(dir, RasterTrialsFile), "rule,seed,phase,start_ms,end_ms,input", func(w *bufio.Writer) {
+		for _, r := range results {
+			for _, ra := range r.Rasters {
+				for k, m := range ra.Marks {
+					end := ra.Steps
+					if k+1 < len(ra.Marks) {
+						end = ra.Marks[k+1]
+					}
+					fmt.Fprintf(w, "%s,%d,%s,%s,%s,\"%s\"\n", r.Rule, r.Seed, ra.Label, ff(float64(m)*ra.DtMs), ff(float64(end)*ra.DtMs), ra.Inputs[k])
+				}
 			}
 		}
 	})
@@ -349,7 +365,9 @@ const (
 	SpikesFile  = "spikes.csv"  // time_ms,population,neuron
 	StatesFile  = "states.csv"  // time_ms, then one column per monitored neuron
 	RastersFile = "rasters.csv" // rule,seed,phase,time_ms,population,neuron
-	LayoutFile  = "populations.csv"
+	// RasterTrialsFile marks the trials of the rasters: one row per trial.
+	RasterTrialsFile = "raster_trials.csv" // rule,seed,phase,start_ms,end_ms,input
+	LayoutFile       = "populations.csv"
 )
 
 func writeSpikes(w *bufio.Writer, prefix string, ra Raster) {

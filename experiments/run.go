@@ -348,7 +348,8 @@ type Raster struct {
 	DtMs     float64  // step
 	PopNames []string // populations, in circuit order
 	PopSizes []int
-	Marks    []int // steps where a new trial starts (0 included), if any
+	Marks    []int    // steps where a new trial starts (0 included), if any
+	Inputs   []string // the input of each marked trial ("0,1")
 	Spikes   []Spike
 }
 
@@ -380,6 +381,7 @@ func xorRaster(c *circuits.Circuit, t task.Task, label string) Raster {
 	n := c.SpikeCount
 	for _, x := range task.XORInputs {
 		r.Marks = append(r.Marks, r.Steps)
+		r.Inputs = append(r.Inputs, fmt.Sprintf("%g,%g", x[0], x[1]))
 		c.Reset()
 		for range c.StepsPerTrial {
 			c.Step(x[:])

@@ -19,10 +19,11 @@ import (
 
 // Files of a simulation run (task "simulate") and of a spiking training run.
 const (
-	spikesFile  = "spikes.csv"      // time_ms,population,neuron
-	layoutFile  = "populations.csv" // population,size,dt_ms,steps
-	statesFile  = "states.csv"      // time_ms, then one column per monitored neuron
-	rastersFile = "rasters.csv"     // rule,seed,phase,time_ms,population,neuron
+	spikesFile  = "spikes.csv"        // time_ms,population,neuron
+	layoutFile  = "populations.csv"   // population,size,dt_ms,steps
+	statesFile  = "states.csv"        // time_ms, then one column per monitored neuron
+	rastersFile = "rasters.csv"       // rule,seed,phase,time_ms,population,neuron
+	trialsFile  = "raster_trials.csv" // rule,seed,phase,start_ms,end_ms,input
 )
 
 // Raster geometry.
@@ -176,12 +177,19 @@ func WriteRasters(dir string) error {
 		}
 		phases[r] = append(phases[r], k.phase)
 	}
+	trials, err := readRasterTrials(filepath.Join(dir, trialsFile))
+	if err != nil {
+		return err
+	}
 	for _, r := range runs {
 		ph := phases[r]
 		tmax := 0.0
 		for _, p := range ph {
 			for _, x := range sets[key{r.rule, r.seed, p}].t {
 				tmax = max(tmax, x)
+			}
+			for _, tr := range trials[[3]string{r.rule, r.seed, p}] {
+				tmax = max(tmax, tr.end)
 			}
 		}
 		base := "raster_" + safeName(r.rule) + "_s" + safeName(r.seed)
@@ -190,6 +198,9 @@ func WriteRasters(dir string) error {
 			for _, p := range ph {
 				pl, err := rasterPlot(sets[key{r.rule, r.seed, p}], lay, tmax)
 				if err != nil {
+					return err
+				}
+				if err := markTrials(pl, trials[[3]string{r.rule, r.seed, p}]); err != nil {
 					return err
 				}
 				pl.Title.Text = fmt.Sprintf("%s seed %s: %s learning", r.rule, r.seed, p)
@@ -204,6 +215,86 @@ func WriteRasters(dir string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// rasterTrial is one trial of a raster (raster_trials.csv).
+type rasterTrial struct {
+	start, end float64 // ms
+	input      string
+}
+
+// readRasterTrials reads raster_trials.csv, keyed by rule, seed and phase;
+// a missing file (results of an older dopa) marks nothing.
+func readRasterTrials(path string) (map[[3]string][]rasterTrial, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := openTable(trialsFile, f, "rule", "seed", "phase", "start_ms", "end_ms", "input")
+	if err != nil {
+		return nil, err
+	}
+	out := map[[3]string][]rasterTrial{}
+	for {
+		ok, err := t.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		a, err := t.floatField("start_ms")
+		if err != nil {
+			return nil, err
+		}
+		b, err := t.floatField("end_ms")
+		if err != nil {
+			return nil, err
+		}
+		if b < a {
+			return nil, fmt.Errorf("%s line %d: end_ms %g before start_ms %g", trialsFile, t.line, b, a)
+		}
+		k := [3]string{t.str("rule"), t.str("seed"), t.str("phase")}
+		out[k] = append(out[k], rasterTrial{start: a, end: b, input: t.str("input")})
+	}
+}
+
+// markTrials draws a dashed line where each trial after the first starts
+// and writes each trial's input above its stretch of the raster.
+func markTrials(p *plot.Plot, trials []rasterTrial) error {
+	if len(trials) == 0 {
+		return nil
+	}
+	top := p.Y.Max + 0.5
+	p.Y.Max = top + 0.06*(top+0.5) // room for the labels
+	var pts []plotter.XY
+	var labels []string
+	for i, tr := range trials {
+		if i > 0 {
+			l, err := plotter.NewLine(plotter.XYs{{X: tr.start, Y: -0.5}, {X: tr.start, Y: p.Y.Max}})
+			if err != nil {
+				return err
+			}
+			l.Color = color.Gray{Y: 0x80}
+			l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+			p.Add(l)
+		}
+		pts = append(pts, plotter.XY{X: (tr.start + tr.end) / 2, Y: top})
+		labels = append(labels, "in "+tr.input)
+	}
+	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
+	if err != nil {
+		return err
+	}
+	for i := range lab.TextStyle {
+		lab.TextStyle[i].XAlign = draw.XCenter
+	}
+	p.Add(lab)
 	return nil
 }
 

@@ -130,3 +130,28 @@ func TestWriteRasters(t *testing.T) {
 		}
 	}
 }
+
+// TestRasterTrialsAreMarked: with raster_trials.csv, each trial's input is
+// written above its stretch of the raster; a bad row is an error naming the
+// file and line.
+func TestRasterTrialsAreMarked(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		rastersFile: "rule,seed,phase,time_ms,population,neuron\nwp,1,before,1,input,0\nwp,1,before,130,hidden,2\n",
+		trialsFile:  "rule,seed,phase,start_ms,end_ms,input\nwp,1,before,0,100,\"0,0\"\nwp,1,before,100,200,\"0,1\"\n",
+	})
+	if err := WriteRasters(dir); err != nil {
+		t.Fatal(err)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, plotsDir, "raster_wp_s1.svg"))
+	for _, want := range []string{"in 0,0", "in 0,1"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("raster_wp_s1.svg lacks the trial label %q", want)
+		}
+	}
+	writeFiles(t, dir, map[string]string{trialsFile: "rule,seed,phase,start_ms,end_ms,input\nwp,1,before,100,50,\"0,0\"\n"})
+	err := WriteRasters(dir)
+	if err == nil || !strings.Contains(err.Error(), trialsFile+" line 2") {
+		t.Errorf("end before start: %v, want an error naming %s line 2", err, trialsFile)
+	}
+}
