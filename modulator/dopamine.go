@@ -93,7 +93,7 @@ func (Params) Defaults(v Variant) Params {
 	p := Params{Variant: v, RPE: Paired, CriticRate: 0.1}
 	switch v {
 	case VariantDopamine:
-		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda = 0.3, 0.2, 0.1, 100, true, 0.85
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 0.3, 0.2, 0.1, 100, true, 0.85, true
 	case VariantDopamine2:
 		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 1, 0.2, 0.1, 100, true, 0.85, true
 	}
@@ -104,7 +104,7 @@ func (Params) Defaults(v Variant) Params {
 func DefaultLearningRate(v Variant) float64 {
 	switch v {
 	case VariantDopamine:
-		return 0.178
+		return 0.316
 	case VariantDopamine2:
 		return 0.1
 	}
