@@ -173,3 +173,32 @@ func TestSummaryComparesEachRuleWithTheOnesBefore(t *testing.T) {
 		t.Errorf("p = %v, want 0.7", c.P)
 	}
 }
+
+// TestBuiltinExperimentsAreValid: every experiment file shipped in the
+// binary parses and validates with its circuit (the distal-reward kind is
+// checked by package distal).
+func TestBuiltinExperimentsAreValid(t *testing.T) {
+	entries, err := builtinFS.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".toml")
+		data, _ := BuiltinData(name)
+		if strings.Contains(string(data), `kind = "distal_reward"`) {
+			continue
+		}
+		p, err := Builtin(name)
+		if err == nil {
+			err = p.Validate()
+		}
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Errorf("checked %d built-in experiments, expected at least 10", n)
+	}
+}
