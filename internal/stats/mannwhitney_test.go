@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/combin"
 )
 
 func TestMannWhitneyExactSmall(t *testing.T) {
@@ -70,19 +72,57 @@ func TestMannWhitneySampledAgreesWithExact(t *testing.T) {
 }
 
 func TestMannWhitneyLargeSamplesAreSampled(t *testing.T) {
-	a, b := make([]float64, 20), make([]float64, 20)
+	a, b := make([]float64, 60), make([]float64, 60)
 	for i := range a {
 		a[i], b[i] = float64(i), float64(i)+0.5
 	}
 	w, p, exact := MannWhitney(a, b)
 	if exact {
-		t.Fatal("C(40, 20) relabellings were enumerated")
+		t.Fatal("60 against 60 was computed exactly; the work bound should send it to sampling")
 	}
-	if math.Abs(w-(210.0/400)) > 1e-12 || p < 0.5 {
-		t.Errorf("wins %v (want 210/400), p %v (want large)", w, p)
+	if math.Abs(w-(1830.0/3600)) > 1e-12 || p < 0.5 {
+		t.Errorf("wins %v (want 1830/3600), p %v (want large)", w, p)
 	}
 	if _, p, _ := MannWhitney([]float64{1}, nil); !math.IsNaN(p) {
 		t.Errorf("empty sample: p %v, want NaN", p)
+	}
+}
+
+// TestMannWhitneyCountsMatchEnumeration: the rank-sum counts give the same
+// p as enumerating every relabelling, ties included.
+func TestMannWhitneyCountsMatchEnumeration(t *testing.T) {
+	inf := math.Inf(1)
+	a := []float64{3, 1, 4, 1, 5, 9, 2, 6, inf}
+	b := []float64{5, 3, 5, 8, 9, 7, 9, inf, inf, 3}
+	_, p, exact := MannWhitney(a, b)
+	if !exact {
+		t.Fatal("not exact")
+	}
+	r := midRanks2(append(append([]float64{}, a...), b...))
+	u := func(idx []int) int {
+		s := 0
+		for _, i := range idx {
+			s += r[i]
+		}
+		return s - len(a)*(len(a)+1) - len(a)*len(b)
+	}
+	own := make([]int, len(a))
+	for i := range own {
+		own[i] = i
+	}
+	obs := abs(u(own))
+	hit, all := 0, 0
+	g := combin.NewCombinationGenerator(len(r), len(a))
+	idx := make([]int, len(a))
+	for g.Next() {
+		g.Combination(idx)
+		all++
+		if abs(u(idx)) >= obs {
+			hit++
+		}
+	}
+	if want := float64(hit) / float64(all); math.Abs(p-want) > 1e-12 {
+		t.Errorf("p = %v, enumeration gives %v (%d of %d)", p, want, hit, all)
 	}
 }
 
