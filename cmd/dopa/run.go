@@ -15,6 +15,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/internal/stats"
 )
@@ -299,7 +300,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: dopa plot DIR\n\n(Re)makes DIR/plots/ from DIR/metrics.csv, DIR/traces.csv and DIR/summary.json.\n")
+		fmt.Fprint(stderr, "Usage: dopa plot DIR\n\n(Re)makes DIR/plots/ from the files of a run in DIR: metrics.csv, traces.csv,\nsummary.json and the rest of a training run; spikes.csv and states.csv of a\nsimulation; manifest.json, traces.csv, weights_end.csv and raster.csv of a\ndistal-reward run.\n")
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -317,7 +318,15 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		if _, derr := os.Stat(filepath.Join(pos[0], "weights_end.csv")); derr == nil {
-			return usagef("%s: a distal-reward run: its figures are drawn when the run writes them (plots/); dopa plot does not remake them", pos[0])
+			r, err := distal.ReadResult(pos[0])
+			if err != nil {
+				return err
+			}
+			if err := distal.WritePlots(pos[0], r); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))
+			return nil
 		}
 		return usagef("%s: not a dopa output directory (no metrics.csv)", pos[0])
 	}

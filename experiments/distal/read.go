@@ -1,0 +1,244 @@
+package distal
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// ReadResult rebuilds, from the files Write left in dir, what the figures
+// need of a run: the resolved experiment (manifest.json), each run's
+// condition, seed and rewarded synapse (summary.json), its traces
+// (traces.csv), its final excitatory weights (weights_end.csv) and its
+// rasters (raster.csv). Statistics that only summary.json holds are not
+// filled in. Errors name the file and, for CSV files, the line.
+func ReadResult(dir string) (*Result, error) {
+	spec, err := readSpec(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Spec: spec}
+	if err := readRuns(filepath.Join(dir, "summary.json"), r); err != nil {
+		return nil, err
+	}
+	index := map[string]int{} // "condition/seed" → r.Runs
+	for i, x := range r.Runs {
+		index[runKey(x.Condition, x.Seed)] = i
+	}
+	run := func(file string, line int, cond, seed string) (*RunResult, error) {
+		i, ok := index[cond+"/"+seed]
+		if !ok {
+			return nil, fmt.Errorf("%s line %d: no run %s seed %s in summary.json", file, line, cond, seed)
+		}
+		return &r.Runs[i], nil
+	}
+	err = readCSV(dir, "traces.csv", []string{"condition", "seed", "t_s", "dopamine", "eligibility", "weight", "mean_exc_weight"}, func(line int, f []string, num func(int) (float64, error)) error {
+		x, err := run("traces.csv", line, f[0], f[1])
+		if err != nil {
+			return err
+		}
+		var v [5]float64
+		for k := range v {
+			if v[k], err = num(2 + k); err != nil {
+				return err
+			}
+		}
+		x.Traces = append(x.Traces, TraceRow{TS: v[0], Dopamine: v[1], Eligibility: v[2], Weight: v[3], MeanExc: v[4]})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = readCSV(dir, "weights_end.csv", []string{"condition", "seed", "pre", "post", "weight", "rewarded"}, func(line int, f []string, num func(int) (float64, error)) error {
+		x, err := run("weights_end.csv", line, f[0], f[1])
+		if err != nil {
+			return err
+		}
+		var v [4]float64
+		for k := range v {
+			if v[k], err = num(2 + k); err != nil {
+				return err
+			}
+		}
+		if v[3] == 1 {
+			x.Index = len(x.Weights)
+		}
+		x.WPre, x.WPost = append(x.WPre, int32(v[0])), append(x.WPost, int32(v[1]))
+		x.Weights = append(x.Weights, v[2])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	steps := spec.Steps()
+	lastFrom := max(steps-spec.Record.RasterMs+1, spec.Record.RasterMs+1)
+	for i := range r.Runs {
+		r.Runs[i].RasterFirstFrom, r.Runs[i].RasterLastFrom = 1, lastFrom
+	}
+	err = readCSV(dir, "raster.csv", []string{"condition", "seed", "t_ms", "neuron"}, func(line int, f []string, num func(int) (float64, error)) error {
+		x, err := run("raster.csv", line, f[0], f[1])
+		if err != nil {
+			return err
+		}
+		t, err := num(2)
+		if err != nil {
+			return err
+		}
+		n, err := num(3)
+		if err != nil {
+			return err
+		}
+		s := Spike{TMs: int32(t), Neuron: int32(n)}
+		if int(t) >= lastFrom-1 {
+			x.RasterLast = append(x.RasterLast, s)
+		} else {
+			x.RasterFirst = append(x.RasterFirst, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// WritePlots (re)draws the figures of a result into dir/plots.
+func WritePlots(dir string, r *Result) error { return writePlots(filepath.Join(dir, "plots"), r) }
+
+func runKey(cond string, seed int) string { return cond + "/" + strconv.Itoa(seed) }
+
+// readSpec decodes the resolved experiment of manifest.json back through
+// Parse, so that it is validated like a file.
+func readSpec(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Kind     string         `json:"kind"`
+		Resolved map[string]any `json:"resolved"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if m.Kind != Kind || m.Resolved == nil {
+		return nil, fmt.Errorf("%s: not the manifest of a distal-reward run (kind %q)", path, m.Kind)
+	}
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(tomlValues(m.Resolved)); err != nil {
+		return nil, fmt.Errorf("%s: resolved: %w", path, err)
+	}
+	return Parse(path+" (resolved)", b.Bytes())
+}
+
+// tomlValues turns JSON numbers into TOML integers or floats.
+func tomlValues(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			v[k] = tomlValues(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = tomlValues(x)
+		}
+	case json.Number:
+		if !strings.ContainsAny(string(v), ".eE") {
+			if n, err := v.Int64(); err == nil {
+				return n
+			}
+		}
+		f, _ := v.Float64()
+		return f
+	}
+	return v
+}
+
+// readRuns adds one RunResult per run of summary.json.
+func readRuns(path string, r *Result) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var s struct {
+		Runs []struct {
+			Condition    string `json:"condition"`
+			Seed         int    `json:"seed"`
+			Done         bool   `json:"done"`
+			RewardedPre  *int   `json:"rewarded_pre"`
+			RewardedPost *int   `json:"rewarded_post"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	reward := map[string]bool{}
+	for _, c := range r.Spec.Conditions {
+		reward[c.Name] = c.Reward
+	}
+	for _, x := range s.Runs {
+		rw, ok := reward[x.Condition]
+		if !ok {
+			return fmt.Errorf("%s: run of condition %q, which the manifest does not declare", path, x.Condition)
+		}
+		rr := RunResult{Condition: x.Condition, Reward: rw, Seed: x.Seed, Done: x.Done, Index: -1}
+		if x.RewardedPre != nil && x.RewardedPost != nil {
+			rr.Pre, rr.Post = *x.RewardedPre, *x.RewardedPost
+		}
+		r.Runs = append(r.Runs, rr)
+	}
+	return nil
+}
+
+// readCSV calls row for every record of dir/name after checking its
+// header; num parses field k as a number, naming the file, line and column
+// when it cannot.
+func readCSV(dir, name string, header []string, row func(line int, f []string, num func(int) (float64, error)) error) error {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rd := csv.NewReader(f)
+	rd.FieldsPerRecord = len(header)
+	h, err := rd.Read()
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: empty file, want header %q", name, strings.Join(header, ","))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if strings.Join(h, ",") != strings.Join(header, ",") {
+		return fmt.Errorf("%s line 1: header %q, want %q", name, strings.Join(h, ","), strings.Join(header, ","))
+	}
+	for line := 2; ; line++ {
+		rec, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		num := func(k int) (float64, error) {
+			v, err := strconv.ParseFloat(rec[k], 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s line %d: %s: %q is not a number", name, line, header[k], rec[k])
+			}
+			return v, nil
+		}
+		if err := row(line, rec, num); err != nil {
+			return err
+		}
+	}
+}
