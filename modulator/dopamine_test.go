@@ -154,3 +154,32 @@ func TestExpectOverridesCritic(t *testing.T) {
 		t.Errorf("critic expectation %g after the pair, want -1", tr.Expectation)
 	}
 }
+
+// TestCriticDoesNotAdaptAcrossContexts: a critic's progress π = V_{t+1} − V_t
+// adapts η on the same data, but not on the first outcome of new data,
+// where the change of V says which data are harder rather than whether the
+// circuit improved.
+func TestCriticDoesNotAdaptAcrossContexts(t *testing.T) {
+	p := Params{}.Defaults(VariantDopamine)
+	p.RPE = Critic
+	m := New(p, 1)
+	m.Observe(-1, 1)
+	m.Observe(-0.5, 1) // better than V: π > 0, η ← η·(1+A)
+	if got, want := m.LearningRate(), 1+p.LRUp; math.Abs(got-want) > 1e-15 {
+		t.Fatalf("η after progress on the same data: %g, want %g", got, want)
+	}
+	for _, r := range []float64{0, -2, 0.5, -3} { // every outcome on new data
+		m.NewContext()
+		m.Observe(r, 1)
+		if got := m.LearningRate(); math.Abs(got-(1+p.LRUp)) > 1e-15 {
+			t.Errorf("η changed to %g on new data", got)
+		}
+		if !math.IsNaN(m.Trace().Progress) {
+			t.Errorf("progress %g on new data, want NaN", m.Trace().Progress)
+		}
+	}
+	m.Observe(10, 1) // same data again: adapts
+	if m.LearningRate() == 1+p.LRUp {
+		t.Error("η did not adapt on the same data after the context settled")
+	}
+}

@@ -25,7 +25,8 @@ import "math"
 // With β = 0 the phasic response is the raw RPE δ_t; with A = B = 0 and no
 // revert, η stays η₀: that is standard WP. A critic system measures no
 // unperturbed outcome: its expectation is V_t, updated V_{t+1} = V_t +
-// α_V·(r_t − V_t), and its progress is π_t = V_{t+1} − V_t (no revert).
+// α_V·(r_t − V_t), and its progress is π_t = V_{t+1} − V_t (no revert;
+// none either on the first outcome after NewContext).
 type Dopamine struct {
 	Params
 	eta0     float64
@@ -37,6 +38,7 @@ type Dopamine struct {
 	lastBase float64 // b_{t−1}
 	updates  int     // Consolidate calls (paired) or Observe calls (critic)
 	expected bool    // Expect set the expectation of the next Observe
+	fresh    bool    // NewContext since the last Observe: a critic does not adapt η
 	observed int
 	tr       Trace
 }
@@ -87,8 +89,9 @@ func (m *Dopamine) Consolidate(b float64) (revert bool) {
 
 // NewContext says that outcomes from now on are not comparable with the
 // earlier ones (new data): the next Consolidate neither adapts η nor
-// reverts.
-func (m *Dopamine) NewContext() { m.updates = 0 }
+// reverts, and a critic's next Observe does not adapt η (the change of V
+// across the switch measures the data as much as the circuit).
+func (m *Dopamine) NewContext() { m.updates, m.fresh = 0, true }
 
 func (m *Dopamine) adapt(pi float64) {
 	if m.LRUp == 0 && m.LRDown == 0 {
@@ -124,10 +127,11 @@ func (m *Dopamine) Observe(reward, lapseMs float64) {
 		}
 		expected = m.v
 		m.v += m.CriticRate * (reward - m.v)
-		if m.observed > 0 {
+		m.tr.Progress, m.tr.Reverted = math.NaN(), false
+		if m.observed > 0 && !m.fresh {
 			m.adapt(m.v - expected)
+			m.tr.Progress = m.v - expected
 		}
-		m.tr.Progress, m.tr.Reverted = m.v-expected, false
 	}
 	delta := reward - expected
 	resp := delta
@@ -149,7 +153,7 @@ func (m *Dopamine) Observe(reward, lapseMs float64) {
 	}
 	m.phasic = kd*m.phasic + resp
 	m.observed++
-	m.expected = false
+	m.expected, m.fresh = false, false
 	m.tr.Reward, m.tr.Expectation, m.tr.RPE = reward, expected, delta
 	m.tr.Dopamine, m.tr.LearningRate = m.Tonic+m.phasic, m.eta
 }
