@@ -68,6 +68,14 @@ type Circuit struct {
 	countScale float64
 	counts     []float64
 
+	// Node perturbation (see PerturbNodes): noise ζ on the drive of every
+	// population a plastic link reaches.
+	node      bool
+	nodeScale float64    // ±σ
+	nodeSrc   *rand.PCG  // reseeded per PerturbNodes: a seed replays its noise
+	nodeRNG   *rand.Rand // draws from nodeSrc
+	zeta      []float64  // ζ of one population at one step
+
 	// Backpropagation tape (baselines only).
 	record   bool
 	offsets  []int     // offset of each population in a tape row
@@ -124,6 +132,9 @@ func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population,
 		maxN = max(maxN, p.Len())
 	}
 	c.gIn = make([]float64, maxN)
+	c.zeta = make([]float64, maxN)
+	c.nodeSrc = rand.NewPCG(0, 0)
+	c.nodeRNG = rand.New(c.nodeSrc)
 	return c, nil
 }
 
@@ -248,6 +259,9 @@ func (c *Circuit) Step(x []float64) {
 			}
 			l.Propagate(c.Pops[l.Pre].Output(), dst)
 		}
+		if c.node {
+			c.addNodeNoise(p, in)
+		}
 		pop.Step(c.DtMs)
 	}
 	for _, s := range c.spiking {
@@ -297,6 +311,50 @@ func (c *Circuit) Perturb(rng *rand.Rand, sigma float64) {
 		if l.Plastic {
 			l.Perturb(rng, sigma)
 		}
+	}
+}
+
+// PerturbNodes makes the following passes perturb nodes instead of
+// weights (node perturbation, Fiete & Seung 2006): at every step, each
+// neuron of every population that a plastic link reaches gets noise
+// ζ_i(t) = sign·σ·N(0, 1) added to its drive, and every plastic synapse
+// accumulates the noise's signature into ξ: ξ_ij = Σ_t ζ_i(t)·r_j(t), with
+// r_j(t) the presynaptic rate it carried (1 for a bias). ξ is cleared here;
+// the noise is drawn from a stream seeded by seed, so the same seed with
+// sign −1 replays the opposite noise (an antithetic pair). Only rate
+// circuits support it (the rule checks this).
+func (c *Circuit) PerturbNodes(seed uint64, sigma, sign float64) {
+	c.node, c.nodeScale = true, sign*sigma
+	c.nodeSrc.Seed(seed, 0x6e6f6465) // "node"
+	for _, l := range c.Links {
+		if l.Plastic {
+			l.ClearXi()
+		}
+	}
+}
+
+// StopNodeNoise ends node perturbation: passes run without noise and ξ
+// keeps its accumulated signature.
+func (c *Circuit) StopNodeNoise() { c.node = false }
+
+// addNodeNoise adds ζ to the drive in of population p and its signature
+// to the ξ of the plastic links onto p.
+func (c *Circuit) addNodeNoise(p int, in []float64) {
+	z := c.zeta[:len(in)]
+	drawn := false
+	for _, k := range c.incoming[p] {
+		l := &c.Links[k]
+		if !l.Plastic {
+			continue
+		}
+		if !drawn {
+			for i := range z {
+				z[i] = c.nodeScale * c.nodeRNG.NormFloat64()
+				in[i] += z[i]
+			}
+			drawn = true
+		}
+		l.AddNodeNoise(c.Pops[l.Pre].Output(), z)
 	}
 }
 

@@ -10,13 +10,14 @@ import (
 // RuleSpec is a learning rule with its parameters.
 //
 // The perturbation rules wp, dopamine and dopamine2 are three-factor rules:
-// every plastic synapse is perturbed by ξ ~ N(0, σ²), the modulator turns
+// every plastic synapse is perturbed by ξ ~ N(0, σ²) (np perturbs the
+// neurons' drive instead, and ξ is the noise's signature), the modulator turns
 // the outcome into a dopamine signal D and a learning rate η, and each
 // synapse changes by Δw = η·D·e (docs/dopamine.md). sgd and adam are
 // backpropagation baselines with exact gradients; they are not part of the
 // biological model.
 type RuleSpec struct {
-	// Name is one of wp, dopamine, dopamine2, sgd, adam.
+	// Name is one of wp, np, dopamine, dopamine2, sgd, adam.
 	Name string `toml:"name"`
 	// LearningRate is η (the initial η₀ for rules that adapt it).
 	LearningRate float64 `toml:"learning_rate"`
@@ -33,14 +34,14 @@ type RuleSpec struct {
 }
 
 // Rules lists the rule names, in the order outputs list them.
-var Rules = []string{"wp", "dopamine", "dopamine2", "sgd", "adam"}
+var Rules = []string{"wp", "np", "dopamine", "dopamine2", "sgd", "adam"}
 
 // RuleDefaults returns the defaults of the named rule, tuned for the
 // built-in XOR circuit; ok is false for an unknown name.
 func RuleDefaults(name string) (s RuleSpec, ok bool) {
 	s = RuleSpec{Name: name, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
 	switch name {
-	case "wp", "dopamine", "dopamine2":
+	case "wp", "np", "dopamine", "dopamine2":
 		s.Modulator = modulator.Params{}.Defaults(modulator.Variant(name))
 		s.LearningRate, s.Sigma = modulator.DefaultLearningRate(modulator.Variant(name)), modulator.DefaultSigma(modulator.Variant(name))
 	case "sgd":
@@ -55,13 +56,13 @@ func RuleDefaults(name string) (s RuleSpec, ok bool) {
 
 // Perturbative reports whether the rule learns by weight perturbation.
 func (s RuleSpec) Perturbative() bool {
-	return s.Name == "wp" || s.Name == "dopamine" || s.Name == "dopamine2"
+	return s.Name == "wp" || s.Name == "np" || s.Name == "dopamine" || s.Name == "dopamine2"
 }
 
 // Validate checks the rule's parameters; errors are *FieldError.
 func (s RuleSpec) Validate() error {
 	if _, ok := RuleDefaults(s.Name); !ok {
-		return fieldErr(fmt.Sprintf("unknown rule %q (want wp, dopamine, dopamine2, sgd or adam)", s.Name), "name")
+		return fieldErr(fmt.Sprintf("unknown rule %q (want wp, np, dopamine, dopamine2, sgd or adam)", s.Name), "name")
 	}
 	if !(s.LearningRate > 0) || math.IsInf(s.LearningRate, 0) {
 		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.LearningRate), "learning_rate")

@@ -345,9 +345,9 @@ func (s *Spec) Validate() error {
 }
 
 // CheckRule reports whether a rule can train this circuit: the gradient
-// baselines (sgd, adam) need rate populations and the output readout.
+// baselines (sgd, adam) and node perturbation (np) need rate populations.
 func (s *Spec) CheckRule(r RuleSpec) error {
-	if r.Perturbative() {
+	if r.Perturbative() && r.Name != "np" {
 		return nil
 	}
 	for _, p := range s.Populations {

@@ -13,7 +13,8 @@ type Variant string
 const (
 	VariantWP        Variant = "wp"        // standard weight perturbation: fixed η, raw RPE
 	VariantDopamine  Variant = "dopamine"  // RPE-adapted learning rate (docs/dopamine.md)
-	VariantDopamine2 Variant = "dopamine2" // dopamine plus a plasticity trace (docs/dopamine.md)
+	VariantDopamine2 Variant = "dopamine2" // dopamine with an all-or-none (sign) dopamine response (docs/dopamine.md)
+	VariantNP        Variant = "np"        // node perturbation: noise on the neurons' drive, fixed η, raw RPE (docs/dopamine.md)
 )
 
 // Source is where the expectation of the RPE comes from.
@@ -50,7 +51,7 @@ func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
 // Params are the parameters of the dopamine system. Symbols are those of
 // docs/dopamine.md.
 type Params struct {
-	// Variant is set by the rule (wp, dopamine, dopamine2); not a file key.
+	// Variant is set by the rule (wp, np, dopamine, dopamine2); not a file key.
 	Variant Variant `toml:"-"`
 	// RPE is the expectation source: "paired" or "critic".
 	RPE Source `toml:"rpe"`
@@ -107,6 +108,8 @@ func DefaultLearningRate(v Variant) float64 {
 		return 0.316
 	case VariantDopamine2:
 		return 0.1
+	case VariantNP:
+		return 0.562
 	}
 	return 1
 }
@@ -120,7 +123,7 @@ func (p Params) Validate() error {
 		return &ParamError{Key: key, Msg: fmt.Sprintf("%s, got %g", msg, v)}
 	}
 	switch p.Variant {
-	case VariantWP, VariantDopamine, VariantDopamine2:
+	case VariantWP, VariantDopamine, VariantDopamine2, VariantNP:
 	default:
 		return &ParamError{Key: "variant", Msg: fmt.Sprintf("unknown variant %q", p.Variant)}
 	}

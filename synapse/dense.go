@@ -157,17 +157,10 @@ func (d *Dense) Propagate(r, post []float64) {
 // into Grad (∂L/∂w = gPost ⊗ r, ∂L/∂b = gPost), and adds Wᵀ·gPost into gPre
 // (∂L/∂r_pre) when gPre is not nil. It uses the unperturbed weights.
 func (d *Dense) Backprop(r, gPost, gPre []float64) {
-	nw := d.NPre * d.NPost
-	blas64.Ger(1, blas64.Vector{N: d.NPost, Inc: 1, Data: gPost}, blas64.Vector{N: d.NPre, Inc: 1, Data: r},
-		blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: d.Grad[:nw]})
-	if d.Bias {
-		for i, g := range gPost[:d.NPost] {
-			d.Grad[nw+i] += g
-		}
-	}
+	d.addOuter(d.Grad, gPost, r)
 	if gPre != nil {
 		blas64.Gemv(blas.Trans, 1,
-			blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: d.W[:nw]},
+			blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: d.W[:d.NPre*d.NPost]},
 			blas64.Vector{N: d.NPost, Inc: 1, Data: gPost},
 			1, blas64.Vector{N: d.NPre, Inc: 1, Data: gPre})
 	}
@@ -189,6 +182,30 @@ func (d *Dense) Negate() {
 	for i, x := range d.Xi {
 		d.Xi[i] = -x
 		d.wp[i] = d.W[i] - x
+	}
+}
+
+// ClearXi sets ξ to zero, before node perturbation accumulates into it.
+func (d *Dense) ClearXi() { clear(d.Xi) }
+
+// AddNodeNoise adds to ξ the signature of node noise ζ on the post
+// neurons while the projection carried the presynaptic rates r:
+// ξ_ij += ζ_i·r_j, and ξ of post i's bias += ζ_i. Summed over the steps of
+// a trial, ξ is the weight perturbation that would have moved the post
+// drive as the noise did, to first order; node perturbation uses it as
+// the eligibility's ξ (Fiete & Seung 2006).
+func (d *Dense) AddNodeNoise(r, zeta []float64) { d.addOuter(d.Xi, zeta, r) }
+
+// addOuter adds post ⊗ r to the weights' part of dst and post to its
+// biases' part (dst has the layout of W).
+func (d *Dense) addOuter(dst, post, r []float64) {
+	nw := d.NPre * d.NPost
+	blas64.Ger(1, blas64.Vector{N: d.NPost, Inc: 1, Data: post}, blas64.Vector{N: d.NPre, Inc: 1, Data: r},
+		blas64.General{Rows: d.NPost, Cols: d.NPre, Stride: d.NPre, Data: dst[:nw]})
+	if d.Bias {
+		for i, g := range post[:d.NPost] {
+			dst[nw+i] += g
+		}
 	}
 }
 

@@ -32,28 +32,33 @@ func New(spec circuits.RuleSpec, c *circuits.Circuit, rng *rand.Rand) (Rule, err
 	switch spec.Name {
 	case "sgd", "adam":
 		return newBackprop(spec, c), nil
-	case "wp", "dopamine", "dopamine2":
-		return &Perturbation{c: c, rng: rng, sigma: spec.Sigma, m: modulator.New(spec.Modulator, spec.LearningRate), l0: math.NaN()}, nil
+	case "wp", "np", "dopamine", "dopamine2":
+		return &Perturbation{c: c, rng: rng, sigma: spec.Sigma, m: modulator.New(spec.Modulator, spec.LearningRate), l0: math.NaN(), node: spec.Name == "np"}, nil
 	}
 	return nil, fmt.Errorf("train: unknown rule %q", spec.Name)
 }
 
-// Perturbation is weight-perturbation learning under the dopamine system:
-// wp, dopamine and dopamine2 (docs/dopamine.md).
+// Perturbation is perturbation learning under the dopamine system: wp,
+// dopamine and dopamine2 perturb the weights, np the neurons' drive
+// (docs/dopamine.md).
 //
 // Per update: the unperturbed loss L(w) is measured (paired systems only)
 // and the modulator decides whether the last change is consolidated or
 // reverted; every plastic synapse draws ξ ~ N(0, σ²); the perturbed loss
 // L(w+ξ) is measured; the modulator forms the RPE δ = L(w) − L(w+ξ) and the
 // level D; each synapse's eligibility becomes e = ξ/σ² (raw RPE) or ξ/σ
-// (normalised RPE), decaying with τ_e; and m ← λ·m + D·e, Δw = η·m.
+// (normalised RPE), decaying with τ_e; and m ← λ·m + D·e, Δw = η·m. For np,
+// ξ is the signature Σ_t ζ_i(t)·r_j(t) of the node noise ζ ~ N(0, σ²)
+// (circuits.Circuit.PerturbNodes).
 type Perturbation struct {
 	c     *circuits.Circuit
 	m     *modulator.Dopamine
 	rng   *rand.Rand
 	sigma float64
 	l0    float64
-	ctx   int // the task's context at the last update
+	ctx   int  // the task's context at the last update
+	node  bool // node perturbation (np)
+	seed  uint64
 }
 
 // contexter is a task whose trials come in blocks (contexts); outcomes of
@@ -90,12 +95,11 @@ func (r *Perturbation) Learn(t task.Task) int {
 	if r.central(t) {
 		r.ctx = t.(contexter).Context()
 		r.m.NewContext()
-		c.Perturb(r.rng, r.sigma)
-		c.SetPerturbed(true)
+		r.perturb(1)
 		lp := t.Loss(c)
-		c.Negate()
+		r.perturb(-1)
 		lm := t.Loss(c)
-		c.SetPerturbed(false)
+		r.unperturb()
 		r.m.Expect(-lp)
 		r.m.Observe(-lm, c.TrialMs())
 		r.apply()
@@ -108,13 +112,39 @@ func (r *Perturbation) Learn(t task.Task) int {
 	if r.m.Paired() && r.m.Consolidate(-r.l0) {
 		c.Revert()
 	}
-	c.Perturb(r.rng, r.sigma)
-	c.SetPerturbed(true)
+	r.perturb(1)
 	l1 := t.Loss(c)
-	c.SetPerturbed(false)
+	r.unperturb()
 	r.m.Observe(-l1, c.TrialMs())
 	r.apply()
 	return 1
+}
+
+// perturb makes the following passes perturbed: with sign 1 by a fresh
+// draw, with sign −1 by the opposite of the last one.
+func (r *Perturbation) perturb(sign float64) {
+	if r.node {
+		if sign > 0 {
+			r.seed = r.rng.Uint64()
+		}
+		r.c.PerturbNodes(r.seed, r.sigma, sign)
+		return
+	}
+	if sign > 0 {
+		r.c.Perturb(r.rng, r.sigma)
+	} else {
+		r.c.Negate()
+	}
+	r.c.SetPerturbed(true)
+}
+
+// unperturb makes the following passes run the circuit as it is.
+func (r *Perturbation) unperturb() {
+	if r.node {
+		r.c.StopNodeNoise()
+		return
+	}
+	r.c.SetPerturbed(false)
 }
 
 // apply makes every synapse eligible by its current perturbation and
