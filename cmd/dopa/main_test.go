@@ -132,8 +132,8 @@ func TestRunWritesOutputContract(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Runs) != 10 {
-		t.Errorf("%d runs, want 5 rules × 2 seeds", len(sum.Runs))
+	if len(sum.Runs) != 12 {
+		t.Errorf("%d runs, want 6 rules × 2 seeds", len(sum.Runs))
 	}
 	for _, r := range sum.Runs {
 		for _, k := range []string{"rule", "seed", "final_loss", "solved", "trials_to_criterion", "epochs_to_criterion", "test_nrmse", "wall_seconds"} {
@@ -145,7 +145,7 @@ func TestRunWritesOutputContract(t *testing.T) {
 			t.Errorf("xor run has test_nrmse %v, want null", r["test_nrmse"])
 		}
 	}
-	for _, rule := range []string{"wp", "dopamine", "dopamine2", "sgd", "adam"} {
+	for _, rule := range []string{"wp", "np", "dopamine", "dopamine2", "sgd", "adam"} {
 		b, ok := sum.By[rule]
 		if !ok {
 			t.Errorf("by_rule lacks %q", rule)
