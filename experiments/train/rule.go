@@ -56,9 +56,9 @@ type Perturbation struct {
 	rng   *rand.Rand
 	sigma float64
 	l0    float64
-	ctx   int  // the task's context at the last update
-	node  bool // node perturbation (np)
-	seed  uint64
+	ctx   int    // the task's context at the last update
+	node  bool   // node perturbation (np)
+	seed  uint64 // seed of the last node noise, replayed negated by a pair's second trial
 }
 
 // contexter is a task whose trials come in blocks (contexts); outcomes of
