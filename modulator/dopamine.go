@@ -78,6 +78,11 @@ type Params struct {
 	// Revert undoes a weight change that the next outcome did not confirm
 	// (π < 0): only confirmed changes are consolidated.
 	Revert bool `toml:"revert"`
+	// RevertTolerance is ε, the just-noticeable worsening: a change is
+	// reverted only when π < −ε·|b_{t−1}|, so that changes whose cost is
+	// below that fraction of the expected outcome are kept. In [0, 1); 0
+	// reverts every worsening.
+	RevertTolerance float64 `toml:"revert_tolerance"`
 	// Lambda is λ, the persistence per update of the plasticity trace
 	// (synaptic tag) m ← λ·m + D·e, in [0, 1); 0 gives Δw = η·D·e.
 	Lambda float64 `toml:"lambda"`
@@ -95,8 +100,10 @@ func (Params) Defaults(v Variant) Params {
 	switch v {
 	case VariantDopamine:
 		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 0.3, 0.2, 0.1, 100, true, 0.85, true
+		p.RevertTolerance = 0.001
 	case VariantDopamine2:
 		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 1, 0.2, 0.1, 100, true, 0.85, true
+		p.RevertTolerance = 0.001
 	}
 	return p
 }
@@ -146,6 +153,8 @@ func (p Params) Validate() error {
 		return bad("lr_range", "must be a finite number >= 1", p.LRRange)
 	case !(p.Lambda >= 0 && p.Lambda < 1):
 		return bad("lambda", "must be in [0, 1)", p.Lambda)
+	case !(p.RevertTolerance >= 0 && p.RevertTolerance < 1):
+		return bad("revert_tolerance", "must be in [0, 1)", p.RevertTolerance)
 	}
 	return nil
 }

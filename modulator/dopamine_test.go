@@ -114,14 +114,15 @@ func TestCriticExpectation(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	for key, mut := range map[string]func(*Params){
-		"rpe":         func(p *Params) { p.RPE = "oracle" },
-		"critic_rate": func(p *Params) { p.CriticRate = 0 },
-		"tau_d_ms":    func(p *Params) { p.TauDMs = -1 },
-		"gain_rate":   func(p *Params) { p.GainRate = 2 },
-		"lr_down":     func(p *Params) { p.LRDown = 1 },
-		"lr_range":    func(p *Params) { p.LRRange = 0.5 },
-		"lambda":      func(p *Params) { p.Lambda = 1 },
-		"tonic":       func(p *Params) { p.Tonic = math.NaN() },
+		"rpe":              func(p *Params) { p.RPE = "oracle" },
+		"critic_rate":      func(p *Params) { p.CriticRate = 0 },
+		"tau_d_ms":         func(p *Params) { p.TauDMs = -1 },
+		"gain_rate":        func(p *Params) { p.GainRate = 2 },
+		"lr_down":          func(p *Params) { p.LRDown = 1 },
+		"lr_range":         func(p *Params) { p.LRRange = 0.5 },
+		"lambda":           func(p *Params) { p.Lambda = 1 },
+		"revert_tolerance": func(p *Params) { p.RevertTolerance = -0.1 },
+		"tonic":            func(p *Params) { p.Tonic = math.NaN() },
 	} {
 		p := Params{}.Defaults(VariantDopamine)
 		mut(&p)
@@ -181,5 +182,26 @@ func TestCriticDoesNotAdaptAcrossContexts(t *testing.T) {
 	m.Observe(10, 1) // same data again: adapts
 	if m.LearningRate() == 1+p.LRUp {
 		t.Error("η did not adapt on the same data after the context settled")
+	}
+}
+
+// TestRevertTolerance: a worsening smaller than ε·|b_{t−1}| is kept, a
+// larger one reverted; with ε = 0 every worsening is reverted.
+func TestRevertTolerance(t *testing.T) {
+	p := Params{}.Defaults(VariantDopamine)
+	p.RevertTolerance = 0.001
+	m := New(p, 1)
+	m.Consolidate(-1)
+	if m.Consolidate(-1.0005) {
+		t.Error("a worsening of 0.0005 on an outcome of 1 was reverted with ε = 0.001")
+	}
+	if !m.Consolidate(-1.002) { // π = −0.0015 < −0.001·1.0005
+		t.Error("a worsening of 0.0015 was kept with ε = 0.001")
+	}
+	p.RevertTolerance = 0
+	m = New(p, 1)
+	m.Consolidate(-1)
+	if !m.Consolidate(-1.0000001) {
+		t.Error("with ε = 0 a worsening was kept")
 	}
 }

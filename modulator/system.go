@@ -13,7 +13,7 @@ import "math"
 //	η_t = η_{t−1}·(1+A)  if π_t > 0               learning rate, within
 //	      η_{t−1}·(1−B)  if π_t < 0               [η₀/R, η₀·R]
 //	      η_{t−1}        if π_t = 0
-//	revert if π_t < 0 (and Revert is set); then b_t ← b_{t−1}
+//	revert if π_t < −ε·|b_{t−1}| (and Revert is set); then b_t ← b_{t−1}
 //
 // then the outcome of the perturbed circuit r_t is passed to Observe:
 //
@@ -76,7 +76,7 @@ func (m *Dopamine) Consolidate(b float64) (revert bool) {
 		pi := b - m.lastBase
 		m.adapt(pi)
 		m.tr.Progress = pi
-		if m.Revert && pi < 0 {
+		if m.Revert && pi < -m.RevertTolerance*math.Abs(m.lastBase) {
 			revert, b = true, m.lastBase
 		}
 	}

@@ -117,7 +117,8 @@ func restore(c *circuits.Circuit, w []float64) {
 }
 
 // TestDopamineRevertsUnconfirmedChange: when the unperturbed loss rose
-// after a change, that change is undone before the next perturbation.
+// after a change by more than the just-noticeable worsening, that change is
+// undone before the next perturbation.
 func TestDopamineRevertsUnconfirmedChange(t *testing.T) {
 	c := xorCircuit(t, 5)
 	r := bind(t, "dopamine", c, 5).(*Perturbation)
@@ -129,8 +130,12 @@ func TestDopamineRevertsUnconfirmedChange(t *testing.T) {
 		r.Measure(tk)
 		r.Learn(tk)
 		tr := r.Trace()
-		if i > 0 && tr.Reverted != (tr.Progress < 0) {
-			t.Fatalf("update %d: reverted %v with progress %g", i, tr.Reverted, tr.Progress)
+		prev := tr.Expectation // b_{t−1}: kept after a revert, b_t − π otherwise
+		if !tr.Reverted {
+			prev -= tr.Progress
+		}
+		if eps := r.m.RevertTolerance; i > 0 && tr.Reverted != (tr.Progress < -eps*math.Abs(prev)) {
+			t.Fatalf("update %d: reverted %v with progress %g (threshold %g)", i, tr.Reverted, tr.Progress, -eps*math.Abs(prev))
 		}
 		if tr.Reverted {
 			reverted++
