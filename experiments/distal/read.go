@@ -34,76 +34,43 @@ func ReadResult(dir string) (*Result, error) {
 	for i, x := range r.Runs {
 		index[runKey(x.Condition, x.Seed)] = i
 	}
-	run := func(file string, line int, cond, seed string) (*RunResult, error) {
-		i, ok := index[cond+"/"+seed]
-		if !ok {
-			return nil, fmt.Errorf("%s line %d: no run %s seed %s in summary.json", file, line, cond, seed)
-		}
-		return &r.Runs[i], nil
-	}
-	err = readCSV(dir, "traces.csv", []string{"condition", "seed", "t_s", "dopamine", "eligibility", "weight", "mean_exc_weight"}, func(line int, f []string, num func(int) (float64, error)) error {
-		x, err := run("traces.csv", line, f[0], f[1])
-		if err != nil {
-			return err
-		}
-		var v [5]float64
-		for k := range v {
-			if v[k], err = num(2 + k); err != nil {
-				return err
+	rows := func(name string, cols []string, row func(x *RunResult, v []float64)) error {
+		return readCSV(dir, name, append([]string{"condition", "seed"}, cols...), func(line int, f []string, v []float64) error {
+			i, ok := index[f[0]+"/"+f[1]]
+			if !ok {
+				return fmt.Errorf("%s line %d: no run %s seed %s in summary.json", name, line, f[0], f[1])
 			}
-		}
+			row(&r.Runs[i], v)
+			return nil
+		})
+	}
+	err = rows("traces.csv", []string{"t_s", "dopamine", "eligibility", "weight", "mean_exc_weight"}, func(x *RunResult, v []float64) {
 		x.Traces = append(x.Traces, TraceRow{TS: v[0], Dopamine: v[1], Eligibility: v[2], Weight: v[3], MeanExc: v[4]})
-		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV(dir, "weights_end.csv", []string{"condition", "seed", "pre", "post", "weight", "rewarded"}, func(line int, f []string, num func(int) (float64, error)) error {
-		x, err := run("weights_end.csv", line, f[0], f[1])
-		if err != nil {
-			return err
-		}
-		var v [4]float64
-		for k := range v {
-			if v[k], err = num(2 + k); err != nil {
-				return err
-			}
-		}
+	err = rows("weights_end.csv", []string{"pre", "post", "weight", "rewarded"}, func(x *RunResult, v []float64) {
 		if v[3] == 1 {
 			x.Index = len(x.Weights)
 		}
 		x.WPre, x.WPost = append(x.WPre, int32(v[0])), append(x.WPost, int32(v[1]))
 		x.Weights = append(x.Weights, v[2])
-		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	steps := spec.Steps()
-	lastFrom := max(steps-spec.Record.RasterMs+1, spec.Record.RasterMs+1)
+	lastFrom := max(spec.Steps()-spec.Record.RasterMs+1, spec.Record.RasterMs+1)
 	for i := range r.Runs {
 		r.Runs[i].RasterFirstFrom, r.Runs[i].RasterLastFrom = 1, lastFrom
 	}
-	err = readCSV(dir, "raster.csv", []string{"condition", "seed", "t_ms", "neuron"}, func(line int, f []string, num func(int) (float64, error)) error {
-		x, err := run("raster.csv", line, f[0], f[1])
-		if err != nil {
-			return err
-		}
-		t, err := num(2)
-		if err != nil {
-			return err
-		}
-		n, err := num(3)
-		if err != nil {
-			return err
-		}
-		s := Spike{TMs: int32(t), Neuron: int32(n)}
-		if int(t) >= lastFrom-1 {
+	err = rows("raster.csv", []string{"t_ms", "neuron"}, func(x *RunResult, v []float64) {
+		s := Spike{TMs: int32(v[0]), Neuron: int32(v[1])}
+		if int(v[0]) >= lastFrom-1 {
 			x.RasterLast = append(x.RasterLast, s)
 		} else {
 			x.RasterFirst = append(x.RasterFirst, s)
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -202,9 +169,9 @@ func readRuns(path string, r *Result) error {
 }
 
 // readCSV calls row for every record of dir/name after checking its
-// header; num parses field k as a number, naming the file, line and column
-// when it cannot.
-func readCSV(dir, name string, header []string, row func(line int, f []string, num func(int) (float64, error)) error) error {
+// header, with the record's fields and its numbers: the fields after the
+// first two parsed as floats (an error names the file, line and column).
+func readCSV(dir, name string, header []string, row func(line int, f []string, v []float64) error) error {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return err
@@ -222,6 +189,7 @@ func readCSV(dir, name string, header []string, row func(line int, f []string, n
 	if strings.Join(h, ",") != strings.Join(header, ",") {
 		return fmt.Errorf("%s line 1: header %q, want %q", name, strings.Join(h, ","), strings.Join(header, ","))
 	}
+	v := make([]float64, len(header)-2)
 	for line := 2; ; line++ {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -230,14 +198,12 @@ func readCSV(dir, name string, header []string, row func(line int, f []string, n
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		num := func(k int) (float64, error) {
-			v, err := strconv.ParseFloat(rec[k], 64)
-			if err != nil {
-				return 0, fmt.Errorf("%s line %d: %s: %q is not a number", name, line, header[k], rec[k])
+		for k := range v {
+			if v[k], err = strconv.ParseFloat(rec[2+k], 64); err != nil {
+				return fmt.Errorf("%s line %d: %s: %q is not a number", name, line, header[2+k], rec[2+k])
 			}
-			return v, nil
 		}
-		if err := row(line, rec, num); err != nil {
+		if err := row(line, rec, v); err != nil {
 			return err
 		}
 	}
