@@ -146,6 +146,7 @@ func TestSpikingCircuitErrors(t *testing.T) {
 		{"count_scale = 10.0", "count_scale = 0.0", "readout.count_scale: must be a finite number > 0"},
 		{"mode = \"spike_count\"", "mode = \"rate\"", "readout.mode: unknown readout mode"},
 		{"name = \"dopamine\"", "name = \"adam\"", "rule.name: adam needs a differentiable circuit, but population \"in\" is poisson"},
+		{"name = \"dopamine\"", "name = \"np\"", "rule.name: np needs a differentiable circuit, but population \"in\" is poisson"},
 		{"[rule]\nname = \"dopamine\"", "[rule]\nname = \"dopamine\"\n[[record]]\npopulation = \"hid\"\nvariable = \"v\"\nneurons = [0]", "record[0]: [[record]] applies only to task = \"simulate\""},
 	} {
 		src := strings.Replace(spikingBase, tc.old, tc.new, 1)
