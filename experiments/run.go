@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/internal/pool"
 	"github.com/dopa-sim/dopa/internal/rng"
 )
 
@@ -118,38 +118,16 @@ func (p *Plan) Run(ctx context.Context, done func(i int, r *Result)) []Result {
 		}
 		return results
 	}
-	workers := p.Spec.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	idx := make(chan int)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
-	for range min(workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range idx {
-				r := p.RunOne(ctx, jobs[i])
-				results[i] = r
-				if r.Done && done != nil {
-					mu.Lock()
-					done(i, &results[i])
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
-	for i := range jobs {
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-			break feed
+	pool.Run(ctx, len(jobs), p.Spec.Workers, func(i int) {
+		r := p.RunOne(ctx, jobs[i])
+		results[i] = r
+		if r.Done && done != nil {
+			mu.Lock()
+			done(i, &results[i])
+			mu.Unlock()
 		}
-	}
-	close(idx)
-	wg.Wait()
+	})
 	for i, j := range jobs {
 		if !results[i].Done {
 			results[i] = Result{Rule: j.Variant.Label, Seed: j.Seed}

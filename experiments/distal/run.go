@@ -4,8 +4,9 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
+
+	"github.com/dopa-sim/dopa/internal/pool"
 )
 
 // Result is what Run produced: one RunResult per condition and seed, in the
@@ -90,27 +91,9 @@ func Run(ctx context.Context, spec *Spec, workers int) (*Result, error) {
 	}
 	res := &Result{Spec: spec, Workers: workers, Start: time.Now(), Runs: make([]RunResult, len(jobs))}
 	errs := make([]error, len(jobs))
-	idx := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range idx {
-				res.Runs[i], errs[i] = runOne(ctx, spec, jobs[i])
-			}
-		}()
-	}
-feed:
-	for i := range jobs {
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(idx)
-	wg.Wait()
+	pool.Run(ctx, len(jobs), workers, func(i int) {
+		res.Runs[i], errs[i] = runOne(ctx, spec, jobs[i])
+	})
 	res.End = time.Now()
 	for i, j := range jobs {
 		if errs[i] != nil {
