@@ -1,11 +1,9 @@
 package plots
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"slices"
 	"strings"
 
@@ -81,46 +79,27 @@ type prediction struct {
 // the number of dimensions in the file (one more than the largest dim). A
 // missing file gives (nil, 0, nil).
 func readPredictions(path string) (preds []*prediction, dims int, err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, 0, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	t, err := openTable(path, f, append([]string{"rule", "seed", "step", "dim"}, predColumns...)...)
-	if err != nil {
-		return nil, 0, err
-	}
 	first := make(map[string]*prediction)
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return nil, 0, err
-		}
-		if !ok {
-			break
-		}
+	_, err = readTable(path, path, true, append([]string{"rule", "seed", "step", "dim"}, predColumns...), func(t *csvTable) error {
 		k, err := t.key()
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		step, err := t.intField("step")
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		dim, err := t.intField("dim")
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		if dim < 0 {
-			return nil, 0, fmt.Errorf("%s line %d: bad dim %q", path, t.line, t.str("dim"))
+			return fmt.Errorf("%s line %d: bad dim %q", path, t.line, t.str("dim"))
 		}
 		vals := make([]float64, len(predColumns))
 		for i, c := range predColumns {
 			if vals[i], err = t.floatField(c); err != nil {
-				return nil, 0, err
+				return err
 			}
 		}
 		dims = max(dims, dim+1)
@@ -131,12 +110,16 @@ func readPredictions(path string) (preds []*prediction, dims int, err error) {
 			preds = append(preds, p)
 		}
 		if p.seed != k.seed || dim != 0 {
-			continue
+			return nil
 		}
 		p.step = append(p.step, float64(step))
 		for i, v := range vals {
 			p.values[i] = append(p.values[i], v)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	for _, p := range preds {
 		sortByX(p.step, p.values...)

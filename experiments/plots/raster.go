@@ -106,31 +106,12 @@ func WriteSimulation(dir string) error {
 // taken from the spikes themselves: populations in order of first
 // appearance, each as tall as its largest neuron index + 1 in the file.
 func WriteRasters(dir string) error {
-	f, err := os.Open(filepath.Join(dir, rastersFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	t, err := openTable(rastersFile, f, "rule", "seed", "phase", "time_ms", "population", "neuron")
-	if err != nil {
-		return err
-	}
 	type key struct{ rule, seed, phase string }
 	sets := map[key]*spikeSet{}
 	var order []key
 	lay := &popLayout{}
 	popIdx := map[string]int{}
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	found, err := readTable(filepath.Join(dir, rastersFile), rastersFile, true, []string{"rule", "seed", "phase", "time_ms", "population", "neuron"}, func(t *csvTable) error {
 		k := key{t.str("rule"), t.str("seed"), t.str("phase")}
 		s := sets[k]
 		if s == nil {
@@ -159,6 +140,10 @@ func WriteRasters(dir string) error {
 		}
 		lay.sizes[p] = max(lay.sizes[p], n+1)
 		s.t, s.pop, s.n = append(s.t, tm), append(s.pop, p), append(s.n, n)
+		return nil
+	})
+	if !found || err != nil {
+		return err
 	}
 	if len(order) == 0 {
 		return nil
@@ -227,41 +212,24 @@ type rasterTrial struct {
 // readRasterTrials reads raster_trials.csv, keyed by rule, seed and phase;
 // a missing file (results of an older dopa) marks nothing.
 func readRasterTrials(path string) (map[[3]string][]rasterTrial, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	t, err := openTable(trialsFile, f, "rule", "seed", "phase", "start_ms", "end_ms", "input")
-	if err != nil {
-		return nil, err
-	}
 	out := map[[3]string][]rasterTrial{}
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return out, nil
-		}
+	_, err := readTable(path, trialsFile, true, []string{"rule", "seed", "phase", "start_ms", "end_ms", "input"}, func(t *csvTable) error {
 		a, err := t.floatField("start_ms")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b, err := t.floatField("end_ms")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if b < a {
-			return nil, fmt.Errorf("%s line %d: end_ms %g before start_ms %g", trialsFile, t.line, b, a)
+			return fmt.Errorf("%s line %d: end_ms %g before start_ms %g", trialsFile, t.line, b, a)
 		}
 		k := [3]string{t.str("rule"), t.str("seed"), t.str("phase")}
 		out[k] = append(out[k], rasterTrial{start: a, end: b, input: t.str("input")})
-	}
+		return nil
+	})
+	return out, err
 }
 
 // markTrials draws a dashed line where each trial after the first starts

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -87,6 +88,33 @@ func (t *csvTable) next() (ok bool, err error) {
 	return true, nil
 }
 
+// readTable calls row for every record of the CSV file at path (named name
+// in errors) after checking its required columns. A missing file is an
+// error, or, when optional, calls nothing and reports found = false.
+func readTable(path, name string, optional bool, required []string, row func(t *csvTable) error) (found bool, err error) {
+	f, err := os.Open(path)
+	if optional && errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	t, err := openTable(name, f, required...)
+	if err != nil {
+		return true, err
+	}
+	for {
+		ok, err := t.next()
+		if err != nil || !ok {
+			return true, err
+		}
+		if err := row(t); err != nil {
+			return true, err
+		}
+	}
+}
+
 // key reads the row's rule (non-empty) and seed.
 func (t *csvTable) key() (runKey, error) {
 	rule := t.str("rule")
@@ -123,39 +151,23 @@ func (t *csvTable) floatField(col string) (float64, error) {
 // readMetrics reads a metrics.csv file. Runs are returned in order of first
 // appearance, each sorted by trials.
 func readMetrics(path string) ([]*run, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	t, err := openTable(path, f, "rule", "seed", "trials", "loss")
-	if err != nil {
-		return nil, err
-	}
 	var runs []*run
 	index := make(map[runKey]*run)
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	_, err := readTable(path, path, false, []string{"rule", "seed", "trials", "loss"}, func(t *csvTable) error {
 		k, err := t.key()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		trials, err := t.floatField("trials")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if math.IsNaN(trials) || math.IsInf(trials, 0) || trials < 0 {
-			return nil, fmt.Errorf("%s line %d: bad trials %q", path, t.line, t.str("trials"))
+			return fmt.Errorf("%s line %d: bad trials %q", path, t.line, t.str("trials"))
 		}
 		loss, err := t.floatField("loss")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r := index[k]
 		if r == nil {
@@ -165,6 +177,10 @@ func readMetrics(path string) ([]*run, error) {
 		}
 		r.trials = append(r.trials, trials)
 		r.loss = append(r.loss, loss)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("%s: no data rows", path)
@@ -217,31 +233,12 @@ type trace struct {
 // readTraces reads traces.csv, keeping for every rule only the first seed
 // found for it. A missing file gives (nil, nil).
 func readTraces(path string) ([]*trace, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	t, err := openTable(path, f, append([]string{"rule", "seed", "trials"}, traceColumns...)...)
-	if err != nil {
-		return nil, err
-	}
 	var traces []*trace
 	first := make(map[string]*trace)
-	for {
-		ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	_, err := readTable(path, path, true, append([]string{"rule", "seed", "trials"}, traceColumns...), func(t *csvTable) error {
 		k, err := t.key()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tr := first[k.rule]
 		if tr == nil {
@@ -250,20 +247,24 @@ func readTraces(path string) ([]*trace, error) {
 			traces = append(traces, tr)
 		}
 		if tr.seed != k.seed {
-			continue
+			return nil
 		}
 		x, err := t.floatField("trials")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tr.trials = append(tr.trials, x)
 		for i, c := range traceColumns {
 			v, err := t.floatField(c)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			tr.values[i] = append(tr.values[i], v)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, tr := range traces {
 		sortByX(tr.trials, tr.values...)
