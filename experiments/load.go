@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,4 +198,14 @@ func (p *Plan) Validate() error {
 		return p.cdoc.Errorf([]any{"task"}, "%v", err)
 	}
 	return nil
+}
+
+// BuiltinNames lists the built-in experiment files (every kind).
+func BuiltinNames() []string {
+	ents, _ := fs.ReadDir(builtinFS, ".")
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".toml"))
+	}
+	return out
 }

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
+)
+
+// updateGolden rewrites testdata/golden from the current code. Use it only
+// when a result is meant to change, and say why in the commit:
+//
+//	go test ./cmd/dopa -run TestGolden -update-golden
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden from the current code")
+
+// goldenArgs are the reduced budgets of every built-in file, by case name:
+// "experiment/NAME" runs the built-in experiment NAME, "circuit/NAME" the
+// built-in circuit NAME alone. A built-in file without a case fails
+// TestGoldenCoversEveryBuiltin.
+var goldenArgs = map[string][]string{}
+
+func init() {
+	training := []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=300"}
+	for _, n := range []string{"xor", "xor_robustness", "xor_tuning", "xor_spiking", "xor_spiking_tuning",
+		"mackey_glass", "mackey_glass_budget", "mackey_glass_critic", "mackey_glass_fixed", "mackey_glass_pairs",
+		"mackey_glass_tuning", "lorenz", "lorenz_pairs", "lorenz_tuning"} {
+		goldenArgs["experiment/"+n] = training
+	}
+	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
+	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz"} {
+		goldenArgs["circuit/"+n] = []string{"--seeds", "2", "--set", "max_trials=300"}
+	}
+	goldenArgs["circuit/cuba"] = []string{"--set", "duration_ms=100"}
+}
+
+// wallTime matches the fields of summary.json that measure wall time; the
+// golden files hold a placeholder instead of their value.
+var wallTime = regexp.MustCompile(`("(?:wall_seconds|median_wall_seconds|sim_seconds|median_sim_seconds)": )[^,\n]+`)
+
+// goldenFiles are the result files compared; manifest.json (times,
+// versions, paths) and plots/ are not.
+func goldenFiles(dir string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			if rel == "plots" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if rel == "manifest.json" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if rel == "summary.json" {
+			b = wallTime.ReplaceAll(b, []byte(`${1}"(wall time)"`))
+		}
+		out[rel] = b
+		return nil
+	})
+	return out, err
+}
+
+// goldenSums renders one line per file: its SHA-256, its size and its name.
+func goldenSums(files map[string][]byte) string {
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		h := sha256.Sum256(files[n])
+		fmt.Fprintf(&b, "%s %9d %s\n", hex.EncodeToString(h[:]), len(files[n]), n)
+	}
+	return b.String()
+}
+
+// TestGolden runs every built-in circuit and experiment at a reduced budget
+// and compares its result files byte for byte with testdata/golden: CASE/
+// holds SHA256SUMS (every result file) and summary.json (wall times
+// replaced), so a change shows which file moved and, in the summary, how.
+func TestGolden(t *testing.T) {
+	if testing.Short() {
+		t.Skip("golden outputs: about 20 s")
+	}
+	names := make([]string, 0, len(goldenArgs))
+	for n := range goldenArgs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			kind, base, _ := strings.Cut(name, "/")
+			src := base
+			if kind == "circuit" {
+				src = filepath.Join("..", "..", "circuits", base+".toml")
+			}
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"run", src, "--out", out, "--quiet"}, goldenArgs[name]...)
+			code, _, stderr := dopa(t, args...)
+			if code != 0 {
+				t.Fatalf("dopa %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+			}
+			files, err := goldenFiles(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gdir := filepath.Join("testdata", "golden", kind, base)
+			sums := goldenSums(files)
+			if *updateGolden {
+				if err := os.MkdirAll(gdir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(gdir, "SHA256SUMS"), []byte(sums), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(gdir, "summary.json"), files["summary.json"], 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(filepath.Join(gdir, "SHA256SUMS"))
+			if err != nil {
+				t.Fatalf("%v (record it with -update-golden)", err)
+			}
+			if string(want) != sums {
+				t.Errorf("result files differ from %s:\n--- want\n%s--- got\n%s", gdir, want, sums)
+			}
+			wantSum, err := os.ReadFile(filepath.Join(gdir, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(wantSum, files["summary.json"]) {
+				t.Errorf("summary.json differs from %s:\n%s", gdir, firstDiff(string(wantSum), string(files["summary.json"])))
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line of two texts, with its number.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, a, b)
+		}
+	}
+	return "(same lines)"
+}
+
+// TestGoldenCoversEveryBuiltin fails when a built-in circuit or experiment
+// has no golden case, so that none can change its results unseen.
+func TestGoldenCoversEveryBuiltin(t *testing.T) {
+	for _, n := range circuits.BuiltinNames() {
+		if _, ok := goldenArgs["circuit/"+n]; !ok {
+			t.Errorf("built-in circuit %q has no golden case: add it to goldenArgs and run -update-golden", n)
+		}
+	}
+	for _, n := range experiments.BuiltinNames() {
+		if _, ok := goldenArgs["experiment/"+n]; !ok {
+			t.Errorf("built-in experiment %q has no golden case: add it to goldenArgs and run -update-golden", n)
+		}
+	}
+	for name := range goldenArgs {
+		if _, err := os.Stat(filepath.Join("testdata", "golden", name, "SHA256SUMS")); err != nil {
+			t.Errorf("golden case %s: %v", name, err)
+		}
+	}
+}
