@@ -63,16 +63,7 @@ func Parse(file string, data []byte) (*Spec, *config.Doc, error) {
 		return nil, doc, err
 	}
 	if err := s.Validate(); err != nil {
-		return nil, doc, Locate(doc, err)
+		return nil, doc, doc.Locate(err)
 	}
 	return &s, doc, nil
-}
-
-// Locate turns a *FieldError into a *config.Error at the key's line in doc.
-func Locate(doc *config.Doc, err error) error {
-	var fe *FieldError
-	if doc == nil || !errors.As(err, &fe) {
-		return err
-	}
-	return doc.Errorf(fe.Path, "%s", fe.Msg)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 )
 
@@ -59,7 +60,7 @@ func (s RuleSpec) Perturbative() bool {
 	return s.Name == "wp" || s.Name == "np" || s.Name == "dopamine" || s.Name == "dopamine2"
 }
 
-// Validate checks the rule's parameters; errors are *FieldError.
+// Validate checks the rule's parameters; errors are *param.Error.
 func (s RuleSpec) Validate() error {
 	if _, ok := RuleDefaults(s.Name); !ok {
 		return fieldErr(fmt.Sprintf("unknown rule %q (want wp, np, dopamine, dopamine2, sgd or adam)", s.Name), "name")
@@ -72,11 +73,7 @@ func (s RuleSpec) Validate() error {
 			return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Sigma), "sigma")
 		}
 		if err := s.Modulator.Validate(); err != nil {
-			var pe *modulator.ParamError
-			if ok := asParam(err, &pe); ok {
-				return fieldErr(pe.Msg, "modulator", pe.Key)
-			}
-			return fieldErr(err.Error(), "modulator")
+			return param.Under(err, "modulator")
 		}
 		if s.Modulator.Variant != modulator.Variant(s.Name) {
 			return fieldErr(fmt.Sprintf("variant %q does not match rule %q", s.Modulator.Variant, s.Name), "modulator", "variant")
@@ -96,12 +93,4 @@ func (s RuleSpec) Validate() error {
 		}
 	}
 	return nil
-}
-
-func asParam(err error, pe **modulator.ParamError) bool {
-	p, ok := err.(*modulator.ParamError)
-	if ok {
-		*pe = p
-	}
-	return ok
 }

@@ -2,7 +2,6 @@ package circuits
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -175,47 +175,10 @@ func (p ProjectionSpec) inhibitory() bool {
 	return p.Channel == "inhibitory" || (p.Channel == "" && p.Connectivity == "sparse" && p.Weight < 0)
 }
 
-// FieldError is a problem with one key of a spec. Path locates the key:
-// strings for table keys, ints for elements of arrays of tables, as in
-// []any{"population", 1, "tau_ms"}.
-type FieldError struct {
-	Path []any
-	Msg  string
-}
-
-func (e *FieldError) Error() string {
-	s := ""
-	for i, p := range e.Path {
-		switch p := p.(type) {
-		case int:
-			s += fmt.Sprintf("[%d]", p)
-		default:
-			if i > 0 {
-				s += "."
-			}
-			s += fmt.Sprint(p)
-		}
-	}
-	return s + ": " + e.Msg
-}
-
-func fieldErr(msg string, path ...any) *FieldError { return &FieldError{Path: path, Msg: msg} }
-
-// paramErr moves a parameter error of a core package under a spec path.
-func paramErr(err error, path ...any) error {
-	var ne *neuron.ParamError
-	var se *synapse.ParamError
-	switch {
-	case errors.As(err, &ne):
-		return fieldErr(ne.Msg, append(path, ne.Key)...)
-	case errors.As(err, &se):
-		return fieldErr(se.Msg, append(path, se.Key)...)
-	}
-	return fieldErr(err.Error(), path...)
-}
+func fieldErr(msg string, path ...any) *param.Error { return param.New(msg, path...) }
 
 // Validate checks the whole spec: ranges, names and references. The error
-// is a *FieldError that locates the offending key.
+// is a *param.Error that locates the offending key.
 func (s *Spec) Validate() error {
 	if s.Name == "" {
 		return fieldErr("must be set", "name")
@@ -253,7 +216,7 @@ func (s *Spec) Validate() error {
 			return fieldErr(fmt.Sprintf("must be in [1, %d], got %d", MaxPopulation, p.Size), "population", i, "size")
 		}
 		if err := p.validateModel(); err != nil {
-			return prefixed(err, "population", i)
+			return param.Under(err, "population", i)
 		}
 	}
 	ref := func(name string, path ...any) error {
@@ -309,7 +272,7 @@ func (s *Spec) Validate() error {
 			return fieldErr(fmt.Sprintf("population %q is the input; nothing may project onto it", p.To), "projection", i, "to")
 		}
 		if err := p.validate(s.Populations[names[p.From]], s.Populations[names[p.To]]); err != nil {
-			return prefixed(err, "projection", i)
+			return param.Under(err, "projection", i)
 		}
 	}
 	for i, r := range s.Record {
@@ -339,7 +302,7 @@ func (s *Spec) Validate() error {
 		return nil
 	}
 	if err := s.Rule.Validate(); err != nil {
-		return prefixed(err, "rule")
+		return param.Under(err, "rule")
 	}
 	return s.CheckRule(s.Rule)
 }
@@ -386,7 +349,7 @@ func (p PopulationSpec) validateModel() error {
 		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, izhikevich or poisson)", p.Model), "model")
 	}
 	if err != nil {
-		return paramErr(err)
+		return param.Under(err)
 	}
 	switch p.Preset {
 	case "", "regular_spiking", "fast_spiking":
@@ -458,7 +421,7 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 	switch p.Connectivity {
 	case "dense":
 		if err := p.DenseParams.Validate(); err != nil {
-			return paramErr(err)
+			return param.Under(err)
 		}
 		if n := int64(from.Size) * int64(to.Size); n > MaxDenseSynapses {
 			return fieldErr(fmt.Sprintf("%d × %d = %d synapses, more than a dense projection may hold (%d): use connectivity = \"sparse\"", from.Size, to.Size, n, MaxDenseSynapses), "connectivity")
@@ -483,7 +446,7 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 		}
 		sp := p.SparseParams()
 		if err := sp.Validate(); err != nil {
-			return paramErr(err)
+			return param.Under(err)
 		}
 		if sp.Connect == synapse.InDegree {
 			cand := from.Size
@@ -501,15 +464,6 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 		return fieldErr(fmt.Sprintf("unknown connectivity %q (want dense or sparse)", p.Connectivity), "connectivity")
 	}
 	return nil
-}
-
-// prefixed puts a FieldError under a parent path.
-func prefixed(err error, path ...any) error {
-	var fe *FieldError
-	if errors.As(err, &fe) {
-		return &FieldError{Path: append(slices.Clone(path), fe.Path...), Msg: fe.Msg}
-	}
-	return fieldErr(err.Error(), path...)
 }
 
 func (s *Spec) popList() string {
@@ -553,7 +507,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 			pop, err = neuron.NewRate(p.Size, p.RateParams)
 		}
 		if err != nil {
-			return nil, paramErr(err, "population", i)
+			return nil, param.Under(err, "population", i)
 		}
 		pops[i], names[i], idx[p.Name] = pop, p.Name, i
 	}
@@ -568,14 +522,14 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 		if p.Connectivity == "sparse" {
 			sp, err := synapse.NewSparse(s.Populations[pre].Size, s.Populations[post].Size, p.SparseParams(), rng)
 			if err != nil {
-				return nil, paramErr(err, "projection", i)
+				return nil, param.Under(err, "projection", i)
 			}
 			sparse = append(sparse, SparseLink{Name: name, Pre: pre, Post: post, Inh: p.inhibitory(), Sparse: sp})
 			continue
 		}
 		d, err := synapse.NewDense(s.Populations[pre].Size, s.Populations[post].Size, p.DenseParams)
 		if err != nil {
-			return nil, paramErr(err, "projection", i)
+			return nil, param.Under(err, "projection", i)
 		}
 		links = append(links, Link{Name: name, Pre: pre, Post: post, Inh: p.inhibitory(), Dense: d})
 	}

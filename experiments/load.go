@@ -12,6 +12,7 @@ import (
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Plan is an experiment ready to run: the experiment, its circuit, and
@@ -107,7 +108,7 @@ func Parse(file string, data []byte) (*Plan, error) {
 	}
 	p := &Plan{Spec: s, File: file, doc: doc}
 	if err := s.Validate(); err != nil {
-		return nil, circuits.Locate(doc, err)
+		return nil, doc.Locate(err)
 	}
 	if err := p.loadCircuit(); err != nil {
 		return nil, err
@@ -165,27 +166,27 @@ func (p *Plan) Set(kv string) error {
 // file key is at fault.
 func (p *Plan) Validate() error {
 	if err := p.Spec.Validate(); err != nil {
-		return circuits.Locate(p.doc, err)
+		return p.doc.Locate(err)
 	}
 	if err := p.Circuit.Validate(); err != nil {
-		return circuits.Locate(p.cdoc, err)
+		return p.cdoc.Locate(err)
 	}
 	// Every rule must be able to train the circuit (no backpropagation
 	// through spiking populations).
 	for i, e := range p.Spec.Rules {
 		if err := p.Circuit.CheckRule(e.RuleSpec); err != nil {
-			var fe *circuits.FieldError
+			var fe *param.Error
 			if errors.As(err, &fe) && p.doc != nil {
 				return p.doc.Errorf([]any{"rule", i, "name"}, "%s", fe.Msg)
 			}
-			return circuits.Locate(p.cdoc, err)
+			return p.cdoc.Locate(err)
 		}
 	}
 	// The task must fit the circuit: build one and check.
 	p.data = nil
 	t, err := p.newTask()
 	if err != nil {
-		return circuits.Locate(p.doc, &circuits.FieldError{Path: []any{"task"}, Msg: err.Error()})
+		return p.doc.Locate(param.New(err.Error(), "task"))
 	}
 	c, err := p.Circuit.Build(Stream(0, "check"))
 	if err != nil {

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Spec is an experiment as declared in a TOML experiment file.
@@ -114,9 +114,9 @@ func (s *Spec) Variants() []Variant {
 }
 
 // Validate checks the experiment's own keys (not the circuit's); errors
-// are *circuits.FieldError locating the key.
+// are *param.Error locating the key.
 func (s *Spec) Validate() error {
-	fe := func(msg string, path ...any) error { return &circuits.FieldError{Path: path, Msg: msg} }
+	fe := func(msg string, path ...any) error { return param.New(msg, path...) }
 	switch {
 	case s.Name == "":
 		return fe("must be set", "name")
@@ -145,27 +145,23 @@ func (s *Spec) Validate() error {
 	}
 	if s.Task != "xor" {
 		if err := s.Forecast.Validate(); err != nil {
-			return keyed(err, "forecast")
+			return param.Under(err, "forecast")
 		}
 	}
 	switch s.Task {
 	case "mackey_glass":
 		if err := s.MackeyGlass.Validate(); err != nil {
-			return keyed(err, "mackey_glass")
+			return param.Under(err, "mackey_glass")
 		}
 	case "lorenz":
 		if err := s.Lorenz.Validate(); err != nil {
-			return keyed(err, "lorenz")
+			return param.Under(err, "lorenz")
 		}
 	}
 	labels := map[string]bool{}
 	for i, e := range s.Rules {
 		if err := e.RuleSpec.Validate(); err != nil {
-			var f *circuits.FieldError
-			if asField(err, &f) {
-				return &circuits.FieldError{Path: append([]any{"rule", i}, f.Path...), Msg: f.Msg}
-			}
-			return fe(err.Error(), "rule", i)
+			return param.Under(err, "rule", i)
 		}
 		for _, lr := range e.Sweep.LearningRate {
 			if !(lr > 0) || math.IsInf(lr, 0) {
@@ -182,27 +178,5 @@ func (s *Spec) Validate() error {
 	return nil
 }
 
-func asField(err error, f **circuits.FieldError) bool {
-	p, ok := err.(*circuits.FieldError)
-	if ok {
-		*f = p
-	}
-	return ok
-}
-
 // maxSeeds bounds the seeds of one experiment (a sweep multiplies them).
 const maxSeeds = 100000
-
-// keyed turns the parameter error of a table (forecast, mackey_glass,
-// lorenz) into a FieldError located at its key.
-func keyed(err error, table string) error {
-	var se *series.ParamError
-	var te *task.ParamError
-	switch {
-	case errors.As(err, &se):
-		return &circuits.FieldError{Path: []any{table, se.Key}, Msg: se.Msg}
-	case errors.As(err, &te):
-		return &circuits.FieldError{Path: []any{table, te.Key}, Msg: te.Msg}
-	}
-	return &circuits.FieldError{Path: []any{table}, Msg: err.Error()}
-}

@@ -3,6 +3,8 @@ package modulator
 import (
 	"fmt"
 	"math"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Variant names a perturbation rule: which learning-rate adaptation the
@@ -40,13 +42,9 @@ func (s *Source) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown rpe source %q (want paired or critic)", b)
 }
 
-// ParamError is a parameter out of its valid range.
-type ParamError struct {
-	Key string // the parameter's snake_case name, as in circuit files
-	Msg string
-}
-
-func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+// ParamError is a parameter out of its valid range: the one parameter-error
+// type of dopa (internal/param), carrying the key path.
+type ParamError = param.Error
 
 // Params are the parameters of the dopamine system. Symbols are those of
 // docs/dopamine.md.
@@ -127,16 +125,16 @@ func DefaultSigma(Variant) float64 { return 0.01 }
 // Validate reports a parameter out of range, naming its key.
 func (p Params) Validate() error {
 	bad := func(key, msg string, v float64) error {
-		return &ParamError{Key: key, Msg: fmt.Sprintf("%s, got %g", msg, v)}
+		return param.New(fmt.Sprintf("%s, got %g", msg, v), key)
 	}
 	switch p.Variant {
 	case VariantWP, VariantDopamine, VariantDopamine2, VariantNP:
 	default:
-		return &ParamError{Key: "variant", Msg: fmt.Sprintf("unknown variant %q", p.Variant)}
+		return param.New(fmt.Sprintf("unknown variant %q", p.Variant), "variant")
 	}
 	switch {
 	case p.RPE != Paired && p.RPE != Critic:
-		return &ParamError{Key: "rpe", Msg: fmt.Sprintf("unknown rpe source %q (want paired or critic)", p.RPE)}
+		return param.New(fmt.Sprintf("unknown rpe source %q (want paired or critic)", p.RPE), "rpe")
 	case !(p.CriticRate > 0 && p.CriticRate <= 1):
 		return bad("critic_rate", "must be in (0, 1]", p.CriticRate)
 	case math.IsNaN(p.Tonic) || math.IsInf(p.Tonic, 0):

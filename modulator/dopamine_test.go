@@ -128,7 +128,7 @@ func TestValidate(t *testing.T) {
 		mut(&p)
 		err := p.Validate()
 		pe, ok := err.(*ParamError)
-		if !ok || pe.Key != key {
+		if !ok || pe.Key() != key {
 			t.Errorf("%s: got %v, want a ParamError for %s", key, err, key)
 		}
 	}

@@ -3,6 +3,8 @@ package modulator
 import (
 	"fmt"
 	"math"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // PulsedParams are the parameters of a dopamine level driven by reward
@@ -24,11 +26,11 @@ func (PulsedParams) Defaults() PulsedParams { return PulsedParams{TauDMs: 200, G
 func (p PulsedParams) Validate() error {
 	switch {
 	case !(p.TauDMs > 0) || math.IsInf(p.TauDMs, 0):
-		return &ParamError{Key: "tau_d_ms", Msg: fmt.Sprintf("must be a finite number > 0, got %g", p.TauDMs)}
+		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.TauDMs), "tau_d_ms")
 	case math.IsNaN(p.Tonic) || math.IsInf(p.Tonic, 0):
-		return &ParamError{Key: "tonic", Msg: fmt.Sprintf("must be a finite number, got %g", p.Tonic)}
+		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Tonic), "tonic")
 	case math.IsNaN(p.Gain) || math.IsInf(p.Gain, 0):
-		return &ParamError{Key: "gain", Msg: fmt.Sprintf("must be a finite number, got %g", p.Gain)}
+		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Gain), "gain")
 	}
 	return nil
 }

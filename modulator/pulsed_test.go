@@ -128,7 +128,7 @@ func TestPulsedValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		var pe *modulator.ParamError
-		if err := c.p.Validate(); !errors.As(err, &pe) || pe.Key != c.key {
+		if err := c.p.Validate(); !errors.As(err, &pe) || pe.Key() != c.key {
 			t.Errorf("want error on %s, got %v", c.key, err)
 		}
 		if _, err := modulator.NewPulsed(c.p); err == nil {

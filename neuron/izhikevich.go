@@ -3,6 +3,8 @@ package neuron
 import (
 	"fmt"
 	"math"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // IzhikevichParams are the parameters of a population of Izhikevich (2003)
@@ -48,10 +50,10 @@ func (IzhikevichParams) Defaults() IzhikevichParams { return RegularSpiking() }
 func (p IzhikevichParams) Validate() error {
 	fin := func(key string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return &ParamError{Key: key, Msg: fmt.Sprintf("must be a finite number, got %g", v)}
+			return param.New(fmt.Sprintf("must be a finite number, got %g", v), key)
 		}
 		if !(p.TauSynMs >= 0) || math.IsInf(p.TauSynMs, 0) {
-			return &ParamError{Key: "tau_syn_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs)}
+			return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs), "tau_syn_ms")
 		}
 		return nil
 	}
@@ -65,14 +67,14 @@ func (p IzhikevichParams) Validate() error {
 	}
 	switch {
 	case p.A < 0:
-		return &ParamError{Key: "a", Msg: fmt.Sprintf("must be >= 0, got %g", p.A)}
+		return param.New(fmt.Sprintf("must be >= 0, got %g", p.A), "a")
 	case p.CMV >= p.VPeakMV:
-		return &ParamError{Key: "c_mv", Msg: fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.CMV)}
+		return param.New(fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.CMV), "c_mv")
 	case p.VInitMV >= p.VPeakMV:
-		return &ParamError{Key: "v_init_mv", Msg: fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.VInitMV)}
+		return param.New(fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.VInitMV), "v_init_mv")
 	}
 	if !(p.TauSynMs >= 0) || math.IsInf(p.TauSynMs, 0) {
-		return &ParamError{Key: "tau_syn_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs)}
+		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs), "tau_syn_ms")
 	}
 	return nil
 }
@@ -111,7 +113,7 @@ type Izhikevich struct {
 // NewIzhikevich returns n neurons at v = v_init, u = b·v_init.
 func NewIzhikevich(n int, p IzhikevichParams) (*Izhikevich, error) {
 	if n <= 0 {
-		return nil, &ParamError{Key: "size", Msg: fmt.Sprintf("must be > 0, got %d", n)}
+		return nil, param.New(fmt.Sprintf("must be > 0, got %d", n), "size")
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package neuron
 import (
 	"fmt"
 	"math"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Spiking is a population of spiking neurons. Besides the spike indicator of
@@ -50,13 +52,13 @@ func (LIFParams) Defaults() LIFParams {
 func (p LIFParams) Validate() error {
 	pos := func(key string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return &ParamError{Key: key, Msg: fmt.Sprintf("must be a finite number > 0, got %g", v)}
+			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", v), key)
 		}
 		return nil
 	}
 	fin := func(key string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return &ParamError{Key: key, Msg: fmt.Sprintf("must be a finite number, got %g", v)}
+			return param.New(fmt.Sprintf("must be a finite number, got %g", v), key)
 		}
 		return nil
 	}
@@ -73,10 +75,10 @@ func (p LIFParams) Validate() error {
 		}
 	}
 	if !(p.TRefMs >= 0) || math.IsInf(p.TRefMs, 0) {
-		return &ParamError{Key: "t_ref_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TRefMs)}
+		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TRefMs), "t_ref_ms")
 	}
 	if p.VResetMV >= p.VThreshMV {
-		return &ParamError{Key: "v_reset_mv", Msg: fmt.Sprintf("must be below v_thresh_mv (%g), got %g", p.VThreshMV, p.VResetMV)}
+		return param.New(fmt.Sprintf("must be below v_thresh_mv (%g), got %g", p.VThreshMV, p.VResetMV), "v_reset_mv")
 	}
 	return nil
 }
@@ -130,7 +132,7 @@ type LIF struct {
 // NewLIF returns n LIF neurons at rest (v = v_rest, no current).
 func NewLIF(n int, p LIFParams) (*LIF, error) {
 	if n <= 0 {
-		return nil, &ParamError{Key: "size", Msg: fmt.Sprintf("must be > 0, got %d", n)}
+		return nil, param.New(fmt.Sprintf("must be > 0, got %d", n), "size")
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

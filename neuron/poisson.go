@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // PoissonParams are the parameters of a population of Poisson spike
@@ -25,7 +27,7 @@ func (PoissonParams) Defaults() PoissonParams { return PoissonParams{RateHzPerUn
 // Validate reports a parameter out of range, naming its key.
 func (p PoissonParams) Validate() error {
 	if !(p.RateHzPerUnit >= 0) || math.IsInf(p.RateHzPerUnit, 0) {
-		return &ParamError{Key: "rate_hz_per_unit", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.RateHzPerUnit)}
+		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.RateHzPerUnit), "rate_hz_per_unit")
 	}
 	return nil
 }
@@ -62,7 +64,7 @@ type Poisson struct {
 // NewPoisson returns n Poisson sources whose random stream is ChaCha8(seed).
 func NewPoisson(n int, p PoissonParams, seed [32]byte) (*Poisson, error) {
 	if n <= 0 {
-		return nil, &ParamError{Key: "size", Msg: fmt.Sprintf("must be > 0, got %d", n)}
+		return nil, param.New(fmt.Sprintf("must be > 0, got %d", n), "size")
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

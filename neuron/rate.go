@@ -3,6 +3,8 @@ package neuron
 import (
 	"fmt"
 	"math"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Activation is the transfer function f of a rate unit, r = f(v).
@@ -85,21 +87,17 @@ func (RateParams) Defaults() RateParams { return RateParams{Activation: Linear} 
 // Validate reports a parameter out of range, naming its key.
 func (p RateParams) Validate() error {
 	if p.Activation < Linear || p.Activation > ReLU {
-		return &ParamError{Key: "activation", Msg: fmt.Sprintf("unknown activation %d", int(p.Activation))}
+		return param.New(fmt.Sprintf("unknown activation %d", int(p.Activation)), "activation")
 	}
 	if !(p.TauMs >= 0) || math.IsInf(p.TauMs, 0) {
-		return &ParamError{Key: "tau_ms", Msg: fmt.Sprintf("must be a finite number >= 0, got %g", p.TauMs)}
+		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauMs), "tau_ms")
 	}
 	return nil
 }
 
-// ParamError is a parameter out of its valid range.
-type ParamError struct {
-	Key string // the parameter's snake_case name, as in circuit files
-	Msg string
-}
-
-func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+// ParamError is a parameter out of its valid range: the one parameter-error
+// type of dopa (internal/param), carrying the key path.
+type ParamError = param.Error
 
 // Rate is a population of rate units (see the package documentation for
 // the equations).
@@ -113,7 +111,7 @@ type Rate struct {
 // NewRate returns n rate units at rest (v = 0, r = f(0)).
 func NewRate(n int, p RateParams) (*Rate, error) {
 	if n <= 0 {
-		return nil, &ParamError{Key: "size", Msg: fmt.Sprintf("must be > 0, got %d", n)}
+		return nil, param.New(fmt.Sprintf("must be > 0, got %d", n), "size")
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ func TestRateValidation(t *testing.T) {
 		{2, RateParams{Activation: 9}, "activation"},
 	} {
 		_, err := NewRate(tc.n, tc.p)
-		if pe, ok := err.(*ParamError); !ok || pe.Key != tc.key {
+		if pe, ok := err.(*ParamError); !ok || pe.Key() != tc.key {
 			t.Errorf("%+v: got %v, want a ParamError for %s", tc, err, tc.key)
 		}
 	}

@@ -214,7 +214,7 @@ func TestLIFValidate(t *testing.T) {
 		c.mod(&p)
 		err := p.Validate()
 		var pe *neuron.ParamError
-		if !errors.As(err, &pe) || pe.Key != c.key {
+		if !errors.As(err, &pe) || pe.Key() != c.key {
 			t.Errorf("want error on %s, got %v", c.key, err)
 		}
 		if _, err := neuron.NewLIF(3, p); err == nil {
@@ -353,7 +353,7 @@ func TestIzhikevichValidate(t *testing.T) {
 		p := neuron.RegularSpiking()
 		c.mod(&p)
 		var pe *neuron.ParamError
-		if err := p.Validate(); !errors.As(err, &pe) || pe.Key != c.key {
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Key() != c.key {
 			t.Errorf("want error on %s, got %v", c.key, err)
 		}
 		if _, err := neuron.NewIzhikevich(2, p); err == nil {

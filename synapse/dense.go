@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // DenseParams are the parameters of a dense projection.
@@ -35,26 +37,22 @@ func (DenseParams) Defaults() DenseParams {
 func (p DenseParams) Validate() error {
 	switch {
 	case !(p.InitGain >= 0) || math.IsInf(p.InitGain, 0):
-		return &ParamError{"init_gain", fmt.Sprintf("must be a finite number >= 0, got %g", p.InitGain)}
+		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.InitGain), "init_gain")
 	case math.IsNaN(p.WMin) || math.IsInf(p.WMin, 1):
-		return &ParamError{"w_min", fmt.Sprintf("must be a number or -inf, got %g", p.WMin)}
+		return param.New(fmt.Sprintf("must be a number or -inf, got %g", p.WMin), "w_min")
 	case math.IsNaN(p.WMax) || math.IsInf(p.WMax, -1):
-		return &ParamError{"w_max", fmt.Sprintf("must be a number or inf, got %g", p.WMax)}
+		return param.New(fmt.Sprintf("must be a number or inf, got %g", p.WMax), "w_max")
 	case p.WMin > p.WMax:
-		return &ParamError{"w_max", fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax)}
+		return param.New(fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax), "w_max")
 	case !(p.TauEMs >= 0) || math.IsInf(p.TauEMs, 0):
-		return &ParamError{"tau_e_ms", fmt.Sprintf("must be a finite number >= 0, got %g", p.TauEMs)}
+		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauEMs), "tau_e_ms")
 	}
 	return nil
 }
 
-// ParamError is a parameter out of its valid range.
-type ParamError struct {
-	Key string // the parameter's snake_case name, as in circuit files
-	Msg string
-}
-
-func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+// ParamError is a parameter out of its valid range: the one parameter-error
+// type of dopa (internal/param), carrying the key path.
+type ParamError = param.Error
 
 // Dense is an all-to-all projection from NPre to NPost neurons.
 //

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // ConnectRule is how a sparse projection draws its connections.
@@ -96,25 +98,25 @@ const maxDelay = math.MaxUint16
 func (p SparseParams) Validate() error {
 	switch {
 	case p.Connect != Probability && p.Connect != InDegree:
-		return &ParamError{"connect", fmt.Sprintf("unknown connection rule %d", int(p.Connect))}
+		return param.New(fmt.Sprintf("unknown connection rule %d", int(p.Connect)), "connect")
 	case p.Connect == Probability && !(p.P >= 0 && p.P <= 1):
-		return &ParamError{"p", fmt.Sprintf("must be in [0, 1], got %g", p.P)}
+		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.P), "p")
 	case p.Connect == InDegree && p.InDegree < 0:
-		return &ParamError{"in_degree", fmt.Sprintf("must be >= 0, got %d", p.InDegree)}
+		return param.New(fmt.Sprintf("must be >= 0, got %d", p.InDegree), "in_degree")
 	case math.IsNaN(p.Weight) || math.IsInf(p.Weight, 0):
-		return &ParamError{"weight", fmt.Sprintf("must be a finite number, got %g", p.Weight)}
+		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Weight), "weight")
 	case p.DelaySteps < 1 || p.DelaySteps > maxDelay:
-		return &ParamError{"delay_steps", fmt.Sprintf("must be in [1, %d], got %d", maxDelay, p.DelaySteps)}
+		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxDelay, p.DelaySteps), "delay_steps")
 	case p.DelayMaxSteps != 0 && (p.DelayMaxSteps < p.DelaySteps || p.DelayMaxSteps > maxDelay):
-		return &ParamError{"delay_max_steps", fmt.Sprintf("must be 0 or in [delay_steps (%d), %d], got %d", p.DelaySteps, maxDelay, p.DelayMaxSteps)}
+		return param.New(fmt.Sprintf("must be 0 or in [delay_steps (%d), %d], got %d", p.DelaySteps, maxDelay, p.DelayMaxSteps), "delay_max_steps")
 	case math.IsNaN(p.WMin) || math.IsInf(p.WMin, 1):
-		return &ParamError{"w_min", fmt.Sprintf("must be a number or -inf, got %g", p.WMin)}
+		return param.New(fmt.Sprintf("must be a number or -inf, got %g", p.WMin), "w_min")
 	case math.IsNaN(p.WMax) || math.IsInf(p.WMax, -1):
-		return &ParamError{"w_max", fmt.Sprintf("must be a number or inf, got %g", p.WMax)}
+		return param.New(fmt.Sprintf("must be a number or inf, got %g", p.WMax), "w_max")
 	case p.WMin > p.WMax:
-		return &ParamError{"w_max", fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax)}
+		return param.New(fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax), "w_max")
 	case p.Weight < p.WMin || p.Weight > p.WMax:
-		return &ParamError{"weight", fmt.Sprintf("must be within [w_min, w_max] = [%g, %g], got %g", p.WMin, p.WMax, p.Weight)}
+		return param.New(fmt.Sprintf("must be within [w_min, w_max] = [%g, %g], got %g", p.WMin, p.WMax, p.Weight), "weight")
 	}
 	if p.Plastic {
 		return p.STDP.Validate()
@@ -191,7 +193,7 @@ func NewSparse(nPre, nPost int, p SparseParams, rng *rand.Rand) (*Sparse, error)
 			cand = nPre - 1 // post 0 (and every post i < nPre) excludes pre i
 		}
 		if p.InDegree > cand {
-			return nil, &ParamError{"in_degree", fmt.Sprintf("must be at most %d (the candidate pre neurons), got %d", cand, p.InDegree)}
+			return nil, param.New(fmt.Sprintf("must be at most %d (the candidate pre neurons), got %d", cand, p.InDegree), "in_degree")
 		}
 		pairs = drawInDegree(nPre, nPost, p.InDegree, p.NoSelf, rng)
 	}
@@ -235,10 +237,10 @@ func NewSparseEdges(nPre, nPost int, edges []Edge, p SparseParams) (*Sparse, err
 			pairs[k].Delay = 1
 		}
 		if pairs[k].Delay < 1 || pairs[k].Delay > maxDelay {
-			return nil, &ParamError{"delay_steps", fmt.Sprintf("edge %d: must be in [1, %d], got %d", k, maxDelay, e.Delay)}
+			return nil, param.New(fmt.Sprintf("edge %d: must be in [1, %d], got %d", k, maxDelay, e.Delay), "delay_steps")
 		}
 		if math.IsNaN(e.W) || math.IsInf(e.W, 0) {
-			return nil, &ParamError{"weight", fmt.Sprintf("edge %d: must be a finite number, got %g", k, e.W)}
+			return nil, param.New(fmt.Sprintf("edge %d: must be a finite number, got %g", k, e.W), "weight")
 		}
 		pairs[k].W = min(max(e.W, p.WMin), p.WMax)
 	}

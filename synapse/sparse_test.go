@@ -135,7 +135,7 @@ func TestSparseFixedInDegree(t *testing.T) {
 	p := synapse.SparseParams{}.Defaults()
 	p.Connect, p.InDegree, p.NoSelf = synapse.InDegree, 10, true
 	var pe *synapse.ParamError
-	if _, err := synapse.NewSparse(10, 10, p, newRand(5)); !errors.As(err, &pe) || pe.Key != "in_degree" {
+	if _, err := synapse.NewSparse(10, 10, p, newRand(5)); !errors.As(err, &pe) || pe.Key() != "in_degree" {
 		t.Fatalf("in_degree 10 of 9 candidates: got %v", err)
 	}
 	p.NoSelf = false
@@ -284,7 +284,7 @@ func TestSparseValidate(t *testing.T) {
 		p := synapse.SparseParams{}.Defaults()
 		c.mod(&p)
 		var pe *synapse.ParamError
-		if err := p.Validate(); !errors.As(err, &pe) || pe.Key != c.key {
+		if err := p.Validate(); !errors.As(err, &pe) || pe.Key() != c.key {
 			t.Errorf("want error on %s, got %v", c.key, err)
 		}
 		if _, err := synapse.NewSparse(5, 5, p, newRand(1)); err == nil {

@@ -3,6 +3,8 @@ package synapse
 import (
 	"fmt"
 	"math"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Pairing says which spike pairs spike-timing-dependent plasticity counts.
@@ -96,13 +98,13 @@ func (STDPParams) Defaults() STDPParams {
 func (p STDPParams) Validate() error {
 	nonneg := func(key string, v float64) error {
 		if !(v >= 0) || math.IsInf(v, 0) {
-			return &ParamError{"stdp." + key, fmt.Sprintf("must be a finite number >= 0, got %g", v)}
+			return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", v), "stdp", key)
 		}
 		return nil
 	}
 	pos := func(key string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return &ParamError{"stdp." + key, fmt.Sprintf("must be a finite number > 0, got %g", v)}
+			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", v), "stdp", key)
 		}
 		return nil
 	}
@@ -115,7 +117,7 @@ func (p STDPParams) Validate() error {
 		}
 	}
 	if p.Pairing != AllToAll && p.Pairing != Nearest {
-		return &ParamError{"stdp.pairing", fmt.Sprintf("unknown pairing %d", int(p.Pairing))}
+		return param.New(fmt.Sprintf("unknown pairing %d", int(p.Pairing)), "stdp", "pairing")
 	}
 	return nil
 }

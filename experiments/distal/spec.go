@@ -8,6 +8,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/neuron"
 )
 
@@ -195,10 +196,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 		return nil, &config.Error{File: file, Line: 1, Key: "kind", Msg: fmt.Sprintf("must be set to %q", Kind)}
 	}
 	if err := s.Validate(); err != nil {
-		if fe, ok := err.(*FieldError); ok {
-			return nil, doc.Errorf(fe.Path, "%s", fe.Msg)
-		}
-		return nil, err
+		return nil, doc.Locate(err)
 	}
 	return &s, nil
 }
@@ -213,45 +211,15 @@ func (s *Spec) Set(path, value string) error {
 		return err
 	}
 	if err := t.Validate(); err != nil {
-		msg := err.Error()
-		if fe, ok := err.(*FieldError); ok {
-			msg = fe.Key() + ": " + fe.Msg
-		}
-		return &config.Error{Key: "--set " + path, Msg: msg}
+		return &config.Error{Key: "--set " + path, Msg: err.Error()}
 	}
 	*s = t
 	return nil
 }
 
-// FieldError is a value out of range, at a key path such as
-// []any{"network", "w_max"} or []any{"condition", 1, "name"}.
-type FieldError struct {
-	Path []any
-	Msg  string
-}
+func fieldErr(msg string, path ...any) error { return param.New(msg, path...) }
 
-// Key renders the path with dots.
-func (e *FieldError) Key() string {
-	var b strings.Builder
-	for i, p := range e.Path {
-		switch p := p.(type) {
-		case int:
-			fmt.Fprintf(&b, "[%d]", p)
-		default:
-			if i > 0 {
-				b.WriteByte('.')
-			}
-			fmt.Fprint(&b, p)
-		}
-	}
-	return b.String()
-}
-
-func (e *FieldError) Error() string { return e.Key() + ": " + e.Msg }
-
-func fieldErr(msg string, path ...any) error { return &FieldError{Path: path, Msg: msg} }
-
-// Validate reports the first value out of range as a *FieldError.
+// Validate reports the first value out of range as a *param.Error.
 func (s *Spec) Validate() error {
 	pos := func(v float64, path ...any) error {
 		if !(v > 0) || math.IsInf(v, 0) {
@@ -304,10 +272,7 @@ func (s *Spec) Validate() error {
 		p   neuron.IzhikevichParams
 	}{{"exc_neuron", n.Exc}, {"inh_neuron", n.Inh}} {
 		if err := pp.p.Validate(); err != nil {
-			if pe, ok := err.(*neuron.ParamError); ok {
-				return fieldErr(pe.Msg, "network", pp.key, pe.Key)
-			}
-			return fieldErr(err.Error(), "network", pp.key)
+			return param.Under(err, "network", pp.key)
 		}
 	}
 	p := &s.STDP

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // LorenzParams are the parameters of the Lorenz system
@@ -43,9 +45,9 @@ func (p LorenzParams) Validate() error {
 	case !(p.Dt > 0) || !finite(p.Dt):
 		return badParam("dt", "must be a finite number > 0", p.Dt)
 	case p.SampleEvery < 1:
-		return &ParamError{Key: "sample_every", Msg: fmt.Sprintf("must be >= 1, got %d", p.SampleEvery)}
+		return param.New(fmt.Sprintf("must be >= 1, got %d", p.SampleEvery), "sample_every")
 	case p.Transient < 0:
-		return &ParamError{Key: "transient", Msg: fmt.Sprintf("must be >= 0, got %d", p.Transient)}
+		return param.New(fmt.Sprintf("must be >= 0, got %d", p.Transient), "transient")
 	}
 	return nil
 }
@@ -104,7 +106,7 @@ func Lorenz(p LorenzParams, n int, seed uint64) (*LorenzSeries, error) {
 		return nil, fmt.Errorf("series: want n >= 1 samples, got %d", n)
 	}
 	if steps := float64(p.Transient) + float64(n)*float64(p.SampleEvery); steps > MaxSteps {
-		return nil, &ParamError{Key: "sample_every", Msg: fmt.Sprintf("%d samples every %d steps after %d need %.3g integration steps, more than %g", n, p.SampleEvery, p.Transient, steps, float64(MaxSteps))}
+		return nil, param.New(fmt.Sprintf("%d samples every %d steps after %d need %.3g integration steps, more than %g", n, p.SampleEvery, p.Transient, steps, float64(MaxSteps)), "sample_every")
 	}
 	s := lorenzInit(seed)
 	out := &LorenzSeries{

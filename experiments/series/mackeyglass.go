@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // MackeyGlassParams are the parameters of the Mackey-Glass equation
@@ -58,19 +60,19 @@ func (p MackeyGlassParams) Validate() error {
 	case !(p.N > 0) || !finite(p.N):
 		return badParam("n", "must be a finite number > 0", p.N)
 	case p.Method != Euler && p.Method != RK4:
-		return &ParamError{Key: "method", Msg: fmt.Sprintf("unknown method %q (want euler or rk4)", p.Method)}
+		return param.New(fmt.Sprintf("unknown method %q (want euler or rk4)", p.Method), "method")
 	case !(p.Step > 0) || !finite(p.Step):
 		return badParam("step", "must be a finite number > 0", p.Step)
 	case !(p.Tau > 0) || !finite(p.Tau):
 		return badParam("tau", "must be a finite number > 0", p.Tau)
 	case gridSteps(p.Tau, p.Step) == 0:
-		return &ParamError{Key: "tau", Msg: fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.Tau)}
+		return param.New(fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.Tau), "tau")
 	case !(p.SampleInterval > 0) || !finite(p.SampleInterval):
 		return badParam("sample_interval", "must be a finite number > 0", p.SampleInterval)
 	case gridSteps(p.SampleInterval, p.Step) == 0:
-		return &ParamError{Key: "sample_interval", Msg: fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.SampleInterval)}
+		return param.New(fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.SampleInterval), "sample_interval")
 	case p.Discard < 0:
-		return &ParamError{Key: "discard", Msg: fmt.Sprintf("must be >= 0, got %d", p.Discard)}
+		return param.New(fmt.Sprintf("must be >= 0, got %d", p.Discard), "discard")
 	case !(p.History > 0) || !finite(p.History):
 		return badParam("history", "must be a finite number > 0", p.History)
 	case !(p.HistoryNoise >= 0) || !finite(p.HistoryNoise):
@@ -116,7 +118,7 @@ func MackeyGlass(p MackeyGlassParams, n int, seed uint64) (*MackeyGlassSeries, e
 		return nil, fmt.Errorf("series: want n >= 1 samples, got %d", n)
 	}
 	if steps := float64(p.Discard+n) * p.SampleInterval / p.Step; steps > MaxSteps {
-		return nil, &ParamError{Key: "step", Msg: fmt.Sprintf("%d samples at h = %g need %.3g integration steps, more than %g", p.Discard+n, p.Step, steps, float64(MaxSteps))}
+		return nil, param.New(fmt.Sprintf("%d samples at h = %g need %.3g integration steps, more than %g", p.Discard+n, p.Step, steps, float64(MaxSteps)), "step")
 	}
 	h0 := p.History
 	if seed != 0 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/internal/rng"
 )
 
@@ -17,17 +18,13 @@ const (
 	RK4   Method = "rk4"   // classical fourth-order Runge-Kutta
 )
 
-// ParamError is a parameter out of its valid range.
-type ParamError struct {
-	Key string // the parameter's snake_case name, as in TOML files
-	Msg string
-}
-
-func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+// ParamError is a parameter out of its valid range: the one parameter-error
+// type of dopa (internal/param), carrying the key path.
+type ParamError = param.Error
 
 // badParam is a ParamError for a numeric value.
 func badParam(key, msg string, v float64) error {
-	return &ParamError{Key: key, Msg: fmt.Sprintf("%s, got %g", msg, v)}
+	return param.New(fmt.Sprintf("%s, got %g", msg, v), key)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

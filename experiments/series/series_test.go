@@ -214,7 +214,7 @@ func TestValidationNamesKeys(t *testing.T) {
 		{"transient", lz(func(p *LorenzParams) { p.Transient = -1 })},
 	} {
 		var pe *ParamError
-		if !errors.As(c.err, &pe) || pe.Key != c.key || !strings.HasPrefix(c.err.Error(), c.key+": ") {
+		if !errors.As(c.err, &pe) || pe.Key() != c.key || !strings.HasPrefix(c.err.Error(), c.key+": ") {
 			t.Errorf("want an error naming %q, got %v", c.key, c.err)
 		}
 	}

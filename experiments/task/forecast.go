@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // ForecastParams are the conventions of a forecasting task.
@@ -43,35 +44,31 @@ func (ForecastParams) Defaults() ForecastParams {
 // maxSamples bounds the length of a forecasting task's series.
 const maxSamples = 10_000_000
 
-// ParamError is a parameter out of its valid range.
-type ParamError struct {
-	Key string // the parameter's snake_case name, as in experiment files
-	Msg string
-}
-
-func (e *ParamError) Error() string { return e.Key + ": " + e.Msg }
+// ParamError is a parameter out of its valid range: the one parameter-error
+// type of dopa (internal/param), carrying the key path.
+type ParamError = param.Error
 
 // Validate reports a parameter out of range as a *ParamError.
 func (p ForecastParams) Validate() error {
 	switch {
 	case p.Window < 2:
-		return &ParamError{Key: "window", Msg: fmt.Sprintf("must be >= 2, got %d", p.Window)}
+		return param.New(fmt.Sprintf("must be >= 2, got %d", p.Window), "window")
 	case p.Washout < 0 || p.Washout >= p.Window:
-		return &ParamError{Key: "washout", Msg: fmt.Sprintf("must be in [0, window), got %d", p.Washout)}
+		return param.New(fmt.Sprintf("must be in [0, window), got %d", p.Washout), "washout")
 	case p.Horizon < 1:
-		return &ParamError{Key: "horizon", Msg: fmt.Sprintf("must be >= 1, got %d", p.Horizon)}
+		return param.New(fmt.Sprintf("must be >= 1, got %d", p.Horizon), "horizon")
 	case p.TrainSteps+p.TestSteps > maxSamples || p.Window > maxSamples:
-		return &ParamError{Key: "train_steps", Msg: fmt.Sprintf("train_steps + test_steps and window must be <= %d, got %d and %d", maxSamples, p.TrainSteps+p.TestSteps, p.Window)}
+		return param.New(fmt.Sprintf("train_steps + test_steps and window must be <= %d, got %d and %d", maxSamples, p.TrainSteps+p.TestSteps, p.Window), "train_steps")
 	case p.TrainSteps < p.Window+p.Horizon:
-		return &ParamError{Key: "train_steps", Msg: fmt.Sprintf("must be >= window + horizon (%d), got %d", p.Window+p.Horizon, p.TrainSteps)}
+		return param.New(fmt.Sprintf("must be >= window + horizon (%d), got %d", p.Window+p.Horizon, p.TrainSteps), "train_steps")
 	case p.TestSteps < p.Washout+p.FreeRunSteps+p.Horizon+1:
-		return &ParamError{Key: "test_steps", Msg: fmt.Sprintf("must be >= washout + free_run_steps + horizon + 1, got %d", p.TestSteps)}
+		return param.New(fmt.Sprintf("must be >= washout + free_run_steps + horizon + 1, got %d", p.TestSteps), "test_steps")
 	case p.FreeRunSteps < 0:
-		return &ParamError{Key: "free_run_steps", Msg: fmt.Sprintf("must be >= 0, got %d", p.FreeRunSteps)}
+		return param.New(fmt.Sprintf("must be >= 0, got %d", p.FreeRunSteps), "free_run_steps")
 	case p.FreeRunStarts < 1:
-		return &ParamError{Key: "free_run_starts", Msg: fmt.Sprintf("must be >= 1, got %d", p.FreeRunStarts)}
+		return param.New(fmt.Sprintf("must be >= 1, got %d", p.FreeRunStarts), "free_run_starts")
 	case !(p.ValidThreshold > 0):
-		return &ParamError{Key: "valid_threshold", Msg: fmt.Sprintf("must be > 0, got %g", p.ValidThreshold)}
+		return param.New(fmt.Sprintf("must be > 0, got %g", p.ValidThreshold), "valid_threshold")
 	}
 	return nil
 }

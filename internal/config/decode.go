@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // Doc is a decoded file that can locate its keys.
@@ -678,4 +680,16 @@ func fieldByIndex(rv reflect.Value, index []int) (reflect.Value, error) {
 		rv = rv.Field(x)
 	}
 	return rv, nil
+}
+
+// Locate is the one translation of a parameter error into a located one:
+// a *param.Error becomes an *Error at its key's line in the file
+// ("file:line: key: message"); any other error, or a nil Doc, is returned
+// as it is.
+func (d *Doc) Locate(err error) error {
+	var pe *param.Error
+	if d == nil || !errors.As(err, &pe) {
+		return err
+	}
+	return d.Errorf(pe.Path, "%s", pe.Msg)
 }
