@@ -28,7 +28,6 @@ func testSpec(hiddenTau float64, rec bool, steps int) *Spec {
 	if rec {
 		s.Projections = append(s.Projections, proj("hid", "hid"), proj("out", "hid"))
 	}
-	s.Rule, _ = RuleDefaults("sgd")
 	return &s
 }
 

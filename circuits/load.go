@@ -5,65 +5,74 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/dopa-sim/dopa/internal/config"
 )
 
-// Load reads a circuit: a built-in name ("xor") or a file path.
+// RunKeys are the top-level keys of a circuit file that say how the
+// circuit runs on its own rather than what it is: the experiments package
+// reads and checks them; Parse leaves them out.
+var RunKeys = []string{"task", "duration_ms", "rule", "record"}
+
+// Load reads a circuit: a built-in name ("xor") or a file path. Its RunKeys
+// are left to the experiments package.
 func Load(nameOrPath string) (*Spec, *config.Doc, error) {
-	if data, ok := Builtin(nameOrPath); ok {
-		return Parse("builtin:"+nameOrPath+".toml", data)
-	}
-	data, err := os.ReadFile(nameOrPath)
+	file, data, err := Source(nameOrPath)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%s: no such file, and no built-in circuit of that name (built in: %v)", nameOrPath, BuiltinNames())
-		}
 		return nil, nil, err
 	}
-	return Parse(nameOrPath, data)
+	return Parse(file, data)
 }
 
-// Parse decodes a circuit file strictly, fills every key it leaves out with
-// its default, and validates the result. Errors are *config.Error naming
+// Source reads a circuit file: a path or, when no such file exists, a
+// built-in circuit, named builtin:NAME.toml.
+func Source(nameOrPath string) (file string, data []byte, err error) {
+	data, err = os.ReadFile(nameOrPath)
+	if err == nil {
+		return nameOrPath, data, nil
+	}
+	if b, ok := Builtin(nameOrPath); ok && errors.Is(err, os.ErrNotExist) {
+		return "builtin:" + nameOrPath + ".toml", b, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil, fmt.Errorf("%s: no such file, and no built-in circuit of that name (built in: %v)", nameOrPath, BuiltinNames())
+	}
+	return "", nil, err
+}
+
+// Parse decodes a circuit file's network strictly (every key but RunKeys),
+// fills every key it leaves out with its default, and validates the result. Errors are *config.Error naming
 // the file, the line and the key.
 func Parse(file string, data []byte) (*Spec, *config.Doc, error) {
-	s := Spec{}.Defaults()
-	// First a lenient look at the shape, to lay out defaults for every
-	// element of the arrays of tables before the strict decode.
-	var shape struct {
-		Populations []struct {
-			Model  string `toml:"model"`
-			Preset string `toml:"preset"`
-		} `toml:"population"`
-		Projections []struct {
-			Connectivity string `toml:"connectivity"`
-		} `toml:"projection"`
-		Rule struct {
-			Name string `toml:"name"`
-		} `toml:"rule"`
-	}
-	if _, err := toml.Decode(string(data), &shape); err == nil {
-		s.Populations = make([]PopulationSpec, len(shape.Populations))
-		for i, p := range shape.Populations {
-			if p.Model == "" {
-				p.Model = "rate"
-			}
-			s.Populations[i] = PopulationSpec{}.DefaultsFor(p.Model, p.Preset)
-		}
-		s.Projections = make([]ProjectionSpec, len(shape.Projections))
-		for i, p := range shape.Projections {
-			s.Projections[i] = ProjectionSpec{}.DefaultsFor(p.Connectivity)
-		}
-		s.Rule, _ = RuleDefaults(shape.Rule.Name)
-	}
-	doc, err := config.Decode(file, data, &s)
+	doc, err := config.Parse(file, data)
 	if err != nil {
+		return nil, nil, err
+	}
+	s := Layout(doc)
+	if err := doc.Without(RunKeys...).Decode(&s); err != nil {
 		return nil, doc, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, doc, doc.Locate(err)
 	}
 	return &s, doc, nil
+}
+
+// Layout returns the defaults of a parsed circuit file's spec, before its
+// keys are decoded: one element with the defaults of its kind (model,
+// preset, connectivity) for every [[population]] and [[projection]].
+func Layout(doc *config.Doc) Spec {
+	s := Spec{}.Defaults()
+	s.Populations = make([]PopulationSpec, doc.Len("population"))
+	for i := range s.Populations {
+		model := doc.String("population", i, "model")
+		if model == "" {
+			model = "rate"
+		}
+		s.Populations[i] = PopulationSpec{}.DefaultsFor(model, doc.String("population", i, "preset"))
+	}
+	s.Projections = make([]ProjectionSpec, doc.Len("projection"))
+	for i := range s.Projections {
+		s.Projections[i] = ProjectionSpec{}.DefaultsFor(doc.String("projection", i, "connectivity"))
+	}
+	return s
 }

@@ -24,14 +24,8 @@ type Spec struct {
 	DtMs float64 `toml:"dt_ms"`
 	// StepsPerTrial is how many steps a trial presents its input for.
 	StepsPerTrial int `toml:"steps_per_trial"`
-	// Task is the task the circuit runs on when it runs alone ("xor",
-	// "mackey_glass", "lorenz"); experiments name their own. "simulate"
-	// runs the circuit without learning for DurationMs (no [rule]).
-	Task string `toml:"task"`
-	// DurationMs is how long a simulated circuit (task "simulate") runs (ms).
-	DurationMs float64 `toml:"duration_ms"`
-	// Input names the population that receives the task's input (optional
-	// for task "simulate").
+	// Input names the population that receives a task's input ("": the
+	// circuit has no input; a task that needs one says so).
 	Input string `toml:"input"`
 	// Populations are stepped in this order.
 	Populations []PopulationSpec `toml:"population"`
@@ -39,10 +33,6 @@ type Spec struct {
 	Projections []ProjectionSpec `toml:"projection"`
 	// Readout says where the task reads the circuit's answer.
 	Readout ReadoutSpec `toml:"readout"`
-	// Rule is the learning rule and its parameters, modulator included.
-	Rule RuleSpec `toml:"rule"`
-	// Record lists state monitors (task "simulate").
-	Record []RecordSpec `toml:"record"`
 }
 
 // PopulationSpec declares a population. The keys of a model other than
@@ -105,16 +95,6 @@ type ReadoutSpec struct {
 	CountScale float64 `toml:"count_scale"`
 }
 
-// RecordSpec is a state monitor of a simulated circuit: one variable of
-// some neurons of a population, every step.
-type RecordSpec struct {
-	Population string `toml:"population"`
-	// Variable is "v" (every model but poisson), "syn_e" and "syn_i" (lif),
-	// "u" (izhikevich) or "r" (rate).
-	Variable string `toml:"variable"`
-	Neurons  []int  `toml:"neurons"`
-}
-
 // MaxPopulation bounds the size of one population (10 million neurons).
 const MaxPopulation = 10_000_000
 
@@ -123,7 +103,7 @@ const MaxDenseSynapses = 100_000_000
 
 // Defaults returns an empty spec with dt = 1 ms and one step per trial.
 func (Spec) Defaults() Spec {
-	return Spec{DtMs: 1, StepsPerTrial: 1, Task: "xor", Readout: ReadoutSpec{Mode: "output", CountScale: 1}}
+	return Spec{DtMs: 1, StepsPerTrial: 1, Readout: ReadoutSpec{Mode: "output", CountScale: 1}}
 }
 
 // Defaults returns a rate population with the neuron package's defaults
@@ -189,17 +169,6 @@ func (s *Spec) Validate() error {
 	if s.StepsPerTrial < 1 {
 		return fieldErr(fmt.Sprintf("must be >= 1, got %d", s.StepsPerTrial), "steps_per_trial")
 	}
-	simulate := s.Task == "simulate"
-	if simulate {
-		if !(s.DurationMs > 0) || math.IsInf(s.DurationMs, 0) {
-			return fieldErr(fmt.Sprintf("must be a finite number > 0 for task \"simulate\", got %g", s.DurationMs), "duration_ms")
-		}
-		if s.DurationMs/s.DtMs > 1e9 {
-			return fieldErr(fmt.Sprintf("%g ms is more than 1e9 steps of %g ms", s.DurationMs, s.DtMs), "duration_ms")
-		}
-	} else if s.DurationMs != 0 {
-		return fieldErr(fmt.Sprintf("applies only to task = \"simulate\" (task is %q)", s.Task), "duration_ms")
-	}
 	if len(s.Populations) == 0 {
 		return fieldErr("a circuit needs at least one [[population]]", "population")
 	}
@@ -228,12 +197,12 @@ func (s *Spec) Validate() error {
 		}
 		return nil
 	}
-	if !simulate || s.Input != "" {
+	if s.Input != "" {
 		if err := ref(s.Input, "input"); err != nil {
 			return err
 		}
 	}
-	if !simulate || s.Readout.Population != "" {
+	if s.Readout.Population != "" {
 		if err := ref(s.Readout.Population, "readout", "population"); err != nil {
 			return err
 		}
@@ -275,51 +244,33 @@ func (s *Spec) Validate() error {
 			return param.Under(err, "projection", i)
 		}
 	}
-	for i, r := range s.Record {
-		if !simulate {
-			return fieldErr("[[record]] applies only to task = \"simulate\"", "record", i)
-		}
-		if err := ref(r.Population, "record", i, "population"); err != nil {
-			return err
-		}
-		pop := s.Populations[names[r.Population]]
-		if !slices.Contains(recordable[pop.Model], r.Variable) {
-			return fieldErr(fmt.Sprintf("population %q (%s) has no variable %q (want one of %v)", pop.Name, pop.Model, r.Variable, recordable[pop.Model]), "record", i, "variable")
-		}
-		if len(r.Neurons) == 0 {
-			return fieldErr("list the neurons to record, e.g. neurons = [0, 1, 2]", "record", i, "neurons")
-		}
-		for _, n := range r.Neurons {
-			if n < 0 || n >= pop.Size {
-				return fieldErr(fmt.Sprintf("neuron %d out of range [0, %d)", n, pop.Size), "record", i, "neurons")
-			}
-		}
-	}
-	if simulate {
-		if s.Rule.Name != "" {
-			return fieldErr("a simulated circuit (task = \"simulate\") learns nothing: remove [rule]", "rule", "name")
-		}
-		return nil
-	}
-	if err := s.Rule.Validate(); err != nil {
-		return param.Under(err, "rule")
-	}
-	return s.CheckRule(s.Rule)
-}
-
-// CheckRule reports whether a rule can train this circuit: the gradient
-// baselines (sgd, adam) and node perturbation (np) need rate populations.
-func (s *Spec) CheckRule(r RuleSpec) error {
-	if r.Perturbative() && r.Name != "np" {
-		return nil
-	}
-	for _, p := range s.Populations {
-		if p.Model != "rate" {
-			return fieldErr(fmt.Sprintf("%s needs a differentiable circuit, but population %q is %s (spiking circuits learn by wp, dopamine or dopamine2)", r.Name, p.Name, p.Model), "rule", "name")
-		}
-	}
 	return nil
 }
+
+// PopulationIndex returns the index of the population of that name.
+func (s *Spec) PopulationIndex(name string) (int, bool) {
+	for i, p := range s.Populations {
+		if p.Name == name {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// SpikingPopulation returns the first spiking population (lif, izhikevich
+// or poisson) of the circuit, if it has one.
+func (s *Spec) SpikingPopulation() (name, model string, ok bool) {
+	for _, p := range s.Populations {
+		if spikingModel(p.Model) {
+			return p.Name, p.Model, true
+		}
+	}
+	return "", "", false
+}
+
+// Recordable lists the state variables Circuit.Variable can monitor in a
+// population of the model.
+func Recordable(model string) []string { return slices.Clone(recordable[model]) }
 
 // recordable lists the variables [[record]] can monitor, per model.
 var recordable = map[string][]string{

@@ -145,9 +145,6 @@ func TestSpikingCircuitErrors(t *testing.T) {
 		{"to = \"out\"\ninit_gain = 150.0", "to = \"out\"\ninit_gain = 150.0\nchannel = \"shunting\"", "projection[1].channel: unknown channel"},
 		{"count_scale = 10.0", "count_scale = 0.0", "readout.count_scale: must be a finite number > 0"},
 		{"mode = \"spike_count\"", "mode = \"rate\"", "readout.mode: unknown readout mode"},
-		{"name = \"dopamine\"", "name = \"adam\"", "rule.name: adam needs a differentiable circuit, but population \"in\" is poisson"},
-		{"name = \"dopamine\"", "name = \"np\"", "rule.name: np needs a differentiable circuit, but population \"in\" is poisson"},
-		{"[rule]\nname = \"dopamine\"", "[rule]\nname = \"dopamine\"\n[[record]]\npopulation = \"hid\"\nvariable = \"v\"\nneurons = [0]", "record[0]: [[record]] applies only to task = \"simulate\""},
 	} {
 		src := strings.Replace(spikingBase, tc.old, tc.new, 1)
 		if src == spikingBase {
@@ -171,14 +168,12 @@ func TestSpikingCircuitErrors(t *testing.T) {
 	}
 }
 
+// TestSimulateSpecErrors: the network keys of a simulated circuit are
+// checked like any other (its run keys: experiments.TestCircuitRunKeyErrors).
 func TestSimulateSpecErrors(t *testing.T) {
 	src, _ := Builtin("cuba")
 	for _, tc := range []struct{ old, new, want string }{
-		{"duration_ms = 1000.0", "duration_ms = 0.0", "duration_ms: must be a finite number > 0 for task \"simulate\""},
-		{"variable = \"v\"", "variable = \"u\"", "record[0].variable: population \"exc\" (lif) has no variable \"u\""},
-		{"neurons = [0, 1, 2]", "neurons = [0, 3200]", "record[0].neurons: neuron 3200 out of range"},
 		{"init_v_uniform_mv = [-60.0, -50.0]   #", "init_v_uniform_mv = [-50.0, -60.0]   #", "population[exc].init_v_uniform_mv: must be [lo, hi]"},
-		{"neurons = [0, 1, 2]", "neurons = [0, 1, 2]\n[rule]\nname = \"wp\"", "rule.name: a simulated circuit (task = \"simulate\") learns nothing"},
 	} {
 		s := strings.Replace(string(src), tc.old, tc.new, 1)
 		if s == string(src) {

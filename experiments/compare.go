@@ -3,6 +3,7 @@ package experiments
 import (
 	"math"
 
+	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/stats"
 )
 
@@ -11,12 +12,13 @@ import (
 type Comparison struct {
 	Rule    string `json:"rule"`
 	Against string `json:"against"`
-	// Metric is the per-run value compared: "test_nrmse" (forecasting),
-	// "trials_to_criterion" (a criterion is set; an unsolved run counts as
-	// +inf) or "final_loss"; a diverged run counts as +inf.
+	// Metric is the per-run value compared: "trials_to_criterion" when a
+	// loss criterion is set (an unsolved run counts as never reaching it),
+	// else the task's headline metric ("final_loss", "test_nrmse", ...); a
+	// run without a value counts as the worst.
 	Metric string `json:"metric"`
 	// Wins is the fraction of (run of Rule, run of Against) pairs in which
-	// Rule's value is lower, ties counting ½ (the Mann-Whitney U over
+	// Rule's value is better, ties counting ½ (the Mann-Whitney U over
 	// n·n_against).
 	Wins float64 `json:"wins"`
 	// P is the two-sided p-value of the Mann-Whitney U by permutation.
@@ -26,34 +28,36 @@ type Comparison struct {
 	Exact bool `json:"exact"`
 }
 
-// metricName is the per-run value by which the plan's rules are compared.
+// metricName is the per-run value by which the plan's rules are
+// compared: with a loss criterion, the trials to reach it; without, the
+// task's headline metric.
 func (p *Plan) metricName() string {
-	switch {
-	case p.Spec.Task != "xor":
-		return "test_nrmse"
-	case p.Spec.Criterion.LossBelow > 0:
+	if p.Spec.Criterion.LossBelow > 0 {
 		return "trials_to_criterion"
 	}
-	return "final_loss"
+	return p.task.Headline
 }
 
-// metricValue is a run's value of metricName; +Inf for a run that did not
-// get one (unsolved, diverged).
+// metricValue is a run's value of metricName, oriented so that lower is
+// better; +Inf for a run that did not get one (unsolved, diverged).
 func (p *Plan) metricValue(r Result) float64 {
-	var v float64
-	switch p.metricName() {
-	case "test_nrmse":
-		v = r.TestNRMSE
-	case "trials_to_criterion":
+	name := p.metricName()
+	if name == "trials_to_criterion" {
 		if !r.Solved {
 			return math.Inf(1)
 		}
-		v = float64(r.TrialsToCriterion)
-	default:
-		v = r.FinalLoss
+		return float64(r.TrialsToCriterion)
 	}
-	if math.IsNaN(v) {
+	m, _ := p.task.Metric(name)
+	v := r.FinalLoss
+	if name != task.FinalLoss.Name {
+		v = r.Values[name]
+	}
+	switch {
+	case math.IsNaN(v):
 		return math.Inf(1)
+	case m.HigherIsBetter:
+		return -v
 	}
 	return v
 }

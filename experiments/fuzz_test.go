@@ -1,6 +1,10 @@
 package experiments
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dopa-sim/dopa/internal/output"
+)
 
 // FuzzParse: no experiment file, however broken, makes Parse or Validate
 // panic.
@@ -15,7 +19,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name = \"x\"\ncircuit = \"xor\"\ntask = \"lorenz\"\n[[rule]]\nname = \"adam\"\nsweep.learning_rate = [-1.0, nan]\n"))
 	f.Add([]byte("circuit = \"mackey_glass\"\n[forecast]\nwindow = 0\n[mackey_glass]\nstep = 0.0\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := Parse("fuzz.toml", data)
+		src, err := OpenData("fuzz.toml", data)
+		if err != nil || src.Kind != output.Training {
+			return
+		}
+		p, err := LoadPlan(src)
 		if err != nil {
 			return
 		}

@@ -4,58 +4,245 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 )
 
-// Plan is an experiment ready to run: the experiment, its circuit, and
+// Source is an input file, read and parsed once, and its kind.
+type Source struct {
+	// File names the file in messages: its path, or builtin:NAME.toml.
+	File string
+	// Doc is the parsed file.
+	Doc *config.Doc
+	// Kind is the kind of run the file declares.
+	Kind output.Kind
+	// Experiment: an experiment file (it names a circuit), rather than a
+	// circuit file that runs alone.
+	Experiment bool
+}
+
+// Open reads and parses an input file once and determines its kind, in
+// this one place: a top-level kind key (only "distal_reward"), a circuit
+// key (an experiment file, training), or else a circuit file (training on
+// its task, or a simulation with task = "simulate"). nameOrPath is a path
+// or, when no such file exists, a built-in experiment or circuit name.
+func Open(nameOrPath string) (*Source, error) {
+	file, data, err := read(nameOrPath)
+	if err != nil {
+		return nil, err
+	}
+	return OpenData(file, data)
+}
+
+// OpenData parses data, the contents of file, as Open does.
+func OpenData(file string, data []byte) (*Source, error) {
+	doc, err := config.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	src := &Source{File: file, Doc: doc, Kind: output.Training}
+	if v, ok := doc.Value("kind"); ok {
+		k, _ := v.(string)
+		if k != string(output.DistalReward) {
+			return nil, doc.Errorf([]any{"kind"}, "unknown kind %q (the only kind a file declares is %q; experiment files name a circuit, circuit files declare populations)", fmt.Sprint(v), output.DistalReward)
+		}
+		src.Kind = output.DistalReward
+		return src, nil
+	}
+	if _, ok := doc.Value("circuit"); ok {
+		src.Experiment = true
+		return src, nil
+	}
+	if doc.String("task") == simulateTask {
+		src.Kind = output.Simulation
+	}
+	return src, nil
+}
+
+// read reads a file or, when no such file exists, the built-in experiment
+// or (failing that) circuit of that name.
+func read(nameOrPath string) (file string, data []byte, err error) {
+	data, err = os.ReadFile(nameOrPath)
+	if err == nil {
+		return nameOrPath, data, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", nil, err
+	}
+	if b, ok := BuiltinData(nameOrPath); ok {
+		return "builtin:" + nameOrPath + ".toml", b, nil
+	}
+	if b, ok := circuits.Builtin(nameOrPath); ok {
+		return "builtin:" + nameOrPath + ".toml", b, nil
+	}
+	return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment or circuit of that name (built in: %s)", nameOrPath, strings.Join(append(BuiltinNames(), circuits.BuiltinNames()...), ", "))
+}
+
+// simulateTask is the task of a circuit file that runs without learning.
+const simulateTask = "simulate"
+
+// CircuitFile is a circuit file as dopa reads it: the network (circuits
+// describe networks) and how the circuit runs on its own: its task and its
+// [rule] or, for task = "simulate", its duration and monitors.
+type CircuitFile struct {
+	circuits.Spec
+	// Task is the task the circuit runs on when it runs alone (a registered
+	// task, default "xor"), or "simulate": it runs without learning for
+	// DurationMs. An experiment names its own task.
+	Task string `toml:"task"`
+	// DurationMs is how long a simulated circuit runs (ms).
+	DurationMs float64 `toml:"duration_ms"`
+	// Rule is the learning rule of the circuit run alone.
+	Rule train.Spec `toml:"rule"`
+	// Record lists state monitors (task "simulate").
+	Record []RecordSpec `toml:"record"`
+}
+
+// RecordSpec is a state monitor of a simulated circuit: one variable of
+// some neurons of a population, every step.
+type RecordSpec struct {
+	Population string `toml:"population"`
+	// Variable is "v" (every model but poisson), "syn_e" and "syn_i" (lif),
+	// "u" (izhikevich) or "r" (rate).
+	Variable string `toml:"variable"`
+	Neurons  []int  `toml:"neurons"`
+}
+
+// decodeCircuit decodes a parsed circuit file strictly, with the defaults
+// of every key it leaves out, and validates it.
+func decodeCircuit(doc *config.Doc) (*CircuitFile, error) {
+	cf := CircuitFile{Spec: circuits.Layout(doc), Task: "xor"}
+	if _, ok := doc.Value("rule"); ok {
+		name := doc.String("rule", "name")
+		rs, ok := train.Defaults(name)
+		if !ok {
+			return nil, doc.Errorf([]any{"rule", "name"}, "%s", train.UnknownRule(name))
+		}
+		cf.Rule = rs
+	}
+	if err := doc.Decode(&cf); err != nil {
+		return nil, err
+	}
+	if err := cf.Validate(); err != nil {
+		return nil, doc.Locate(err)
+	}
+	return &cf, nil
+}
+
+// Validate checks the network and how it runs alone; errors are
+// *param.Error locating the key.
+func (cf *CircuitFile) Validate() error {
+	if err := cf.Spec.Validate(); err != nil {
+		return err
+	}
+	s := &cf.Spec
+	simulate := cf.Task == simulateTask
+	if simulate {
+		if !(cf.DurationMs > 0) || math.IsInf(cf.DurationMs, 0) {
+			return param.New(fmt.Sprintf("must be a finite number > 0 for task \"simulate\", got %g", cf.DurationMs), "duration_ms")
+		}
+		if cf.DurationMs/s.DtMs > 1e9 {
+			return param.New(fmt.Sprintf("%g ms is more than 1e9 steps of %g ms", cf.DurationMs, s.DtMs), "duration_ms")
+		}
+	} else {
+		if _, ok := task.Lookup(cf.Task); !ok {
+			return param.New(task.UnknownTask(cf.Task, simulateTask), "task")
+		}
+		if cf.DurationMs != 0 {
+			return param.New(fmt.Sprintf("applies only to task = \"simulate\" (task is %q)", cf.Task), "duration_ms")
+		}
+		if s.Input == "" {
+			return param.New("must be set", "input")
+		}
+		if s.Readout.Population == "" {
+			return param.New("must be set", "readout", "population")
+		}
+	}
+	for i, r := range cf.Record {
+		if !simulate {
+			return param.New("[[record]] applies only to task = \"simulate\"", "record", i)
+		}
+		if r.Population == "" {
+			return param.New("must be set", "record", i, "population")
+		}
+		k, ok := s.PopulationIndex(r.Population)
+		if !ok {
+			return param.New(fmt.Sprintf("no population named %q (have: %s)", r.Population, popList(s)), "record", i, "population")
+		}
+		pop := s.Populations[k]
+		if vars := circuits.Recordable(pop.Model); !slices.Contains(vars, r.Variable) {
+			return param.New(fmt.Sprintf("population %q (%s) has no variable %q (want one of %v)", pop.Name, pop.Model, r.Variable, vars), "record", i, "variable")
+		}
+		if len(r.Neurons) == 0 {
+			return param.New("list the neurons to record, e.g. neurons = [0, 1, 2]", "record", i, "neurons")
+		}
+		for _, n := range r.Neurons {
+			if n < 0 || n >= pop.Size {
+				return param.New(fmt.Sprintf("neuron %d out of range [0, %d)", n, pop.Size), "record", i, "neurons")
+			}
+		}
+	}
+	if simulate {
+		if cf.Rule.Name != "" || cf.Rule.Params != nil {
+			return param.New("a simulated circuit (task = \"simulate\") learns nothing: remove [rule]", "rule", "name")
+		}
+		return nil
+	}
+	if err := cf.Rule.Validate(); err != nil {
+		return param.Under(err, "rule")
+	}
+	return param.Under(cf.Rule.CheckCircuit(s), "rule")
+}
+
+func popList(s *circuits.Spec) string {
+	names := make([]string, len(s.Populations))
+	for i, p := range s.Populations {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// LoadSimulation decodes a simulation source: a circuit file with task =
+// "simulate".
+func LoadSimulation(src *Source) (*CircuitFile, error) {
+	if src.Kind != output.Simulation {
+		return nil, fmt.Errorf("%s: a %s file, not a simulation", src.File, src.Kind)
+	}
+	return decodeCircuit(src.Doc)
+}
+
+// Plan is a training run ready to go: the experiment, its circuit, and
 // where each came from.
 type Plan struct {
 	Spec        Spec
-	Circuit     circuits.Spec
+	Circuit     CircuitFile
 	File        string // the experiment file ("" when a circuit runs alone)
 	CircuitFile string // the circuit file, or builtin:NAME.toml
 	doc, cdoc   *config.Doc
-	data        *data // the forecasting task's series, made once
+	task        *task.Def
+	maker       task.Maker // the task of each run, its data made once
 }
 
-// IsExperiment reports whether TOML data declares an experiment (it has a
-// circuit key) rather than a circuit.
-func IsExperiment(data []byte) bool {
-	var probe map[string]any
-	if _, err := toml.Decode(string(data), &probe); err != nil {
-		return !strings.Contains(string(data), "[[population]]")
-	}
-	_, ok := probe["circuit"]
-	return ok
-}
-
-// Load reads an experiment file, or a circuit file (which then runs alone
-// with its own [rule] on the task named by its "task"... see PlanCircuit),
-// and its circuit. Errors name the file, the line and the key.
-func Load(file string) (*Plan, error) {
-	data, err := os.ReadFile(file)
+// Load reads an experiment file, or a circuit file that runs alone with its
+// own [rule] on its own task, and its circuit. Errors name the file, the
+// line and the key.
+func Load(nameOrPath string) (*Plan, error) {
+	src, err := Open(nameOrPath)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file", file)
-		}
 		return nil, err
 	}
-	if !IsExperiment(data) {
-		cs, cdoc, err := circuits.Parse(file, data)
-		if err != nil {
-			return nil, err
-		}
-		return PlanCircuit(cs, cdoc, file), nil
-	}
-	return Parse(file, data)
+	return LoadPlan(src)
 }
 
 // Builtin returns the built-in experiment of that name ("xor").
@@ -64,7 +251,11 @@ func Builtin(name string) (*Plan, error) {
 	if !ok {
 		return nil, fmt.Errorf("no built-in experiment %q", name)
 	}
-	return Parse("builtin:"+name+".toml", data)
+	src, err := OpenData("builtin:"+name+".toml", data)
+	if err != nil {
+		return nil, err
+	}
+	return LoadPlan(src)
 }
 
 // BuiltinData returns the source of the built-in experiment file of that
@@ -74,39 +265,49 @@ func BuiltinData(name string) ([]byte, bool) {
 	return data, err == nil
 }
 
-// PlanCircuit makes a circuit run alone: one rule (its [rule]) on its
-// task, with the experiment defaults.
-func PlanCircuit(cs *circuits.Spec, cdoc *config.Doc, file string) *Plan {
-	s := Spec{}.Defaults()
-	s.Name, s.Circuit, s.Task = cs.Name, file, cs.Task
-	s.Rules = []RuleEntry{{RuleSpec: cs.Rule}}
-	if cs.Task != "xor" {
-		s.Criterion.LossBelow = 0 // forecasting: train for the budget
-		s.MaxTrials = 5000
+// BuiltinNames lists the built-in experiment files (every kind).
+func BuiltinNames() []string {
+	ents, _ := fs.ReadDir(builtinFS, ".")
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".toml"))
 	}
-	return &Plan{Spec: s, Circuit: *cs, CircuitFile: file, cdoc: cdoc}
+	return out
 }
 
-// Parse decodes an experiment strictly (defaults for every key left out),
-// loads its circuit, and validates both.
-func Parse(file string, data []byte) (*Plan, error) {
-	s := Spec{}.Defaults()
-	var shape struct {
-		Rules []struct {
-			Name string `toml:"name"`
-		} `toml:"rule"`
+// LoadPlan decodes a training source: an experiment file and its circuit,
+// or a circuit file that runs alone.
+func LoadPlan(src *Source) (*Plan, error) {
+	if src.Kind != output.Training {
+		return nil, fmt.Errorf("%s: a %s file, not a training experiment", src.File, src.Kind)
 	}
-	if _, err := toml.Decode(string(data), &shape); err == nil {
-		s.Rules = make([]RuleEntry, len(shape.Rules))
-		for i, r := range shape.Rules {
-			s.Rules[i].RuleSpec, _ = circuits.RuleDefaults(r.Name)
+	if !src.Experiment {
+		cf, err := decodeCircuit(src.Doc)
+		if err != nil {
+			return nil, err
 		}
+		return planCircuit(cf, src.Doc, src.File), nil
 	}
-	doc, err := config.Decode(file, data, &s)
-	if err != nil {
+	doc := src.Doc
+	name := doc.String("task")
+	d, ok := task.Lookup(name)
+	if !ok {
+		return nil, doc.Errorf([]any{"task"}, "%s", task.UnknownTask(name))
+	}
+	s := Spec{}.Defaults(name)
+	s.Rules = make([]RuleEntry, doc.Len("rule"))
+	for i := range s.Rules {
+		rn := doc.String("rule", i, "name")
+		rs, ok := train.Defaults(rn)
+		if !ok {
+			return nil, doc.Errorf([]any{"rule", i, "name"}, "%s", train.UnknownRule(rn))
+		}
+		s.Rules[i].Spec = rs
+	}
+	if err := doc.Decode(&s); err != nil {
 		return nil, err
 	}
-	p := &Plan{Spec: s, File: file, doc: doc}
+	p := &Plan{Spec: s, File: src.File, doc: doc, task: d}
 	if err := s.Validate(); err != nil {
 		return nil, doc.Locate(err)
 	}
@@ -116,20 +317,38 @@ func Parse(file string, data []byte) (*Plan, error) {
 	return p, nil
 }
 
+// planCircuit makes a circuit run alone: one rule (its [rule]) on its task,
+// with the task's budget for a circuit alone.
+func planCircuit(cf *CircuitFile, cdoc *config.Doc, file string) *Plan {
+	d, _ := task.Lookup(cf.Task)
+	s := Spec{}.Defaults(cf.Task)
+	s.Name, s.Circuit = cf.Name, file
+	s.Rules = []RuleEntry{{Spec: cf.Rule}}
+	s.MaxTrials, s.Criterion.LossBelow = d.Alone.MaxTrials, d.Alone.LossBelow
+	return &Plan{Spec: s, Circuit: *cf, CircuitFile: file, cdoc: cdoc, task: d}
+}
+
 func (p *Plan) loadCircuit() error {
 	name := p.Spec.Circuit
-	if _, ok := circuits.Builtin(name); !ok && p.File != "" && !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
+	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
 		name = filepath.Join(filepath.Dir(p.File), name)
 	}
-	cs, cdoc, err := circuits.Load(name)
+	file, data, err := circuits.Source(name)
 	if err != nil {
-		var ce *config.Error
-		if !errors.As(err, &ce) && p.doc != nil {
-			return p.doc.Errorf([]any{"circuit"}, "%v", err)
-		}
+		return p.doc.Errorf([]any{"circuit"}, "%v", err)
+	}
+	src, err := OpenData(file, data)
+	if err != nil {
 		return err
 	}
-	p.Circuit, p.CircuitFile, p.cdoc = *cs, name, cdoc
+	if src.Experiment || src.Kind != output.Training {
+		return p.doc.Errorf([]any{"circuit"}, "%s is not a circuit file of a learning task (it is a %s file)", file, map[bool]string{true: "experiment", false: string(src.Kind)}[src.Experiment])
+	}
+	cf, err := decodeCircuit(src.Doc)
+	if err != nil {
+		return err
+	}
+	p.Circuit, p.CircuitFile, p.cdoc = *cf, file, src.Doc
 	return nil
 }
 
@@ -147,7 +366,7 @@ func (p *Plan) Set(kv string) error {
 		}
 		if p.File == "" {
 			// A circuit running alone: its [rule] is the experiment's rule.
-			p.Spec.Rules[0].RuleSpec = p.Circuit.Rule
+			p.Spec.Rules[0].Spec = p.Circuit.Rule
 		}
 		return nil
 	}
@@ -156,17 +375,32 @@ func (p *Plan) Set(kv string) error {
 		if err := config.Set(&p.Circuit, key, val); err != nil {
 			return err
 		}
-		p.Spec.Rules[0].RuleSpec = p.Circuit.Rule
+		p.Spec.Rules[0].Spec = p.Circuit.Rule
 		return nil
 	}
-	return config.Set(&p.Spec, key, val)
+	if err := config.Set(&p.Spec, key, val); err != nil {
+		return err
+	}
+	if key == "task" {
+		// Another task has other keys: they start from its defaults.
+		p.task, _ = task.Lookup(p.Spec.Task)
+		p.Spec.Params = nil
+		if p.task != nil {
+			p.Spec.Params = p.task.Defaults()
+		}
+	}
+	return nil
 }
 
-// Validate checks the plan after overrides. Errors say which --set or
-// file key is at fault.
+// Validate checks the plan after overrides, prepares the task's data and
+// checks that the task fits the circuit. Errors say which --set or file
+// key is at fault.
 func (p *Plan) Validate() error {
 	if err := p.Spec.Validate(); err != nil {
 		return p.doc.Locate(err)
+	}
+	if want := p.task.Defaults(); reflect.TypeOf(p.Spec.Params) != reflect.TypeOf(want) {
+		return fmt.Errorf("task %q: its keys are %T, not %T", p.Spec.Task, want, p.Spec.Params)
 	}
 	if err := p.Circuit.Validate(); err != nil {
 		return p.cdoc.Locate(err)
@@ -174,17 +408,20 @@ func (p *Plan) Validate() error {
 	// Every rule must be able to train the circuit (no backpropagation
 	// through spiking populations).
 	for i, e := range p.Spec.Rules {
-		if err := p.Circuit.CheckRule(e.RuleSpec); err != nil {
-			var fe *param.Error
-			if errors.As(err, &fe) && p.doc != nil {
-				return p.doc.Errorf([]any{"rule", i, "name"}, "%s", fe.Msg)
+		if err := e.Spec.CheckCircuit(&p.Circuit.Spec); err != nil {
+			if p.doc != nil {
+				return p.doc.Locate(param.Under(err, "rule", i))
 			}
-			return p.cdoc.Locate(err)
+			return p.cdoc.Locate(param.Under(err, "rule"))
 		}
 	}
-	// The task must fit the circuit: build one and check.
-	p.data = nil
-	t, err := p.newTask()
+	// The task must fit the circuit: make its data, build one and check.
+	p.maker = nil
+	maker, err := p.task.Prepare(p.Spec.Params)
+	if err != nil {
+		return p.doc.Locate(param.New(err.Error(), "task"))
+	}
+	t, err := maker()
 	if err != nil {
 		return p.doc.Locate(param.New(err.Error(), "task"))
 	}
@@ -198,15 +435,9 @@ func (p *Plan) Validate() error {
 		}
 		return p.cdoc.Errorf([]any{"task"}, "%v", err)
 	}
+	p.maker = maker
 	return nil
 }
 
-// BuiltinNames lists the built-in experiment files (every kind).
-func BuiltinNames() []string {
-	ents, _ := fs.ReadDir(builtinFS, ".")
-	var out []string
-	for _, e := range ents {
-		out = append(out, strings.TrimSuffix(e.Name(), ".toml"))
-	}
-	return out
-}
+// Task returns the plan's task.
+func (p *Plan) Task() *task.Def { return p.task }

@@ -7,120 +7,55 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/dopa-sim/dopa/internal/outfmt"
-
-	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 //go:embed *.toml
 var builtinFS embed.FS
 
 // Version is dopa's version, written into every manifest.
-var Version = "0.1.0-dev"
+var Version = output.Version
 
-// Manifest is manifest.json: everything needed to reproduce a run.
-type Manifest struct {
-	Experiment  string    `json:"experiment"`
-	File        string    `json:"file,omitempty"`
-	CircuitFile string    `json:"circuit_file"`
-	Overrides   []string  `json:"overrides"`
-	Seeds       []int     `json:"seeds"`
-	Resolved    any       `json:"resolved"` // the experiment and circuit with every default filled in
-	Version     string    `json:"dopa_version"`
-	VCS         string    `json:"vcs_revision,omitempty"`
-	GoVersion   string    `json:"go_version"`
-	Platform    string    `json:"platform"`
-	Workers     int       `json:"workers"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	Interrupted bool      `json:"interrupted"`
-	RunsDone    int       `json:"runs_done"`
-	RunsPlanned int       `json:"runs_planned"`
-}
-
-// NewManifest fills a manifest for the plan.
-func (p *Plan) NewManifest(overrides []string, start time.Time) Manifest {
-	m := Manifest{Experiment: p.Spec.Name, File: p.File, CircuitFile: p.CircuitFile, Overrides: overrides,
-		Resolved: map[string]any{"experiment": resolved(p.Spec), "circuit": resolved(p.Circuit)},
-		Version:  Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		Workers: p.Spec.Workers, Start: start.UTC()}
-	if m.Overrides == nil {
-		m.Overrides = []string{}
-	}
+// NewManifest fills manifest.json for the plan.
+func (p *Plan) NewManifest(overrides []string, start time.Time) output.Manifest {
+	m := output.NewManifest(output.Training, p.Spec.Name, overrides, start)
+	m.File, m.CircuitFile = p.File, p.CircuitFile
+	m.Resolved = map[string]any{"experiment": output.Resolved(p.Spec), "circuit": output.Resolved(p.Circuit)}
+	m.Workers = p.Spec.Workers
 	if m.Workers == 0 {
 		m.Workers = runtime.GOMAXPROCS(0)
 	}
 	for i := range p.Spec.Seeds {
 		m.Seeds = append(m.Seeds, p.Spec.Seed+i)
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				m.VCS = s.Value
-			}
-		}
-	}
 	return m
 }
 
-// resolved renders a spec with the keys of its TOML file (outfmt.Resolved).
-func resolved(v any) any { return outfmt.Resolved(v) }
-
-// RunSummary is one run in summary.json. Fields that do not apply are null.
-type RunSummary struct {
-	Rule              string   `json:"rule"`
-	Seed              int      `json:"seed"`
-	FinalLoss         *float64 `json:"final_loss"`
-	Solved            *bool    `json:"solved"`
-	AllCorrect        *bool    `json:"all_correct"`
-	TrialsToCriterion *int     `json:"trials_to_criterion"`
-	EpochsToCriterion *int     `json:"epochs_to_criterion"`
-	Trials            int      `json:"trials"`
-	Epochs            int      `json:"epochs"`
-	TestNRMSE         *float64 `json:"test_nrmse"`
-	FreeRunNRMSE      *float64 `json:"free_run_nrmse"`
-	ValidTimeLyapunov *float64 `json:"valid_time_lyapunov"`
-	WallSeconds       float64  `json:"wall_seconds"`
-	Error             *string  `json:"error"`
-	SpikeCount        *int64   `json:"spike_count"` // spiking circuits: spikes over the run
-	SimSeconds        *float64 `json:"sim_seconds"` // spiking circuits: wall time of the training loop
-}
-
-// RuleSummary aggregates the runs of one rule over seeds.
-type RuleSummary struct {
-	N                       int      `json:"n"`
-	SolvedFraction          *float64 `json:"solved_fraction"`
-	AllCorrectFraction      *float64 `json:"all_correct_fraction"`
-	MedianTrialsToCriterion *float64 `json:"median_trials_to_criterion"`
-	Q25TrialsToCriterion    *float64 `json:"q25_trials_to_criterion"`
-	Q75TrialsToCriterion    *float64 `json:"q75_trials_to_criterion"`
-	MedianEpochsToCriterion *float64 `json:"median_epochs_to_criterion"`
-	MedianFinalLoss         *float64 `json:"median_final_loss"`
-	MedianTestNRMSE         *float64 `json:"median_test_nrmse"`
-	Q25TestNRMSE            *float64 `json:"q25_test_nrmse"`
-	Q75TestNRMSE            *float64 `json:"q75_test_nrmse"`
-	MedianFreeRunNRMSE      *float64 `json:"median_free_run_nrmse"`
-	MedianValidTimeLyapunov *float64 `json:"median_valid_time_lyapunov"`
-	MedianWallSeconds       float64  `json:"median_wall_seconds"`
-}
-
-// Summary is summary.json.
+// Summary is summary.json of a training run. Every run carries the same
+// fields (null where they do not apply): rule, seed, final_loss, solved,
+// the yes/no metrics of every registered task, trials_to_criterion,
+// epochs_to_criterion, trials, epochs, the numeric metrics of every
+// registered task, wall_seconds, error, spike_count, sim_seconds. by_rule
+// aggregates them over seeds (medians; quartiles where a metric asks for
+// them; fractions of yes).
 type Summary struct {
-	Experiment string                 `json:"experiment"`
-	Criterion  Criterion              `json:"criterion"`
-	Note       string                 `json:"note"`
-	Rules      []string               `json:"rules"`
-	Runs       []RunSummary           `json:"runs"`
-	ByRule     map[string]RuleSummary `json:"by_rule"`
+	Experiment string                   `json:"experiment"`
+	Criterion  Criterion                `json:"criterion"`
+	Note       string                   `json:"note"`
+	Rules      []string                 `json:"rules"`
+	Runs       []output.Object          `json:"runs"`
+	ByRule     map[string]output.Object `json:"by_rule"`
 	// Comparisons sets every rule against each rule listed before it.
 	Comparisons []Comparison `json:"comparisons"`
+	// Task is the task the runs learned.
+	Task *task.Def `json:"-"`
 }
 
 func fptr(x float64) *float64 {
@@ -130,12 +65,28 @@ func fptr(x float64) *float64 {
 	return &x
 }
 
+// metricFields splits the metrics of every registered task into yes/no
+// metrics and numbers, each in registry order.
+func metricFields() (fractions, numbers []task.Metric) {
+	for _, m := range task.AllMetrics() {
+		if m.Fraction {
+			fractions = append(fractions, m)
+		} else {
+			numbers = append(numbers, m)
+		}
+	}
+	return fractions, numbers
+}
+
 // Summarize builds summary.json from the finished runs. Medians of trials
 // and epochs to criterion count an unsolved run as never reaching it (+∞):
 // they are null when half the runs or more did not solve.
 func (p *Plan) Summarize(results []Result) Summary {
-	s := Summary{Experiment: p.Spec.Name, Criterion: p.Spec.Criterion, ByRule: map[string]RuleSummary{},
+	s := Summary{Experiment: p.Spec.Name, Criterion: p.Spec.Criterion, ByRule: map[string]output.Object{}, Task: p.task,
 		Note: "trials = forward passes of the circuit over the task's batch (for xor, all four patterns), counted for every pass a rule uses to learn; epochs = learning updates; medians of *_to_criterion count unsolved runs as +inf"}
+	criterion := p.Spec.Criterion.LossBelow > 0
+	fractions, numbers := metricFields()
+	declared := func(m task.Metric) bool { _, ok := p.task.Metric(m.Name); return ok }
 	byRule := map[string][]Result{}
 	for _, r := range results {
 		if !r.Done {
@@ -145,33 +96,11 @@ func (p *Plan) Summarize(results []Result) Summary {
 			s.Rules = append(s.Rules, r.Rule)
 		}
 		byRule[r.Rule] = append(byRule[r.Rule], r)
-		rs := RunSummary{Rule: r.Rule, Seed: r.Seed, FinalLoss: fptr(r.FinalLoss), Trials: r.Trials, Epochs: r.Epochs,
-			TestNRMSE: fptr(r.TestNRMSE), FreeRunNRMSE: fptr(r.FreeRunNRMSE), ValidTimeLyapunov: fptr(r.ValidTimeLyapunov), WallSeconds: r.WallSeconds}
-		if p.Spec.Criterion.LossBelow > 0 {
-			solved := r.Solved
-			rs.Solved = &solved
-		}
-		if r.Of > 0 {
-			ok := r.Correct == r.Of
-			rs.AllCorrect = &ok
-		}
-		if r.Solved {
-			t, e := r.TrialsToCriterion, r.EpochsToCriterion
-			rs.TrialsToCriterion, rs.EpochsToCriterion = &t, &e
-		}
-		if r.Err != "" {
-			e := r.Err
-			rs.Error = &e
-		}
-		if r.SpikeCount >= 0 {
-			n, sec := r.SpikeCount, r.SimSeconds
-			rs.SpikeCount, rs.SimSeconds = &n, &sec
-		}
-		s.Runs = append(s.Runs, rs)
+		s.Runs = append(s.Runs, runObject(r, criterion, declared))
 	}
 	for rule, rs := range byRule {
-		var trials, epochs, loss, nrmse, free, valid, wall []float64
-		solved, correct, classified := 0, 0, 0
+		var trials, epochs, loss, wall []float64
+		solved := 0
 		for _, r := range rs {
 			if r.Solved {
 				solved++
@@ -181,48 +110,119 @@ func (p *Plan) Summarize(results []Result) Summary {
 				trials = append(trials, math.Inf(1))
 				epochs = append(epochs, math.Inf(1))
 			}
-			if r.Of > 0 {
-				classified++
-				if r.Correct == r.Of {
-					correct++
-				}
-			}
-			if !math.IsNaN(r.FinalLoss) {
-				loss = append(loss, r.FinalLoss)
-			} else {
-				loss = append(loss, math.Inf(1))
-			}
-			if p.Spec.Task != "xor" {
-				nrmse = appendMetric(nrmse, r.TestNRMSE)
-				free = appendMetric(free, r.FreeRunNRMSE)
-				if p.Spec.Task == "lorenz" {
-					valid = appendMetric(valid, r.ValidTimeLyapunov)
-				}
-			}
+			loss = appendMetric(loss, r.FinalLoss, task.FinalLoss)
 			wall = append(wall, r.WallSeconds)
 		}
-		agg := RuleSummary{N: len(rs), MedianFinalLoss: fptr(quantile(0.5, loss)), MedianWallSeconds: quantile(0.5, wall),
-			MedianTestNRMSE: fptr(quantile(0.5, nrmse)), Q25TestNRMSE: fptr(quantile(0.25, nrmse)), Q75TestNRMSE: fptr(quantile(0.75, nrmse)),
-			MedianFreeRunNRMSE: fptr(quantile(0.5, free)), MedianValidTimeLyapunov: fptr(quantile(0.5, valid))}
-		if p.Spec.Criterion.LossBelow > 0 {
-			agg.SolvedFraction = fptr(float64(solved) / float64(len(rs)))
-			agg.MedianTrialsToCriterion, agg.Q25TrialsToCriterion = fptr(quantile(0.5, trials)), fptr(quantile(0.25, trials))
-			agg.Q75TrialsToCriterion, agg.MedianEpochsToCriterion = fptr(quantile(0.75, trials)), fptr(quantile(0.5, epochs))
+		var o output.Object
+		o.Add("n", len(rs))
+		var solvedFrac *float64
+		if criterion {
+			solvedFrac = fptr(float64(solved) / float64(len(rs)))
 		}
-		if classified > 0 {
-			agg.AllCorrectFraction = fptr(float64(correct) / float64(classified))
+		o.Add("solved_fraction", solvedFrac)
+		for _, m := range fractions {
+			yes, of := 0, 0
+			for _, r := range rs {
+				if v, ok := r.Values[m.Name]; ok && declared(m) && !math.IsNaN(v) {
+					of++
+					if v != 0 {
+						yes++
+					}
+				}
+			}
+			var f *float64
+			if of > 0 {
+				f = fptr(float64(yes) / float64(of))
+			}
+			o.Add(m.Name+"_fraction", f)
 		}
-		s.ByRule[rule] = agg
+		var mt, qt1, qt3, me *float64
+		if criterion {
+			mt, qt1, qt3, me = fptr(quantile(0.5, trials)), fptr(quantile(0.25, trials)), fptr(quantile(0.75, trials)), fptr(quantile(0.5, epochs))
+		}
+		o.Add("median_trials_to_criterion", mt)
+		o.Add("q25_trials_to_criterion", qt1)
+		o.Add("q75_trials_to_criterion", qt3)
+		o.Add("median_epochs_to_criterion", me)
+		o.Add("median_final_loss", fptr(quantile(0.5, loss)))
+		for _, m := range numbers {
+			var xs []float64
+			if declared(m) {
+				for _, r := range rs {
+					xs = appendMetric(xs, r.Values[m.Name], m)
+				}
+			}
+			o.Add("median_"+m.Name, fptr(quantile(0.5, xs)))
+			if m.Quartiles {
+				o.Add("q25_"+m.Name, fptr(quantile(0.25, xs)))
+				o.Add("q75_"+m.Name, fptr(quantile(0.75, xs)))
+			}
+		}
+		o.Add("median_wall_seconds", quantile(0.5, wall))
+		s.ByRule[rule] = o
 	}
 	s.Comparisons = p.compare(s.Rules, byRule)
 	return s
 }
 
-// appendMetric adds a run's metric; a diverged run (NaN) counts as +Inf,
-// so that it can only raise a median.
-func appendMetric(xs []float64, x float64) []float64 {
+// runObject is one run of summary.json: the same fields, in the same
+// order, for every run of every task (null where they do not apply);
+// declared says which metrics the run's task reports.
+func runObject(r Result, criterion bool, declared func(task.Metric) bool) output.Object {
+	fractions, numbers := metricFields()
+	var o output.Object
+	o.Add("rule", r.Rule)
+	o.Add("seed", r.Seed)
+	o.Add("final_loss", fptr(r.FinalLoss))
+	var solved *bool
+	if criterion {
+		solved = &r.Solved
+	}
+	o.Add("solved", solved)
+	for _, m := range fractions {
+		var yes *bool
+		if v, ok := r.Values[m.Name]; ok && declared(m) && !math.IsNaN(v) {
+			b := v != 0
+			yes = &b
+		}
+		o.Add(m.Name, yes)
+	}
+	var tc, ec *int
+	if r.Solved {
+		tc, ec = &r.TrialsToCriterion, &r.EpochsToCriterion
+	}
+	o.Add("trials_to_criterion", tc)
+	o.Add("epochs_to_criterion", ec)
+	o.Add("trials", r.Trials)
+	o.Add("epochs", r.Epochs)
+	for _, m := range numbers {
+		var v *float64
+		if declared(m) {
+			v = fptr(r.Values[m.Name])
+		}
+		o.Add(m.Name, v)
+	}
+	o.Add("wall_seconds", r.WallSeconds)
+	var errp *string
+	if r.Err != "" {
+		errp = &r.Err
+	}
+	o.Add("error", errp)
+	var spikes *int64
+	var simSec *float64
+	if r.SpikeCount >= 0 {
+		spikes, simSec = &r.SpikeCount, &r.SimSeconds
+	}
+	o.Add("spike_count", spikes)
+	o.Add("sim_seconds", simSec)
+	return o
+}
+
+// appendMetric adds a run's metric; a run without a value (NaN: it
+// diverged) counts as the worst value, so that it can only worsen a median.
+func appendMetric(xs []float64, x float64, m task.Metric) []float64 {
 	if math.IsNaN(x) {
-		return append(xs, math.Inf(1))
+		return append(xs, m.Worst())
 	}
 	return append(xs, x)
 }
@@ -240,7 +240,7 @@ func quantile(p float64, xs []float64) float64 {
 
 // WriteResults writes manifest.json, summary.json, metrics.csv and
 // traces.csv into dir (which must exist).
-func WriteResults(dir string, m Manifest, s Summary, results []Result) error {
+func WriteResults(dir string, m output.Manifest, s Summary, results []Result) error {
 	if err := writeJSON(filepath.Join(dir, "manifest.json"), m); err != nil {
 		return err
 	}
@@ -317,12 +317,12 @@ func writePredictions(dir string, results []Result) error {
 	})
 }
 
-// ff formats a float exactly (outfmt.Float).
-func ff(x float64) string { return outfmt.Float(x) }
+// ff formats a float exactly (output.Float).
+func ff(x float64) string { return output.Float(x) }
 
 var (
-	writeJSON = outfmt.WriteJSON
-	writeCSV  = outfmt.WriteCSV
+	writeJSON = output.WriteJSON
+	writeCSV  = output.WriteCSV
 )
 
 // writeRasters writes rasters.csv (spiking circuits on xor, traced seeds):
@@ -388,7 +388,7 @@ type SimSummary struct {
 	SimSeconds float64                  `json:"sim_seconds"` // wall time of the simulation loop, construction excluded
 	Done       bool                     `json:"done"`
 	ByPop      map[string]PopSimSummary `json:"by_population"`
-	Runs       []RunSummary             `json:"runs"`
+	Runs       []output.Object          `json:"runs"`
 }
 
 // PopSimSummary is one population of a simulation.
@@ -402,7 +402,8 @@ type PopSimSummary struct {
 // spike: time_ms of the end of its step, population, neuron),
 // populations.csv (name, size, dt_ms, steps) and, with [[record]]
 // monitors, states.csv into dir (which must exist).
-func WriteSimulation(dir string, m Manifest, cs *circuits.Spec, sim *Simulation) error {
+func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simulation) error {
+	cs := &cf.Spec
 	ra := sim.Raster
 	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
 		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Done: sim.Done,
@@ -419,7 +420,8 @@ func WriteSimulation(dir string, m Manifest, cs *circuits.Spec, sim *Simulation)
 		sum.ByPop[n] = PopSimSummary{Size: ra.PopSizes[i], SpikeCount: counts[i], RateHz: rate}
 	}
 	n, sec := sim.SpikeCount, sim.SimSeconds
-	sum.Runs = []RunSummary{{Rule: "none", Seed: sim.Seed, Trials: 0, Epochs: 0, WallSeconds: sim.SimSeconds, SpikeCount: &n, SimSeconds: &sec}}
+	sum.Runs = []output.Object{runObject(Result{Rule: "none", Seed: sim.Seed, FinalLoss: math.NaN(), WallSeconds: sim.SimSeconds, SpikeCount: n, SimSeconds: sec},
+		false, func(task.Metric) bool { return false })}
 	if err := writeJSON(filepath.Join(dir, "manifest.json"), m); err != nil {
 		return err
 	}
@@ -454,20 +456,10 @@ func WriteSimulation(dir string, m Manifest, cs *circuits.Spec, sim *Simulation)
 	})
 }
 
-// SimManifest fills manifest.json for a simulation of cs.
-func SimManifest(cs *circuits.Spec, file string, overrides []string, seed int, start time.Time) Manifest {
-	m := Manifest{Experiment: cs.Name, CircuitFile: file, Overrides: overrides, Seeds: []int{seed},
-		Resolved: map[string]any{"circuit": resolved(*cs)}, Version: Version, GoVersion: runtime.Version(),
-		Platform: runtime.GOOS + "/" + runtime.GOARCH, Workers: 1, Start: start.UTC(), RunsPlanned: 1}
-	if m.Overrides == nil {
-		m.Overrides = []string{}
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				m.VCS = s.Value
-			}
-		}
-	}
+// SimManifest fills manifest.json for a simulation of cf.
+func SimManifest(cf *CircuitFile, file string, overrides []string, seed int, start time.Time) output.Manifest {
+	m := output.NewManifest(output.Simulation, cf.Name, overrides, start)
+	m.CircuitFile, m.Seeds, m.Workers, m.RunsPlanned = file, []int{seed}, 1, 1
+	m.Resolved = map[string]any{"circuit": output.Resolved(*cf)}
 	return m
 }

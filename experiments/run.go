@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/internal/pool"
@@ -68,17 +67,16 @@ type Result struct {
 	TrialsToCriterion int // -1 when not solved
 	EpochsToCriterion int // -1 when not solved
 	Trials, Epochs    int // spent in all
-	Correct, Of       int
-	TestNRMSE         float64 // one-step NRMSE on the test segment (forecasting)
-	FreeRunNRMSE      float64 // closed-loop NRMSE (forecasting)
-	ValidTimeLyapunov float64 // valid prediction time in Lyapunov times (lorenz)
-	Prediction        task.Prediction
-	Weights           []WeightSnapshot // traced runs: plastic weights before and after training
-	WallSeconds       float64
-	Err               string // why the run failed (divergence), "" if it did not
-	Metrics           []MetricRow
-	Traces            []TraceRow
-	Done              bool // false if interrupted before it finished
+	// Values holds the task's declared metrics (task.Def.Metrics) by name,
+	// NaN where the run has none.
+	Values      map[string]float64
+	Prediction  task.Prediction  // forecasting tasks, traced runs
+	Weights     []WeightSnapshot // traced runs: plastic weights before and after training
+	WallSeconds float64
+	Err         string // why the run failed (divergence), "" if it did not
+	Metrics     []MetricRow
+	Traces      []TraceRow
+	Done        bool // false if interrupted before it finished
 	// Spiking circuits only (else SpikeCount is -1): the spikes of every
 	// spiking population over the run's training loop and evaluation, and
 	// that loop's wall time (construction excluded).
@@ -136,139 +134,88 @@ func (p *Plan) Run(ctx context.Context, done func(i int, r *Result)) []Result {
 	return results
 }
 
-// data is the series of a forecasting task, made once per plan.
-type data struct {
-	values     []float64 // samples × dim, row-major
-	dim        int
-	stepTime   float64 // time between samples
-	lyapunov   float64 // largest Lyapunov exponent per unit time (0: unknown)
-	convention string
-}
-
-// prepare makes the task's data (forecasting tasks) once.
+// prepare makes the task's shared data once.
 func (p *Plan) prepare() error {
-	if p.data != nil || p.Spec.Task == "xor" {
+	if p.maker != nil {
 		return nil
 	}
-	f := p.Spec.Forecast
-	n := f.TrainSteps + f.TestSteps
-	switch p.Spec.Task {
-	case "mackey_glass":
-		s, err := series.MackeyGlass(p.Spec.MackeyGlass, n, uint64(p.Spec.DataSeed))
-		if err != nil {
-			return err
-		}
-		p.data = &data{values: s.X, dim: 1, stepTime: s.Params.SampleInterval, convention: s.Convention()}
-	case "lorenz":
-		s, err := series.Lorenz(p.Spec.Lorenz, n, uint64(p.Spec.DataSeed))
-		if err != nil {
-			return err
-		}
-		v := make([]float64, 0, 3*n)
-		for i := range s.X {
-			v = append(v, s.X[i], s.Y[i], s.Z[i])
-		}
-		p.data = &data{values: v, dim: 3, stepTime: s.Params.Dt * float64(s.Params.SampleEvery), lyapunov: LorenzLyapunov, convention: s.Convention()}
+	m, err := p.task.Prepare(p.Spec.Params)
+	if err != nil {
+		return err
 	}
+	p.maker = m
 	return nil
 }
 
-// LorenzLyapunov is the largest Lyapunov exponent of the Lorenz system at
-// σ = 10, ρ = 28, β = 8/3 (per unit time), for valid prediction times.
-const LorenzLyapunov = 0.906
-
 // newTask returns a fresh task instance for one run.
 func (p *Plan) newTask() (task.Task, error) {
-	if p.Spec.Task == "xor" {
-		return &task.XOR{}, nil
-	}
 	if err := p.prepare(); err != nil {
 		return nil, err
 	}
-	d := p.data
-	return task.NewForecast(p.Spec.Task, p.Spec.Forecast, d.values, d.dim, d.stepTime, d.lyapunov)
+	return p.maker()
 }
 
 // RunOne trains one run to the criterion or to the trial budget.
 func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	start := time.Now()
-	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, TestNRMSE: math.NaN(),
-		FreeRunNRMSE: math.NaN(), ValidTimeLyapunov: math.NaN(), FinalLoss: math.NaN(), SpikeCount: -1}
-	c, err := p.Circuit.Build(Stream(j.Seed, "init"))
-	if err != nil {
+	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, FinalLoss: math.NaN(), SpikeCount: -1}
+	fail := func(err error) Result {
 		res.Err, res.Done = err.Error(), true
 		return res
+	}
+	c, err := p.Circuit.Build(Stream(j.Seed, "init"))
+	if err != nil {
+		return fail(err)
 	}
 	t, err := p.newTask()
 	if err == nil {
 		err = t.Check(c)
 	}
 	if err != nil {
-		res.Err, res.Done = err.Error(), true
-		return res
+		return fail(err)
 	}
 	// Keyed by rule name, not label: the rates of a sweep share their
 	// perturbations (common random numbers), and a swept rate reproduces the
 	// same rule run alone.
 	rule, err := train.New(j.Variant.Rule, c, Stream(j.Seed, "rule/"+j.Variant.Rule.Name))
 	if err != nil {
-		res.Err, res.Done = err.Error(), true
-		return res
+		return fail(err)
 	}
 	if j.Trace {
 		res.Weights = snapshot(res.Weights, "start", c)
 	}
-	taskRNG := Stream(j.Seed, "task")
 	if c.Spiking() && j.Trace {
 		res.Rasters = append(res.Rasters, xorRaster(c, t, "before"))
 	}
 	spikes0, simStart := c.SpikeCount, time.Now()
-	spec := &p.Spec
-	epoch, trials := 0, 0
-	for {
-		if epoch%256 == 0 && ctx.Err() != nil {
-			return res // interrupted: not Done
-		}
-		t.Next(taskRNG)
-		loss, passes := rule.Measure(t)
-		trials += passes
-		if passes == 0 {
-			loss = t.Loss(c) // monitoring only: not counted
-		}
-		last := trials >= spec.MaxTrials
-		solved := spec.Criterion.LossBelow > 0 && loss < spec.Criterion.LossBelow
-		if epoch%spec.Record.Every == 0 || last || solved || !finite(loss) {
-			res.Metrics = append(res.Metrics, MetricRow{Epoch: epoch, Trials: trials, Loss: loss})
-		}
-		if !finite(loss) {
-			res.Err = fmt.Sprintf("diverged: loss %g at update %d (trial %d)", loss, epoch, trials)
-			break
-		}
-		if solved {
-			res.Solved, res.TrialsToCriterion, res.EpochsToCriterion = true, trials, epoch
-			break
-		}
-		if last {
-			break
-		}
-		trials += rule.Learn(t)
-		epoch++
-		if j.Trace {
+	hooks := train.Hooks{Every: p.Spec.Record.Every, Loss: func(epoch, trials int, loss float64) {
+		res.Metrics = append(res.Metrics, MetricRow{Epoch: epoch, Trials: trials, Loss: loss})
+	}}
+	if j.Trace {
+		hooks.Update = func(epoch, trials int) {
 			tr := rule.Trace()
 			e, w := rms(c, true), rms(c, false)
 			res.Traces = append(res.Traces, TraceRow{Epoch: epoch, Trials: trials, Reward: tr.Reward, Expectation: tr.Expectation,
 				RPE: tr.RPE, Dopamine: tr.Dopamine, LearningRate: tr.LearningRate, EligibilityRMS: e, WeightRMS: w})
 		}
 	}
-	res.Trials, res.Epochs = trials, epoch
-	ev := t.Evaluate(c)
-	res.FinalLoss, res.Correct, res.Of, res.TestNRMSE = ev.Loss, ev.Correct, ev.Of, ev.TestNRMSE
-	res.FreeRunNRMSE, res.ValidTimeLyapunov = math.NaN(), math.NaN()
-	if v, ok := ev.Extra["free_run_nrmse"]; ok {
-		res.FreeRunNRMSE = v
+	budget := train.Budget{MaxTrials: p.Spec.MaxTrials, LossBelow: p.Spec.Criterion.LossBelow}
+	o := train.Loop(ctx, rule, c, t, Stream(j.Seed, "task"), budget, hooks)
+	if o.Interrupted {
+		return res // not Done
 	}
-	if v, ok := ev.Extra["valid_time_lyapunov"]; ok {
-		res.ValidTimeLyapunov = v
+	res.Trials, res.Epochs, res.Err = o.Trials, o.Epochs, o.Err
+	if o.Solved {
+		res.Solved, res.TrialsToCriterion, res.EpochsToCriterion = true, o.Trials, o.Epochs
+	}
+	ev := t.Evaluate(c)
+	res.FinalLoss, res.Values = ev.Loss, map[string]float64{}
+	for _, m := range p.task.Metrics {
+		v, ok := ev.Metrics[m.Name]
+		if !ok {
+			v = math.NaN()
+		}
+		res.Values[m.Name] = v
 	}
 	if c.Spiking() {
 		res.SpikeCount, res.SimSeconds = c.SpikeCount-spikes0, time.Since(simStart).Seconds()
@@ -279,7 +226,7 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	if j.Trace {
 		res.Weights = snapshot(res.Weights, "end", c)
 	}
-	if f, ok := t.(*task.Forecast); ok && j.Trace {
+	if f, ok := t.(task.Predictor); ok && j.Trace {
 		res.Prediction = f.Predict(c, predictionSteps)
 	}
 	res.WallSeconds = time.Since(start).Seconds()
@@ -390,12 +337,13 @@ type Simulation struct {
 // "init" stream and runs it for duration_ms without input, recording every
 // spike and the [[record]] monitors. When ctx is cancelled it stops early
 // and keeps what it simulated (Done false).
-func Simulate(ctx context.Context, cs *circuits.Spec, seed int) (*Simulation, error) {
+func Simulate(ctx context.Context, cf *CircuitFile, seed int) (*Simulation, error) {
+	cs := &cf.Spec
 	c, err := cs.Build(Stream(seed, "init"))
 	if err != nil {
 		return nil, err
 	}
-	steps := int(math.Round(cs.DurationMs / cs.DtMs))
+	steps := int(math.Round(cf.DurationMs / cs.DtMs))
 	sim := &Simulation{Seed: seed, Raster: newRaster(c, "")}
 	type mon struct {
 		v       []float64
@@ -406,7 +354,7 @@ func Simulate(ctx context.Context, cs *circuits.Spec, seed int) (*Simulation, er
 	for i, n := range c.PopNames {
 		idx[n] = i
 	}
-	for _, r := range cs.Record {
+	for _, r := range cf.Record {
 		mons = append(mons, mon{c.Variable(idx[r.Population], r.Variable), r.Neurons})
 		for _, n := range r.Neurons {
 			sim.Columns = append(sim.Columns, fmt.Sprintf("%s.%s.%d", r.Population, r.Variable, n))

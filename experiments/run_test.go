@@ -120,15 +120,15 @@ func TestSummaryMediansCountUnsolvedAsInfinite(t *testing.T) {
 	}
 	s := p.Summarize(rs)
 	b := s.ByRule["wp"]
-	if b.MedianTrialsToCriterion == nil || *b.MedianTrialsToCriterion != 30 {
-		t.Errorf("median trials %v, want 30 (unsolved counts as +inf)", b.MedianTrialsToCriterion)
+	if b.Num("median_trials_to_criterion") == nil || *b.Num("median_trials_to_criterion") != 30 {
+		t.Errorf("median trials %v, want 30 (unsolved counts as +inf)", b.Num("median_trials_to_criterion"))
 	}
-	if b.SolvedFraction == nil || *b.SolvedFraction != 2.0/3 {
-		t.Fatalf("solved fraction %v", b.SolvedFraction)
+	if b.Num("solved_fraction") == nil || *b.Num("solved_fraction") != 2.0/3 {
+		t.Fatalf("solved fraction %v", b.Num("solved_fraction"))
 	}
 	rs[2].Solved = false
-	if b := p.Summarize(rs).ByRule["wp"]; b.MedianTrialsToCriterion != nil {
-		t.Errorf("median trials %v with 2 of 3 unsolved, want null", *b.MedianTrialsToCriterion)
+	if m := p.Summarize(rs).ByRule["wp"].Num("median_trials_to_criterion"); m != nil {
+		t.Errorf("median trials %v with 2 of 3 unsolved, want null", *m)
 	}
 }
 
@@ -136,12 +136,12 @@ func TestSummaryMediansCountUnsolvedAsInfinite(t *testing.T) {
 // its line and the key, like every other bad key.
 func TestForecastParamErrorsAreLocated(t *testing.T) {
 	src := "name = \"m\"\ncircuit = \"mackey_glass\"\ntask = \"mackey_glass\"\n[criterion]\nloss_below = 0\n[forecast]\nwashout = 500\n[[rule]]\nname = \"adam\"\n"
-	_, err := Parse("m.toml", []byte(src))
+	_, err := parse("m.toml", []byte(src))
 	if err == nil || err.Error() != "m.toml:7: forecast.washout: must be in [0, window), got 500" {
 		t.Errorf("got %v", err)
 	}
 	src = "name = \"m\"\ncircuit = \"mackey_glass\"\ntask = \"mackey_glass\"\n[mackey_glass]\ntau = -1.0\n[[rule]]\nname = \"adam\"\n"
-	if _, err := Parse("m.toml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), "m.toml:5: mackey_glass.tau:") {
+	if _, err := parse("m.toml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), "m.toml:5: mackey_glass.tau:") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -201,4 +201,13 @@ func TestBuiltinExperimentsAreValid(t *testing.T) {
 	if n < 10 {
 		t.Errorf("checked %d built-in experiments, expected at least 10", n)
 	}
+}
+
+// parse reads an experiment file from memory.
+func parse(file string, data []byte) (*Plan, error) {
+	src, err := OpenData(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return LoadPlan(src)
 }

@@ -5,9 +5,8 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/internal/param"
 )
 
@@ -20,19 +19,13 @@ type Spec struct {
 	// Circuit is a built-in circuit name ("xor") or a path to a circuit
 	// file, relative to the experiment file.
 	Circuit string `toml:"circuit"`
-	// Task is the task the circuit learns: "xor", "mackey_glass" or "lorenz".
+	// Task is the task the circuit learns, a registered task name
+	// (task.Names).
 	Task string `toml:"task"`
-	// DataSeed seeds the series of a forecasting task (0: the reference
-	// convention). The data are the same for every run; seeds vary the
-	// circuit and the rule's noise.
-	DataSeed int `toml:"data_seed"`
-	// MackeyGlass generates the mackey_glass series.
-	MackeyGlass series.MackeyGlassParams `toml:"mackey_glass"`
-	// Lorenz generates the lorenz series.
-	Lorenz series.LorenzParams `toml:"lorenz"`
-	// Forecast sets the forecasting conventions (windows, washout,
-	// horizon, closed-loop evaluation).
-	Forecast task.ForecastParams `toml:"forecast"`
+	// TaskParams are the task's own keys, inline (data_seed, [forecast],
+	// [mackey_glass], [lorenz] for the forecasting tasks). The keys of
+	// another task are unknown keys.
+	task.Params
 	// Seeds is the number of seeds (runs per rule).
 	Seeds int `toml:"seeds"`
 	// Seed is the first seed; runs use Seed, Seed+1, …
@@ -71,7 +64,7 @@ type Record struct {
 // RuleEntry is one rule of the comparison: a rule with its parameters,
 // optionally swept.
 type RuleEntry struct {
-	circuits.RuleSpec
+	train.Spec
 	// Sweep runs the rule once per listed learning rate, labelled
 	// RULE@RATE (e.g. dopamine@0.03).
 	Sweep Sweep `toml:"sweep"`
@@ -83,16 +76,19 @@ type Sweep struct {
 }
 
 // Defaults returns an experiment of one seed, 40 000 trials at most and
-// the XOR criterion.
-func (Spec) Defaults() Spec {
-	return Spec{Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1},
-		MackeyGlass: series.MackeyGlassParams{}.Defaults(), Lorenz: series.LorenzParams{}.Defaults(), Forecast: task.ForecastParams{}.Defaults()}
+// the XOR criterion, on task (whose keys get their defaults).
+func (Spec) Defaults(taskName string) Spec {
+	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1}}
+	if d, ok := task.Lookup(taskName); ok {
+		s.Params = d.Defaults()
+	}
+	return s
 }
 
 // Variant is a rule of the comparison after sweeps are expanded.
 type Variant struct {
 	Label string // rule name, or RULE@RATE for a sweep
-	Rule  circuits.RuleSpec
+	Rule  train.Spec
 	Entry int // index of the [[rule]] entry it comes from
 }
 
@@ -101,17 +97,26 @@ func (s *Spec) Variants() []Variant {
 	var out []Variant
 	for i, e := range s.Rules {
 		if len(e.Sweep.LearningRate) == 0 {
-			out = append(out, Variant{Label: e.Name, Rule: e.RuleSpec, Entry: i})
+			out = append(out, Variant{Label: e.Name, Rule: e.Spec, Entry: i})
 			continue
 		}
 		for _, lr := range e.Sweep.LearningRate {
-			r := e.RuleSpec
+			r := e.Spec
 			r.LearningRate = lr
 			out = append(out, Variant{Label: e.Name + "@" + strconv.FormatFloat(lr, 'g', -1, 64), Rule: r, Entry: i})
 		}
 	}
 	return out
 }
+
+// Bounds on what one experiment may ask for, so that a slip in a number is
+// refused instead of running for days or allocating without end.
+const (
+	maxSeeds   = 100000 // seeds of one experiment (a sweep multiplies them)
+	maxTrials  = 1 << 40
+	maxRules   = 1000 // rule variants, sweeps expanded
+	maxWorkers = 4096
+)
 
 // Validate checks the experiment's own keys (not the circuit's); errors
 // are *param.Error locating the key.
@@ -122,18 +127,16 @@ func (s *Spec) Validate() error {
 		return fe("must be set", "name")
 	case s.Circuit == "":
 		return fe("must be set (a built-in circuit name or a file path)", "circuit")
-	case s.Task != "xor" && s.Task != "mackey_glass" && s.Task != "lorenz":
-		return fe(fmt.Sprintf("unknown task %q (want xor, mackey_glass or lorenz)", s.Task), "task")
-	case s.DataSeed < 0:
-		return fe(fmt.Sprintf("must be >= 0, got %d", s.DataSeed), "data_seed")
+	case s.Params == nil:
+		return fe(task.UnknownTask(s.Task), "task")
 	case s.Seeds < 1 || s.Seeds > maxSeeds:
 		return fe(fmt.Sprintf("must be in [1, %d], got %d", maxSeeds, s.Seeds), "seeds")
-	case s.Seed < 0:
-		return fe(fmt.Sprintf("must be >= 0, got %d", s.Seed), "seed")
-	case s.MaxTrials < 1:
-		return fe(fmt.Sprintf("must be >= 1, got %d", s.MaxTrials), "max_trials")
-	case s.Workers < 0:
-		return fe(fmt.Sprintf("must be >= 0, got %d", s.Workers), "workers")
+	case s.Seed < 0 || s.Seed > math.MaxInt32:
+		return fe(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, s.Seed), "seed")
+	case s.MaxTrials < 1 || s.MaxTrials > maxTrials:
+		return fe(fmt.Sprintf("must be in [1, %d], got %d", int64(maxTrials), s.MaxTrials), "max_trials")
+	case s.Workers < 0 || s.Workers > maxWorkers:
+		return fe(fmt.Sprintf("must be in [0, %d], got %d", maxWorkers, s.Workers), "workers")
 	case !(s.Criterion.LossBelow >= 0) || math.IsInf(s.Criterion.LossBelow, 0):
 		return fe(fmt.Sprintf("must be a finite number >= 0, got %g", s.Criterion.LossBelow), "criterion", "loss_below")
 	case s.Record.Every < 1:
@@ -143,24 +146,12 @@ func (s *Spec) Validate() error {
 	case len(s.Rules) == 0:
 		return fe("an experiment needs at least one [[rule]]", "rule")
 	}
-	if s.Task != "xor" {
-		if err := s.Forecast.Validate(); err != nil {
-			return param.Under(err, "forecast")
-		}
-	}
-	switch s.Task {
-	case "mackey_glass":
-		if err := s.MackeyGlass.Validate(); err != nil {
-			return param.Under(err, "mackey_glass")
-		}
-	case "lorenz":
-		if err := s.Lorenz.Validate(); err != nil {
-			return param.Under(err, "lorenz")
-		}
+	if err := s.Params.Validate(); err != nil {
+		return err
 	}
 	labels := map[string]bool{}
 	for i, e := range s.Rules {
-		if err := e.RuleSpec.Validate(); err != nil {
+		if err := e.Spec.Validate(); err != nil {
 			return param.Under(err, "rule", i)
 		}
 		for _, lr := range e.Sweep.LearningRate {
@@ -169,7 +160,14 @@ func (s *Spec) Validate() error {
 			}
 		}
 	}
-	for _, v := range s.Variants() {
+	vs := s.Variants()
+	if len(vs) > maxRules {
+		return fe(fmt.Sprintf("%d rule variants (sweeps expanded), more than %d", len(vs), maxRules), "rule")
+	}
+	if n := int64(len(vs)) * int64(s.Seeds); n > maxSeeds*10 {
+		return fe(fmt.Sprintf("%d rule variants × %d seeds = %d runs, more than %d", len(vs), s.Seeds, n, maxSeeds*10), "seeds")
+	}
+	for _, v := range vs {
 		if labels[v.Label] {
 			return fe(fmt.Sprintf("rule %q appears twice; sweep it or give the entries different parameters under one [[rule]]", v.Label), "rule", v.Entry, "name")
 		}
@@ -177,6 +175,3 @@ func (s *Spec) Validate() error {
 	}
 	return nil
 }
-
-// maxSeeds bounds the seeds of one experiment (a sweep multiplies them).
-const maxSeeds = 100000

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,21 +13,14 @@ import (
 	"github.com/dopa-sim/dopa/experiments/distal"
 )
 
-// loadDistal reads FILE (a path, or a built-in experiment name when no
-// such file exists) if it is a distal-reward experiment (kind =
-// "distal_reward"); ok is false for anything else.
-func loadDistal(file string) (spec *distal.Spec, name string, ok bool, err error) {
-	data, name, found := readSource(file, experiments.BuiltinData)
-	if !found || !distal.IsDistal(data) {
-		return nil, "", false, nil
-	}
-	spec, err = distal.Parse(name, data)
-	return spec, name, true, err
-}
-
 // runDistal runs a distal-reward experiment (both conditions, all seeds)
 // and writes its outputs; an interrupted run keeps what it finished.
-func runDistal(ctx context.Context, spec *distal.Spec, file string, o simOptions, workers int, stdout, stderr io.Writer) error {
+func runDistal(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
+	spec, err := distal.FromDoc(src.Doc)
+	if err != nil {
+		return usageError{err}
+	}
+	file, workers := src.File, o.workers
 	overrides := append([]string(nil), o.overrides...)
 	if o.seeds > 0 {
 		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
@@ -86,23 +77,6 @@ func runDistal(ctx context.Context, spec *distal.Spec, file string, o simOptions
 		return fmt.Errorf("interrupted: kept the finished runs in %s", dir)
 	}
 	return nil
-}
-
-// readSource reads FILE, or when no such file exists the built-in file of
-// that name (named builtin:NAME.toml); found is false when neither exists
-// or the file cannot be read (the caller's loader then reports it).
-func readSource(file string, builtin func(string) ([]byte, bool)) (data []byte, name string, found bool) {
-	if file == "" {
-		return nil, "", false
-	}
-	data, err := os.ReadFile(file)
-	if err == nil {
-		return data, file, true
-	}
-	if b, ok := builtin(file); ok && errors.Is(err, fs.ErrNotExist) {
-		return b, "builtin:" + file + ".toml", true
-	}
-	return nil, "", false
 }
 
 func inum(p *int64) string {

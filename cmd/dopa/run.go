@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,8 +14,9 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/dopa-sim/dopa/experiments"
-	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/stats"
 )
 
@@ -55,33 +55,56 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(pos) == 1 {
 		file = pos[0]
 	}
-	if cs, name, ok, err := loadSimulation(file); ok || err != nil {
-		if err != nil {
-			return usageError{err}
-		}
-		return runSimulation(ctx, cs, name, simOptions{out: *out, seed: *seed, seeds: *seeds, force: *force, overrides: sets}, stdout, stderr)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["seeds"] && *seeds < 1 {
+		return usagef("--seeds must be >= 1, got %d", *seeds)
 	}
-	if ds, name, ok, err := loadDistal(file); ok || err != nil {
-		if err != nil {
-			return usageError{err}
-		}
-		return runDistal(ctx, ds, name, simOptions{out: *out, seed: *seed, seeds: *seeds, force: *force, overrides: sets}, *workers, stdout, stderr)
+	if set["seed"] && *seed < 0 {
+		return usagef("--seed must be >= 0, got %d", *seed)
 	}
-	plan, err := loadPlan(file)
+	if set["workers"] && *workers < 0 {
+		return usagef("--workers must be >= 0 (0: one per CPU), got %d", *workers)
+	}
+	if !set["seed"] {
+		*seed = -1
+	}
+	if !set["workers"] {
+		*workers = -1
+	}
+	src, err := openSource(file)
 	if err != nil {
 		return usageError{err}
 	}
-	overrides := append([]string(nil), sets...)
-	if *seeds > 0 {
-		overrides = append(overrides, "seeds="+strconv.Itoa(*seeds))
-	} else if *seeds < 0 {
-		return usagef("--seeds must be >= 1, got %d", *seeds)
+	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, quiet: *quiet, overrides: sets}
+	return kindOf(src).run(ctx, src, o, stdout, stderr)
+}
+
+// runOptions are the flags of dopa run; seed and workers are -1 and seeds
+// 0 when not given.
+type runOptions struct {
+	out                  string
+	seed, seeds, workers int
+	force, quiet         bool
+	overrides            []string
+}
+
+// runTraining trains a plan (an experiment file, or a circuit file alone)
+// and writes its outputs.
+func runTraining(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
+	plan, err := experiments.LoadPlan(src)
+	if err != nil {
+		return usageError{err}
 	}
-	if *seed >= 0 {
-		overrides = append(overrides, "seed="+strconv.Itoa(*seed))
+	overrides := append([]string(nil), o.overrides...)
+	if o.seeds > 0 {
+		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
 	}
-	if *workers >= 0 {
-		overrides = append(overrides, "workers="+strconv.Itoa(*workers))
+	if o.seed >= 0 {
+		overrides = append(overrides, "seed="+strconv.Itoa(o.seed))
+	}
+	if o.workers >= 0 {
+		overrides = append(overrides, "workers="+strconv.Itoa(o.workers))
 	}
 	if err := plan.Validate(); err != nil {
 		return usageError{err}
@@ -94,14 +117,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := plan.Validate(); err != nil {
 		return usagef("after the overrides %q: %v", overrides, err)
 	}
-	dir := *out
+	dir := o.out
 	if dir == "" {
 		dir = filepath.Join("out", plan.Spec.Name+"-"+time.Now().Format("20060102-150405"))
 	}
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil && !*force {
+	if _, err := os.Stat(filepath.Join(dir, output.ManifestFile)); err == nil && !o.force {
 		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
 	}
-
+	quiet := &o.quiet
 	start := time.Now()
 	jobs := plan.Jobs()
 	bar := progress(stderr, len(jobs), *quiet)
@@ -151,35 +174,69 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// loadPlan loads FILE, a built-in experiment name, or (no FILE) the
-// built-in XOR experiment.
-func loadPlan(file string) (*experiments.Plan, error) {
+// openSource reads and parses FILE once (a path, or a built-in experiment
+// or circuit name; no FILE: the built-in XOR experiment) and tells its
+// kind.
+func openSource(file string) (*experiments.Source, error) {
 	if file == "" {
-		return experiments.Builtin("xor")
-	}
-	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
-		if p, berr := experiments.Builtin(file); berr == nil {
-			return p, nil
+		file = "xor"
+		if _, err := os.Stat(file); err == nil {
+			// A file named xor in the working directory is not the default.
+			data, _ := experiments.BuiltinData(file)
+			return experiments.OpenData("builtin:xor.toml", data)
 		}
 	}
-	return experiments.Load(file)
+	return experiments.Open(file)
 }
 
 func printSummary(w io.Writer, s experiments.Summary) {
 	if s.Criterion.LossBelow == 0 {
-		fmt.Fprintf(w, "%-22s %4s %12s %18s %14s %12s\n", "rule", "n", "test NRMSE", "IQR", "free-run NRMSE", "valid (λt)")
+		// The task's metrics, headline first (with its quartiles).
+		var ms []task.Metric
+		if h, ok := s.Task.Metric(s.Task.Headline); ok {
+			ms = append(ms, h)
+		}
+		for _, m := range s.Task.Metrics {
+			if m.Name != s.Task.Headline {
+				ms = append(ms, m)
+			}
+		}
+		fmt.Fprintf(w, "%-22s %4s", "rule", "n")
+		for _, m := range ms {
+			fmt.Fprintf(w, " %14s", m.Label)
+			if m.Quartiles {
+				fmt.Fprintf(w, " %18s", "IQR")
+			}
+		}
+		fmt.Fprintln(w)
 		for _, r := range s.Rules {
 			b := s.ByRule[r]
-			fmt.Fprintf(w, "%-22s %4d %12s %18s %14s %12s\n", r, b.N, num(b.MedianTestNRMSE),
-				num(b.Q25TestNRMSE)+"–"+num(b.Q75TestNRMSE), num(b.MedianFreeRunNRMSE), num(b.MedianValidTimeLyapunov))
+			fmt.Fprintf(w, "%-22s %4s", r, num(b.Num("n")))
+			for _, m := range ms {
+				if m.Fraction {
+					fmt.Fprintf(w, " %14s", num(b.Num(m.Name+"_fraction")))
+					continue
+				}
+				fmt.Fprintf(w, " %14s", num(b.Num("median_"+m.Name)))
+				if m.Quartiles {
+					fmt.Fprintf(w, " %18s", num(b.Num("q25_"+m.Name))+"–"+num(b.Num("q75_"+m.Name)))
+				}
+			}
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintln(w, "NRMSE = RMSE / std of the target over the test segment (medians over seeds)")
+		if s.Task.Note != "" {
+			fmt.Fprintln(w, s.Task.Note)
+		}
 	} else {
 		fmt.Fprintf(w, "%-22s %4s %7s %14s %14s %12s\n", "rule", "n", "solved", "median trials", "IQR trials", "median loss")
 		for _, r := range s.Rules {
 			b := s.ByRule[r]
-			fmt.Fprintf(w, "%-22s %4d %6.0f%% %14s %14s %12s\n", r, b.N, 100**b.SolvedFraction, num(b.MedianTrialsToCriterion),
-				num(b.Q25TrialsToCriterion)+"–"+num(b.Q75TrialsToCriterion), num(b.MedianFinalLoss))
+			solved := 0.0
+			if f := b.Num("solved_fraction"); f != nil {
+				solved = *f
+			}
+			fmt.Fprintf(w, "%-22s %4s %6.0f%% %14s %14s %12s\n", r, num(b.Num("n")), 100*solved, num(b.Num("median_trials_to_criterion")),
+				num(b.Num("q25_trials_to_criterion"))+"–"+num(b.Num("q75_trials_to_criterion")), num(b.Num("median_final_loss")))
 		}
 	}
 	printComparisons(w, s)
@@ -267,32 +324,15 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("want one FILE, got %d arguments", len(pos))
 	}
-	if cs, _, ok, err := loadSimulation(pos[0]); ok || err != nil {
-		if err != nil {
-			return usageError{err}
-		}
-		fmt.Fprintf(stdout, "%s: valid circuit %q (task simulate, %g ms at dt = %g ms)\n", pos[0], cs.Name, cs.DurationMs, cs.DtMs)
-		return nil
-	}
-	if ds, _, ok, err := loadDistal(pos[0]); ok || err != nil {
-		if err != nil {
-			return usageError{err}
-		}
-		fmt.Fprintf(stdout, "%s: valid distal-reward experiment (%d runs: conditions × seeds)\n", pos[0], len(ds.Jobs()))
-		return nil
-	}
-	plan, err := experiments.Load(pos[0])
+	src, err := experiments.Open(pos[0])
 	if err != nil {
 		return usageError{err}
 	}
-	if err := plan.Validate(); err != nil {
+	what, err := kindOf(src).validate(src)
+	if err != nil {
 		return usageError{err}
 	}
-	kind := "experiment"
-	if plan.File == "" {
-		kind = "circuit"
-	}
-	fmt.Fprintf(stdout, "%s: valid %s %q (circuit %q, %d rule variants × %d seeds)\n", pos[0], kind, plan.Spec.Name, plan.Circuit.Name, len(plan.Spec.Variants()), plan.Spec.Seeds)
+	fmt.Fprintf(stdout, "%s: %s\n", pos[0], what)
 	return nil
 }
 
@@ -309,31 +349,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("want one DIR, got %d arguments", len(pos))
 	}
-	if _, err := os.Stat(filepath.Join(pos[0], "metrics.csv")); err != nil {
-		if _, serr := os.Stat(filepath.Join(pos[0], experiments.SpikesFile)); serr == nil {
-			if err := plots.WriteSimulation(pos[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))
-			return nil
-		}
-		if _, derr := os.Stat(filepath.Join(pos[0], "weights_end.csv")); derr == nil {
-			r, err := distal.ReadResult(pos[0])
-			if err != nil {
-				return err
-			}
-			if err := distal.WritePlots(pos[0], r); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))
-			return nil
-		}
-		return usagef("%s: not a dopa output directory (no metrics.csv)", pos[0])
-	}
-	if err := plots.Write(pos[0]); err != nil {
-		return err
-	}
-	if err := plots.WriteRasters(pos[0]); err != nil {
+	if err := plotDir(pos[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))

@@ -9,46 +9,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
-	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/internal/config"
 )
 
-// loadSimulation reads FILE (a path, or a built-in circuit name when no
-// such file exists) if it is a circuit with task = "simulate"; ok is false
-// for anything else, which then loads as a plan.
-func loadSimulation(file string) (cs *circuits.Spec, name string, ok bool, err error) {
-	data, name, found := readSource(file, circuits.Builtin)
-	if !found {
-		return nil, "", false, nil
-	}
-	if experiments.IsExperiment(data) {
-		return nil, "", false, nil
-	}
-	var probe struct {
-		Task string `toml:"task"`
-	}
-	if _, err := toml.Decode(string(data), &probe); err != nil || probe.Task != "simulate" {
-		return nil, "", false, nil
-	}
-	cs, _, err = circuits.Parse(name, data)
-	return cs, name, true, err
-}
-
-// simOptions are the flags of dopa run that apply to a simulation.
-type simOptions struct {
-	out       string
-	seed      int
-	seeds     int
-	force     bool
-	overrides []string
-}
-
 // runSimulation runs a task = "simulate" circuit: one seed, no learning.
-func runSimulation(ctx context.Context, cs *circuits.Spec, file string, o simOptions, stdout, stderr io.Writer) error {
+func runSimulation(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
+	cf, err := experiments.LoadSimulation(src)
+	if err != nil {
+		return usageError{err}
+	}
+	cs, file := &cf.Spec, src.File
 	if o.seeds > 1 {
 		return usagef("%s simulates one seed (task = \"simulate\"); use --seed S instead of --seeds", file)
 	}
@@ -58,11 +30,11 @@ func runSimulation(ctx context.Context, cs *circuits.Spec, file string, o simOpt
 		if !ok || key == "" {
 			return usagef("--set %q: want key=value", kv)
 		}
-		if err := config.Set(cs, strings.TrimPrefix(key, "circuit."), val); err != nil {
+		if err := config.Set(cf, strings.TrimPrefix(key, "circuit."), val); err != nil {
 			return usageError{err}
 		}
 	}
-	if err := cs.Validate(); err != nil {
+	if err := cf.Validate(); err != nil {
 		return usagef("after the overrides %q: %v", overrides, err)
 	}
 	seed := 1
@@ -78,11 +50,11 @@ func runSimulation(ctx context.Context, cs *circuits.Spec, file string, o simOpt
 		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
 	}
 	start := time.Now()
-	sim, err := experiments.Simulate(ctx, cs, seed)
+	sim, err := experiments.Simulate(ctx, cf, seed)
 	if err != nil {
 		return err
 	}
-	m := experiments.SimManifest(cs, file, overrides, seed, start)
+	m := experiments.SimManifest(cf, file, overrides, seed, start)
 	m.End, m.Interrupted = time.Now().UTC(), !sim.Done
 	if sim.Done {
 		m.RunsDone = 1
@@ -90,7 +62,7 @@ func runSimulation(ctx context.Context, cs *circuits.Spec, file string, o simOpt
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := experiments.WriteSimulation(dir, m, cs, sim); err != nil {
+	if err := experiments.WriteSimulation(dir, m, cf, sim); err != nil {
 		return err
 	}
 	if err := plots.WriteSimulation(dir); err != nil {

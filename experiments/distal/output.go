@@ -11,7 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/dopa-sim/dopa/internal/outfmt"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // Version is the dopa version written into manifest.json; the program that
@@ -252,7 +252,7 @@ func NewManifest(r *Result, file string, overrides []string) Manifest {
 }
 
 // resolved renders the spec with the keys of its TOML file.
-func resolved(spec *Spec) any { return outfmt.Resolved(spec) }
+func resolved(spec *Spec) any { return output.Resolved(spec) }
 
 // Write writes the outputs of a result into dir (created if needed):
 // manifest.json, summary.json, traces.csv, weights_end.csv, raster.csv and
@@ -310,10 +310,10 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	return writePlots(filepath.Join(dir, "plots"), r)
 }
 
-// ff formats a float exactly (outfmt.Float).
-func ff(x float64) string { return outfmt.Float(x) }
+// ff formats a float exactly (output.Float).
+func ff(x float64) string { return output.Float(x) }
 
 var (
-	writeJSON = outfmt.WriteJSON
-	writeCSV  = outfmt.WriteCSV
+	writeJSON = output.WriteJSON
+	writeCSV  = output.WriteCSV
 )

@@ -5,8 +5,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/neuron"
@@ -171,29 +169,25 @@ func (Spec) Defaults() Spec {
 	}
 }
 
-// IsDistal reports whether TOML data declares a distal-reward experiment:
-// its top-level key kind is "distal_reward".
-func IsDistal(data []byte) bool {
-	var probe struct {
-		Kind string `toml:"kind"`
-	}
-	if _, err := toml.Decode(string(data), &probe); err != nil {
-		return false
-	}
-	return probe.Kind == Kind
-}
-
 // Parse decodes a distal-reward experiment strictly, with the defaults for
 // every key left out, and validates it. Errors are *config.Error values
 // naming the file, the line and the key.
 func Parse(file string, data []byte) (*Spec, error) {
-	s := Spec{}.Defaults()
-	doc, err := config.Decode(file, data, &s)
+	doc, err := config.Parse(file, data)
 	if err != nil {
 		return nil, err
 	}
+	return FromDoc(doc)
+}
+
+// FromDoc decodes a parsed distal-reward experiment file (see Parse).
+func FromDoc(doc *config.Doc) (*Spec, error) {
+	s := Spec{}.Defaults()
 	if doc.Line("kind") == 0 {
-		return nil, &config.Error{File: file, Line: 1, Key: "kind", Msg: fmt.Sprintf("must be set to %q", Kind)}
+		return nil, &config.Error{File: doc.File(), Line: 1, Key: "kind", Msg: fmt.Sprintf("must be set to %q", Kind)}
+	}
+	if err := doc.Decode(&s); err != nil {
+		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, doc.Locate(err)

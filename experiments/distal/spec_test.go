@@ -12,9 +12,6 @@ func TestShippedFileIsTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !IsDistal(data) {
-		t.Fatal("IsDistal(izhikevich2007.toml) = false")
-	}
 	s, err := Parse("izhikevich2007.toml", data)
 	if err != nil {
 		t.Fatal(err)
@@ -33,9 +30,6 @@ func TestParseMinimal(t *testing.T) {
 	}
 	if s.DurationS != 3600 || len(s.Conditions) != 2 || s.Network.WMax != 4 {
 		t.Errorf("defaults not applied: %+v", s)
-	}
-	if IsDistal([]byte(`name = "xor"` + "\n" + `circuit = "xor"`)) {
-		t.Error("IsDistal on an xor experiment")
 	}
 }
 

@@ -220,10 +220,10 @@ func (f *Forecast) teacher(c *circuits.Circuit, from, to int) {
 }
 
 // Evaluate returns the one-step NRMSE over the test segment, and the
-// closed-loop NRMSE and valid prediction time (Extra: "free_run_nrmse",
-// "valid_time", "valid_time_lyapunov").
+// closed-loop NRMSE and valid prediction time (Metrics: "test_nrmse",
+// "free_run_nrmse", "valid_time", "valid_time_lyapunov").
 func (f *Forecast) Evaluate(c *circuits.Circuit) Eval {
-	e := Eval{Extra: map[string]float64{}}
+	e := Eval{Metrics: map[string]float64{}}
 	T0, T1 := f.TrainSteps, f.TrainSteps+f.TestSteps-f.Horizon
 	// Target statistics over the test segment, per dimension.
 	tm, ts := make([]float64, f.dim), make([]float64, f.dim)
@@ -250,7 +250,7 @@ func (f *Forecast) Evaluate(c *circuits.Circuit) Eval {
 			se += d * d
 		}
 	}
-	e.TestNRMSE = math.Sqrt(se / float64((T1-T0)*f.dim))
+	e.Metrics["test_nrmse"] = math.Sqrt(se / float64((T1-T0)*f.dim))
 	// The training loss: one-step MSE over the training segment, in
 	// standardised units, from rest after a washout.
 	f.teacher(c, 0, f.Washout)
@@ -266,7 +266,7 @@ func (f *Forecast) Evaluate(c *circuits.Circuit) Eval {
 	e.Loss = se / float64((f.TrainSteps-f.Horizon-f.Washout)*f.dim)
 	// Closed loop (horizon 1 only: the forecast is fed back as the next input).
 	if f.Horizon != 1 || f.FreeRunSteps == 0 {
-		e.Extra["free_run_nrmse"], e.Extra["valid_time"], e.Extra["valid_time_lyapunov"] = math.NaN(), math.NaN(), math.NaN()
+		e.Metrics["free_run_nrmse"], e.Metrics["valid_time"], e.Metrics["valid_time_lyapunov"] = math.NaN(), math.NaN(), math.NaN()
 		return e
 	}
 	span := T1 - T0 - f.Washout - f.FreeRunSteps
@@ -293,12 +293,12 @@ func (f *Forecast) Evaluate(c *circuits.Circuit) Eval {
 		}
 		valid = append(valid, float64(steps)*f.stepTime)
 	}
-	e.Extra["free_run_nrmse"] = math.Sqrt(se / float64(f.FreeRunStarts*f.FreeRunSteps*f.dim))
+	e.Metrics["free_run_nrmse"] = math.Sqrt(se / float64(f.FreeRunStarts*f.FreeRunSteps*f.dim))
 	vt := median(valid)
-	e.Extra["valid_time"] = vt
-	e.Extra["valid_time_lyapunov"] = math.NaN()
+	e.Metrics["valid_time"] = vt
+	e.Metrics["valid_time_lyapunov"] = math.NaN()
 	if f.lyap > 0 {
-		e.Extra["valid_time_lyapunov"] = vt * f.lyap
+		e.Metrics["valid_time_lyapunov"] = vt * f.lyap
 	}
 	return e
 }

@@ -27,9 +27,16 @@ type Task interface {
 
 // Eval is what a task reports of a trained circuit.
 type Eval struct {
-	Loss      float64 // loss on the training set
-	Correct   int     // trials classified correctly (classification tasks)
-	Of        int     // trials classified (0 when not a classification task)
-	TestNRMSE float64 // RMSE / std(target) on held-out data, NaN when none
-	Extra     map[string]float64
+	// Loss is the loss on the training set ("final_loss").
+	Loss float64
+	// Metrics holds the values of the task's declared metrics (Def.Metrics)
+	// by name; NaN where the run has none (it diverged). Other keys may be
+	// present and are not summarised.
+	Metrics map[string]float64
+}
+
+// Predictor is a task that can lay its circuit's forecasts beside the
+// truth (predictions.csv).
+type Predictor interface {
+	Predict(c *circuits.Circuit, n int) Prediction
 }

@@ -52,7 +52,7 @@ func TestXORGradMatchesLoss(t *testing.T) {
 func TestXOREvaluate(t *testing.T) {
 	c := xorCircuit(t)
 	e := (&XOR{}).Evaluate(c)
-	if e.Of != 4 || e.Correct < 0 || e.Correct > 4 || !math.IsNaN(e.TestNRMSE) {
+	if v, ok := e.Metrics["all_correct"]; !ok || v != 0 && v != 1 || len(e.Metrics) != 1 {
 		t.Errorf("evaluate: %+v", e)
 	}
 	// A hand-set perfect circuit: hidden h1 = tanh(k(x1+x2−0.5)), h2 = tanh(k(x1+x2−1.5)),
@@ -66,12 +66,12 @@ func TestXOREvaluate(t *testing.T) {
 	copy(l2.Weights(), []float64{k, -k, 0, 0})
 	l2.Biases()[0] = -k
 	e = (&XOR{}).Evaluate(c)
-	if e.Correct != 4 || e.Loss > 1e-3 {
-		t.Errorf("hand-set XOR circuit: %d correct, loss %g", e.Correct, e.Loss)
+	if n := (&XOR{}).Correct(c); n != 4 || e.Loss > 1e-3 || e.Metrics["all_correct"] != 1 {
+		t.Errorf("hand-set XOR circuit: %d correct, loss %g, %v", n, e.Loss, e.Metrics)
 	}
 	c.Links[1].Biases()[0] = 100 // every output 1: two wrong, loss ½
-	if e = (&XOR{}).Evaluate(c); e.Correct != 2 || math.Abs(e.Loss-0.5) > 1e-6 {
-		t.Errorf("all-ones circuit: %d correct, loss %g", e.Correct, e.Loss)
+	if e = (&XOR{}).Evaluate(c); (&XOR{}).Correct(c) != 2 || math.Abs(e.Loss-0.5) > 1e-6 || e.Metrics["all_correct"] != 0 {
+		t.Errorf("all-ones circuit: %d correct, loss %g", (&XOR{}).Correct(c), e.Loss)
 	}
 }
 

@@ -188,15 +188,17 @@ func TestNodePerturbationBeatsWPOnAWideLayer(t *testing.T) {
 	proj := circuits.ProjectionSpec{}.Defaults()
 	proj.From, proj.To, proj.Bias, proj.InitGain = "in", "out", false, 0
 	spec.Populations, spec.Projections = []circuits.PopulationSpec{in, out}, []circuits.ProjectionSpec{proj}
-	spec.Rule, _ = circuits.RuleDefaults("wp")
 
 	updatesTo := func(name string, eta float64, seed uint64) int {
 		c, err := spec.Build(rand.New(rand.NewPCG(seed, 1)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs, _ := circuits.RuleDefaults(name)
-		rs.LearningRate, rs.Sigma = eta, 1e-3
+		rs, _ := Defaults(name)
+		rs.LearningRate = eta
+		pp := rs.Params.(PerturbationParams)
+		pp.Sigma = 1e-3
+		rs.Params = pp
 		r, err := New(rs, c, rand.New(rand.NewPCG(seed, 2)))
 		if err != nil {
 			t.Fatal(err)

@@ -25,7 +25,7 @@ func xorCircuit(tb testing.TB, seed byte) *circuits.Circuit {
 
 func bind(tb testing.TB, name string, c *circuits.Circuit, seed byte) Rule {
 	tb.Helper()
-	spec, ok := circuits.RuleDefaults(name)
+	spec, ok := Defaults(name)
 	if !ok {
 		tb.Fatalf("no rule %q", name)
 	}
@@ -57,7 +57,7 @@ func train(r Rule, c *circuits.Circuit, maxTrials int) (int, bool) {
 // TestEveryRuleSolvesXOR: with its defaults, each rule solves XOR from
 // most of a handful of starts, well inside the budget.
 func TestEveryRuleSolvesXOR(t *testing.T) {
-	for _, name := range circuits.Rules {
+	for _, name := range Names() {
 		solved := 0
 		for seed := byte(1); seed <= 6; seed++ {
 			c := xorCircuit(t, seed)
@@ -163,7 +163,7 @@ func TestDopamineRevertsUnconfirmedChange(t *testing.T) {
 // TestUpdatesAllocateNothing: one learning update of every rule on the
 // XOR circuit allocates nothing once warmed up.
 func TestUpdatesAllocateNothing(t *testing.T) {
-	for _, name := range circuits.Rules {
+	for _, name := range Names() {
 		c := xorCircuit(t, 1)
 		r := bind(t, name, c, 1)
 		tk := &task.XOR{}
@@ -180,7 +180,7 @@ func TestUpdatesAllocateNothing(t *testing.T) {
 // patterns plus the weight change; for sgd/adam the forward and backward
 // passes plus the step.
 func BenchmarkUpdate(b *testing.B) {
-	for _, name := range circuits.Rules {
+	for _, name := range Names() {
 		b.Run(name, func(b *testing.B) {
 			c := xorCircuit(b, 1)
 			r := bind(b, name, c, 1)

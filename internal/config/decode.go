@@ -40,9 +40,32 @@ type Doc struct {
 // values, so v may be filled with defaults beforehand; slices are replaced,
 // maps are added to. After an error v may be partly filled.
 func Decode(file string, data []byte, v any) (*Doc, error) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return nil, &Error{File: file, Msg: fmt.Sprintf("config.Decode: need a non-nil pointer, got %T", v)}
+	d, err := Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return d, d.Decode(v)
+}
+
+// MaxFileBytes bounds the size of a configuration file (1 MiB).
+const MaxFileBytes = 1 << 20
+
+// MaxNesting bounds how deeply arrays and inline tables nest in a file.
+// The TOML parser's cost grows steeply with nesting (70 KB of nested inline
+// tables take it gigabytes); no configuration needs more than a few levels.
+const MaxNesting = 16
+
+// Parse parses data, the contents of the named file, once; Decode then
+// decodes the parsed document into Go values, as often as needed, and Value
+// looks at it without decoding. What the parser cannot bound itself is
+// bounded first: the file's size (MaxFileBytes) and the nesting of its
+// arrays and inline tables (MaxNesting).
+func Parse(file string, data []byte) (*Doc, error) {
+	if len(data) > MaxFileBytes {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("file is %d bytes, more than a configuration may be (%d)", len(data), MaxFileBytes)}
+	}
+	if line, depth := nesting(data); depth > MaxNesting {
+		return nil, &Error{File: file, Line: line, Msg: fmt.Sprintf("arrays and inline tables nest %d deep here, more than %d", depth, MaxNesting)}
 	}
 	src := string(data)
 	var tree map[string]any
@@ -58,17 +81,79 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	}
 	d := &Doc{file: file, tree: tree, loc: locate(src)}
 	if dup := d.loc.dup; dup != nil {
-		return d, &Error{
+		return nil, &Error{
 			File: file,
 			Line: dup.at.line,
 			Key:  d.key(dup.path),
 			Msg:  fmt.Sprintf("key already defined at line %d", dup.first.line),
 		}
 	}
+	return d, nil
+}
+
+// nesting returns the deepest nesting of brackets and braces outside
+// strings and comments, and the line where it is first reached. It stops
+// counting once past MaxNesting.
+func nesting(data []byte) (line, depth int) {
+	cur, ln := 0, 1
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '\n':
+			ln++
+		case '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			multi := i+2 < len(data) && data[i+1] == c && data[i+2] == c
+			if multi {
+				i += 2
+			}
+			for i++; i < len(data); i++ {
+				if data[i] == '\n' {
+					ln++
+					if !multi {
+						break
+					}
+				}
+				if c == '"' && data[i] == '\\' {
+					i++
+					continue
+				}
+				if data[i] == c && (!multi || i+2 < len(data) && data[i+1] == c && data[i+2] == c) {
+					if multi {
+						i += 2
+					}
+					break
+				}
+			}
+		case '[', '{':
+			cur++
+			if cur > depth {
+				depth, line = cur, ln
+				if depth > MaxNesting {
+					return line, depth
+				}
+			}
+		case ']', '}':
+			cur--
+		}
+	}
+	return line, depth
+}
+
+// Decode decodes the parsed document strictly into v (see the package
+// function Decode).
+func (d *Doc) Decode(v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &Error{File: d.file, Msg: fmt.Sprintf("config.Decode: need a non-nil pointer, got %T", v)}
+	}
+	tree := d.tree
 	var dec decoder
 	dec.value(nil, tree, rv.Elem())
 	if len(dec.errs) == 0 {
-		return d, nil
+		return nil
 	}
 	// Report the problem that comes first in the file.
 	type located struct {
@@ -90,7 +175,48 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 		}
 		return cmp.Compare(a.p.off, b.p.off)
 	})
-	return d, &Error{File: file, Line: first.p.line, Key: d.key(first.err.path), Msg: first.err.msg}
+	return &Error{File: d.file, Line: first.p.line, Key: d.key(first.err.path), Msg: first.err.msg}
+}
+
+// Value returns the parsed value at a key path ("population", 0, "model")
+// without decoding it: a string, int64, float64, bool, time, table
+// (map[string]any) or array; ok is false if the file does not have it.
+func (d *Doc) Value(path ...any) (v any, ok bool) {
+	var cur any = d.tree
+	for _, e := range normPath(path) {
+		switch e := e.(type) {
+		case string:
+			m, isMap := cur.(map[string]any)
+			if !isMap {
+				return nil, false
+			}
+			if cur, ok = m[e]; !ok {
+				return nil, false
+			}
+		case int:
+			list, isList := asList(cur)
+			if !isList || e < 0 || e >= len(list) {
+				return nil, false
+			}
+			cur = list[e]
+		}
+	}
+	return cur, true
+}
+
+// String returns the string at a key path; "" if absent or not a string.
+func (d *Doc) String(path ...any) string {
+	v, _ := d.Value(path...)
+	s, _ := v.(string)
+	return s
+}
+
+// Len returns the number of elements of the array (of tables) at a key
+// path; 0 if absent or not an array.
+func (d *Doc) Len(path ...any) int {
+	v, _ := d.Value(path...)
+	list, _ := asList(v)
+	return len(list)
 }
 
 // File returns the file name given to Decode.
@@ -477,7 +603,10 @@ func (d *decoder) structure(path []any, m map[string]any, rv reflect.Value) {
 	for _, k := range sortedKeys(m) {
 		f, ok := info.byName[k]
 		if !ok {
-			d.fail(join(path, k), "%s", unknownKey(k, info.names))
+			if d.inline(path, k, m[k], rv, info) {
+				continue
+			}
+			d.fail(join(path, k), "%s", unknownKey(k, keyNames(rv, info)))
 			continue
 		}
 		fv, err := fieldByIndex(rv, f.index)
@@ -487,6 +616,51 @@ func (d *decoder) structure(path []any, m map[string]any, rv reflect.Value) {
 		}
 		d.value(join(path, k), m[k], fv)
 	}
+}
+
+// inline decodes key k into the struct value held by one of rv's embedded
+// interface fields, if that struct has the key; the interface is given a
+// modified copy (its value is never shared). It reports whether it did.
+func (d *decoder) inline(path []any, k string, val any, rv reflect.Value, info *structInfo) bool {
+	for _, index := range info.dynamic {
+		iv, err := fieldByIndex(rv, index)
+		if err != nil || iv.IsNil() {
+			continue
+		}
+		dyn := iv.Elem()
+		if dyn.Kind() != reflect.Struct {
+			continue
+		}
+		f, ok := structFields(dyn.Type()).byName[k]
+		if !ok {
+			continue
+		}
+		cp := reflect.New(dyn.Type()).Elem()
+		cp.Set(dyn)
+		fv, err := fieldByIndex(cp, f.index)
+		if err != nil {
+			d.fail(join(path, k), "%v", err)
+			return true
+		}
+		d.value(join(path, k), val, fv)
+		iv.Set(cp)
+		return true
+	}
+	return false
+}
+
+// keyNames lists the keys of the struct rv: its own, then those of the
+// values its embedded interfaces hold.
+func keyNames(rv reflect.Value, info *structInfo) []string {
+	names := slices.Clone(info.names)
+	for _, index := range info.dynamic {
+		iv, ok := fieldByIndexRead(rv, index)
+		if !ok || iv.IsNil() || iv.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		names = append(names, structFields(iv.Elem().Type()).names...)
+	}
+	return names
 }
 
 // unknownKey explains that key is not one of valid.
@@ -601,6 +775,9 @@ type fieldInfo struct {
 type structInfo struct {
 	byName map[string]fieldInfo
 	names  []string // in declaration order
+	// dynamic are embedded interface fields (no toml tag): their keys are
+	// those of the struct value they hold, inline beside the struct's own.
+	dynamic [][]int
 }
 
 var structCache sync.Map // reflect.Type → *structInfo
@@ -642,6 +819,10 @@ func structFields(t reflect.Type) *structInfo {
 						if !isPtr || f.IsExported() {
 							next = append(next, level{ft, index})
 						}
+						continue
+					}
+					if ft.Kind() == reflect.Interface && !isPtr && f.IsExported() {
+						info.dynamic = append(info.dynamic, index)
 						continue
 					}
 				}
@@ -692,4 +873,16 @@ func (d *Doc) Locate(err error) error {
 		return err
 	}
 	return d.Errorf(pe.Path, "%s", pe.Msg)
+}
+
+// Without returns the document without the given top-level keys, to decode
+// the part of a file that one layer reads while another reads the rest.
+func (d *Doc) Without(keys ...string) *Doc {
+	tree := make(map[string]any, len(d.tree))
+	for k, v := range d.tree {
+		if !slices.Contains(keys, k) {
+			tree[k] = v
+		}
+	}
+	return &Doc{file: d.file, tree: tree, loc: d.loc}
 }

@@ -83,7 +83,10 @@ func (s *setter) walk(rv reflect.Value, i int) error {
 		info := structFields(t)
 		f, ok := info.byName[seg]
 		if !ok {
-			return s.errorf("%s", unknownKey(seg, info.names))
+			if done, err := s.inline(rv, info, i); done {
+				return err
+			}
+			return s.errorf("%s", unknownKey(seg, keyNames(rv, info)))
 		}
 		fv, err := fieldByIndex(rv, f.index)
 		if err != nil {
@@ -115,6 +118,30 @@ func (s *setter) walk(rv reflect.Value, i int) error {
 		return nil
 	}
 	return s.errorf("%s holds a single value; it has no key %q", s.container(i), seg)
+}
+
+// inline sets segs[i:] inside the struct value held by one of rv's
+// embedded interface fields, if that struct has the key segs[i]; the
+// interface is given a modified copy. done reports whether it had the key.
+func (s *setter) inline(rv reflect.Value, info *structInfo, i int) (done bool, err error) {
+	for _, index := range info.dynamic {
+		iv, ok := fieldByIndexRead(rv, index)
+		if !ok || iv.IsNil() || iv.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		dyn := iv.Elem()
+		if _, ok := structFields(dyn.Type()).byName[s.segs[i]]; !ok {
+			continue
+		}
+		cp := reflect.New(dyn.Type()).Elem()
+		cp.Set(dyn)
+		if err := s.walk(cp, i); err != nil {
+			return true, err
+		}
+		iv.Set(cp)
+		return true, nil
+	}
+	return false, nil
 }
 
 // container names the key that segs[i] is looked up in.

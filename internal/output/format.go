@@ -1,8 +1,10 @@
-// Package outfmt writes the files of an output directory the same way
+// Package output is the one output contract of every kind of run: the
+// manifest (which names the run's kind), the file names, the writers and
+// the table reader. It writes the files of an output directory the same way
 // everywhere: JSON indented, CSV through a buffered writer with errors that
 // name the file, floats in their shortest exact form, and configurations
 // with the keys of their TOML files.
-package outfmt
+package output
 
 import (
 	"bufio"

@@ -1,4 +1,4 @@
-package outfmt
+package output
 
 import (
 	"bufio"

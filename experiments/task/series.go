@@ -1,0 +1,114 @@
+package task
+
+import (
+	"fmt"
+
+	"github.com/dopa-sim/dopa/experiments/series"
+	"github.com/dopa-sim/dopa/internal/param"
+)
+
+// The forecasting tasks: the series is made once per experiment (from
+// data_seed) and every run forecasts it; seeds vary the circuit and the
+// rule's noise, not the data.
+var (
+	forecastMetrics = []Metric{
+		{Name: "test_nrmse", Label: "test NRMSE", Quartiles: true},
+		{Name: "free_run_nrmse", Label: "free-run NRMSE"},
+	}
+	mackeyGlassDef = Def{
+		Name:     "mackey_glass",
+		Doc:      "one-step forecasting of the Mackey-Glass series (τ = 17; [mackey_glass], [forecast], data_seed)",
+		Defaults: func() Params { return MackeyGlassParams{MackeyGlass: series.MackeyGlassParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()} },
+		Prepare:  prepareMackeyGlass,
+		Metrics:  forecastMetrics,
+		Headline: "test_nrmse",
+		Note:     forecastNote,
+		Alone:    Budget{MaxTrials: 5000},
+	}
+	lorenzDef = Def{
+		Name:     "lorenz",
+		Doc:      "one-step forecasting of the Lorenz system (σ = 10, ρ = 28, β = 8/3; [lorenz], [forecast], data_seed)",
+		Defaults: func() Params { return LorenzParams{Lorenz: series.LorenzParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()} },
+		Prepare:  prepareLorenz,
+		Metrics: append(forecastMetrics[:len(forecastMetrics):len(forecastMetrics)],
+			Metric{Name: "valid_time_lyapunov", Label: "valid (λt)", HigherIsBetter: true}),
+		Headline: "test_nrmse",
+		Note:     forecastNote,
+		Alone:    Budget{MaxTrials: 5000},
+	}
+)
+
+const forecastNote = "NRMSE = RMSE / std of the target over the test segment (medians over seeds)"
+
+// LorenzLyapunov is the largest Lyapunov exponent of the Lorenz system at
+// σ = 10, ρ = 28, β = 8/3 (per unit time), for valid prediction times.
+const LorenzLyapunov = 0.906
+
+// MackeyGlassParams are the keys of task mackey_glass.
+type MackeyGlassParams struct {
+	// DataSeed seeds the series (0: the reference convention).
+	DataSeed int `toml:"data_seed"`
+	// MackeyGlass generates the series.
+	MackeyGlass series.MackeyGlassParams `toml:"mackey_glass"`
+	// Forecast sets the forecasting conventions.
+	Forecast ForecastParams `toml:"forecast"`
+}
+
+// Validate checks the forecasting conventions, then the series.
+func (p MackeyGlassParams) Validate() error {
+	return validateForecast(p.DataSeed, p.Forecast, "mackey_glass", p.MackeyGlass.Validate())
+}
+
+// LorenzParams are the keys of task lorenz.
+type LorenzParams struct {
+	// DataSeed seeds the initial state.
+	DataSeed int `toml:"data_seed"`
+	// Lorenz generates the series.
+	Lorenz series.LorenzParams `toml:"lorenz"`
+	// Forecast sets the forecasting conventions.
+	Forecast ForecastParams `toml:"forecast"`
+}
+
+// Validate checks the forecasting conventions, then the series.
+func (p LorenzParams) Validate() error {
+	return validateForecast(p.DataSeed, p.Forecast, "lorenz", p.Lorenz.Validate())
+}
+
+func validateForecast(dataSeed int, f ForecastParams, table string, seriesErr error) error {
+	if dataSeed < 0 {
+		return param.New(fmt.Sprintf("must be >= 0, got %d", dataSeed), "data_seed")
+	}
+	if err := f.Validate(); err != nil {
+		return param.Under(err, "forecast")
+	}
+	return param.Under(seriesErr, table)
+}
+
+func prepareMackeyGlass(ps Params) (Maker, error) {
+	p := ps.(MackeyGlassParams)
+	f := p.Forecast
+	s, err := series.MackeyGlass(p.MackeyGlass, f.TrainSteps+f.TestSteps, uint64(p.DataSeed))
+	if err != nil {
+		return nil, err
+	}
+	return func() (Task, error) {
+		return NewForecast("mackey_glass", f, s.X, 1, s.Params.SampleInterval, 0)
+	}, nil
+}
+
+func prepareLorenz(ps Params) (Maker, error) {
+	p := ps.(LorenzParams)
+	f := p.Forecast
+	n := f.TrainSteps + f.TestSteps
+	s, err := series.Lorenz(p.Lorenz, n, uint64(p.DataSeed))
+	if err != nil {
+		return nil, err
+	}
+	v := make([]float64, 0, 3*n)
+	for i := range s.X {
+		v = append(v, s.X[i], s.Y[i], s.Z[i])
+	}
+	return func() (Task, error) {
+		return NewForecast("lorenz", f, v, 3, s.Params.Dt*float64(s.Params.SampleEvery), LorenzLyapunov)
+	}, nil
+}

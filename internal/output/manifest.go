@@ -1,0 +1,124 @@
+package output
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+)
+
+// Kind is the kind of a run: what its input file declares and what its
+// output directory holds. manifest.json names it, so that a directory's
+// kind is read, never guessed.
+type Kind string
+
+// The kinds of run.
+const (
+	// Training: rules compared over seeds on a task (an experiment file,
+	// or a circuit file with a learning task).
+	Training Kind = "training"
+	// Simulation: a circuit run without learning (task = "simulate").
+	Simulation Kind = "simulation"
+	// DistalReward: the distal-reward experiment of Izhikevich 2007.
+	DistalReward Kind = "distal_reward"
+)
+
+// The files of an output directory, defined once. Which ones a run writes
+// depends on its kind (docs/architecture.md).
+const (
+	ManifestFile     = "manifest.json"     // every kind
+	SummaryFile      = "summary.json"      // every kind
+	MetricsFile      = "metrics.csv"       // training: rule,seed,epoch,trials,loss
+	TracesFile       = "traces.csv"        // training and distal reward: modulator traces
+	WeightsFile      = "weights.csv"       // training: plastic synapses before and after
+	WeightsEndFile   = "weights_end.csv"   // distal reward: every excitatory synapse at the end
+	PredictionsFile  = "predictions.csv"   // training on a forecasting task
+	RastersFile      = "rasters.csv"       // spiking training and distal reward: spikes of recorded stretches
+	RasterTrialsFile = "raster_trials.csv" // spiking training: the trials of the rasters
+	SpikesFile       = "spikes.csv"        // simulation: every spike
+	StatesFile       = "states.csv"        // simulation: the [[record]] monitors
+	LayoutFile       = "populations.csv"   // simulation: population sizes
+	PlotsDir         = "plots"             // every kind: the figures
+)
+
+// Version is dopa's version, written into every manifest.
+var Version = "0.1.0-dev"
+
+// Manifest is manifest.json: everything needed to reproduce a run, of any
+// kind. Fields that do not apply to a kind are left out.
+type Manifest struct {
+	Kind        Kind      `json:"kind"`
+	Experiment  string    `json:"experiment"`
+	File        string    `json:"file,omitempty"`
+	CircuitFile string    `json:"circuit_file,omitempty"`
+	Overrides   []string  `json:"overrides"`
+	Seeds       []int     `json:"seeds"`
+	Conditions  []string  `json:"conditions,omitempty"`
+	Streams     string    `json:"streams,omitempty"`
+	Resolved    any       `json:"resolved"` // the configuration with every default filled in
+	Version     string    `json:"dopa_version"`
+	VCS         string    `json:"vcs_revision,omitempty"`
+	GoVersion   string    `json:"go_version"`
+	Platform    string    `json:"platform"`
+	Workers     int       `json:"workers"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Interrupted bool      `json:"interrupted"`
+	RunsDone    int       `json:"runs_done"`
+	RunsPlanned int       `json:"runs_planned"`
+}
+
+// NewManifest fills a manifest with the program's versions and platform.
+func NewManifest(kind Kind, experiment string, overrides []string, start time.Time) Manifest {
+	m := Manifest{Kind: kind, Experiment: experiment, Overrides: overrides, Version: Version,
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, Start: start.UTC(), Seeds: []int{}}
+	if m.Overrides == nil {
+		m.Overrides = []string{}
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				m.VCS = s.Value
+			}
+		}
+	}
+	return m
+}
+
+// ReadKind returns the kind of the run in dir, from its manifest.json. A
+// manifest written before manifests named their kind is a training run if
+// its resolved configuration has an experiment, else a simulation.
+func ReadKind(dir string) (Kind, error) {
+	path := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%s: not a dopa output directory (no %s)", dir, ManifestFile)
+	}
+	if err != nil {
+		return "", err
+	}
+	var m struct {
+		Kind     Kind `json:"kind"`
+		Resolved struct {
+			Experiment json.RawMessage `json:"experiment"`
+		} `json:"resolved"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	switch m.Kind {
+	case Training, Simulation, DistalReward:
+		return m.Kind, nil
+	case "":
+		if m.Resolved.Experiment != nil {
+			return Training, nil
+		}
+		return Simulation, nil
+	}
+	return "", fmt.Errorf("%s: unknown kind %q", path, m.Kind)
+}
