@@ -16,9 +16,11 @@ var (
 		{Name: "free_run_nrmse", Label: "free-run NRMSE"},
 	}
 	mackeyGlassDef = Def{
-		Name:     "mackey_glass",
-		Doc:      "one-step forecasting of the Mackey-Glass series (τ = 17; [mackey_glass], [forecast], data_seed)",
-		Defaults: func() Params { return MackeyGlassParams{MackeyGlass: series.MackeyGlassParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()} },
+		Name: "mackey_glass",
+		Doc:  "one-step forecasting of the Mackey-Glass series (τ = 17; [mackey_glass], [forecast], data_seed)",
+		Defaults: func() Params {
+			return MackeyGlassParams{MackeyGlass: series.MackeyGlassParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()}
+		},
 		Prepare:  prepareMackeyGlass,
 		Metrics:  forecastMetrics,
 		Headline: "test_nrmse",
@@ -26,10 +28,12 @@ var (
 		Alone:    Budget{MaxTrials: 5000},
 	}
 	lorenzDef = Def{
-		Name:     "lorenz",
-		Doc:      "one-step forecasting of the Lorenz system (σ = 10, ρ = 28, β = 8/3; [lorenz], [forecast], data_seed)",
-		Defaults: func() Params { return LorenzParams{Lorenz: series.LorenzParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()} },
-		Prepare:  prepareLorenz,
+		Name: "lorenz",
+		Doc:  "one-step forecasting of the Lorenz system (σ = 10, ρ = 28, β = 8/3; [lorenz], [forecast], data_seed)",
+		Defaults: func() Params {
+			return LorenzParams{Lorenz: series.LorenzParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()}
+		},
+		Prepare: prepareLorenz,
 		Metrics: append(forecastMetrics[:len(forecastMetrics):len(forecastMetrics)],
 			Metric{Name: "valid_time_lyapunov", Label: "valid (λt)", HigherIsBetter: true}),
 		Headline: "test_nrmse",
