@@ -20,9 +20,6 @@ import (
 //go:embed *.toml
 var builtinFS embed.FS
 
-// Version is dopa's version, written into every manifest.
-var Version = output.Version
-
 // NewManifest fills manifest.json for the plan.
 func (p *Plan) NewManifest(overrides []string, start time.Time) output.Manifest {
 	m := output.NewManifest(output.Training, p.Spec.Name, overrides, start)
@@ -241,13 +238,13 @@ func quantile(p float64, xs []float64) float64 {
 // WriteResults writes manifest.json, summary.json, metrics.csv and
 // traces.csv into dir (which must exist).
 func WriteResults(dir string, m output.Manifest, s Summary, results []Result) error {
-	if err := writeJSON(filepath.Join(dir, "manifest.json"), m); err != nil {
+	if err := writeJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
+	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, "metrics.csv"), "rule,seed,epoch,trials,loss", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.MetricsFile), "rule,seed,epoch,trials,loss", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, row := range r.Metrics {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s\n", r.Rule, r.Seed, row.Epoch, row.Trials, ff(row.Loss))
@@ -265,7 +262,7 @@ func WriteResults(dir string, m output.Manifest, s Summary, results []Result) er
 	if err := writeRasters(dir, results); err != nil {
 		return err
 	}
-	return writeCSV(filepath.Join(dir, "traces.csv"), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
+	return writeCSV(filepath.Join(dir, output.TracesFile), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, t := range r.Traces {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
@@ -279,7 +276,7 @@ func WriteResults(dir string, m output.Manifest, s Summary, results []Result) er
 // runs before and after training, one row per synapse (pre = -1 for a
 // bias).
 func writeWeights(dir string, results []Result) error {
-	return writeCSV(filepath.Join(dir, "weights.csv"), "rule,seed,when,projection,pre,post,weight", func(w *bufio.Writer) {
+	return writeCSV(filepath.Join(dir, output.WeightsFile), "rule,seed,when,projection,pre,post,weight", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, s := range r.Weights {
 				nw := s.NPre * s.NPost
@@ -305,7 +302,7 @@ func writePredictions(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return writeCSV(filepath.Join(dir, "predictions.csv"), "rule,seed,step,dim,target,one_step,free_run", func(w *bufio.Writer) {
+	return writeCSV(filepath.Join(dir, output.PredictionsFile), "rule,seed,step,dim,target,one_step,free_run", func(w *bufio.Writer) {
 		for _, r := range results {
 			p := r.Prediction
 			for d := range p.Target {
@@ -335,7 +332,7 @@ func writeRasters(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	err := writeCSV(filepath.Join(dir, RastersFile), "rule,seed,phase,time_ms,population,neuron", func(w *bufio.Writer) {
+	err := writeCSV(filepath.Join(dir, output.RastersFile), "rule,seed,phase,time_ms,population,neuron", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				writeSpikes(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
@@ -345,7 +342,7 @@ func writeRasters(dir string, results []Result) error {
 	if err != nil {
 		return err
 	}
-	return writeCSV(filepath.Join(dir, RasterTrialsFile), "rule,seed,phase,start_ms,end_ms,input", func(w *bufio.Writer) {
+	return writeCSV(filepath.Join(dir, output.RasterTrialsFile), "rule,seed,phase,start_ms,end_ms,input", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				for k, m := range ra.Marks {
@@ -359,16 +356,6 @@ func writeRasters(dir string, results []Result) error {
 		}
 	})
 }
-
-// Files of a simulation (and rasters.csv of a spiking training run).
-const (
-	SpikesFile  = "spikes.csv"  // time_ms,population,neuron
-	StatesFile  = "states.csv"  // time_ms, then one column per monitored neuron
-	RastersFile = "rasters.csv" // rule,seed,phase,time_ms,population,neuron
-	// RasterTrialsFile marks the trials of the rasters: one row per trial.
-	RasterTrialsFile = "raster_trials.csv" // rule,seed,phase,start_ms,end_ms,input
-	LayoutFile       = "populations.csv"
-)
 
 func writeSpikes(w *bufio.Writer, prefix string, ra Raster) {
 	for _, sp := range ra.Spikes {
@@ -422,20 +409,20 @@ func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simula
 	n, sec := sim.SpikeCount, sim.SimSeconds
 	sum.Runs = []output.Object{runObject(Result{Rule: "none", Seed: sim.Seed, FinalLoss: math.NaN(), WallSeconds: sim.SimSeconds, SpikeCount: n, SimSeconds: sec},
 		false, func(task.Metric) bool { return false })}
-	if err := writeJSON(filepath.Join(dir, "manifest.json"), m); err != nil {
+	if err := writeJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), sum); err != nil {
+	if err := writeJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, LayoutFile), "population,size,dt_ms,steps", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.LayoutFile), "population,size,dt_ms,steps", func(w *bufio.Writer) {
 		for i, n := range ra.PopNames {
 			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], ff(cs.DtMs), sim.Steps)
 		}
 	}); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, SpikesFile), "time_ms,population,neuron", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.SpikesFile), "time_ms,population,neuron", func(w *bufio.Writer) {
 		writeSpikes(w, "", ra)
 	}); err != nil {
 		return err
@@ -443,7 +430,7 @@ func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simula
 	if len(sim.Columns) == 0 {
 		return nil
 	}
-	return writeCSV(filepath.Join(dir, StatesFile), "time_ms,"+strings.Join(sim.Columns, ","), func(w *bufio.Writer) {
+	return writeCSV(filepath.Join(dir, output.StatesFile), "time_ms,"+strings.Join(sim.Columns, ","), func(w *bufio.Writer) {
 		k := len(sim.Columns)
 		for t := 0; t*k < len(sim.States); t++ {
 			w.WriteString(ff(float64(t+1) * cs.DtMs))

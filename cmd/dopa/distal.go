@@ -11,6 +11,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/distal"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // runDistal runs a distal-reward experiment (both conditions, all seeds)
@@ -41,10 +42,9 @@ func runDistal(ctx context.Context, src *experiments.Source, o runOptions, stdou
 	if dir == "" {
 		dir = filepath.Join("out", "izhikevich2007-"+time.Now().Format("20060102-150405"))
 	}
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil && !o.force {
+	if _, err := os.Stat(filepath.Join(dir, output.ManifestFile)); err == nil && !o.force {
 		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
 	}
-	distal.Version = experiments.Version
 	if workers < 0 {
 		workers = 0
 	}

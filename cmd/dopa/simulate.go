@@ -12,6 +12,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // runSimulation runs a task = "simulate" circuit: one seed, no learning.
@@ -46,7 +47,7 @@ func runSimulation(ctx context.Context, src *experiments.Source, o runOptions, s
 	if dir == "" {
 		dir = filepath.Join("out", cs.Name+"-"+time.Now().Format("20060102-150405"))
 	}
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil && !o.force {
+	if _, err := os.Stat(filepath.Join(dir, output.ManifestFile)); err == nil && !o.force {
 		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
 	}
 	start := time.Now()

@@ -121,7 +121,7 @@
 // over seeds per condition; checks: the criteria of issue 4 on each run),
 // traces.csv (every 100 ms: d + tonic, c and s of the rewarded synapse,
 // the mean excitatory weight), weights_end.csv (every excitatory weight at
-// the end, with its neurons), raster.csv, manifest.json, and plots/
+// the end, with its neurons), rasters.csv, manifest.json, and plots/
 // (distal_reward: d, c and s against time for the rewarded condition with
 // the control's s; weights_end: histograms of the final weights with the
 // rewarded synapse marked; raster: the first and the last second).

@@ -6,39 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
-	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
 )
-
-// Version is the dopa version written into manifest.json; the program that
-// embeds this package sets it.
-var Version = "dev"
-
-// Manifest is manifest.json.
-type Manifest struct {
-	Experiment  string    `json:"experiment"`
-	Kind        string    `json:"kind"`
-	File        string    `json:"file,omitempty"`
-	Overrides   []string  `json:"overrides"`
-	Seeds       []int     `json:"seeds"`
-	Conditions  []string  `json:"conditions"`
-	Streams     string    `json:"streams"`
-	Resolved    any       `json:"resolved"`
-	Version     string    `json:"dopa_version"`
-	VCS         string    `json:"vcs_revision,omitempty"`
-	GoVersion   string    `json:"go_version"`
-	Platform    string    `json:"platform"`
-	Workers     int       `json:"workers"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	Interrupted bool      `json:"interrupted"`
-	RunsDone    int       `json:"runs_done"`
-	RunsPlanned int       `json:"runs_planned"`
-}
 
 // RunSummary is one run in summary.json; null marks what does not apply
 // (or a run that did not finish).
@@ -220,16 +191,12 @@ func median(xs []float64) float64 {
 
 // NewManifest fills manifest.json for a result; file and overrides are
 // what the program was given (they may be empty).
-func NewManifest(r *Result, file string, overrides []string) Manifest {
+func NewManifest(r *Result, file string, overrides []string) output.Manifest {
 	spec := r.Spec
-	m := Manifest{Experiment: spec.Name, Kind: spec.Kind, File: file, Overrides: overrides,
-		Streams:  "ChaCha8 keyed by SHA-256(seed as 8 bytes little endian ‖ name), names: network, rewarded_synapse, thalamic, reward_delay; conditions of one seed share them",
-		Resolved: resolved(spec), Version: Version, GoVersion: runtime.Version(),
-		Platform: runtime.GOOS + "/" + runtime.GOARCH, Workers: r.Workers,
-		Start: r.Start.UTC(), End: r.End.UTC(), Interrupted: r.Interrupted, RunsPlanned: len(r.Runs)}
-	if m.Overrides == nil {
-		m.Overrides = []string{}
-	}
+	m := output.NewManifest(output.DistalReward, spec.Name, overrides, r.Start)
+	m.File, m.Resolved, m.Workers, m.End = file, resolved(spec), r.Workers, r.End.UTC()
+	m.Streams = "ChaCha8 keyed by SHA-256(seed as 8 bytes little endian ‖ name), names: network, rewarded_synapse, thalamic, reward_delay; conditions of one seed share them"
+	m.Interrupted, m.RunsPlanned = r.Interrupted, len(r.Runs)
 	for i := range spec.Seeds {
 		m.Seeds = append(m.Seeds, spec.Seed+i)
 	}
@@ -241,13 +208,6 @@ func NewManifest(r *Result, file string, overrides []string) Manifest {
 			m.RunsDone++
 		}
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				m.VCS = s.Value
-			}
-		}
-	}
 	return m
 }
 
@@ -255,7 +215,7 @@ func NewManifest(r *Result, file string, overrides []string) Manifest {
 func resolved(spec *Spec) any { return output.Resolved(spec) }
 
 // Write writes the outputs of a result into dir (created if needed):
-// manifest.json, summary.json, traces.csv, weights_end.csv, raster.csv and
+// manifest.json, summary.json, traces.csv, weights_end.csv, rasters.csv and
 // the figures in dir/plots. Runs that did not finish appear in summary.json
 // with done = false and nothing else.
 func Write(dir string, r *Result) error {
@@ -268,13 +228,13 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "manifest.json"), NewManifest(r, file, overrides)); err != nil {
+	if err := writeJSON(filepath.Join(dir, output.ManifestFile), NewManifest(r, file, overrides)); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "summary.json"), Summarize(r)); err != nil {
+	if err := writeJSON(filepath.Join(dir, output.SummaryFile), Summarize(r)); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, "traces.csv"), "condition,seed,t_s,dopamine,eligibility,weight,mean_exc_weight", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.TracesFile), "condition,seed,t_s,dopamine,eligibility,weight,mean_exc_weight", func(w *bufio.Writer) {
 		for _, x := range r.Runs {
 			for _, t := range x.Traces {
 				fmt.Fprintf(w, "%s,%d,%s,%s,%s,%s,%s\n", x.Condition, x.Seed, ff(t.TS), ff(t.Dopamine), ff(t.Eligibility), ff(t.Weight), ff(t.MeanExc))
@@ -283,7 +243,7 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, "weights_end.csv"), "condition,seed,pre,post,weight,rewarded", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.WeightsEndFile), "condition,seed,pre,post,weight,rewarded", func(w *bufio.Writer) {
 		for _, x := range r.Runs {
 			for k, v := range x.Weights {
 				rw := 0
@@ -296,7 +256,7 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, "raster.csv"), "condition,seed,t_ms,neuron", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.RastersFile), "condition,seed,t_ms,neuron", func(w *bufio.Writer) {
 		for _, x := range r.Runs {
 			for _, sp := range [][]Spike{x.RasterFirst, x.RasterLast} {
 				for _, s := range sp {
@@ -307,7 +267,7 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	}); err != nil {
 		return err
 	}
-	return writePlots(filepath.Join(dir, "plots"), r)
+	return writePlots(filepath.Join(dir, output.PlotsDir), r)
 }
 
 // ff formats a float exactly (output.Float).

@@ -13,21 +13,23 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // ReadResult rebuilds, from the files Write left in dir, what the figures
 // need of a run: the resolved experiment (manifest.json), each run's
 // condition, seed and rewarded synapse (summary.json), its traces
 // (traces.csv), its final excitatory weights (weights_end.csv) and its
-// rasters (raster.csv). Statistics that only summary.json holds are not
+// rasters (rasters.csv). Statistics that only summary.json holds are not
 // filled in. Errors name the file and, for CSV files, the line.
 func ReadResult(dir string) (*Result, error) {
-	spec, err := readSpec(filepath.Join(dir, "manifest.json"))
+	spec, err := readSpec(filepath.Join(dir, output.ManifestFile))
 	if err != nil {
 		return nil, err
 	}
 	r := &Result{Spec: spec}
-	if err := readRuns(filepath.Join(dir, "summary.json"), r); err != nil {
+	if err := readRuns(filepath.Join(dir, output.SummaryFile), r); err != nil {
 		return nil, err
 	}
 	index := map[string]int{} // "condition/seed" → r.Runs
@@ -44,13 +46,13 @@ func ReadResult(dir string) (*Result, error) {
 			return nil
 		})
 	}
-	err = rows("traces.csv", []string{"t_s", "dopamine", "eligibility", "weight", "mean_exc_weight"}, func(x *RunResult, v []float64) {
+	err = rows(output.TracesFile, []string{"t_s", "dopamine", "eligibility", "weight", "mean_exc_weight"}, func(x *RunResult, v []float64) {
 		x.Traces = append(x.Traces, TraceRow{TS: v[0], Dopamine: v[1], Eligibility: v[2], Weight: v[3], MeanExc: v[4]})
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = rows("weights_end.csv", []string{"pre", "post", "weight", "rewarded"}, func(x *RunResult, v []float64) {
+	err = rows(output.WeightsEndFile, []string{"pre", "post", "weight", "rewarded"}, func(x *RunResult, v []float64) {
 		if v[3] == 1 {
 			x.Index = len(x.Weights)
 		}
@@ -64,7 +66,7 @@ func ReadResult(dir string) (*Result, error) {
 	for i := range r.Runs {
 		r.Runs[i].RasterFirstFrom, r.Runs[i].RasterLastFrom = 1, lastFrom
 	}
-	err = rows("raster.csv", []string{"t_ms", "neuron"}, func(x *RunResult, v []float64) {
+	err = rows(output.RastersFile, []string{"t_ms", "neuron"}, func(x *RunResult, v []float64) {
 		s := Spike{TMs: int32(v[0]), Neuron: int32(v[1])}
 		if int(v[0]) >= lastFrom-1 {
 			x.RasterLast = append(x.RasterLast, s)
@@ -79,7 +81,9 @@ func ReadResult(dir string) (*Result, error) {
 }
 
 // WritePlots (re)draws the figures of a result into dir/plots.
-func WritePlots(dir string, r *Result) error { return writePlots(filepath.Join(dir, "plots"), r) }
+func WritePlots(dir string, r *Result) error {
+	return writePlots(filepath.Join(dir, output.PlotsDir), r)
+}
 
 func runKey(cond string, seed int) string { return cond + "/" + strconv.Itoa(seed) }
 
@@ -99,7 +103,7 @@ func readSpec(path string) (*Spec, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if m.Kind != Kind || m.Resolved == nil {
+	if m.Kind != string(output.DistalReward) || m.Resolved == nil {
 		return nil, fmt.Errorf("%s: not the manifest of a distal-reward run (kind %q)", path, m.Kind)
 	}
 	var b bytes.Buffer

@@ -118,7 +118,7 @@ func TestShortRunWritesEverything(t *testing.T) {
 	if _, ok := sum.ByRule["rstdp"]; !ok || len(sum.Checks) != 5 {
 		t.Errorf("by_rule %v, %d checks", sum.ByRule, len(sum.Checks))
 	}
-	for _, f := range []string{"manifest.json", "traces.csv", "weights_end.csv", "raster.csv",
+	for _, f := range []string{"manifest.json", "traces.csv", "weights_end.csv", "rasters.csv",
 		"plots/distal_reward.png", "plots/distal_reward.svg", "plots/weights_end.png", "plots/weights_end.svg", "plots/raster.png"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {

@@ -17,13 +17,15 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // Input and output names, relative to the run directory.
 const (
-	metricsFile = "metrics.csv"
-	tracesFile  = "traces.csv"
-	summaryFile = "summary.json"
+	metricsFile = output.MetricsFile
+	tracesFile  = output.TracesFile
+	summaryFile = output.SummaryFile
 	plotsDir    = "plots"
 )
 

@@ -11,10 +11,12 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // predictionsFile holds the forecasts of forecasting experiments.
-const predictionsFile = "predictions.csv"
+const predictionsFile = output.PredictionsFile
 
 // Geometry of the predictions figure: one row of two panels per rule,
 // about 300 pixels high at dpi, below a line for the figure's title.

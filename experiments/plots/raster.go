@@ -15,15 +15,17 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // Files of a simulation run (task "simulate") and of a spiking training run.
 const (
-	spikesFile  = "spikes.csv"        // time_ms,population,neuron
-	layoutFile  = "populations.csv"   // population,size,dt_ms,steps
-	statesFile  = "states.csv"        // time_ms, then one column per monitored neuron
-	rastersFile = "rasters.csv"       // rule,seed,phase,time_ms,population,neuron
-	trialsFile  = "raster_trials.csv" // rule,seed,phase,start_ms,end_ms,input
+	spikesFile  = output.SpikesFile       // time_ms,population,neuron
+	layoutFile  = output.LayoutFile       // population,size,dt_ms,steps
+	statesFile  = output.StatesFile       // time_ms, then one column per monitored neuron
+	rastersFile = output.RastersFile      // rule,seed,phase,time_ms,population,neuron
+	trialsFile  = output.RasterTrialsFile // rule,seed,phase,start_ms,end_ms,input
 )
 
 // Raster geometry.
