@@ -2,11 +2,8 @@ package distal
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -172,43 +169,22 @@ func readRuns(path string, r *Result) error {
 	return nil
 }
 
-// readCSV calls row for every record of dir/name after checking its
-// header, with the record's fields and its numbers: the fields after the
-// first two parsed as floats (an error names the file, line and column).
+// readCSV calls row for every record of dir/name (output.ReadTable), with
+// the record's first two fields (condition, seed) and the numbers of the
+// other columns of header, in order.
 func readCSV(dir, name string, header []string, row func(line int, f []string, v []float64) error) error {
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	rd := csv.NewReader(f)
-	rd.FieldsPerRecord = len(header)
-	h, err := rd.Read()
-	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: empty file, want header %q", name, strings.Join(header, ","))
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if strings.Join(h, ",") != strings.Join(header, ",") {
-		return fmt.Errorf("%s line 1: header %q, want %q", name, strings.Join(h, ","), strings.Join(header, ","))
-	}
 	v := make([]float64, len(header)-2)
-	for line := 2; ; line++ {
-		rec, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		for k := range v {
-			if v[k], err = strconv.ParseFloat(rec[2+k], 64); err != nil {
-				return fmt.Errorf("%s line %d: %s: %q is not a number", name, line, header[2+k], rec[2+k])
+	f := make([]string, 2)
+	_, err := output.ReadTable(filepath.Join(dir, name), name, false, header, func(t *output.Table) error {
+		f[0], f[1] = t.Str(header[0]), t.Str(header[1])
+		for k, col := range header[2:] {
+			x, err := t.Float(col)
+			if err != nil {
+				return err
 			}
+			v[k] = x
 		}
-		if err := row(line, rec, v); err != nil {
-			return err
-		}
-	}
+		return row(t.Line, f, v)
+	})
+	return err
 }

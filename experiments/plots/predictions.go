@@ -82,25 +82,25 @@ type prediction struct {
 // missing file gives (nil, 0, nil).
 func readPredictions(path string) (preds []*prediction, dims int, err error) {
 	first := make(map[string]*prediction)
-	_, err = readTable(path, path, true, append([]string{"rule", "seed", "step", "dim"}, predColumns...), func(t *csvTable) error {
-		k, err := t.key()
+	_, err = output.ReadTable(path, path, true, append([]string{"rule", "seed", "step", "dim"}, predColumns...), func(t *output.Table) error {
+		k, err := key(t)
 		if err != nil {
 			return err
 		}
-		step, err := t.intField("step")
+		step, err := t.Int("step")
 		if err != nil {
 			return err
 		}
-		dim, err := t.intField("dim")
+		dim, err := t.Int("dim")
 		if err != nil {
 			return err
 		}
 		if dim < 0 {
-			return fmt.Errorf("%s line %d: bad dim %q", path, t.line, t.str("dim"))
+			return fmt.Errorf("%s line %d: bad dim %q", path, t.Line, t.Str("dim"))
 		}
 		vals := make([]float64, len(predColumns))
 		for i, c := range predColumns {
-			if vals[i], err = t.floatField(c); err != nil {
+			if vals[i], err = t.Float(c); err != nil {
 				return err
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -113,26 +112,26 @@ func WriteRasters(dir string) error {
 	var order []key
 	lay := &popLayout{}
 	popIdx := map[string]int{}
-	found, err := readTable(filepath.Join(dir, rastersFile), rastersFile, true, []string{"rule", "seed", "phase", "time_ms", "population", "neuron"}, func(t *csvTable) error {
-		k := key{t.str("rule"), t.str("seed"), t.str("phase")}
+	found, err := output.ReadTable(filepath.Join(dir, rastersFile), rastersFile, true, []string{"rule", "seed", "phase", "time_ms", "population", "neuron"}, func(t *output.Table) error {
+		k := key{t.Str("rule"), t.Str("seed"), t.Str("phase")}
 		s := sets[k]
 		if s == nil {
 			s = &spikeSet{}
 			sets[k] = s
 			order = append(order, k)
 		}
-		tm, err := t.floatField("time_ms")
+		tm, err := t.Float("time_ms")
 		if err != nil {
 			return err
 		}
-		n, err := t.intField("neuron")
+		n, err := t.Int("neuron")
 		if err != nil {
 			return err
 		}
 		if n < 0 {
-			return fmt.Errorf("%s line %d: neuron %d < 0", rastersFile, t.line, n)
+			return fmt.Errorf("%s line %d: neuron %d < 0", rastersFile, t.Line, n)
 		}
-		name := t.str("population")
+		name := t.Str("population")
 		p, seen := popIdx[name]
 		if !seen {
 			p = len(lay.names)
@@ -215,20 +214,20 @@ type rasterTrial struct {
 // a missing file (results of an older dopa) marks nothing.
 func readRasterTrials(path string) (map[[3]string][]rasterTrial, error) {
 	out := map[[3]string][]rasterTrial{}
-	_, err := readTable(path, trialsFile, true, []string{"rule", "seed", "phase", "start_ms", "end_ms", "input"}, func(t *csvTable) error {
-		a, err := t.floatField("start_ms")
+	_, err := output.ReadTable(path, trialsFile, true, []string{"rule", "seed", "phase", "start_ms", "end_ms", "input"}, func(t *output.Table) error {
+		a, err := t.Float("start_ms")
 		if err != nil {
 			return err
 		}
-		b, err := t.floatField("end_ms")
+		b, err := t.Float("end_ms")
 		if err != nil {
 			return err
 		}
 		if b < a {
-			return fmt.Errorf("%s line %d: end_ms %g before start_ms %g", trialsFile, t.line, b, a)
+			return fmt.Errorf("%s line %d: end_ms %g before start_ms %g", trialsFile, t.Line, b, a)
 		}
-		k := [3]string{t.str("rule"), t.str("seed"), t.str("phase")}
-		out[k] = append(out[k], rasterTrial{start: a, end: b, input: t.str("input")})
+		k := [3]string{t.Str("rule"), t.Str("seed"), t.Str("phase")}
+		out[k] = append(out[k], rasterTrial{start: a, end: b, input: t.Str("input")})
 		return nil
 	})
 	return out, err
@@ -284,35 +283,35 @@ func readLayout(path string) (*popLayout, error) {
 		return nil, err
 	}
 	defer f.Close()
-	t, err := openTable(filepath.Base(path), f, "population", "size", "dt_ms", "steps")
+	t, err := output.OpenTable(filepath.Base(path), f, "population", "size", "dt_ms", "steps")
 	if err != nil {
 		return nil, err
 	}
 	lay := &popLayout{}
 	for {
-		ok, err := t.next()
+		ok, err := t.Next()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			break
 		}
-		n, err := t.intField("size")
+		n, err := t.Int("size")
 		if err != nil {
 			return nil, err
 		}
-		dt, err := t.floatField("dt_ms")
+		dt, err := t.Float("dt_ms")
 		if err != nil {
 			return nil, err
 		}
-		steps, err := t.intField("steps")
+		steps, err := t.Int("steps")
 		if err != nil {
 			return nil, err
 		}
 		if n < 1 || !(dt > 0) || steps < 0 {
-			return nil, fmt.Errorf("%s line %d: want size >= 1, dt_ms > 0, steps >= 0", t.name, t.line)
+			return nil, fmt.Errorf("%s line %d: want size >= 1, dt_ms > 0, steps >= 0", t.Name, t.Line)
 		}
-		lay.names, lay.sizes, lay.dtMs, lay.steps = append(lay.names, t.str("population")), append(lay.sizes, n), dt, steps
+		lay.names, lay.sizes, lay.dtMs, lay.steps = append(lay.names, t.Str("population")), append(lay.sizes, n), dt, steps
 	}
 	if len(lay.names) == 0 {
 		return nil, fmt.Errorf("%s: no populations", filepath.Base(path))
@@ -322,8 +321,8 @@ func readLayout(path string) (*popLayout, error) {
 
 // readSpikes reads time_ms,population,neuron rows; populations and
 // neurons must be in the layout.
-func readSpikes(name string, f *os.File, lay *popLayout, keep func(*csvTable) bool) (*spikeSet, error) {
-	t, err := openTable(name, f, "time_ms", "population", "neuron")
+func readSpikes(name string, f *os.File, lay *popLayout, keep func(*output.Table) bool) (*spikeSet, error) {
+	t, err := output.OpenTable(name, f, "time_ms", "population", "neuron")
 	if err != nil {
 		return nil, err
 	}
@@ -333,27 +332,27 @@ func readSpikes(name string, f *os.File, lay *popLayout, keep func(*csvTable) bo
 	}
 	s := &spikeSet{}
 	for {
-		ok, err := t.next()
+		ok, err := t.Next()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return s, nil
 		}
-		tm, err := t.floatField("time_ms")
+		tm, err := t.Float("time_ms")
 		if err != nil {
 			return nil, err
 		}
-		n, err := t.intField("neuron")
+		n, err := t.Int("neuron")
 		if err != nil {
 			return nil, err
 		}
-		p, ok := idx[t.str("population")]
+		p, ok := idx[t.Str("population")]
 		if !ok {
-			return nil, fmt.Errorf("%s line %d: unknown population %q", name, t.line, t.str("population"))
+			return nil, fmt.Errorf("%s line %d: unknown population %q", name, t.Line, t.Str("population"))
 		}
 		if n < 0 || n >= lay.sizes[p] || !isFinite(tm) {
-			return nil, fmt.Errorf("%s line %d: neuron %d of %q (size %d) at %g ms", name, t.line, n, lay.names[p], lay.sizes[p], tm)
+			return nil, fmt.Errorf("%s line %d: neuron %d of %q (size %d) at %g ms", name, t.Line, n, lay.names[p], lay.sizes[p], tm)
 		}
 		s.t, s.pop, s.n = append(s.t, tm), append(s.pop, p), append(s.n, n)
 	}
@@ -485,32 +484,31 @@ func readStates(path string) (cols []string, times []float64, vals [][]float64, 
 		return nil, nil, nil, err
 	}
 	defer f.Close()
-	t, err := openTable(filepath.Base(path), f, "time_ms")
+	t, err := output.OpenTable(filepath.Base(path), f, "time_ms")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for c := range t.cols {
+	for _, c := range t.Columns() {
 		if c != "time_ms" {
 			cols = append(cols, c)
 		}
 	}
-	sort.Slice(cols, func(i, j int) bool { return t.cols[cols[i]] < t.cols[cols[j]] })
 	vals = make([][]float64, len(cols))
 	for {
-		ok, err := t.next()
+		ok, err := t.Next()
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		if !ok {
 			return cols, times, vals, nil
 		}
-		tm, err := t.floatField("time_ms")
+		tm, err := t.Float("time_ms")
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		times = append(times, tm)
 		for i, c := range cols {
-			v, err := t.floatField(c)
+			v, err := t.Float(c)
 			if err != nil {
 				return nil, nil, nil, err
 			}

@@ -1,17 +1,14 @@
 package plots
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // runKey identifies one run.
@@ -27,125 +24,14 @@ type run struct {
 	loss   []float64
 }
 
-// csvTable reads a CSV file with a header line and gives access to fields
-// by column name, reporting errors with the file name and line number.
-type csvTable struct {
-	name string // file name used in error messages
-	r    *csv.Reader
-	cols map[string]int
-	n    int      // number of header fields
-	rec  []string // current record
-	line int      // line of the current record
-}
-
-func openTable(name string, rd io.Reader, required ...string) (*csvTable, error) {
-	r := csv.NewReader(rd)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	r.TrimLeadingSpace = true
-	hdr, err := r.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("%s: empty file, want a header line", name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	t := &csvTable{name: name, r: r, cols: make(map[string]int), n: len(hdr)}
-	for i, h := range hdr {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := t.cols[h]; dup {
-			return nil, fmt.Errorf("%s line 1: duplicate column %q", name, h)
-		}
-		t.cols[h] = i
-	}
-	for _, c := range required {
-		if _, ok := t.cols[c]; !ok {
-			return nil, fmt.Errorf("%s line 1: missing column %q (header %q)", name, c, strings.Join(hdr, ","))
-		}
-	}
-	return t, nil
-}
-
-// next advances to the next record. It returns false at the end of the file
-// or on error; err is nil at the end of the file.
-func (t *csvTable) next() (ok bool, err error) {
-	rec, err := t.r.Read()
-	if err == io.EOF {
-		return false, nil
-	}
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return false, fmt.Errorf("%s line %d: %v", t.name, pe.StartLine, pe.Err)
-		}
-		return false, fmt.Errorf("%s: %w", t.name, err)
-	}
-	t.rec = rec
-	t.line, _ = t.r.FieldPos(0)
-	if len(rec) != t.n {
-		return false, fmt.Errorf("%s line %d: %d fields, want %d as in the header", t.name, t.line, len(rec), t.n)
-	}
-	return true, nil
-}
-
-// readTable calls row for every record of the CSV file at path (named name
-// in errors) after checking its required columns. A missing file is an
-// error, or, when optional, calls nothing and reports found = false.
-func readTable(path, name string, optional bool, required []string, row func(t *csvTable) error) (found bool, err error) {
-	f, err := os.Open(path)
-	if optional && errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	t, err := openTable(name, f, required...)
-	if err != nil {
-		return true, err
-	}
-	for {
-		ok, err := t.next()
-		if err != nil || !ok {
-			return true, err
-		}
-		if err := row(t); err != nil {
-			return true, err
-		}
-	}
-}
-
 // key reads the row's rule (non-empty) and seed.
-func (t *csvTable) key() (runKey, error) {
-	rule := t.str("rule")
+func key(t *output.Table) (runKey, error) {
+	rule := t.Str("rule")
 	if rule == "" {
-		return runKey{}, fmt.Errorf("%s line %d: empty rule", t.name, t.line)
+		return runKey{}, fmt.Errorf("%s line %d: empty rule", t.Name, t.Line)
 	}
-	seed, err := t.intField("seed")
+	seed, err := t.Int("seed")
 	return runKey{rule, seed}, err
-}
-
-func (t *csvTable) str(col string) string {
-	return strings.TrimSpace(t.rec[t.cols[col]])
-}
-
-func (t *csvTable) intField(col string) (int, error) {
-	s := t.str(col)
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("%s line %d: bad %s %q", t.name, t.line, col, s)
-	}
-	return v, nil
-}
-
-// float parses a float; NaN and Inf spellings accepted by strconv are allowed.
-func (t *csvTable) floatField(col string) (float64, error) {
-	s := t.str(col)
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, fmt.Errorf("%s line %d: bad %s %q", t.name, t.line, col, s)
-	}
-	return v, nil
 }
 
 // readMetrics reads a metrics.csv file. Runs are returned in order of first
@@ -153,19 +39,19 @@ func (t *csvTable) floatField(col string) (float64, error) {
 func readMetrics(path string) ([]*run, error) {
 	var runs []*run
 	index := make(map[runKey]*run)
-	_, err := readTable(path, path, false, []string{"rule", "seed", "trials", "loss"}, func(t *csvTable) error {
-		k, err := t.key()
+	_, err := output.ReadTable(path, path, false, []string{"rule", "seed", "trials", "loss"}, func(t *output.Table) error {
+		k, err := key(t)
 		if err != nil {
 			return err
 		}
-		trials, err := t.floatField("trials")
+		trials, err := t.Float("trials")
 		if err != nil {
 			return err
 		}
 		if math.IsNaN(trials) || math.IsInf(trials, 0) || trials < 0 {
-			return fmt.Errorf("%s line %d: bad trials %q", path, t.line, t.str("trials"))
+			return fmt.Errorf("%s line %d: bad trials %q", path, t.Line, t.Str("trials"))
 		}
-		loss, err := t.floatField("loss")
+		loss, err := t.Float("loss")
 		if err != nil {
 			return err
 		}
@@ -235,8 +121,8 @@ type trace struct {
 func readTraces(path string) ([]*trace, error) {
 	var traces []*trace
 	first := make(map[string]*trace)
-	_, err := readTable(path, path, true, append([]string{"rule", "seed", "trials"}, traceColumns...), func(t *csvTable) error {
-		k, err := t.key()
+	_, err := output.ReadTable(path, path, true, append([]string{"rule", "seed", "trials"}, traceColumns...), func(t *output.Table) error {
+		k, err := key(t)
 		if err != nil {
 			return err
 		}
@@ -249,13 +135,13 @@ func readTraces(path string) ([]*trace, error) {
 		if tr.seed != k.seed {
 			return nil
 		}
-		x, err := t.floatField("trials")
+		x, err := t.Float("trials")
 		if err != nil {
 			return err
 		}
 		tr.trials = append(tr.trials, x)
 		for i, c := range traceColumns {
-			v, err := t.floatField(c)
+			v, err := t.Float(c)
 			if err != nil {
 				return err
 			}
