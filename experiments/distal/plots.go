@@ -77,15 +77,6 @@ func writePlots(dir string, r *Result) error {
 	})
 }
 
-func newPlot() *plot.Plot {
-	p := plot.New()
-	g := plotter.NewGrid()
-	g.Vertical.Color = color.Gray{Y: 225}
-	g.Horizontal.Color = color.Gray{Y: 225}
-	p.Add(g)
-	return p
-}
-
 // line adds a trace decimated to plotCols columns (minimum and maximum of
 // each column, so that short pulses stay visible).
 func line(p *plot.Plot, x, y []float64, c color.Color, width vg.Length, dash []vg.Length) (*plotter.Line, error) {
@@ -165,7 +156,7 @@ func drawTraces(dc draw.Canvas, main, ctl *RunResult, spec *Spec) error {
 	}
 	rows := make([][]*plot.Plot, len(panels))
 	for j, pn := range panels {
-		p := newPlot()
+		p := plots.NewPlot()
 		p.Y.Label.Text = pn.label
 		p.X.Min, p.X.Max = 0, spec.DurationS
 		if j == 0 {
@@ -217,7 +208,7 @@ func align(dc draw.Canvas, rows [][]*plot.Plot) {
 // drawWeights draws the histograms of the final excitatory weights with the
 // rewarded synapse marked.
 func drawWeights(dc draw.Canvas, rew, ctl *RunResult, spec *Spec) error {
-	p := newPlot()
+	p := plots.NewPlot()
 	p.Title.Text = "Excitatory weights at the end"
 	p.X.Label.Text = "weight"
 	p.Y.Label.Text = "synapses"
@@ -279,7 +270,7 @@ func drawRaster(dc draw.Canvas, x *RunResult, spec *Spec) error {
 		if j == 1 {
 			from = x.RasterLastFrom
 		}
-		p := newPlot()
+		p := plots.NewPlot()
 		p.X.Label.Text = "time (s)"
 		if j == 0 {
 			p.Y.Label.Text = "neuron (inhibitory above the line)"

@@ -14,7 +14,7 @@ import (
 
 // drawLoss draws the loss figure onto dc.
 func drawLoss(dc draw.Canvas, curves []Curve, sum *summary, styles map[string]ruleStyle) error {
-	p := newPlot()
+	p := NewPlot()
 	p.Title.Text = "Loss vs trials: median over seeds, band = 25th–75th percentile"
 	p.X.Label.Text = trialsLabel
 	p.Y.Label.Text = lossLabel

@@ -44,7 +44,7 @@ func drawModulator(dc draw.Canvas, traces []*trace, noRPE []string, styles map[s
 	rows := make([][]*plot.Plot, len(traceColumns))
 	var notes []string
 	for j, col := range traceColumns {
-		p := newPlot()
+		p := NewPlot()
 		p.Y.Label.Text = traceLabels[j]
 		p.X.Min, p.X.Max = xmin, xmax
 		if j == 0 {

@@ -402,7 +402,9 @@ func (u unlabelled) Ticks(lo, hi float64) []plot.Tick {
 	return t
 }
 
-func newPlot() *plot.Plot {
+// NewPlot returns an empty plot with dopa's light grid, the base of every
+// figure.
+func NewPlot() *plot.Plot {
 	p := plot.New()
 	g := plotter.NewGrid()
 	g.Vertical.Color = color.Gray{Y: 225}

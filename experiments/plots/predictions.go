@@ -198,7 +198,7 @@ func drawPredictions(dc draw.Canvas, preds []*prediction, skipped []string, dims
 		st := styles[p.rule]
 		wide := st.line()
 		wide.Width = vg.Points(2)
-		left, right := newPlot(), newPlot()
+		left, right := NewPlot(), NewPlot()
 		left.Title.Text = p.rule + ": " + oneStepTitle
 		right.Title.Text = p.rule + ": " + freeRunTitle
 		left.Y.Label.Text = "x"

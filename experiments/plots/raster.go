@@ -377,7 +377,7 @@ func rasterPlot(s *spikeSet, lay *popLayout, tmax float64) (*plot.Plot, error) {
 		offset[i] = rows
 		rows += float64((n + k - 1) / k)
 	}
-	p := newPlot()
+	p := NewPlot()
 	p.X.Label.Text = "time (ms)"
 	p.Y.Label.Text = "neuron"
 	if k > 1 {
@@ -455,7 +455,7 @@ func drawRasterRate(dc draw.Canvas, s *spikeSet, lay *popLayout, dur float64) er
 	top.Title.Text = fmt.Sprintf("Spike raster: %d spikes in %g ms", len(s.t), dur)
 	top.X.Label.Text = ""
 	centers, rates, bin := popRates(s, lay, dur)
-	bottom := newPlot()
+	bottom := NewPlot()
 	bottom.X.Label.Text = "time (ms)"
 	bottom.Y.Label.Text = fmt.Sprintf("rate (Hz, %g ms bins)", bin)
 	bottom.X.Min, bottom.X.Max = 0, max(dur, 1e-9)
@@ -538,7 +538,7 @@ func drawStates(dc draw.Canvas, cols []string, times []float64, vals [][]float64
 	var rows [][]*plot.Plot
 	xmin, xmax := times[0], times[len(times)-1]
 	for gi, g := range groups {
-		p := newPlot()
+		p := NewPlot()
 		p.Y.Label.Text = g
 		if gi == 0 {
 			p.Title.Text = "Recorded state variables"

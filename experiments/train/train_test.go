@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -36,22 +37,11 @@ func bind(tb testing.TB, name string, c *circuits.Circuit, seed byte) Rule {
 	return r
 }
 
-// train runs a rule to L < 0.01 or maxTrials; it returns the trials spent.
+// train runs a rule through the training loop to L < 0.01 or maxTrials;
+// it returns the trials spent.
 func train(r Rule, c *circuits.Circuit, maxTrials int) (int, bool) {
-	t := &task.XOR{}
-	trials := 0
-	for trials < maxTrials {
-		l, p := r.Measure(t)
-		trials += p
-		if p == 0 {
-			l = t.Loss(c)
-		}
-		if l < 0.01 {
-			return trials, true
-		}
-		trials += r.Learn(t)
-	}
-	return trials, false
+	o := Loop(context.Background(), r, c, &task.XOR{}, rand.New(rand.NewPCG(0, 0)), Budget{MaxTrials: maxTrials, LossBelow: 0.01}, Hooks{})
+	return o.Trials, o.Solved
 }
 
 // TestEveryRuleSolvesXOR: with its defaults, each rule solves XOR from
