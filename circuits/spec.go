@@ -98,6 +98,9 @@ type ReadoutSpec struct {
 // MaxPopulation bounds the size of one population (10 million neurons).
 const MaxPopulation = 10_000_000
 
+// MaxStepsPerTrial bounds the steps of one trial (a million steps).
+const MaxStepsPerTrial = 1_000_000
+
 // MaxDenseSynapses bounds the synapses of one dense projection.
 const MaxDenseSynapses = 100_000_000
 
@@ -166,8 +169,8 @@ func (s *Spec) Validate() error {
 	if !(s.DtMs > 0) || math.IsInf(s.DtMs, 0) {
 		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.DtMs), "dt_ms")
 	}
-	if s.StepsPerTrial < 1 {
-		return fieldErr(fmt.Sprintf("must be >= 1, got %d", s.StepsPerTrial), "steps_per_trial")
+	if s.StepsPerTrial < 1 || s.StepsPerTrial > MaxStepsPerTrial {
+		return fieldErr(fmt.Sprintf("must be in [1, %d], got %d", MaxStepsPerTrial, s.StepsPerTrial), "steps_per_trial")
 	}
 	if len(s.Populations) == 0 {
 		return fieldErr("a circuit needs at least one [[population]]", "population")

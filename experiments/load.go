@@ -130,6 +130,9 @@ func decodeCircuit(doc *config.Doc) (*CircuitFile, error) {
 			return nil, doc.Errorf([]any{"rule", "name"}, "%s", train.UnknownRule(name))
 		}
 		cf.Rule = rs
+		if err := misplacedRuleKeys(doc, &cf.Rule, "rule"); err != nil {
+			return nil, err
+		}
 	}
 	if err := doc.Decode(&cf); err != nil {
 		return nil, err
@@ -304,6 +307,9 @@ func LoadPlan(src *Source) (*Plan, error) {
 		}
 		s.Rules[i].Spec = rs
 	}
+	if err := misplacedKeys(doc, &s); err != nil {
+		return nil, err
+	}
 	if err := doc.Decode(&s); err != nil {
 		return nil, err
 	}
@@ -315,6 +321,58 @@ func LoadPlan(src *Source) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// misplacedKeys finds a key of another task at the top of an experiment
+// file, or of another rule in one of its [[rule]] tables, and says where it
+// belongs (the strict decode would only call it unknown).
+func misplacedKeys(doc *config.Doc, s *Spec) error {
+	own := config.Keys(s)
+	for _, k := range byLine(doc, doc.TableKeys()) {
+		if slices.Contains(own, k) {
+			continue
+		}
+		for _, d := range task.Tasks() {
+			if slices.Contains(config.Keys(d.Defaults()), k) {
+				return doc.Errorf([]any{k}, "applies only to task %s (task is %q)", d.Name, s.Task)
+			}
+		}
+	}
+	for i := range s.Rules {
+		if err := misplacedRuleKeys(doc, &s.Rules[i], "rule", i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// byLine orders the keys of the table at path by their line in the file.
+func byLine(doc *config.Doc, keys []string, path ...any) []string {
+	slices.SortStableFunc(keys, func(a, b string) int {
+		return doc.Line(append(slices.Clone(path), a)...) - doc.Line(append(slices.Clone(path), b)...)
+	})
+	return keys
+}
+
+// misplacedRuleKeys finds a key of other rules in the rule table at path.
+func misplacedRuleKeys(doc *config.Doc, rule any, path ...any) error {
+	own := config.Keys(rule)
+	name := doc.String(append(path, "name")...)
+	for _, k := range byLine(doc, doc.TableKeys(path...), path...) {
+		if slices.Contains(own, k) {
+			continue
+		}
+		var rules []string
+		for _, d := range train.Rules() {
+			if slices.Contains(config.Keys(d.Defaults()), k) {
+				rules = append(rules, d.Name)
+			}
+		}
+		if len(rules) > 0 {
+			return doc.Errorf(append(path, k), "applies only to rule %s (rule is %q)", strings.Join(rules, ", "), name)
+		}
+	}
+	return nil
 }
 
 // planCircuit makes a circuit run alone: one rule (its [rule]) on its task,

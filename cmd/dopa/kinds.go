@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -76,5 +77,9 @@ func plotDir(dir string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	return kinds[k].plot(dir)
+	err = kinds[k].plot(dir)
+	if errors.As(err, new(*output.ReadError)) {
+		return usageError{err} // a damaged or missing file of the run is bad input
+	}
+	return err
 }

@@ -96,11 +96,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // parseInterleaved parses flags that may come before or after positional
 // arguments ("dopa run FILE --out DIR" as well as "dopa run --out DIR FILE").
+//
+// A bad flag gives one message (the caller prints it), not the usage text;
+// -help prints the usage.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				usage()
 				return nil, err
 			}
 			return nil, usageError{err}

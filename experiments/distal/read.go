@@ -20,7 +20,8 @@ import (
 // (traces.csv), its final excitatory weights (weights_end.csv) and its
 // rasters (rasters.csv). Statistics that only summary.json holds are not
 // filled in. Errors name the file and, for CSV files, the line.
-func ReadResult(dir string) (*Result, error) {
+func ReadResult(dir string) (_ *Result, err error) {
+	defer func() { err = output.AsReadError(err) }()
 	spec, err := readSpec(filepath.Join(dir, output.ManifestFile))
 	if err != nil {
 		return nil, err

@@ -231,10 +231,10 @@ func (s *Spec) Validate() error {
 	switch {
 	case s.Kind != Kind:
 		return fieldErr(fmt.Sprintf("must be %q, got %q", Kind, s.Kind), "kind")
-	case s.Seeds < 1:
-		return fieldErr(fmt.Sprintf("must be >= 1, got %d", s.Seeds), "seeds")
-	case s.Seed < 0:
-		return fieldErr(fmt.Sprintf("must be >= 0, got %d", s.Seed), "seed")
+	case s.Seeds < 1 || s.Seeds > maxSeeds:
+		return fieldErr(fmt.Sprintf("must be in [1, %d], got %d", maxSeeds, s.Seeds), "seeds")
+	case s.Seed < 0 || s.Seed > math.MaxInt32:
+		return fieldErr(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, s.Seed), "seed")
 	case !(s.DurationS >= 0.001) || s.DurationS > 1e6:
 		return fieldErr(fmt.Sprintf("must be in [0.001, 1e6] s, got %g", s.DurationS), "duration_s")
 	case n.NExc < 2 || n.NExc > 1<<20:
@@ -299,6 +299,8 @@ func (s *Spec) Validate() error {
 		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Record.LastS), "record", "last_s")
 	case len(s.Conditions) == 0:
 		return fieldErr("must list at least one [[condition]]", "condition")
+	case len(s.Conditions) > maxConditions:
+		return fieldErr(fmt.Sprintf("%d conditions, more than %d", len(s.Conditions), maxConditions), "condition")
 	}
 	seen := map[string]bool{}
 	for i, c := range s.Conditions {
@@ -314,6 +316,13 @@ func (s *Spec) Validate() error {
 	}
 	return nil
 }
+
+// Bounds on what one experiment may ask for, so that a slip in a number is
+// refused instead of running for days.
+const (
+	maxSeeds      = 100_000
+	maxConditions = 100
+)
 
 // Steps returns the number of 1-ms steps of a run.
 func (s *Spec) Steps() int { return int(math.Round(s.DurationS * 1000)) }

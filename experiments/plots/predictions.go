@@ -18,6 +18,11 @@ import (
 // predictionsFile holds the forecasts of forecasting experiments.
 const predictionsFile = output.PredictionsFile
 
+// maxPredictionDims bounds the dimensions read back from predictions.csv
+// (one panel each), so that a damaged file cannot make dopa plot allocate
+// without end.
+const maxPredictionDims = 64
+
 // Geometry of the predictions figure: one row of two panels per rule,
 // about 300 pixels high at dpi, below a line for the figure's title.
 const (
@@ -95,8 +100,8 @@ func readPredictions(path string) (preds []*prediction, dims int, err error) {
 		if err != nil {
 			return err
 		}
-		if dim < 0 {
-			return fmt.Errorf("%s line %d: bad dim %q", path, t.Line, t.Str("dim"))
+		if dim < 0 || dim >= maxPredictionDims {
+			return fmt.Errorf("%s line %d: dim %q out of range [0, %d)", path, t.Line, t.Str("dim"), maxPredictionDims)
 		}
 		vals := make([]float64, len(predColumns))
 		for i, c := range predColumns {

@@ -335,7 +335,7 @@ func TestWritePredictionsErrors(t *testing.T) {
 	}{
 		{"bad value", hdr + "wp,1,1,0,0.5,0.5,NaN\nwp,1,2,0,0.6,abc,NaN\n", `predictions.csv line 3: bad one_step "abc"`},
 		{"bad step", hdr + "wp,1,1.5,0,0.5,0.5,NaN\n", `predictions.csv line 2: bad step "1.5"`},
-		{"bad dim", hdr + "wp,1,1,-1,0.5,0.5,NaN\n", `predictions.csv line 2: bad dim "-1"`},
+		{"bad dim", hdr + "wp,1,1,-1,0.5,0.5,NaN\n", `predictions.csv line 2: dim "-1" out of range`},
 		{"bad seed", hdr + "wp,x,1,0,0.5,0.5,NaN\n", `predictions.csv line 2: bad seed "x"`},
 		{"empty rule", hdr + ",1,1,0,0.5,0.5,NaN\n", "predictions.csv line 2: empty rule"},
 		{"short row", hdr + "wp,1,1,0,0.5,0.5,NaN\nwp,1,2,0,0.5,0.5\n", "predictions.csv line 3: 6 fields, want 7"},

@@ -212,9 +212,10 @@ type rasterTrial struct {
 
 // readRasterTrials reads raster_trials.csv, keyed by rule, seed and phase;
 // a missing file (results of an older dopa) marks nothing.
-func readRasterTrials(path string) (map[[3]string][]rasterTrial, error) {
+func readRasterTrials(path string) (_ map[[3]string][]rasterTrial, err error) {
+	defer func() { err = output.AsReadError(err) }()
 	out := map[[3]string][]rasterTrial{}
-	_, err := output.ReadTable(path, trialsFile, true, []string{"rule", "seed", "phase", "start_ms", "end_ms", "input"}, func(t *output.Table) error {
+	_, err = output.ReadTable(path, trialsFile, true, []string{"rule", "seed", "phase", "start_ms", "end_ms", "input"}, func(t *output.Table) error {
 		a, err := t.Float("start_ms")
 		if err != nil {
 			return err
@@ -277,7 +278,8 @@ func safeName(s string) string {
 	}, s)
 }
 
-func readLayout(path string) (*popLayout, error) {
+func readLayout(path string) (_ *popLayout, err error) {
+	defer func() { err = output.AsReadError(err) }()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -321,7 +323,8 @@ func readLayout(path string) (*popLayout, error) {
 
 // readSpikes reads time_ms,population,neuron rows; populations and
 // neurons must be in the layout.
-func readSpikes(name string, f *os.File, lay *popLayout, keep func(*output.Table) bool) (*spikeSet, error) {
+func readSpikes(name string, f *os.File, lay *popLayout, keep func(*output.Table) bool) (_ *spikeSet, err error) {
+	defer func() { err = output.AsReadError(err) }()
 	t, err := output.OpenTable(name, f, "time_ms", "population", "neuron")
 	if err != nil {
 		return nil, err
@@ -479,6 +482,7 @@ func drawRasterRate(dc draw.Canvas, s *spikeSet, lay *popLayout, dur float64) er
 
 // readStates reads states.csv: time_ms then one column per monitor.
 func readStates(path string) (cols []string, times []float64, vals [][]float64, err error) {
+	defer func() { err = output.AsReadError(err) }()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, nil, err

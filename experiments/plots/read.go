@@ -189,7 +189,8 @@ func (s *summary) criterion() (float64, bool) {
 }
 
 // readSummary reads summary.json. A missing file gives (nil, nil).
-func readSummary(path string) (*summary, error) {
+func readSummary(path string) (_ *summary, err error) {
+	defer func() { err = output.AsReadError(err) }()
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

@@ -886,3 +886,31 @@ func (d *Doc) Without(keys ...string) *Doc {
 	}
 	return &Doc{file: d.file, tree: tree, loc: d.loc}
 }
+
+// Keys lists the keys a struct value (or a pointer to one) accepts: its
+// own, those of embedded structs, and those of the values its embedded
+// interfaces hold.
+func Keys(v any) []string {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	return keyNames(rv, structFields(rv.Type()))
+}
+
+// TableKeys lists the keys of the table at a key path, sorted; nil if it
+// is absent or not a table.
+func (d *Doc) TableKeys(path ...any) []string {
+	v, _ := d.Value(path...)
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	return sortedKeys(m)
+}

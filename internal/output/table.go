@@ -79,6 +79,7 @@ func (t *Table) Next() (ok bool, err error) {
 // in errors) after checking its required columns. A missing file is an
 // error, or, when optional, calls nothing and reports found = false.
 func ReadTable(path, name string, optional bool, required []string, row func(t *Table) error) (found bool, err error) {
+	defer func() { err = AsReadError(err) }()
 	f, err := os.Open(path)
 	if optional && errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -135,4 +136,20 @@ func (t *Table) Columns() []string {
 		out[i] = c
 	}
 	return out
+}
+
+// ReadError is a file of an output directory that could not be read back:
+// missing, damaged or out of bounds. Its text names the file and, for a
+// value, the line.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// AsReadError marks err (if not nil) as a ReadError.
+func AsReadError(err error) error {
+	if err == nil || errors.As(err, new(*ReadError)) {
+		return err
+	}
+	return &ReadError{err}
 }
