@@ -255,7 +255,7 @@ func printComparisons(w io.Writer, s experiments.Summary) {
 		fmt.Fprintf(w, "%d pairwise comparisons of the %d rules: summary.json \"comparisons\"\n", len(s.Comparisons), len(s.Rules))
 		return
 	}
-	fmt.Fprintf(w, "comparisons by %s (wins: share of run pairs in which the rule's value is lower; p: two-sided Mann-Whitney U, permutation test)\n", s.Comparisons[0].Metric)
+	fmt.Fprintf(w, "comparisons by %s (wins: share of run pairs in which the rule's value is better; p: two-sided Mann-Whitney U, permutation test)\n", s.Comparisons[0].Metric)
 	for _, c := range s.Comparisons {
 		fmt.Fprintf(w, "  %-20s vs %-20s wins %4.0f%%  p %s\n", c.Rule, c.Against, 100*c.Wins, pValue(c))
 	}
