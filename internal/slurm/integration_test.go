@@ -255,3 +255,40 @@ func TestSlurmCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestSlurmLargeArraySplit submits (held, so nothing runs) a job of 2003
+// tasks, more than the test cluster's MaxArraySize of 1001 lets one array
+// have: it must arrive as three arrays that Slurm accepts, with all 2003
+// tasks pending.
+func TestSlurmLargeArraySplit(t *testing.T) {
+	c := requireSlurm(t)
+	max, err := c.MaxArraySize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 2*max + 1
+	tasks := make([][]Command, n)
+	for i := range tasks {
+		tasks[i] = []Command{{Argv: []string{"true"}}}
+	}
+	dir := sharedTempDir(t)
+	job, err := c.Submit(context.Background(), Spec{Name: "large", Dir: dir, Tasks: tasks, Throttle: 4,
+		ExtraArgs: []string{"--hold"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Cancel(context.Background(), job)
+	if len(job.IDs) != 3 {
+		t.Fatalf("%d tasks under MaxArraySize %d: %d arrays, want 3", n, max, len(job.IDs))
+	}
+	st, err := c.Status(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.State != Pending {
+			t.Fatalf("task %d: %+v, want PENDING (held)", s.Index, s)
+		}
+	}
+	t.Logf("%d tasks in arrays %v of %v tasks, all pending", n, job.IDs, job.Chunks)
+}
