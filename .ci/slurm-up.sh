@@ -46,6 +46,9 @@ log "$(slurmctld -V), munge $(munged --version 2>&1 | awk '{print $1; exit}')"
 # 2. Configuration.
 host="$(hostname -s)"
 cpus="${DOPA_SLURM_CPUS:-$(nproc)}"
+case "$cpus" in
+  ''|*[!0-9]*|0) echo "slurm-up: DOPA_SLURM_CPUS=$cpus is not a positive integer" >&2; exit 1 ;;
+esac
 if [ -z "${DOPA_SLURM_CPUS:-}" ] && [ "$cpus" -lt 4 ]; then cpus=4; fi
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
 new_conf="$(sed -e "s/@HOST@/$host/g" -e "s/@CPUS@/$cpus/g" "$here/slurm/slurm.conf")"
@@ -95,13 +98,19 @@ stop() { # pidfile
   fi
   rm -f "$1"
 }
-if [ "$conf_changed" = 1 ] || ! alive /run/slurmctld.pid || ! alive /run/slurmd.pid; then
+if [ "$conf_changed" = 1 ]; then
+  # A new configuration: restart both daemons (jobs in the queue survive in
+  # the state directory).
   stop /run/slurmd.pid
   stop /run/slurmctld.pid
+fi
+if ! alive /run/slurmctld.pid; then
   log "starting slurmctld"
   slurmctld || dump_logs "slurmctld did not start"
-  for _ in $(seq 1 50); do scontrol ping 2>/dev/null | grep -q 'is UP' && break; sleep 0.2; done
-  scontrol ping 2>/dev/null | grep -q 'is UP' || dump_logs "slurmctld does not answer scontrol ping"
+fi
+for _ in $(seq 1 50); do scontrol ping 2>/dev/null | grep -q 'is UP' && break; sleep 0.2; done
+scontrol ping 2>/dev/null | grep -q 'is UP' || dump_logs "slurmctld does not answer scontrol ping"
+if ! alive /run/slurmd.pid; then
   log "starting slurmd"
   slurmd || dump_logs "slurmd did not start"
 fi
