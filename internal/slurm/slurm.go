@@ -3,6 +3,8 @@ package slurm
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -275,20 +277,89 @@ func (c *Client) Submit(ctx context.Context, s Spec) (*Job, error) {
 			c.cancelIDs(job.IDs)
 			return nil, fmt.Errorf("slurm: job %s: %w", s.Name, err)
 		}
-		out, err := c.Runner.Run(ctx, "sbatch", SbatchArgs(s, chunks, k, path, prev)...)
+		id, err := c.sbatch(ctx, s.Name, SbatchArgs(s, chunks, k, path, prev))
 		if err != nil {
 			c.cancelIDs(job.IDs)
 			return nil, fmt.Errorf("slurm: submitting chunk %d of job %s: %w", k, s.Name, err)
-		}
-		id, err := parseParsable(out)
-		if err != nil {
-			c.cancelIDs(job.IDs)
-			return nil, fmt.Errorf("slurm: job %s: %w", s.Name, err)
 		}
 		job.IDs = append(job.IDs, id)
 		prev = id
 	}
 	return job, nil
+}
+
+// Retries is how many times a submission is tried when sbatch fails in a
+// way that may pass (the controller busy or unreachable).
+const Retries = 3
+
+// RetryDelay is the pause before the first retry; it doubles each time.
+var RetryDelay = 2 * time.Second
+
+// sbatch submits with args (the script last) and returns the job id. Each
+// submission carries a unique --comment; when sbatch fails, the queue is
+// searched for that comment first, so that a submission that reached the
+// controller although sbatch reported an error (a timeout) is adopted, not
+// submitted twice. Transient errors are retried.
+func (c *Client) sbatch(ctx context.Context, name string, args []string) (string, error) {
+	token := "dopa-submit:" + newToken()
+	args = append([]string{"--comment=" + token}, args...)
+	delay := RetryDelay
+	for attempt := 1; ; attempt++ {
+		out, err := c.Runner.Run(ctx, "sbatch", args...)
+		if err == nil {
+			return parseParsable(out)
+		}
+		if ctx.Err() != nil {
+			return "", err
+		}
+		if id, ok := c.findComment(ctx, name, token); ok {
+			return id, nil
+		}
+		if attempt >= Retries || !transient(err) {
+			return "", err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// transient reports whether an sbatch failure may pass on a retry.
+func transient(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"timed out", "temporarily unavailable", "try again",
+		"unable to contact slurm controller", "connection refused", "slurm_persist_conn"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// findComment returns the id of the job named name that carries comment.
+func (c *Client) findComment(ctx context.Context, name, comment string) (string, bool) {
+	out, err := c.Runner.Run(ctx, "squeue", "-h", "-t", "all", "--name="+name, "-o", "%F|%k")
+	if err != nil {
+		return "", false
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		id, k, ok := strings.Cut(strings.TrimSpace(line), "|")
+		if ok && k == comment && jobIDRE.MatchString(id) {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func newToken() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	return hex.EncodeToString(b[:])
 }
 
 // parseParsable reads the job id from the output of sbatch --parsable:

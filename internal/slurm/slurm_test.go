@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestChunks(t *testing.T) {
@@ -334,5 +335,75 @@ func TestMaxArraySize(t *testing.T) {
 	n, err := c.MaxArraySize(context.Background())
 	if err != nil || n != 1001 {
 		t.Fatalf("MaxArraySize = %d, %v", n, err)
+	}
+}
+
+func commentOf(args []string) string {
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--comment="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// A submission that reached the controller although sbatch failed (a
+// timeout) is found by its comment and adopted, not submitted twice.
+func TestSubmitAdoptsJobAfterAmbiguousFailure(t *testing.T) {
+	f := &fake{}
+	var comment string
+	sbatches := 0
+	f.ans = func(name string, args []string) ([]byte, error) {
+		switch name {
+		case "sbatch":
+			sbatches++
+			comment = commentOf(args)
+			return nil, &CommandError{Name: "sbatch", Err: fmt.Errorf("exit status 1"),
+				Stderr: "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation"}
+		case "squeue":
+			return []byte("77|other\n78|" + comment + "\n"), nil
+		}
+		return nil, fmt.Errorf("unexpected %s", name)
+	}
+	c := &Client{Runner: f}
+	job, err := c.Submit(context.Background(), Spec{Name: "x", Dir: t.TempDir(), MaxArraySize: 10,
+		Tasks: [][]Command{{{Argv: []string{"true"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sbatches != 1 || !reflect.DeepEqual(job.IDs, []string{"78"}) || !strings.HasPrefix(comment, "dopa-submit:") {
+		t.Errorf("%d sbatch calls, ids %v, comment %q", sbatches, job.IDs, comment)
+	}
+}
+
+// A transient failure that did not submit anything is retried.
+func TestSubmitRetriesTransientFailure(t *testing.T) {
+	old := RetryDelay
+	RetryDelay = time.Millisecond
+	defer func() { RetryDelay = old }()
+	f := &fake{}
+	var comments []string
+	f.ans = func(name string, args []string) ([]byte, error) {
+		switch name {
+		case "sbatch":
+			comments = append(comments, commentOf(args))
+			if len(comments) == 1 {
+				return nil, &CommandError{Name: "sbatch", Err: fmt.Errorf("exit status 1"),
+					Stderr: "sbatch: error: Batch job submission failed: Resource temporarily unavailable"}
+			}
+			return []byte("90\n"), nil
+		case "squeue":
+			return []byte(""), nil
+		}
+		return nil, fmt.Errorf("unexpected %s", name)
+	}
+	c := &Client{Runner: f}
+	job, err := c.Submit(context.Background(), Spec{Name: "x", Dir: t.TempDir(), MaxArraySize: 10,
+		Tasks: [][]Command{{{Argv: []string{"true"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(comments) != 2 || comments[0] != comments[1] || job.IDs[0] != "90" {
+		t.Errorf("comments %q, ids %v", comments, job.IDs)
 	}
 }
