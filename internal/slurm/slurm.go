@@ -51,6 +51,52 @@ type Spec struct {
 	Mem         string
 	// ExtraArgs are further sbatch options, passed as they are.
 	ExtraArgs []string
+	// MaxScriptBytes caps the size of one chunk's batch script, which holds
+	// the commands of all its tasks: a chunk whose script would be larger is
+	// split further. 0: DefaultMaxScriptBytes.
+	MaxScriptBytes int
+}
+
+// DefaultMaxScriptBytes is the default cap on a batch script: a quarter of
+// Slurm's default max_script_size (4 MB).
+const DefaultMaxScriptBytes = 1 << 20
+
+// Scripts splits the job into chunks of at most maxArraySize tasks whose
+// batch scripts stay under s.MaxScriptBytes, and returns the chunks with
+// their scripts.
+func Scripts(s Spec, maxArraySize int) ([]Chunk, []string, error) {
+	limit := s.MaxScriptBytes
+	if limit <= 0 {
+		limit = DefaultMaxScriptBytes
+	}
+	var chunks []Chunk
+	var scripts []string
+	var add func(ch Chunk) error
+	add = func(ch Chunk) error {
+		text, err := Script(s, ch)
+		if err != nil {
+			return err
+		}
+		if len(text) > limit {
+			if ch.Count == 1 {
+				return fmt.Errorf("slurm: job %s: the script of task %d alone is %d bytes, over the limit of %d",
+					s.Name, ch.Offset, len(text), limit)
+			}
+			h := ch.Count / 2
+			if err := add(Chunk{Offset: ch.Offset, Count: h}); err != nil {
+				return err
+			}
+			return add(Chunk{Offset: ch.Offset + h, Count: ch.Count - h})
+		}
+		chunks, scripts = append(chunks, ch), append(scripts, text)
+		return nil
+	}
+	for _, ch := range Chunks(len(s.Tasks), maxArraySize) {
+		if err := add(ch); err != nil {
+			return nil, nil, err
+		}
+	}
+	return chunks, scripts, nil
 }
 
 func (s Spec) check() error {
@@ -264,14 +310,13 @@ func (c *Client) Submit(ctx context.Context, s Spec) (*Job, error) {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("slurm: job %s: %w", s.Name, err)
 	}
-	chunks := Chunks(len(s.Tasks), max)
+	chunks, scripts, err := Scripts(s, max)
+	if err != nil {
+		return nil, err
+	}
 	job := &Job{Name: s.Name, Dir: s.Dir, Tasks: len(s.Tasks), Chunks: chunks}
 	prev := ""
-	for k, ch := range chunks {
-		text, err := Script(s, ch)
-		if err != nil {
-			return nil, err
-		}
+	for k, text := range scripts {
 		path := filepath.Join(s.Dir, fmt.Sprintf("%s.chunk-%d.sh", s.Name, k))
 		if err := writeFileAtomic(path, []byte(text), 0o755); err != nil {
 			c.cancelIDs(job.IDs)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -405,5 +406,33 @@ func TestSubmitRetriesTransientFailure(t *testing.T) {
 	}
 	if len(comments) != 2 || comments[0] != comments[1] || job.IDs[0] != "90" {
 		t.Errorf("comments %q, ids %v", comments, job.IDs)
+	}
+}
+
+func TestScriptsSplitLargeScripts(t *testing.T) {
+	tasks := make([][]Command, 100)
+	for i := range tasks {
+		tasks[i] = []Command{{Argv: []string{"dopa", "run", "experiments/xor.toml", "--out", "/scratch/sweep/" + strconv.Itoa(i)}}}
+	}
+	s := Spec{Name: "big", Dir: "/d", Tasks: tasks}
+	one, _ := Script(s, Chunk{Offset: 0, Count: 100})
+	s.MaxScriptBytes = len(one) / 3
+	chunks, scripts, err := Scripts(s, 1001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := 0
+	for k, ch := range chunks {
+		if ch.Offset != next || len(scripts[k]) > s.MaxScriptBytes {
+			t.Fatalf("chunk %d %+v, script %d bytes (limit %d)", k, ch, len(scripts[k]), s.MaxScriptBytes)
+		}
+		next += ch.Count
+	}
+	if next != 100 || len(chunks) < 4 {
+		t.Fatalf("%d chunks covering %d tasks", len(chunks), next)
+	}
+	s.MaxScriptBytes = 100
+	if _, _, err := Scripts(s, 1001); err == nil || !strings.Contains(err.Error(), "alone") {
+		t.Errorf("a task larger than the limit: %v", err)
 	}
 }
