@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/output"
 )
@@ -235,12 +236,10 @@ func quantile(p float64, xs []float64) float64 {
 	return stat.Quantile(p, stat.Empirical, s, nil)
 }
 
-// WriteResults writes manifest.json, summary.json, metrics.csv and
-// traces.csv into dir (which must exist).
+// WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv,
+// predictions.csv and rasters (where there are any) into dir (which must
+// exist), each atomically, and manifest.json last.
 func WriteResults(dir string, m output.Manifest, s Summary, results []Result) error {
-	if err := writeJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
-		return err
-	}
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
@@ -262,14 +261,18 @@ func WriteResults(dir string, m output.Manifest, s Summary, results []Result) er
 	if err := writeRasters(dir, results); err != nil {
 		return err
 	}
-	return writeCSV(filepath.Join(dir, output.TracesFile), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
+	if err := writeCSV(filepath.Join(dir, output.TracesFile), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, t := range r.Traces {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
 					ff(t.RPE), ff(t.Dopamine), ff(t.LearningRate), ff(t.EligibilityRMS), ff(t.WeightRMS))
 			}
 		}
-	})
+	}); err != nil {
+		return err
+	}
+	// The manifest last: it says complete only when every file is there.
+	return writeJSON(filepath.Join(dir, output.ManifestFile), m)
 }
 
 // writeWeights writes weights.csv: the plastic synapses of the traced
@@ -409,9 +412,6 @@ func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simula
 	n, sec := sim.SpikeCount, sim.SimSeconds
 	sum.Runs = []output.Object{runObject(Result{Rule: "none", Seed: sim.Seed, FinalLoss: math.NaN(), WallSeconds: sim.SimSeconds, SpikeCount: n, SimSeconds: sec},
 		false, func(task.Metric) bool { return false })}
-	if err := writeJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
-		return err
-	}
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
 		return err
 	}
@@ -427,9 +427,16 @@ func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simula
 	}); err != nil {
 		return err
 	}
-	if len(sim.Columns) == 0 {
-		return nil
+	if len(sim.Columns) > 0 {
+		if err := writeStates(dir, cs, sim); err != nil {
+			return err
+		}
 	}
+	return writeJSON(filepath.Join(dir, output.ManifestFile), m)
+}
+
+// writeStates writes states.csv: the [[record]] monitors, one row per step.
+func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
 	return writeCSV(filepath.Join(dir, output.StatesFile), "time_ms,"+strings.Join(sim.Columns, ","), func(w *bufio.Writer) {
 		k := len(sim.Columns)
 		for t := 0; t*k < len(sim.States); t++ {

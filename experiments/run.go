@@ -73,7 +73,8 @@ type Result struct {
 	Prediction  task.Prediction  // forecasting tasks, traced runs
 	Weights     []WeightSnapshot // traced runs: plastic weights before and after training
 	WallSeconds float64
-	Err         string // why the run failed (divergence), "" if it did not
+	Err         string // why the run failed, "" if it did not
+	Diverged    bool   // Err is a divergence (a result, not a failure)
 	Metrics     []MetricRow
 	Traces      []TraceRow
 	Done        bool // false if interrupted before it finished
@@ -108,16 +109,33 @@ func (p *Plan) Jobs() []Job {
 // back in job order; when ctx is cancelled, runs not finished have
 // Done == false.
 func (p *Plan) Run(ctx context.Context, done func(i int, r *Result)) []Result {
+	return p.RunMissing(ctx, nil, done)
+}
+
+// RunMissing is Run for the jobs whose result in have (indexed as Jobs;
+// nil or shorter: none) is not Done; the others are kept as they are.
+func (p *Plan) RunMissing(ctx context.Context, have []Result, done func(i int, r *Result)) []Result {
 	jobs := p.Jobs()
 	results := make([]Result, len(jobs))
+	copy(results, have)
+	var todo []int
+	for i := range jobs {
+		if !results[i].Done {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return results
+	}
 	if err := p.prepare(); err != nil {
-		for i, j := range jobs {
-			results[i] = Result{Rule: j.Variant.Label, Seed: j.Seed, Err: err.Error(), Done: true}
+		for _, i := range todo {
+			results[i] = Result{Rule: jobs[i].Variant.Label, Seed: jobs[i].Seed, Err: err.Error(), Done: true}
 		}
 		return results
 	}
 	var mu sync.Mutex
-	pool.Run(ctx, len(jobs), p.Spec.Workers, func(i int) {
+	pool.Run(ctx, len(todo), p.Spec.Workers, func(k int) {
+		i := todo[k]
 		r := p.RunOne(ctx, jobs[i])
 		results[i] = r
 		if r.Done && done != nil {
@@ -204,7 +222,7 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	if o.Interrupted {
 		return res // not Done
 	}
-	res.Trials, res.Epochs, res.Err = o.Trials, o.Epochs, o.Err
+	res.Trials, res.Epochs, res.Err, res.Diverged = o.Trials, o.Epochs, o.Err, o.Err != ""
 	if o.Solved {
 		res.Solved, res.TrialsToCriterion, res.EpochsToCriterion = true, o.Trials, o.Epochs
 	}

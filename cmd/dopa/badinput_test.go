@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
@@ -204,5 +205,30 @@ func TestBadOutputDirectories(t *testing.T) {
 				t.Errorf("plots/ was written (stat: %v)", err)
 			}
 		})
+	}
+}
+
+// TestOutCheckedBeforeWork: an --out that cannot be written, or that holds
+// a run (without --force or --resume), is refused at once with exit 2,
+// before any training.
+func TestOutCheckedBeforeWork(t *testing.T) {
+	start := time.Now()
+	code, stdout, stderr := dopa(t, "run", "mackey_glass", "--out", "/proc/dopa-out", "--quiet")
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "/proc/dopa-out") {
+		t.Errorf("unwritable --out: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refused after %v: it trained first", d)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"kind": "training"}`), 0o644)
+	if code, _, stderr := dopa(t, "run", "xor", "--out", dir, "--quiet"); code != 2 || !strings.Contains(stderr, "--force") {
+		t.Errorf("--out holding a run: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := dopa(t, "run", "xor", "--out", dir, "--resume", "--force"); code != 2 {
+		t.Errorf("--resume with --force: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := dopa(t, "run", "xor", "--resume"); code != 2 || !strings.Contains(stderr, "--resume needs --out") {
+		t.Errorf("--resume without --out: exit %d, %q", code, stderr)
 	}
 }

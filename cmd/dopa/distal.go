@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -38,12 +36,12 @@ func runDistal(ctx context.Context, src *experiments.Source, o runOptions, stdou
 			return usageError{err}
 		}
 	}
-	dir := o.out
-	if dir == "" {
-		dir = filepath.Join("out", "izhikevich2007-"+time.Now().Format("20060102-150405"))
+	if done, err := alreadyComplete(o); done || err != nil {
+		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, output.ManifestFile)); err == nil && !o.force {
-		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
+	dir, err := claimDir(o, spec.Name, output.DistalReward)
+	if err != nil {
+		return err
 	}
 	if workers < 0 {
 		workers = 0

@@ -49,9 +49,25 @@ Exit status: 0 success, 2 bad usage or bad input, 1 failure while running.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	long := len(os.Args) > 1 && os.Args[1] == "run"
+	go func() {
+		<-sig
+		if long {
+			// dopa run: stop promptly, keeping every finished run.
+			fmt.Fprintln(os.Stderr, "\ndopa: stopping; the finished runs are kept (interrupt again to quit at once)")
+			cancel()
+			<-sig
+		}
+		// Every file is written atomically: quitting leaves no part of one.
+		fmt.Fprintln(os.Stderr, "\ndopa: quit")
+		os.Exit(130)
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sig)
+	cancel()
 	os.Exit(code)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,7 +40,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seeds := fs.Int("seeds", 0, "number of seeds (overrides the file)")
 	seed := fs.Int("seed", -1, "first seed (overrides the file)")
 	workers := fs.Int("workers", -1, "runs trained at once, 0 = one per CPU (never changes results)")
-	force := fs.Bool("force", false, "write into an output directory that already holds results")
+	force := fs.Bool("force", false, "replace the run in an output directory that already holds one")
+	resume := fs.Bool("resume", false, "continue the interrupted or partly failed run in --out DIR, rerunning only what is missing or failed")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var sets multi
 	fs.Var(&sets, "set", "override a key, e.g. --set rule.dopamine.learning_rate=0.1 or --set circuit.population.hidden.size=8 (repeatable)")
@@ -76,7 +78,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, quiet: *quiet, overrides: sets}
+	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, resume: *resume, quiet: *quiet, overrides: sets}
 	return kindOf(src).run(ctx, src, o, stdout, stderr)
 }
 
@@ -85,7 +87,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 type runOptions struct {
 	out                  string
 	seed, seeds, workers int
-	force, quiet         bool
+	force, resume, quiet bool
 	overrides            []string
 }
 
@@ -117,35 +119,23 @@ func runTraining(ctx context.Context, src *experiments.Source, o runOptions, std
 	if err := plan.Validate(); err != nil {
 		return usagef("after the overrides %q: %v", overrides, err)
 	}
-	dir := o.out
-	if dir == "" {
-		dir = filepath.Join("out", plan.Spec.Name+"-"+time.Now().Format("20060102-150405"))
+	dir, err := claimDir(o, plan.Spec.Name, output.Training)
+	if err != nil {
+		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, output.ManifestFile)); err == nil && !o.force {
-		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
-	}
-	quiet := &o.quiet
 	start := time.Now()
 	jobs := plan.Jobs()
-	bar := progress(stderr, len(jobs), *quiet)
-	results := plan.Run(ctx, func(int, *experiments.Result) { bar.inc() })
+	bar := progress(stderr, len(jobs), o.quiet)
+	results, m, runErr := plan.Execute(ctx, dir, experiments.Options{Overrides: overrides, Resume: o.resume, Force: o.force,
+		Done: func(int, int) { bar.inc() }})
 	bar.done()
-	interrupted := ctx.Err() != nil
-
-	m := plan.NewManifest(overrides, start)
-	m.End, m.Interrupted, m.RunsPlanned = time.Now().UTC(), interrupted, len(jobs)
-	for _, r := range results {
-		if r.Done {
-			m.RunsDone++
-		}
+	if errors.Is(runErr, experiments.ErrNotResumable) {
+		return usageError{runErr}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	if results == nil {
+		return runErr
 	}
 	sum := plan.Summarize(results)
-	if err := experiments.WriteResults(dir, m, sum, results); err != nil {
-		return err
-	}
 	if m.RunsDone > 0 {
 		if err := plots.Write(dir); err != nil {
 			fmt.Fprintf(stderr, "dopa run: plots: %v\n", err)
@@ -168,10 +158,30 @@ func runTraining(ctx context.Context, src *experiments.Source, o runOptions, std
 		fmt.Fprintf(stderr, "dopa run: %d runs failed (each has an \"error\" in summary.json); their metrics are kept up to the failure\n", failed)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d of %d runs, %.1f s)\n", dir, m.RunsDone, len(jobs), time.Since(start).Seconds())
-	if interrupted {
-		return fmt.Errorf("interrupted: kept the %d finished runs in %s", m.RunsDone, dir)
+	return runErr
+}
+
+// claimDir returns the output directory of a run, ready before any work:
+// --out (claimed: empty, or replaced with --force, or continued with
+// --resume) or a new out/NAME-TIMESTAMP directory of its own.
+func claimDir(o runOptions, name string, kind output.Kind) (string, error) {
+	if o.out == "" {
+		if o.resume {
+			return "", usagef("--resume needs --out DIR: the directory of the run to continue")
+		}
+		dir, err := experiments.NewDir("out", name, time.Now())
+		if err != nil {
+			return "", err
+		}
+		return dir, nil
 	}
-	return nil
+	if o.resume && o.force {
+		return "", usagef("--resume continues the run in --out and --force replaces it: give one")
+	}
+	if err := experiments.Claim(o.out, kind, o.resume, o.force); err != nil {
+		return "", usageError{err}
+	}
+	return o.out, nil
 }
 
 // openSource reads and parses FILE once (a path, or a built-in experiment
@@ -354,4 +364,22 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(pos[0], "plots"))
 	return nil
+}
+
+// alreadyComplete reports, for --resume of a kind that reruns as a whole
+// (a simulation, the distal-reward runs), whether the run in --out is
+// complete: then there is nothing to do.
+func alreadyComplete(o runOptions) (bool, error) {
+	if !o.resume || o.out == "" {
+		return false, nil
+	}
+	m, err := output.ReadManifest(o.out)
+	if err != nil {
+		return false, usageError{fmt.Errorf("%w: %v", experiments.ErrNotResumable, err)}
+	}
+	if m.Complete {
+		fmt.Fprintf(os.Stderr, "dopa run: %s is complete; nothing to resume\n", o.out)
+		return true, nil
+	}
+	return false, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,12 +42,12 @@ func runSimulation(ctx context.Context, src *experiments.Source, o runOptions, s
 		seed = o.seed
 		overrides = append(overrides, fmt.Sprintf("seed=%d", seed))
 	}
-	dir := o.out
-	if dir == "" {
-		dir = filepath.Join("out", cs.Name+"-"+time.Now().Format("20060102-150405"))
+	if done, err := alreadyComplete(o); done || err != nil {
+		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, output.ManifestFile)); err == nil && !o.force {
-		return usagef("%s already holds results (manifest.json); choose another --out or pass --force", dir)
+	dir, err := claimDir(o, cs.Name, output.Simulation)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	sim, err := experiments.Simulate(ctx, cf, seed)
@@ -56,7 +55,7 @@ func runSimulation(ctx context.Context, src *experiments.Source, o runOptions, s
 		return err
 	}
 	m := experiments.SimManifest(cf, file, overrides, seed, start)
-	m.End, m.Interrupted = time.Now().UTC(), !sim.Done
+	m.End, m.Interrupted, m.Complete = time.Now().UTC(), !sim.Done, sim.Done
 	if sim.Done {
 		m.RunsDone = 1
 	}

@@ -196,7 +196,7 @@ func NewManifest(r *Result, file string, overrides []string) output.Manifest {
 	m := output.NewManifest(output.DistalReward, spec.Name, overrides, r.Start)
 	m.File, m.Resolved, m.Workers, m.End = file, resolved(spec), r.Workers, r.End.UTC()
 	m.Streams = "ChaCha8 keyed by SHA-256(seed as 8 bytes little endian ‖ name), names: network, rewarded_synapse, thalamic, reward_delay; conditions of one seed share them"
-	m.Interrupted, m.RunsPlanned = r.Interrupted, len(r.Runs)
+	m.Interrupted, m.RunsPlanned, m.Complete = r.Interrupted, len(r.Runs), !r.Interrupted
 	for i := range spec.Seeds {
 		m.Seeds = append(m.Seeds, spec.Seed+i)
 	}
@@ -226,9 +226,6 @@ func Write(dir string, r *Result) error {
 // overrides recorded in manifest.json.
 func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := writeJSON(filepath.Join(dir, output.ManifestFile), NewManifest(r, file, overrides)); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), Summarize(r)); err != nil {
@@ -265,6 +262,9 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 			}
 		}
 	}); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, output.ManifestFile), NewManifest(r, file, overrides)); err != nil {
 		return err
 	}
 	return writePlots(filepath.Join(dir, output.PlotsDir), r)

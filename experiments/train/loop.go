@@ -49,10 +49,13 @@ type Outcome struct {
 func Loop(ctx context.Context, r Rule, c *circuits.Circuit, t task.Task, rng *rand.Rand, b Budget, h Hooks) Outcome {
 	every := max(h.Every, 1)
 	var o Outcome
+	stop := ctx.Done()
 	for {
-		if o.Epochs%256 == 0 && ctx.Err() != nil {
+		select {
+		case <-stop: // checked before every update: a stop is prompt
 			o.Interrupted = true
 			return o
+		default:
 		}
 		t.Next(rng)
 		loss, passes := r.Measure(t)

@@ -9,11 +9,15 @@ package output
 import (
 	"bufio"
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 )
@@ -22,37 +26,72 @@ import (
 // round-trips ("NaN", "+Inf" for non-finite values).
 func Float(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// WriteJSON writes v as indented JSON with a final newline.
+// WriteJSON writes v as indented JSON with a final newline, atomically
+// (WriteFile).
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return WriteFile(path, func(w *bufio.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
-// WriteCSV writes a CSV file: the header line, then whatever rows writes.
+// WriteCSV writes a CSV file atomically: the header line, then whatever
+// rows writes.
 func WriteCSV(path, header string, rows func(*bufio.Writer)) error {
-	f, err := os.Create(path)
+	return WriteFile(path, func(w *bufio.Writer) error {
+		w.WriteString(header + "\n")
+		rows(w)
+		return nil
+	})
+}
+
+// WriteFile writes a file atomically: into a temporary file beside it,
+// flushed and synced, then renamed over path. A reader sees the old file
+// or the whole new one, never a part; a failed write (a full disk, a kill)
+// leaves the old file and removes the temporary one.
+func WriteFile(path string, write func(*bufio.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(f)
-	w.WriteString(header + "\n")
-	rows(w)
-	if err := w.Flush(); err != nil {
-		f.Close()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<16)
+	if err := write(w); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Close()
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // Resolved renders a configuration with the keys of its TOML file: encoded
 // to TOML, decoded to a map, non-finite numbers spelled as TOML spells them
 // ("inf", "-inf", "nan") so that the result marshals to JSON.
+//
+// Embedded interfaces (the own keys of a rule or a task) are written inline,
+// as their files write them.
 func Resolved(v any) any {
 	var b bytes.Buffer
-	if err := toml.NewEncoder(&b).Encode(v); err != nil {
+	if err := toml.NewEncoder(&b).Encode(inline(reflect.ValueOf(v))); err != nil {
 		return err.Error()
 	}
 	var m map[string]any
@@ -87,4 +126,77 @@ func jsonSafe(v any) any {
 		}
 	}
 	return v
+}
+
+var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+
+// inline renders a value for the TOML encoder with the keys of its file:
+// structs become tables keyed by their toml tags, the fields of embedded
+// structs and of the values held by embedded interfaces beside their own.
+func inline(v reflect.Value) any {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Type().Implements(textMarshaler) {
+		return v.Interface()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		m := map[string]any{}
+		inlineStruct(v, m)
+		return m
+	case reflect.Slice, reflect.Array:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = inline(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		m := map[string]any{}
+		for _, k := range v.MapKeys() {
+			if x := inline(v.MapIndex(k)); x != nil {
+				m[fmt.Sprint(k.Interface())] = x
+			}
+		}
+		return m
+	}
+	return v.Interface()
+}
+
+func inlineStruct(v reflect.Value, m map[string]any) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "-" {
+			continue
+		}
+		fv := v.Field(i)
+		if f.Anonymous && name == "" {
+			for fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface {
+				if fv.IsNil() {
+					break
+				}
+				fv = fv.Elem()
+			}
+			if fv.Kind() == reflect.Struct && !fv.Type().Implements(textMarshaler) {
+				inlineStruct(fv, m)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if x := inline(fv); x != nil {
+			if _, dup := m[name]; !dup {
+				m[name] = x
+			}
+		}
+	}
 }

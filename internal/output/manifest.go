@@ -44,7 +44,39 @@ const (
 	StatesFile       = "states.csv"        // simulation: the [[record]] monitors
 	LayoutFile       = "populations.csv"   // simulation: population sizes
 	PlotsDir         = "plots"             // every kind: the figures
+	JournalDir       = "journal"           // every run kept as it finishes, until the files are written
+	PointsDir        = "points"            // a sweep: one output directory per point
+	SweepFile        = "sweep.json"        // a sweep: its points and their parameters
 )
+
+// Files lists every file and directory a run of any kind may write, the
+// ones Clean removes.
+var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, WeightsFile, WeightsEndFile, PredictionsFile,
+	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile}
+
+// Clean removes what a run left in dir (Files), and nothing else.
+func Clean(dir string) error {
+	for _, f := range Files {
+		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadManifest reads dir/manifest.json.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	path := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s: %v", path, err)
+	}
+	return m, nil
+}
 
 // Version is dopa's version, written into every manifest.
 var Version = "0.1.0-dev"
@@ -69,8 +101,11 @@ type Manifest struct {
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	Interrupted bool      `json:"interrupted"`
-	RunsDone    int       `json:"runs_done"`
-	RunsPlanned int       `json:"runs_planned"`
+	// Complete: every planned run finished and every result file is
+	// written. While a run goes on (or after it was killed) it is false.
+	Complete    bool `json:"complete"`
+	RunsDone    int  `json:"runs_done"`
+	RunsPlanned int  `json:"runs_planned"`
 }
 
 // NewManifest fills a manifest with the program's versions and platform.
