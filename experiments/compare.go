@@ -28,9 +28,11 @@ type Comparison struct {
 	Exact bool `json:"exact"`
 }
 
-// metricName is the per-run value by which the plan's rules are
+// HeadlineMetric is the per-run value by which the plan's rules are
 // compared: with a loss criterion, the trials to reach it; without, the
 // task's headline metric.
+func (p *Plan) HeadlineMetric() string { return p.metricName() }
+
 func (p *Plan) metricName() string {
 	if p.Spec.Criterion.LossBelow > 0 {
 		return "trials_to_criterion"

@@ -62,6 +62,9 @@ func OpenData(file string, data []byte) (*Source, error) {
 	}
 	if _, ok := doc.Value("circuit"); ok {
 		src.Experiment = true
+		if v, ok := doc.Value("sweep", "param"); ok && v != nil {
+			src.Kind = output.Sweep
+		}
 		return src, nil
 	}
 	if doc.String("task") == simulateTask {
@@ -281,7 +284,7 @@ func BuiltinNames() []string {
 // LoadPlan decodes a training source: an experiment file and its circuit,
 // or a circuit file that runs alone.
 func LoadPlan(src *Source) (*Plan, error) {
-	if src.Kind != output.Training {
+	if src.Kind != output.Training && src.Kind != output.Sweep {
 		return nil, fmt.Errorf("%s: a %s file, not a training experiment", src.File, src.Kind)
 	}
 	if !src.Experiment {

@@ -42,6 +42,9 @@ type Spec struct {
 	Rules []RuleEntry `toml:"rule"`
 	// Record says what is written besides the summary.
 	Record Record `toml:"record"`
+	// Sweep runs the experiment at every point of a parameter sweep (each
+	// point in a directory of its own; docs/sweeps.md).
+	Sweep SweepSpec `toml:"sweep"`
 }
 
 // Criterion is the stopping criterion of a run.
@@ -78,7 +81,8 @@ type Sweep struct {
 // Defaults returns an experiment of one seed, 40 000 trials at most and
 // the XOR criterion, on task (whose keys get their defaults).
 func (Spec) Defaults(taskName string) Spec {
-	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1}}
+	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1},
+		Sweep: SweepSpec{Mode: "grid", Seed: 1}}
 	if d, ok := task.Lookup(taskName); ok {
 		s.Params = d.Defaults()
 	}
@@ -147,6 +151,9 @@ func (s *Spec) Validate() error {
 		return fe("an experiment needs at least one [[rule]]", "rule")
 	}
 	if err := s.Params.Validate(); err != nil {
+		return err
+	}
+	if err := s.Sweep.Validate(); err != nil {
 		return err
 	}
 	labels := map[string]bool{}

@@ -26,6 +26,9 @@ const (
 	Simulation Kind = "simulation"
 	// DistalReward: the distal-reward experiment of Izhikevich 2007.
 	DistalReward Kind = "distal_reward"
+	// Sweep: an experiment run at every point of a parameter sweep, each
+	// point a training run in PointsDir/ID.
+	Sweep Kind = "sweep"
 )
 
 // The files of an output directory, defined once. Which ones a run writes
@@ -147,7 +150,7 @@ func ReadKind(dir string) (Kind, error) {
 		return "", fmt.Errorf("%s: %v", path, err)
 	}
 	switch m.Kind {
-	case Training, Simulation, DistalReward:
+	case Training, Simulation, DistalReward, Sweep:
 		return m.Kind, nil
 	case "":
 		if m.Resolved.Experiment != nil {

@@ -199,11 +199,27 @@ func (s *Store) RecordRun(ctx context.Context, r *Run) error {
 // RecordRuns adds several runs in one transaction (a sweep's plan): all or
 // none are recorded.
 func (s *Store) RecordRuns(ctx context.Context, runs []*Run) error {
+	return s.ReplaceRuns(ctx, "", runs)
+}
+
+// ReplaceRuns records runs in one transaction after removing the runs
+// recorded before with the out directory outDir ("": none are removed),
+// so that a run continued with --resume, or a sweep collected again, is
+// recorded once.
+func (s *Store) ReplaceRuns(ctx context.Context, outDir string, runs []*Run) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	defer tx.Rollback()
+	if outDir != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM run_params WHERE run_id IN (SELECT id FROM runs WHERE out_dir = ?)`, outDir); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE out_dir = ?`, outDir); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
 	insRun, err := tx.PrepareContext(ctx, `INSERT INTO runs
 		(kind, experiment, rule, seed, sweep_id, point_id, status, error, started, ended,
 		 out_dir, metric, metric_value, wall_seconds, created)

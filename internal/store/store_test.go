@@ -511,3 +511,33 @@ func BenchmarkRecordRun(b *testing.B) {
 		}
 	}
 }
+
+// TestReplaceRuns: runs recorded again for the same out directory replace
+// the earlier ones (a resumed run is recorded once).
+func TestReplaceRuns(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "runs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	mk := func(seed int64, v string) []*Run {
+		return []*Run{{Kind: "run", Experiment: "xor", Rule: "wp", Seed: seed, Status: Done, OutDir: "/o", Params: map[string]string{"k": v}}}
+	}
+	if err := s.ReplaceRuns(ctx, "/o", mk(1, "a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordRuns(ctx, []*Run{{Kind: "run", Experiment: "other", Status: Done, OutDir: "/p"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceRuns(ctx, "/o", mk(2, "b")); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Query(ctx, Filter{Experiment: "xor"})
+	if err != nil || len(runs) != 1 || runs[0].Seed != 2 || runs[0].Params["k"] != "b" {
+		t.Fatalf("after a replace: %+v (%v)", runs, err)
+	}
+	if all, _ := s.Query(ctx, Filter{}); len(all) != 2 {
+		t.Errorf("the other out directory's run was touched: %d runs", len(all))
+	}
+}

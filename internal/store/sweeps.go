@@ -127,3 +127,17 @@ func (s *Store) Points(ctx context.Context, sweep int64) ([]Point, error) {
 	}
 	return out, rows.Err()
 }
+
+// SweepByOutDir returns the sweep most recently recorded with that out
+// directory, or ErrNotFound.
+func (s *Store) SweepByOutDir(ctx context.Context, outDir string) (Sweep, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM sweeps WHERE out_dir = ? ORDER BY id DESC LIMIT 1`, outDir).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Sweep{}, ErrNotFound
+	}
+	if err != nil {
+		return Sweep{}, fmt.Errorf("store: %w", err)
+	}
+	return s.GetSweep(ctx, id)
+}

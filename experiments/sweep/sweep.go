@@ -1,0 +1,312 @@
+// Package sweep runs an experiment at every point of its [sweep]: on this
+// machine (Local) or as Slurm job arrays (Submit), every point in a
+// directory of its own (DIR/points/ID, an ordinary training output), and
+// gathers them (Collect): DIR/sweep.json (the points, their parameters
+// and status), DIR/summary.json (each point's by_rule), the figures of the
+// headline metric against the swept parameters, and the run store.
+//
+// A point's results depend only on its parameter values and seeds: the
+// same whatever else is in the sweep and whichever backend runs it. Every
+// level resumes: a finished point is not run again, an interrupted one
+// continues from its journal, a failed one runs again.
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/internal/store"
+)
+
+// Sweep is an experiment file with a [sweep], its overrides applied and
+// every point checked.
+type Sweep struct {
+	// Source is the experiment file.
+	Source *experiments.Source
+	// Overrides are the command line's key=value overrides (--set, and
+	// --seeds, --seed and --workers as keys), applied before a point's.
+	Overrides []string
+	// Base is the experiment with the overrides, before any point.
+	Base *experiments.Plan
+	// Points are the sweep's points, in order.
+	Points []experiments.Point
+}
+
+// Load reads a sweep from its source and checks every point: a value that
+// a point cannot take is an error located at its [[sweep.param]].
+func Load(src *experiments.Source, overrides []string) (*Sweep, error) {
+	s := &Sweep{Source: src, Overrides: overrides}
+	base, err := s.plan(nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Base = base
+	s.Points = base.Spec.Sweep.Points()
+	for _, p := range s.Points {
+		if _, err := s.plan(p.Sets()); err != nil {
+			k := 0
+			for j, key := range p.Keys {
+				if strings.Contains(err.Error(), key) {
+					k = j
+				}
+			}
+			return nil, src.Doc.Locate(param.New(fmt.Sprintf("point %s (%s): %v", p.ID, strings.Join(p.Sets(), ", "), err), "sweep", "param", k, "key"))
+		}
+	}
+	return s, nil
+}
+
+// plan returns the experiment with the overrides and then sets applied,
+// validated.
+func (s *Sweep) plan(sets []string) (*experiments.Plan, error) {
+	p, err := experiments.LoadPlan(s.Source)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range append(slices.Clone(s.Overrides), sets...) {
+		if err := p.Set(kv); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Point returns the point of that ID.
+func (s *Sweep) Point(id string) (experiments.Point, bool) {
+	for _, p := range s.Points {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return experiments.Point{}, false
+}
+
+// PointDir is where a point's runs go.
+func PointDir(dir, id string) string { return filepath.Join(dir, output.PointsDir, id) }
+
+// errorFile holds why a point failed.
+const errorFile = "error.txt"
+
+// FailPointsEnv names points (comma-separated IDs) that fail on purpose:
+// the tests' way to make a point fail. Never set it otherwise.
+const FailPointsEnv = "DOPA_TEST_FAIL_POINTS"
+
+// RunPoint runs one point into its directory: skipped if complete,
+// continued if interrupted, run again if failed. A failure is written to
+// the point's error.txt and returned.
+func (s *Sweep) RunPoint(ctx context.Context, dir string, p experiments.Point, done func(int, int)) error {
+	pd := PointDir(dir, p.ID)
+	m, err := output.ReadManifest(pd)
+	if err == nil && m.Complete {
+		return nil
+	}
+	resume := err == nil
+	if err := os.MkdirAll(pd, 0o755); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(pd, errorFile))
+	fail := func(err error) error {
+		output.WriteJSON(filepath.Join(pd, errorFile), err.Error())
+		return fmt.Errorf("point %s: %w", p.ID, err)
+	}
+	if slices.Contains(strings.Split(os.Getenv(FailPointsEnv), ","), p.ID) {
+		return fail(errors.New("failed on purpose (" + FailPointsEnv + ")"))
+	}
+	plan, err := s.plan(p.Sets())
+	if err != nil {
+		return fail(err)
+	}
+	_, _, err = plan.Execute(ctx, pd, experiments.Options{Overrides: append(slices.Clone(s.Overrides), p.Sets()...), Resume: resume, Done: done})
+	if err != nil && ctx.Err() == nil {
+		return fail(err)
+	}
+	return err
+}
+
+// Local runs the points (all, or those of only) one after another on this
+// machine, each on the worker pool. It goes on after a failed point; the
+// error lists the failures.
+func (s *Sweep) Local(ctx context.Context, dir string, only []string, done func(point string, runs, planned int)) error {
+	var failed []string
+	for _, p := range s.Points {
+		if len(only) > 0 && !slices.Contains(only, p.ID) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		err := s.RunPoint(ctx, dir, p, func(n, of int) {
+			if done != nil {
+				done(p.ID, n, of)
+			}
+		})
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted in point %s: the finished runs are kept (--resume continues)", p.ID)
+		}
+		if err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d points failed: %s", len(failed), strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// PointStatus is one point in sweep.json and summary.json.
+type PointStatus struct {
+	ID     string            `json:"id"`
+	Params map[string]string `json:"params"`
+	// Status is done, failed, interrupted (runs kept, not all finished) or
+	// planned (nothing run yet).
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Dir    string `json:"dir"`
+	// ByRule is the point's summary.json by_rule (done points).
+	ByRule json.RawMessage `json:"by_rule,omitempty"`
+	// Runs are the point's runs done of planned.
+	RunsDone    int `json:"runs_done"`
+	RunsPlanned int `json:"runs_planned"`
+}
+
+// Summary is summary.json of a sweep.
+type Summary struct {
+	Experiment string        `json:"experiment"`
+	Keys       []string      `json:"keys"`   // the swept keys
+	Metric     string        `json:"metric"` // the headline metric of the figures
+	Points     []PointStatus `json:"points"`
+}
+
+// Status reads the state of every point from its directory.
+func (s *Sweep) Status(dir string) []PointStatus {
+	out := make([]PointStatus, len(s.Points))
+	for i, p := range s.Points {
+		ps := PointStatus{ID: p.ID, Params: map[string]string{}, Status: "planned", Dir: filepath.Join(output.PointsDir, p.ID)}
+		for k, key := range p.Keys {
+			ps.Params[key] = p.Values[k]
+		}
+		pd := PointDir(dir, p.ID)
+		if b, err := os.ReadFile(filepath.Join(pd, errorFile)); err == nil {
+			ps.Status = "failed"
+			json.Unmarshal(b, &ps.Error)
+		} else if m, err := output.ReadManifest(pd); err == nil {
+			ps.RunsDone, ps.RunsPlanned = m.RunsDone, m.RunsPlanned
+			ps.Status = "interrupted"
+			if m.Complete {
+				ps.Status = "done"
+				var sum struct {
+					ByRule json.RawMessage `json:"by_rule"`
+				}
+				if b, err := os.ReadFile(filepath.Join(pd, output.SummaryFile)); err == nil && json.Unmarshal(b, &sum) == nil {
+					ps.ByRule = sum.ByRule
+				}
+			}
+		}
+		out[i] = ps
+	}
+	return out
+}
+
+// Collect gathers the points into dir: summary.json, sweep.json, the
+// manifest (complete when every point is done), the figures and the run
+// store at storePath ("off": none). It returns the points' states.
+func (s *Sweep) Collect(ctx context.Context, dir string, m output.Manifest, storePath, backend string) ([]PointStatus, error) {
+	st := s.Status(dir)
+	sum := Summary{Experiment: s.Base.Spec.Name, Metric: s.Base.HeadlineMetric(), Points: st}
+	for _, p := range s.Base.Spec.Sweep.Params {
+		sum.Keys = append(sum.Keys, p.Key)
+	}
+	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
+		return st, err
+	}
+	if err := output.WriteJSON(filepath.Join(dir, output.SweepFile), st); err != nil {
+		return st, err
+	}
+	m.RunsPlanned, m.RunsDone = len(st), 0
+	for _, p := range st {
+		if p.Status == "done" {
+			m.RunsDone++
+		}
+	}
+	m.End, m.Complete, m.Interrupted = time.Now().UTC(), m.RunsDone == len(st), m.RunsDone < len(st)
+	if err := output.WriteJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
+		return st, err
+	}
+	if err := WritePlots(dir); err != nil {
+		return st, fmt.Errorf("sweep figures: %w", err)
+	}
+	return st, s.record(ctx, dir, st, backend, storePath)
+}
+
+// record puts every run of every point in the run store, replacing what
+// an earlier collection of the same directory recorded.
+func (s *Sweep) record(ctx context.Context, dir string, points []PointStatus, backend, path string) error {
+	if path == "off" {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sw, err := st.SweepByOutDir(ctx, abs)
+	if errors.Is(err, store.ErrNotFound) {
+		sw = store.Sweep{Name: s.Base.Spec.Name, Experiment: s.Base.Spec.Name, File: s.Source.File, Backend: backend, OutDir: abs}
+		var pts []store.Point
+		for i, p := range points {
+			pts = append(pts, store.Point{ID: p.ID, Position: i, Params: p.Params})
+		}
+		err = st.CreateSweep(ctx, &sw, pts)
+	}
+	if err != nil {
+		return err
+	}
+	first := true
+	for _, p := range points {
+		b, err := os.ReadFile(filepath.Join(PointDir(dir, p.ID), output.SummaryFile))
+		if err != nil {
+			continue // nothing run yet
+		}
+		params := map[string]string{}
+		for _, kv := range s.Overrides {
+			k, v, _ := strings.Cut(kv, "=")
+			params[k] = v
+		}
+		for k, v := range p.Params {
+			params[k] = v
+		}
+		status := store.Done
+		switch p.Status {
+		case "failed":
+			status = store.Failed
+		case "interrupted":
+			status = store.Interrupted
+		}
+		rec := experiments.StoreRecord{Kind: "sweep", Experiment: s.Base.Spec.Name, OutDir: abs, SweepID: sw.ID, PointID: p.ID, Params: params, Status: status, Error: p.Error}
+		if err := experiments.RecordSummary(ctx, st, rec, b, first); err != nil {
+			return err
+		}
+		first = false
+	}
+	return nil
+}
