@@ -52,7 +52,7 @@ func RecordSummary(ctx context.Context, st *store.Store, rec StoreRecord, summar
 		Comparisons []struct {
 			Metric string `json:"metric"`
 		} `json:"comparisons"`
-		Criterion Criterion                  `json:"criterion"`
+		Criterion Criterion                    `json:"criterion"`
 		Runs      []map[string]json.RawMessage `json:"runs"`
 	}
 	if err := json.Unmarshal(summary, &s); err != nil {
