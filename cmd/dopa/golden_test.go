@@ -34,7 +34,7 @@ func init() {
 	training := []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=300"}
 	for _, n := range []string{"xor", "xor_robustness", "xor_tuning", "xor_spiking", "xor_spiking_tuning",
 		"mackey_glass", "mackey_glass_budget", "mackey_glass_critic", "mackey_glass_fixed", "mackey_glass_pairs",
-		"mackey_glass_tuning", "lorenz", "lorenz_pairs", "lorenz_tuning"} {
+		"mackey_glass_tuning", "lorenz", "lorenz_pairs", "lorenz_tuning", "xor_sweep"} {
 		goldenArgs["experiment/"+n] = training
 	}
 	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
@@ -58,19 +58,20 @@ func goldenFiles(dir string) (map[string][]byte, error) {
 		}
 		rel, _ := filepath.Rel(dir, path)
 		if d.IsDir() {
-			if rel == "plots" {
+			switch d.Name() {
+			case "plots", "slurm", "journal":
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if rel == "manifest.json" {
+		if d.Name() == "manifest.json" || d.Name() == "slurm-jobs.json" {
 			return nil
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		if rel == "summary.json" {
+		if d.Name() == "summary.json" {
 			b = wallTime.ReplaceAll(b, []byte(`${1}"(wall time)"`))
 		}
 		out[rel] = b

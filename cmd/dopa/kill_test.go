@@ -21,6 +21,17 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	// The tests' runs go to a run store of their own, not the user's.
+	if os.Getenv("DOPA_STORE") == "" {
+		dir, err := os.MkdirTemp("", "dopa-test-store")
+		if err != nil {
+			panic(err)
+		}
+		os.Setenv("DOPA_STORE", filepath.Join(dir, "runs.db"))
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}
 	os.Exit(m.Run())
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/experiments/sweep"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -37,6 +38,13 @@ var kinds = map[output.Kind]kind{
 		}
 		return fmt.Sprintf("valid circuit %q (task simulate, %g ms at dt = %g ms)", cf.Name, cf.DurationMs, cf.DtMs), nil
 	}, plot: plots.WriteSimulation},
+	output.Sweep: {run: runSweep, validate: func(src *experiments.Source) (string, error) {
+		sw, err := sweep.Load(src, nil, true)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("valid sweep %q (%d points × %d rule variants × %d seeds)", sw.Base.Spec.Name, len(sw.Points), len(sw.Base.Spec.Variants()), sw.Base.Spec.Seeds), nil
+	}, plot: sweep.WritePlots},
 	output.DistalReward: {run: runDistal, validate: func(src *experiments.Source) (string, error) {
 		ds, err := distal.FromDoc(src.Doc)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -41,6 +42,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seed := fs.Int("seed", -1, "first seed (overrides the file)")
 	workers := fs.Int("workers", -1, "runs trained at once, 0 = one per CPU (never changes results)")
 	force := fs.Bool("force", false, "replace the run in an output directory that already holds one")
+	backend := fs.String("backend", "local", "sweeps: where the points run, local or slurm")
+	throttle := fs.Int("throttle", 0, "sweeps on Slurm: the most array tasks running at once (0: no limit)")
+	perTask := fs.Int("points-per-task", 1, "sweeps on Slurm: points packed into one array task")
+	detach := fs.Bool("detach", false, "sweeps on Slurm: return after submitting (the collecting job writes the results)")
+	collect := fs.Bool("collect", false, "sweeps: gather the points in --out (what the collecting job runs)")
+	storePath := fs.String("store", experiments.DefaultStore(), "the run store (SQLite) to record the runs in; off: none")
+	var points multi
+	fs.Var(&points, "point", "sweeps: run only this point (its ID) into --out, as an array task does (repeatable)")
 	resume := fs.Bool("resume", false, "continue the interrupted or partly failed run in --out DIR, rerunning only what is missing or failed")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var sets multi
@@ -78,7 +87,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, resume: *resume, quiet: *quiet, overrides: sets}
+	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, resume: *resume, quiet: *quiet, overrides: sets,
+		backend: *backend, throttle: *throttle, pointsPerTask: *perTask, detach: *detach, collect: *collect, store: *storePath, points: points}
+	if o.throttle < 0 || o.pointsPerTask < 1 {
+		return usagef("--throttle must be >= 0 and --points-per-task >= 1, got %d and %d", o.throttle, o.pointsPerTask)
+	}
 	return kindOf(src).run(ctx, src, o, stdout, stderr)
 }
 
@@ -89,6 +102,13 @@ type runOptions struct {
 	seed, seeds, workers int
 	force, resume, quiet bool
 	overrides            []string
+	// Sweeps.
+	backend                 string
+	throttle, pointsPerTask int
+	detach, collect         bool
+	points                  []string
+	// store is the run store's path ("off": none).
+	store string
 }
 
 // runTraining trains a plan (an experiment file, or a circuit file alone)
@@ -136,6 +156,9 @@ func runTraining(ctx context.Context, src *experiments.Source, o runOptions, std
 		return runErr
 	}
 	sum := plan.Summarize(results)
+	if err := experiments.RecordDir(context.Background(), o.store, dir, overrideMap(overrides)); err != nil {
+		fmt.Fprintf(stderr, "dopa run: run store %s: %v (the run's files are complete)\n", o.store, err)
+	}
 	if m.RunsDone > 0 {
 		if err := plots.Write(dir); err != nil {
 			fmt.Fprintf(stderr, "dopa run: plots: %v\n", err)
@@ -382,4 +405,15 @@ func alreadyComplete(o runOptions) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// overrideMap turns key=value overrides into the parameters a run is
+// recorded with in the run store.
+func overrideMap(kvs []string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range kvs {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
 }

@@ -159,50 +159,73 @@ func WritePlots(dir string) error {
 		p.Legend.Top = true
 		return plots.SaveFigure(out, "sweep_"+s.Metric, 7*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) error { p.Draw(dc); return nil })
 	}
-	// Two keys: a heat map of the medians per rule.
+	// Two keys: a heat map of the medians per rule, one cell per pair of
+	// values (cells evenly spaced, labelled with the values and the median).
 	kx, ky := s.Keys[0], s.Keys[1]
-	atX, ticksX, _ := pos(kx)
-	atY, ticksY, _ := pos(ky)
+	atX, _, _ := pos(kx)
+	atY, _, _ := pos(ky)
 	var xs, ys []float64
+	label := map[float64]string{}
+	labelY := map[float64]string{}
 	for _, pt := range done {
-		if x := atX(pt.Params[kx]); !slices.Contains(xs, x) {
+		x, y := atX(pt.Params[kx]), atY(pt.Params[ky])
+		if !slices.Contains(xs, x) {
 			xs = append(xs, x)
+			label[x] = short(pt.Params[kx])
 		}
-		if y := atY(pt.Params[ky]); !slices.Contains(ys, y) {
+		if !slices.Contains(ys, y) {
 			ys = append(ys, y)
+			labelY[y] = short(pt.Params[ky])
 		}
 	}
 	slices.Sort(xs)
 	slices.Sort(ys)
+	ticks := func(vs []float64, names map[float64]string) plot.ConstantTicks {
+		var t []plot.Tick
+		for i, v := range vs {
+			t = append(t, plot.Tick{Value: float64(i), Label: names[v]})
+		}
+		return t
+	}
 	var rows [][]*plot.Plot
 	for _, rule := range rules {
-		g := grid{xs: xs, ys: ys, z: make([]float64, len(xs)*len(ys))}
+		g := grid{xs: make([]float64, len(xs)), ys: make([]float64, len(ys)), z: make([]float64, len(xs)*len(ys))}
+		for i := range g.xs {
+			g.xs[i] = float64(i)
+		}
+		for j := range g.ys {
+			g.ys[j] = float64(j)
+		}
 		for i := range g.z {
 			g.z[i] = math.NaN()
 		}
+		var cells plotter.XYLabels
 		for _, pt := range done {
 			c, ok := values[rule][pt.ID]
-			if !ok || math.IsInf(c.med, 0) {
+			if !ok || math.IsInf(c.med, 0) || math.IsNaN(c.med) {
 				continue
 			}
 			i, j := slices.Index(xs, atX(pt.Params[kx])), slices.Index(ys, atY(pt.Params[ky]))
 			g.z[j*len(xs)+i] = c.med
+			cells.XYs = append(cells.XYs, plotter.XY{X: float64(i), Y: float64(j)})
+			cells.Labels = append(cells.Labels, strconv.FormatFloat(c.med, 'g', 4, 64))
 		}
 		p := plots.NewPlot()
-		p.Title.Text = rule + ": median " + s.Metric
+		p.Title.Text = rule + ": median " + s.Metric + " over seeds"
 		p.X.Label.Text, p.Y.Label.Text = kx, ky
 		pal := moreland.SmoothBlueRed().Palette(64)
 		hm := plotter.NewHeatMap(g, pal)
 		hm.NaN = color.Gray{Y: 230}
 		p.Add(hm)
-		if ticksX != nil {
-			p.X.Tick.Marker = plot.ConstantTicks(ticksX)
+		if len(cells.XYs) > 0 {
+			if l, err := plotter.NewLabels(cells); err == nil {
+				for i := range l.TextStyle {
+					l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+				}
+				p.Add(l)
+			}
 		}
-		if ticksY != nil {
-			p.Y.Tick.Marker = plot.ConstantTicks(ticksY)
-		}
-		lo, hi := hm.Min, hm.Max
-		p.Legend.Add(fmt.Sprintf("%.4g (blue) … %.4g (red)", lo, hi))
+		p.X.Tick.Marker, p.Y.Tick.Marker = ticks(xs, label), ticks(ys, labelY)
 		rows = append(rows, []*plot.Plot{p})
 	}
 	return plots.SaveFigure(out, "sweep_"+s.Metric, 7*vg.Inch, vg.Length(3.2*float64(len(rows)))*vg.Inch, func(dc draw.Canvas) error {
@@ -249,4 +272,12 @@ func palette(k int) color.NRGBA {
 	cs := []color.NRGBA{{0x1f, 0x77, 0xb4, 0xff}, {0xd6, 0x27, 0x28, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0xff, 0x7f, 0x0e, 0xff},
 		{0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff}, {0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff}}
 	return cs[k%len(cs)]
+}
+
+// short renders a value for a tick: numbers to 4 significant digits.
+func short(v string) string {
+	if x, err := strconv.ParseFloat(v, 64); err == nil {
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	}
+	return strings.Trim(v, `"`)
 }

@@ -55,7 +55,8 @@ const (
 // Files lists every file and directory a run of any kind may write, the
 // ones Clean removes.
 var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, WeightsFile, WeightsEndFile, PredictionsFile,
-	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile}
+	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
+	"slurm", "slurm-jobs.json"}
 
 // Clean removes what a run left in dir (Files), and nothing else.
 func Clean(dir string) error {

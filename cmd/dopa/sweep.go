@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/sweep"
+	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/slurm"
+)
+
+// runSweep runs an experiment with a [sweep]: every point on this machine
+// (--backend local) or as Slurm job arrays (--backend slurm). Array tasks
+// call it back with --point (run those points) and the collecting job with
+// --collect.
+func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
+	overrides := append([]string(nil), o.overrides...)
+	if o.seeds > 0 {
+		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
+	}
+	if o.seed >= 0 {
+		overrides = append(overrides, "seed="+strconv.Itoa(o.seed))
+	}
+	task := len(o.points) > 0 || o.collect
+	sw, err := sweep.Load(src, overrides, !task)
+	if err != nil {
+		return usageError{err}
+	}
+	if o.workers >= 0 {
+		// Workers never change results: not an override of the points.
+		if err := sw.Base.Set("workers=" + strconv.Itoa(o.workers)); err != nil {
+			return usageError{err}
+		}
+	}
+	if task {
+		if o.out == "" {
+			return usagef("--point and --collect need --out DIR: the sweep's directory")
+		}
+		if o.collect {
+			m, err := output.ReadManifest(o.out)
+			if err != nil {
+				return err
+			}
+			_, err = sw.Collect(ctx, o.out, m, o.store, o.backend)
+			return err
+		}
+		for _, id := range o.points {
+			if _, ok := sw.Point(id); !ok {
+				return usagef("--point %s: no such point in the sweep", id)
+			}
+		}
+		return sw.Local(ctx, o.out, o.points, nil)
+	}
+	dir, err := claimDir(o, sw.Base.Spec.Name, output.Sweep)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	m := output.NewManifest(output.Sweep, sw.Base.Spec.Name, overrides, start)
+	if o.resume {
+		if old, err := output.ReadManifest(dir); err == nil {
+			m.Start = old.Start
+		}
+	}
+	m.File, m.CircuitFile, m.RunsPlanned = src.File, sw.Base.CircuitFile, len(sw.Points)
+	m.Resolved = map[string]any{"experiment": output.Resolved(sw.Base.Spec), "circuit": output.Resolved(sw.Base.Circuit)}
+	for i := range sw.Base.Spec.Seeds {
+		m.Seeds = append(m.Seeds, sw.Base.Spec.Seed+i)
+	}
+	m.Streams = "backend " + o.backend
+	if err := output.WriteJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "dopa run: sweep %s: %d points × %d rule variants × %d seeds, backend %s, into %s\n",
+		sw.Base.Spec.Name, len(sw.Points), len(sw.Base.Spec.Variants()), sw.Base.Spec.Seeds, o.backend, dir)
+	var runErr error
+	switch o.backend {
+	case "local":
+		bar := progress(stderr, len(sw.Points), o.quiet)
+		last := ""
+		runErr = sw.Local(ctx, dir, nil, func(point string, n, of int) {
+			if n == of && point != last {
+				last = point
+				bar.inc()
+			}
+		})
+		bar.done()
+	case "slurm":
+		runErr = submitSweep(ctx, sw, dir, o, stdout, stderr)
+		if o.detach || runErr != nil {
+			return runErr
+		}
+	default:
+		return usagef("--backend %q: want local or slurm", o.backend)
+	}
+	if ctx.Err() != nil {
+		// Interrupted: gather what is done, keep the rest for --resume.
+		ctx = context.Background()
+	}
+	st, err := collected(ctx, sw, dir, m, o)
+	if err != nil {
+		return err
+	}
+	printPoints(stdout, st, sw)
+	fmt.Fprintf(stdout, "wrote %s (%.1f s)\n", dir, time.Since(start).Seconds())
+	return runErr
+}
+
+// collected returns the points' states: gathered here after a local
+// sweep; read back after a Slurm sweep, whose collecting job gathered them.
+func collected(ctx context.Context, sw *sweep.Sweep, dir string, m output.Manifest, o runOptions) ([]sweep.PointStatus, error) {
+	if o.backend == "slurm" {
+		return sw.Status(dir), nil
+	}
+	return sw.Collect(ctx, dir, m, o.store, o.backend)
+}
+
+// submitSweep submits the sweep to Slurm and, unless --detach, waits for
+// the collecting job.
+func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions, stdout, stderr io.Writer) error {
+	if !slurm.Available() {
+		return usagef("--backend slurm: sbatch is not on PATH")
+	}
+	prog, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	file := sw.Source.File
+	if name, ok := strings.CutPrefix(file, "builtin:"); ok {
+		file = strings.TrimSuffix(name, ".toml")
+	} else if file, err = filepath.Abs(file); err != nil {
+		return err
+	}
+	storePath := o.store
+	if storePath != "off" {
+		if storePath, err = filepath.Abs(storePath); err != nil {
+			return err
+		}
+	}
+	var env []string
+	if os.Getenv("DOPA_AS_MAIN") != "" { // the tests run their own binary as dopa
+		env = append(env, "DOPA_AS_MAIN=1")
+	}
+	if v := os.Getenv(sweep.FailPointsEnv); v != "" {
+		env = append(env, sweep.FailPointsEnv+"="+v)
+	}
+	c := slurm.New()
+	array, coll, err := sw.Submit(ctx, c, dir, sweep.SlurmOptions{Program: prog, Env: env, File: file, PointsPerTask: o.pointsPerTask,
+		Throttle: o.throttle, Workers: max(o.workers, 0), Store: storePath})
+	if err != nil {
+		return err
+	}
+	if array != nil {
+		fmt.Fprintf(stderr, "dopa run: submitted %d array tasks (job %s, throttle %d) and the collecting job %s\n", array.Tasks, strings.Join(array.IDs, ","), o.throttle, strings.Join(coll.IDs, ","))
+	}
+	if o.detach {
+		fmt.Fprintf(stdout, "submitted; the collecting job %s writes %s when every point has ended\n", strings.Join(coll.IDs, ","), dir)
+		return nil
+	}
+	if array != nil {
+		if _, err := c.Wait(ctx, array); err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "dopa run: stopped waiting; the jobs go on (scancel %s)\n", strings.Join(append(array.IDs, coll.IDs...), " "))
+			}
+			return err
+		}
+	}
+	ts, err := c.Wait(ctx, coll)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 1 && !ts[0].OK() {
+		return fmt.Errorf("the collecting job failed: %v", ts[0].Err())
+	}
+	var failed []string
+	for _, p := range sw.Status(dir) {
+		if p.Status != "done" {
+			failed = append(failed, p.ID+": "+p.Status+" "+p.Error)
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New(strconv.Itoa(len(failed)) + " points not done: " + strings.Join(failed, "; ") + " (--resume reruns them)")
+	}
+	return nil
+}
+
+// printPoints prints each point's parameters, status and the median
+// headline metric of each rule.
+func printPoints(w io.Writer, st []sweep.PointStatus, sw *sweep.Sweep) {
+	metric := sw.Base.HeadlineMetric()
+	var keys []string
+	for _, p := range sw.Base.Spec.Sweep.Params {
+		keys = append(keys, p.Key)
+	}
+	fmt.Fprintf(w, "%-12s %-40s %-11s median %s by rule\n", "point", strings.Join(keys, ", "), "status", metric)
+	for _, p := range st {
+		var vals []string
+		for _, k := range keys {
+			vals = append(vals, p.Params[k])
+		}
+		line := ""
+		if p.ByRule != nil {
+			var raw map[string]map[string]*float64
+			if json.Unmarshal(p.ByRule, &raw) == nil {
+				for _, r := range sw.Base.Spec.Variants() {
+					if agg, ok := raw[r.Label]; ok {
+						line += fmt.Sprintf(" %s %s", r.Label, num(agg["median_"+metric]))
+					}
+				}
+			}
+		}
+		fmt.Fprintf(w, "%-12s %-40s %-11s%s\n", p.ID, strings.Join(vals, ", "), p.Status, line)
+	}
+}
