@@ -1,0 +1,235 @@
+package synapse
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// PackedWillshaw holds binary Willshaw synapses w_ij = min(1, M₁₁) packed
+// 64 to a machine word: the row of pre unit i is Words consecutive uint64,
+// bit j%64 of word j/64 being the synapse to post unit j. The whole matrix
+// is one slice of NPre·Words words: n² bits, 1.25 GB at n = 100 000.
+//
+// Storing a pattern pair sets the k·l bits of its active units. Retrieval
+// is bit-parallel: WillshawSums adds the rows of the active query units
+// into a bit-sliced counter (a carry-save adder working on 64 post units at
+// a time) and compares it with a threshold word by word; math/bits counts
+// the result. A step thus costs about |q|·n/64 word operations, not |q|·n.
+type PackedWillshaw struct {
+	NPre, NPost int
+	Words       int      // words per row, ⌈NPost/64⌉
+	Bits        []uint64 // the synapses, row-major by pre unit
+	M           int      // number of stored pattern pairs
+}
+
+// NewPackedWillshaw returns n_pre × n_post Willshaw synapses, all silent.
+func NewPackedWillshaw(nPre, nPost int) (*PackedWillshaw, error) {
+	if nPre <= 0 || nPost <= 0 {
+		return nil, fmt.Errorf("synapse: Willshaw synapses need nPre, nPost > 0, got %d, %d", nPre, nPost)
+	}
+	w := (nPost + 63) / 64
+	return &PackedWillshaw{NPre: nPre, NPost: nPost, Words: w, Bits: make([]uint64, nPre*w)}, nil
+}
+
+// Store sets the synapses between the active units of the pattern pair
+// (ascending indices; the same slice twice for auto-association).
+func (p *PackedWillshaw) Store(pre, post []int32) error {
+	if err := checkActive(pre, p.NPre, "pre"); err != nil {
+		return err
+	}
+	if err := checkActive(post, p.NPost, "post"); err != nil {
+		return err
+	}
+	for _, i := range pre {
+		row := p.Bits[int(i)*p.Words : int(i+1)*p.Words]
+		for _, j := range post {
+			row[j>>6] |= 1 << (uint(j) & 63)
+		}
+	}
+	p.M++
+	return nil
+}
+
+// Has reports whether synapse ij is set.
+func (p *PackedWillshaw) Has(i, j int) bool {
+	return p.Bits[i*p.Words+j>>6]>>(uint(j)&63)&1 == 1
+}
+
+// SetFraction returns the fraction p₁ of set synapses.
+func (p *PackedWillshaw) SetFraction() float64 {
+	s := 0
+	for _, w := range p.Bits {
+		s += bits.OnesCount64(w)
+	}
+	return float64(s) / (float64(p.NPre) * float64(p.NPost))
+}
+
+// Potentials writes into x the dendritic sum x_j = #{i ∈ query : w_ij = 1}
+// of every post unit, one unit at a time (the slow path, to compare with
+// Counts' Willshaw readout; WillshawSums is the fast one).
+func (p *PackedWillshaw) Potentials(query []int32, x []float64) {
+	x = x[:p.NPost]
+	clear(x)
+	for _, i := range query {
+		row := p.Bits[int(i)*p.Words : int(i+1)*p.Words]
+		for w, word := range row {
+			for word != 0 {
+				b := bits.TrailingZeros64(word)
+				x[w<<6+b]++
+				word &= word - 1
+			}
+		}
+	}
+}
+
+// WillshawSums is a bit-sliced counter of the dendritic sums of the post
+// units of a PackedWillshaw: for each word of 64 post units it keeps
+// Levels bit planes, plane l holding bit l of the 64 sums. It is the
+// scratch of one retrieval: each goroutine needs its own.
+type WillshawSums struct {
+	p      *PackedWillshaw
+	Levels int      // bit planes: sums up to 2^Levels − 1
+	planes []uint64 // word w, plane l at w*Levels + l
+	tail   uint64   // mask of the valid bits of the last word
+	q      int      // size of the last query
+}
+
+// NewSums returns a counter for queries of up to maxQuery active units.
+func (p *PackedWillshaw) NewSums(maxQuery int) *WillshawSums {
+	l := max(1, bits.Len(uint(maxQuery)))
+	tail := ^uint64(0)
+	if r := p.NPost & 63; r != 0 {
+		tail = 1<<uint(r) - 1
+	}
+	return &WillshawSums{p: p, Levels: l, planes: make([]uint64, p.Words*l), tail: tail}
+}
+
+// Add sets the counter to the dendritic sums for the query given by its
+// active pre units: the rows of the query units added word-parallel. It
+// panics if the query has more units than the counter was made for.
+func (s *WillshawSums) Add(query []int32) {
+	if len(query) >= 1<<uint(s.Levels) {
+		panic(fmt.Sprintf("synapse: query of %d units for sums of %d levels", len(query), s.Levels))
+	}
+	clear(s.planes)
+	s.q = len(query)
+	L, W := s.Levels, s.p.Words
+	for _, i := range query {
+		row := s.p.Bits[int(i)*W : int(i+1)*W]
+		for w, carry := range row {
+			pl := s.planes[w*L : w*L+L]
+			for l := 0; carry != 0; l++ {
+				t := pl[l] & carry
+				pl[l] ^= carry
+				carry = t
+			}
+		}
+	}
+}
+
+// Count returns the dendritic sum of post unit j.
+func (s *WillshawSums) Count(j int) int {
+	pl := s.planes[(j>>6)*s.Levels : (j>>6+1)*s.Levels]
+	c := 0
+	for l, word := range pl {
+		c |= int(word>>(uint(j)&63)&1) << uint(l)
+	}
+	return c
+}
+
+// atLeast returns the mask of the 64 units of word w whose sum is ≥ theta.
+func (s *WillshawSums) atLeast(w, theta int) uint64 {
+	L := s.Levels
+	mask := ^uint64(0)
+	if w == s.p.Words-1 {
+		mask = s.tail
+	}
+	switch {
+	case theta <= 0:
+		return mask
+	case theta >= 1<<uint(L):
+		return 0
+	}
+	pl := s.planes[w*L : w*L+L]
+	var gt uint64
+	eq := ^uint64(0)
+	for l := L - 1; l >= 0; l-- {
+		if theta>>uint(l)&1 == 1 {
+			eq &= pl[l]
+		} else {
+			gt |= eq & pl[l]
+			eq &^= pl[l]
+		}
+	}
+	return (gt | eq) & mask
+}
+
+// AtLeast writes into out (Words words) the set of post units whose sum is
+// ≥ theta, as a bitset, and returns how many there are. theta = the query
+// size is the classical Willshaw threshold for queries without false units.
+func (s *WillshawSums) AtLeast(theta int, out []uint64) int {
+	n := 0
+	for w := range s.p.Words {
+		o := s.atLeast(w, theta)
+		out[w] = o
+		n += bits.OnesCount64(o)
+	}
+	return n
+}
+
+func (s *WillshawSums) countAtLeast(theta int) int {
+	n := 0
+	for w := range s.p.Words {
+		n += bits.OnesCount64(s.atLeast(w, theta))
+	}
+	return n
+}
+
+// TopK writes into out the k post units of largest sum (k winners take
+// all; ties to the lower index, as neuron.SelectKWinners) and returns the
+// threshold θ: every winner has sum ≥ θ, every loser ≤ θ.
+func (s *WillshawSums) TopK(k int, out []uint64) (theta int) {
+	k = min(max(k, 0), s.p.NPost)
+	// largest θ in [0, q] with #{sum ≥ θ} ≥ k (θ = 0 always qualifies)
+	lo, hi := 0, s.q
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if s.countAtLeast(mid) >= k {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	theta = lo
+	need := k - s.countAtLeast(theta+1)
+	for w := range s.p.Words {
+		above := s.atLeast(w, theta+1)
+		tied := s.atLeast(w, theta) &^ above
+		if need > 0 {
+			if c := bits.OnesCount64(tied); c <= need {
+				above |= tied
+				need -= c
+			} else {
+				for ; need > 0; need-- {
+					low := tied & -tied
+					above |= low
+					tied &^= low
+				}
+			}
+		}
+		out[w] = above
+	}
+	return theta
+}
+
+// AppendActive appends to dst the indices of the set bits of a bitset of
+// post units, ascending.
+func AppendActive(dst []int32, set []uint64) []int32 {
+	for w, word := range set {
+		for word != 0 {
+			dst = append(dst, int32(w<<6+bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	return dst
+}
