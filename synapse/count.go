@@ -38,8 +38,12 @@ import (
 //
 // The BCPNN probabilities are those of the query bits under the same noise
 // (with p₀₁ = p₁₀ = 0 they are the classical counts M₁₁/M, M₁·/M, M·₁/M),
-// each floored at Floor: p_ij = max(a/M, Floor), p_i = max((M₁·(1−p₀₁) +
-// (M−M₁·)p₁₀)/M, Floor), p_j = max(M·₁/M, Floor).
+// floored: p_ij = max(a/M, Floor²), p_i = max((M₁·(1−p₀₁) + (M−M₁·)p₁₀)/M,
+// Floor), p_j = max(M·₁/M, Floor). The joint probability has the square of
+// the floor, so that a zero count always gives a negative weight
+// (log(Floor²/(p_i p_j)) ≤ log Floor/p_i < 0), also for a unit that was
+// never active (p_j = Floor); with the same floor for all three such a
+// unit would gain from every query unit it never met.
 //
 // The Bayesian log-odds of v_j = 1 given a query x̃ is exact naive Bayes
 // over all m query bits; zero counts make single bits certain evidence
@@ -133,10 +137,11 @@ func (q Quad) Covariance(pPre, pPost float64) float64 {
 }
 
 // BCPNN returns log(p_ij/(p_i p_j)) with the probabilities of the query
-// bits under noise n, each floored at floor (see the package notes above).
+// bits under noise n, floored (p_ij at floor², p_i and p_j at floor; see
+// the package notes above).
 func (q Quad) BCPNN(n Noise, floor float64) float64 {
 	m := float64(q.M())
-	pij := math.Max((float64(q.M11)*(1-n.P01)+float64(q.M01)*n.P10)/m, floor)
+	pij := math.Max((float64(q.M11)*(1-n.P01)+float64(q.M01)*n.P10)/m, floor*floor)
 	pi := math.Max((float64(q.M11+q.M10)*(1-n.P01)+float64(q.M01+q.M00)*n.P10)/m, floor)
 	pj := math.Max(float64(q.M11+q.M01)/m, floor)
 	return math.Log(pij / (pi * pj))
@@ -402,14 +407,21 @@ type ReadoutParams struct {
 	// Noise is the query-noise model of the Bayes and BCPNN rules
 	// (SetNoise changes it between queries).
 	Noise Noise `toml:"noise"`
-	// Floor is the smallest probability of BCPNN (a count of zero would
-	// otherwise give log 0). Default 1e-6: below 1/M for any M that
-	// Counts can hold, so only zero counts are floored.
+	// Floor is the smallest probability p_i, p_j of BCPNN, and Floor² the
+	// smallest p_ij (a count of zero would otherwise give log 0). Default
+	// 1e-6: below 1/M for any M that Counts can hold, so only zero counts
+	// are floored.
 	Floor float64 `toml:"floor"`
 	// PreActivity and PostActivity are p_u and p_v of the covariance
 	// rule; 0 means the mean activity of the stored patterns.
 	PreActivity  float64 `toml:"pre_activity"`
 	PostActivity float64 `toml:"post_activity"`
+	// NoSelf drops the self-synapses ii of auto-association (w_ii = 0, the
+	// Hopfield convention) from the Willshaw, BCPNN and covariance
+	// potentials, so that an active query unit does not excite itself.
+	// The Bayes rule keeps them: the query bit of unit i is evidence
+	// about v_i like any other.
+	NoSelf bool `toml:"no_self"`
 }
 
 // Defaults returns the Bayesian rule for noise-free queries with the
@@ -429,6 +441,8 @@ func (p ReadoutParams) Validate() error {
 		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.PreActivity), "pre_activity")
 	case !(p.PostActivity >= 0 && p.PostActivity < 1):
 		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.PostActivity), "post_activity")
+	case p.NoSelf && p.Rule == Bayes:
+		return param.New("the Bayes rule keeps its self-synapses (evidence of the query bit)", "no_self")
 	}
 	return param.Under(p.Noise.Validate(), "noise")
 }
@@ -531,7 +545,7 @@ func (r *Readout) SetNoise(n Noise) {
 		m := float64(c.M)
 		for a := 0; a <= c.maxM11; a++ {
 			for m01 := 0; m01 < r.nx; m01++ {
-				pij := math.Max((float64(a)*(1-n.P01)+float64(m01)*n.P10)/m, r.Floor)
+				pij := math.Max((float64(a)*(1-n.P01)+float64(m01)*n.P10)/m, r.Floor*r.Floor)
 				r.xw[a*r.nx+m01] = ext{f: math.Log(pij)}
 			}
 		}
@@ -657,6 +671,25 @@ func (r *Readout) Potentials(query []int32, x []float64) {
 	case Bayes:
 		r.bayesPotentials(query, x)
 	}
+	if r.NoSelf {
+		for _, i := range query {
+			if int(i) < n && int(i) < c.NPre {
+				x[i] -= r.weight(int(i), int(i))
+			}
+		}
+	}
+}
+
+// weight returns w_ij of the Willshaw, BCPNN or covariance readout.
+func (r *Readout) weight(i, j int) float64 {
+	q := r.c.Quad(i, j)
+	switch r.Rule {
+	case Willshaw:
+		return q.Willshaw()
+	case Covariance:
+		return q.Covariance(r.pu, r.pv)
+	}
+	return r.xw[q.M11*r.nx+q.M01].f - r.lpi[i] - r.bias[j].f
 }
 
 func (r *Readout) bayesPotentials(query []int32, x []float64) {

@@ -59,7 +59,7 @@ func TestCountsByHand(t *testing.T) {
 		// p_ij = 1/4, p_i = p_j = 1/2
 		{"bcpnn(0,1)", c.Quad(0, 1).BCPNN(Noise{}, 1e-6), 0},
 		{"bcpnn(0,0)", c.Quad(0, 0).BCPNN(Noise{}, 1e-6), math.Log(2)},
-		{"bcpnn(2,0) floored", c.Quad(2, 0).BCPNN(Noise{}, 1e-6), math.Log(1e-6 / 0.25)},
+		{"bcpnn(2,0) floored", c.Quad(2, 0).BCPNN(Noise{}, 1e-6), math.Log(1e-12 / 0.25)},
 		{"bcpnn bias", BCPNNBias(2, 4, 1e-6), math.Log(0.5)},
 		// a = 1, b = ½, c = 1, d = 3/2
 		{"bayes(0,0)", c.Quad(0, 0).Bayes(noisy), math.Log(3)},
@@ -155,8 +155,9 @@ func TestReadoutMatchesWeights(t *testing.T) {
 			}
 		}
 		for _, noise := range []Noise{{}, {P01: 0.3}, {P10: 0.05}, {P01: 0.2, P10: 0.1}} {
-			for _, rule := range MemoryRules {
-				ro, err := c.NewReadout(ReadoutParams{Rule: rule, Noise: noise, Floor: 1e-6, PreActivity: 0.2, PostActivity: 0.2})
+			for ri, rule := range append(MemoryRules, Willshaw, BCPNN, Covariance) {
+				noSelf := ri >= len(MemoryRules)
+				ro, err := c.NewReadout(ReadoutParams{Rule: rule, Noise: noise, Floor: 1e-6, PreActivity: 0.2, PostActivity: 0.2, NoSelf: noSelf})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -172,6 +173,9 @@ func TestReadoutMatchesWeights(t *testing.T) {
 					}
 					if rule != Bayes {
 						for _, i := range query {
+							if noSelf && int(i) == j {
+								continue
+							}
 							q := c.Quad(int(i), j)
 							switch rule {
 							case Willshaw:
@@ -228,6 +232,7 @@ func TestCountsErrors(t *testing.T) {
 		{ReadoutParams{Floor: 1e-6, Noise: Noise{P01: 1}}, "noise.p01"},
 		{ReadoutParams{Floor: 1e-6, Noise: Noise{P01: 0.6, P10: 0.5}}, "noise.p10"},
 		{ReadoutParams{Floor: 1e-6, PreActivity: -1}, "pre_activity"},
+		{ReadoutParams{Rule: Bayes, Floor: 1e-6, NoSelf: true}, "no_self"},
 	} {
 		_, err := c.NewReadout(tc.p)
 		var pe *ParamError
