@@ -1,0 +1,85 @@
+// Command study runs the associative-memory study of docs/memory.md:
+// output noise ε against the number of stored patterns M for every rule,
+// one-step and iterative, with and without adaptive noise estimation,
+// over several seeds, and prints the means over seeds.
+//
+//	go run ./experiments/memory/internal/study -n 1000 -k 10 -loads 1000,2000,4000 -seeds 5
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/dopa-sim/dopa/experiments/memory"
+	"github.com/dopa-sim/dopa/neuron"
+	"github.com/dopa-sim/dopa/synapse"
+)
+
+func main() {
+	cfg := memory.Config{}.Defaults()
+	n := flag.Int("n", 1000, "units")
+	k := flag.Int("k", 10, "active units per pattern (fixed_k)")
+	ens := flag.String("ensemble", "fixed_k", "pattern ensemble: fixed_k, bernoulli or modular (k modules)")
+	p01 := flag.Float64("p01", 0.5, "query noise: fraction of active units deleted")
+	p10 := flag.Float64("p10", 0, "query noise: fraction of silent units added")
+	exact := flag.Bool("exact", true, "delete/add exact numbers of units (else independent flips)")
+	act := flag.String("activation", "kwta", "activation: threshold, kwta or module_wta")
+	steps := flag.Int("steps", 5, "steps of iterative retrieval")
+	loads := flag.String("loads", "1000,2000,4000", "numbers of stored patterns M")
+	seeds := flag.Int("seeds", 5, "seeds 1..N")
+	queries := flag.Int("queries", 500, "queries per run")
+	noSelf := flag.Bool("noself", false, "drop the self-synapses of willshaw, bcpnn and covariance")
+	rules := flag.String("rules", "willshaw,bcpnn,covariance,bayes", "rules")
+	flag.Parse()
+
+	cfg.Patterns = memory.Ensemble{N: *n, K: *k, P: float64(*k) / float64(*n), Modules: *k}
+	if err := cfg.Patterns.Kind.UnmarshalText([]byte(*ens)); err != nil {
+		log.Fatal(err)
+	}
+	cfg.Query = memory.QueryNoise{P01: *p01, P10: *p10, Exact: *exact}
+	if err := cfg.Activation.UnmarshalText([]byte(*act)); err != nil {
+		log.Fatal(err)
+	}
+	cfg.Queries = *queries
+	cfg.NoSelf = *noSelf
+	var rs []synapse.MemoryRule
+	for _, s := range strings.Split(*rules, ",") {
+		var r synapse.MemoryRule
+		if err := r.UnmarshalText([]byte(s)); err != nil {
+			log.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	var ls []int
+	for _, s := range strings.Split(*loads, ",") {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			log.Fatal(err)
+		}
+		ls = append(ls, v)
+	}
+	var ss []uint64
+	for s := 1; s <= *seeds; s++ {
+		ss = append(ss, uint64(s))
+	}
+	modes := memory.StudyModes
+	for i := range modes {
+		if modes[i].Steps > 1 {
+			modes[i].Steps = *steps
+		}
+	}
+	_ = neuron.KWinners
+	fmt.Printf("# n=%d %s k=%d, query p01=%g p10=%g exact=%v, activation %s, noself=%v, %d queries, seeds 1..%d\n",
+		*n, *ens, cfg.Patterns.Active(), *p01, *p10, *exact, *act, *noSelf, *queries, *seeds)
+	rows, err := memory.Study(cfg, rs, modes, ls, ss)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := memory.WriteSummary(os.Stdout, memory.Summarize(rows)); err != nil {
+		log.Fatal(err)
+	}
+}
