@@ -83,15 +83,16 @@ func (p *PackedWillshaw) Potentials(query []int32, x []float64) {
 }
 
 // WillshawSums is a bit-sliced counter of the dendritic sums of the post
-// units of a PackedWillshaw: for each word of 64 post units it keeps
-// Levels bit planes, plane l holding bit l of the 64 sums. It is the
+// units of a PackedWillshaw: Levels bit planes of Words words, bit j of
+// plane l holding bit l of the sum of post unit j. It is the
 // scratch of one retrieval: each goroutine needs its own.
 type WillshawSums struct {
 	p      *PackedWillshaw
 	Levels int      // bit planes: sums up to 2^Levels − 1
-	planes []uint64 // word w, plane l at w*Levels + l
-	tail   uint64   // mask of the valid bits of the last word
-	q      int      // size of the last query
+	planes []uint64 // plane l, word w at l*Words + w
+	carry  []uint64
+	tail   uint64 // mask of the valid bits of the last word
+	q      int    // size of the last query
 }
 
 // NewSums returns a counter for queries of up to maxQuery active units.
@@ -101,7 +102,7 @@ func (p *PackedWillshaw) NewSums(maxQuery int) *WillshawSums {
 	if r := p.NPost & 63; r != 0 {
 		tail = 1<<uint(r) - 1
 	}
-	return &WillshawSums{p: p, Levels: l, planes: make([]uint64, p.Words*l), tail: tail}
+	return &WillshawSums{p: p, Levels: l, planes: make([]uint64, p.Words*l), carry: make([]uint64, p.Words), tail: tail}
 }
 
 // Add sets the counter to the dendritic sums for the query given by its
@@ -114,14 +115,23 @@ func (s *WillshawSums) Add(query []int32) {
 	clear(s.planes)
 	s.q = len(query)
 	L, W := s.Levels, s.p.Words
+	carry := s.carry[:W]
 	for _, i := range query {
 		row := s.p.Bits[int(i)*W : int(i+1)*W]
-		for w, carry := range row {
-			pl := s.planes[w*L : w*L+L]
-			for l := 0; carry != 0; l++ {
-				t := pl[l] & carry
-				pl[l] ^= carry
-				carry = t
+		// level by level over whole rows: the words are independent, so
+		// the processor overlaps them (a word-by-word carry chain would
+		// serialise the levels)
+		p0 := s.planes[:W]
+		for w, c := range row {
+			carry[w] = p0[w] & c
+			p0[w] ^= c
+		}
+		for l := 1; l < L; l++ {
+			pl := s.planes[l*W : (l+1)*W]
+			cr := carry[:len(pl)]
+			for w, c := range cr {
+				cr[w] = pl[w] & c
+				pl[w] ^= c
 			}
 		}
 	}
@@ -129,10 +139,9 @@ func (s *WillshawSums) Add(query []int32) {
 
 // Count returns the dendritic sum of post unit j.
 func (s *WillshawSums) Count(j int) int {
-	pl := s.planes[(j>>6)*s.Levels : (j>>6+1)*s.Levels]
 	c := 0
-	for l, word := range pl {
-		c |= int(word>>(uint(j)&63)&1) << uint(l)
+	for l := range s.Levels {
+		c |= int(s.planes[l*s.p.Words+j>>6]>>(uint(j)&63)&1) << uint(l)
 	}
 	return c
 }
@@ -150,15 +159,16 @@ func (s *WillshawSums) atLeast(w, theta int) uint64 {
 	case theta >= 1<<uint(L):
 		return 0
 	}
-	pl := s.planes[w*L : w*L+L]
+	W := s.p.Words
 	var gt uint64
 	eq := ^uint64(0)
 	for l := L - 1; l >= 0; l-- {
+		pl := s.planes[l*W+w]
 		if theta>>uint(l)&1 == 1 {
-			eq &= pl[l]
+			eq &= pl
 		} else {
-			gt |= eq & pl[l]
-			eq &^= pl[l]
+			gt |= eq & pl
+			eq &^= pl
 		}
 	}
 	return (gt | eq) & mask
