@@ -146,23 +146,16 @@ func (s *WillshawSums) Count(j int) int {
 	return c
 }
 
-// atLeast returns the mask of the 64 units of word w whose sum is ≥ theta.
-func (s *WillshawSums) atLeast(w, theta int) uint64 {
-	L := s.Levels
-	mask := ^uint64(0)
-	if w == s.p.Words-1 {
-		mask = s.tail
-	}
-	switch {
-	case theta <= 0:
-		return mask
-	case theta >= 1<<uint(L):
-		return 0
-	}
+// compare returns the masks of the 64 units of word w whose sum is > theta
+// and == theta (0 ≤ theta < 2^Levels), comparing the planes from the top.
+func (s *WillshawSums) compare(w, theta int) (gt, eq uint64) {
 	W := s.p.Words
-	var gt uint64
-	eq := ^uint64(0)
-	for l := L - 1; l >= 0; l-- {
+	eq = ^uint64(0)
+	if w == W-1 {
+		eq = s.tail
+	}
+	mask := eq
+	for l := s.Levels - 1; l >= 0; l-- {
 		pl := s.planes[l*W+w]
 		if theta>>uint(l)&1 == 1 {
 			eq &= pl
@@ -171,7 +164,22 @@ func (s *WillshawSums) atLeast(w, theta int) uint64 {
 			eq &^= pl
 		}
 	}
-	return (gt | eq) & mask
+	return gt & mask, eq
+}
+
+// atLeast returns the mask of the 64 units of word w whose sum is ≥ theta.
+func (s *WillshawSums) atLeast(w, theta int) uint64 {
+	switch {
+	case theta <= 0:
+		if w == s.p.Words-1 {
+			return s.tail
+		}
+		return ^uint64(0)
+	case theta >= 1<<uint(s.Levels):
+		return 0
+	}
+	gt, eq := s.compare(w, theta)
+	return gt | eq
 }
 
 // AtLeast writes into out (Words words) the set of post units whose sum is
@@ -187,49 +195,61 @@ func (s *WillshawSums) AtLeast(theta int, out []uint64) int {
 	return n
 }
 
+// TopK writes into out the k post units of largest sum (k winners take
+// all; ties to the lower index, as neuron.SelectKWinners) and returns the
+// threshold θ: every winner has sum ≥ θ, every loser ≤ θ. It scans θ down
+// from the query size, one pass over the words per value (a retrieving
+// memory needs one or two), then one pass to write the winners.
+func (s *WillshawSums) TopK(k int, out []uint64) (theta int) {
+	k = min(max(k, 0), s.p.NPost)
+	// largest θ with #{sum > θ} + #{sum = θ} ≥ k; above = #{sum > θ}
+	above := 0
+	for theta = s.q; theta > 0; theta-- {
+		gtN, eqN := 0, 0
+		for w := range s.p.Words {
+			gt, eq := s.compare(w, theta)
+			gtN += bits.OnesCount64(gt)
+			eqN += bits.OnesCount64(eq)
+		}
+		if gtN+eqN >= k {
+			above = gtN
+			break
+		}
+	}
+	if theta == 0 {
+		above = s.countAtLeast(1)
+	}
+	need := k - above
+	for w := range s.p.Words {
+		win, tied := s.atLeast(w, theta+1), uint64(0)
+		if theta == 0 {
+			tied = s.atLeast(w, 0) &^ win
+		} else {
+			_, tied = s.compare(w, theta)
+		}
+		if need > 0 {
+			if c := bits.OnesCount64(tied); c <= need {
+				win |= tied
+				need -= c
+			} else {
+				for ; need > 0; need-- {
+					low := tied & -tied
+					win |= low
+					tied &^= low
+				}
+			}
+		}
+		out[w] = win
+	}
+	return theta
+}
+
 func (s *WillshawSums) countAtLeast(theta int) int {
 	n := 0
 	for w := range s.p.Words {
 		n += bits.OnesCount64(s.atLeast(w, theta))
 	}
 	return n
-}
-
-// TopK writes into out the k post units of largest sum (k winners take
-// all; ties to the lower index, as neuron.SelectKWinners) and returns the
-// threshold θ: every winner has sum ≥ θ, every loser ≤ θ.
-func (s *WillshawSums) TopK(k int, out []uint64) (theta int) {
-	k = min(max(k, 0), s.p.NPost)
-	// largest θ in [0, q] with #{sum ≥ θ} ≥ k (θ = 0 always qualifies)
-	lo, hi := 0, s.q
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if s.countAtLeast(mid) >= k {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	theta = lo
-	need := k - s.countAtLeast(theta+1)
-	for w := range s.p.Words {
-		above := s.atLeast(w, theta+1)
-		tied := s.atLeast(w, theta) &^ above
-		if need > 0 {
-			if c := bits.OnesCount64(tied); c <= need {
-				above |= tied
-				need -= c
-			} else {
-				for ; need > 0; need-- {
-					low := tied & -tied
-					above |= low
-					tied &^= low
-				}
-			}
-		}
-		out[w] = above
-	}
-	return theta
 }
 
 // AppendActive appends to dst the indices of the set bits of a bitset of
