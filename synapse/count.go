@@ -217,6 +217,13 @@ type Counts struct {
 	maxPre   int
 	maxPost  int
 	maxM11   int
+	// distinct post counts (vs, vIdx[j] the index of M·₁(j)) and distinct
+	// M₁₀ = M₁· − M₁₁ (r10, r10Idx[m10], −1 if absent): the Bayes tables
+	// are indexed by these, so one extreme unit does not blow them up
+	vs     []int32
+	vIdx   []int32
+	r10    []int32
+	r10Idx []int32
 }
 
 // histEntry counts the pre units i with M₁₁(i, j) = a and M₁·(i) = u, for one post unit j.
@@ -377,6 +384,29 @@ func (c *Counts) buildHist() {
 		}
 	}
 	nu := len(us)
+	c.vs, c.vIdx = c.vs[:0], make([]int32, c.NPost)
+	vi := map[int32]int32{}
+	for j, v := range c.Post {
+		k, ok := vi[v]
+		if !ok {
+			k = int32(len(c.vs))
+			vi[v] = k
+			c.vs = append(c.vs, v)
+		}
+		c.vIdx[j] = k
+	}
+	c.r10, c.r10Idx = c.r10[:0], make([]int32, c.maxPre+1)
+	for i := range c.r10Idx {
+		c.r10Idx[i] = -1
+	}
+	for _, u := range us {
+		for a := int32(0); a <= min(u, int32(c.maxM11)); a++ {
+			if c.r10Idx[u-a] < 0 {
+				c.r10Idx[u-a] = int32(len(c.r10))
+				c.r10 = append(c.r10, u-a)
+			}
+		}
+	}
 	grid := make([]int32, (c.maxM11+1)*nu)
 	var touched []int
 	c.histOff = make([]int32, 0, c.NPost+1)
@@ -478,8 +508,9 @@ type Readout struct {
 	version int
 	pu, pv  float64 // covariance activities
 
-	// tables indexed by (M₁₁, M₀₁) and (M₁₀, M−M₀₀)
-	nx, ny int // row lengths: maxPost+1, maxPre+maxPost+1
+	// tables indexed by (M₁₁, M·₁) and (M₁₀, M·₁), M·₁ by its index in
+	// Counts.vs and M₁₀ by its index in Counts.r10; a row holds nv entries
+	nv     int
 	xw, yw []ext
 	xc, yd []ext     // Bayes bias pieces: log c and −log d
 	lpi    []float64 // BCPNN: log p_i per pre unit
@@ -505,19 +536,19 @@ func (c *Counts) NewReadout(p ReadoutParams) (*Readout, error) {
 			r.pv = meanActivity(c.Post, c.M)
 		}
 	}
-	r.nx, r.ny = c.maxPost+1, c.maxPre+c.maxPost+1
+	r.nv = len(c.vs)
 	r.bias = make([]ext, c.NPost)
 	r.pos = make([]int32, c.NPost)
 	r.neg = make([]int32, c.NPost)
 	switch p.Rule {
 	case Bayes:
-		r.xw = make([]ext, (c.maxM11+1)*r.nx)
+		r.xw = make([]ext, (c.maxM11+1)*r.nv)
 		r.xc = make([]ext, len(r.xw))
-		r.yw = make([]ext, (c.maxPre+1)*r.ny)
+		r.yw = make([]ext, len(c.r10)*r.nv)
 		r.yd = make([]ext, len(r.yw))
 		r.prior = make([]float64, c.NPost)
 	case BCPNN:
-		r.xw = make([]ext, (c.maxM11+1)*r.nx)
+		r.xw = make([]ext, (c.maxM11+1)*r.nv)
 		r.lpi = make([]float64, c.NPre)
 	}
 	r.SetNoise(p.Noise)
@@ -544,9 +575,11 @@ func (r *Readout) SetNoise(n Noise) {
 	case BCPNN:
 		m := float64(c.M)
 		for a := 0; a <= c.maxM11; a++ {
-			for m01 := 0; m01 < r.nx; m01++ {
-				pij := math.Max((float64(a)*(1-n.P01)+float64(m01)*n.P10)/m, r.Floor*r.Floor)
-				r.xw[a*r.nx+m01] = ext{f: math.Log(pij)}
+			for vi, v := range c.vs {
+				if m01 := int(v) - a; m01 >= 0 {
+					pij := math.Max((float64(a)*(1-n.P01)+float64(m01)*n.P10)/m, r.Floor*r.Floor)
+					r.xw[a*r.nv+vi] = ext{f: math.Log(pij)}
+				}
 			}
 		}
 		for i, u := range c.Pre {
@@ -565,25 +598,27 @@ func (r *Readout) setBayes(n Noise) {
 	c := r.c
 	M := c.M
 	for a := 0; a <= c.maxM11; a++ {
-		for m01 := 0; m01 < r.nx; m01++ {
-			q := Quad{M11: a, M01: m01}
-			av, _, cv, _ := q.bayesABCD(n)
+		for vi, v := range c.vs {
+			m01 := int(v) - a
+			if m01 < 0 {
+				continue
+			}
+			av, _, cv, _ := Quad{M11: a, M01: m01}.bayesABCD(n)
 			lc := extLog(cv, 1)
-			r.xw[a*r.nx+m01] = extLog(av, 1).sub(lc)
-			r.xc[a*r.nx+m01] = lc
+			r.xw[a*r.nv+vi] = extLog(av, 1).sub(lc)
+			r.xc[a*r.nv+vi] = lc
 		}
 	}
-	for m10 := 0; m10 <= c.maxPre; m10++ {
-		for t := 0; t < r.ny; t++ {
-			m00 := M - t
+	for ri, m10 := range c.r10 {
+		for vi, v := range c.vs {
+			m00 := M - int(m10) - int(v)
 			if m00 < 0 {
 				continue
 			}
-			q := Quad{M10: m10, M00: m00}
-			_, bv, _, dv := q.bayesABCD(n)
+			_, bv, _, dv := Quad{M10: int(m10), M00: m00}.bayesABCD(n)
 			ld := extLog(dv, -1)
-			r.yw[m10*r.ny+t] = extLog(bv, -1).sub(ld)
-			r.yd[m10*r.ny+t] = ld
+			r.yw[ri*r.nv+vi] = extLog(bv, -1).sub(ld)
+			r.yd[ri*r.nv+vi] = ld
 		}
 	}
 	for j, v32 := range c.Post {
@@ -602,7 +637,8 @@ func (r *Readout) setBayes(n Noise) {
 				b.f += prior * float64(h.n) // query bit 0 impossible under both: no evidence
 				continue
 			}
-			e := r.xc[a*r.nx+v-a].add(r.yd[(u-a)*r.ny+u+v-a])
+			vi := int(c.vIdx[j])
+			e := r.xc[a*r.nv+vi].add(r.yd[int(c.r10Idx[u-a])*r.nv+vi])
 			b = b.add(ext{e.f * float64(h.n), e.pos * h.n, e.neg * h.n})
 		}
 		r.bias[j] = b
@@ -661,11 +697,11 @@ func (r *Readout) Potentials(query []int32, x []float64) {
 			lpj := r.bias[j].f
 			x[j] = lpj*(1-z) - sumPi
 		}
+		vIdx := c.vIdx[:n]
 		for _, i := range query {
 			row := c.M11[int(i)*n : int(i+1)*n]
 			for j, a := range row {
-				v := int(c.Post[j])
-				x[j] += r.xw[int(a)*r.nx+v-int(a)].f
+				x[j] += r.xw[int(a)*r.nv+int(vIdx[j])].f
 			}
 		}
 	case Bayes:
@@ -689,13 +725,14 @@ func (r *Readout) weight(i, j int) float64 {
 	case Covariance:
 		return q.Covariance(r.pu, r.pv)
 	}
-	return r.xw[q.M11*r.nx+q.M01].f - r.lpi[i] - r.bias[j].f
+	return r.xw[q.M11*r.nv+int(r.c.vIdx[j])].f - r.lpi[i] - r.bias[j].f
 }
 
 func (r *Readout) bayesPotentials(query []int32, x []float64) {
 	c := r.c
 	n, M := c.NPost, c.M
 	pos, neg := r.pos[:n], r.neg[:n]
+	vIdx, r10Idx := c.vIdx[:n], c.r10Idx
 	for j, b := range r.bias[:n] {
 		x[j], pos[j], neg[j] = b.f, b.pos, b.neg
 	}
@@ -709,8 +746,9 @@ func (r *Readout) bayesPotentials(query []int32, x []float64) {
 			if v == 0 || v == M {
 				continue
 			}
-			xi := a*r.nx + v - a
-			yi := (u-a)*r.ny + u + v - a
+			vi := int(vIdx[j])
+			xi := a*r.nv + vi
+			yi := int(r10Idx[u-a])*r.nv + vi
 			var w ext
 			switch {
 			case dropOn: // −e(0) = −(log c − log d − prior)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -260,4 +261,39 @@ func ExampleCounts() {
 	// Output:
 	// [1 1 0 0]
 	// [+Inf +Inf -Inf -Inf]
+}
+
+// BenchmarkReadout: n = 1000 auto-association of M = 3000 patterns of
+// k = 10 units; one op is the potentials of all units for a half-pattern
+// query (Potentials), or a new noise model (SetNoise: the Bayes tables
+// and biases, what ANE pays per step).
+func BenchmarkReadout(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	c, _ := NewCounts(1000, 1000)
+	for range 3000 {
+		p := make([]int32, 0, 10)
+		for _, i := range r.Perm(1000)[:10] {
+			p = append(p, int32(i))
+		}
+		slices.Sort(p)
+		c.Store(p, p)
+	}
+	query := []int32{5, 100, 333, 640, 901}
+	x := make([]float64, 1000)
+	for _, rule := range MemoryRules {
+		ro, _ := c.NewReadout(ReadoutParams{Rule: rule, Noise: Noise{P01: 0.5}, Floor: 1e-6})
+		b.Run(rule.String()+"/potentials", func(b *testing.B) {
+			for b.Loop() {
+				ro.Potentials(query, x)
+			}
+		})
+	}
+	ro, _ := c.NewReadout(ReadoutParams{Rule: Bayes, Noise: Noise{P01: 0.5}, Floor: 1e-6})
+	b.Run("bayes/setnoise", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			ro.SetNoise(Noise{P01: 0.1 + 0.001*float64(i&255), P10: 0.001})
+			i++
+		}
+	})
 }

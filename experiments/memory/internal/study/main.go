@@ -33,6 +33,7 @@ func main() {
 	seeds := flag.Int("seeds", 5, "seeds 1..N")
 	queries := flag.Int("queries", 500, "queries per run")
 	noSelf := flag.Bool("noself", false, "drop the self-synapses of willshaw, bcpnn and covariance")
+	capEps := flag.Float64("capacity", 0, "if > 0: print the capacity M_ε at this output noise per rule and mode (bisection) instead of ε against M")
 	rules := flag.String("rules", "willshaw,bcpnn,covariance,bayes", "rules")
 	flag.Parse()
 
@@ -75,11 +76,39 @@ func main() {
 	_ = neuron.KWinners
 	fmt.Printf("# n=%d %s k=%d, query p01=%g p10=%g exact=%v, activation %s, noself=%v, %d queries, seeds 1..%d\n",
 		*n, *ens, cfg.Patterns.Active(), *p01, *p10, *exact, *act, *noSelf, *queries, *seeds)
+	if *capEps > 0 {
+		capacities(cfg, rs, modes, ss, *capEps)
+		return
+	}
 	rows, err := memory.Study(cfg, rs, modes, ls, ss)
 	if err != nil {
 		log.Fatal(err)
 	}
 	if err := memory.WriteSummary(os.Stdout, memory.Summarize(rows)); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// capacities prints M_ε of every rule and mode, per seed and the mean.
+func capacities(cfg memory.Config, rules []synapse.MemoryRule, modes []memory.Mode, seeds []uint64, eps float64) {
+	fmt.Printf("rule\tmode\tM_%g per seed\tmean\tbits/synapse (mean)\n", eps)
+	for _, rule := range rules {
+		for _, md := range modes {
+			c := cfg
+			c.Rule, c.Steps, c.UntilStable, c.ANE = rule, md.Steps, md.UntilStable, md.ANE
+			var ms []int
+			sum, bits := 0.0, 0.0
+			for _, seed := range seeds {
+				M, r, err := memory.Capacity(c, seed, eps, 60000)
+				if err != nil {
+					log.Fatal(err)
+				}
+				ms = append(ms, M)
+				sum += float64(M)
+				bits += r.BitsPerSynapse
+			}
+			f := float64(len(seeds))
+			fmt.Printf("%s\t%s\t%v\t%.0f\t%.3f\n", rule, md.Name, ms, sum/f, bits/f)
+		}
 	}
 }
