@@ -91,6 +91,7 @@ type WillshawSums struct {
 	Levels int      // bit planes: sums up to 2^Levels − 1
 	planes []uint64 // plane l, word w at l*Words + w
 	carry  []uint64
+	offs   []int  // row offsets of the query units
 	tail   uint64 // mask of the valid bits of the last word
 	q      int    // size of the last query
 }
@@ -102,7 +103,7 @@ func (p *PackedWillshaw) NewSums(maxQuery int) *WillshawSums {
 	if r := p.NPost & 63; r != 0 {
 		tail = 1<<uint(r) - 1
 	}
-	return &WillshawSums{p: p, Levels: l, planes: make([]uint64, p.Words*l), carry: make([]uint64, p.Words), tail: tail}
+	return &WillshawSums{p: p, Levels: l, planes: make([]uint64, p.Words*l), carry: make([]uint64, p.Words), offs: make([]int, 0, 1<<uint(l)), tail: tail}
 }
 
 // Add sets the counter to the dendritic sums for the query given by its
@@ -112,15 +113,154 @@ func (s *WillshawSums) Add(query []int32) {
 	if len(query) >= 1<<uint(s.Levels) {
 		panic(fmt.Sprintf("synapse: query of %d units for sums of %d levels", len(query), s.Levels))
 	}
-	clear(s.planes)
 	s.q = len(query)
 	L, W := s.Levels, s.p.Words
+	offs := s.offs[:0]
+	for _, i := range query {
+		offs = append(offs, int(i)*W)
+	}
+	s.offs = offs
+	bitsW := s.p.Bits
+	// Word by word, the L counter bits of 64 units held in registers while
+	// the query rows are added (a ripple-carry add per row); the rows are
+	// read as k sequential streams, the planes written once.
+	switch {
+	case L <= 4:
+		for w := range W {
+			var p0, p1, p2, p3 uint64
+			for _, off := range offs {
+				c := bitsW[off+w]
+				t := p0 & c
+				p0 ^= c
+				c = t
+				t = p1 & c
+				p1 ^= c
+				c = t
+				t = p2 & c
+				p2 ^= c
+				c = t
+				p3 ^= c
+			}
+			if 0 < L {
+				s.planes[0*W+w] = p0
+			}
+			if 1 < L {
+				s.planes[1*W+w] = p1
+			}
+			if 2 < L {
+				s.planes[2*W+w] = p2
+			}
+			if 3 < L {
+				s.planes[3*W+w] = p3
+			}
+		}
+	case L <= 6:
+		for w := range W {
+			var p0, p1, p2, p3, p4, p5 uint64
+			for _, off := range offs {
+				c := bitsW[off+w]
+				t := p0 & c
+				p0 ^= c
+				c = t
+				t = p1 & c
+				p1 ^= c
+				c = t
+				t = p2 & c
+				p2 ^= c
+				c = t
+				t = p3 & c
+				p3 ^= c
+				c = t
+				t = p4 & c
+				p4 ^= c
+				c = t
+				p5 ^= c
+			}
+			if 0 < L {
+				s.planes[0*W+w] = p0
+			}
+			if 1 < L {
+				s.planes[1*W+w] = p1
+			}
+			if 2 < L {
+				s.planes[2*W+w] = p2
+			}
+			if 3 < L {
+				s.planes[3*W+w] = p3
+			}
+			if 4 < L {
+				s.planes[4*W+w] = p4
+			}
+			if 5 < L {
+				s.planes[5*W+w] = p5
+			}
+		}
+	case L <= 8:
+		for w := range W {
+			var p0, p1, p2, p3, p4, p5, p6, p7 uint64
+			for _, off := range offs {
+				c := bitsW[off+w]
+				t := p0 & c
+				p0 ^= c
+				c = t
+				t = p1 & c
+				p1 ^= c
+				c = t
+				t = p2 & c
+				p2 ^= c
+				c = t
+				t = p3 & c
+				p3 ^= c
+				c = t
+				t = p4 & c
+				p4 ^= c
+				c = t
+				t = p5 & c
+				p5 ^= c
+				c = t
+				t = p6 & c
+				p6 ^= c
+				c = t
+				p7 ^= c
+			}
+			if 0 < L {
+				s.planes[0*W+w] = p0
+			}
+			if 1 < L {
+				s.planes[1*W+w] = p1
+			}
+			if 2 < L {
+				s.planes[2*W+w] = p2
+			}
+			if 3 < L {
+				s.planes[3*W+w] = p3
+			}
+			if 4 < L {
+				s.planes[4*W+w] = p4
+			}
+			if 5 < L {
+				s.planes[5*W+w] = p5
+			}
+			if 6 < L {
+				s.planes[6*W+w] = p6
+			}
+			if 7 < L {
+				s.planes[7*W+w] = p7
+			}
+		}
+	default:
+		s.addByPlanes(query)
+	}
+}
+
+// addByPlanes adds the rows level by level over whole rows (any number of
+// levels; Add uses registers for up to 8).
+func (s *WillshawSums) addByPlanes(query []int32) {
+	L, W := s.Levels, s.p.Words
+	clear(s.planes)
 	carry := s.carry[:W]
 	for _, i := range query {
 		row := s.p.Bits[int(i)*W : int(i+1)*W]
-		// level by level over whole rows: the words are independent, so
-		// the processor overlaps them (a word-by-word carry chain would
-		// serialise the levels)
 		p0 := s.planes[:W]
 		for w, c := range row {
 			carry[w] = p0[w] & c
