@@ -184,3 +184,32 @@ func BenchmarkPackedRetrieve(b *testing.B) {
 		})
 	}
 }
+
+// TestSumsEveryLevelCount exercises every adder of WillshawSums.Add (up to
+// 4, 6 and 8 counter bits in registers, and the plane-wise fallback).
+func TestSumsEveryLevelCount(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	n := 700
+	pw, _ := synapse.NewPackedWillshaw(n, n)
+	c, _ := synapse.NewCounts(n, n)
+	for range 400 {
+		p := randomPattern(r, n, 40)
+		pw.Store(p, p)
+		c.Store(p, p)
+	}
+	ro, _ := c.NewReadout(synapse.ReadoutParams{Rule: synapse.Willshaw, Floor: 1e-6})
+	x := make([]float64, n)
+	for _, maxQ := range []int{3, 15, 20, 63, 100, 255, 300} {
+		s := pw.NewSums(maxQ)
+		for _, z := range []int{maxQ, maxQ / 2, 1} {
+			q := randomPattern(r, n, z)
+			s.Add(q)
+			ro.Potentials(q, x)
+			for j := range n {
+				if s.Count(j) != int(x[j]) {
+					t.Fatalf("maxQuery %d (%d levels), |q| = %d: sum of %d is %d, want %g", maxQ, s.Levels, z, j, s.Count(j), x[j])
+				}
+			}
+		}
+	}
+}
