@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -34,6 +35,8 @@ func main() {
 	queries := flag.Int("queries", 500, "queries per run")
 	noSelf := flag.Bool("noself", false, "drop the self-synapses of willshaw, bcpnn and covariance")
 	capEps := flag.Float64("capacity", 0, "if > 0: print the capacity M_ε at this output noise per rule and mode (bisection) instead of ε against M")
+	vsN := flag.String("vsn", "", "with -capacity: network sizes n (k = round(log2 n)) for capacity against n")
+	modeNames := flag.String("modes", "", "comma-separated subset of the modes one-step, one-step+ane, iterative, iterative+ane (default all)")
 	rules := flag.String("rules", "willshaw,bcpnn,covariance,bayes", "rules")
 	flag.Parse()
 
@@ -76,6 +79,31 @@ func main() {
 	_ = neuron.KWinners
 	fmt.Printf("# n=%d %s k=%d, query p01=%g p10=%g exact=%v, activation %s, noself=%v, %d queries, seeds 1..%d\n",
 		*n, *ens, cfg.Patterns.Active(), *p01, *p10, *exact, *act, *noSelf, *queries, *seeds)
+	if *modeNames != "" {
+		var keep []memory.Mode
+		for _, name := range strings.Split(*modeNames, ",") {
+			for _, m := range modes {
+				if m.Name == name {
+					keep = append(keep, m)
+				}
+			}
+		}
+		modes = keep
+	}
+	if *capEps > 0 && *vsN != "" {
+		for _, f := range strings.Split(*vsN, ",") {
+			nn, err := strconv.Atoi(f)
+			if err != nil {
+				log.Fatal(err)
+			}
+			c := cfg
+			kk := int(math.Round(math.Log2(float64(nn))))
+			c.Patterns = memory.Ensemble{Kind: cfg.Patterns.Kind, N: nn, K: kk, P: float64(kk) / float64(nn), Modules: kk}
+			fmt.Printf("# n = %d, k = %d\n", nn, kk)
+			capacities(c, rs, modes, ss, *capEps)
+		}
+		return
+	}
 	if *capEps > 0 {
 		capacities(cfg, rs, modes, ss, *capEps)
 		return
@@ -99,7 +127,7 @@ func capacities(cfg memory.Config, rules []synapse.MemoryRule, modes []memory.Mo
 			var ms []int
 			sum, bits := 0.0, 0.0
 			for _, seed := range seeds {
-				M, r, err := memory.Capacity(c, seed, eps, 60000)
+				M, r, err := memory.Capacity(c, seed, eps, synapse.MaxPatterns)
 				if err != nil {
 					log.Fatal(err)
 				}
