@@ -57,11 +57,14 @@ func goldenFiles(dir string) (map[string][]byte, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, path)
-		if d.IsDir() {
+		if d.IsDir() && rel != "." {
 			switch d.Name() {
 			case "plots", "slurm", "journal":
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if d.IsDir() {
 			return nil
 		}
 		if d.Name() == "manifest.json" || d.Name() == "slurm-jobs.json" {

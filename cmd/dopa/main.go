@@ -43,6 +43,7 @@ Usage:
   dopa plot DIR             (re)make the figures of a finished run in DIR/plots
   dopa data mackey-glass|lorenz --n N [--out FILE.csv]
                             write a chaotic time series (the forecasting tasks' data)
+  dopa runs [filters]       list the runs of the run store; --compare POINT_A POINT_B
   dopa help COMMAND         help on a command
 
 Exit status: 0 success, 2 bad usage or bad input, 1 failure while running.
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdPlot(rest, stdout, stderr)
 	case "data":
 		err = cmdData(rest, stdout, stderr)
+	case "runs":
+		err = cmdRuns(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, stdout, stderr)
