@@ -107,14 +107,7 @@ func RecordDir(ctx context.Context, path, dir string, params map[string]string) 
 	if err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	st, err := store.Open(path)
+	abs, st, err := OpenStore(path, dir)
 	if err != nil {
 		return err
 	}
@@ -124,4 +117,18 @@ func RecordDir(ctx context.Context, path, dir string, params map[string]string) 
 		status = store.Interrupted
 	}
 	return RecordSummary(ctx, st, StoreRecord{Kind: "run", Experiment: m.Experiment, OutDir: abs, Params: params, Status: status}, b, true)
+}
+
+// OpenStore opens the run store at path (creating its directory) and
+// returns dir as the absolute path runs are recorded with.
+func OpenStore(path, dir string) (string, *store.Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", nil, err
+	}
+	st, err := store.Open(path)
+	return abs, st, err
 }

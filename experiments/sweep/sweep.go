@@ -269,14 +269,7 @@ func (s *Sweep) record(ctx context.Context, dir string, points []PointStatus, ba
 	if path == "off" {
 		return nil
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	st, err := store.Open(path)
+	abs, st, err := experiments.OpenStore(path, dir)
 	if err != nil {
 		return err
 	}
