@@ -64,11 +64,9 @@ type sim struct {
 	amp          float64
 	single       bool
 
-	// Shadow of the rewarded synapse, integrated every step for the traces
-	// (c in the units of Sparse's eligibility, w its weight) and the
-	// phasic dopamine d.
-	cR, wR, dNow            float64
-	kc, fD, fT, decD        float64
+	// probe follows the rewarded synapse every step, for the traces and
+	// the weight averaged over the last stretch (synapse.Probe).
+	probe                   *synapse.Probe
 	wMax                    float64
 	every, rasterMs         int
 	lastFrom                int // first step of the final averaging window
@@ -111,13 +109,8 @@ func newSim(spec *Spec, seed int, reward bool) (*sim, error) {
 	s.wheel = make([]int32, spec.Reward.DelayMaxMs+1)
 	s.lastPre = math.MinInt32
 
-	tc, td := spec.STDP.TauCMs, spec.Dopamine.TauDMs
-	tcd := tc * td / (tc + td)
-	s.kc = math.Exp(-1 / tc)
-	s.fD = -tcd * math.Expm1(-1/tcd) // ∫₀¹ e^(−u/τ_d)·e^(−u/τ_c) du
-	s.fT = -tc * math.Expm1(-1/tc)   // ∫₀¹ e^(−u/τ_c) du
-	s.decD = math.Exp(-1 / td)
-	s.wR = s.EE.W[s.kR]
+	s.probe = s.EE.NewProbe(s.kR, synapse.ProbeParams{Rate: s.eta, Tonic: s.tonic, TauCMs: spec.STDP.TauCMs,
+		TauDMs: spec.Dopamine.TauDMs, WMax: s.wMax})
 
 	s.traces = make([]TraceRow, 0, s.steps/s.every+1)
 	s.lastFrom = s.steps - int(math.Round(spec.Record.LastS*1000)) + 1
@@ -347,15 +340,10 @@ func (s *sim) step() {
 		s.EI.SpikesAt(t, spE, spI)
 	}
 
-	// Shadow of the rewarded synapse over (t−1, t].
-	s.wR = min(max(s.wR+s.cR*s.eta*(s.dNow*s.fD+s.tonic*s.fT), 0), s.wMax)
-	s.cR *= s.kc
-	s.dNow *= s.decD
+	// The rewarded synapse over (t−1, t].
 	out := s.E.Output()
 	preFired, postFired := out[s.preR] != 0, out[s.postR] != 0
-	if preFired || postFired {
-		s.cR, s.wR = s.EE.Eligibility()[s.kR], s.EE.W[s.kR]
-	}
+	s.probe.Step(preFired || postFired)
 	if preFired {
 		s.lastPre = n
 	}
@@ -372,14 +360,14 @@ func (s *sim) step() {
 		s.wheel[slot] = 0
 		s.rewards += int(c)
 		s.mod.RewardAt(t, s.pulse*float64(c))
-		s.dNow += s.pulse * float64(c)
+		s.probe.Reward(s.pulse * float64(c))
 	}
 
 	if n%s.every == 0 {
 		s.record(t)
 	}
 	if n >= s.lastFrom {
-		s.lastSum += s.wR
+		s.lastSum += s.probe.W
 		s.lastN++
 	}
 	if n <= s.rasterMs {
@@ -414,8 +402,8 @@ func (s *sim) record(t float64) {
 		}
 		cnt += len(s.EI.W)
 	}
-	s.traces = append(s.traces, TraceRow{TS: t / 1000, Dopamine: s.dNow + s.tonic,
-		Eligibility: s.cR, Weight: s.wR, MeanExc: sum / float64(cnt)})
+	s.traces = append(s.traces, TraceRow{TS: t / 1000, Dopamine: s.probe.Dopamine(),
+		Eligibility: s.probe.C, Weight: s.probe.W, MeanExc: sum / float64(cnt)})
 }
 
 // finish brings every synapse to the end of the run.

@@ -207,8 +207,8 @@ func TestRewardScheduling(t *testing.T) {
 				t.Errorf("lag %d ms: reward %d ms after the pairing, want 1000–3000", c.lag, d)
 			}
 		}
-		if c.rewards == 1 && math.Abs(s.dNow-0.5*math.Exp(-float64(s.n-tPair-at[0])/200)) > 1e-9 {
-			t.Errorf("lag %d ms: d = %g after the reward", c.lag, s.dNow)
+		if c.rewards == 1 && math.Abs(s.probe.D-0.5*math.Exp(-float64(s.n-tPair-at[0])/200)) > 1e-9 {
+			t.Errorf("lag %d ms: d = %g after the reward", c.lag, s.probe.D)
 		}
 	}
 	// Without reward, the pairing is counted but nothing is scheduled.
@@ -220,8 +220,8 @@ func TestRewardScheduling(t *testing.T) {
 	for range 3500 {
 		s.step()
 	}
-	if s.pairings != 1 || s.rewards != 0 || s.dNow != 0 {
-		t.Errorf("control: pairings %d, rewards %d, d %g", s.pairings, s.rewards, s.dNow)
+	if s.pairings != 1 || s.rewards != 0 || s.probe.D != 0 {
+		t.Errorf("control: pairings %d, rewards %d, d %g", s.pairings, s.rewards, s.probe.D)
 	}
 }
 
@@ -249,8 +249,8 @@ func TestRewardedSynapseLearns(t *testing.T) {
 	if !(w > 0.05) {
 		t.Errorf("rewarded weight %g after 8 rewarded pairings", w)
 	}
-	if math.Abs(w-s.wR) > 1e-9 || math.Abs(s.EE.Eligibility()[s.kR]-s.cR) > 1e-9 {
-		t.Errorf("shadow (c %g, w %g) differs from the projection (c %g, w %g)", s.cR, s.wR, s.EE.Eligibility()[s.kR], w)
+	if math.Abs(w-s.probe.W) > 1e-9 || math.Abs(s.EE.Eligibility()[s.kR]-s.probe.C) > 1e-9 {
+		t.Errorf("shadow (c %g, w %g) differs from the projection (c %g, w %g)", s.probe.C, s.probe.W, s.EE.Eligibility()[s.kR], w)
 	}
 }
 
