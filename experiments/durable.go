@@ -42,6 +42,10 @@ type Options struct {
 	// Done is called after every finished run (serialised) with the number
 	// of runs done and planned.
 	Done func(done, planned int)
+	// CheckpointEvery is how often a run of a rate circuit saves its state
+	// in the journal (0: DefaultCheckpointEvery); an interrupted run saves
+	// it when it stops. --resume continues it from there.
+	CheckpointEvery time.Duration
 }
 
 // ErrNotResumable is a directory that --resume cannot continue.
@@ -181,6 +185,8 @@ func (p *Plan) Execute(ctx context.Context, dir string, o Options) ([]Result, ou
 	if err := os.MkdirAll(j.dir, 0o755); err != nil {
 		return nil, m, err
 	}
+	p.checkpointDir, p.checkpointEvery = j.dir, o.CheckpointEvery
+	defer func() { p.checkpointDir = "" }()
 	var mu sync.Mutex
 	var saveErr error
 	count := func(rs []Result) int {

@@ -136,7 +136,7 @@ func (p *Plan) RunMissing(ctx context.Context, have []Result, done func(i int, r
 	var mu sync.Mutex
 	pool.Run(ctx, len(todo), p.Spec.Workers, func(k int) {
 		i := todo[k]
-		r := p.RunOne(ctx, jobs[i])
+		r := p.runOne(ctx, i, jobs[i])
 		results[i] = r
 		if r.Done && done != nil {
 			mu.Lock()
@@ -174,7 +174,13 @@ func (p *Plan) newTask() (task.Task, error) {
 }
 
 // RunOne trains one run to the criterion or to the trial budget.
-func (p *Plan) RunOne(ctx context.Context, j Job) Result {
+func (p *Plan) RunOne(ctx context.Context, j Job) Result { return p.runOne(ctx, -1, j) }
+
+// runOne is RunOne for job i of the plan: with a checkpoint directory
+// (Execute), a rate circuit's run saves its state there every
+// checkpointEvery and when interrupted, and continues from the saved state
+// when it finds one.
+func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 	start := time.Now()
 	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, FinalLoss: math.NaN(), SpikeCount: -1}
 	fail := func(err error) Result {
@@ -195,33 +201,42 @@ func (p *Plan) RunOne(ctx context.Context, j Job) Result {
 	// Keyed by rule name, not label: the rates of a sweep share their
 	// perturbations (common random numbers), and a swept rate reproduces the
 	// same rule run alone.
-	rule, err := train.New(j.Variant.Rule, c, Stream(j.Seed, "rule/"+j.Variant.Rule.Name))
+	ruleSrc, taskSrc := rng.NewSource(uint64(j.Seed), "rule/"+j.Variant.Rule.Name), rng.NewSource(uint64(j.Seed), "task")
+	rule, err := train.New(j.Variant.Rule, c, rand.New(ruleSrc))
 	if err != nil {
 		return fail(err)
 	}
-	if j.Trace {
+	ck := p.checkpointer(i, c, t, rule, ruleSrc, taskSrc)
+	from, resumed, err := ck.restore(&res)
+	if err != nil {
+		return fail(err)
+	}
+	if j.Trace && !resumed {
 		res.Weights = snapshot(res.Weights, "start", c)
 	}
 	if c.Spiking() && j.Trace {
 		res.Rasters = append(res.Rasters, xorRaster(c, t, "before"))
 	}
 	spikes0, simStart := c.SpikeCount, time.Now()
-	hooks := train.Hooks{Every: p.Spec.Record.Every, Loss: func(epoch, trials int, loss float64) {
+	hooks := train.Hooks{Every: p.Spec.Record.Every, From: from, Loss: func(epoch, trials int, loss float64) {
 		res.Metrics = append(res.Metrics, MetricRow{Epoch: epoch, Trials: trials, Loss: loss})
 	}}
-	if j.Trace {
-		hooks.Update = func(epoch, trials int) {
+	hooks.Update = func(epoch, trials int) {
+		if j.Trace {
 			tr := rule.Trace()
 			e, w := rms(c, true), rms(c, false)
 			res.Traces = append(res.Traces, TraceRow{Epoch: epoch, Trials: trials, Reward: tr.Reward, Expectation: tr.Expectation,
 				RPE: tr.RPE, Dopamine: tr.Dopamine, LearningRate: tr.LearningRate, EligibilityRMS: e, WeightRMS: w})
 		}
+		ck.maybeSave(train.Outcome{Epochs: epoch, Trials: trials}, &res, false)
 	}
 	budget := train.Budget{MaxTrials: p.Spec.MaxTrials, LossBelow: p.Spec.Criterion.LossBelow}
-	o := train.Loop(ctx, rule, c, t, Stream(j.Seed, "task"), budget, hooks)
+	o := train.Loop(ctx, rule, c, t, rand.New(taskSrc), budget, hooks)
 	if o.Interrupted {
+		ck.maybeSave(o, &res, true)
 		return res // not Done
 	}
+	ck.remove()
 	res.Trials, res.Epochs, res.Err, res.Diverged = o.Trials, o.Epochs, o.Err, o.Err != ""
 	if o.Solved {
 		res.Solved, res.TrialsToCriterion, res.EpochsToCriterion = true, o.Trials, o.Epochs

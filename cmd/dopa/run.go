@@ -50,6 +50,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	storePath := fs.String("store", experiments.DefaultStore(), "the run store (SQLite) to record the runs in; off: none")
 	var points multi
 	fs.Var(&points, "point", "sweeps: run only this point (its ID) into --out, as an array task does (repeatable)")
+	ckEvery := fs.Duration("checkpoint-every", experiments.DefaultCheckpointEvery, "how often a long run of a rate circuit saves its state for --resume")
 	resume := fs.Bool("resume", false, "continue the interrupted or partly failed run in --out DIR, rerunning only what is missing or failed")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var sets multi
@@ -88,7 +89,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{err}
 	}
 	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, resume: *resume, quiet: *quiet, overrides: sets,
-		backend: *backend, throttle: *throttle, pointsPerTask: *perTask, detach: *detach, collect: *collect, store: *storePath, points: points}
+		checkpointEvery: *ckEvery, backend: *backend, throttle: *throttle, pointsPerTask: *perTask, detach: *detach, collect: *collect, store: *storePath, points: points}
 	if o.throttle < 0 || o.pointsPerTask < 1 {
 		return usagef("--throttle must be >= 0 and --points-per-task >= 1, got %d and %d", o.throttle, o.pointsPerTask)
 	}
@@ -109,6 +110,8 @@ type runOptions struct {
 	points                  []string
 	// store is the run store's path ("off": none).
 	store string
+	// checkpointEvery is how often a long run saves its state.
+	checkpointEvery time.Duration
 }
 
 // runTraining trains a plan (an experiment file, or a circuit file alone)
@@ -147,7 +150,7 @@ func runTraining(ctx context.Context, src *experiments.Source, o runOptions, std
 	jobs := plan.Jobs()
 	bar := progress(stderr, len(jobs), o.quiet)
 	results, m, runErr := plan.Execute(ctx, dir, experiments.Options{Overrides: overrides, Resume: o.resume, Force: o.force,
-		Done: func(int, int) { bar.inc() }})
+		CheckpointEvery: o.checkpointEvery, Done: func(int, int) { bar.inc() }})
 	bar.done()
 	if errors.Is(runErr, experiments.ErrNotResumable) {
 		return usageError{runErr}

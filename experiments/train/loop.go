@@ -24,6 +24,9 @@ type Hooks struct {
 	Loss func(epoch, trials int, loss float64)
 	// Update is called after every learning update.
 	Update func(epoch, trials int)
+	// From continues a loop that was stopped (a checkpoint): its trials
+	// and updates so far.
+	From Outcome
 }
 
 // Outcome is how a training loop ended.
@@ -48,7 +51,7 @@ type Outcome struct {
 // pass a rule makes is counted as a trial.
 func Loop(ctx context.Context, r Rule, c *circuits.Circuit, t task.Task, rng *rand.Rand, b Budget, h Hooks) Outcome {
 	every := max(h.Every, 1)
-	var o Outcome
+	o := h.From
 	stop := ctx.Done()
 	for {
 		select {

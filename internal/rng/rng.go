@@ -15,6 +15,17 @@ import (
 
 // Stream returns the random stream named name of a seed.
 func Stream(seed uint64, name string) *rand.Rand {
+	return rand.New(NewSource(seed, name).ChaCha8)
+}
+
+// Source is a stream's generator, whose state can be saved and restored
+// (checkpoints): NewSource(seed, name) draws exactly what Stream(seed,
+// name) draws.
+type Source struct{ *rand.ChaCha8 }
+
+// NewSource returns the generator of the stream named name of a seed; use
+// it as rand.New(src).
+func NewSource(seed uint64, name string) *Source {
 	h := sha256.New()
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], seed)
@@ -22,5 +33,5 @@ func Stream(seed uint64, name string) *rand.Rand {
 	h.Write([]byte(name))
 	var key [32]byte
 	copy(key[:], h.Sum(nil))
-	return rand.New(rand.NewChaCha8(key))
+	return &Source{rand.NewChaCha8(key)}
 }
