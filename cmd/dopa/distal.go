@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -47,12 +49,26 @@ func runDistal(ctx context.Context, src *experiments.Source, o runOptions, stdou
 		workers = 0
 	}
 	start := time.Now()
-	res, runErr := distal.Run(ctx, spec, workers)
+	if !o.resume {
+		// A manifest from the start: a run killed before it ends can be
+		// resumed (the journal holds its finished runs and checkpoints).
+		m := output.NewManifest(output.DistalReward, spec.Name, overrides, start)
+		m.File, m.RunsPlanned = file, len(spec.Jobs())
+		if err := output.WriteJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
+			return err
+		}
+	}
+	res, runErr := distal.RunWith(ctx, spec, workers, distal.Options{Dir: dir, CheckpointEvery: o.checkpointEvery})
 	if res == nil {
 		return runErr
 	}
 	if err := distal.WriteWith(dir, res, file, overrides); err != nil {
 		return err
+	}
+	if runErr == nil {
+		if err := os.RemoveAll(filepath.Join(dir, output.JournalDir)); err != nil {
+			return err
+		}
 	}
 	s := distal.Summarize(res)
 	fmt.Fprintf(stdout, "%-10s %5s %10s %22s %10s %12s %12s\n", "condition", "seed", "spikes", "rewarded w (last 600 s)", "rank (%)", "others mean", "others med")

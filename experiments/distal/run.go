@@ -2,10 +2,14 @@ package distal
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
 
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/pool"
 )
 
@@ -82,8 +86,21 @@ func (s *Spec) Jobs() []Job {
 // runs (and the ones not started) marked not Done, together with ctx.Err().
 // An error building a network is returned at once.
 func Run(ctx context.Context, spec *Spec, workers int) (*Result, error) {
+	return RunWith(ctx, spec, workers, Options{})
+}
+
+// RunWith is Run keeping every finished run and the checkpoints of the
+// runs under way in o.Dir: run again on the same directory, it skips the
+// finished runs and continues the others from their last checkpoint, with
+// the results of an uninterrupted run.
+func RunWith(ctx context.Context, spec *Spec, workers int, o Options) (*Result, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
+	}
+	if o.Dir != "" {
+		if err := os.MkdirAll(filepath.Join(o.Dir, output.JournalDir), 0o755); err != nil {
+			return nil, err
+		}
 	}
 	jobs := spec.Jobs()
 	if workers <= 0 {
@@ -92,7 +109,7 @@ func Run(ctx context.Context, spec *Spec, workers int) (*Result, error) {
 	res := &Result{Spec: spec, Workers: workers, Start: time.Now(), Runs: make([]RunResult, len(jobs))}
 	errs := make([]error, len(jobs))
 	pool.Run(ctx, len(jobs), workers, func(i int) {
-		res.Runs[i], errs[i] = runOne(ctx, spec, jobs[i])
+		res.Runs[i], errs[i] = runOne(ctx, spec, jobs[i], i, o)
 	})
 	res.End = time.Now()
 	for i, j := range jobs {
@@ -110,18 +127,63 @@ func Run(ctx context.Context, spec *Spec, workers int) (*Result, error) {
 	return res, nil
 }
 
-// runOne builds and simulates one run.
-func runOne(ctx context.Context, spec *Spec, j Job) (RunResult, error) {
+// runOne builds and simulates one run (job i), or takes it from o.Dir when
+// it finished before, or continues it from its checkpoint there.
+func runOne(ctx context.Context, spec *Spec, j Job, i int, o Options) (RunResult, error) {
 	start := time.Now()
 	r := RunResult{Condition: j.Condition.Name, Reward: j.Condition.Reward, Seed: j.Seed}
+	if o.Dir != "" {
+		var done RunResult
+		found, err := loadGob(o.path(i, "gob"), &done)
+		if err != nil {
+			return r, err
+		}
+		if found && done.Done && done.Condition == r.Condition && done.Seed == r.Seed {
+			return done, nil
+		}
+	}
 	s, err := newSim(spec, j.Seed, j.Condition.Reward)
 	if err != nil {
 		return r, err
 	}
-	simStart := time.Now()
+	every := o.CheckpointEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	save := func() error {
+		x, err := s.state()
+		if err != nil {
+			return err
+		}
+		return saveGob(o.path(i, "ckpt"), x)
+	}
+	if o.Dir != "" {
+		var x simState
+		found, err := loadGob(o.path(i, "ckpt"), &x)
+		if err != nil {
+			return r, err
+		}
+		if found {
+			if err := s.setState(x); err != nil {
+				return r, fmt.Errorf("%s: %w", o.path(i, "ckpt"), err)
+			}
+		}
+	}
+	simStart, last := time.Now(), time.Now()
 	for s.n < s.steps {
-		if s.n%1000 == 0 && ctx.Err() != nil {
-			return r, nil
+		if s.n%1000 == 0 {
+			if ctx.Err() != nil {
+				if o.Dir != "" {
+					return r, save()
+				}
+				return r, nil
+			}
+			if o.Dir != "" && time.Since(last) >= every {
+				last = time.Now()
+				if err := save(); err != nil {
+					return r, err
+				}
+			}
 		}
 		s.step()
 	}
@@ -130,6 +192,12 @@ func runOne(ctx context.Context, spec *Spec, j Job) (RunResult, error) {
 	s.summarize(&r)
 	r.Done = true
 	r.WallSeconds = time.Since(start).Seconds()
+	if o.Dir != "" {
+		if err := saveGob(o.path(i, "gob"), r); err != nil {
+			return r, err
+		}
+		os.Remove(o.path(i, "ckpt"))
+	}
 	return r, nil
 }
 

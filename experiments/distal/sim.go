@@ -45,7 +45,8 @@ type sim struct {
 	silentEE, silentEI []bool
 	mod                *modulator.Pulsed
 
-	noise, delays *rand.Rand
+	noise, delays       *rand.Rand
+	noiseSrc, delaysSrc *rng.Source // their generators (checkpoints)
 
 	// The rewarded synapse: index in EE, pre and post neuron.
 	kR           int32
@@ -104,8 +105,8 @@ func newSim(spec *Spec, seed int, reward bool) (*sim, error) {
 	if s.EI != nil {
 		s.mod.Subscribe(s.EI)
 	}
-	s.noise = stream(seed, "thalamic")
-	s.delays = stream(seed, "reward_delay")
+	s.noiseSrc, s.delaysSrc = rng.NewSource(uint64(seed), "thalamic"), rng.NewSource(uint64(seed), "reward_delay")
+	s.noise, s.delays = rand.New(s.noiseSrc), rand.New(s.delaysSrc)
 	s.wheel = make([]int32, spec.Reward.DelayMaxMs+1)
 	s.lastPre = math.MinInt32
 

@@ -1,0 +1,68 @@
+package distal
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/dopa-sim/dopa/internal/output"
+)
+
+// TestCheckpointResumeIsIdentical: distal-reward runs stopped again and
+// again continue from their checkpoints, and end with the files of runs
+// never stopped.
+func TestCheckpointResumeIsIdentical(t *testing.T) {
+	spec := Spec{}.Defaults()
+	spec.DurationS, spec.Seeds = 12, 1
+	whole, err := Run(context.Background(), &spec, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := t.TempDir()
+	if err := Write(a, whole); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var res *Result
+	stops := 0
+	for ; ; stops++ {
+		if stops > 60 {
+			t.Fatal("no end after 60 stops")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		res, err = RunWith(ctx, &spec, 2, Options{Dir: dir, CheckpointEvery: 20 * time.Millisecond})
+		cancel()
+		if err == nil {
+			break
+		}
+		if res == nil {
+			t.Fatal(err)
+		}
+		if ck, _ := filepath.Glob(filepath.Join(dir, output.JournalDir, "*.ckpt")); len(ck) == 0 {
+			t.Fatalf("stop %d: no checkpoint of the runs under way", stops)
+		}
+	}
+	if stops == 0 {
+		t.Skip("finished before the first stop: nothing was resumed")
+	}
+	b := t.TempDir()
+	if err := Write(b, res); err != nil {
+		t.Fatal(err)
+	}
+	wall := regexp.MustCompile(`"(?:wall_seconds|sim_seconds|median_sim_seconds|median_wall_seconds)": [^,\n]+`)
+	for _, f := range []string{output.SummaryFile, output.TracesFile, output.WeightsEndFile, output.RastersFile} {
+		fa, _ := os.ReadFile(filepath.Join(a, f))
+		fb, _ := os.ReadFile(filepath.Join(b, f))
+		if f == output.SummaryFile {
+			fa, fb = wall.ReplaceAll(fa, nil), wall.ReplaceAll(fb, nil)
+		}
+		if len(fa) == 0 || !bytes.Equal(fa, fb) {
+			t.Errorf("%s differs after %d stops (%d and %d bytes)", f, stops, len(fa), len(fb))
+		}
+	}
+	t.Logf("identical after %d stops", stops)
+}

@@ -1,0 +1,64 @@
+package synapse
+
+import "fmt"
+
+// SparseState is the state of a sparse projection between two steps: its
+// weights, the spikes in flight and, when plastic, the event-driven STDP
+// state. SetState continues a projection drawn the same way exactly where
+// State left it (checkpoints of long runs).
+type SparseState struct {
+	W     []float64
+	Ring  []float64
+	Dirty []bool
+	Head  int
+	// Plastic projections.
+	C, XPre, YPost, TSyn, TPre, TPost []float64
+	Hist                              []DopamineBreak
+	TNow, Dt, Kc, Ec, Ex, Ey          float64
+}
+
+// DopamineBreak is a breakpoint of the dopamine signal a plastic
+// projection integrates (see Sparse.Dopamine).
+type DopamineBreak struct {
+	T, D, Tonic, InvTauD, TauCD float64
+}
+
+// State returns copies of the projection's state.
+func (s *Sparse) State() SparseState {
+	c := func(x []float64) []float64 { return append([]float64(nil), x...) }
+	st := &s.stdp
+	out := SparseState{W: c(s.W), Ring: c(s.ring), Dirty: append([]bool(nil), s.dirty...), Head: s.head,
+		C: c(st.C), XPre: c(st.xPre), YPost: c(st.yPost), TSyn: c(st.tSyn), TPre: c(st.tPre), TPost: c(st.tPost),
+		TNow: st.tNow, Dt: st.dt, Kc: st.kc, Ec: st.ec, Ex: st.ex, Ey: st.ey}
+	for _, h := range st.hist {
+		out.Hist = append(out.Hist, DopamineBreak{T: h.T, D: h.D, Tonic: h.Tonic, InvTauD: h.invTauD, TauCD: h.tauCD})
+	}
+	return out
+}
+
+// SetState puts the projection in a state State returned.
+func (s *Sparse) SetState(x SparseState) error {
+	st := &s.stdp
+	same := len(x.W) == len(s.W) && len(x.Ring) == len(s.ring) && len(x.Dirty) == len(s.dirty) &&
+		len(x.C) == len(st.C) && len(x.XPre) == len(st.xPre) && len(x.YPost) == len(st.yPost) &&
+		len(x.TSyn) == len(st.tSyn) && len(x.TPre) == len(st.tPre) && len(x.TPost) == len(st.tPost)
+	if !same {
+		return fmt.Errorf("synapse: the state does not fit this projection (%d synapses, saved %d)", len(s.W), len(x.W))
+	}
+	copy(s.W, x.W)
+	copy(s.ring, x.Ring)
+	copy(s.dirty, x.Dirty)
+	s.head = x.Head
+	copy(st.C, x.C)
+	copy(st.xPre, x.XPre)
+	copy(st.yPost, x.YPost)
+	copy(st.tSyn, x.TSyn)
+	copy(st.tPre, x.TPre)
+	copy(st.tPost, x.TPost)
+	st.hist = st.hist[:0]
+	for _, h := range x.Hist {
+		st.hist = append(st.hist, daEvent{T: h.T, D: h.D, Tonic: h.Tonic, invTauD: h.InvTauD, tauCD: h.TauCD})
+	}
+	st.tNow, st.dt, st.kc, st.ec, st.ex, st.ey = x.TNow, x.Dt, x.Kc, x.Ec, x.Ex, x.Ey
+	return nil
+}
