@@ -62,6 +62,9 @@ func Claim(dir string, kind output.Kind, resume, force bool) error {
 	case resume && k != kind:
 		return fmt.Errorf("%w: %s holds a %s run, not a %s run", ErrNotResumable, dir, k, kind)
 	case resume:
+		if err := output.CleanTemp(dir); err != nil {
+			return err
+		}
 	case kerr == nil && !force:
 		return fmt.Errorf("%s already holds results (%s); choose another --out, pass --resume to continue it or --force to replace it", dir, output.ManifestFile)
 	case kerr == nil && force:
@@ -184,6 +187,11 @@ func (p *Plan) Execute(ctx context.Context, dir string, o Options) ([]Result, ou
 	}
 	if err := os.MkdirAll(j.dir, 0o755); err != nil {
 		return nil, m, err
+	}
+	for _, d := range []string{dir, j.dir} {
+		if err := output.CleanTemp(d); err != nil {
+			return nil, m, err
+		}
 	}
 	p.checkpointDir, p.checkpointEvery = j.dir, o.CheckpointEvery
 	defer func() { p.checkpointDir = "" }()

@@ -190,3 +190,64 @@ func TestKilledDistalRunResumesFromItsCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestKilledAndInterruptedSweepsResume: a local sweep stopped with Ctrl-C,
+// and another killed with SIGKILL, resumed with --resume, end with the
+// files of an uninterrupted sweep.
+func TestKilledAndInterruptedSweepsResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and resumes real sweeps: about 30 s")
+	}
+	base := t.TempDir()
+	file := filepath.Join(base, "sweep.toml")
+	src := `name = "kill_sweep"
+circuit = "mackey_glass"
+task = "mackey_glass"
+seeds = 1
+max_trials = 6000
+[criterion]
+loss_below = 0
+[[rule]]
+name = "wp"
+learning_rate = 0.001
+[[rule]]
+name = "adam"
+learning_rate = 0.001
+[sweep]
+[[sweep.param]]
+key = "rule.adam.learning_rate"
+values = [0.001, 0.003, 0.01]
+`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", file, "--workers", "1", "--quiet"}
+	whole := filepath.Join(base, "whole")
+	if code, _, stderr := dopa(t, append(args, "--out", whole)...); code != 0 {
+		t.Fatalf("uninterrupted sweep: %s", stderr)
+	}
+	for _, sig := range []os.Signal{syscall.SIGKILL, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := filepath.Join(base, sig.String())
+			cmd, _ := dopaProcess(t, append(args, "--out", dir)...)
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) {
+				if done, _ := filepath.Glob(filepath.Join(dir, output.PointsDir, "*", output.SummaryFile)); len(done) >= 1 {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cmd.Process.Signal(sig)
+			if err := cmd.Wait(); err == nil {
+				t.Skip("the sweep ended before the signal")
+			}
+			if m, err := output.ReadManifest(dir); err != nil || m.Complete {
+				t.Fatalf("after %v: manifest %+v (%v)", sig, m, err)
+			}
+			if code, _, stderr := dopa(t, append(args, "--out", dir, "--resume")...); code != 0 {
+				t.Fatalf("resume: exit %d: %s", code, stderr)
+			}
+			samePoints(t, whole, dir)
+		})
+	}
+}

@@ -200,3 +200,18 @@ func inlineStruct(v reflect.Value, m map[string]any) {
 		}
 	}
 }
+
+// CleanTemp removes the temporary files that a write killed half-way left
+// in dir (WriteFile's ".NAME.tmp*"); the files themselves are whole.
+func CleanTemp(dir string) error {
+	tmp, err := filepath.Glob(filepath.Join(dir, ".*.tmp*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range tmp {
+		if err := os.Remove(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package output
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -38,5 +39,28 @@ func TestWriteCSVAndFloat(t *testing.T) {
 	}
 	if err := WriteCSV(filepath.Join(t.TempDir(), "no", "such", "dir.csv"), "x", func(*bufio.Writer) {}); err == nil {
 		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+// TestWriteFileIsAtomic: a write that fails half-way leaves the old file
+// whole and no temporary file behind.
+func TestWriteFileIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "traces.csv")
+	if err := WriteCSV(path, "a,b", func(w *bufio.Writer) { w.WriteString("1,2\n") }); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(path, func(w *bufio.Writer) error {
+		w.WriteString("half a file")
+		return errors.New("disk full")
+	})
+	if err == nil {
+		t.Fatal("a failed write reported no error")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "a,b\n1,2\n" {
+		t.Errorf("the old file was touched: %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files left, want the one", len(ents))
 	}
 }
