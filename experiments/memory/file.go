@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/neuron"
@@ -207,6 +209,26 @@ func (f *File) Set(path, value string) error {
 	}
 	if path == "m" {
 		t.MRange = MRange{}
+	}
+	if path == "mode" {
+		// New modes replace the old ones, each starting from one step
+		// (config.Set would decode them over the old modes' fields).
+		var m map[string]any
+		if _, err := toml.Decode("v = "+v, &m); err == nil {
+			n := -1
+			switch list := m["v"].(type) {
+			case []map[string]any:
+				n = len(list)
+			case []any:
+				n = len(list)
+			}
+			if n >= 0 {
+				t.Modes = make([]FileMode, n)
+				for i := range t.Modes {
+					t.Modes[i] = FileMode{Steps: 1}
+				}
+			}
+		}
 	}
 	if err := config.Set(&t, path, v); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/dopa-sim/dopa/internal/config"
@@ -59,6 +60,12 @@ func TestFileSet(t *testing.T) {
 	}
 	if l := f.Loads(); len(l) != 3 || l[2] != 500 {
 		t.Errorf("loads %v", l)
+	}
+	if err := f.Set("mode", `[{name = "a", steps = 3, ane = true}, {name = "b"}]`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []FileMode{{Name: "a", Steps: 3, ANE: true}, {Name: "b", Steps: 1}}; !slices.Equal(f.Modes, want) {
+		t.Errorf("modes %+v, want %+v (new modes must not inherit the old ones' keys)", f.Modes, want)
 	}
 	before := f.Queries
 	var ce *config.Error
