@@ -323,6 +323,9 @@ func (f *File) Validate() error {
 			return bad(fmt.Sprintf("must be in [2, %d], got %d", MaxUnits, n), "patterns", "n")
 		}
 	}
+	if f.Hetero && (f.Content.N < 2 || f.Content.N > MaxUnits) {
+		return bad(fmt.Sprintf("must be in [2, %d], got %d", MaxUnits, f.Content.N), "content", "n")
+	}
 	if p.KLog2 && p.Kind == Modular {
 		return bad("applies to fixed_k and bernoulli patterns, not modular", "patterns", "k_log2")
 	}
