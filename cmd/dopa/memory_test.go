@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -194,5 +196,30 @@ func TestMemoryPlotRefusesDamage(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "plots")); !os.IsNotExist(err) {
 		t.Errorf("plots/ was written")
+	}
+}
+
+// TestMemoryInterrupted: a memory study stopped before its runs (Ctrl-C)
+// exits 1, says where it kept what it finished, and leaves a manifest that
+// is not complete, which --resume then reruns.
+func TestMemoryInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	code := run(ctx, []string{"run", "willshaw", "--out", out, "--quiet", "--set", "queries=20"}, &o, &e)
+	if code != 1 || !strings.Contains(e.String(), "interrupted: kept the finished runs") {
+		t.Fatalf("exit %d, %q", code, e.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil || !strings.Contains(string(b), `"complete": false`) {
+		t.Fatalf("manifest: %v %s", err, b)
+	}
+	if code, _, stderr := dopa(t, "run", "willshaw", "--out", out, "--quiet", "--resume", "--set", "queries=20"); code != 0 {
+		t.Fatalf("--resume: exit %d: %s", code, stderr)
+	}
+	b, _ = os.ReadFile(filepath.Join(out, "manifest.json"))
+	if !strings.Contains(string(b), `"complete": true`) {
+		t.Errorf("after --resume: %s", b)
 	}
 }
