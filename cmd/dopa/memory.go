@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -55,13 +57,7 @@ func runMemory(ctx context.Context, src *experiments.Source, o runOptions, stdou
 	if err := memory.Write(dir, res, src.File, overrides); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%-10s %-14s %6s %6s %5s %9s %9s %9s %9s\n", "rule", "mode", "n", "M", "seed", "ε", "perfect", "false/fp", "bits/syn")
-	for _, r := range res.Runs {
-		if !r.Done {
-			continue
-		}
-		fmt.Fprintf(stdout, "%-10s %-14s %6d %6d %5d %9.4f %9.3f %9.2e %9.4f\n", r.Rule, r.Mode, r.N, r.M, r.Seed, r.OutputNoise, r.PerfectRecallFraction, r.FalseRate, r.BitsPerSynapse)
-	}
+	printMemory(stdout, res)
 	for _, c := range res.Capacities {
 		if c.Done {
 			fmt.Fprintf(stdout, "capacity %-10s %-14s n=%-6d seed %-5d M_%g = %d (%.4f bit/synapse)\n", c.Rule, c.Mode, c.N, c.Seed, c.Eps, c.Capacity, c.BitsPerSynapse)
@@ -72,6 +68,41 @@ func runMemory(ctx context.Context, src *experiments.Source, o runOptions, stdou
 		return fmt.Errorf("interrupted: kept the finished runs in %s", dir)
 	}
 	return nil
+}
+
+// printMemory prints the finished runs, averaged over seeds: one line per
+// size, load, rule and mode.
+func printMemory(w io.Writer, res *memory.Outcome) {
+	type key struct {
+		n, M       int
+		rule, mode string
+	}
+	var keys []key
+	type acc struct{ seeds, eps, perfect, fp, bits float64 }
+	sums := map[key]*acc{}
+	for _, r := range res.Runs {
+		if !r.Done {
+			continue
+		}
+		k := key{r.N, r.M, r.Rule, r.Mode}
+		a, ok := sums[k]
+		if !ok {
+			a = &acc{}
+			sums[k] = a
+			keys = append(keys, k)
+		}
+		a.seeds++
+		a.eps += r.OutputNoise
+		a.perfect += r.PerfectRecallFraction
+		a.fp += r.FalseRate
+		a.bits += r.BitsPerSynapse
+	}
+	slices.SortStableFunc(keys, func(a, b key) int { return cmp.Or(a.n-b.n, a.M-b.M) })
+	fmt.Fprintf(w, "%-10s %-14s %6s %6s %5s %9s %9s %9s %9s   (means over seeds)\n", "rule", "mode", "n", "M", "seeds", "ε", "perfect", "false/fp", "bits/syn")
+	for _, k := range keys {
+		a := sums[k]
+		fmt.Fprintf(w, "%-10s %-14s %6d %6d %5d %9.4f %9.3f %9.2e %9.4f\n", k.rule, k.mode, k.n, k.M, int(a.seeds), a.eps/a.seeds, a.perfect/a.seeds, a.fp/a.seeds, a.bits/a.seeds)
+	}
 }
 
 // validateMemory checks a memory study without running it.
