@@ -34,7 +34,7 @@ type Source struct {
 }
 
 // Open reads and parses an input file once and determines its kind, in
-// this one place: a top-level kind key (only "distal_reward"), a circuit
+// this one place: a top-level kind key ("distal_reward" or "memory"), a circuit
 // key (an experiment file, training), or else a circuit file (training on
 // its task, or a simulation with task = "simulate"). nameOrPath is a path
 // or, when no such file exists, a built-in experiment or circuit name.
@@ -55,10 +55,10 @@ func OpenData(file string, data []byte) (*Source, error) {
 	src := &Source{File: file, Doc: doc, Kind: output.Training}
 	if v, ok := doc.Value("kind"); ok {
 		k, _ := v.(string)
-		if k != string(output.DistalReward) {
-			return nil, doc.Errorf([]any{"kind"}, "unknown kind %q (the only kind a file declares is %q; experiment files name a circuit, circuit files declare populations)", fmt.Sprint(v), output.DistalReward)
+		if k != string(output.DistalReward) && k != string(output.Memory) {
+			return nil, doc.Errorf([]any{"kind"}, "unknown kind %q (the kinds a file declares are %q and %q; experiment files name a circuit, circuit files declare populations)", fmt.Sprint(v), output.DistalReward, output.Memory)
 		}
-		src.Kind = output.DistalReward
+		src.Kind = output.Kind(k)
 		return src, nil
 	}
 	if _, ok := doc.Value("circuit"); ok {

@@ -38,6 +38,8 @@ func init() {
 		goldenArgs["experiment/"+n] = training
 	}
 	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
+	goldenArgs["experiment/willshaw"] = []string{"--set", "queries=500"}
+	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
 	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz"} {
 		goldenArgs["circuit/"+n] = []string{"--seeds", "2", "--set", "max_trials=300"}
 	}

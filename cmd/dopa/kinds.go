@@ -58,6 +58,7 @@ var kinds = map[output.Kind]kind{
 		}
 		return distal.WritePlots(dir, r)
 	}},
+	output.Memory: {run: runMemory, validate: validateMemory, plot: plotMemory},
 }
 
 // kindOf returns what the program does with the source's kind.

@@ -29,6 +29,9 @@ const (
 	// Sweep: an experiment run at every point of a parameter sweep, each
 	// point a training run in PointsDir/ID.
 	Sweep Kind = "sweep"
+	// Memory: associative-memory rules compared over loads, sizes,
+	// retrieval modes and seeds (package experiments/memory).
+	Memory Kind = "memory"
 )
 
 // The files of an output directory, defined once. Which ones a run writes
@@ -50,12 +53,15 @@ const (
 	JournalDir       = "journal"           // every run kept as it finishes, until the files are written
 	PointsDir        = "points"            // a sweep: one output directory per point
 	SweepFile        = "sweep.json"        // a sweep: its points and their parameters
+	MemoryFile       = "memory.csv"        // memory: the measures of every run (ε against M)
+	CapacityFile     = "capacity.csv"      // memory: the capacity M_ε of every rule, mode, size and seed
 )
 
 // Files lists every file and directory a run of any kind may write, the
 // ones Clean removes.
 var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
+	MemoryFile, CapacityFile,
 	"slurm", "slurm-jobs.json"}
 
 // Clean removes what a run left in dir (Files), and nothing else.
@@ -151,7 +157,7 @@ func ReadKind(dir string) (Kind, error) {
 		return "", fmt.Errorf("%s: %v", path, err)
 	}
 	switch m.Kind {
-	case Training, Simulation, DistalReward, Sweep:
+	case Training, Simulation, DistalReward, Sweep, Memory:
 		return m.Kind, nil
 	case "":
 		if m.Resolved.Experiment != nil {
