@@ -12,6 +12,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/store"
 )
 
 // runMemory runs a memory study (every rule, mode, size, load and seed,
@@ -56,6 +57,9 @@ func runMemory(ctx context.Context, src *experiments.Source, o runOptions, stdou
 	}
 	if err := memory.Write(dir, res, src.File, overrides); err != nil {
 		return err
+	}
+	if err := recordMemory(dir, o.store, f.Name, res, overrides); err != nil {
+		fmt.Fprintf(stderr, "dopa run: run store %s: %v (the run's files are complete)\n", o.store, err)
 	}
 	printMemory(stdout, res)
 	for _, c := range res.Capacities {
@@ -127,4 +131,29 @@ func plotMemory(dir string) error {
 		return err
 	}
 	return memory.WritePlots(dir, runs, caps)
+}
+
+// recordMemory records every finished run of a memory study in the run
+// store: its rule (RULE/MODE), seed, n and M as parameters, its output
+// noise as the headline metric.
+func recordMemory(dir, path, name string, res *memory.Outcome, overrides []string) error {
+	if path == "off" {
+		return nil
+	}
+	abs, st, err := experiments.OpenStore(path, dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var runs []*store.Run
+	for _, r := range res.Runs {
+		if !r.Done {
+			continue
+		}
+		params := overrideMap(overrides)
+		params["n"], params["patterns"], params["mode"] = strconv.Itoa(r.N), strconv.Itoa(r.M), r.Mode
+		runs = append(runs, &store.Run{Kind: "memory", Experiment: name, Rule: r.Rule + "/" + r.Mode, Seed: int64(r.Seed),
+			Status: store.Done, OutDir: abs, Metric: "output_noise", MetricValue: r.OutputNoise, WallSeconds: r.WallSeconds, Params: params})
+	}
+	return st.ReplaceRuns(context.Background(), abs, runs)
 }
