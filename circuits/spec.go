@@ -260,6 +260,22 @@ func (s *Spec) PopulationIndex(name string) (int, bool) {
 	return -1, false
 }
 
+// RecurrentProjection returns the first recurrent projection: one onto
+// its own population or onto an earlier one (populations step in order).
+func (s *Spec) RecurrentProjection() (name string, ok bool) {
+	for _, p := range s.Projections {
+		from, _ := s.PopulationIndex(p.From)
+		to, _ := s.PopulationIndex(p.To)
+		if from >= to {
+			if p.Name == "" {
+				return p.From + "_" + p.To, true
+			}
+			return p.Name, true
+		}
+	}
+	return "", false
+}
+
 // SpikingPopulation returns the first spiking population (lif, izhikevich
 // or poisson) of the circuit, if it has one.
 func (s *Spec) SpikingPopulation() (name, model string, ok bool) {

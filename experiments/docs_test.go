@@ -86,6 +86,9 @@ func TestDocsListEveryRule(t *testing.T) {
 		if spiking := strings.Contains(r[2], "spiking"); spiking != (d.Trains&train.SpikingCircuits != 0) {
 			t.Errorf("%s: docs say it trains %q", d.Name, r[2])
 		}
+		if recurrent := strings.Contains(r[2], "recurrent"); recurrent != (d.Trains&train.RecurrentCircuits != 0) {
+			t.Errorf("%s: docs say it trains %q", d.Name, r[2])
+		}
 		if eta, err := strconv.ParseFloat(r[3], 64); err != nil || eta != d.Defaults().LearningRate {
 			t.Errorf("%s: docs give η₀ %q, the default is %g", d.Name, r[3], d.Defaults().LearningRate)
 		}

@@ -178,6 +178,7 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "cut")
 	os.MkdirAll(dir, 0o755)
+	checkpointed := 0
 	for stops := 0; ; stops++ {
 		if stops > 50 {
 			t.Fatal("no end after 50 resumes")
@@ -189,12 +190,16 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 			if stops == 0 {
 				t.Skip("the study finished before the first stop (a fast machine): nothing was resumed")
 			}
-			t.Logf("complete after %d stops", stops)
+			t.Logf("complete after %d stops, %d of them inside a run", stops, checkpointed)
 			break
 		}
-		if ck, _ := filepath.Glob(filepath.Join(dir, output.JournalDir, "*.ckpt")); len(ck) == 0 {
-			t.Fatalf("stop %d: no checkpoint of the run under way (%v)", stops, err)
+		// A stop between two runs leaves no run under way.
+		if ck, _ := filepath.Glob(filepath.Join(dir, output.JournalDir, "*.ckpt")); len(ck) > 0 {
+			checkpointed++
 		}
+	}
+	if checkpointed == 0 {
+		t.Fatal("no stop fell inside a run: nothing was resumed from a checkpoint")
 	}
 	sameResults(t, whole, dir)
 }

@@ -16,10 +16,10 @@ import (
 // model; they exist to be compared against. η tuned on the built-in XOR
 // circuit.
 var (
-	sgdDef = Def{Name: "sgd", Doc: "gradient descent with exact gradients (backprop, BPTT)", Trains: RateCircuits,
+	sgdDef = Def{Name: "sgd", Doc: "gradient descent with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
 		Defaults: func() Spec { return Spec{Name: "sgd", LearningRate: 0.5, Params: NoParams{}} },
 		New:      func(s Spec, c *circuits.Circuit, _ *rand.Rand) (Rule, error) { return newBackprop(s, c, false), nil }}
-	adamDef = Def{Name: "adam", Doc: "Adam (Kingma & Ba 2015) with exact gradients (backprop, BPTT)", Trains: RateCircuits,
+	adamDef = Def{Name: "adam", Doc: "Adam (Kingma & Ba 2015) with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
 		Defaults: func() Spec {
 			return Spec{Name: "adam", LearningRate: 0.05, Params: AdamParams{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}}
 		},

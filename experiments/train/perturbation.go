@@ -17,13 +17,13 @@ import (
 // XOR circuit (experiments/xor_tuning.toml).
 var (
 	wpDef = Def{Name: "wp", Doc: "standard weight perturbation: ξ ~ N(0, σ²) per synapse, Δw = η·δ·ξ/σ²",
-		Trains: RateCircuits | SpikingCircuits, Defaults: perturbationDefaults(modulator.VariantWP, 1), New: newPerturbation}
+		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantWP, 1), New: newPerturbation}
 	npDef = Def{Name: "np", Doc: "node perturbation (Fiete & Seung 2006): noise on each neuron's drive, its signature as eligibility",
-		Trains: RateCircuits, Defaults: perturbationDefaults(modulator.VariantNP, 0.562), New: newPerturbation}
+		Trains: RateCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantNP, 0.562), New: newPerturbation}
 	dopamineDef = Def{Name: "dopamine", Doc: "weight perturbation whose learning rate the RPE adapts, with revert and a plasticity trace",
-		Trains: RateCircuits | SpikingCircuits, Defaults: perturbationDefaults(modulator.VariantDopamine, 0.316), New: newPerturbation}
+		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantDopamine, 0.316), New: newPerturbation}
 	dopamine2Def = Def{Name: "dopamine2", Doc: "dopamine with a sign-coded (burst or dip) dopamine response",
-		Trains: RateCircuits | SpikingCircuits, Defaults: perturbationDefaults(modulator.VariantDopamine2, 0.1), New: newPerturbation}
+		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantDopamine2, 0.1), New: newPerturbation}
 )
 
 // PerturbationParams are the keys of the perturbation rules.

@@ -49,6 +49,10 @@ const (
 	// SpikingCircuits are circuits with a lif, izhikevich or poisson
 	// population.
 	SpikingCircuits
+	// RecurrentCircuits are circuits with a recurrent projection (onto its
+	// own population or an earlier one); without it a rule trains
+	// feedforward circuits only.
+	RecurrentCircuits
 )
 
 // Def is one learning rule: everything the program knows about it. A new
@@ -142,6 +146,9 @@ func (s Spec) CheckCircuit(cs *circuits.Spec) error {
 	d, ok := Lookup(s.Name)
 	if !ok {
 		return param.New(UnknownRule(s.Name), "name")
+	}
+	if name, recurrent := cs.RecurrentProjection(); recurrent && d.Trains&RecurrentCircuits == 0 {
+		return param.New(fmt.Sprintf("%s trains feedforward circuits only, but projection %q is recurrent", s.Name, name), "name")
 	}
 	if d.Trains&SpikingCircuits != 0 {
 		return nil
