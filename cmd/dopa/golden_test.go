@@ -37,8 +37,12 @@ func init() {
 		"mackey_glass_tuning", "lorenz", "lorenz_pairs", "lorenz_tuning"} {
 		goldenArgs["experiment/"+n] = training
 	}
+	for _, n := range []string{"regression_linear", "regression_tanh"} {
+		goldenArgs["experiment/"+n] = training
+	}
+	goldenArgs["experiment/mnist"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200"}
 	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
-	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz"} {
+	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz", "teacher_linear", "teacher_tanh", "mnist_mlp"} {
 		goldenArgs["circuit/"+n] = []string{"--seeds", "2", "--set", "max_trials=300"}
 	}
 	goldenArgs["circuit/cuba"] = []string{"--set", "duration_ms=100"}

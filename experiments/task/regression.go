@@ -96,7 +96,7 @@ type RegressionData struct {
 // TeacherData draws the data set of p: the teacher's input size is nIn and
 // its output size nOut (the student's).
 func TeacherData(p RegressionParams, nIn, nOut int) RegressionData {
-	r := rng.Stream(uint64(p.DataSeed), "regression")
+	r := teacherStream(p)
 	sizes := append(append([]int{nIn}, p.TeacherHidden...), nOut)
 	type layer struct{ w, b []float64 }
 	var ls []layer
@@ -136,6 +136,12 @@ func TeacherData(p RegressionParams, nIn, nOut int) RegressionData {
 		copy(d.Y[s*nOut:], h)
 	}
 	return d
+}
+
+// teacherStream is the random stream of a data set: the teacher's
+// weights, then its biases, layer after layer, then the inputs.
+func teacherStream(p RegressionParams) *rand.Rand {
+	return rng.Stream(uint64(p.DataSeed), "regression")
 }
 
 func prepareRegression(ps Params) (Maker, error) {

@@ -665,7 +665,7 @@ func (r *Credit) forward(x []float64, noise bool) []float64 {
 // RPE δ = L − L̃ is the dopamine level D, and λ̂_i = −D·ξ_i/c² estimates
 // ∂L/∂h_i. B_i (the feedback from layer i+1 to i) regresses λ̂_i on d_{i+1}:
 // npfb by SGD, ΔB = −η_B·mean(B d − λ̂) dᵀ; npfb_ls exactly, V ← V + d dᵀ,
-// S ← S + λ̂ dᵀ, B = S V⁻¹. Two passes per sample.
+// S ← S + λ̂ dᵀ, B = S V⁻¹. Two passes over the batch.
 func (r *Credit) learnFeedback(t task.Task) int {
 	sv, ok := t.(task.Supervised)
 	if !ok {
@@ -743,7 +743,7 @@ func (r *Credit) learnFeedback(t task.Task) int {
 		}
 		solveLS(f.W, r.dB[i-1], r.v[i-1], f.NPost, f.NPre, r.chol)
 	}
-	return 2 * n
+	return 2 // a clean and a noisy pass over the batch
 }
 
 // solveLS sets B = S V⁻¹ (B, S: rows×m, V: m×m symmetric positive
