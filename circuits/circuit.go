@@ -477,9 +477,15 @@ func (c *Circuit) Backward(gOut []float64) {
 						c.sender.SendDown(k, gIn, c.gCur[po:po+l.NPre])
 					}
 				} else if l.Pre < p {
-					// Same step: the pre population stepped earlier.
+					// Same step: the pre population stepped earlier. A
+					// population that no link reaches (the input) needs no
+					// error: its gradient would reach no weight.
 					r := c.tapeR[row+po : row+po+l.NPre]
-					l.Backprop(r, gIn, c.gCur[po:po+l.NPre])
+					var gPre []float64
+					if len(c.incoming[l.Pre]) > 0 {
+						gPre = c.gCur[po : po+l.NPre]
+					}
+					l.Backprop(r, gIn, gPre)
 				} else if t > 0 {
 					// Recurrent: the pre output of the previous step.
 					r := c.tapeR[row-c.rowLen+po : row-c.rowLen+po+l.NPre]
