@@ -76,6 +76,11 @@ type Circuit struct {
 	nodeRNG   *rand.Rand // draws from nodeSrc
 	zeta      []float64  // ζ of one population at one step
 
+	// Feedback are the feedback projections of a credit-assignment rule
+	// (see AddFeedback); sender sends errors down in their place of Wᵀ.
+	Feedback []Link
+	sender   Sender
+
 	// Backpropagation tape (baselines only).
 	record   bool
 	offsets  []int     // offset of each population in a tape row
@@ -465,10 +470,22 @@ func (c *Circuit) Backward(gOut []float64) {
 			for _, k := range c.incoming[p] {
 				l := &c.Links[k]
 				po := c.offsets[l.Pre]
-				if l.Pre < p {
-					// Same step: the pre population stepped earlier.
+				if l.Pre < p && c.sender != nil {
+					// A rule sends the error down in place of Wᵀ (SetSender).
+					l.Backprop(c.tapeR[row+po:row+po+l.NPre], gIn, nil)
+					if len(c.incoming[l.Pre]) > 0 {
+						c.sender.SendDown(k, gIn, c.gCur[po:po+l.NPre])
+					}
+				} else if l.Pre < p {
+					// Same step: the pre population stepped earlier. A
+					// population that no link reaches (the input) needs no
+					// error: its gradient would reach no weight.
 					r := c.tapeR[row+po : row+po+l.NPre]
-					l.Backprop(r, gIn, c.gCur[po:po+l.NPre])
+					var gPre []float64
+					if len(c.incoming[l.Pre]) > 0 {
+						gPre = c.gCur[po : po+l.NPre]
+					}
+					l.Backprop(r, gIn, gPre)
 				} else if t > 0 {
 					// Recurrent: the pre output of the previous step.
 					r := c.tapeR[row-c.rowLen+po : row-c.rowLen+po+l.NPre]

@@ -52,6 +52,9 @@ func snapshot(snaps []WeightSnapshot, when string, c *circuits.Circuit) []Weight
 			snaps = append(snaps, WeightSnapshot{When: when, Projection: l.Name, NPre: l.NPre, NPost: l.NPost, W: append([]float64(nil), l.W...)})
 		}
 	}
+	for _, l := range c.Feedback { // a credit rule's feedback synapses ("LINK/feedback")
+		snaps = append(snaps, WeightSnapshot{When: when, Projection: l.Name, NPre: l.NPre, NPost: l.NPost, W: append([]float64(nil), l.W...)})
+	}
 	return snaps
 }
 

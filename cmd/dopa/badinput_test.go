@@ -9,6 +9,7 @@ import (
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/task"
 )
 
 // builtinText returns a built-in experiment or circuit file.
@@ -76,11 +77,11 @@ func TestBadInputs(t *testing.T) {
 		{name: "experiment seeds", file: edit(t, mgE, "seeds = 10", "seeds = 10000000"), at: "seeds = 10000000", want: []string{"seeds", "must be in [1, 100000]"}},
 		// Keys that do not apply to the file's task or kind.
 		{name: "key of another task", file: edit(t, mgE, "[mackey_glass]", "[lorenz]\nrho = 28.0\n\n[mackey_glass]"), at: "[lorenz]", want: []string{"lorenz", "applies only to task lorenz (task is \"mackey_glass\")"}},
-		{name: "key of another rule", file: edit(t, mgE, `name = "adam"`, "name = \"adam\"\nsigma = 0.02"), at: "sigma = 0.02", want: []string{"sigma", "applies only to rule wp, np, dopamine, dopamine2 (rule is \"adam\")"}},
+		{name: "key of another rule", file: edit(t, mgE, `name = "adam"`, "name = \"adam\"\nsigma = 0.02"), at: "sigma = 0.02", want: []string{"sigma", "applies only to rule wp, np, dopamine, dopamine2, npfb, npfb_ls (rule is \"adam\")"}},
 		{name: "key of a simulation", file: edit(t, xorC, `input = "input"`, "input = \"input\"\nduration_ms = 10.0"), at: "duration_ms", want: []string{"duration_ms", "applies only to task = \"simulate\""}},
 		{name: "unknown kind", file: edit(t, distalE, `kind = "distal_reward"`, `kind = "distal"`), at: `kind = "distal"`, want: []string{"kind", "unknown kind \"distal\""}},
 		// Unknown names, located.
-		{name: "unknown task in a circuit file", file: edit(t, xorC, `name = "xor"`, "name = \"xor\"\ntask = \"xr\""), at: `task = "xr"`, want: []string{"task", "unknown task \"xr\" (want xor, mackey_glass, lorenz or simulate)"}},
+		{name: "unknown task in a circuit file", file: edit(t, xorC, `name = "xor"`, "name = \"xor\"\ntask = \"xr\""), at: `task = "xr"`, want: []string{"task", task.UnknownTask("xr", "simulate")}},
 		{name: "unknown task in an experiment", file: edit(t, mgE, `task = "mackey_glass"`, `task = "mackey"`), at: `task = "mackey"`, want: []string{"task", "unknown task \"mackey\""}},
 		{name: "unknown rule", file: edit(t, mgE, `name = "adam"`, `name = "adamw"`), at: `name = "adamw"`, want: []string{"rule", "name", "unknown rule \"adamw\""}},
 		{name: "circuit that is an experiment", file: edit(t, mgE, `circuit = "mackey_glass"`, `circuit = "`+xorE+`"`), at: `circuit = "`, want: []string{"circuit", "is not a circuit file"}},

@@ -37,10 +37,14 @@ func init() {
 		"mackey_glass_tuning", "lorenz", "lorenz_pairs", "lorenz_tuning", "xor_sweep"} {
 		goldenArgs["experiment/"+n] = training
 	}
+	for _, n := range []string{"regression_linear", "regression_tanh"} {
+		goldenArgs["experiment/"+n] = training
+	}
+	goldenArgs["experiment/mnist"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200"}
 	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
 	goldenArgs["experiment/willshaw"] = []string{"--set", "queries=500"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
-	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz"} {
+	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz", "teacher_linear", "teacher_tanh", "mnist_mlp"} {
 		goldenArgs["circuit/"+n] = []string{"--seeds", "2", "--set", "max_trials=300"}
 	}
 	goldenArgs["circuit/cuba"] = []string{"--set", "duration_ms=100"}

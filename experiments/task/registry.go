@@ -91,7 +91,7 @@ type Budget struct {
 }
 
 // registry lists every task, in the order docs list them.
-var registry = []*Def{&xorDef, &mackeyGlassDef, &lorenzDef}
+var registry = []*Def{&xorDef, &mackeyGlassDef, &lorenzDef, &regressionDef, &mnistDef}
 
 // Lookup returns the task of that name.
 func Lookup(name string) (*Def, bool) {

@@ -102,3 +102,9 @@ func (t *XOR) Correct(c *circuits.Circuit) int {
 	}
 	return n
 }
+
+// BatchLen returns 4: every update uses the four patterns.
+func (*XOR) BatchLen() int { return len(XORInputs) }
+
+// Pair returns pattern i and its target.
+func (*XOR) Pair(i int) (x, target []float64) { return XORInputs[i][:], XORTargets[i : i+1] }

@@ -74,7 +74,7 @@ type Def struct {
 }
 
 // registry lists every rule, in the order outputs and docs list them.
-var registry = []*Def{&wpDef, &npDef, &dopamineDef, &dopamine2Def, &sgdDef, &adamDef}
+var registry = []*Def{&wpDef, &npDef, &dopamineDef, &dopamine2Def, &sgdDef, &adamDef, &faDef, &dfaDef, &pbpDef, &ndiDef, &diDef, &npfbDef, &npfbLSDef}
 
 // Lookup returns the rule of that name.
 func Lookup(name string) (*Def, bool) {

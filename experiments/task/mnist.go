@@ -1,0 +1,307 @@
+package task
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/internal/param"
+)
+
+// The MNIST files, vendored and embedded (mnistdata/README.md: source,
+// licence, checksums).
+//
+//go:embed mnistdata/*.gz
+var mnistFS embed.FS
+
+// mnistSHA256 are the SHA-256 sums of the four gzipped IDX files.
+var mnistSHA256 = map[string]string{
+	"train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+	"train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+	"t10k-images-idx3-ubyte.gz":  "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+	"t10k-labels-idx1-ubyte.gz":  "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+
+// mnistDef registers MNIST classification: 784 inputs (pixels / 255), 10
+// readout units against one-hot targets, loss ½‖ŷ − y‖² (Lansdell,
+// Prakash & Kording's network has a linear readout and this loss).
+var mnistDef = Def{
+	Name:     "mnist",
+	Doc:      "MNIST digits (60 000 training, 10 000 test images, embedded): 784 pixels/255 in, 10 one-hot targets, loss ½‖ŷ − y‖², the class is the largest readout",
+	Defaults: func() Params { return MNISTParams{}.Defaults() },
+	Prepare:  prepareMNIST,
+	Metrics: []Metric{
+		{Name: "test_error", Label: "median test error", Quartiles: true},
+	},
+	Headline: "test_error",
+	Note:     "test_error = fraction of the 10 000 test images misclassified (argmax of the readout); final_loss = mean ½‖ŷ − y‖² over the training images",
+	Alone:    Budget{MaxTrials: 1875},
+}
+
+// MNISTParams are the keys of task mnist.
+type MNISTParams struct {
+	// BatchSize is the number of images per learning update, in [1, 60 000].
+	BatchSize int `toml:"batch_size"`
+	// TrainImages uses the first this many training images, in [1, 60 000].
+	TrainImages int `toml:"train_images"`
+	// TestImages evaluates on the first this many test images, in [1, 10 000].
+	TestImages int `toml:"test_images"`
+}
+
+// Defaults returns Lansdell et al.'s batch of 32 and the whole data set.
+func (MNISTParams) Defaults() MNISTParams {
+	return MNISTParams{BatchSize: 32, TrainImages: 60000, TestImages: 10000}
+}
+
+// Validate checks the sizes.
+func (p MNISTParams) Validate() error {
+	switch {
+	case p.TrainImages < 1 || p.TrainImages > 60000:
+		return param.New(fmt.Sprintf("must be in [1, 60000], got %d", p.TrainImages), "train_images")
+	case p.BatchSize < 1 || p.BatchSize > p.TrainImages:
+		return param.New(fmt.Sprintf("must be in [1, train_images = %d], got %d", p.TrainImages, p.BatchSize), "batch_size")
+	case p.TestImages < 1 || p.TestImages > 10000:
+		return param.New(fmt.Sprintf("must be in [1, 10000], got %d", p.TestImages), "test_images")
+	}
+	return nil
+}
+
+// MNISTData is the data set: pixels / 255, row after row of 784, and the
+// labels 0–9.
+type MNISTData struct {
+	TrainX, TestX []float64
+	TrainY, TestY []uint8
+}
+
+var (
+	mnistOnce sync.Once
+	mnistData *MNISTData
+	mnistErr  error
+)
+
+// LoadMNIST decodes the embedded files once per process, checking their
+// SHA-256 sums and their headers.
+func LoadMNIST() (*MNISTData, error) {
+	mnistOnce.Do(func() { mnistData, mnistErr = loadMNIST() })
+	return mnistData, mnistErr
+}
+
+func loadMNIST() (*MNISTData, error) {
+	read := func(name string, magic uint32, n int) ([]byte, error) {
+		gz, err := mnistFS.ReadFile("mnistdata/" + name)
+		if err != nil {
+			return nil, err
+		}
+		if sum := sha256.Sum256(gz); hex.EncodeToString(sum[:]) != mnistSHA256[name] {
+			return nil, fmt.Errorf("mnist: %s has SHA-256 %x, want %s", name, sum, mnistSHA256[name])
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			return nil, fmt.Errorf("mnist: %s: %v", name, err)
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			return nil, fmt.Errorf("mnist: %s: %v", name, err)
+		}
+		head := 8
+		if magic == 2051 {
+			head = 16
+		}
+		if len(b) < head || binary.BigEndian.Uint32(b) != magic || int(binary.BigEndian.Uint32(b[4:])) != n {
+			return nil, fmt.Errorf("mnist: %s: bad header", name)
+		}
+		if magic == 2051 && (binary.BigEndian.Uint32(b[8:]) != 28 || binary.BigEndian.Uint32(b[12:]) != 28) {
+			return nil, fmt.Errorf("mnist: %s: images are not 28×28", name)
+		}
+		size := 1
+		if magic == 2051 {
+			size = 784
+		}
+		if len(b) != head+n*size {
+			return nil, fmt.Errorf("mnist: %s: %d bytes, want %d", name, len(b), head+n*size)
+		}
+		return b[head:], nil
+	}
+	pixels := func(b []byte) []float64 {
+		x := make([]float64, len(b))
+		for i, v := range b {
+			x[i] = float64(v) / 255
+		}
+		return x
+	}
+	var d MNISTData
+	b, err := read("train-images-idx3-ubyte.gz", 2051, 60000)
+	if err != nil {
+		return nil, err
+	}
+	d.TrainX = pixels(b)
+	if d.TrainY, err = read("train-labels-idx1-ubyte.gz", 2049, 60000); err != nil {
+		return nil, err
+	}
+	if b, err = read("t10k-images-idx3-ubyte.gz", 2051, 10000); err != nil {
+		return nil, err
+	}
+	d.TestX = pixels(b)
+	if d.TestY, err = read("t10k-labels-idx1-ubyte.gz", 2049, 10000); err != nil {
+		return nil, err
+	}
+	for _, ys := range [][]uint8{d.TrainY, d.TestY} {
+		for _, y := range ys {
+			if y > 9 {
+				return nil, fmt.Errorf("mnist: label %d", y)
+			}
+		}
+	}
+	return &d, nil
+}
+
+func prepareMNIST(ps Params) (Maker, error) {
+	p := ps.(MNISTParams)
+	d, err := LoadMNIST()
+	if err != nil {
+		return nil, err
+	}
+	return func() (Task, error) { return NewMNIST(p, d), nil }, nil
+}
+
+// MNIST is the classification task. Each update takes the next BatchSize
+// images of this run's order (a fresh random order per pass over the
+// training images).
+type MNIST struct {
+	p      MNISTParams
+	d      *MNISTData
+	order  []int
+	next   int
+	batch  []int
+	onehot [10][10]float64
+	g      []float64
+}
+
+// NewMNIST returns the task on data d.
+func NewMNIST(p MNISTParams, d *MNISTData) *MNIST {
+	t := &MNIST{p: p, d: d, order: make([]int, p.TrainImages), next: p.TrainImages, batch: make([]int, p.BatchSize)}
+	for i := range t.onehot {
+		t.onehot[i][i] = 1
+	}
+	return t
+}
+
+// Name returns "mnist".
+func (*MNIST) Name() string { return "mnist" }
+
+// Check requires 784 inputs and 10 readout units.
+func (t *MNIST) Check(c *circuits.Circuit) error {
+	if n := c.Pops[c.In].Len(); n != 784 {
+		return fmt.Errorf("task mnist needs an input population of size 784, circuit %q has %d", c.Name, n)
+	}
+	if n := c.Pops[c.Out].Len(); n != 10 {
+		return fmt.Errorf("task mnist needs a readout population of size 10, circuit %q has %d", c.Name, n)
+	}
+	t.g = make([]float64, c.StepsPerTrial*10)
+	return nil
+}
+
+// Next takes the next batch.
+func (t *MNIST) Next(r *rand.Rand) {
+	for i := range t.batch {
+		if t.next == len(t.order) {
+			for j := range t.order {
+				t.order[j] = j
+			}
+			r.Shuffle(len(t.order), func(a, b int) { t.order[a], t.order[b] = t.order[b], t.order[a] })
+			t.next = 0
+		}
+		t.batch[i] = t.order[t.next]
+		t.next++
+	}
+}
+
+// BatchLen returns the batch size.
+func (t *MNIST) BatchLen() int { return len(t.batch) }
+
+// Pair returns image i of the batch and its one-hot target.
+func (t *MNIST) Pair(i int) (x, y []float64) {
+	s := t.batch[i]
+	return t.d.TrainX[s*784 : (s+1)*784], t.onehot[t.d.TrainY[s]][:]
+}
+
+// Loss returns the batch's mean of ½‖ŷ − y‖².
+func (t *MNIST) Loss(c *circuits.Circuit) float64 {
+	l := 0.0
+	for i := range t.batch {
+		x, y := t.Pair(i)
+		for j, o := range c.Trial(x) {
+			d := o - y[j]
+			l += d * d / 2
+		}
+	}
+	return l / float64(len(t.batch))
+}
+
+// Grad returns what Loss does and adds its gradient to the circuit's.
+func (t *MNIST) Grad(c *circuits.Circuit) float64 {
+	l := 0.0
+	row := t.g[len(t.g)-10:]
+	k := 1 / float64(len(t.batch))
+	for i := range t.batch {
+		x, y := t.Pair(i)
+		c.Record(true)
+		for j, o := range c.Trial(x) {
+			d := o - y[j]
+			l += d * d / 2
+			row[j] = d * k
+		}
+		c.Backward(t.g)
+	}
+	c.Record(false)
+	return l * k
+}
+
+// TestError returns the fraction of the test images whose largest readout
+// is not their label.
+func (t *MNIST) TestError(c *circuits.Circuit) float64 {
+	wrong := 0
+	for s := range t.p.TestImages {
+		if argmax(c.Trial(t.d.TestX[s*784:(s+1)*784])) != int(t.d.TestY[s]) {
+			wrong++
+		}
+	}
+	return float64(wrong) / float64(t.p.TestImages)
+}
+
+// TrainLoss returns the mean ½‖ŷ − y‖² over the training images used.
+func (t *MNIST) TrainLoss(c *circuits.Circuit) float64 {
+	l := 0.0
+	for s := range t.p.TrainImages {
+		y := t.onehot[t.d.TrainY[s]]
+		for j, o := range c.Trial(t.d.TrainX[s*784 : (s+1)*784]) {
+			d := o - y[j]
+			l += d * d / 2
+		}
+	}
+	return l / float64(t.p.TrainImages)
+}
+
+// Evaluate reports the training loss and the test error.
+func (t *MNIST) Evaluate(c *circuits.Circuit) Eval {
+	return Eval{Loss: t.TrainLoss(c), Metrics: map[string]float64{"test_error": t.TestError(c)}}
+}
+
+func argmax(v []float64) int {
+	best, k := math.Inf(-1), 0
+	for i, x := range v {
+		if x > best {
+			best, k = x, i
+		}
+	}
+	return k
+}

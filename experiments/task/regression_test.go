@@ -1,0 +1,153 @@
+package task
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/neuron"
+	"github.com/dopa-sim/dopa/synapse"
+)
+
+// mlp builds a chain of rate populations (tanh hidden, linear readout).
+func mlp(tb testing.TB, sizes ...int) *circuits.Circuit {
+	tb.Helper()
+	var pops []neuron.Population
+	var names []string
+	var links []circuits.Link
+	for i, n := range sizes {
+		a := neuron.Tanh
+		if i == 0 || i == len(sizes)-1 {
+			a = neuron.Linear
+		}
+		p, _ := neuron.NewRate(n, neuron.RateParams{Activation: a})
+		pops = append(pops, p)
+		names = append(names, string(rune('a'+i)))
+		if i > 0 {
+			d, _ := synapse.NewDense(sizes[i-1], n, synapse.DenseParams{}.Defaults())
+			links = append(links, circuits.Link{Name: names[i-1] + names[i], Pre: i - 1, Post: i, Dense: d})
+		}
+	}
+	c, err := circuits.New("mlp", 1, 1, pops, names, links, 0, len(sizes)-1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.Init(rand.New(rand.NewPCG(1, 2)))
+	for _, l := range c.Links {
+		for i := range l.Biases() {
+			l.Biases()[i] = 0.1 * float64(i+1)
+		}
+	}
+	return c
+}
+
+// checkGrad compares Grad with central finite differences of Loss on the
+// current batch.
+func checkGrad(t *testing.T, tk Task, c *circuits.Circuit) {
+	t.Helper()
+	c.ZeroGrad()
+	l := tk.Grad(c)
+	if d := math.Abs(l - tk.Loss(c)); d > 1e-12 {
+		t.Errorf("Grad's loss %g, Loss %g", l, tk.Loss(c))
+	}
+	const h = 1e-6
+	for k, lk := range c.Links {
+		for i := 0; i < len(lk.W); i += 1 + len(lk.W)/40 {
+			w := lk.W[i]
+			lk.W[i] = w + h
+			lp := tk.Loss(c)
+			lk.W[i] = w - h
+			lm := tk.Loss(c)
+			lk.W[i] = w
+			fd := (lp - lm) / (2 * h)
+			if math.Abs(fd-lk.Grad[i]) > 1e-6*(1+math.Abs(fd)) {
+				t.Errorf("link %d synapse %d: gradient %g, finite difference %g", k, i, lk.Grad[i], fd)
+			}
+		}
+	}
+}
+
+// TestRegressionGradAndNSE: the gradient of the batch loss matches finite
+// differences; the NSE is 1 before learning and 0 for a student equal to
+// the teacher.
+func TestRegressionGradAndNSE(t *testing.T) {
+	p := RegressionParams{}.Defaults()
+	p.Samples, p.BatchSize = 50, 5
+	m, err := prepareRegression(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := m()
+	c := mlp(t, 6, 4, 3)
+	if err := tk.Check(c); err != nil {
+		t.Fatal(err)
+	}
+	r := tk.(*Regression)
+	r.Next(rand.New(rand.NewPCG(3, 4)))
+	checkGrad(t, tk, c)
+	if v := r.NSE(c); math.Abs(v-1) > 1e-12 {
+		t.Errorf("NSE before learning %g, want 1", v)
+	}
+	// A linear student 6→3 that is the teacher: NSE 0.
+	lin := RegressionParams{}.Defaults()
+	lin.Samples = 20
+	m2, _ := prepareRegression(lin)
+	tk2, _ := m2()
+	c2 := mlp(t, 6, 3)
+	c2.Links[0].Bias = false
+	c2.Links[0].W = c2.Links[0].W[:18]
+	if err := tk2.Check(c2); err != nil {
+		t.Fatal(err)
+	}
+	r2 := tk2.(*Regression)
+	r2.Next(rand.New(rand.NewPCG(1, 1)))
+	r2.Loss(c2) // measures the error before learning
+	tr := rng0(lin)
+	copy(c2.Links[0].W, tr)
+	if v := r2.NSE(c2); v > 1e-20 {
+		t.Errorf("NSE of the teacher itself %g, want 0", v)
+	}
+}
+
+// rng0 returns the linear teacher's matrix of p for 6 inputs and 3
+// outputs, drawn as TeacherData draws it.
+func rng0(p RegressionParams) []float64 {
+	r := teacherStream(p)
+	w := make([]float64, 18)
+	for j := range w {
+		w[j] = p.TeacherScale * (2*r.Float64() - 1)
+	}
+	return w
+}
+
+// TestMNISTGrad: the gradient of the MNIST batch loss matches finite
+// differences on a small network, and the test error of a network that
+// outputs zeros is that of always answering 0.
+func TestMNISTGrad(t *testing.T) {
+	d, err := LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := MNISTParams{}.Defaults()
+	p.BatchSize, p.TestImages = 4, 1000
+	tk := NewMNIST(p, d)
+	c := mlp(t, 784, 5, 10)
+	if err := tk.Check(c); err != nil {
+		t.Fatal(err)
+	}
+	tk.Next(rand.New(rand.NewPCG(1, 1)))
+	checkGrad(t, tk, c)
+	for _, l := range c.Links {
+		clear(l.W)
+	}
+	zeros := 0
+	for _, y := range d.TestY[:1000] {
+		if y != 0 {
+			zeros++
+		}
+	}
+	if e := tk.TestError(c); e != float64(zeros)/1000 {
+		t.Errorf("test error of a silent network %g, want %g", e, float64(zeros)/1000)
+	}
+}

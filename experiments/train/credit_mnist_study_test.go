@@ -1,0 +1,128 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/internal/rng"
+	"github.com/dopa-sim/dopa/modulator"
+)
+
+// The MNIST study of docs/credit.md: Lansdell, Prakash & Kording's
+// 784-50-20-10 network (circuits/mnist_mlp.toml), batch 32, the rules and
+// parameters of experiments/mnist.toml, the same number of epochs for
+// every rule, 3 seeds; per epoch the test error and, for the credit rules,
+// each hidden layer's alignment with backprop on 1000 training images. Run
+// with
+//
+//	DOPA_STUDY=1 DOPA_EPOCHS=10 go test ./experiments/train -run TestCreditStudyMNIST -v -timeout 60m
+
+// mnistStudyRules mirror experiments/mnist.toml.
+func mnistStudyRules() []Spec {
+	wp, _ := Defaults("wp")
+	wp.LearningRate = 0.01
+	wp.Params = PerturbationParams{Sigma: 0.01, Modulator: modulator.Params{}.Defaults(modulator.VariantWP)}
+	dop, _ := Defaults("dopamine")
+	dop.LearningRate = 0.01
+	return []Spec{
+		{Name: "sgd", LearningRate: 0.3, Params: NoParams{}},
+		{Name: "fa", LearningRate: 0.1, Params: FeedbackParams{Init: "normal", Scale: 1}},
+		{Name: "dfa", LearningRate: 0.1, Params: FeedbackParams{Init: "normal", Scale: 1}},
+		{Name: "ndi", LearningRate: 0.1, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5}},
+		{Name: "npfb", LearningRate: 0.1, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.016, Init: "normal", Scale: 1.41421356}},
+		{Name: "npfb_ls", LearningRate: 0.1, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Warmup: 200}},
+		wp, dop,
+	}
+}
+
+func TestCreditStudyMNIST(t *testing.T) {
+	if os.Getenv("DOPA_STUDY") == "" {
+		t.Skip("set DOPA_STUDY=1 to run the study")
+	}
+	epochs, _ := strconv.Atoi(os.Getenv("DOPA_EPOCHS"))
+	if epochs < 1 {
+		epochs = 1
+	}
+	only := os.Getenv("DOPA_RULES") // comma-separated subset, optional
+	spec, _, err := circuits.Load("mnist_mlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := task.LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const seeds = 3
+	type job struct {
+		rule Spec
+		seed int
+	}
+	var jobs []job
+	for _, r := range mnistStudyRules() {
+		if only != "" && !strings.Contains(","+only+",", ","+r.Name+",") {
+			continue
+		}
+		for s := 1; s <= seeds; s++ {
+			jobs = append(jobs, job{r, s})
+		}
+	}
+	lines := make([]string, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for ji, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, err := spec.Build(rng.Stream(uint64(j.seed), "init"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			p := task.MNISTParams{}.Defaults()
+			tk := task.NewMNIST(p, data)
+			if err := tk.Check(c); err != nil {
+				t.Error(err)
+				return
+			}
+			probeP := p
+			probeP.BatchSize = 1000
+			probe := task.NewMNIST(probeP, data)
+			probe.Check(c)
+			probe.Next(rng.Stream(0, "probe"))
+			r, err := New(j.rule, c, rng.Stream(uint64(j.seed), "rule/"+j.rule.Name))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			perEpoch := 60000 / p.BatchSize
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s seed %d:", j.rule.Name, j.seed)
+			tr := rng.Stream(uint64(j.seed), "task")
+			for e := 1; e <= epochs; e++ {
+				// One epoch: one update per batch of the training set, as
+				// Loop makes them (without its monitoring pass).
+				for range perEpoch {
+					tk.Next(tr)
+					r.Measure(tk)
+					r.Learn(tk)
+				}
+				te := tk.TestError(c)
+				fmt.Fprintf(&b, " e%d %.4f", e, te)
+				for _, a := range CreditAlignment(r, c, probe) {
+					fmt.Fprintf(&b, " [%s %.1f° %.2f %.2f]", a.Layer, a.AngleDeg, a.NormDiff, a.SignCongruence)
+				}
+			}
+			lines[ji] = b.String()
+			t.Log(lines[ji])
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,126 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/internal/rng"
+	"github.com/dopa-sim/dopa/neuron"
+)
+
+// The studies of docs/credit.md: Podlaski & Machens' teacher regressions
+// over 10 seeds, every credit rule and backprop, the NSE after 100, 500,
+// 1000, 2000 (and 10 000) samples. Run with
+//
+//	DOPA_STUDY=1 go test ./experiments/train -run TestCreditStudy -v -timeout 30m
+
+// studyRules are the rules of the studies with the authors' parameters:
+// η = 0.01 (one sample per update), ‖δ‖ clipped (10 linear, 1 tanh), fa's
+// B ~ U(±0.5), ndi and di with α = 0.01 and B = −W₀ᵀ.
+func studyRules(clip float64) []Spec {
+	return []Spec{
+		{Name: "sgd", LearningRate: 0.01, Params: NoParams{}},
+		{Name: "fa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: 0.5, Clip: clip}},
+		{Name: "dfa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: 0.5, Clip: clip}},
+		{Name: "pbp", LearningRate: 0.01, Params: PBPParams{Clip: clip}},
+		{Name: "ndi", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip}},
+		{Name: "di", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip, Dt: 0.5, Steps: 1000}},
+		{Name: "npfb", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.001, Init: "uniform", Scale: 0.5, Clip: clip}},
+		{Name: "npfb_ls", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Clip: clip}},
+	}
+}
+
+func creditStudy(t *testing.T, sizes []int, act neuron.Activation, bias bool, p task.RegressionParams, clip float64, checkpoints []int) {
+	if os.Getenv("DOPA_STUDY") == "" {
+		t.Skip("set DOPA_STUDY=1 to run the study")
+	}
+	const seeds = 10
+	var b strings.Builder
+	b.WriteString("| rule |")
+	for _, n := range checkpoints {
+		fmt.Fprintf(&b, " NSE at %d |", n)
+	}
+	fmt.Fprintf(&b, " seeds < 1e-10 at %d |\n|---|", checkpoints[len(checkpoints)-1])
+	for range checkpoints {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|\n")
+	for _, spec := range studyRules(clip) {
+		vals := make([][]float64, len(checkpoints))
+		below := 0
+		for seed := 1; seed <= seeds; seed++ {
+			c := chainCircuit(t, sizes, act, neuron.Linear, bias, 1, uint64(seed))
+			// Podlaski & Machens' init W ~ U(±0.01), here N with the same
+			// variance: gain 0.01/√3·√n_pre (biases 0).
+			ir := rng.Stream(uint64(seed), "init")
+			for _, l := range c.Links {
+				l.InitGain = 0.01 / math.Sqrt(3) * math.Sqrt(float64(l.NPre))
+				l.Init(ir)
+			}
+			p.DataSeed = seed
+			tk := regressionTask(t, c, p)
+			r, err := New(spec, c, rng.Stream(uint64(seed), "rule/"+spec.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := 0
+			ppu := 1 // passes per update: npfb's clean and noisy passes add 2
+			if strings.HasPrefix(spec.Name, "npfb") {
+				ppu = 3
+			}
+			n := checkpoints[len(checkpoints)-1]
+			o := Loop(context.Background(), r, c, tk, rng.Stream(uint64(seed), "task"), Budget{MaxTrials: ppu*n + 1}, Hooks{Update: func(epoch, _ int) {
+				if next < len(checkpoints) && epoch == checkpoints[next] {
+					vals[next] = append(vals[next], tk.NSE(c))
+					next++
+				}
+			}})
+			if o.Err != "" {
+				t.Logf("%s seed %d: %s", spec.Name, seed, o.Err)
+				for i := next; i < len(checkpoints); i++ {
+					vals[i] = append(vals[i], math.Inf(1))
+				}
+			}
+			if last := vals[len(vals)-1]; len(last) == seed && last[seed-1] < 1e-10 {
+				below++
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` |", spec.Name)
+		for _, v := range vals {
+			fmt.Fprintf(&b, " %s |", medianRange(v))
+		}
+		fmt.Fprintf(&b, " %d/%d |\n", below, seeds)
+	}
+	t.Log("\n" + b.String())
+}
+
+// medianRange renders the median and the range over seeds.
+func medianRange(v []float64) string {
+	if len(v) == 0 {
+		return "–"
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return fmt.Sprintf("%.2g [%.2g, %.2g]", m, s[0], s[len(s)-1])
+}
+
+func TestCreditStudyLinear(t *testing.T) {
+	p := task.RegressionParams{}.Defaults()
+	creditStudy(t, []int{30, 20, 10}, neuron.Linear, false, p, 10, []int{100, 500, 1000, 2000})
+}
+
+func TestCreditStudyTanh(t *testing.T) {
+	p := task.RegressionParams{}.Defaults()
+	p.Samples, p.TeacherHidden, p.TeacherActivation, p.TeacherScale, p.TeacherBias = 10000, []int{20, 10}, "tanh", 0.01, true
+	creditStudy(t, []int{30, 20, 10, 10}, neuron.Tanh, true, p, 1, []int{100, 500, 1000, 2000, 10000})
+}
