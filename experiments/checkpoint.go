@@ -27,6 +27,7 @@ type checkpoint struct {
 	Outcome train.Outcome
 	Metrics []MetricRow
 	Traces  []TraceRow
+	Diag    []DiagnosticRow
 	Weights []WeightSnapshot
 	Circuit circuits.State
 	Rule    []byte
@@ -95,7 +96,7 @@ func (k *checkpointer) save(o train.Outcome, res *Result) error {
 	if err != nil {
 		return err
 	}
-	ck := checkpoint{Outcome: train.Outcome{Trials: o.Trials, Epochs: o.Epochs}, Metrics: res.Metrics, Traces: res.Traces, Weights: res.Weights,
+	ck := checkpoint{Outcome: train.Outcome{Trials: o.Trials, Epochs: o.Epochs}, Metrics: res.Metrics, Traces: res.Traces, Diag: res.Diagnostics, Weights: res.Weights,
 		Circuit: cs, Rule: rs, Task: k.t.TaskState(), RuleRNG: rr, TaskRNG: tr}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(ck); err != nil {
@@ -137,7 +138,7 @@ func (k *checkpointer) restore(res *Result) (train.Outcome, bool, error) {
 		return train.Outcome{}, false, fmt.Errorf("%s: %w", k.path, err)
 	}
 	k.t.SetTaskState(ck.Task)
-	res.Metrics, res.Traces, res.Weights = ck.Metrics, ck.Traces, ck.Weights
+	res.Metrics, res.Traces, res.Diagnostics, res.Weights = ck.Metrics, ck.Traces, ck.Diag, ck.Weights
 	return ck.Outcome, true, nil
 }
 

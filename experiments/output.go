@@ -261,6 +261,9 @@ func WriteResults(dir string, m output.Manifest, s Summary, results []Result) er
 	if err := writeRasters(dir, results); err != nil {
 		return err
 	}
+	if err := writeDiagnostics(dir, results); err != nil {
+		return err
+	}
 	if err := writeCSV(filepath.Join(dir, output.TracesFile), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, t := range r.Traces {
@@ -456,4 +459,23 @@ func SimManifest(cf *CircuitFile, file string, overrides []string, seed int, sta
 	m.CircuitFile, m.Seeds, m.Workers, m.RunsPlanned = file, []int{seed}, 1, 1
 	m.Resolved = map[string]any{"circuit": output.Resolved(*cf)}
 	return m
+}
+
+// writeDiagnostics writes diagnostics.csv (record.diagnostics_every > 0):
+// rule,seed,epoch,trials,name,value, one row per measure.
+func writeDiagnostics(dir string, results []Result) error {
+	any := false
+	for _, r := range results {
+		any = any || len(r.Diagnostics) > 0
+	}
+	if !any {
+		return nil
+	}
+	return writeCSV(filepath.Join(dir, output.DiagnosticsFile), "rule,seed,epoch,trials,name,value", func(w *bufio.Writer) {
+		for _, r := range results {
+			for _, d := range r.Diagnostics {
+				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s\n", r.Rule, r.Seed, d.Epoch, d.Trials, d.Name, ff(d.Value))
+			}
+		}
+	})
 }

@@ -27,6 +27,14 @@ type MetricRow struct {
 	Loss   float64 // unperturbed loss before the update
 }
 
+// DiagnosticRow is one row of diagnostics.csv: a named measure of the task
+// or the rule after update Epoch.
+type DiagnosticRow struct {
+	Epoch, Trials int
+	Name          string
+	Value         float64
+}
+
 // TraceRow is one row of traces.csv: the modulator after one update.
 type TraceRow struct {
 	Epoch, Trials             int
@@ -80,6 +88,7 @@ type Result struct {
 	Diverged    bool   // Err is a divergence (a result, not a failure)
 	Metrics     []MetricRow
 	Traces      []TraceRow
+	Diagnostics []DiagnosticRow
 	Done        bool // false if interrupted before it finished
 	// Spiking circuits only (else SpikeCount is -1): the spikes of every
 	// spiking population over the run's training loop and evaluation, and
@@ -231,6 +240,9 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 			res.Traces = append(res.Traces, TraceRow{Epoch: epoch, Trials: trials, Reward: tr.Reward, Expectation: tr.Expectation,
 				RPE: tr.RPE, Dopamine: tr.Dopamine, LearningRate: tr.LearningRate, EligibilityRMS: e, WeightRMS: w})
 		}
+		if d := p.Spec.Record.DiagnosticsEvery; d > 0 && epoch%d == 0 {
+			res.Diagnostics = diagnose(res.Diagnostics, epoch, trials, rule, c, t)
+		}
 		ck.maybeSave(train.Outcome{Epochs: epoch, Trials: trials}, &res, false)
 	}
 	budget := train.Budget{MaxTrials: p.Spec.MaxTrials, LossBelow: p.Spec.Criterion.LossBelow}
@@ -243,6 +255,9 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 	res.Trials, res.Epochs, res.Err, res.Diverged = o.Trials, o.Epochs, o.Err, o.Err != ""
 	if o.Solved {
 		res.Solved, res.TrialsToCriterion, res.EpochsToCriterion = true, o.Trials, o.Epochs
+	}
+	if d := p.Spec.Record.DiagnosticsEvery; d > 0 && o.Epochs%d != 0 {
+		res.Diagnostics = diagnose(res.Diagnostics, o.Epochs, o.Trials, rule, c, t)
 	}
 	ev := t.Evaluate(c)
 	res.FinalLoss, res.Values = ev.Loss, map[string]float64{}
@@ -420,4 +435,18 @@ func Simulate(ctx context.Context, cf *CircuitFile, seed int) (*Simulation, erro
 	sim.Steps, sim.SpikeCount = sim.Raster.Steps, c.SpikeCount-n0
 	sim.Done = sim.Steps == steps
 	return sim, nil
+}
+
+// diagnose appends the task's held-out measures and the rule's own after
+// update epoch.
+func diagnose(rows []DiagnosticRow, epoch, trials int, r train.Rule, c *circuits.Circuit, t task.Task) []DiagnosticRow {
+	var vs []task.Value
+	if m, ok := t.(task.Monitor); ok {
+		vs = append(vs, m.Monitor(c)...)
+	}
+	vs = append(vs, train.Diagnostics(r, c, t)...)
+	for _, v := range vs {
+		rows = append(rows, DiagnosticRow{Epoch: epoch, Trials: trials, Name: v.Name, Value: v.Value})
+	}
+	return rows
 }

@@ -62,6 +62,10 @@ type Record struct {
 	// TraceSeeds is the number of seeds per rule (the first ones) whose
 	// modulator traces are written, one row per update.
 	TraceSeeds int `toml:"trace_seeds"`
+	// DiagnosticsEvery writes diagnostics.csv every this many updates (and
+	// after the last): the task's held-out measure (test error, NSE) and
+	// the rule's own (the credit rules' alignment with backprop); 0: none.
+	DiagnosticsEvery int `toml:"diagnostics_every"`
 }
 
 // RuleEntry is one rule of the comparison: a rule with its parameters,
@@ -147,6 +151,8 @@ func (s *Spec) Validate() error {
 		return fe(fmt.Sprintf("must be >= 1, got %d", s.Record.Every), "record", "every")
 	case s.Record.TraceSeeds < 0:
 		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.TraceSeeds), "record", "trace_seeds")
+	case s.Record.DiagnosticsEvery < 0:
+		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.DiagnosticsEvery), "record", "diagnostics_every")
 	case len(s.Rules) == 0:
 		return fe("an experiment needs at least one [[rule]]", "rule")
 	}

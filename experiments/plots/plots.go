@@ -94,6 +94,9 @@ func Write(dir string) error {
 			return err
 		}
 	}
+	if err := WriteDiagnostics(dir); err != nil {
+		return err
+	}
 	preds, noOneStep := splitNoOneStep(preds)
 	if len(preds) == 0 {
 		return nil

@@ -41,6 +41,7 @@ const (
 	SummaryFile      = "summary.json"      // every kind
 	MetricsFile      = "metrics.csv"       // training: rule,seed,epoch,trials,loss
 	TracesFile       = "traces.csv"        // training and distal reward: modulator traces
+	DiagnosticsFile  = "diagnostics.csv"   // training: held-out measures and the rules' own, during training
 	WeightsFile      = "weights.csv"       // training: plastic synapses before and after
 	WeightsEndFile   = "weights_end.csv"   // distal reward: every excitatory synapse at the end
 	PredictionsFile  = "predictions.csv"   // training on a forecasting task
@@ -59,7 +60,7 @@ const (
 
 // Files lists every file and directory a run of any kind may write, the
 // ones Clean removes.
-var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, WeightsFile, WeightsEndFile, PredictionsFile,
+var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
 	MemoryFile, CapacityFile,
 	"slurm", "slurm-jobs.json"}
