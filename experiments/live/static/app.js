@@ -94,6 +94,7 @@
   }
   async function setParam(c, value, row) {
     const err = row.querySelector(".err");
+    const box = row.querySelector(".value"), sl = row.querySelector(".slider");
     try {
       const r = await post("api/param", { key: c.key, value: String(value) });
       err.textContent = "";
@@ -102,7 +103,9 @@
     } catch (e) {
       err.textContent = e.message;
       showError(e.message);
-      refresh(); // back to the accepted value
+      // Back to the value in force: nothing changed.
+      if (box.type === "checkbox") box.checked = c.value === "true"; else box.value = c.value;
+      if (sl) sl.value = toSlider(c, Number(c.value));
     }
   }
   function control(c) {
