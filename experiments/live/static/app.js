@@ -37,7 +37,16 @@
     { title: "RMS eligibility e and weight w", series: [["elig", "#f80"], ["weight", "#555"]] },
   ];
   const plots = [];
-  function width() { return Math.max(300, Math.min(640, $("plots").clientWidth - 20)); }
+  // Two columns of panels when there is room for them.
+  function width() {
+    const w = $("plots").clientWidth;
+    return Math.floor(w >= 760 ? (w - 12) / 2 : w) - 4;
+  }
+  function fmt(v) {
+    if (v == null) return "";
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+  }
   for (const p of panels) {
     const div = document.createElement("div");
     div.className = "panel";
@@ -47,7 +56,7 @@
       title: p.title, width: width(), height: 190,
       scales: { x: { time: false }, y: p.log ? { distr: 3 } : {} },
       series: [{ label: "update" }].concat(p.series.map(([k, c]) => ({ label: k, stroke: c, width: 1, points: { show: false } }))),
-      axes: [{}, { size: 60 }],
+      axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
       legend: { live: false },
     };
     plots.push({ u: new uPlot(opts, [[]].concat(p.series.map(() => [])), div), p });
