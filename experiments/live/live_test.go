@@ -127,7 +127,7 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		{"bad set", "/api/sets/load", `{"name":"nope"}`, good, 404, "not found"},
 	}
 	for _, c := range cases {
-		runs := s.hub.run
+		runs := s.hub.runNow()
 		code, body := post(t, hs.URL+c.path, c.body, c.hdr)
 		if code != c.code || !strings.Contains(body, c.msg) {
 			t.Errorf("%s: %d %q, want %d and %q", c.name, code, body, c.code, c.msg)
@@ -139,8 +139,8 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		if lr := lastLR(s); lr != 1 {
 			t.Errorf("%s: η moved to %g", c.name, lr)
 		}
-		if st := s.State(); st.Paused || s.hub.run != runs {
-			t.Errorf("%s: paused %v, runs %d → %d", c.name, st.Paused, runs, s.hub.run)
+		if st := s.State(); st.Paused || s.hub.runNow() != runs {
+			t.Errorf("%s: paused %v, runs %d → %d", c.name, st.Paused, runs, s.hub.runNow())
 		}
 	}
 	st, err := srv.store()
@@ -231,9 +231,9 @@ func TestPauseStepReset(t *testing.T) {
 	if p, _ := s.hub.Last(); p.Epoch != p0.Epoch+3 {
 		t.Fatalf("3 steps from %d went to %d", p0.Epoch, p.Epoch)
 	}
-	run := s.hub.run
+	run := s.hub.runNow()
 	s.Reset()
-	waitFor(t, 2*time.Second, "no new run", func() bool { return s.hub.run == run+1 })
+	waitFor(t, 2*time.Second, "no new run", func() bool { return s.hub.runNow() == run+1 })
 	s.Step()
 	waitFor(t, 2*time.Second, "no step in the new run", func() bool { p, ok := s.hub.Last(); return ok && p.Epoch == 1 })
 	s.Resume()
