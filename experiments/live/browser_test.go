@@ -233,3 +233,24 @@ func TestBrowserScreenshot(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBrowserForecastView: on a forecasting task the page shows the
+// forecasts of the test segment beside the traces.
+func TestBrowserForecastView(t *testing.T) {
+	_, _, hs := testServer(t, "mackey_glass", "dopamine2", 0, "max_trials=200000")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 20*time.Second, `window.dopaLive.views > 0 && window.dopaLive.points > 10`)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="view"] .uplot').length`); n != 1 {
+		t.Errorf("%d forecast panels, want 1", n)
+	}
+	if os.Getenv("DOPA_SCREENSHOT_FORECAST") != "" {
+		time.Sleep(3 * time.Second)
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			err = os.WriteFile(os.Getenv("DOPA_SCREENSHOT_FORECAST"), png, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

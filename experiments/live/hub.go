@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"sync"
+
+	"github.com/dopa-sim/dopa/experiments/task"
 )
 
 // Point is what the live view plots of one learning update.
@@ -21,11 +23,28 @@ type Point struct {
 // what it has not seen yet at its own pace (a client that falls more than
 // the ring behind skips the oldest points).
 type Hub struct {
-	mu   sync.Mutex
-	buf  []Point
-	seq  uint64 // points pushed in this run
-	run  uint64 // runs started
-	last Point
+	mu      sync.Mutex
+	buf     []Point
+	seq     uint64 // points pushed in this run
+	run     uint64 // runs started
+	last    Point
+	pred    []byte // the task's view (forecasts) as a JSON object, or nil
+	predVer uint64 // bumped by every new view
+}
+
+// SetView replaces the task's view (a JSON object) the clients show.
+func (h *Hub) SetView(b []byte) {
+	h.mu.Lock()
+	h.pred = b
+	h.predVer++
+	h.mu.Unlock()
+}
+
+// View returns the task's view if it changed since version ver.
+func (h *Hub) View(ver uint64) ([]byte, uint64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pred, h.predVer, h.predVer != ver && h.pred != nil
 }
 
 // NewHub returns a hub keeping the last n points.
@@ -37,6 +56,8 @@ func (h *Hub) NewRun() {
 	h.run++
 	h.seq = 0
 	h.last = Point{}
+	h.pred = nil
+	h.predVer++
 	h.mu.Unlock()
 }
 
@@ -123,5 +144,44 @@ func appendBatch(b []byte, ps []Point) []byte {
 	col("lr", func(p *Point) float64 { return p.LearningRate })
 	col("elig", func(p *Point) float64 { return p.Eligibility })
 	col("weight", func(p *Point) float64 { return p.Weight })
+	return append(b, '}')
+}
+
+// appendView writes the first dimension of a forecast as one JSON object:
+// the test segment's steps, the truth, the one-step (teacher-forced) and
+// the free-running forecasts (null where there is none).
+func appendView(b []byte, p task.Prediction) []byte {
+	num := func(v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendFloat(b, v, 'g', 6, 64)
+		}
+	}
+	col := func(name string, xs []float64) {
+		b = append(b, ',', '"')
+		b = append(b, name...)
+		b = append(b, `":[`...)
+		for i, v := range xs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			num(v)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `{"step":[`...)
+	for i, s := range p.Step {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(s), 10)
+	}
+	b = append(b, ']')
+	if len(p.Target) > 0 {
+		col("target", p.Target[0])
+		col("onestep", p.OneStep[0])
+		col("freerun", p.FreeRun[0])
+	}
 	return append(b, '}')
 }

@@ -20,9 +20,15 @@ import (
 // so that it runs on), served by an httptest server on loopback.
 func testSession(t testing.TB, rule string, pace float64, overrides ...string) (*Session, *Server, *httptest.Server) {
 	t.Helper()
-	data, _ := experiments.BuiltinData("xor")
+	return testServer(t, "xor", rule, pace, overrides...)
+}
+
+// testServer is testSession on a built-in experiment.
+func testServer(t testing.TB, name, rule string, pace float64, overrides ...string) (*Session, *Server, *httptest.Server) {
+	t.Helper()
+	data, _ := experiments.BuiltinData(name)
 	dir := t.TempDir()
-	s, err := New(Config{File: "builtin:xor.toml", Data: data, Rule: rule, Pace: pace, Store: filepath.Join(dir, "runs.db"), OutDir: filepath.Join(dir, "out"),
+	s, err := New(Config{File: "builtin:" + name + ".toml", Data: data, Rule: rule, Pace: pace, Store: filepath.Join(dir, "runs.db"), OutDir: filepath.Join(dir, "out"),
 		Overrides: append([]string{"criterion.loss_below=0"}, overrides...)})
 	if err != nil {
 		t.Fatal(err)

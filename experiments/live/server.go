@@ -231,6 +231,7 @@ func (srv *Server) stream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	var cur Cursor
+	var view uint64
 	var pts []Point
 	var buf []byte
 	t := time.NewTicker(tick)
@@ -248,6 +249,12 @@ func (srv *Server) stream(w http.ResponseWriter, r *http.Request) {
 			buf = append(buf, "event: points\ndata: "...)
 			buf = appendBatch(buf, thin(pts, maxBatch))
 			buf = append(buf, "\n\n"...)
+		}
+		if v, ver, ok := srv.s.hub.View(view); ok {
+			buf = append(buf, "event: view\ndata: "...)
+			buf = append(buf, v...)
+			buf = append(buf, "\n\n"...)
+			view = ver
 		}
 		if len(buf) == 0 {
 			buf = append(buf, ": idle\n\n"...)

@@ -267,16 +267,31 @@ func (s *Session) train(ctx context.Context, rule train.Rule, c *circuits.Circui
 		return train.Outcome{Interrupted: true}
 	}
 	loss := math.NaN()
+	// A forecasting task shows its forecasts of the test segment, made
+	// between two updates about once a second (cheap: a few hundred steps;
+	// every loss starts from a reset circuit, so training is unchanged).
+	pr, _ := t.(task.Predictor)
+	var lastView time.Time
 	h := train.Hooks{Every: 1,
 		Loss: func(_, _ int, l float64) { loss = l },
 		Update: func(epoch, trials int) {
 			tr := rule.Trace()
 			s.hub.Push(Point{Epoch: epoch, Trials: trials, Loss: loss, RPE: tr.RPE, Dopamine: tr.Dopamine,
 				LearningRate: tr.LearningRate, Eligibility: rms(c, true), Weight: rms(c, false)})
+			if pr != nil && (epoch == 1 || epoch%16 == 0) && time.Since(lastView) > viewEvery {
+				s.hub.SetView(appendView(nil, pr.Predict(c, viewSteps)))
+				lastView = time.Now()
+			}
 			g.wait(ctx)
 		}}
 	return train.Loop(ctx, rule, c, t, rng, b, h)
 }
+
+// How often and how long the forecasts of a forecasting task are shown.
+const (
+	viewEvery = time.Second
+	viewSteps = 300
+)
 
 // gate is what happens between two updates: queued changes, pause, single
 // steps and pace. It takes the session's lock only when there is

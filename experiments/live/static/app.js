@@ -65,6 +65,7 @@
   function redraw() {
     dirty = false;
     for (const { u, p } of plots) {
+      if (!p) continue;
       u.setData([cols.epoch].concat(p.series.map(([k]) => p.log ? cols[k].map((v) => (v > 0 ? v : null)) : cols[k])));
     }
   }
@@ -86,9 +87,33 @@
     $("count").textContent = "update " + b.epoch[i] + ", trial " + b.trials[i];
     if (!dirty) { dirty = true; requestAnimationFrame(redraw); }
   }
+  // The task's view: forecasts of the test segment (forecasting tasks).
+  let view = null;
+  function showView(v) {
+    if (!view) {
+      const div = document.createElement("div");
+      div.className = "panel";
+      div.dataset.panel = "view";
+      $("plots").appendChild(div);
+      view = new uPlot({
+        title: "forecast of the test segment", width: width(), height: 190,
+        scales: { x: { time: false } },
+        series: [{ label: "step" },
+          { label: "truth", stroke: "#222", width: 1, points: { show: false } },
+          { label: "one-step", stroke: "#06c", width: 1, points: { show: false } },
+          { label: "free run", stroke: "#c60", width: 1, points: { show: false } }],
+        axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
+        legend: { live: false },
+      }, [[], [], [], []], div);
+      plots.push({ u: view, p: null });
+    }
+    view.setData([v.step, v.target, v.onestep, v.freerun]);
+    live.views = (live.views || 0) + 1;
+  }
   const es = new EventSource("api/stream?token=" + encodeURIComponent(token));
   es.addEventListener("reset", () => { clear(); requestAnimationFrame(redraw); });
   es.addEventListener("points", (ev) => append(JSON.parse(ev.data)));
+  es.addEventListener("view", (ev) => showView(JSON.parse(ev.data)));
 
   // Controls, generated from the file's parameters.
   const SLIDER = 1000;
