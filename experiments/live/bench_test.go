@@ -43,6 +43,8 @@ func BenchmarkLive(b *testing.B) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			ended := make(chan struct{}, 1)
+			s.onEnd = func() { ended <- struct{}{} }
 			done := make(chan struct{})
 			go func() { s.Run(ctx); close(done) }()
 			hs := httptest.NewServer(srv)
@@ -61,17 +63,13 @@ func BenchmarkLive(b *testing.B) {
 			first := true
 			served := func() (train.Outcome, time.Duration) {
 				t0 := time.Now()
-				run := s.hub.runNow()
 				if first {
-					run-- // the paused run is the first to measure
-					s.Resume()
+					s.Resume() // the paused run is the first to measure
 					first = false
 				} else {
 					s.Reset()
 				}
-				for !s.ended(run) {
-					time.Sleep(100 * time.Microsecond)
-				}
+				<-ended
 				d := time.Since(t0)
 				p, _ := s.hub.Last()
 				return train.Outcome{Epochs: p.Epoch}, d
@@ -143,44 +141,4 @@ func (h *Hub) runNow() uint64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.run
-}
-
-// ended reports whether a run after run has ended.
-func (s *Session) ended(run uint64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.finished && s.hub.runNow() > run
-}
-
-// BenchmarkHook is the work the live session adds to one learning update
-// (the trace point made and pushed into the ring, the gate between two
-// updates), on the circuits of BenchmarkLive after their first update: a
-// bound on the slowdown that does not depend on the machine's load
-// (compare with the update's own time, ms-bare/op over the updates).
-func BenchmarkHook(b *testing.B) {
-	for _, file := range []string{"xor", "mackey_glass"} {
-		b.Run(file, func(b *testing.B) {
-			data, _ := experiments.BuiltinData(file)
-			s, err := New(Config{File: "builtin:" + file + ".toml", Data: data, Rule: "dopamine", Overrides: []string{"criterion.loss_below=0", "max_trials=3"}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			plan := s.plan
-			v, _ := variant(plan, "dopamine")
-			c, _ := plan.Circuit.Build(experiments.Stream(1, "init"))
-			maker, _ := plan.Task().Prepare(plan.Spec.Params)
-			t, _ := maker()
-			rule, _ := train.New(v.Rule, c, experiments.Stream(1, "rule/dopamine"))
-			train.Loop(context.Background(), rule, c, t, experiments.Stream(1, "task"), train.Budget{MaxTrials: 3}, train.Hooks{})
-			g := gate{s: s, rule: rule, next: time.Now()}
-			ctx := context.Background()
-			loss := 0.5
-			for i := 0; b.Loop(); i++ {
-				tr := rule.Trace()
-				s.hub.Push(Point{Epoch: i, Trials: i, Loss: loss, RPE: tr.RPE, Dopamine: tr.Dopamine,
-					LearningRate: tr.LearningRate, Eligibility: rms(c, true), Weight: rms(c, false)})
-				g.wait(ctx)
-			}
-		})
-	}
 }

@@ -81,9 +81,11 @@ func (h *Hub) Last() (Point, bool) {
 type Cursor struct{ Run, Seq uint64 }
 
 // Read appends to dst the points after cur (of the current run; from its
-// start when the run changed) and returns the new cursor and whether a new
-// run started since cur.
-func (h *Hub) Read(cur Cursor, dst []Point) ([]Point, Cursor, bool) {
+// start when the run changed), at most max of them evenly spaced (the
+// last one always: a client thins while it copies, so that the lock the
+// simulation pushes under is held for max copies at most), and returns
+// the new cursor and whether a new run started since cur.
+func (h *Hub) Read(cur Cursor, dst []Point, max int) ([]Point, Cursor, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	newRun := cur.Run != h.run
@@ -94,24 +96,19 @@ func (h *Hub) Read(cur Cursor, dst []Point) ([]Point, Cursor, bool) {
 	if h.seq-cur.Seq > n {
 		cur.Seq = h.seq - n
 	}
-	for i := cur.Seq; i < h.seq; i++ {
-		dst = append(dst, h.buf[i%n])
+	have := int(h.seq - cur.Seq)
+	if have <= max || max < 2 {
+		for i := cur.Seq; i < h.seq; i++ {
+			dst = append(dst, h.buf[i%n])
+		}
+	} else {
+		step := float64(have-1) / float64(max-1)
+		for k := range max {
+			dst = append(dst, h.buf[(cur.Seq+uint64(math.Round(float64(k)*step)))%n])
+		}
 	}
 	cur.Seq = h.seq
 	return dst, cur, newRun
-}
-
-// thin keeps at most n points of ps, evenly spaced, the last one always.
-func thin(ps []Point, n int) []Point {
-	if len(ps) <= n || n < 2 {
-		return ps
-	}
-	out := ps[:0:0]
-	step := float64(len(ps)-1) / float64(n-1)
-	for i := range n {
-		out = append(out, ps[int(math.Round(float64(i)*step))])
-	}
-	return out
 }
 
 // appendBatch writes points as one JSON object of columns, non-finite

@@ -262,7 +262,7 @@ func TestLiveRunIsTheRecordedRun(t *testing.T) {
 		t.Errorf("record: %s", s.State().Record)
 	}
 	var pts []Point
-	pts, _, _ = s.hub.Read(Cursor{}, nil)
+	pts, _, _ = s.hub.Read(Cursor{}, nil, 1<<20)
 	tab, err := readCSV(filepath.Join(dir, "traces.csv"))
 	if err != nil {
 		t.Fatal(err)
@@ -317,19 +317,20 @@ func TestHubThinsAndSkips(t *testing.T) {
 	for i := range 20 {
 		h.Push(Point{Epoch: i + 1})
 	}
-	pts, cur, newRun := h.Read(Cursor{}, nil)
+	pts, cur, newRun := h.Read(Cursor{}, nil, 100)
 	if !newRun || len(pts) != 8 || pts[0].Epoch != 13 || pts[7].Epoch != 20 {
 		t.Fatalf("read %v new run %v", pts, newRun)
 	}
-	if pts, _, _ := h.Read(cur, nil); len(pts) != 0 {
+	if pts, _, _ := h.Read(cur, nil, 100); len(pts) != 0 {
 		t.Errorf("read again: %v", pts)
 	}
-	var many []Point
+	big := NewHub(2000)
+	big.NewRun()
 	for i := range 1000 {
-		many = append(many, Point{Epoch: i})
+		big.Push(Point{Epoch: i})
 	}
-	th := thin(many, 100)
+	th, _, _ := big.Read(Cursor{}, nil, 100)
 	if len(th) != 100 || th[0].Epoch != 0 || th[99].Epoch != 999 {
-		t.Errorf("thin: %d points, %d..%d", len(th), th[0].Epoch, th[len(th)-1].Epoch)
+		t.Errorf("thinned: %d points, %d..%d", len(th), th[0].Epoch, th[len(th)-1].Epoch)
 	}
 }

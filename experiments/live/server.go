@@ -239,7 +239,7 @@ func (srv *Server) stream(w http.ResponseWriter, r *http.Request) {
 	first := true
 	for {
 		var newRun bool
-		pts, cur, newRun = srv.s.hub.Read(cur, pts[:0])
+		pts, cur, newRun = srv.s.hub.Read(cur, pts[:0], maxBatch)
 		buf = buf[:0]
 		if newRun || first {
 			buf = append(buf, "event: reset\ndata: {}\n\n"...)
@@ -247,7 +247,7 @@ func (srv *Server) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(pts) > 0 {
 			buf = append(buf, "event: points\ndata: "...)
-			buf = appendBatch(buf, thin(pts, maxBatch))
+			buf = appendBatch(buf, pts)
 			buf = append(buf, "\n\n"...)
 		}
 		if v, ver, ok := srv.s.hub.View(view); ok {

@@ -86,6 +86,7 @@ type Session struct {
 	paceNs  atomic.Int64 // minimum ns per update (0: none)
 	wake    chan struct{}
 	restart chan struct{}
+	onEnd   func() // called when a run ends (tests, benchmarks)
 }
 
 // New loads the source with its overrides and validates them; the
@@ -221,6 +222,9 @@ func (s *Session) Run(ctx context.Context) {
 		}
 		s.finished = true
 		s.mu.Unlock()
+		if s.onEnd != nil {
+			s.onEnd()
+		}
 		select {
 		case <-s.restart:
 		case <-ctx.Done():
