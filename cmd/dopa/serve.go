@@ -83,7 +83,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer srv.Close()
 	go s.Run(ctx)
-	fmt.Fprintf(stdout, "dopa serve: %s live at %s\n", src.File, srv.URL(ln.Addr().String()))
+	addr := ln.Addr().String()
+	if host, port, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host).IsUnspecified() {
+		// Every interface: name this machine, as the browser will.
+		if h, err := os.Hostname(); err == nil {
+			addr = net.JoinHostPort(h, port)
+		}
+	}
+	fmt.Fprintf(stdout, "dopa serve: %s live at %s\n", src.File, srv.URL(addr))
 	if !loopback {
 		fmt.Fprintf(stdout, "dopa serve: listening beyond loopback: every request needs the token of that URL\n")
 	}
