@@ -4,6 +4,7 @@
 //	dopa validate FILE
 //	dopa plot DIR
 //	dopa data mackey-glass|lorenz --n N [--out FILE.csv]
+//	dopa serve [FILE] [--listen ADDR] [--store PATH] [--set key=value ...]
 //
 // With no FILE, dopa run trains the built-in XOR experiment. Exit status: 0
 // on success, 2 on bad usage or bad input, 1 on a failure while running.
@@ -44,6 +45,7 @@ Usage:
   dopa data mackey-glass|lorenz --n N [--out FILE.csv]
                             write a chaotic time series (the forecasting tasks' data)
   dopa runs [filters]       list the runs of the run store; --compare POINT_A POINT_B
+  dopa serve [FILE]         run it live in the browser: traces, controls, parameter sets
   dopa help COMMAND         help on a command
 
 Exit status: 0 success, 2 bad usage or bad input, 1 failure while running.
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdData(rest, stdout, stderr)
 	case "runs":
 		err = cmdRuns(ctx, rest, stdout, stderr)
+	case "serve":
+		err = cmdServe(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, stdout, stderr)

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeBadInput: bad flags, values and files exit 2 with one message
+// and serve nothing.
+func TestServeBadInput(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"serve", "--pace", "-1"}, "--pace must be >= 0"},
+		{[]string{"serve", "a", "b"}, "one FILE at most"},
+		{[]string{"serve", "--set", "rule.dopamine.learning_rate=-1"}, "rule[dopamine].learning_rate: must be a finite number > 0, got -1"},
+		{[]string{"serve", "--rule", "nope"}, `no rule "nope"`},
+		{[]string{"serve", "cuba"}, "dopa serve runs training"},
+		{[]string{"serve", "--listen", "nonsense"}, "nonsense"},
+		{[]string{"serve", "no/such/file.toml"}, "no such file"},
+	} {
+		code, _, stderr := dopa(t, append(c.args, "--store", "off")...)
+		if code != exitUsage || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.msg)
+		}
+	}
+}
+
+// TestServe starts dopa serve, reads the address it prints, finds the
+// page and the traces there, and stops on cancel.
+func TestServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--store", filepath.Join(t.TempDir(), "runs.db"), "--pace", "0"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`).FindString(line)
+	if url == "" {
+		t.Fatalf("no loopback address in %q", line)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "uPlot.iife.min.js") {
+		t.Fatalf("page: %d %.200s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(url + "api/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(resp.Body)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("no trace points: %v", err)
+		}
+		if strings.HasPrefix(l, "event: points") {
+			break
+		}
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d after cancel", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("dopa serve did not stop")
+	}
+}

@@ -1,0 +1,256 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The Browser tests drive the real page in headless Chromium (Debian's
+// chromium package). Without a Chromium binary they skip, unless CI is
+// set: then they fail.
+
+// chromium returns the path of a Chromium binary.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("DOPA_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "chromium-headless-shell", "headless_shell", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no Chromium binary found (chromium, chromium-headless-shell, …) and CI is set: install Debian's chromium")
+	}
+	t.Skip("no Chromium binary found (apt-get install -y chromium); CI unset, so skipping")
+	return ""
+}
+
+// browser opens the page of hs in a fresh headless Chromium.
+func browser(t *testing.T, url string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox, // as root, Chromium needs it
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript condition in the page.
+func waitJS(t *testing.T, ctx context.Context, d time.Duration, js string) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("after %v, still not %s", d, js)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// moveSlider moves the slider of key to the position nearest value, as a
+// hand does: input events while it moves, change when it is let go.
+func moveSlider(t *testing.T, ctx context.Context, key string, value float64) string {
+	t.Helper()
+	js := fmt.Sprintf(`(() => {
+		const sl = document.querySelector('input.slider[data-key=%q]');
+		const c = JSON.parse(document.getElementById("controls").dataset.shown).find((c) => c.key === %q);
+		const x = c.log ? (Math.log(%g) - Math.log(c.min)) / (Math.log(c.max) - Math.log(c.min)) : (%g - c.min) / (c.max - c.min);
+		sl.value = Math.round(x * 1000);
+		sl.dispatchEvent(new Event("input", { bubbles: true }));
+		sl.dispatchEvent(new Event("change", { bubbles: true }));
+		return document.querySelector('input.value[data-key=%q]').value;
+	})()`, key, key, value, value, key)
+	return eval[string](t, ctx, js)
+}
+
+// TestBrowserPageStreams: the page loads, shows the controls of the
+// running rule, and more than 100 trace points reach its plots within
+// 10 s.
+func TestBrowserPageStreams(t *testing.T) {
+	_, _, hs := testSession(t, "dopamine", 200)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive && window.dopaLive.points > 100`)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#controls .ctl").length`); n < 10 {
+		t.Errorf("%d controls on the page, want the rule's ≥ 10", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#plots .uplot").length`); n != 5 {
+		t.Errorf("%d plots, want 5", n)
+	}
+	if s := eval[string](t, ctx, `document.getElementById("status").textContent`); s != "running" {
+		t.Errorf("status %q", s)
+	}
+}
+
+// TestBrowserSliderChangesRun: moving the learning-rate slider changes the
+// running simulation between two updates (wp's η trace, constant until
+// then, takes the new value) and the value is stored: in the session's
+// parameters and in the run store's autosave set.
+func TestBrowserSliderChangesRun(t *testing.T) {
+	s, srv, hs := testSession(t, "wp", 200)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.points > 20 && window.dopaLive.last.lr === 1`)
+	runs := eval[int](t, ctx, `window.dopaLive.runs`)
+	shown := moveSlider(t, ctx, "rule.wp.learning_rate", 0.1)
+	want, err := strconv.ParseFloat(shown, 64)
+	if err != nil || want < 0.09 || want > 0.11 {
+		t.Fatalf("slider shows %q, want ≈ 0.1", shown)
+	}
+	waitJS(t, ctx, 5*time.Second, fmt.Sprintf(`window.dopaLive.last.lr === %s`, shown))
+	if r := eval[int](t, ctx, `window.dopaLive.runs`); r != runs {
+		t.Errorf("the change started a new run (%d → %d); it should reach the running one", runs, r)
+	}
+	if got := s.Overrides()["rule.wp.learning_rate"]; got != shown {
+		t.Errorf("session value %q, want %q", got, shown)
+	}
+	st, _ := srv.store()
+	ps, err := st.LoadParamSet(context.Background(), AutosaveSet)
+	if err != nil || ps.Values["rule.wp.learning_rate"] != shown {
+		t.Errorf("stored: %v %v", ps.Values, err)
+	}
+	if lr := lastLR(s); fmt.Sprint(lr) != shown {
+		t.Errorf("simulation η %g, want %s", lr, shown)
+	}
+}
+
+// TestBrowserParamSetReloads: a parameter set saved from the page reloads
+// into a new run: after the value is changed again, loading the set starts
+// a new run with the saved value.
+func TestBrowserParamSetReloads(t *testing.T) {
+	s, _, hs := testSession(t, "wp", 200)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.points > 5`)
+	saved := moveSlider(t, ctx, "rule.wp.learning_rate", 0.3)
+	waitJS(t, ctx, 5*time.Second, `window.dopaLive.last.lr === `+saved)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys("#set-name", "slow-wp"),
+		chromedp.SendKeys("#set-notes", "η about 0.3"),
+		chromedp.Click(`#save button`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, 5*time.Second, `!!document.querySelector('#sets tr[data-set="slow-wp"] button.load')`)
+	other := moveSlider(t, ctx, "rule.wp.learning_rate", 3)
+	waitJS(t, ctx, 5*time.Second, `window.dopaLive.last.lr === `+other)
+	runs := eval[int](t, ctx, `window.dopaLive.runs`)
+	if err := chromedp.Do(ctx, chromedp.Click(`#sets tr[data-set="slow-wp"] button.load`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, 5*time.Second, fmt.Sprintf(`window.dopaLive.runs > %d && window.dopaLive.points > 0 && window.dopaLive.last.lr === %s && window.dopaLive.last.epoch < 400`, runs, saved))
+	if got := s.Overrides()["rule.wp.learning_rate"]; got != saved {
+		t.Errorf("session value %q after loading, want %q", got, saved)
+	}
+	waitJS(t, ctx, 3*time.Second, fmt.Sprintf(`document.querySelector('input.value[data-key="rule.wp.learning_rate"]').value === %q`, saved))
+}
+
+// TestBrowserBadValueShowsError: a bad value typed into a control shows
+// its --set error on the page and changes nothing.
+func TestBrowserBadValueShowsError(t *testing.T) {
+	s, _, hs := testSession(t, "wp", 200)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.points > 5 && window.dopaLive.last.lr === 1`)
+	runs := eval[int](t, ctx, `window.dopaLive.runs`)
+	box := `input.value[data-key="rule.wp.learning_rate"]`
+	eval[bool](t, ctx, `(() => { const b = document.querySelector('`+box+`'); b.focus(); b.select(); return true })()`)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("-2\t")); err != nil {
+		t.Fatal(err)
+	}
+	msg := "rule[wp].learning_rate: must be a finite number > 0, got -2"
+	waitJS(t, ctx, 5*time.Second, fmt.Sprintf(`!document.getElementById("error").hidden && document.getElementById("error").textContent.includes(%q)`, msg))
+	if e := eval[string](t, ctx, `document.querySelector('.ctl[data-key="rule.wp.learning_rate"] .err').textContent`); !strings.Contains(e, msg) {
+		t.Errorf("control error %q", e)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if lr := eval[float64](t, ctx, `window.dopaLive.last.lr`); lr != 1 {
+		t.Errorf("page η %g after a bad value", lr)
+	}
+	if lr := lastLR(s); lr != 1 {
+		t.Errorf("simulation η %g after a bad value", lr)
+	}
+	if r := eval[int](t, ctx, `window.dopaLive.runs`); r != runs {
+		t.Errorf("a bad value started a new run")
+	}
+	if o := s.Overrides(); len(o) != 1 {
+		t.Errorf("overrides %v", o)
+	}
+	waitJS(t, ctx, 3*time.Second, `document.querySelector('`+box+`').value === "1"`) // back to the value in force
+}
+
+// TestBrowserScreenshot writes the page's screenshot for the README when
+// DOPA_SCREENSHOT names the PNG file to write.
+func TestBrowserScreenshot(t *testing.T) {
+	out := os.Getenv("DOPA_SCREENSHOT")
+	if out == "" {
+		t.Skip("DOPA_SCREENSHOT unset")
+	}
+	_, _, hs := testSession(t, "dopamine", 100, "max_trials=4000")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 30*time.Second, `window.dopaLive.points > 400`)
+	time.Sleep(500 * time.Millisecond)
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserForecastView: on a forecasting task the page shows the
+// forecasts of the test segment beside the traces.
+func TestBrowserForecastView(t *testing.T) {
+	_, _, hs := testServer(t, "mackey_glass", "dopamine2", 0, "max_trials=200000")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 20*time.Second, `window.dopaLive.views > 0 && window.dopaLive.points > 10`)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="view"] .uplot').length`); n != 1 {
+		t.Errorf("%d forecast panels, want 1", n)
+	}
+	if os.Getenv("DOPA_SCREENSHOT_FORECAST") != "" {
+		time.Sleep(3 * time.Second)
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			err = os.WriteFile(os.Getenv("DOPA_SCREENSHOT_FORECAST"), png, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

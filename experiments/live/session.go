@@ -1,0 +1,605 @@
+// Package live is dopa's live view (dopa serve): one training run of a
+// circuit or experiment stepped in a goroutine, watched and steered from a
+// web page served by the dopa binary itself, with named parameter sets
+// kept in the run store (as IVISIT keeps them in SQLite).
+//
+// The run is train.Loop, the one training loop; its Update hook, called
+// between two learning updates, publishes a trace point into a bounded
+// ring (Hub: a browser that is slow or gone never blocks the simulation,
+// each client reads and thins at its own pace), applies the parameter
+// changes queued by the page (IVISIT's sync mode: a value reaches the
+// simulation between two updates), and pauses, single-steps or paces the
+// run. A change is validated exactly as a --set value (Plan.Set and
+// Plan.Validate, the same error text); a change of the running rule's
+// parameters is applied in place (train.Tunable), any other change starts
+// a new run.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/experiments/train"
+)
+
+// Config says what a session runs.
+type Config struct {
+	// File names the source in messages and parameter sets (a path or
+	// builtin:NAME.toml); Data is its contents.
+	File string
+	Data []byte
+	// Overrides are key=value --set overrides applied from the start.
+	Overrides []string
+	// Rule is the label of the rule variant to run ("": dopamine if the
+	// plan has it, else the first).
+	Rule string
+	// Pace caps the learning updates per second (0: as fast as it goes),
+	// so that a run that solves in a fraction of a second can be watched.
+	Pace float64
+	// Paused starts the session paused.
+	Paused bool
+	// Store is the run store's path ("off": no parameter sets, no
+	// recording in a store); OutDir the directory recorded runs go under.
+	Store  string
+	OutDir string
+	// Ring is the number of trace points kept for the clients (default
+	// 8192).
+	Ring int
+}
+
+// Session is one live run and its controls; safe for concurrent use.
+type Session struct {
+	cfg Config
+	hub *Hub
+
+	ctl sync.Mutex // serialises the page's changes (validation may take a while)
+
+	mu        sync.Mutex // guards the fields below; the simulation takes it only when dirty
+	overrides []string   // key=value, one per key, in the order first set
+	plan      *experiments.Plan
+	label     string // the running rule variant
+	paused    bool
+	steps     int         // single steps allowed while paused
+	pending   *train.Spec // a retune for the next update
+	status    string
+	runErr    string
+	cancelRun context.CancelFunc
+	finished  bool   // the run ended (solved, budget, diverged): a change starts a new one
+	record    string // the state of the last recording
+	recording bool
+	epoch     int
+	trials    int
+
+	dirty   atomic.Bool  // paused or a retune pending: the hook takes mu
+	paceNs  atomic.Int64 // minimum ns per update (0: none)
+	wake    chan struct{}
+	restart chan struct{}
+	onEnd   func() // called when a run ends (tests, benchmarks)
+}
+
+// New loads the source with its overrides and validates them; the
+// session does not run until Run.
+func New(cfg Config) (*Session, error) {
+	if cfg.Ring <= 0 {
+		cfg.Ring = 8192
+	}
+	if cfg.Store == "" {
+		cfg.Store = "off"
+	}
+	if cfg.OutDir == "" {
+		cfg.OutDir = "out"
+	}
+	s := &Session{cfg: cfg, hub: NewHub(cfg.Ring), wake: make(chan struct{}, 1), restart: make(chan struct{}, 1), paused: cfg.Paused}
+	ovr := normalize(nil, cfg.Overrides...)
+	plan, err := s.load(ovr)
+	if err != nil {
+		return nil, err
+	}
+	label := cfg.Rule
+	if label == "" {
+		// The flagship rule when the plan has it, else the first.
+		label = plan.Spec.Variants()[0].Label
+		if _, ok := variant(plan, "dopamine"); ok {
+			label = "dopamine"
+		}
+	}
+	if _, ok := variant(plan, label); !ok {
+		return nil, fmt.Errorf("no rule %q in %s (have: %s)", label, cfg.File, strings.Join(labels(plan), ", "))
+	}
+	s.overrides, s.plan, s.label = ovr, plan, label
+	s.SetPace(cfg.Pace)
+	s.dirty.Store(s.paused)
+	return s, nil
+}
+
+// Hub returns the trace ring the clients read.
+func (s *Session) Hub() *Hub { return s.hub }
+
+// load reads the source afresh, applies the overrides in order and
+// validates the plan: exactly what dopa run does with --set, with its
+// error text.
+func (s *Session) load(overrides []string) (*experiments.Plan, error) {
+	src, err := experiments.OpenData(s.cfg.File, s.cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := experiments.LoadPlan(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range overrides {
+		if err := plan.Set(kv); err != nil {
+			return nil, err
+		}
+	}
+	if err := plan.Validate(); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// normalize appends key=value pairs to a list of overrides, replacing the
+// value of a key set before (keeping its place).
+func normalize(list []string, kvs ...string) []string {
+	out := slices.Clone(list)
+	for _, kv := range kvs {
+		k, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(o string) bool { ok, _, _ := strings.Cut(o, "="); return ok == k })
+		if i >= 0 {
+			out[i] = kv
+		} else {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func variant(p *experiments.Plan, label string) (experiments.Variant, bool) {
+	for _, v := range p.Spec.Variants() {
+		if v.Label == label {
+			return v, true
+		}
+	}
+	return experiments.Variant{}, false
+}
+
+func labels(p *experiments.Plan) []string {
+	var out []string
+	for _, v := range p.Spec.Variants() {
+		out = append(out, v.Label)
+	}
+	return out
+}
+
+// SetPace caps the updates per second (0 or less: no cap).
+func (s *Session) SetPace(perSecond float64) {
+	if perSecond > 0 && !math.IsInf(perSecond, 0) {
+		s.paceNs.Store(int64(float64(time.Second) / perSecond))
+	} else {
+		s.paceNs.Store(0)
+	}
+}
+
+// Run runs the session until ctx is cancelled: a run, then (when it
+// solves, spends its budget or diverges) waiting for a reset.
+func (s *Session) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		s.mu.Lock()
+		runCtx, cancel := context.WithCancel(ctx)
+		s.cancelRun = cancel
+		plan, label := s.plan, s.label
+		s.epoch, s.trials, s.runErr, s.pending = 0, 0, "", nil
+		s.status, s.finished = "running", false
+		s.dirty.Store(s.paused)
+		s.mu.Unlock()
+		s.hub.NewRun()
+		o, err := s.runOnce(runCtx, plan, label)
+		cancel()
+		s.mu.Lock()
+		switch {
+		case err != nil:
+			s.status, s.runErr = "failed", err.Error()
+		case o.Interrupted:
+			s.status = "stopped"
+		case o.Solved:
+			s.status = fmt.Sprintf("solved after %d trials (%d updates)", o.Trials, o.Epochs)
+		case o.Err != "":
+			s.status, s.runErr = "diverged", o.Err
+		default:
+			s.status = fmt.Sprintf("budget spent: %d trials (%d updates)", o.Trials, o.Epochs)
+		}
+		s.finished = true
+		s.mu.Unlock()
+		if s.onEnd != nil {
+			s.onEnd()
+		}
+		select {
+		case <-s.restart:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// runOnce builds the run of one rule variant exactly as Plan.RunOne does
+// (the same seeds and streams: with no change from the page, it is the
+// run dopa run records) and trains it in train.Loop.
+func (s *Session) runOnce(ctx context.Context, plan *experiments.Plan, label string) (train.Outcome, error) {
+	v, ok := variant(plan, label)
+	if !ok {
+		return train.Outcome{}, fmt.Errorf("no rule %q", label)
+	}
+	seed := plan.Spec.Seed
+	c, err := plan.Circuit.Build(experiments.Stream(seed, "init"))
+	if err != nil {
+		return train.Outcome{}, err
+	}
+	maker, err := plan.Task().Prepare(plan.Spec.Params)
+	if err != nil {
+		return train.Outcome{}, err
+	}
+	t, err := maker()
+	if err != nil {
+		return train.Outcome{}, err
+	}
+	if err := t.Check(c); err != nil {
+		return train.Outcome{}, err
+	}
+	rule, err := train.New(v.Rule, c, experiments.Stream(seed, "rule/"+v.Rule.Name))
+	if err != nil {
+		return train.Outcome{}, err
+	}
+	budget := train.Budget{MaxTrials: plan.Spec.MaxTrials, LossBelow: plan.Spec.Criterion.LossBelow}
+	return s.train(ctx, rule, c, t, experiments.Stream(seed, "task"), budget), nil
+}
+
+// train is the loop with the session's hooks.
+func (s *Session) train(ctx context.Context, rule train.Rule, c *circuits.Circuit, t task.Task, rng *rand.Rand, b train.Budget) train.Outcome {
+	g := gate{s: s, rule: rule, next: time.Now()}
+	if !g.wait(ctx) {
+		return train.Outcome{Interrupted: true}
+	}
+	loss := math.NaN()
+	// A forecasting task shows its forecasts of the test segment, made
+	// between two updates about once a second (cheap: a few hundred steps;
+	// every loss starts from a reset circuit, so training is unchanged).
+	pr, _ := t.(task.Predictor)
+	var lastView time.Time
+	h := train.Hooks{Every: 1,
+		Loss: func(_, _ int, l float64) { loss = l },
+		Update: func(epoch, trials int) {
+			tr := rule.Trace()
+			s.hub.Push(Point{Epoch: epoch, Trials: trials, Loss: loss, RPE: tr.RPE, Dopamine: tr.Dopamine,
+				LearningRate: tr.LearningRate, Eligibility: rms(c, true), Weight: rms(c, false)})
+			if pr != nil && (epoch == 1 || epoch%16 == 0) && time.Since(lastView) > viewEvery {
+				s.hub.SetView(appendView(nil, pr.Predict(c, viewSteps)))
+				lastView = time.Now()
+			}
+			g.wait(ctx)
+		}}
+	return train.Loop(ctx, rule, c, t, rng, b, h)
+}
+
+// How often and how long the forecasts of a forecasting task are shown.
+const (
+	viewEvery = time.Second
+	viewSteps = 300
+)
+
+// gate is what happens between two updates: queued changes, pause, single
+// steps and pace. It takes the session's lock only when there is
+// something to do.
+type gate struct {
+	s    *Session
+	rule train.Rule
+	next time.Time
+}
+
+// wait returns when the next update may run (false: ctx was cancelled).
+func (g *gate) wait(ctx context.Context) bool {
+	s := g.s
+	for s.dirty.Load() {
+		s.mu.Lock()
+		if s.pending != nil {
+			if tu, ok := g.rule.(train.Tunable); ok {
+				if err := tu.Retune(*s.pending); err != nil {
+					s.runErr = err.Error() // validated before: not expected
+				}
+			}
+			s.pending = nil
+		}
+		if !s.paused {
+			s.dirty.Store(false)
+			s.mu.Unlock()
+			break
+		}
+		if s.steps > 0 {
+			s.steps--
+			s.mu.Unlock()
+			g.next = time.Now()
+			return true
+		}
+		s.status = "paused"
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			return false
+		}
+		g.next = time.Now()
+	}
+	if ns := s.paceNs.Load(); ns > 0 {
+		g.next = g.next.Add(time.Duration(ns))
+		d := time.Until(g.next)
+		if d > 0 {
+			tm := time.NewTimer(d)
+			select {
+			case <-tm.C:
+			case <-ctx.Done():
+				tm.Stop()
+				return false
+			}
+		} else if d < -time.Second {
+			g.next = time.Now() // fell behind (a pause, a slow machine): do not race to catch up
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// rms is the root mean square of the plastic eligibility traces (elig) or
+// weights.
+func rms(c *circuits.Circuit, elig bool) float64 {
+	s, n := 0.0, 0
+	for _, l := range c.Links {
+		if !l.Plastic {
+			continue
+		}
+		v := l.W
+		if elig {
+			v = l.E
+		}
+		for _, x := range v {
+			s += x * x
+		}
+		n += len(v)
+	}
+	if n == 0 {
+		return 0
+	}
+	return math.Sqrt(s / float64(n))
+}
+
+func (s *Session) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pause pauses the run before its next update.
+func (s *Session) Pause() {
+	s.mu.Lock()
+	s.paused = true
+	s.dirty.Store(true)
+	s.mu.Unlock()
+}
+
+// Resume lets the run go on.
+func (s *Session) Resume() {
+	s.mu.Lock()
+	s.paused, s.steps = false, 0
+	if s.status == "paused" {
+		s.status = "running"
+	}
+	s.dirty.Store(true) // the gate clears it
+	s.mu.Unlock()
+	s.poke()
+}
+
+// Step makes one learning update of a paused run (and pauses a running
+// one after its current update).
+func (s *Session) Step() {
+	s.mu.Lock()
+	s.paused = true
+	s.steps++
+	s.dirty.Store(true)
+	s.mu.Unlock()
+	s.poke()
+}
+
+// Reset starts a new run with the current parameters (from the same
+// seed); a paused session stays paused.
+func (s *Session) Reset() {
+	s.mu.Lock()
+	if s.cancelRun != nil {
+		s.cancelRun()
+	}
+	s.mu.Unlock()
+	select {
+	case s.restart <- struct{}{}:
+	default:
+	}
+}
+
+// Change is the outcome of a parameter change.
+type Change struct {
+	// Live: applied to the running rule between two updates; otherwise a
+	// new run started.
+	Live bool `json:"live"`
+}
+
+// Set validates key=value with the current overrides exactly as dopa run
+// validates --set values and, if it is valid, applies it: in place when it
+// is a parameter of the running rule (train.Tunable), else by starting a
+// new run. A bad value changes nothing; its error is the --set error.
+func (s *Session) Set(key, value string) (Change, error) {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	key = strings.TrimSpace(key)
+	if key == "" || strings.ContainsAny(key, "=\n") {
+		return Change{}, fmt.Errorf("--set %q: want key=value", key+"="+value)
+	}
+	s.mu.Lock()
+	ovr, label := normalize(s.overrides, key+"="+value), s.label
+	s.mu.Unlock()
+	plan, err := s.load(ovr)
+	if err != nil {
+		return Change{}, err
+	}
+	v, ok := variant(plan, label)
+	if !ok {
+		return Change{}, fmt.Errorf("--set %s=%s: the running rule %q is no longer in the plan (have: %s)", key, value, label, strings.Join(labels(plan), ", "))
+	}
+	s.mu.Lock()
+	old, _ := variant(s.plan, label)
+	live := liveKey(plan, v, key) && old.Rule.Name == v.Rule.Name && !s.finished
+	s.overrides, s.plan = ovr, plan
+	if live {
+		spec := v.Rule
+		s.pending = &spec
+		s.dirty.Store(true)
+	}
+	s.mu.Unlock()
+	if !live {
+		s.Reset()
+	}
+	return Change{Live: live}, nil
+}
+
+// liveKey reports whether key is a parameter of rule variant v that its
+// running rule can take in place (every registered rule is train.Tunable;
+// its name, its sweep and its expectation source need a new run).
+func liveKey(plan *experiments.Plan, v experiments.Variant, key string) bool {
+	rest, ok := strings.CutPrefix(key, rulePrefix(plan, v))
+	return ok && rest != "name" && rest != "modulator" && rest != "modulator.rpe" && !strings.HasPrefix(rest, "sweep")
+}
+
+// rulePrefix is the --set prefix of the keys of variant v's rule:
+// "rule.NAME." (or "rule.INDEX." when two entries share a name) in an
+// experiment file, "rule." for a circuit that runs alone.
+func rulePrefix(plan *experiments.Plan, v experiments.Variant) string {
+	if plan.File == "" {
+		return "rule."
+	}
+	n := 0
+	for _, e := range plan.Spec.Rules {
+		if e.Name == v.Rule.Name {
+			n++
+		}
+	}
+	if n == 1 {
+		return "rule." + v.Rule.Name + "."
+	}
+	return fmt.Sprintf("rule.%d.", v.Entry)
+}
+
+// SelectRule starts a new run of another rule variant of the plan.
+func (s *Session) SelectRule(label string) error {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	s.mu.Lock()
+	_, ok := variant(s.plan, label)
+	have := labels(s.plan)
+	if ok {
+		s.label = label
+	}
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no rule %q (have: %s)", label, strings.Join(have, ", "))
+	}
+	s.Reset()
+	return nil
+}
+
+// LoadOverrides replaces every override with kvs (a parameter set) and
+// starts a new run; if one is bad, nothing changes.
+func (s *Session) LoadOverrides(kvs map[string]string) error {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	keys := make([]string, 0, len(kvs))
+	for k := range kvs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var ovr []string
+	for _, k := range keys {
+		ovr = normalize(ovr, k+"="+kvs[k])
+	}
+	plan, err := s.load(ovr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.overrides, s.plan = ovr, plan
+	if _, ok := variant(plan, s.label); !ok {
+		s.label = plan.Spec.Variants()[0].Label
+	}
+	s.mu.Unlock()
+	s.Reset()
+	return nil
+}
+
+// Overrides returns the current overrides as a map.
+func (s *Session) Overrides() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[string]string{}
+	for _, kv := range s.overrides {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
+
+// State is what the page shows of the session.
+type State struct {
+	File      string            `json:"file"`
+	Rules     []string          `json:"rules"`
+	Rule      string            `json:"rule"`
+	Status    string            `json:"status"`
+	Error     string            `json:"error,omitempty"`
+	Paused    bool              `json:"paused"`
+	Pace      float64           `json:"pace"`
+	Overrides map[string]string `json:"overrides"`
+	Controls  []Control         `json:"controls"`
+	Record    string            `json:"record"`
+	Store     string            `json:"store"`
+	Epoch     int               `json:"epoch"`
+	Trials    int               `json:"trials"`
+}
+
+// State returns the session's state with the controls of the running rule.
+func (s *Session) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State{File: s.cfg.File, Rules: labels(s.plan), Rule: s.label, Status: s.status, Error: s.runErr, Paused: s.paused,
+		Record: s.record, Store: s.cfg.Store, Overrides: map[string]string{}}
+	if ns := s.paceNs.Load(); ns > 0 {
+		st.Pace = float64(time.Second) / float64(ns)
+	}
+	for _, kv := range s.overrides {
+		k, v, _ := strings.Cut(kv, "=")
+		st.Overrides[k] = v
+	}
+	if p, ok := s.hub.Last(); ok {
+		st.Epoch, st.Trials = p.Epoch, p.Trials
+	}
+	if v, ok := variant(s.plan, s.label); ok {
+		st.Controls = controls(s.plan, v)
+	}
+	return st
+}
+
+// errStoreOff is returned by the parameter-set operations without a store.
+var errStoreOff = errors.New("the run store is off (start dopa serve with --store PATH)")

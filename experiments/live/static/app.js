@@ -1,0 +1,288 @@
+// dopa live: the page of dopa serve. Plain JavaScript and uPlot, nothing
+// fetched from the network.
+"use strict";
+(function () {
+  const token = document.querySelector('meta[name="dopa-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const KEEP = 4000; // points kept per series in the page
+  const live = { points: 0, runs: 0, last: {}, errors: 0 };
+  window.dopaLive = live;
+
+  function showError(msg) {
+    const e = $("error");
+    if (msg) { e.textContent = msg; e.hidden = false; live.errors++; } else { e.textContent = ""; e.hidden = true; }
+  }
+
+  async function post(path, body) {
+    const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-Dopa-Token": token }, body: JSON.stringify(body || {}) });
+    let data = {};
+    try { data = await r.json(); } catch (e) { data = { error: r.status + " " + r.statusText }; }
+    if (!r.ok) throw new Error(data.error || r.statusText);
+    return data;
+  }
+  async function get(path) {
+    const r = await fetch(path, { headers: { "X-Dopa-Token": token } });
+    const data = await r.json();
+    if (!r.ok) throw new Error(data.error || r.statusText);
+    return data;
+  }
+
+  // Plots: one uPlot per panel, x = learning updates.
+  const cols = { epoch: [], loss: [], rpe: [], dopamine: [], lr: [], elig: [], weight: [] };
+  const panels = [
+    { title: "loss (unperturbed)", series: [["loss", "#c00"]], log: true },
+    { title: "RPE δ", series: [["rpe", "#06c"]] },
+    { title: "dopamine D", series: [["dopamine", "#808"]] },
+    { title: "learning rate η", series: [["lr", "#080"]], log: true },
+    { title: "RMS eligibility e and weight w", series: [["elig", "#f80"], ["weight", "#555"]] },
+  ];
+  const plots = [];
+  // Two columns of panels when there is room for them.
+  function width() {
+    const w = $("plots").clientWidth;
+    return Math.floor(w >= 760 ? (w - 12) / 2 : w) - 4;
+  }
+  function fmt(v) {
+    if (v == null) return "";
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+  }
+  for (const p of panels) {
+    const div = document.createElement("div");
+    div.className = "panel";
+    div.dataset.panel = p.series[0][0];
+    $("plots").appendChild(div);
+    const opts = {
+      title: p.title, width: width(), height: 190,
+      scales: { x: { time: false }, y: p.log ? { distr: 3 } : {} },
+      series: [{ label: "update" }].concat(p.series.map(([k, c]) => ({ label: k, stroke: c, width: 1, points: { show: false } }))),
+      axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
+      legend: { live: false },
+    };
+    plots.push({ u: new uPlot(opts, [[]].concat(p.series.map(() => [])), div), p });
+  }
+  let dirty = false;
+  function redraw() {
+    dirty = false;
+    for (const { u, p } of plots) {
+      if (!p) continue;
+      u.setData([cols.epoch].concat(p.series.map(([k]) => p.log ? cols[k].map((v) => (v > 0 ? v : null)) : cols[k])));
+    }
+  }
+  function clear() {
+    for (const k in cols) cols[k].length = 0;
+    live.runs++;
+    dirty = true;
+  }
+  function append(b) {
+    for (const k in cols) {
+      const a = cols[k];
+      for (const v of b[k]) a.push(v);
+      if (a.length > KEEP) a.splice(0, a.length - KEEP);
+    }
+    live.points += b.n;
+    const i = b.n - 1;
+    live.last = { epoch: b.epoch[i], trials: b.trials[i], loss: b.loss[i], rpe: b.rpe[i], dopamine: b.dopamine[i], lr: b.lr[i] };
+    $("count").dataset.points = live.points;
+    $("count").textContent = "update " + b.epoch[i] + ", trial " + b.trials[i];
+    if (!dirty) { dirty = true; requestAnimationFrame(redraw); }
+  }
+  // The task's view: forecasts of the test segment (forecasting tasks).
+  let view = null;
+  function showView(v) {
+    if (!view) {
+      const div = document.createElement("div");
+      div.className = "panel";
+      div.dataset.panel = "view";
+      $("plots").appendChild(div);
+      view = new uPlot({
+        title: "forecast of the test segment", width: width(), height: 190,
+        scales: { x: { time: false } },
+        series: [{ label: "step" },
+          { label: "truth", stroke: "#222", width: 1, points: { show: false } },
+          { label: "one-step", stroke: "#06c", width: 1, points: { show: false } },
+          { label: "free run", stroke: "#c60", width: 1, points: { show: false } }],
+        axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
+        legend: { live: false },
+      }, [[], [], [], []], div);
+      plots.push({ u: view, p: null });
+    }
+    view.setData([v.step, v.target, v.onestep, v.freerun]);
+    live.views = (live.views || 0) + 1;
+  }
+  const es = new EventSource("api/stream?token=" + encodeURIComponent(token));
+  es.addEventListener("reset", () => { clear(); requestAnimationFrame(redraw); });
+  es.addEventListener("points", (ev) => append(JSON.parse(ev.data)));
+  es.addEventListener("view", (ev) => showView(JSON.parse(ev.data)));
+
+  // Controls, generated from the file's parameters.
+  const SLIDER = 1000;
+  function toSlider(c, v) {
+    const x = c.log ? (Math.log(v) - Math.log(c.min)) / (Math.log(c.max) - Math.log(c.min)) : (v - c.min) / (c.max - c.min);
+    return Math.round(Math.min(1, Math.max(0, x)) * SLIDER);
+  }
+  function fromSlider(c, s) {
+    const x = s / SLIDER;
+    const v = c.log ? Math.exp(Math.log(c.min) + x * (Math.log(c.max) - Math.log(c.min))) : c.min + x * (c.max - c.min);
+    return Number(v.toPrecision(3));
+  }
+  async function setParam(c, value, row) {
+    const err = row.querySelector(".err");
+    const box = row.querySelector(".value"), sl = row.querySelector(".slider");
+    try {
+      const r = await post("api/param", { key: c.key, value: String(value) });
+      err.textContent = "";
+      showError(r.store_error ? "run store: " + r.store_error : "");
+      render(r.state);
+    } catch (e) {
+      err.textContent = e.message;
+      showError(e.message);
+      // Back to the value in force: nothing changed.
+      if (box.type === "checkbox") box.checked = c.value === "true"; else box.value = c.value;
+      if (sl) sl.value = toSlider(c, Number(c.value));
+    }
+  }
+  function control(c) {
+    const row = document.createElement("div");
+    row.className = "ctl";
+    row.dataset.key = c.key;
+    const lab = document.createElement("label");
+    lab.textContent = c.label;
+    lab.title = c.key;
+    if (c.live) { const s = document.createElement("span"); s.className = "live"; s.textContent = " live"; lab.appendChild(s); }
+    row.appendChild(lab);
+    const mid = document.createElement("span");
+    let box;
+    if (c.kind === "bool") {
+      box = document.createElement("input");
+      box.type = "checkbox";
+      box.checked = c.value === "true";
+      box.addEventListener("change", () => setParam(c, box.checked, row));
+    } else if (c.kind === "choice" && c.options) {
+      box = document.createElement("select");
+      for (const o of c.options) { const op = document.createElement("option"); op.textContent = o; box.appendChild(op); }
+      box.value = c.value;
+      box.addEventListener("change", () => setParam(c, box.value, row));
+    } else {
+      box = document.createElement("input");
+      box.type = "text";
+      box.value = c.value;
+      box.addEventListener("change", () => setParam(c, box.value, row));
+      if (c.max > c.min) {
+        const sl = document.createElement("input");
+        sl.type = "range"; sl.min = 0; sl.max = SLIDER; sl.step = 1;
+        sl.className = "slider";
+        sl.dataset.key = c.key;
+        sl.value = toSlider(c, Number(c.value));
+        sl.addEventListener("input", () => { box.value = fromSlider(c, Number(sl.value)); });
+        sl.addEventListener("change", () => setParam(c, fromSlider(c, Number(sl.value)), row));
+        mid.appendChild(sl);
+      }
+    }
+    box.dataset.key = c.key;
+    box.className = "value";
+    row.appendChild(mid);
+    row.appendChild(box);
+    const err = document.createElement("div");
+    err.className = "err";
+    row.appendChild(err);
+    return row;
+  }
+
+  let shownRule = null;
+  function render(st) {
+    $("status").textContent = st.status + (st.error ? ": " + st.error : "");
+    $("status").dataset.status = st.status;
+    if (document.activeElement !== $("pace")) $("pace").value = st.pace || 0;
+    const sel = $("rule");
+    if (sel.options.length !== st.rules.length || shownRule !== st.rule) {
+      sel.textContent = "";
+      for (const r of st.rules) { const o = document.createElement("option"); o.textContent = r; sel.appendChild(o); }
+      sel.value = st.rule;
+    }
+    const box = $("controls");
+    const key = JSON.stringify(st.controls);
+    if (box.dataset.shown !== key) {
+      box.textContent = "";
+      for (const c of st.controls) box.appendChild(control(c));
+      box.dataset.shown = key;
+    }
+    shownRule = st.rule;
+    $("record-status").textContent = st.record || "";
+  }
+  async function refresh() {
+    try { render(await get("api/state")); } catch (e) { showError(e.message); }
+  }
+
+  async function act(body) {
+    try { render(await post("api/control", body)); showError(""); } catch (e) { showError(e.message); }
+  }
+  $("run").onclick = () => act({ action: "run" });
+  $("pause").onclick = () => act({ action: "pause" });
+  $("step").onclick = () => act({ action: "step" });
+  $("reset").onclick = () => act({ action: "reset" });
+  $("rule").onchange = () => act({ action: "rule", rule: $("rule").value });
+  $("pace").onchange = () => act({ action: "pace", pace: Number($("pace").value) });
+  $("free").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const kv = $("free-kv").value;
+    const i = kv.indexOf("=");
+    if (i < 1) { showError("want key=value"); return; }
+    try { const r = await post("api/param", { key: kv.slice(0, i), value: kv.slice(i + 1) }); render(r.state); showError(""); } catch (e) { showError(e.message); }
+  };
+
+  // Parameter sets in the run store.
+  const compared = new Set();
+  async function loadSets() {
+    let sets;
+    try { sets = await get("api/sets"); } catch (e) { $("sets").hidden = true; return; }
+    const tb = $("sets").querySelector("tbody");
+    tb.textContent = "";
+    for (const s of sets) {
+      const tr = document.createElement("tr");
+      tr.dataset.set = s.Name;
+      const cb = document.createElement("input");
+      cb.type = "checkbox"; cb.checked = compared.has(s.Name);
+      cb.onchange = () => { cb.checked ? compared.add(s.Name) : compared.delete(s.Name); compare(); };
+      const td0 = document.createElement("td"); td0.appendChild(cb); tr.appendChild(td0);
+      const td1 = document.createElement("td"); td1.textContent = s.Name; tr.appendChild(td1);
+      const td2 = document.createElement("td"); td2.textContent = s.Notes; tr.appendChild(td2);
+      const b = document.createElement("button"); b.textContent = "load"; b.className = "load";
+      b.onclick = async () => {
+        try { render(await post("api/sets/load", { name: s.Name })); showError(""); } catch (e) { showError(e.message); }
+      };
+      const td3 = document.createElement("td"); td3.appendChild(b); tr.appendChild(td3);
+      tb.appendChild(tr);
+    }
+  }
+  async function compare() {
+    const names = [...compared];
+    const box = $("compare");
+    box.textContent = "";
+    if (names.length === 0) return;
+    const sets = await Promise.all(names.map((n) => get("api/set?name=" + encodeURIComponent(n))));
+    const keys = [...new Set(sets.flatMap((s) => Object.keys(s.values)))].sort();
+    const t = document.createElement("table");
+    const h = t.insertRow();
+    for (const x of ["key"].concat(names)) { const th = document.createElement("th"); th.textContent = x; h.appendChild(th); }
+    for (const k of keys) {
+      const r = t.insertRow();
+      r.insertCell().textContent = k;
+      const vals = sets.map((s) => (k in s.values ? s.values[k] : "(file)"));
+      for (const v of vals) { const c = r.insertCell(); c.textContent = v; if (new Set(vals).size > 1) c.className = "diff"; }
+    }
+    box.appendChild(t);
+  }
+  $("save").onsubmit = async (ev) => {
+    ev.preventDefault();
+    try { await post("api/sets/save", { name: $("set-name").value, notes: $("set-notes").value }); showError(""); loadSets(); } catch (e) { showError(e.message); }
+  };
+  $("record").onclick = async () => {
+    try { const r = await post("api/record", {}); $("record-status").textContent = "recording into " + r.dir; showError(""); } catch (e) { showError(e.message); }
+  };
+
+  refresh();
+  loadSets();
+  setInterval(refresh, 1000);
+  window.addEventListener("resize", () => { for (const { u } of plots) u.setSize({ width: width(), height: 190 }); });
+})();
