@@ -214,9 +214,10 @@ func TestBrowserBadValueShowsError(t *testing.T) {
 	waitJS(t, ctx, 3*time.Second, `document.querySelector('`+box+`').value === "1"`) // back to the value in force
 }
 
-// TestBrowserScreenshot writes the page's screenshot for the README when
-// DOPA_SCREENSHOT names the PNG file to write.
-func TestBrowserScreenshot(t *testing.T) {
+// TestScreenshot writes the page's screenshot for the README when
+// DOPA_SCREENSHOT names the PNG file to write (not a Browser test: it only
+// makes a picture, and is skipped otherwise).
+func TestScreenshot(t *testing.T) {
 	out := os.Getenv("DOPA_SCREENSHOT")
 	if out == "" {
 		t.Skip("DOPA_SCREENSHOT unset")

@@ -77,6 +77,7 @@ type Session struct {
 	runErr    string
 	cancelRun context.CancelFunc
 	finished  bool   // the run ended (solved, budget, diverged): a change starts a new one
+	tunable   bool   // the running rule takes new parameters in place (train.Tunable)
 	record    string // the state of the last recording
 	recording bool
 	epoch     int
@@ -260,6 +261,10 @@ func (s *Session) runOnce(ctx context.Context, plan *experiments.Plan, label str
 	if err != nil {
 		return train.Outcome{}, err
 	}
+	_, tunable := rule.(train.Tunable)
+	s.mu.Lock()
+	s.tunable = tunable
+	s.mu.Unlock()
 	budget := train.Budget{MaxTrials: plan.Spec.MaxTrials, LossBelow: plan.Spec.Criterion.LossBelow}
 	return s.train(ctx, rule, c, t, experiments.Stream(seed, "task"), budget), nil
 }
@@ -463,7 +468,7 @@ func (s *Session) Set(key, value string) (Change, error) {
 	}
 	s.mu.Lock()
 	old, _ := variant(s.plan, label)
-	live := liveKey(plan, v, key) && old.Rule.Name == v.Rule.Name && !s.finished
+	live := liveKey(plan, v, key) && old.Rule.Name == v.Rule.Name && !s.finished && s.tunable
 	s.overrides, s.plan = ovr, plan
 	if live {
 		spec := v.Rule
@@ -478,8 +483,8 @@ func (s *Session) Set(key, value string) (Change, error) {
 }
 
 // liveKey reports whether key is a parameter of rule variant v that its
-// running rule can take in place (every registered rule is train.Tunable;
-// its name, its sweep and its expectation source need a new run).
+// running rule can take in place (if it is train.Tunable: Set checks; its
+// name, its sweep and its expectation source need a new run).
 func liveKey(plan *experiments.Plan, v experiments.Variant, key string) bool {
 	rest, ok := strings.CutPrefix(key, rulePrefix(plan, v))
 	return ok && rest != "name" && rest != "modulator" && rest != "modulator.rpe" && !strings.HasPrefix(rest, "sweep")

@@ -8,11 +8,12 @@ import (
 	"github.com/dopa-sim/dopa/experiments/task"
 )
 
-// TestRetune: every rule takes new values between two updates and keeps
-// training; another rule's spec, a bad value or a new expectation source
-// changes nothing.
+// TestRetune: the perturbation and backprop rules take new values between
+// two updates and keep training; another rule's spec, a bad value or a new
+// expectation source changes nothing. (Other rules, such as the credit
+// rules, are not Tunable: the live view starts a new run for them.)
 func TestRetune(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range []string{"wp", "np", "dopamine", "dopamine2", "sgd", "adam"} {
 		c := xorCircuit(t, 1)
 		r := bind(t, name, c, 1)
 		tu, ok := r.(Tunable)
