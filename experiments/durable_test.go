@@ -156,6 +156,9 @@ func TestNewDirIsUnique(t *testing.T) {
 // resumed, continue from it: the files end byte-identical to an
 // uninterrupted run, wherever the stop fell.
 func TestCheckpointResumeIsIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stops and resumes a study a few times: in the full suite")
+	}
 	plan := func() *Plan {
 		p, err := Builtin("mackey_glass")
 		if err != nil {
@@ -183,7 +186,9 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 		if stops > 50 {
 			t.Fatal("no end after 50 resumes")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		// Slices that grow, so that a slow machine (the race detector) makes
+		// progress too.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(stops+1)*400*time.Millisecond)
 		_, m, err := plan().Execute(ctx, dir, Options{Resume: stops > 0, CheckpointEvery: 20 * time.Millisecond})
 		cancel()
 		if err == nil && m.Complete {
