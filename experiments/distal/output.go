@@ -6,9 +6,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/stats"
 )
 
 // RunSummary is one run in summary.json; null marks what does not apply
@@ -134,7 +134,7 @@ func Summarize(r *Result) Summary {
 			for i, x := range runs {
 				xs[i] = f(x)
 			}
-			return fp(median(xs))
+			return fp(stats.Median(xs))
 		}
 		cs := ConditionSummary{N: len(runs),
 			MedianRewardedWeight:           col(func(x *RunResult) float64 { return x.RewardedWeight }),
@@ -174,19 +174,6 @@ func checks(x *RunResult, wmax float64) []Check {
 		c("median_other_weight / w_max", x.MedianOther/wmax, "< 0.125", x.MedianOther < 0.125*wmax),
 		c("fraction_other_above_90pct", x.FracOtherAbove90, "< 0.08", x.FracOtherAbove90 < 0.08),
 	}
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
 }
 
 // NewManifest fills manifest.json for a result; file and overrides are

@@ -243,14 +243,14 @@ func (s *sim) summarize(r *RunResult) {
 	r.RasterLastFrom = max(s.steps-s.rasterMs+1, s.rasterMs+1)
 }
 
-type stats struct{ percentile, mean, median, above90 float64 }
+type otherWeights struct{ percentile, mean, median, above90 float64 }
 
 // otherStats returns the statistics of the other weights: the mid-rank
 // percentile of w among them (100·(#below + #equal/2)/n), their mean, their
 // median (the mean of the two middle values for an even count) and the
 // fraction above 0.9·wMax.
-func otherStats(others []float64, w, wMax float64) stats {
-	var st stats
+func otherStats(others []float64, w, wMax float64) otherWeights {
+	var st otherWeights
 	if len(others) == 0 {
 		return st
 	}

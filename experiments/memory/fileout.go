@@ -6,10 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/stats"
 )
 
 // The columns of memory.csv and capacity.csv.
@@ -24,21 +24,6 @@ func fnum(x float64) *float64 {
 		return nil
 	}
 	return &x
-}
-
-// median returns the median (the mean of the two middle values for an even
-// count), NaN of nothing.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
 }
 
 // SummarizeFile builds summary.json: every run (rule, patterns, output_noise,
@@ -156,7 +141,7 @@ func byRule(o *Outcome) output.Object {
 				for i, r := range g {
 					xs[i] = f(r)
 				}
-				return fnum(median(xs))
+				return fnum(stats.Median(xs))
 			}
 			var c output.Object
 			c.Add("mode", k.mode)
@@ -199,8 +184,8 @@ func byRule(o *Outcome) output.Object {
 			c.Add("k", g[0].K)
 			c.Add("eps", g[0].Eps)
 			c.Add("seeds", len(g))
-			c.Add("median_capacity", fnum(median(ms)))
-			c.Add("median_bits_per_synapse", fnum(median(bs)))
+			c.Add("median_capacity", fnum(stats.Median(ms)))
+			c.Add("median_bits_per_synapse", fnum(stats.Median(bs)))
 			caps = append(caps, c)
 		}
 		var rs output.Object

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/stats"
 )
 
 var modeColors = []color.NRGBA{
@@ -113,7 +114,7 @@ func WritePlots(dir string, runs []FileRun, caps []CapacityRun) error {
 			}
 			for _, n := range cs {
 				if v, ok := byN[n]; ok {
-					x, y = append(x, float64(n)), append(y, median(v))
+					x, y = append(x, float64(n)), append(y, stats.Median(v))
 				}
 			}
 			sortXY(x, y)

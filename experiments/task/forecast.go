@@ -7,6 +7,7 @@ import (
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/internal/stats"
 )
 
 // ForecastParams are the conventions of a forecasting task.
@@ -294,7 +295,7 @@ func (f *Forecast) Evaluate(c *circuits.Circuit) Eval {
 		valid = append(valid, float64(steps)*f.stepTime)
 	}
 	e.Metrics["free_run_nrmse"] = math.Sqrt(se / float64(f.FreeRunStarts*f.FreeRunSteps*f.dim))
-	vt := median(valid)
+	vt := stats.Median(valid)
 	e.Metrics["valid_time"] = vt
 	e.Metrics["valid_time_lyapunov"] = math.NaN()
 	if f.lyap > 0 {
@@ -346,20 +347,4 @@ func (f *Forecast) Predict(c *circuits.Circuit, n int) Prediction {
 		}
 	}
 	return p
-}
-
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), x...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
