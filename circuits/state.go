@@ -3,6 +3,7 @@ package circuits
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -44,4 +45,28 @@ func (c *Circuit) SetState(s State) error {
 		}
 	}
 	return nil
+}
+
+// PlasticRMS returns the root mean square over every plastic projection
+// of the eligibility traces (elig) or of the weights; 0 without plastic
+// projections. The traces of a run record it.
+func (c *Circuit) PlasticRMS(elig bool) float64 {
+	s, n := 0.0, 0
+	for _, l := range c.Links {
+		if !l.Plastic {
+			continue
+		}
+		v := l.W
+		if elig {
+			v = l.E
+		}
+		for _, x := range v {
+			s += x * x
+		}
+		n += len(v)
+	}
+	if n == 0 {
+		return 0
+	}
+	return math.Sqrt(s / float64(n))
 }

@@ -236,7 +236,7 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 	hooks.Update = func(epoch, trials int) {
 		if j.Trace {
 			tr := rule.Trace()
-			e, w := rms(c, true), rms(c, false)
+			e, w := c.PlasticRMS(true), c.PlasticRMS(false)
 			res.Traces = append(res.Traces, TraceRow{Epoch: epoch, Trials: trials, Reward: tr.Reward, Expectation: tr.Expectation,
 				RPE: tr.RPE, Dopamine: tr.Dopamine, LearningRate: tr.LearningRate, EligibilityRMS: e, WeightRMS: w})
 		}
@@ -286,29 +286,6 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-// rms returns the root mean square of the plastic eligibility traces
-// (elig) or weights over the circuit.
-func rms(c *circuits.Circuit, elig bool) float64 {
-	s, n := 0.0, 0
-	for _, l := range c.Links {
-		if !l.Plastic {
-			continue
-		}
-		v := l.W
-		if elig {
-			v = l.E
-		}
-		for _, x := range v {
-			s += x * x
-		}
-		n += len(v)
-	}
-	if n == 0 {
-		return 0
-	}
-	return math.Sqrt(s / float64(n))
-}
 
 // Spike is one spike of a recorded simulation.
 type Spike struct {

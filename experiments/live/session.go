@@ -286,7 +286,7 @@ func (s *Session) train(ctx context.Context, rule train.Rule, c *circuits.Circui
 		Update: func(epoch, trials int) {
 			tr := rule.Trace()
 			s.hub.Push(Point{Epoch: epoch, Trials: trials, Loss: loss, RPE: tr.RPE, Dopamine: tr.Dopamine,
-				LearningRate: tr.LearningRate, Eligibility: rms(c, true), Weight: rms(c, false)})
+				LearningRate: tr.LearningRate, Eligibility: c.PlasticRMS(true), Weight: c.PlasticRMS(false)})
 			if pr != nil && (epoch == 1 || epoch%16 == 0) && time.Since(lastView) > viewEvery {
 				s.hub.SetView(appendView(nil, pr.Predict(c, viewSteps)))
 				lastView = time.Now()
@@ -360,29 +360,6 @@ func (g *gate) wait(ctx context.Context) bool {
 		}
 	}
 	return ctx.Err() == nil
-}
-
-// rms is the root mean square of the plastic eligibility traces (elig) or
-// weights.
-func rms(c *circuits.Circuit, elig bool) float64 {
-	s, n := 0.0, 0
-	for _, l := range c.Links {
-		if !l.Plastic {
-			continue
-		}
-		v := l.W
-		if elig {
-			v = l.E
-		}
-		for _, x := range v {
-			s += x * x
-		}
-		n += len(v)
-	}
-	if n == 0 {
-		return 0
-	}
-	return math.Sqrt(s / float64(n))
 }
 
 func (s *Session) poke() {
