@@ -22,21 +22,9 @@ func runDistal(ctx context.Context, src *experiments.Source, o runOptions, stdou
 		return usageError{err}
 	}
 	file, workers := src.File, o.workers
-	overrides := append([]string(nil), o.overrides...)
-	if o.seeds > 0 {
-		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
-	}
-	if o.seed >= 0 {
-		overrides = append(overrides, "seed="+strconv.Itoa(o.seed))
-	}
-	for _, kv := range overrides {
-		k, v, found := cutKV(kv)
-		if !found {
-			return usagef("--set %q: want key=value", kv)
-		}
-		if err := spec.Set(k, v); err != nil {
-			return usageError{err}
-		}
+	overrides := o.allOverrides()
+	if err := setEach(overrides, spec.Set); err != nil {
+		return err
 	}
 	if done, err := alreadyComplete(o); done || err != nil {
 		return err

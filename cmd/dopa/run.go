@@ -121,13 +121,7 @@ func runTraining(ctx context.Context, src *experiments.Source, o runOptions, std
 	if err != nil {
 		return usageError{err}
 	}
-	overrides := append([]string(nil), o.overrides...)
-	if o.seeds > 0 {
-		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
-	}
-	if o.seed >= 0 {
-		overrides = append(overrides, "seed="+strconv.Itoa(o.seed))
-	}
+	overrides := o.allOverrides()
 	if o.workers >= 0 {
 		overrides = append(overrides, "workers="+strconv.Itoa(o.workers))
 	}
@@ -419,4 +413,32 @@ func overrideMap(kvs []string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// allOverrides returns the --set overrides followed by --seeds and --seed as
+// keys, where given.
+func (o runOptions) allOverrides() []string {
+	out := append([]string(nil), o.overrides...)
+	if o.seeds > 0 {
+		out = append(out, "seeds="+strconv.Itoa(o.seeds))
+	}
+	if o.seed >= 0 {
+		out = append(out, "seed="+strconv.Itoa(o.seed))
+	}
+	return out
+}
+
+// setEach applies key=value overrides with set (a kind's own Set); a bad
+// one is a usage error.
+func setEach(overrides []string, set func(key, value string) error) error {
+	for _, kv := range overrides {
+		k, v, found := cutKV(kv)
+		if !found {
+			return usagef("--set %q: want key=value", kv)
+		}
+		if err := set(k, v); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
 }

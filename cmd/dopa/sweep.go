@@ -23,13 +23,7 @@ import (
 // call it back with --point (run those points) and the collecting job with
 // --collect.
 func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
-	overrides := append([]string(nil), o.overrides...)
-	if o.seeds > 0 {
-		overrides = append(overrides, "seeds="+strconv.Itoa(o.seeds))
-	}
-	if o.seed >= 0 {
-		overrides = append(overrides, "seed="+strconv.Itoa(o.seed))
-	}
+	overrides := o.allOverrides()
 	task := len(o.points) > 0 || o.collect
 	sw, err := sweep.Load(src, overrides, !task)
 	if err != nil {
