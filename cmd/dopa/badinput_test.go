@@ -47,6 +47,69 @@ func lineOfText(t *testing.T, s, needle string) int {
 	return strings.Count(s[:i], "\n") + 1
 }
 
+// badCase is one bad input: a file (written to in.toml), flags, and what
+// the one message must say.
+type badCase struct {
+	name string
+	file string   // contents of in.toml ("" : none)
+	args []string // after "run" (FILE is in.toml when file is set)
+	at   string   // the message names in.toml at the line holding this text ("" : no line)
+	want []string // the message contains these
+}
+
+// checkBadInput runs dopa run on the case: exit 2, the message names the
+// file, line and key and has at most maxLines further lines, nothing on
+// stdout, no output directory, and dopa validate refuses the file too
+// (with the same message when sameValidate).
+func checkBadInput(t *testing.T, tc badCase, maxLines int, sameValidate bool) {
+	t.Helper()
+	dir := t.TempDir()
+	args := append([]string{"run"}, tc.args...)
+	file := filepath.Join(dir, "in.toml")
+	if tc.file != "" {
+		if err := os.WriteFile(file, []byte(tc.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, file)
+	}
+	out := filepath.Join(dir, "out")
+	args = append(args, "--out", out, "--quiet")
+	code, stdout, stderr := dopa(t, args...)
+	if code != 2 {
+		t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
+	}
+	if tc.at != "" {
+		if want := file + ":" + itoa(lineOfText(t, tc.file, tc.at)) + ":"; !strings.Contains(stderr, want) {
+			t.Errorf("message %q does not name %q", stderr, want)
+		}
+	}
+	for _, w := range tc.want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("message %q does not contain %q", stderr, w)
+		}
+	}
+	if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > maxLines {
+		t.Errorf("want one message, got %d lines: %q", n+1, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("wrote to stdout: %q", stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("an output directory was written (stat: %v)", err)
+	}
+	if tc.file == "" {
+		return
+	}
+	code, _, stderr2 := dopa(t, "validate", file)
+	if sameValidate {
+		if _, msg, _ := strings.Cut(stderr, ": "); code != 2 || !strings.HasSuffix(stderr2, msg) {
+			t.Errorf("validate: exit %d (%q), want 2 and the same message", code, stderr2)
+		}
+	} else if code != 2 || stderr2 == "" {
+		t.Errorf("validate: exit %d (%q), want 2", code, stderr2)
+	}
+}
+
 // TestBadInputs is the suite of bad files, flags and directories: each
 // exits with status 2, one message that names what is wrong (for a file:
 // the file, the line and the key), no panic, nothing on stdout, and
@@ -60,13 +123,7 @@ func TestBadInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	nested := "a = " + strings.Repeat("{b = ", 7000) + "1" + strings.Repeat("}", 7000) + "\n"
-	for _, tc := range []struct {
-		name string
-		file string   // contents of in.toml ("" : none)
-		args []string // after "run" (FILE is in.toml when file is set)
-		at   string   // the message names in.toml at the line holding this text ("" : no line)
-		want []string // the message contains these
-	}{
+	for _, tc := range []badCase{
 		// Files whose cost the TOML parser cannot bound itself.
 		{name: "nested inline tables", file: nested, at: "a = ", want: []string{"nest", "more than 16"}},
 		{name: "file over 1 MiB", file: "# " + strings.Repeat("x", 1<<20) + "\n", want: []string{"in.toml", "more than a configuration may be"}},
@@ -94,48 +151,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "--seeds on a simulation", args: []string{"cuba", "--seeds", "3"}, want: []string{"simulates one seed"}},
 		{name: "--set of an unknown key", args: []string{"xor", "--set", "rule.dopamine.sigmaa=0.1"}, want: []string{"--set rule.dopamine.sigmaa", "unknown key \"sigmaa\""}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			args := append([]string{"run"}, tc.args...)
-			file := filepath.Join(dir, "in.toml")
-			if tc.file != "" {
-				if err := os.WriteFile(file, []byte(tc.file), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append(args, file)
-			}
-			out := filepath.Join(dir, "out")
-			args = append(args, "--out", out, "--quiet")
-			code, stdout, stderr := dopa(t, args...)
-			if code != 2 {
-				t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
-			}
-			if tc.at != "" {
-				if want := file + ":" + itoa(lineOfText(t, tc.file, tc.at)) + ":"; !strings.Contains(stderr, want) {
-					t.Errorf("message %q does not name %q", stderr, want)
-				}
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("message %q does not contain %q", stderr, w)
-				}
-			}
-			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 6 {
-				t.Errorf("want one message, got %d lines: %q", n+1, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("wrote to stdout: %q", stdout)
-			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("an output directory was written (stat: %v)", err)
-			}
-			if tc.file != "" {
-				// validate agrees with run.
-				if code, _, stderr2 := dopa(t, "validate", file); code != 2 || stderr2 == "" {
-					t.Errorf("validate: exit %d (%q), want 2", code, stderr2)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkBadInput(t, tc, 6, false) })
 	}
 }
 

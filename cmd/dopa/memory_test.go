@@ -16,13 +16,7 @@ import (
 func TestMemoryBadInputs(t *testing.T) {
 	auto := builtinText(t, "autoassociation", false)
 	will := builtinText(t, "willshaw", false)
-	for _, tc := range []struct {
-		name string
-		file string
-		args []string
-		at   string
-		want []string
-	}{
+	for _, tc := range []badCase{
 		{name: "unknown key", file: edit(t, auto, "queries = 500", "querys = 500"), at: "querys = 500", want: []string{"querys", "unknown key"}},
 		{name: "unknown rule", file: edit(t, auto, `"covariance", "bayes"]`, `"covariance", "bayse"]`), at: `"bayse"`, want: []string{"rules", "bayse"}},
 		{name: "rule twice", file: edit(t, auto, `"covariance", "bayes"]`, `"bayes", "bayes"]`), at: "rules = ", want: []string{"rules", "listed twice"}},
@@ -49,48 +43,7 @@ func TestMemoryBadInputs(t *testing.T) {
 		{name: "--set of an unknown key", args: []string{"willshaw", "--set", "patterns.kk=3"}, want: []string{"--set patterns.kk", "unknown key"}},
 		{name: "--seeds too many", args: []string{"willshaw", "--seeds", "5000"}, want: []string{"--set seeds", "must be in [1, 1000]"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			args := append([]string{"run"}, tc.args...)
-			file := filepath.Join(dir, "in.toml")
-			if tc.file != "" {
-				if err := os.WriteFile(file, []byte(tc.file), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append(args, file)
-			}
-			out := filepath.Join(dir, "out")
-			args = append(args, "--out", out, "--quiet")
-			code, stdout, stderr := dopa(t, args...)
-			if code != 2 {
-				t.Errorf("exit %d, want 2 (stderr %q)", code, stderr)
-			}
-			if tc.at != "" {
-				if want := file + ":" + itoa(lineOfText(t, tc.file, tc.at)) + ":"; !strings.Contains(stderr, want) {
-					t.Errorf("message %q does not name %q", stderr, want)
-				}
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("message %q does not contain %q", stderr, w)
-				}
-			}
-			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n > 0 {
-				t.Errorf("want one message, got %d lines: %q", n+1, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("wrote to stdout: %q", stdout)
-			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("an output directory was written (stat: %v)", err)
-			}
-			if tc.file != "" {
-				code, _, stderr2 := dopa(t, "validate", file)
-				if _, msg, _ := strings.Cut(stderr, ": "); code != 2 || !strings.HasSuffix(stderr2, msg) {
-					t.Errorf("validate: exit %d (%q), want 2 and the same message", code, stderr2)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkBadInput(t, tc, 0, true) })
 	}
 }
 
