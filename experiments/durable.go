@@ -115,7 +115,7 @@ func NewDir(parent, name string, now time.Time) (string, error) {
 // file per job, written atomically.
 type journal struct{ dir string }
 
-func (j journal) path(i int, job Job) string {
+func (j journal) path(i int) string {
 	return filepath.Join(j.dir, fmt.Sprintf("%06d.gob", i))
 }
 
@@ -125,7 +125,7 @@ func (j journal) save(i int, job Job, r *Result) error {
 	if err := gob.NewEncoder(&b).Encode(r); err != nil {
 		return err
 	}
-	return output.WriteFile(j.path(i, job), func(w *bufio.Writer) error {
+	return output.WriteFile(j.path(i), func(w *bufio.Writer) error {
 		_, err := w.Write(b.Bytes())
 		return err
 	})
@@ -137,7 +137,7 @@ func (j journal) save(i int, job Job, r *Result) error {
 func (j journal) load(jobs []Job) ([]Result, error) {
 	out := make([]Result, len(jobs))
 	for i, job := range jobs {
-		b, err := os.ReadFile(j.path(i, job))
+		b, err := os.ReadFile(j.path(i))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -146,10 +146,10 @@ func (j journal) load(jobs []Job) ([]Result, error) {
 		}
 		var r Result
 		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&r); err != nil {
-			return nil, fmt.Errorf("%s: %w", j.path(i, job), err)
+			return nil, fmt.Errorf("%s: %w", j.path(i), err)
 		}
 		if r.Rule != job.Variant.Label || r.Seed != job.Seed {
-			return nil, fmt.Errorf("%s: run %s seed %d, want %s seed %d", j.path(i, job), r.Rule, r.Seed, job.Variant.Label, job.Seed)
+			return nil, fmt.Errorf("%s: run %s seed %d, want %s seed %d", j.path(i), r.Rule, r.Seed, job.Variant.Label, job.Seed)
 		}
 		if r.Done && !r.Failed() {
 			out[i] = r

@@ -408,7 +408,11 @@ func (p *Plan) loadCircuit() error {
 		return err
 	}
 	if src.Experiment || src.Kind != output.Training {
-		return p.doc.Errorf([]any{"circuit"}, "%s is not a circuit file of a learning task (it is a %s file)", file, map[bool]string{true: "experiment", false: string(src.Kind)}[src.Experiment])
+		what := string(src.Kind)
+		if src.Experiment {
+			what = "experiment"
+		}
+		return p.doc.Errorf([]any{"circuit"}, "%s is not a circuit file of a learning task (it is a %s file)", file, what)
 	}
 	cf, err := decodeCircuit(src.Doc)
 	if err != nil {

@@ -63,6 +63,10 @@ func fptr(x float64) *float64 {
 	return &x
 }
 
+// summaryFractions and summaryNumbers are the metrics every run of a
+// training summary carries (metricFields), fixed once the registry is.
+var summaryFractions, summaryNumbers = metricFields()
+
 // metricFields splits the metrics of every registered task into yes/no
 // metrics and numbers, each in registry order.
 func metricFields() (fractions, numbers []task.Metric) {
@@ -83,7 +87,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 	s := Summary{Experiment: p.Spec.Name, Criterion: p.Spec.Criterion, ByRule: map[string]output.Object{}, Task: p.task,
 		Note: "trials = forward passes of the circuit over the task's batch (for xor, all four patterns), counted for every pass a rule uses to learn; epochs = learning updates; medians of *_to_criterion count unsolved runs as +inf"}
 	criterion := p.Spec.Criterion.LossBelow > 0
-	fractions, numbers := metricFields()
+	fractions, numbers := summaryFractions, summaryNumbers
 	declared := func(m task.Metric) bool { _, ok := p.task.Metric(m.Name); return ok }
 	byRule := map[string][]Result{}
 	for _, r := range results {
@@ -167,7 +171,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 // order, for every run of every task (null where they do not apply);
 // declared says which metrics the run's task reports.
 func runObject(r Result, criterion bool, declared func(task.Metric) bool) output.Object {
-	fractions, numbers := metricFields()
+	fractions, numbers := summaryFractions, summaryNumbers
 	var o output.Object
 	o.Add("rule", r.Rule)
 	o.Add("seed", r.Seed)
