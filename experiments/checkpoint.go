@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -75,7 +76,7 @@ func (k *checkpointer) maybeSave(o train.Outcome, res *Result, now bool) {
 	if err := k.save(o, res); err != nil {
 		// A checkpoint that cannot be written costs only time on a resume:
 		// the run goes on; the next one may succeed.
-		fmt.Fprintf(os.Stderr, "dopa: checkpoint %s: %v\n", k.path, err)
+		slog.Warn("checkpoint not written", "file", k.path, "err", err)
 	}
 }
 
