@@ -17,8 +17,13 @@ type DenseParams struct {
 	Bias bool `toml:"bias"`
 	// Plastic says whether learning rules may change the projection.
 	Plastic bool `toml:"plastic"`
-	// InitGain scales the initial weights: w ~ N(0, InitGain²/n_pre). Biases start at 0.
+	// InitGain scales the initial weights to the variance InitGain²/n_pre.
+	// Biases start at 0.
 	InitGain float64 `toml:"init_gain"`
+	// Init is the law of the initial weights: "normal", w ~ N(0,
+	// InitGain²/n_pre), or "uniform", w ~ U(−a, a) with a =
+	// √3·InitGain/√n_pre (the same variance). "" means normal.
+	Init string `toml:"init"`
 	// WMin and WMax bound every weight (not the biases) after each change; ±Inf for none.
 	WMin float64 `toml:"w_min"`
 	WMax float64 `toml:"w_max"`
@@ -30,7 +35,7 @@ type DenseParams struct {
 // Defaults returns a plastic projection with biases, unit init gain,
 // unbounded weights and no eligibility memory.
 func (DenseParams) Defaults() DenseParams {
-	return DenseParams{Bias: true, Plastic: true, InitGain: 1, WMin: math.Inf(-1), WMax: math.Inf(1)}
+	return DenseParams{Bias: true, Plastic: true, InitGain: 1, Init: "normal", WMin: math.Inf(-1), WMax: math.Inf(1)}
 }
 
 // Validate reports a parameter out of range, naming its key.
@@ -38,6 +43,8 @@ func (p DenseParams) Validate() error {
 	switch {
 	case !(p.InitGain >= 0) || math.IsInf(p.InitGain, 0):
 		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.InitGain), "init_gain")
+	case p.Init != "" && p.Init != "normal" && p.Init != "uniform":
+		return param.New(fmt.Sprintf("must be normal or uniform, got %q", p.Init), "init")
 	case math.IsNaN(p.WMin) || math.IsInf(p.WMin, 1):
 		return param.New(fmt.Sprintf("must be a number or -inf, got %g", p.WMin), "w_min")
 	case math.IsNaN(p.WMax) || math.IsInf(p.WMax, -1):
@@ -93,16 +100,20 @@ func NewDense(nPre, nPost int, p DenseParams) (*Dense, error) {
 	}, nil
 }
 
-// Init draws the weights from N(0, InitGain²/NPre), sets the biases to 0,
+// Init draws the weights from N(0, InitGain²/NPre) (or, with Init
+// "uniform", from U(−a, a), a = √3·InitGain/√NPre), sets the biases to 0,
 // clears ξ, e and the gradient, and clips to the bounds.
 func (d *Dense) Init(rng *rand.Rand) {
 	s := d.InitGain / math.Sqrt(float64(d.NPre))
 	nw := d.NPre * d.NPost
 	for i := range d.W {
-		if i < nw {
-			d.W[i] = s * rng.NormFloat64()
-		} else {
+		switch {
+		case i >= nw:
 			d.W[i] = 0
+		case d.DenseParams.Init == "uniform":
+			d.W[i] = math.Sqrt(3) * s * (2*rng.Float64() - 1)
+		default:
+			d.W[i] = s * rng.NormFloat64()
 		}
 	}
 	clear(d.Xi)
