@@ -1,6 +1,108 @@
 package circuits
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/synapse"
+)
+
+// FeedbackSpec declares a feedback projection ([[feedback]] in a circuit
+// file): dense synapses B from the population From (the upper one, whose
+// error they carry) to the population To (the lower one), which the
+// credit-assignment rules use in place of the transpose of the forward
+// weights. They are drawn, seeded and recorded like forward projections:
+// init and init_gain set their law (w ~ N(0, init_gain²/n_from), or
+// uniform with the same variance), plastic says whether a rule that
+// learns its feedback (npfb, npfb_ls) may change them. Feedback has no
+// bias, no bounds and no eligibility trace.
+type FeedbackSpec struct {
+	// Name identifies the projection in outputs (default FROM_TO).
+	Name string `toml:"name"`
+	From string `toml:"from"`
+	To   string `toml:"to"`
+	synapse.DenseParams
+}
+
+// Defaults returns a plastic feedback projection without bias, unit init
+// gain, normal law.
+func (FeedbackSpec) Defaults() FeedbackSpec {
+	d := synapse.DenseParams{}.Defaults()
+	d.Bias = false
+	return FeedbackSpec{DenseParams: d}
+}
+
+// name is the declared name or FROM_TO.
+func (f FeedbackSpec) name() string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return f.From + "_" + f.To
+}
+
+// validateFeedback checks every [[feedback]]: its populations (ref), a
+// name no projection or other feedback has (links holds the projections'
+// names), its keys, and that the keys feedback lacks keep their defaults.
+func (s *Spec) validateFeedback(ref func(string, ...any) error, links map[string]bool) error {
+	pairs := map[[2]string]bool{}
+	for i, f := range s.Feedback {
+		if err := ref(f.From, "feedback", i, "from"); err != nil {
+			return err
+		}
+		if err := ref(f.To, "feedback", i, "to"); err != nil {
+			return err
+		}
+		if f.From == f.To {
+			return fieldErr(fmt.Sprintf("feedback carries one population's error to another; from and to are both %q", f.To), "feedback", i, "to")
+		}
+		if pairs[[2]string{f.From, f.To}] {
+			return fieldErr(fmt.Sprintf("feedback from %q to %q is declared twice", f.From, f.To), "feedback", i, "to")
+		}
+		pairs[[2]string{f.From, f.To}] = true
+		if links[f.name()] {
+			return fieldErr(fmt.Sprintf("%q is already the name of a projection or feedback", f.name()), "feedback", i, "name")
+		}
+		links[f.name()] = true
+		if err := f.DenseParams.Validate(); err != nil {
+			return param.Under(err, "feedback", i)
+		}
+		d := FeedbackSpec{}.Defaults().DenseParams
+		d.Plastic, d.InitGain, d.Init = f.Plastic, f.InitGain, f.Init
+		if key := changedKey(f.DenseParams, d); key != "" {
+			return fieldErr("feedback synapses have no bias, bounds or eligibility trace (keys: init, init_gain, plastic)", "feedback", i, key)
+		}
+	}
+	return nil
+}
+
+// buildFeedback places every declared feedback projection, its weights
+// drawn from rng in the order of declaration.
+func (s *Spec) buildFeedback(c *Circuit, idx map[string]int, rng *rand.Rand) error {
+	for i, f := range s.Feedback {
+		from, to := idx[f.From], idx[f.To]
+		d, err := synapse.NewDense(c.Pops[from].Len(), c.Pops[to].Len(), f.DenseParams)
+		if err != nil {
+			return param.Under(err, "feedback", i)
+		}
+		d.Init(rng)
+		if _, err := c.AddFeedback(Link{Name: f.name(), Pre: from, Post: to, Dense: d}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FeedbackFor returns the index in Feedback of the feedback projection
+// from population pre to population post, if the circuit has one.
+func (c *Circuit) FeedbackFor(pre, post int) (int, bool) {
+	for k, l := range c.Feedback {
+		if l.Pre == pre && l.Post == post {
+			return k, true
+		}
+	}
+	return -1, false
+}
 
 // Sender sends the error of a link's post population down to its pre
 // population in place of the transpose of its forward weights: the hook of

@@ -1,7 +1,10 @@
 package circuits
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +73,112 @@ func TestAddFeedbackChecksShapes(t *testing.T) {
 	c, _ := s.Build(rand.New(rand.NewPCG(1, 2)))
 	if _, err := c.AddFeedback(Link{Name: "bad", Pre: 2, Post: 1, Dense: c.Links[0].Dense}); err == nil {
 		t.Error("a 2→4 projection placed as feedback 1→4")
+	}
+}
+
+// fbBase is a 4-3-2 rate chain with one declared feedback projection.
+const fbBase = `name = "fb"
+input = "in"
+
+[[population]]
+name = "in"
+size = 4
+
+[[population]]
+name = "hid"
+size = 3
+activation = "tanh"
+
+[[population]]
+name = "out"
+size = 2
+
+[[projection]]
+from = "in"
+to = "hid"
+
+[[projection]]
+from = "hid"
+to = "out"
+
+[readout]
+population = "out"
+
+[[feedback]]
+from = "out"
+to = "hid"
+init = "uniform"
+init_gain = 0.5
+`
+
+// TestFeedbackDeclared: a [[feedback]] is built as a projection of its
+// own (out → hid, named out_hid), its weights drawn last from the
+// circuit's stream by its law, so the forward weights are those of the
+// same circuit without it.
+func TestFeedbackDeclared(t *testing.T) {
+	s, _, err := Parse("fb.toml", []byte(fbBase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Build(rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, _, err := Parse("bare.toml", []byte(strings.Split(fbBase, "[[feedback]]")[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _ := bare.Build(rand.New(rand.NewPCG(3, 4)))
+	for k := range c.Links {
+		if !slices.Equal(c.Links[k].W, cb.Links[k].W) {
+			t.Fatalf("declaring feedback moved the forward weights of %s", c.Links[k].Name)
+		}
+	}
+	k, ok := c.FeedbackFor(2, 1)
+	if !ok || len(c.Feedback) != 1 {
+		t.Fatalf("feedback out→hid not found (have %d)", len(c.Feedback))
+	}
+	f := c.Feedback[k]
+	if f.Name != "out_hid" || f.NPre != 2 || f.NPost != 3 || f.Bias || !f.Plastic || len(f.W) != 6 {
+		t.Fatalf("feedback %s %d→%d bias %v plastic %v, want out_hid 2→3, no bias, plastic", f.Name, f.NPre, f.NPost, f.Bias, f.Plastic)
+	}
+	bound := math.Sqrt(3) * 0.5 / math.Sqrt(2)
+	nonzero := 0
+	for _, w := range f.W {
+		if math.Abs(w) > bound {
+			t.Errorf("weight %g beyond the uniform bound %g", w, bound)
+		}
+		if w != 0 {
+			nonzero++
+		}
+	}
+	if nonzero != 6 {
+		t.Errorf("%d of 6 feedback weights drawn", nonzero)
+	}
+	if _, ok := c.FeedbackFor(1, 2); ok {
+		t.Error("found feedback hid→out, which is not declared")
+	}
+}
+
+func TestFeedbackErrors(t *testing.T) {
+	for _, tc := range []struct{ old, new, want string }{
+		{`from = "out"`, `from = "outt"`, `fb.toml:29: feedback[0].from: no population named "outt"`},
+		{`to = "hid"` + "\ninit = ", `to = "out"` + "\ninit = ", `feedback[0].to: feedback carries one population's error to another`},
+		{`init = "uniform"`, `init = "orthogonal"`, `feedback[0].init: must be normal or uniform, got "orthogonal"`},
+		{`init_gain = 0.5`, "init_gain = 0.5\nbias = true", "feedback[0].bias: feedback synapses have no bias, bounds or eligibility trace"},
+		{`init_gain = 0.5`, "init_gain = 0.5\nw_max = 1.0", "feedback[0].w_max: feedback synapses have no bias"},
+		{`init_gain = 0.5`, "init_gain = 0.5\nname = \"in_hid\"", `feedback[in_hid].name: "in_hid" is already the name of a projection or feedback`},
+		{`init_gain = 0.5`, "init_gain = 0.5\n\n[[feedback]]\nfrom = \"out\"\nto = \"hid\"", `feedback[1].to: feedback from "out" to "hid" is declared twice`},
+		{`init_gain = 0.5`, "init_gain = -1.0", "feedback[0].init_gain: must be a finite number >= 0"},
+		{`init_gain = 0.5`, "init_gain = 0.5\ndelay = 2", `unknown key`},
+	} {
+		src := strings.Replace(fbBase, tc.old, tc.new, 1)
+		if src == fbBase {
+			t.Fatalf("edit %q did not apply", tc.old)
+		}
+		_, _, err := Parse("fb.toml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q → %q: got %v, want an error containing %q", tc.old, tc.new, err, tc.want)
+		}
 	}
 }

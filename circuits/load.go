@@ -74,5 +74,9 @@ func Layout(doc *config.Doc) Spec {
 	for i := range s.Projections {
 		s.Projections[i] = ProjectionSpec{}.DefaultsFor(doc.String("projection", i, "connectivity"))
 	}
+	s.Feedback = make([]FeedbackSpec, doc.Len("feedback"))
+	for i := range s.Feedback {
+		s.Feedback[i] = FeedbackSpec{}.Defaults()
+	}
 	return s
 }

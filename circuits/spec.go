@@ -31,6 +31,9 @@ type Spec struct {
 	Populations []PopulationSpec `toml:"population"`
 	// Projections connect populations.
 	Projections []ProjectionSpec `toml:"projection"`
+	// Feedback are feedback projections: synapses that carry the error of
+	// one population down to another, for the credit-assignment rules.
+	Feedback []FeedbackSpec `toml:"feedback"`
 	// Readout says where the task reads the circuit's answer.
 	Readout ReadoutSpec `toml:"readout"`
 }
@@ -247,7 +250,7 @@ func (s *Spec) Validate() error {
 			return param.Under(err, "projection", i)
 		}
 	}
-	return nil
+	return s.validateFeedback(ref, links)
 }
 
 // PopulationIndex returns the index of the population of that name.
@@ -450,8 +453,9 @@ func (s *Spec) popList() string {
 // Build validates the spec and builds the circuit, its weights drawn from
 // rng. In this order, rng gives: the seed of every poisson population's own
 // stream, the connections of every sparse projection, the weights of every
-// dense projection, and the initial potentials of init_v_uniform_mv. A rate
-// circuit draws only its dense weights.
+// dense projection, the initial potentials of init_v_uniform_mv, and the
+// weights of every feedback projection. A rate circuit without feedback
+// draws only its dense weights.
 func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -540,6 +544,9 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 				}
 			}
 		}
+	}
+	if err := s.buildFeedback(c, idx, rng); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

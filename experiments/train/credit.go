@@ -338,7 +338,7 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 	switch p := s.Params.(type) {
 	case FeedbackParams:
 		cr.clip = p.Clip
-		err = cr.addFeedback(kind == kindDFA, func(int) func(*synapse.Dense) { return draw(p.Init, p.Scale) })
+		err = cr.addFeedback(kind == kindDFA, false, func(int) func(*synapse.Dense) { return draw(p.Init, p.Scale) })
 	case PBPParams:
 		cr.clip = p.Clip
 	case InversionParams:
@@ -346,7 +346,7 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 		if (kind == kindDI) != (p.Steps > 0) {
 			return nil, param.New("dt and steps are di's keys (both set for di, neither for ndi)", "steps")
 		}
-		err = cr.addFeedback(false, func(i int) func(*synapse.Dense) {
+		err = cr.addFeedback(false, false, func(i int) func(*synapse.Dense) {
 			if p.Feedback == "neg_transpose" {
 				return negT(i)
 			}
@@ -357,12 +357,14 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 			return nil, param.New("gamma is npfb_ls's key and feedback_rate npfb's", "gamma")
 		}
 		cr.clip, cr.sigma, cr.etaB, cr.warmup = p.Clip, p.Sigma, p.FeedbackRate, p.Warmup
-		err = cr.addFeedback(false, func(int) func(*synapse.Dense) {
+		if err := cr.addFeedback(false, true, func(int) func(*synapse.Dense) {
 			if kind == kindNPFBLS {
 				return func(d *synapse.Dense) { clear(d.W) }
 			}
 			return draw(p.Init, p.Scale)
-		})
+		}); err != nil {
+			return nil, err
+		}
 		mp := modulator.Params{}.Defaults(modulator.VariantWP)
 		cr.mod = modulator.New(mp, s.LearningRate)
 		cr.noise = rng.Stream(r.Uint64(), "node-noise")
@@ -408,10 +410,12 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 	return cr, nil
 }
 
-// addFeedback places one feedback projection per hidden layer i ≥ 1 of
-// the chain: from the upper population pops[i+1] (or, direct, from the
-// readout) to pops[i], named "LINK/feedback", its weights set by init(i).
-func (r *Credit) addFeedback(direct bool, init func(i int) func(*synapse.Dense)) error {
+// addFeedback gives every hidden layer i ≥ 1 of the chain its feedback
+// projection from the upper population pops[i+1] (or, direct, from the
+// readout) to pops[i]: the one the circuit declares ([[feedback]]), as
+// declared, or else a new one named "LINK/feedback", its weights set by
+// init(i). A rule that learns its feedback (learns) needs it plastic.
+func (r *Credit) addFeedback(direct, learns bool, init func(i int) func(*synapse.Dense)) error {
 	c, ch := r.c, r.ch
 	out := ch.pops[len(ch.pops)-1]
 	for i := 1; i < len(ch.links); i++ {
@@ -419,7 +423,14 @@ func (r *Credit) addFeedback(direct bool, init func(i int) func(*synapse.Dense))
 		if direct {
 			from = out
 		}
-		d, err := synapse.NewDense(c.Pops[from].Len(), ch.sizes[i], synapse.DenseParams{Plastic: false, WMin: math.Inf(-1), WMax: math.Inf(1)})
+		if k, ok := c.FeedbackFor(from, ch.pops[i]); ok {
+			if learns && !c.Feedback[k].Plastic {
+				return param.New(fmt.Sprintf("this rule teaches its feedback, but the circuit's feedback %q is plastic = false", c.Feedback[k].Name), "name")
+			}
+			r.fb[i] = k
+			continue
+		}
+		d, err := synapse.NewDense(c.Pops[from].Len(), ch.sizes[i], synapse.DenseParams{Plastic: learns, WMin: math.Inf(-1), WMax: math.Inf(1)})
 		if err != nil {
 			return err
 		}
