@@ -10,13 +10,21 @@ import (
 // angle between the error they send down and backprop's
 // ("angle_deg/LAYER"), ‖B − Wᵀ‖/‖W‖ ("norm_diff/LAYER") and the sign
 // congruence of B with Wᵀ ("sign_congruence/LAYER"), on the task's
-// current batch. Other rules report nothing. Call it between two updates.
+// current batch, and for ndi and di the spectral abscissa of each layer's
+// controller ("abscissa/LAYER", < 0: stable). Other rules report nothing.
+// Call it between two updates.
 func Diagnostics(r Rule, c *circuits.Circuit, t task.Task) []task.Value {
 	var out []task.Value
 	for _, a := range CreditAlignment(r, c, t) {
 		out = append(out, task.Value{Name: "angle_deg/" + a.Layer, Value: a.AngleDeg},
 			task.Value{Name: "norm_diff/" + a.Layer, Value: a.NormDiff},
 			task.Value{Name: "sign_congruence/" + a.Layer, Value: a.SignCongruence})
+	}
+	if cr, ok := r.(*Credit); ok && cr.stab != nil {
+		for i := 1; i < len(cr.ch.links); i++ {
+			w, b := c.Links[cr.ch.links[i]].W, cr.feedback(i).W
+			out = append(out, task.Value{Name: "abscissa/" + c.PopNames[cr.ch.pops[i]], Value: cr.stab[i].abscissa(w, b, cr.alpha, false)})
+		}
 	}
 	return out
 }
