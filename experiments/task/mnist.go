@@ -184,6 +184,7 @@ type MNIST struct {
 	batch  []int
 	onehot [10][10]float64
 	g      []float64
+	drawn  int // batches drawn (Context)
 }
 
 // NewMNIST returns the task on data d.
@@ -223,6 +224,18 @@ func (t *MNIST) Next(r *rand.Rand) {
 		t.batch[i] = t.order[t.next]
 		t.next++
 	}
+	t.drawn++
+}
+
+// Context identifies the current batch: it changes with every Next unless
+// the batch is the whole training set. Losses are comparable only within
+// one context, so the perturbation rules do not compare the outcomes of
+// two batches (docs/dopamine.md, "Tasks with changing data").
+func (t *MNIST) Context() int {
+	if len(t.batch) == len(t.order) {
+		return 0
+	}
+	return t.drawn
 }
 
 // BatchLen returns the batch size.

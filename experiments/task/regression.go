@@ -171,6 +171,7 @@ type Regression struct {
 	batch  []int
 	e0     float64
 	g      []float64
+	drawn  int // batches drawn (Context)
 }
 
 // Name returns "regression".
@@ -206,6 +207,18 @@ func (t *Regression) Next(r *rand.Rand) {
 		t.batch[i] = t.order[t.next]
 		t.next++
 	}
+	t.drawn++
+}
+
+// Context identifies the current batch: it changes with every Next unless
+// the batch is the whole data set. Losses are comparable only within one
+// context, so the perturbation rules do not compare the outcomes of two
+// batches (docs/dopamine.md, "Tasks with changing data").
+func (t *Regression) Context() int {
+	if len(t.batch) == len(t.order) {
+		return 0
+	}
+	return t.drawn
 }
 
 // BatchLen returns the batch size.

@@ -151,3 +151,40 @@ func TestMNISTGrad(t *testing.T) {
 		t.Errorf("test error of a silent network %g, want %g", e, float64(zeros)/1000)
 	}
 }
+
+// TestBatchContext: a minibatch task names a new context with every
+// batch (its losses are not comparable across batches); a task whose
+// batch is its whole data set keeps one.
+func TestBatchContext(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct{ samples, batch int }{{50, 5}, {20, 20}} {
+		p := RegressionParams{}.Defaults()
+		p.Samples, p.BatchSize = tc.samples, tc.batch
+		m, err := prepareRegression(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _ := m()
+		tk.Check(mlp(t, 6, 4, 3))
+		reg := tk.(*Regression)
+		reg.Next(r)
+		first := reg.Context()
+		reg.Next(r)
+		if full := tc.batch == tc.samples; (reg.Context() == first) != full {
+			t.Errorf("regression, batch %d of %d: context %d then %d", tc.batch, tc.samples, first, reg.Context())
+		}
+	}
+	d, err := LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := MNISTParams{}.Defaults()
+	mp.BatchSize = 32
+	mn := NewMNIST(mp, d)
+	mn.Next(r)
+	first := mn.Context()
+	mn.Next(r)
+	if mn.Context() == first {
+		t.Errorf("mnist: the context did not change with the batch")
+	}
+}
