@@ -156,15 +156,27 @@ func TestNewDirIsUnique(t *testing.T) {
 // resumed, continue from it: the files end byte-identical to an
 // uninterrupted run, wherever the stop fell.
 func TestCheckpointResumeIsIdentical(t *testing.T) {
+	checkpointResume(t, "mackey_glass", "seeds=1", "max_trials=1500", "workers=1", "record.every=7")
+}
+
+// TestCreditCheckpointResumeIsIdentical: the same for the credit-assignment
+// rules on the linear teacher regression (feedback synapses, npfb_ls's S
+// and V, npfb's dopamine system and node noise, the task's order).
+func TestCreditCheckpointResumeIsIdentical(t *testing.T) {
+	checkpointResume(t, "regression_linear", "seeds=1", "max_trials=1500", "workers=1", "record.every=7")
+}
+
+func checkpointResume(t *testing.T, name string, sets ...string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("stops and resumes a study a few times: in the full suite")
 	}
 	plan := func() *Plan {
-		p, err := Builtin("mackey_glass")
+		p, err := Builtin(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, kv := range []string{"seeds=1", "max_trials=1500", "workers=1", "record.every=7"} {
+		for _, kv := range sets {
 			if err := p.Set(kv); err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package task
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -186,5 +187,36 @@ func TestBatchContext(t *testing.T) {
 	mn.Next(r)
 	if mn.Context() == first {
 		t.Errorf("mnist: the context did not change with the batch")
+	}
+}
+
+// TestMNISTTaskState: a restored MNIST task, with its random stream
+// restored as the caller does, draws the batches the saved one would have.
+func TestMNISTTaskState(t *testing.T) {
+	d, err := LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := MNISTParams{}.Defaults()
+	p.TrainImages, p.BatchSize = 100, 32 // a pass ends inside the fourth batch
+	a, b := NewMNIST(p, d), NewMNIST(p, d)
+	srcA := rand.NewChaCha8([32]byte{1})
+	ra := rand.New(srcA)
+	for range 3 {
+		a.Next(ra)
+	}
+	b.SetTaskState(a.TaskState())
+	st, _ := srcA.MarshalBinary()
+	srcB := rand.NewChaCha8([32]byte{})
+	if err := srcB.UnmarshalBinary(st); err != nil {
+		t.Fatal(err)
+	}
+	rb := rand.New(srcB)
+	for range 5 {
+		a.Next(ra)
+		b.Next(rb)
+		if !slices.Equal(a.batch, b.batch) || a.Context() != b.Context() {
+			t.Fatalf("restored task drew batch %v (context %d), saved one %v (%d)", b.batch, b.Context(), a.batch, a.Context())
+		}
 	}
 }

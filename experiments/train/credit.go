@@ -312,6 +312,7 @@ type Credit struct {
 	updates     int
 	mod         *modulator.Dopamine
 	noise       *rand.Rand
+	noiseSrc    *rng.Source // noise's generator (checkpoints)
 	h, hn, d    [][]float64 // per chain population: clean output, noisy output, drive error
 	xi          [][]float64 // per chain population: noise ξ (hidden only)
 	dB          [][]float64 // per feedback: accumulated ΔB (npfb) or S (npfb_ls)
@@ -394,7 +395,8 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 		}
 		mp := modulator.Params{}.Defaults(modulator.VariantWP)
 		cr.mod = modulator.New(mp, s.LearningRate)
-		cr.noise = rng.Stream(r.Uint64(), "node-noise")
+		cr.noiseSrc = rng.NewSource(r.Uint64(), "node-noise")
+		cr.noise = rand.New(cr.noiseSrc)
 		for _, n := range ch.sizes {
 			cr.h = append(cr.h, make([]float64, n))
 			cr.hn = append(cr.hn, make([]float64, n))

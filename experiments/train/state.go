@@ -78,3 +78,87 @@ func encode(v any) ([]byte, error) {
 }
 
 func decode(b []byte, v any) error { return gob.NewDecoder(bytes.NewReader(b)).Decode(v) }
+
+type creditState struct {
+	Kind       string
+	Feedback   [][]float64 // every feedback projection's weights
+	S, V       [][]float64 // npfb_ls's accumulators (S in dB)
+	Updates    int
+	Stabilized int
+	Mod        *modulator.DopamineState
+	Noise      []byte
+}
+
+// State saves what a credit rule carries from one update to the next: the
+// feedback synapses (which the circuit's state leaves out), npfb_ls's S
+// and V, the count of updates (warm-up, stability checks), and for npfb
+// and npfb_ls the dopamine system and the node-noise stream.
+func (r *Credit) State() ([]byte, error) {
+	s := creditState{Kind: r.kindName(), Updates: r.updates, Stabilized: r.stabilized}
+	for _, f := range r.c.Feedback {
+		s.Feedback = append(s.Feedback, f.W)
+	}
+	if r.kind == kindNPFBLS {
+		s.S, s.V = r.dB, r.v
+	}
+	if r.mod != nil {
+		ms := r.mod.State()
+		s.Mod = &ms
+		b, err := r.noiseSrc.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		s.Noise = b
+	}
+	return encode(s)
+}
+
+// SetState restores what State saved, into the same rule bound to a
+// circuit built the same way.
+func (r *Credit) SetState(b []byte) error {
+	var s creditState
+	if err := decode(b, &s); err != nil {
+		return err
+	}
+	bad := errors.New("train: the checkpoint is not the state of this credit rule on this circuit")
+	if s.Kind != r.kindName() || len(s.Feedback) != len(r.c.Feedback) || (s.Mod != nil) != (r.mod != nil) {
+		return bad
+	}
+	for k, f := range r.c.Feedback {
+		if len(s.Feedback[k]) != len(f.W) {
+			return bad
+		}
+	}
+	if r.kind == kindNPFBLS {
+		if !sameShapes(s.S, r.dB) || !sameShapes(s.V, r.v) {
+			return bad
+		}
+		for i := range r.dB {
+			copy(r.dB[i], s.S[i])
+			copy(r.v[i], s.V[i])
+		}
+	}
+	if r.mod != nil {
+		if err := r.noiseSrc.UnmarshalBinary(s.Noise); err != nil {
+			return err
+		}
+		r.mod.SetState(*s.Mod)
+	}
+	for k, f := range r.c.Feedback {
+		copy(f.W, s.Feedback[k])
+	}
+	r.updates, r.stabilized = s.Updates, s.Stabilized
+	return nil
+}
+
+func sameShapes(a, b [][]float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+	}
+	return true
+}
