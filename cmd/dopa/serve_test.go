@@ -23,7 +23,7 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "a", "b"}, "one FILE at most"},
 		{[]string{"serve", "--set", "rule.dopamine.learning_rate=-1"}, "rule[dopamine].learning_rate: must be a finite number > 0, got -1"},
 		{[]string{"serve", "--rule", "nope"}, `no rule "nope"`},
-		{[]string{"serve", "cuba"}, "dopa serve runs training"},
+		{[]string{"serve", "izhikevich2007"}, "dopa serve runs training"},
 		{[]string{"serve", "--listen", "nonsense"}, "nonsense"},
 		{[]string{"serve", "no/such/file.toml"}, "no such file"},
 	} {

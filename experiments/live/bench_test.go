@@ -114,7 +114,7 @@ func BenchmarkLive(b *testing.B) {
 // bare trains the session's rule without hooks: what the run costs with
 // no one watching.
 func bare(s *Session) (train.Outcome, error) {
-	plan, label := s.plan, s.label
+	plan, label := s.src.plan, s.label
 	v, _ := variant(plan, label)
 	seed := plan.Spec.Seed
 	c, err := plan.Circuit.Build(experiments.Stream(seed, "init"))
