@@ -182,7 +182,7 @@ func hostPort(h string) string {
 func (srv *Server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	srv.page.Execute(w, map[string]string{"Token": srv.Token, "File": srv.s.cfg.File})
+	srv.page.Execute(w, map[string]string{"Token": srv.Token, "File": srv.s.cfg.File, "Kind": string(srv.s.State().Kind)})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
