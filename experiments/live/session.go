@@ -306,12 +306,22 @@ type trainHook struct {
 	lastView time.Time
 	// A spiking circuit shows the spikes of its current weights (raster).
 	rs *rasterView
+	// The plastic weights and traces (the slices of the circuit's plastic
+	// projections, which keep them for the run), and their count.
+	ws, es [][]float64
+	nw     float64
 }
 
 func newTrainHook(s *Session, rule train.Rule, c *circuits.Circuit, t task.Task) *trainHook {
 	h := &trainHook{s: s, rule: rule, c: c, g: gate{s: s, rule: rule, next: time.Now()}, loss: math.NaN(), ctx: context.Background()}
 	h.g.flush = h.flush
 	h.pr, _ = t.(task.Predictor)
+	for i := range c.Links {
+		if l := &c.Links[i]; l.Plastic {
+			h.ws, h.es = append(h.ws, l.W), append(h.es, l.E[:len(l.W)])
+			h.nw += float64(len(l.W))
+		}
+	}
 	return h
 }
 
@@ -323,7 +333,7 @@ func (h *trainHook) update(epoch, trials int) {
 	p := &h.batch[h.n]
 	p.Epoch, p.Trials, p.Loss = epoch, trials, h.loss
 	p.RPE, p.Dopamine, p.LearningRate = tr.RPE, tr.Dopamine, tr.LearningRate
-	p.Eligibility, p.Weight = plasticRMS(h.c)
+	p.Eligibility, p.Weight = h.plasticRMS()
 	p.Rate = math.NaN()
 	h.n++
 	if h.n == batchLen || h.s.hub.wanted.Load() {
@@ -361,26 +371,21 @@ func (h *trainHook) views(epoch int) {
 	}
 }
 
-// plasticRMS is Circuit.PlasticRMS of the traces and of the weights in
-// one pass.
-func plasticRMS(c *circuits.Circuit) (elig, weight float64) {
-	se, sw, n := 0.0, 0.0, 0
-	for i := range c.Links {
-		l := &c.Links[i]
-		if !l.Plastic {
-			continue
-		}
-		w, e := l.W, l.E[:len(l.W)]
+// plasticRMS is Circuit.PlasticRMS of the traces and of the weights (the
+// same sums in the same order) in one pass.
+func (h *trainHook) plasticRMS() (elig, weight float64) {
+	if h.nw == 0 {
+		return 0, 0
+	}
+	se, sw := 0.0, 0.0
+	for k, w := range h.ws {
+		e := h.es[k][:len(w)]
 		for j, x := range w {
 			sw += x * x
 			se += e[j] * e[j]
 		}
-		n += len(w)
 	}
-	if n == 0 {
-		return 0, 0
-	}
-	return math.Sqrt(se / float64(n)), math.Sqrt(sw / float64(n))
+	return math.Sqrt(se / h.nw), math.Sqrt(sw / h.nw)
 }
 
 // gate is what happens between two updates: queued changes, pause, single
