@@ -87,6 +87,7 @@ var hints = map[string]hint{
 	"p01":       {0, 1, false},
 	"p10":       {0, 0.1, false},
 	"k":         {1, 100, true},
+	"n":         {100, 10000, true},
 	"floor":     {1e-9, 0.1, true},
 	"threshold": {-10, 10, false},
 }
@@ -118,6 +119,7 @@ func (l *loaded) controls(label string) []Control {
 	case output.Memory:
 		f := l.mem
 		mem := adder(&out, groupMemory, "", nil)
+		mem("patterns.n", reflect.ValueOf(f.Patterns.N[0]))
 		switch f.Patterns.Kind {
 		case memory.FixedK:
 			mem("patterns.k", reflect.ValueOf(f.Patterns.K))

@@ -135,7 +135,8 @@ func (r *raster) appendJSON(b []byte, epoch int) []byte {
 }
 
 // rasterView shows the spikes of a spiking training circuit: now and then
-// between two updates, a copy of the circuit (built apart, so that its
+// between two updates, a copy of the circuit (built apart from a copy of
+// the run's "init" stream, so that it has the same frozen noise and its
 // trials touch neither the training circuit nor its streams) takes the
 // current weights and runs one trial of each of the task's inputs (XOR:
 // the four patterns; another task: every input at 1). The training run is
@@ -150,7 +151,9 @@ type rasterView struct {
 }
 
 func newRasterView(hub *Hub, plan *experiments.Plan, t task.Task) (*rasterView, error) {
-	clone, err := plan.Circuit.Build(experiments.Stream(plan.Spec.Seed, "live/raster"))
+	// Built from its own copy of the run's "init" stream: the same
+	// circuit, frozen Poisson noise included, touching nothing of the run.
+	clone, err := plan.Circuit.Build(experiments.Stream(plan.Spec.Seed, "init"))
 	if err != nil {
 		return nil, err
 	}

@@ -69,7 +69,7 @@ func (s *Session) load(overrides []string) (*loaded, error) {
 			}
 		}
 		if err := cf.Validate(); err != nil {
-			return nil, fmt.Errorf("after the overrides %q: %v", overrides, err)
+			return nil, err // dopa run says it "after the overrides […]:"
 		}
 		l.sim = cf
 	case output.Memory:
