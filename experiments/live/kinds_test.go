@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/internal/rng"
+	"github.com/dopa-sim/dopa/synapse"
 )
 
 // testFile runs a file of the repository live, served by an httptest
@@ -78,6 +80,40 @@ func TestStepperIsRetrieve(t *testing.T) {
 		}
 		if md.Steps > 1 && multi == 0 {
 			t.Errorf("%s: no query took more than one step: the check checked nothing", md.Name)
+		}
+	}
+}
+
+// TestStoreNextIsStore: patterns stored a few at a time are the patterns
+// and count synapses memory.Store makes at once (auto- and
+// hetero-association).
+func TestStoreNextIsStore(t *testing.T) {
+	for _, hetero := range []bool{false, true} {
+		f := memory.File{}.Defaults()
+		f.Hetero = hetero
+		cfg := f.Config(500, f.Rules[0], f.Modes[0], 1)
+		cont := cfg.Patterns
+		if hetero {
+			cont = cfg.Content
+		}
+		counts, _ := synapse.NewCounts(cfg.Patterns.N, cont.N)
+		mem := &memory.Memory{Config: cfg, Counts: counts}
+		ru, rv := rng.Stream(3, "memory/patterns"), rng.Stream(3, "memory/content")
+		for _, k := range []int{1, 7, 50, 142} {
+			if err := storeNext(mem, cont, ru, rv, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg.M = 200
+		want, err := memory.Store(cfg, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mem.M != 200 || !reflect.DeepEqual(mem.U, want.U) || !reflect.DeepEqual(mem.V, want.V) || !reflect.DeepEqual(mem.Counts, want.Counts) {
+			t.Errorf("hetero %v: stored a few at a time differs from memory.Store", hetero)
+		}
+		if hetero && reflect.DeepEqual(mem.U, mem.V) {
+			t.Error("hetero-association stored u as its own content")
 		}
 	}
 }

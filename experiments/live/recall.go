@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,16 +169,8 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 	update := 0
 	recent := make([]float64, 0, 100) // ε of the last queries
 	for len(mem.U) < maxM {
-		for k := 0; k < perUpdate && len(mem.U) < maxM; k++ {
-			u := cfg.Patterns.Draw(ru, nil)
-			v := u
-			if cfg.Hetero {
-				v = cont.Draw(rv, nil)
-			}
-			if err := counts.Store(u, v); err != nil {
-				return train.Outcome{}, "", err
-			}
-			mem.U, mem.V = append(mem.U, u), append(mem.V, v)
+		if err := storeNext(mem, cont, ru, rv, min(perUpdate, maxM-len(mem.U))); err != nil {
+			return train.Outcome{}, "", err
 		}
 		mem.M = len(mem.U)
 		if err := st.ready(mem); err != nil {
@@ -221,6 +214,25 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 	}
 	mean /= float64(max(len(recent), 1))
 	return train.Outcome{Epochs: update, Trials: mem.M}, fmt.Sprintf("stored %d patterns (n = %d, %s, %s): ε = %.3g over the last %d queries", mem.M, n, ruleName, modeName, mean, len(recent)), nil
+}
+
+// storeNext draws and stores the next k patterns (pairs) of mem, as
+// memory.Store draws them from its streams ru and rv (cont: the content
+// ensemble), and updates mem.M.
+func storeNext(mem *memory.Memory, cont memory.Ensemble, ru, rv *rand.Rand, k int) error {
+	for range k {
+		u := mem.Patterns.Draw(ru, nil)
+		v := u
+		if mem.Hetero {
+			v = cont.Draw(rv, nil)
+		}
+		if err := mem.Counts.Store(u, v); err != nil {
+			return err
+		}
+		mem.U, mem.V = append(mem.U, u), append(mem.V, v)
+	}
+	mem.M = len(mem.U)
+	return nil
 }
 
 // appendRecall writes one retrieval as a JSON object: the stored (content)
