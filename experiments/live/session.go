@@ -1,18 +1,26 @@
-// Package live is dopa's live view (dopa serve): one training run of a
-// circuit or experiment stepped in a goroutine, watched and steered from a
-// web page served by the dopa binary itself, with named parameter sets
-// kept in the run store (as IVISIT keeps them in SQLite).
+// Package live is dopa's live view (dopa serve): one run of a file stepped
+// in a goroutine, watched and steered from a web page served by the dopa
+// binary itself, with named parameter sets kept in the run store (as
+// IVISIT keeps them in SQLite). It runs three kinds of file: training (a
+// circuit with its rule, or an experiment), simulation (a circuit with
+// task = "simulate": its spikes, raster.go) and memory (a study of
+// experiments/memory: patterns stored one batch at a time and recalled,
+// recall.go).
 //
-// The run is train.Loop, the one training loop; its Update hook, called
-// between two learning updates, publishes a trace point into a bounded
-// ring (Hub: a browser that is slow or gone never blocks the simulation,
-// each client reads and thins at its own pace), applies the parameter
-// changes queued by the page (IVISIT's sync mode: a value reaches the
-// simulation between two updates), and pauses, single-steps or paces the
-// run. A change is validated exactly as a --set value (Plan.Set and
-// Plan.Validate, the same error text); a change of the running rule's
-// parameters is applied in place (train.Tunable), any other change starts
-// a new run.
+// A training run is train.Loop, the one training loop; its Update hook,
+// called between two learning updates, gathers a trace point into a batch
+// that goes into a bounded ring (Hub: a browser that is slow or gone never
+// blocks the simulation, each client reads and thins at its own pace),
+// now and then remakes the task's views (forecasts; the raster of a
+// spiking circuit, from a copy), applies the parameter changes queued by
+// the page (IVISIT's sync mode: a value reaches the simulation between two
+// updates), and pauses, single-steps or paces the run. A change is
+// validated exactly as a --set value of that kind of file (Plan.Set and
+// Plan.Validate for training, the same error text); a change of the
+// running rule's parameters is applied in place (train.Tunable), any other
+// change starts a new run. The simulation core knows nothing of this
+// package: the session reads what the core exposes (spike lists, weights,
+// the rule's trace) between steps and updates.
 package live
 
 import (
