@@ -10,6 +10,7 @@ import (
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
+	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/neuron"
 )
@@ -43,8 +44,8 @@ const (
 	groupExperiment = "experiment"
 )
 
-// hint is a slider's range for a key (its last segment); keys without one
-// get a number box only.
+// hint is a slider's range for a key (its last two segments, or else its
+// last); keys without one get a number box only.
 type hint struct {
 	min, max float64
 	log      bool
@@ -84,17 +85,21 @@ var hints = map[string]hint{
 	"valid_threshold": {0.01, 2, true},
 	"teacher_scale":   {0.1, 10, true},
 	// memories
-	"p01":       {0, 1, false},
-	"p10":       {0, 0.1, false},
-	"k":         {1, 100, true},
-	"n":         {100, 10000, true},
-	"floor":     {1e-9, 0.1, true},
-	"threshold": {-10, 10, false},
+	"p01":        {0, 1, false},
+	"p10":        {0, 0.1, false},
+	"patterns.k": {1, 100, true},
+	"patterns.n": {100, 10000, true},
+	"floor":      {1e-9, 0.1, true},
+	"threshold":  {-10, 10, false},
 }
 
 // choices are the values of string keys that take one of a few words
 // (keys of an enumerated type list theirs themselves: options).
-var choices = map[string][]string{"rpe": {"paired", "critic"}}
+var choices = map[string][]string{
+	"rpe":                {"paired", "critic"},
+	"teacher_activation": {"linear", "tanh"},
+	"method":             {string(series.Euler), string(series.RK4)},
+}
 
 // modelParams are the keys of each neuron model in a population's spec.
 var modelParams = map[string]reflect.Type{
@@ -176,11 +181,27 @@ func adder(out *[]Control, group, trim string, live func(string) bool) func(stri
 		default:
 			return
 		}
-		if h, ok := hints[last]; ok && c.Kind == "number" {
+		h, ok := hints[lastTwo(key)]
+		if !ok {
+			h, ok = hints[last]
+		}
+		if ok && c.Kind == "number" {
 			c.Min, c.Max, c.Log = h.min, h.max, h.log
 		}
 		*out = append(*out, c)
 	}
+}
+
+// lastTwo returns the last two dot-separated segments of a key.
+func lastTwo(key string) string {
+	i := strings.LastIndex(key, ".")
+	if i < 0 {
+		return key
+	}
+	if j := strings.LastIndex(key[:i], "."); j >= 0 {
+		return key[j+1:]
+	}
+	return key
 }
 
 // options lists the names of an enumerated type (an integer type whose

@@ -180,7 +180,8 @@ func TestControlsAreSetKeys(t *testing.T) {
 	}{
 		{"experiments/xor.toml", []string{"circuit.population.hidden.size", "circuit.population.hidden.activation", "rule.dopamine.modulator.lr_range"}, groupNeurons},
 		{"experiments/xor_spiking.toml", []string{"circuit.population.hidden.tau_m_ms", "circuit.population.input.rate_hz_per_unit"}, groupNeurons},
-		{"experiments/mackey_glass.toml", []string{"forecast.horizon", "mackey_glass.tau", "circuit.population.hidden.tau_ms"}, groupTask},
+		{"experiments/mackey_glass.toml", []string{"forecast.horizon", "mackey_glass.tau", "mackey_glass.method", "circuit.population.hidden.tau_ms"}, groupTask},
+		{"experiments/regression_tanh.toml", []string{"teacher_activation", "batch_size", "circuit.population.hidden1.size"}, groupTask},
 		{"circuits/cuba.toml", []string{"circuit.population.exc.v_thresh_mv", "duration_ms"}, groupNeurons},
 		{"experiments/autoassociation.toml", []string{"activation", "query.p01", "mode.one-step.ane"}, groupMemory},
 	} {
@@ -210,6 +211,21 @@ func TestControlsAreSetKeys(t *testing.T) {
 		}
 		if a, ok := keys["circuit.population.hidden.activation"]; ok && (a.Kind != "choice" || !slices.Contains(a.Options, "tanh") || !slices.Contains(a.Options, "relu")) {
 			t.Errorf("activation control %+v", a)
+		}
+		// Every option of a menu is a value --set takes (but activation
+		// module_wta, which needs modular patterns).
+		for _, ct := range ctls {
+			for _, o := range ct.Options {
+				if o == "module_wta" {
+					continue
+				}
+				if _, err := s.Set(ct.Key, o); err != nil {
+					t.Errorf("%s: %s=%s offered, refused: %v", c.path, ct.Key, o, err)
+				}
+				if _, err := s.Set(ct.Key, ct.Value); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 }
