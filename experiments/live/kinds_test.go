@@ -166,6 +166,17 @@ func TestSimulationRaster(t *testing.T) {
 	if p.Epoch != 300 || p.Trials != 3000 || !(p.Rate >= 0 && p.Rate < 200) {
 		t.Errorf("last point %+v", p)
 	}
+	// The live simulation is the one dopa run makes (seed 1): the same spikes.
+	s.mu.Lock()
+	cf := s.src.sim
+	s.mu.Unlock()
+	sim, err := experiments.Simulate(context.Background(), cf, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("simulated 300 ms: %d spikes", sim.SpikeCount); s.State().Status != want {
+		t.Errorf("live: %q, dopa run: %q", s.State().Status, want)
+	}
 }
 
 // TestControlsAreSetKeys: every generated control of a training (rate and
