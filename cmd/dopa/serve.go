@@ -12,14 +12,14 @@ import (
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/live"
-	"github.com/dopa-sim/dopa/internal/output"
 )
 
 const serveUsage = `Usage: dopa serve [FILE] [flags]
 
 Runs a circuit or experiment file live (default: the built-in XOR
 experiment) and serves a page to watch and steer it: the modulator's
-traces and the loss as they are made; run, pause, single step, reset;
+traces and the loss as they are made (a spiking circuit's spikes, a
+memory's recall); run, pause, single step, reset;
 the file's parameters as controls (checked as --set values are; the
 running rule's reach it between two updates); parameter sets saved by name
 in the run store; a run recorded as dopa run records one.
@@ -36,7 +36,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve on (host:port; port 0: any free one); off loopback a token is required")
 	storePath := fs.String("store", experiments.DefaultStore(), "the run store (SQLite) for parameter sets and recorded runs; off: none")
 	out := fs.String("out", "out", "directory under which runs recorded from the page are written")
-	rule := fs.String("rule", "", "the rule (label) to run live (default: dopamine if the file has it, else its first)")
+	rule := fs.String("rule", "", "the rule (label) to run live (default: dopamine if the file has it, else its first); a memory study: RULE/MODE")
 	pace := fs.Float64("pace", 200, "learning updates per second at most (0: as fast as it goes)")
 	paused := fs.Bool("paused", false, "start paused")
 	var sets multi
@@ -60,8 +60,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{err}
 	}
-	if src.Kind != output.Training {
-		return usagef("%s is a %s file; dopa serve runs training (a circuit with its rule, or an experiment)", src.File, src.Kind)
+	if !live.Served(src.Kind) {
+		return usagef("%s is a %s file; dopa serve runs training (a circuit with its rule, or an experiment), simulation (a circuit with task = \"simulate\") and memory files", src.File, src.Kind)
 	}
 	data, err := sourceData(src.File)
 	if err != nil {

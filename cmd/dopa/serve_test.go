@@ -23,7 +23,9 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "a", "b"}, "one FILE at most"},
 		{[]string{"serve", "--set", "rule.dopamine.learning_rate=-1"}, "rule[dopamine].learning_rate: must be a finite number > 0, got -1"},
 		{[]string{"serve", "--rule", "nope"}, `no rule "nope"`},
-		{[]string{"serve", "cuba"}, "dopa serve runs training"},
+		{[]string{"serve", "izhikevich2007"}, "dopa serve runs training"},
+		{[]string{"serve", "willshaw", "--rule", "nope"}, `no rule "nope" in builtin:willshaw.toml (have: willshaw/one-step)`},
+		{[]string{"serve", "cuba", "--set", "duration_ms=-1"}, "duration_ms"},
 		{[]string{"serve", "--listen", "nonsense"}, "nonsense"},
 		{[]string{"serve", "no/such/file.toml"}, "no such file"},
 	} {
@@ -33,6 +35,31 @@ func TestServeBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestServeChecksAsRun: a bad --set value of a training, simulation or
+// memory file gets the very message dopa run gives it (which, for a value
+// that is read but out of range, first lists the overrides).
+func TestServeChecksAsRun(t *testing.T) {
+	for _, c := range [][]string{
+		{"xor", "rule.dopamine.learning_rate=-1"},
+		{"xor_spiking", "circuit.population.hidden.tau_m_ms=-2"},
+		{"cuba", "duration_ms=-1"},
+		{"cuba", "population.exc.v_thresh_mv=nope"},
+		{"willshaw", "query.p01=2"},
+		{"autoassociation", "activation=module_wta"},
+	} {
+		_, _, runErr := dopa(t, "run", c[0], "--set", c[1], "--out", t.TempDir(), "--store", "off")
+		code, _, serveErr := dopa(t, "serve", c[0], "--set", c[1], "--store", "off")
+		want := strings.TrimPrefix(strings.TrimSpace(runErr), "dopa run: ")
+		want = afterOverrides.ReplaceAllString(want, "")
+		got := strings.TrimPrefix(strings.TrimSpace(serveErr), "dopa serve: ")
+		if code != exitUsage || want == "" || got != want {
+			t.Errorf("%v: serve exit %d %q, run %q", c, code, got, want)
+		}
+	}
+}
+
+var afterOverrides = regexp.MustCompile(`^after the overrides \[.*?\]: `)
 
 // TestServe starts dopa serve, reads the address it prints, finds the
 // page and the traces there, and stops on cancel.

@@ -114,7 +114,7 @@ func BenchmarkLive(b *testing.B) {
 // bare trains the session's rule without hooks: what the run costs with
 // no one watching.
 func bare(s *Session) (train.Outcome, error) {
-	plan, label := s.plan, s.label
+	plan, label := s.src.plan, s.label
 	v, _ := variant(plan, label)
 	seed := plan.Spec.Seed
 	c, err := plan.Circuit.Build(experiments.Stream(seed, "init"))
@@ -141,4 +141,48 @@ func (h *Hub) runNow() uint64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.run
+}
+
+// BenchmarkHook measures what the live session adds to one learning
+// update of a training run, alone: the update's trace point (the rule's
+// trace, the RMS of the plastic traces and weights) into the hook's batch,
+// the batch into the ring every batchLen points, and the gate between two
+// updates (no pause, no pace). The update itself is not in it.
+//
+//	go test ./experiments/live -run '^$' -bench Hook -count 3
+func BenchmarkHook(b *testing.B) {
+	for _, name := range []string{"xor", "mackey_glass"} {
+		b.Run(name, func(b *testing.B) {
+			data, _ := experiments.BuiltinData(name)
+			s, err := New(Config{File: "builtin:" + name + ".toml", Data: data, Rule: "dopamine"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			plan := s.src.plan
+			v, _ := variant(plan, "dopamine")
+			c, err := plan.Circuit.Build(experiments.Stream(1, "init"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			maker, _ := plan.Task().Prepare(plan.Spec.Params)
+			tk, _ := maker()
+			rule, err := train.New(v.Rule, c, experiments.Stream(1, "rule"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			tk.Next(experiments.Stream(1, "task"))
+			rule.Measure(tk)
+			rule.Learn(tk)
+			h := newTrainHook(s, rule, c, tk)
+			h.pr = nil // the forecasts, made about once a second, are not per update
+			h.ctx = context.Background()
+			s.hub.NewRun()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				h.update(i, 2*i)
+			}
+		})
+	}
 }

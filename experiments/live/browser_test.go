@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/dopa-sim/dopa/experiments"
+	"path/filepath"
 )
 
 // The Browser tests drive the real page in headless Chromium (Debian's
@@ -244,14 +246,137 @@ func TestBrowserForecastView(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="view"] .uplot').length`); n != 1 {
 		t.Errorf("%d forecast panels, want 1", n)
 	}
-	if os.Getenv("DOPA_SCREENSHOT_FORECAST") != "" {
-		time.Sleep(3 * time.Second)
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err == nil {
-			err = os.WriteFile(os.Getenv("DOPA_SCREENSHOT_FORECAST"), png, 0o644)
-		}
-		if err != nil {
+	screenshot(t, ctx, "DOPA_SCREENSHOT_FORECAST", 3*time.Second)
+}
+
+// screenshot writes the page's screenshot into the PNG file the variable
+// env names, if it is set, after waiting wait (docs/live.md's figures).
+func screenshot(t *testing.T, ctx context.Context, env string, wait time.Duration) {
+	t.Helper()
+	out := os.Getenv(env)
+	if out == "" {
+		return
+	}
+	time.Sleep(wait)
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.WriteFile(out, png, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserRasterStreamsSpikes: on a spiking training circuit the page
+// draws a raster of its spikes (every population's rows, one trial per
+// XOR input), remade as the weights learn.
+func TestBrowserRasterStreamsSpikes(t *testing.T) {
+	_, _, hs := testFile(t, "experiments/xor_spiking.toml", "dopamine", 100, "criterion.loss_below=0")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.rasters > 0 && window.dopaLive.rasterSpikes > 0`)
+	first := eval[int](t, ctx, `window.dopaLive.rasterEpoch`)
+	waitJS(t, ctx, 10*time.Second, fmt.Sprintf(`window.dopaLive.rasterEpoch > %d && window.dopaLive.rasterSpikes > 0`, first))
+	if rows := eval[int](t, ctx, `window.dopaLive.rasterRows`); rows != 2+32+1 {
+		t.Errorf("%d raster rows, want 35 (2 inputs, 32 hidden, 1 output)", rows)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="raster"] canvas').length`); n != 1 {
+		t.Errorf("%d raster canvases", n)
+	}
+	if s := eval[string](t, ctx, `document.querySelector('#plots [data-panel="raster"] .pnote').textContent`); !strings.Contains(s, "spikes shown") {
+		t.Errorf("raster note %q", s)
+	}
+	screenshot(t, ctx, "DOPA_SCREENSHOT_RASTER", time.Second)
+}
+
+// TestBrowserSimulationRaster: a simulation file (CUBA) streams its
+// spikes and its firing rate.
+func TestBrowserSimulationRaster(t *testing.T) {
+	_, _, hs := testFile(t, "circuits/cuba.toml", "", 200)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.rasters > 1 && window.dopaLive.rasterSpikes > 10 && window.dopaLive.points > 50 && window.dopaLive.last.rate > 0`)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#plots .uplot").length`); n != 1 {
+		t.Errorf("%d uPlot panels, want the rate's alone", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#controls details[data-group="neurons"] .ctl').length`); n < 10 {
+		t.Errorf("%d neuron controls", n)
+	}
+	screenshot(t, ctx, "DOPA_SCREENSHOT_SIMULATION", 0)
+}
+
+// TestBrowserMemoryRecall: on a memory file the page shows a recall: the
+// stored pattern (k = 10 units), the half-pattern query (5), each step's
+// output with its ε, and ε against the patterns stored.
+func TestBrowserMemoryRecall(t *testing.T) {
+	_, _, hs := testFile(t, "experiments/willshaw.toml", "", 50)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.recalls > 1 && window.dopaLive.points > 3`)
+	r := eval[map[string]float64](t, ctx, `window.dopaLive.recall`)
+	if r["stored"] != 10 || r["query"] != 5 || r["steps"] != 1 || r["m"] < 20 || r["eps"] < 0 || r["eps"] > 2 {
+		t.Errorf("recall %v", r)
+	}
+	if m := eval[float64](t, ctx, `window.dopaLive.last.trials`); m < 20 {
+		t.Errorf("%g patterns stored", m)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="recall"] canvas').length`); n != 1 {
+		t.Errorf("%d recall canvases", n)
+	}
+	if s := eval[string](t, ctx, `document.querySelector('#plots [data-panel="recall"] .ptitle').textContent`); !strings.HasPrefix(s, "recall of pattern") {
+		t.Errorf("recall title %q", s)
+	}
+	screenshot(t, ctx, "DOPA_SCREENSHOT_RECALL", time.Second)
+}
+
+// TestBrowserNeuronControl: a neuron control (the hidden population's
+// size of the spiking XOR circuit, in the collapsed "neurons" group)
+// starts a new run with the new circuit: its raster has the new rows. A
+// bad size shows the --set error and changes nothing.
+func TestBrowserNeuronControl(t *testing.T) {
+	s, _, hs := testFile(t, "experiments/xor_spiking.toml", "dopamine", 100, "criterion.loss_below=0")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.rasterRows === 35 && window.dopaLive.points > 2`)
+	key := "circuit.population.hidden.size"
+	box := fmt.Sprintf(`input.value[data-key=%q]`, key)
+	if err := chromedp.Do(ctx, chromedp.Click(`#controls details[data-group="neurons"] summary`)); err != nil {
+		t.Fatal(err)
+	}
+	typeInto := func(v string) {
+		t.Helper()
+		eval[bool](t, ctx, `(() => { const b = document.querySelector('`+box+`'); b.focus(); b.select(); return true })()`)
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(v+"\t")); err != nil {
 			t.Fatal(err)
 		}
 	}
+	runs := eval[int](t, ctx, `window.dopaLive.runs`)
+	typeInto("16")
+	waitJS(t, ctx, 10*time.Second, fmt.Sprintf(`window.dopaLive.runs > %d && window.dopaLive.rasterRows === 19`, runs))
+	if got := s.Overrides()[key]; got != "16" {
+		t.Errorf("session value %q", got)
+	}
+	// A bad value: the error of dopa run --set, nothing changes.
+	plan, err := experiments.Load(filepath.Join("..", "..", "experiments/xor_spiking.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := plan.Set(key + "=0")
+	if want == nil {
+		want = plan.Validate()
+	}
+	if want == nil {
+		t.Fatal("size 0 is valid: the test checks nothing")
+	}
+	runs = eval[int](t, ctx, `window.dopaLive.runs`)
+	typeInto("0")
+	t.Logf("the --set error: %v", want)
+	waitJS(t, ctx, 5*time.Second, fmt.Sprintf(`!document.getElementById("error").hidden && document.getElementById("error").textContent === %q`, want.Error()))
+	time.Sleep(300 * time.Millisecond)
+	if r := eval[int](t, ctx, `window.dopaLive.runs`); r != runs {
+		t.Errorf("a bad value started a new run")
+	}
+	if got := s.Overrides()[key]; got != "16" {
+		t.Errorf("session value %q after a bad value", got)
+	}
+	if rows := eval[int](t, ctx, `window.dopaLive.rasterRows`); rows != 19 {
+		t.Errorf("raster rows %d after a bad value", rows)
+	}
+	waitJS(t, ctx, 3*time.Second, `document.querySelector('`+box+`').value === "16"`)
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dopa-sim/dopa/experiments/task"
 )
@@ -16,6 +17,7 @@ type Point struct {
 	LearningRate  float64
 	Eligibility   float64 // RMS of the plastic eligibility traces
 	Weight        float64 // RMS of the plastic weights
+	Rate          float64 // a simulation's mean firing rate over the update (Hz); NaN in training
 }
 
 // Hub is a bounded ring of the last trace points of the running run. The
@@ -28,23 +30,56 @@ type Hub struct {
 	seq     uint64 // points pushed in this run
 	run     uint64 // runs started
 	last    Point
-	pred    []byte // the task's view (forecasts) as a JSON object, or nil
-	predVer uint64 // bumped by every new view
+	views   map[string]view // the run's views (forecasts, raster, recall) by name
+	viewVer uint64          // bumped by every new view
+
+	// wanted: a reader asked for points since the last push; the
+	// simulation pushes what it gathered at its next update.
+	wanted atomic.Bool
 }
 
-// SetView replaces the task's view (a JSON object) the clients show.
-func (h *Hub) SetView(b []byte) {
+// view is one of the run's views: a JSON object and its version.
+type view struct {
+	b   []byte
+	ver uint64
+}
+
+// SetView replaces the task's forecasts (a JSON object) the clients show.
+func (h *Hub) SetView(b []byte) { h.SetNamedView("view", b) }
+
+// SetNamedView replaces the view of that name ("view": forecasts,
+// "raster": spikes, "recall": a memory's retrieval), a JSON object the
+// hub keeps (the caller must not change it). A client that is slow sees
+// only the newest of each.
+func (h *Hub) SetNamedView(name string, b []byte) {
 	h.mu.Lock()
-	h.pred = b
-	h.predVer++
+	h.viewVer++
+	if h.views == nil {
+		h.views = map[string]view{}
+	}
+	h.views[name] = view{b, h.viewVer}
 	h.mu.Unlock()
 }
 
-// View returns the task's view if it changed since version ver.
-func (h *Hub) View(ver uint64) ([]byte, uint64, bool) {
+// Views calls fn for every view newer than what seen (name → version)
+// records, and records it.
+func (h *Hub) Views(seen map[string]uint64, fn func(name string, b []byte)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.pred, h.predVer, h.predVer != ver && h.pred != nil
+	for name, v := range h.views {
+		if seen[name] != v.ver {
+			seen[name] = v.ver
+			fn(name, v.b)
+		}
+	}
+}
+
+// View returns the view of that name, if there is one.
+func (h *Hub) View(name string) ([]byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.views[name]
+	return v.b, ok
 }
 
 // NewHub returns a hub keeping the last n points.
@@ -56,8 +91,7 @@ func (h *Hub) NewRun() {
 	h.run++
 	h.seq = 0
 	h.last = Point{}
-	h.pred = nil
-	h.predVer++
+	clear(h.views)
 	h.mu.Unlock()
 }
 
@@ -70,8 +104,26 @@ func (h *Hub) Push(p Point) {
 	h.mu.Unlock()
 }
 
-// Last returns the last point of the run.
+// PushBatch adds points under one lock; it never blocks on a reader.
+func (h *Hub) PushBatch(ps []Point) {
+	if len(ps) == 0 {
+		return
+	}
+	h.wanted.Store(false) // before: a request made while pushing is seen next time
+	h.mu.Lock()
+	n := uint64(len(h.buf))
+	for i := range ps {
+		h.buf[h.seq%n] = ps[i]
+		h.seq++
+	}
+	h.last = ps[len(ps)-1]
+	h.mu.Unlock()
+}
+
+// Last returns the last point of the run the ring holds (and asks the
+// simulation for the points it gathered since).
 func (h *Hub) Last() (Point, bool) {
+	h.wanted.Store(true)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.last, h.seq > 0
@@ -86,6 +138,7 @@ type Cursor struct{ Run, Seq uint64 }
 // simulation pushes under is held for max copies at most), and returns
 // the new cursor and whether a new run started since cur.
 func (h *Hub) Read(cur Cursor, dst []Point, max int) ([]Point, Cursor, bool) {
+	h.wanted.Store(true)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	newRun := cur.Run != h.run
@@ -141,6 +194,7 @@ func appendBatch(b []byte, ps []Point) []byte {
 	col("lr", func(p *Point) float64 { return p.LearningRate })
 	col("elig", func(p *Point) float64 { return p.Eligibility })
 	col("weight", func(p *Point) float64 { return p.Weight })
+	col("rate", func(p *Point) float64 { return p.Rate })
 	return append(b, '}')
 }
 

@@ -252,7 +252,7 @@ func TestPauseStepReset(t *testing.T) {
 // store.
 func TestLiveRunIsTheRecordedRun(t *testing.T) {
 	s, _, _ := testSession(t, "dopamine", 0, "max_trials=400")
-	waitFor(t, 5*time.Second, "run did not finish", func() bool { return s.State().Status != "running" })
+	waitFor(t, 5*time.Second, "run did not finish", func() bool { st := s.State().Status; return st != "running" && st != "" })
 	dir, err := s.Record(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/store"
 )
 
@@ -181,7 +182,7 @@ func hostPort(h string) string {
 func (srv *Server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	srv.page.Execute(w, map[string]string{"Token": srv.Token, "File": srv.s.cfg.File})
+	srv.page.Execute(w, map[string]string{"Token": srv.Token, "File": srv.s.cfg.File, "Kind": string(srv.s.State().Kind)})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -231,7 +232,7 @@ func (srv *Server) stream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	var cur Cursor
-	var view uint64
+	seen := map[string]uint64{}
 	var pts []Point
 	var buf []byte
 	t := time.NewTicker(tick)
@@ -250,12 +251,16 @@ func (srv *Server) stream(w http.ResponseWriter, r *http.Request) {
 			buf = appendBatch(buf, pts)
 			buf = append(buf, "\n\n"...)
 		}
-		if v, ver, ok := srv.s.hub.View(view); ok {
-			buf = append(buf, "event: view\ndata: "...)
+		if newRun {
+			clear(seen)
+		}
+		srv.s.hub.Views(seen, func(name string, v []byte) {
+			buf = append(buf, "event: "...)
+			buf = append(buf, name...)
+			buf = append(buf, "\ndata: "...)
 			buf = append(buf, v...)
 			buf = append(buf, "\n\n"...)
-			view = ver
-		}
+		})
 		if len(buf) == 0 {
 			buf = append(buf, ": idle\n\n"...)
 		}
@@ -460,10 +465,14 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 	}
 	ovr, label := append([]string(nil), s.overrides...), s.label
 	s.mu.Unlock()
-	plan, err := s.load(ovr)
+	src, err := s.load(ovr)
 	if err != nil {
 		return "", err
 	}
+	if src.kind != output.Training {
+		return "", fmt.Errorf("recording from the page is for training files; a %s file is recorded by dopa run %s (with the same --set values)", src.kind, s.cfg.File)
+	}
+	plan := src.plan
 	v, ok := variant(plan, label)
 	if !ok {
 		return "", fmt.Errorf("no rule %q", label)

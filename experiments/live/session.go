@@ -1,18 +1,26 @@
-// Package live is dopa's live view (dopa serve): one training run of a
-// circuit or experiment stepped in a goroutine, watched and steered from a
-// web page served by the dopa binary itself, with named parameter sets
-// kept in the run store (as IVISIT keeps them in SQLite).
+// Package live is dopa's live view (dopa serve): one run of a file stepped
+// in a goroutine, watched and steered from a web page served by the dopa
+// binary itself, with named parameter sets kept in the run store (as
+// IVISIT keeps them in SQLite). It runs three kinds of file: training (a
+// circuit with its rule, or an experiment), simulation (a circuit with
+// task = "simulate": its spikes, raster.go) and memory (a study of
+// experiments/memory: patterns stored one batch at a time and recalled,
+// recall.go).
 //
-// The run is train.Loop, the one training loop; its Update hook, called
-// between two learning updates, publishes a trace point into a bounded
-// ring (Hub: a browser that is slow or gone never blocks the simulation,
-// each client reads and thins at its own pace), applies the parameter
-// changes queued by the page (IVISIT's sync mode: a value reaches the
-// simulation between two updates), and pauses, single-steps or paces the
-// run. A change is validated exactly as a --set value (Plan.Set and
-// Plan.Validate, the same error text); a change of the running rule's
-// parameters is applied in place (train.Tunable), any other change starts
-// a new run.
+// A training run is train.Loop, the one training loop; its Update hook,
+// called between two learning updates, gathers a trace point into a batch
+// that goes into a bounded ring (Hub: a browser that is slow or gone never
+// blocks the simulation, each client reads and thins at its own pace),
+// now and then remakes the task's views (forecasts; the raster of a
+// spiking circuit, from a copy), applies the parameter changes queued by
+// the page (IVISIT's sync mode: a value reaches the simulation between two
+// updates), and pauses, single-steps or paces the run. A change is
+// validated exactly as a --set value of that kind of file (Plan.Set and
+// Plan.Validate for training, the same error text); a change of the
+// running rule's parameters is applied in place (train.Tunable), any other
+// change starts a new run. The simulation core knows nothing of this
+// package: the session reads what the core exposes (spike lists, weights,
+// the rule's trace) between steps and updates.
 package live
 
 import (
@@ -32,6 +40,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // Config says what a session runs.
@@ -68,8 +77,8 @@ type Session struct {
 
 	mu        sync.Mutex // guards the fields below; the simulation takes it only when dirty
 	overrides []string   // key=value, one per key, in the order first set
-	plan      *experiments.Plan
-	label     string // the running rule variant
+	src       *loaded    // the file with the overrides
+	label     string     // the running rule variant (memory: rule/mode)
 	paused    bool
 	steps     int         // single steps allowed while paused
 	pending   *train.Spec // a retune for the next update
@@ -104,22 +113,18 @@ func New(cfg Config) (*Session, error) {
 	}
 	s := &Session{cfg: cfg, hub: NewHub(cfg.Ring), wake: make(chan struct{}, 1), restart: make(chan struct{}, 1), paused: cfg.Paused}
 	ovr := normalize(nil, cfg.Overrides...)
-	plan, err := s.load(ovr)
+	src, err := s.load(ovr)
 	if err != nil {
 		return nil, err
 	}
 	label := cfg.Rule
 	if label == "" {
-		// The flagship rule when the plan has it, else the first.
-		label = plan.Spec.Variants()[0].Label
-		if _, ok := variant(plan, "dopamine"); ok {
-			label = "dopamine"
-		}
+		label = src.first()
 	}
-	if _, ok := variant(plan, label); !ok {
-		return nil, fmt.Errorf("no rule %q in %s (have: %s)", label, cfg.File, strings.Join(labels(plan), ", "))
+	if !src.has(label) {
+		return nil, fmt.Errorf("no rule %q in %s (have: %s)", label, cfg.File, strings.Join(src.labels(), ", "))
 	}
-	s.overrides, s.plan, s.label = ovr, plan, label
+	s.overrides, s.src, s.label = ovr, src, label
 	s.SetPace(cfg.Pace)
 	s.dirty.Store(s.paused)
 	return s, nil
@@ -127,29 +132,6 @@ func New(cfg Config) (*Session, error) {
 
 // Hub returns the trace ring the clients read.
 func (s *Session) Hub() *Hub { return s.hub }
-
-// load reads the source afresh, applies the overrides in order and
-// validates the plan: exactly what dopa run does with --set, with its
-// error text.
-func (s *Session) load(overrides []string) (*experiments.Plan, error) {
-	src, err := experiments.OpenData(s.cfg.File, s.cfg.Data)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := experiments.LoadPlan(src)
-	if err != nil {
-		return nil, err
-	}
-	for _, kv := range overrides {
-		if err := plan.Set(kv); err != nil {
-			return nil, err
-		}
-	}
-	if err := plan.Validate(); err != nil {
-		return nil, err
-	}
-	return plan, nil
-}
 
 // normalize appends key=value pairs to a list of overrides, replacing the
 // value of a key set before (keeping its place).
@@ -200,13 +182,23 @@ func (s *Session) Run(ctx context.Context) {
 		s.mu.Lock()
 		runCtx, cancel := context.WithCancel(ctx)
 		s.cancelRun = cancel
-		plan, label := s.plan, s.label
+		src, label := s.src, s.label
 		s.epoch, s.trials, s.runErr, s.pending = 0, 0, "", nil
 		s.status, s.finished = "running", false
 		s.dirty.Store(s.paused)
 		s.mu.Unlock()
 		s.hub.NewRun()
-		o, err := s.runOnce(runCtx, plan, label)
+		var o train.Outcome
+		var done string // what a simulation or a memory did
+		var err error
+		switch src.kind {
+		case output.Simulation:
+			o, done, err = s.simulate(runCtx, src.sim)
+		case output.Memory:
+			o, done, err = s.memorize(runCtx, src.mem, label)
+		default:
+			o, err = s.runOnce(runCtx, src.plan, label)
+		}
 		cancel()
 		s.mu.Lock()
 		switch {
@@ -214,6 +206,8 @@ func (s *Session) Run(ctx context.Context) {
 			s.status, s.runErr = "failed", err.Error()
 		case o.Interrupted:
 			s.status = "stopped"
+		case done != "":
+			s.status = done
 		case o.Solved:
 			s.status = fmt.Sprintf("solved after %d trials (%d updates)", o.Trials, o.Epochs)
 		case o.Err != "":
@@ -266,34 +260,27 @@ func (s *Session) runOnce(ctx context.Context, plan *experiments.Plan, label str
 	s.tunable = tunable
 	s.mu.Unlock()
 	budget := train.Budget{MaxTrials: plan.Spec.MaxTrials, LossBelow: plan.Spec.Criterion.LossBelow}
-	return s.train(ctx, rule, c, t, experiments.Stream(seed, "task"), budget), nil
+	h := newTrainHook(s, rule, c, t)
+	if c.Spiking() {
+		if h.rs, err = newRasterView(s.hub, plan, t); err != nil {
+			return train.Outcome{}, err
+		}
+	}
+	return s.train(ctx, h, t, experiments.Stream(seed, "task"), budget), nil
 }
 
 // train is the loop with the session's hooks.
-func (s *Session) train(ctx context.Context, rule train.Rule, c *circuits.Circuit, t task.Task, rng *rand.Rand, b train.Budget) train.Outcome {
-	g := gate{s: s, rule: rule, next: time.Now()}
-	if !g.wait(ctx) {
+func (s *Session) train(ctx context.Context, h *trainHook, t task.Task, rng *rand.Rand, b train.Budget) train.Outcome {
+	if h.rs != nil {
+		h.rs.show(h.c, 0) // the spikes of the initial weights
+	}
+	if !h.g.wait(ctx) {
 		return train.Outcome{Interrupted: true}
 	}
-	loss := math.NaN()
-	// A forecasting task shows its forecasts of the test segment, made
-	// between two updates about once a second (cheap: a few hundred steps;
-	// every loss starts from a reset circuit, so training is unchanged).
-	pr, _ := t.(task.Predictor)
-	var lastView time.Time
-	h := train.Hooks{Every: 1,
-		Loss: func(_, _ int, l float64) { loss = l },
-		Update: func(epoch, trials int) {
-			tr := rule.Trace()
-			s.hub.Push(Point{Epoch: epoch, Trials: trials, Loss: loss, RPE: tr.RPE, Dopamine: tr.Dopamine,
-				LearningRate: tr.LearningRate, Eligibility: c.PlasticRMS(true), Weight: c.PlasticRMS(false)})
-			if pr != nil && (epoch == 1 || epoch%16 == 0) && time.Since(lastView) > viewEvery {
-				s.hub.SetView(appendView(nil, pr.Predict(c, viewSteps)))
-				lastView = time.Now()
-			}
-			g.wait(ctx)
-		}}
-	return train.Loop(ctx, rule, c, t, rng, b, h)
+	h.ctx = ctx
+	o := train.Loop(ctx, h.rule, h.c, t, rng, b, train.Hooks{Every: 1, Loss: h.lossHook, Update: h.update})
+	h.flush()
+	return o
 }
 
 // How often and how long the forecasts of a forecasting task are shown.
@@ -302,18 +289,129 @@ const (
 	viewSteps = 300
 )
 
+// batchLen is how many trace points the hook gathers before it pushes
+// them into the ring under one lock (sooner when a reader asks, the run
+// pauses or is paced, or it ends).
+const batchLen = 64
+
+// trainHook is what the session does between two learning updates of a
+// training run: the update's trace point into a local batch (no lock, no
+// clock), the batch into the ring when it is full or wanted, now and then
+// the task's view (forecasts, spikes), then the gate.
+type trainHook struct {
+	s     *Session
+	rule  train.Rule
+	c     *circuits.Circuit
+	g     gate
+	ctx   context.Context
+	loss  float64
+	n     int
+	batch [batchLen]Point
+	// A forecasting task shows its forecasts of the test segment, made
+	// between two updates about once a second (cheap: a few hundred steps;
+	// every loss starts from a reset circuit, so training is unchanged).
+	pr       task.Predictor
+	lastView time.Time
+	// A spiking circuit shows the spikes of its current weights (raster).
+	rs *rasterView
+	// The plastic weights and traces (the slices of the circuit's plastic
+	// projections, which keep them for the run), and their count.
+	ws, es [][]float64
+	nw     float64
+}
+
+func newTrainHook(s *Session, rule train.Rule, c *circuits.Circuit, t task.Task) *trainHook {
+	h := &trainHook{s: s, rule: rule, c: c, g: gate{s: s, rule: rule, next: time.Now()}, loss: math.NaN(), ctx: context.Background()}
+	h.g.flush = h.flush
+	h.pr, _ = t.(task.Predictor)
+	for i := range c.Links {
+		if l := &c.Links[i]; l.Plastic {
+			h.ws, h.es = append(h.ws, l.W), append(h.es, l.E[:len(l.W)])
+			h.nw += float64(len(l.W))
+		}
+	}
+	return h
+}
+
+func (h *trainHook) lossHook(_, _ int, l float64) { h.loss = l }
+
+// update is train.Hooks.Update: what watching adds to every update.
+func (h *trainHook) update(epoch, trials int) {
+	tr := h.rule.Trace()
+	p := &h.batch[h.n]
+	p.Epoch, p.Trials, p.Loss = epoch, trials, h.loss
+	p.RPE, p.Dopamine, p.LearningRate = tr.RPE, tr.Dopamine, tr.LearningRate
+	p.Eligibility, p.Weight = h.plasticRMS()
+	p.Rate = math.NaN()
+	h.n++
+	if h.n == batchLen || h.s.hub.wanted.Load() {
+		h.flush()
+	}
+	if epoch == 1 || epoch%16 == 0 {
+		h.views(epoch)
+	}
+	h.g.wait(h.ctx)
+}
+
+// flush pushes the gathered points into the ring.
+func (h *trainHook) flush() {
+	if h.n > 0 {
+		h.s.hub.PushBatch(h.batch[:h.n])
+		h.n = 0
+	}
+}
+
+// views remakes the task's views when they are due.
+func (h *trainHook) views(epoch int) {
+	if h.pr == nil && h.rs == nil {
+		return
+	}
+	if epoch != 1 && time.Since(h.lastView) < viewEvery/4 {
+		return
+	}
+	if h.pr != nil && (epoch == 1 || time.Since(h.lastView) >= viewEvery) {
+		h.s.hub.SetView(appendView(nil, h.pr.Predict(h.c, viewSteps)))
+		h.lastView = time.Now()
+	}
+	if h.rs != nil {
+		h.rs.show(h.c, epoch)
+		h.lastView = time.Now()
+	}
+}
+
+// plasticRMS is Circuit.PlasticRMS of the traces and of the weights (the
+// same sums in the same order) in one pass.
+func (h *trainHook) plasticRMS() (elig, weight float64) {
+	if h.nw == 0 {
+		return 0, 0
+	}
+	se, sw := 0.0, 0.0
+	for k, w := range h.ws {
+		e := h.es[k][:len(w)]
+		for j, x := range w {
+			sw += x * x
+			se += e[j] * e[j]
+		}
+	}
+	return math.Sqrt(se / h.nw), math.Sqrt(sw / h.nw)
+}
+
 // gate is what happens between two updates: queued changes, pause, single
 // steps and pace. It takes the session's lock only when there is
 // something to do.
 type gate struct {
-	s    *Session
-	rule train.Rule
-	next time.Time
+	s     *Session
+	rule  train.Rule
+	next  time.Time
+	flush func() // pushes the gathered points before the gate waits
 }
 
 // wait returns when the next update may run (false: ctx was cancelled).
 func (g *gate) wait(ctx context.Context) bool {
 	s := g.s
+	if g.flush != nil && (s.dirty.Load() || s.paceNs.Load() > 0) {
+		g.flush() // a paused or paced run shows every point at once
+	}
 	for s.dirty.Load() {
 		s.mu.Lock()
 		if s.pending != nil {
@@ -435,23 +533,26 @@ func (s *Session) Set(key, value string) (Change, error) {
 	s.mu.Lock()
 	ovr, label := normalize(s.overrides, key+"="+value), s.label
 	s.mu.Unlock()
-	plan, err := s.load(ovr)
+	src, err := s.load(ovr)
 	if err != nil {
 		return Change{}, err
 	}
-	v, ok := variant(plan, label)
-	if !ok {
-		return Change{}, fmt.Errorf("--set %s=%s: the running rule %q is no longer in the plan (have: %s)", key, value, label, strings.Join(labels(plan), ", "))
+	if !src.has(label) {
+		return Change{}, fmt.Errorf("--set %s=%s: the running rule %q is no longer in the file (have: %s)", key, value, label, strings.Join(src.labels(), ", "))
 	}
 	s.mu.Lock()
-	old, _ := variant(s.plan, label)
-	live := liveKey(plan, v, key) && old.Rule.Name == v.Rule.Name && !s.finished && s.tunable
-	s.overrides, s.plan = ovr, plan
-	if live {
-		spec := v.Rule
-		s.pending = &spec
-		s.dirty.Store(true)
+	live := false
+	if src.kind == output.Training {
+		v, _ := variant(src.plan, label)
+		old, _ := variant(s.src.plan, label)
+		live = liveKey(src.plan, v, key) && old.Rule.Name == v.Rule.Name && !s.finished && s.tunable
+		if live {
+			spec := v.Rule
+			s.pending = &spec
+			s.dirty.Store(true)
+		}
 	}
+	s.overrides, s.src = ovr, src
 	s.mu.Unlock()
 	if !live {
 		s.Reset()
@@ -491,8 +592,8 @@ func (s *Session) SelectRule(label string) error {
 	s.ctl.Lock()
 	defer s.ctl.Unlock()
 	s.mu.Lock()
-	_, ok := variant(s.plan, label)
-	have := labels(s.plan)
+	ok := s.src.has(label)
+	have := s.src.labels()
 	if ok {
 		s.label = label
 	}
@@ -518,14 +619,14 @@ func (s *Session) LoadOverrides(kvs map[string]string) error {
 	for _, k := range keys {
 		ovr = normalize(ovr, k+"="+kvs[k])
 	}
-	plan, err := s.load(ovr)
+	src, err := s.load(ovr)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	s.overrides, s.plan = ovr, plan
-	if _, ok := variant(plan, s.label); !ok {
-		s.label = plan.Spec.Variants()[0].Label
+	s.overrides, s.src = ovr, src
+	if !src.has(s.label) {
+		s.label = src.first()
 	}
 	s.mu.Unlock()
 	s.Reset()
@@ -547,6 +648,7 @@ func (s *Session) Overrides() map[string]string {
 // State is what the page shows of the session.
 type State struct {
 	File      string            `json:"file"`
+	Kind      string            `json:"kind"`
 	Rules     []string          `json:"rules"`
 	Rule      string            `json:"rule"`
 	Status    string            `json:"status"`
@@ -565,7 +667,7 @@ type State struct {
 func (s *Session) State() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{File: s.cfg.File, Rules: labels(s.plan), Rule: s.label, Status: s.status, Error: s.runErr, Paused: s.paused,
+	st := State{File: s.cfg.File, Kind: string(s.src.kind), Rules: s.src.labels(), Rule: s.label, Status: s.status, Error: s.runErr, Paused: s.paused,
 		Record: s.record, Store: s.cfg.Store, Overrides: map[string]string{}}
 	if ns := s.paceNs.Load(); ns > 0 {
 		st.Pace = float64(time.Second) / float64(ns)
@@ -577,9 +679,7 @@ func (s *Session) State() State {
 	if p, ok := s.hub.Last(); ok {
 		st.Epoch, st.Trials = p.Epoch, p.Trials
 	}
-	if v, ok := variant(s.plan, s.label); ok {
-		st.Controls = controls(s.plan, v)
-	}
+	st.Controls = s.src.controls(s.label)
 	return st
 }
 

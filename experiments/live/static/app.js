@@ -3,6 +3,7 @@
 "use strict";
 (function () {
   const token = document.querySelector('meta[name="dopa-token"]').content;
+  const kind = document.querySelector('meta[name="dopa-kind"]').content || "training";
   const $ = (id) => document.getElementById(id);
   const KEEP = 4000; // points kept per series in the page
   const live = { points: 0, runs: 0, last: {}, errors: 0 };
@@ -28,14 +29,20 @@
   }
 
   // Plots: one uPlot per panel, x = learning updates.
-  const cols = { epoch: [], loss: [], rpe: [], dopamine: [], lr: [], elig: [], weight: [] };
-  const panels = [
-    { title: "loss (unperturbed)", series: [["loss", "#c00"]], log: true },
-    { title: "RPE δ", series: [["rpe", "#06c"]] },
-    { title: "dopamine D", series: [["dopamine", "#808"]] },
-    { title: "learning rate η", series: [["lr", "#080"]], log: true },
-    { title: "RMS eligibility e and weight w", series: [["elig", "#f80"], ["weight", "#555"]] },
-  ];
+  // A simulation plots its firing rate (x: ms simulated), a memory its
+  // output noise (x: patterns stored).
+  const cols = { epoch: [], trials: [], loss: [], rpe: [], dopamine: [], lr: [], elig: [], weight: [], rate: [] };
+  const panels = {
+    training: [
+      { title: "loss (unperturbed)", series: [["loss", "#c00"]], log: true },
+      { title: "RPE δ", series: [["rpe", "#06c"]] },
+      { title: "dopamine D", series: [["dopamine", "#808"]] },
+      { title: "learning rate η", series: [["lr", "#080"]], log: true },
+      { title: "RMS eligibility e and weight w", series: [["elig", "#f80"], ["weight", "#555"]] },
+    ],
+    simulation: [{ title: "mean firing rate (Hz) per ms simulated", series: [["rate", "#c00"]], x: "epoch", xlabel: "ms" }],
+    memory: [{ title: "output noise ε of the update's queries", series: [["loss", "#c00"]], x: "trials", xlabel: "patterns stored" }],
+  }[kind] || [];
   const plots = [];
   // Two columns of panels when there is room for them.
   function width() {
@@ -55,7 +62,7 @@
     const opts = {
       title: p.title, width: width(), height: 190,
       scales: { x: { time: false }, y: p.log ? { distr: 3 } : {} },
-      series: [{ label: "update" }].concat(p.series.map(([k, c]) => ({ label: k, stroke: c, width: 1, points: { show: false } }))),
+      series: [{ label: p.xlabel || "update" }].concat(p.series.map(([k, c]) => ({ label: k, stroke: c, width: 1, points: { show: false } }))),
       axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
       legend: { live: false },
     };
@@ -66,7 +73,7 @@
     dirty = false;
     for (const { u, p } of plots) {
       if (!p) continue;
-      u.setData([cols.epoch].concat(p.series.map(([k]) => p.log ? cols[k].map((v) => (v > 0 ? v : null)) : cols[k])));
+      u.setData([cols[p.x || "epoch"]].concat(p.series.map(([k]) => p.log ? cols[k].map((v) => (v > 0 ? v : null)) : cols[k])));
     }
   }
   function clear() {
@@ -82,9 +89,9 @@
     }
     live.points += b.n;
     const i = b.n - 1;
-    live.last = { epoch: b.epoch[i], trials: b.trials[i], loss: b.loss[i], rpe: b.rpe[i], dopamine: b.dopamine[i], lr: b.lr[i] };
+    live.last = { epoch: b.epoch[i], trials: b.trials[i], loss: b.loss[i], rpe: b.rpe[i], dopamine: b.dopamine[i], lr: b.lr[i], rate: b.rate[i] };
     $("count").dataset.points = live.points;
-    $("count").textContent = "update " + b.epoch[i] + ", trial " + b.trials[i];
+    $("count").textContent = kind === "simulation" ? b.epoch[i] + " ms" : kind === "memory" ? b.trials[i] + " patterns stored" : "update " + b.epoch[i] + ", trial " + b.trials[i];
     if (!dirty) { dirty = true; requestAnimationFrame(redraw); }
   }
   // The task's view: forecasts of the test segment (forecasting tasks).
@@ -114,6 +121,107 @@
   es.addEventListener("reset", () => { clear(); requestAnimationFrame(redraw); });
   es.addEventListener("points", (ev) => append(JSON.parse(ev.data)));
   es.addEventListener("view", (ev) => showView(JSON.parse(ev.data)));
+  es.addEventListener("raster", (ev) => showRaster(JSON.parse(ev.data)));
+  es.addEventListener("recall", (ev) => showRecall(JSON.parse(ev.data)));
+
+  // A panel of the page's own drawing (canvas), made on first use.
+  function canvasPanel(name, title) {
+    let div = document.querySelector('#plots [data-panel="' + name + '"]');
+    if (!div) {
+      div = document.createElement("div");
+      div.className = "panel canvas-panel";
+      div.dataset.panel = name;
+      const h = document.createElement("div");
+      h.className = "ptitle";
+      div.appendChild(h);
+      const c = document.createElement("canvas");
+      div.appendChild(c);
+      const f = document.createElement("div");
+      f.className = "pnote";
+      div.appendChild(f);
+      $("plots").appendChild(div);
+    }
+    div.querySelector(".ptitle").textContent = title;
+    return div;
+  }
+  const popColors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  // Spikes: time (ms) × neuron row, populations stacked.
+  function showRaster(r) {
+    const title = kind === "simulation"
+      ? "spikes, " + fmt(r.from) + "–" + fmt(r.from + r.ms) + " ms"
+      : "spikes of the weights after update " + r.epoch + " (one trial per input)";
+    const div = canvasPanel("raster", title);
+    const cv = div.querySelector("canvas");
+    const W = width(), H = Math.max(120, Math.min(300, r.rows * 4 + 30));
+    cv.width = W; cv.height = H;
+    const g = cv.getContext("2d");
+    const L = 60, B = 18, pw = W - L - 6, ph = H - B - 4;
+    g.clearRect(0, 0, W, H);
+    g.font = "11px sans-serif";
+    g.fillStyle = "#444";
+    const ms = r.ms > 0 ? r.ms : 1;
+    const x = (t) => L + (t / ms) * pw, y = (row) => 4 + ((row + 0.5) / r.rows) * ph;
+    r.pops.forEach((p, i) => {
+      const rows = Math.ceil(p.size / r.stride);
+      g.fillStyle = "#444";
+      g.fillText(p.name, 2, y(p.row0 + rows / 2) + 4);
+      g.strokeStyle = "#ddd";
+      g.beginPath(); g.moveTo(L, 4 + (p.row0 / r.rows) * ph); g.lineTo(L + pw, 4 + (p.row0 / r.rows) * ph); g.stroke();
+    });
+    r.marks.forEach((m, i) => {
+      g.strokeStyle = "#bbb";
+      g.beginPath(); g.moveTo(x(m), 4); g.lineTo(x(m), 4 + ph); g.stroke();
+      g.fillStyle = "#666";
+      g.fillText("in " + r.labels[i], x(m) + 3, H - 5);
+    });
+    const popOf = (row) => { let k = 0; r.pops.forEach((p, i) => { if (row >= p.row0) k = i; }); return k; };
+    const h = Math.max(1, Math.min(3, ph / r.rows - 0.5));
+    for (let i = 0; i < r.t.length; i++) {
+      g.fillStyle = popColors[popOf(r.r[i]) % popColors.length];
+      g.fillRect(x(r.t[i]) - 0.5, y(r.r[i]) - h / 2, 1.5, h);
+    }
+    if (!r.marks.length) { g.fillStyle = "#666"; g.fillText("0", L, H - 5); g.fillText(fmt(r.ms) + " ms", L + pw - 40, H - 5); }
+    div.querySelector(".pnote").textContent = r.t.length + " spikes shown" + (r.total > r.t.length ? " of " + r.total : "") +
+      (r.stride > 1 ? ", every " + r.stride + "th neuron" : "");
+    live.rasters = (live.rasters || 0) + 1;
+    live.rasterSpikes = r.t.length;
+    live.rasterRows = r.rows;
+    live.rasterEpoch = r.epoch;
+  }
+  // Recall: the stored pattern, the query and each step's output, as grids
+  // of the n units (hit: dark, false: red, missed: outlined).
+  function showRecall(v) {
+    const div = canvasPanel("recall", "recall of pattern " + v.pattern + " at M = " + v.m + " stored");
+    const side = Math.ceil(Math.sqrt(v.n));
+    const cell = Math.max(2, Math.min(6, Math.floor((width() - 20) / ((v.steps.length + 2) * (side + 2)))));
+    const gw = side * cell, gap = 14;
+    const cv = div.querySelector("canvas");
+    const panes = [["stored", v.stored], ["query", v.query]].concat(v.steps.map((s, i) => ["step " + (i + 1) + ": ε = " + fmt(s.eps), s.out]));
+    cv.width = panes.length * (gw + gap) + 4;
+    cv.height = gw + 20;
+    const g = cv.getContext("2d");
+    g.font = "11px sans-serif";
+    const stored = new Set(v.stored);
+    panes.forEach(([label, units], k) => {
+      const ox = 2 + k * (gw + gap);
+      g.fillStyle = "#f4f4f4";
+      g.fillRect(ox, 14, gw, gw);
+      g.fillStyle = "#333";
+      g.fillText(label, ox, 11);
+      const on = new Set(units);
+      if (k > 0) {
+        for (const u of v.stored) if (!on.has(u)) { g.strokeStyle = "#c00"; g.strokeRect(ox + (u % side) * cell + 0.5, 14 + Math.floor(u / side) * cell + 0.5, cell - 1, cell - 1); }
+      }
+      for (const u of units) {
+        g.fillStyle = k === 0 || stored.has(u) ? "#222" : "#e00";
+        g.fillRect(ox + (u % side) * cell, 14 + Math.floor(u / side) * cell, cell, cell);
+      }
+    });
+    const last = v.steps[v.steps.length - 1];
+    div.querySelector(".pnote").textContent = v.n + " units; dark: stored units, red: false, red outline: missed; ε = (false + missed)/k = " + fmt(last.eps);
+    live.recalls = (live.recalls || 0) + 1;
+    live.recall = { m: v.m, steps: v.steps.length, eps: last.eps, stored: v.stored.length, query: v.query.length };
+  }
 
   // Controls, generated from the file's parameters.
   const SLIDER = 1000;
@@ -189,6 +297,9 @@
     return row;
   }
 
+  // Groups open at first: the rule's (a simulation has none: its neurons).
+  const OPEN = new Set(kind === "simulation" ? ["neurons"] : ["rule", "dopamine", "memory"]);
+  if (kind !== "training") for (const id of ["record-h", "record-note", "record"]) $(id).hidden = true;
   let shownRule = null;
   function render(st) {
     $("status").textContent = st.status + (st.error ? ": " + st.error : "");
@@ -203,8 +314,26 @@
     const box = $("controls");
     const key = JSON.stringify(st.controls);
     if (box.dataset.shown !== key) {
+      // One collapsible group per kind of key; a group keeps its state.
+      const open = {};
+      for (const d of box.querySelectorAll("details")) open[d.dataset.group] = d.open;
       box.textContent = "";
-      for (const c of st.controls) box.appendChild(control(c));
+      const groups = {};
+      for (const c of st.controls) {
+        let d = groups[c.group];
+        if (!d) {
+          d = groups[c.group] = document.createElement("details");
+          d.dataset.group = c.group;
+          d.className = "group";
+          d.open = c.group in open ? open[c.group] : OPEN.has(c.group);
+          const sm = document.createElement("summary");
+          sm.textContent = c.group;
+          d.appendChild(sm);
+          box.appendChild(d);
+        }
+        d.appendChild(control(c));
+      }
+      for (const g in groups) groups[g].querySelector("summary").textContent = g + " (" + (groups[g].children.length - 1) + ")";
       box.dataset.shown = key;
     }
     shownRule = st.rule;
