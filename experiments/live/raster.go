@@ -229,15 +229,8 @@ func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (tr
 	var head, n int
 	r := newRaster(c)
 	var buf []byte
-	var batch [batchLen]Point
-	nb := 0
-	flush := func() {
-		if nb > 0 {
-			s.hub.PushBatch(batch[:nb])
-			nb = 0
-		}
-	}
-	g.flush = flush
+	batch := &pointBatch{hub: s.hub}
+	g.flush = batch.flush
 	if !g.wait(ctx) {
 		return train.Outcome{Interrupted: true}, "", nil
 	}
@@ -262,16 +255,11 @@ func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (tr
 			}
 		}
 		update++
-		p := &batch[nb]
-		*p = Point{Epoch: update, Trials: step, Loss: math.NaN(), RPE: math.NaN(), Dopamine: math.NaN(), LearningRate: math.NaN(), Eligibility: math.NaN(), Weight: math.NaN()}
-		p.Rate = math.NaN()
+		p := Point{Epoch: update, Trials: step, Loss: math.NaN(), RPE: math.NaN(), Dopamine: math.NaN(), LearningRate: math.NaN(), Eligibility: math.NaN(), Weight: math.NaN(), Rate: math.NaN()}
 		if spiking > 0 {
 			p.Rate = float64(c.SpikeCount-k0) / float64(spiking) / (float64(perUpdate) * c.DtMs / 1000)
 		}
-		nb++
-		if nb == batchLen || s.hub.wanted.Load() {
-			flush()
-		}
+		batch.add(p)
 		if update == 1 || step == total || time.Since(last) >= viewEvery/4 {
 			now := float64(step) * c.DtMs
 			r.reset()
@@ -289,11 +277,11 @@ func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (tr
 			last = time.Now()
 		}
 		if !g.wait(ctx) {
-			flush()
+			batch.flush()
 			return train.Outcome{Epochs: update, Trials: step, Interrupted: true}, "", nil
 		}
 	}
-	flush()
+	batch.flush()
 	return train.Outcome{Epochs: update, Trials: step}, fmt.Sprintf("simulated %g ms: %d spikes", float64(step)*c.DtMs, c.SpikeCount-n0), nil
 }
 

@@ -82,30 +82,6 @@ func (st *stepper) ready(m *memory.Memory) error {
 	return err
 }
 
-// overlapOf returns |a ∩ b| of two ascending lists.
-func overlapOf(a, b []int32) int {
-	c, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			c++
-			i++
-			j++
-		}
-	}
-	return c
-}
-
-// epsilon is the output noise of output y for content v: (false + missed)/|v|.
-func epsilon(y, v []int32) float64 {
-	ov := overlapOf(y, v)
-	return float64(len(y)-ov+len(v)-ov) / float64(max(len(v), 1))
-}
-
 // memorize runs a memory study live (see recallUpdates).
 func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (train.Outcome, string, error) {
 	ruleName, modeName, _ := strings.Cut(label, "/")
@@ -151,15 +127,8 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 	perUpdate := max(1, (maxM+recallUpdates-1)/recallUpdates)
 
 	g := gate{s: s, next: time.Now()}
-	var batch [batchLen]Point
-	nb := 0
-	flush := func() {
-		if nb > 0 {
-			s.hub.PushBatch(batch[:nb])
-			nb = 0
-		}
-	}
-	g.flush = flush
+	batch := &pointBatch{hub: s.hub}
+	g.flush = batch.flush
 	if !g.wait(ctx) {
 		return train.Outcome{Interrupted: true}, "", nil
 	}
@@ -183,7 +152,7 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 			mu := rq.IntN(mem.M)
 			query, scratch = cfg.Query.Apply(rq, query[:0], mem.U[mu], n, scratch)
 			outs := st.retrieve(query)
-			e := epsilon(outs[len(outs)-1], mem.V[mu])
+			e := memory.OutputNoise(outs[len(outs)-1], mem.V[mu])
 			sum += e
 			if len(recent) == cap(recent) {
 				recent = append(recent[:0], recent[1:]...)
@@ -195,19 +164,14 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 				last = time.Now()
 			}
 		}
-		p := &batch[nb]
-		*p = Point{Epoch: update, Trials: mem.M, Loss: sum / recallQueries, RPE: math.NaN(), Dopamine: math.NaN(),
-			LearningRate: math.NaN(), Eligibility: math.NaN(), Weight: math.NaN(), Rate: math.NaN()}
-		nb++
-		if nb == batchLen || s.hub.wanted.Load() {
-			flush()
-		}
+		batch.add(Point{Epoch: update, Trials: mem.M, Loss: sum / recallQueries, RPE: math.NaN(), Dopamine: math.NaN(),
+			LearningRate: math.NaN(), Eligibility: math.NaN(), Weight: math.NaN(), Rate: math.NaN()})
 		if !g.wait(ctx) {
-			flush()
+			batch.flush()
 			return train.Outcome{Epochs: update, Trials: mem.M, Interrupted: true}, "", nil
 		}
 	}
-	flush()
+	batch.flush()
 	mean := 0.0
 	for _, e := range recent {
 		mean += e
@@ -267,7 +231,7 @@ func appendRecall(b []byte, update int, m *memory.Memory, mu int, query []int32,
 			b = append(b, ',')
 		}
 		b = append(b, `{"eps":`...)
-		b = strconv.AppendFloat(b, epsilon(y, m.V[mu]), 'g', 6, 64)
+		b = strconv.AppendFloat(b, memory.OutputNoise(y, m.V[mu]), 'g', 6, 64)
 		list("out", y)
 		b = append(b, '}')
 	}

@@ -279,7 +279,7 @@ func (s *Session) train(ctx context.Context, h *trainHook, t task.Task, rng *ran
 	}
 	h.ctx = ctx
 	o := train.Loop(ctx, h.rule, h.c, t, rng, b, train.Hooks{Every: 1, Loss: h.lossHook, Update: h.update})
-	h.flush()
+	h.batch.flush()
 	return o
 }
 
@@ -294,6 +294,32 @@ const (
 // pauses or is paced, or it ends).
 const batchLen = 64
 
+// pointBatch gathers trace points and pushes them into the hub's ring
+// under one lock when batchLen are gathered or a reader asks (flush also
+// pushes, for a pause, the pace or the end of a run).
+type pointBatch struct {
+	hub *Hub
+	n   int
+	buf [batchLen]Point
+}
+
+// add gathers p.
+func (b *pointBatch) add(p Point) {
+	b.buf[b.n] = p
+	b.n++
+	if b.n == batchLen || b.hub.wanted.Load() {
+		b.flush()
+	}
+}
+
+// flush pushes the gathered points into the ring.
+func (b *pointBatch) flush() {
+	if b.n > 0 {
+		b.hub.PushBatch(b.buf[:b.n])
+		b.n = 0
+	}
+}
+
 // trainHook is what the session does between two learning updates of a
 // training run: the update's trace point into a local batch (no lock, no
 // clock), the batch into the ring when it is full or wanted, now and then
@@ -305,8 +331,7 @@ type trainHook struct {
 	g     gate
 	ctx   context.Context
 	loss  float64
-	n     int
-	batch [batchLen]Point
+	batch pointBatch
 	// A forecasting task shows its forecasts of the test segment, made
 	// between two updates about once a second (cheap: a few hundred steps;
 	// every loss starts from a reset circuit, so training is unchanged).
@@ -321,8 +346,9 @@ type trainHook struct {
 }
 
 func newTrainHook(s *Session, rule train.Rule, c *circuits.Circuit, t task.Task) *trainHook {
-	h := &trainHook{s: s, rule: rule, c: c, g: gate{s: s, rule: rule, next: time.Now()}, loss: math.NaN(), ctx: context.Background()}
-	h.g.flush = h.flush
+	h := &trainHook{s: s, rule: rule, c: c, g: gate{s: s, rule: rule, next: time.Now()}, loss: math.NaN(), ctx: context.Background(),
+		batch: pointBatch{hub: s.hub}}
+	h.g.flush = h.batch.flush
 	h.pr, _ = t.(task.Predictor)
 	for i := range c.Links {
 		if l := &c.Links[i]; l.Plastic {
@@ -338,27 +364,13 @@ func (h *trainHook) lossHook(_, _ int, l float64) { h.loss = l }
 // update is train.Hooks.Update: what watching adds to every update.
 func (h *trainHook) update(epoch, trials int) {
 	tr := h.rule.Trace()
-	p := &h.batch[h.n]
-	p.Epoch, p.Trials, p.Loss = epoch, trials, h.loss
-	p.RPE, p.Dopamine, p.LearningRate = tr.RPE, tr.Dopamine, tr.LearningRate
+	p := Point{Epoch: epoch, Trials: trials, Loss: h.loss, RPE: tr.RPE, Dopamine: tr.Dopamine, LearningRate: tr.LearningRate, Rate: math.NaN()}
 	p.Eligibility, p.Weight = h.plasticRMS()
-	p.Rate = math.NaN()
-	h.n++
-	if h.n == batchLen || h.s.hub.wanted.Load() {
-		h.flush()
-	}
+	h.batch.add(p)
 	if epoch == 1 || epoch%16 == 0 {
 		h.views(epoch)
 	}
 	h.g.wait(h.ctx)
-}
-
-// flush pushes the gathered points into the ring.
-func (h *trainHook) flush() {
-	if h.n > 0 {
-		h.s.hub.PushBatch(h.batch[:h.n])
-		h.n = 0
-	}
 }
 
 // views remakes the task's views when they are due.

@@ -286,6 +286,14 @@ func Estimate(w []float64, z, kHat int, hist []int) synapse.Noise {
 	return synapse.Noise{P01: p01, P10: p10}
 }
 
+// OutputNoise is the output noise ε of one retrieval: (false + missed)/k
+// of the output y against the stored content v (ascending index lists,
+// k = |v|).
+func OutputNoise(y, v []int32) float64 {
+	ov := overlap(y, v)
+	return float64(len(y)-ov+len(v)-ov) / float64(max(len(v), 1))
+}
+
 // overlap returns |a ∩ b| of two ascending index lists.
 func overlap(a, b []int32) int {
 	c, i, j := 0, 0, 0
