@@ -229,6 +229,13 @@ func LoadSimulation(src *Source) (*CircuitFile, error) {
 	return decodeCircuit(src.Doc)
 }
 
+// Set applies a command-line override key=value to a circuit file run on
+// its own (a simulation): the key addresses the circuit, with or without a
+// leading "circuit.".
+func (cf *CircuitFile) Set(key, value string) error {
+	return config.Set(cf, strings.TrimPrefix(key, "circuit."), value)
+}
+
 // Plan is a training run ready to go: the experiment, its circuit, and
 // where each came from.
 type Plan struct {

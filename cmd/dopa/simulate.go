@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
-	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -25,14 +23,8 @@ func runSimulation(ctx context.Context, src *experiments.Source, o runOptions, s
 		return usagef("%s simulates one seed (task = \"simulate\"); use --seed S instead of --seeds", file)
 	}
 	overrides := append([]string(nil), o.overrides...)
-	for _, kv := range o.overrides {
-		key, val, ok := strings.Cut(kv, "=")
-		if !ok || key == "" {
-			return usagef("--set %q: want key=value", kv)
-		}
-		if err := config.Set(cf, strings.TrimPrefix(key, "circuit."), val); err != nil {
-			return usageError{err}
-		}
+	if err := setEach(o.overrides, cf.Set); err != nil {
+		return err
 	}
 	if err := cf.Validate(); err != nil {
 		return usagef("after the overrides %q: %v", overrides, err)

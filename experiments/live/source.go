@@ -6,7 +6,6 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
-	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -59,14 +58,8 @@ func (s *Session) load(overrides []string) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, kv := range overrides {
-			key, val, ok := strings.Cut(kv, "=")
-			if !ok || key == "" {
-				return nil, fmt.Errorf("--set %q: want key=value", kv)
-			}
-			if err := config.Set(cf, strings.TrimPrefix(key, "circuit."), val); err != nil {
-				return nil, err
-			}
+		if err := setEach(overrides, cf.Set); err != nil {
+			return nil, err
 		}
 		if err := cf.Validate(); err != nil {
 			return nil, err // dopa run says it "after the overrides […]:"
@@ -77,20 +70,28 @@ func (s *Session) load(overrides []string) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, kv := range overrides {
-			key, val, ok := strings.Cut(kv, "=")
-			if !ok || key == "" {
-				return nil, fmt.Errorf("--set %q: want key=value", kv)
-			}
-			if err := f.Set(key, val); err != nil {
-				return nil, err
-			}
+		if err := setEach(overrides, f.Set); err != nil {
+			return nil, err
 		}
 		l.mem = f
 	default:
 		return nil, fmt.Errorf("%s is a %s file; dopa serve runs training, simulation and memory files", src.File, src.Kind)
 	}
 	return l, nil
+}
+
+// setEach applies key=value overrides with set (a kind's own Set).
+func setEach(overrides []string, set func(key, value string) error) error {
+	for _, kv := range overrides {
+		key, val, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			return fmt.Errorf("--set %q: want key=value", kv)
+		}
+		if err := set(key, val); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // labels are what the page's rule menu offers: the rule variants of a
