@@ -42,7 +42,7 @@ func mnistStudyRules() []Spec {
 		{Name: "sgd", LearningRate: 0.45, Params: NoParams{}},
 		{Name: "fa", LearningRate: 0.15, Params: FeedbackParams{Init: "normal", Scale: 8}},
 		{Name: "fa", LearningRate: 0.1, Params: FeedbackParams{Init: "normal", Scale: math.Sqrt2}},
-		{Name: "npfb", LearningRate: 0.15, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.016, Init: "normal", Scale: math.Sqrt2}},
+		{Name: "npfb", LearningRate: 0.1, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.016, Init: "normal", Scale: math.Sqrt2}},
 		{Name: "npfb_ls", LearningRate: 0.15, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Warmup: 200}},
 		wp, dop,
 	}
