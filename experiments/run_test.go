@@ -6,9 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dopa-sim/dopa/experiments/train"
 )
 
 func smallPlan(t *testing.T, workers string) *Plan {
@@ -210,4 +213,60 @@ func parse(file string, data []byte) (*Plan, error) {
 		return nil, err
 	}
 	return LoadPlan(src)
+}
+
+// TestRuleLabels: a label lets a rule be compared with itself under other
+// parameters: it names the variant in results, selects the entry in --set
+// keys and messages, and must be unique and plain.
+func TestRuleLabels(t *testing.T) {
+	src, err := os.ReadFile("regression_linear.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.Replace(string(src), "[[rule]]\nname = \"sgd\"", "[[rule]]\nname = \"ndi\"\nlabel = \"ndi-small\"\nlearning_rate = 0.01\nalpha = 0.001\nclip = 10.0\n\n[[rule]]\nname = \"sgd\"", 1)
+	load := func(text string) (*Plan, error) {
+		path := filepath.Join(t.TempDir(), "labels.toml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return Load(path)
+	}
+	p, err := load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, v := range p.Spec.Variants() {
+		labels = append(labels, v.Label)
+	}
+	if labels[0] != "ndi-small" || !slices.Contains(labels, "ndi") {
+		t.Fatalf("variants %v, want ndi-small first and ndi among them", labels)
+	}
+	if err := p.Set("rule.ndi-small.alpha=0.002"); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range p.Spec.Rules {
+		ip, ok := e.Params.(train.InversionParams)
+		if !ok {
+			continue
+		}
+		a := ip.Alpha
+		if e.Label == "ndi-small" && a != 0.002 || e.Label == "" && e.Name == "ndi" && a != 0.01 {
+			t.Errorf("entry %q/%q: alpha %g after --set rule.ndi-small.alpha=0.002", e.Label, e.Name, a)
+		}
+	}
+	for _, tc := range []struct{ old, new, want string }{
+		{"label = \"ndi-small\"\n", "", `rule "ndi" appears twice; sweep it, or give one entry a label`},
+		{"label = \"ndi-small\"", "label = \"ndi small\"", `rule[ndi small].label: must be at most 40 letters`},
+		{"label = \"ndi-small\"", "label = \"-x\"", `label: must be at most 40 letters`},
+		{"label = \"ndi-small\"", "label = \"sgd\"", `rule "sgd" appears twice`},
+	} {
+		text := strings.Replace(base, tc.old, tc.new, 1)
+		if text == base {
+			t.Fatalf("edit %q did not apply", tc.old)
+		}
+		if _, err := load(text); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q → %q: got %v, want %q", tc.old, tc.new, err, tc.want)
+		}
+	}
 }

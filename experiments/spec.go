@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
@@ -71,6 +72,10 @@ type Record struct {
 // RuleEntry is one rule of the comparison: a rule with its parameters,
 // optionally swept.
 type RuleEntry struct {
+	// Label names the entry in outputs, messages and --set keys instead of
+	// the rule's name ("" for the name): give one to compare a rule with
+	// itself under other parameters (label = "ndi-2").
+	Label string `toml:"label"`
 	train.Spec
 	// Sweep runs the rule once per listed learning rate, labelled
 	// RULE@RATE (e.g. dopamine@0.03).
@@ -104,17 +109,38 @@ type Variant struct {
 func (s *Spec) Variants() []Variant {
 	var out []Variant
 	for i, e := range s.Rules {
+		label := e.Name
+		if e.Label != "" {
+			label = e.Label
+		}
 		if len(e.Sweep.LearningRate) == 0 {
-			out = append(out, Variant{Label: e.Name, Rule: e.Spec, Entry: i})
+			out = append(out, Variant{Label: label, Rule: e.Spec, Entry: i})
 			continue
 		}
 		for _, lr := range e.Sweep.LearningRate {
 			r := e.Spec
 			r.LearningRate = lr
-			out = append(out, Variant{Label: e.Name + "@" + strconv.FormatFloat(lr, 'g', -1, 64), Rule: r, Entry: i})
+			out = append(out, Variant{Label: label + "@" + strconv.FormatFloat(lr, 'g', -1, 64), Rule: r, Entry: i})
 		}
 	}
 	return out
+}
+
+// checkLabel accepts "" (no label) or a name of letters, digits and
+// . _ + - (at most 40), which outputs, file names and --set keys carry
+// as they are.
+func checkLabel(l string) error {
+	if l == "" {
+		return nil
+	}
+	ok := len(l) <= 40 && !strings.ContainsAny(l[:1], ".+-")
+	for _, c := range l {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._+-", c))
+	}
+	if !ok {
+		return param.New(fmt.Sprintf("must be at most 40 letters, digits and . _ + - (not first: . + -), got %q", l), "label")
+	}
+	return nil
 }
 
 // Bounds on what one experiment may ask for, so that a slip in a number is
@@ -167,6 +193,9 @@ func (s *Spec) Validate() error {
 		if err := e.Spec.Validate(); err != nil {
 			return param.Under(err, "rule", i)
 		}
+		if err := checkLabel(e.Label); err != nil {
+			return param.Under(err, "rule", i)
+		}
 		for _, lr := range e.Sweep.LearningRate {
 			if !(lr > 0) || math.IsInf(lr, 0) {
 				return fe(fmt.Sprintf("learning rates must be finite numbers > 0, got %g", lr), "rule", i, "sweep", "learning_rate")
@@ -182,7 +211,7 @@ func (s *Spec) Validate() error {
 	}
 	for _, v := range vs {
 		if labels[v.Label] {
-			return fe(fmt.Sprintf("rule %q appears twice; sweep it or give the entries different parameters under one [[rule]]", v.Label), "rule", v.Entry, "name")
+			return fe(fmt.Sprintf("rule %q appears twice; sweep it, or give one entry a label (label = \"%s-2\")", v.Label, v.Label), "rule", v.Entry, "name")
 		}
 		labels[v.Label] = true
 	}

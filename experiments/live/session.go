@@ -587,14 +587,21 @@ func rulePrefix(plan *experiments.Plan, v experiments.Variant) string {
 	if plan.File == "" {
 		return "rule."
 	}
-	n := 0
+	// An entry is addressed by its label, or its name when it has none.
+	id := func(e experiments.RuleEntry) string {
+		if e.Label != "" {
+			return e.Label
+		}
+		return e.Name
+	}
+	mine, n := id(plan.Spec.Rules[v.Entry]), 0
 	for _, e := range plan.Spec.Rules {
-		if e.Name == v.Rule.Name {
+		if id(e) == mine {
 			n++
 		}
 	}
 	if n == 1 {
-		return "rule." + v.Rule.Name + "."
+		return "rule." + mine + "."
 	}
 	return fmt.Sprintf("rule.%d.", v.Entry)
 }

@@ -222,8 +222,8 @@ func renderKey(root any, path []any) string {
 	return b.String()
 }
 
-// elementName returns the "name" of list[i] if it has one that no other
-// element shares.
+// elementName returns the "label" or "name" of list[i] if it has one that
+// no other element shares.
 func elementName(list []any, i int) (string, bool) {
 	if i < 0 || i >= len(list) {
 		return "", false
@@ -240,8 +240,12 @@ func elementName(list []any, i int) (string, bool) {
 	return name, true
 }
 
+// nameOf is an element's "label", or else its "name".
 func nameOf(v any) string {
 	m, _ := v.(map[string]any)
+	if s, _ := m["label"].(string); s != "" {
+		return s
+	}
 	s, _ := m["name"].(string)
 	return s
 }

@@ -21,9 +21,11 @@ import (
 // type implements encoding.TextUnmarshaler), so --set name=tanh and
 // --set label=2024 both work.
 //
-// A path segment that meets a slice selects the element whose `toml:"name"`
-// string field equals the segment or, failing that, the element with that
-// 0-based decimal index: "rule.dopamine.learning_rate", "rule.0.sigma". A
+// A path segment that meets a slice selects the element whose `toml:"label"`
+// string field, or else (for an element without a label) whose
+// `toml:"name"` string field, equals the segment or, failing that, the
+// element with that 0-based decimal index: "rule.dopamine.learning_rate",
+// "rule.ndi-2.alpha", "rule.0.sigma". A
 // segment that meets a map with string keys selects (or creates) that entry.
 // Nil pointers on the way are allocated. The value is checked as strictly as
 // by Decode.
@@ -160,17 +162,24 @@ func (s *setter) element(rv reflect.Value, i int) (int, error) {
 		what = s.segs[i-1]
 	}
 	n := rv.Len()
-	// Elements with a `toml:"name"` string field are selected by name.
+	// Elements with a `toml:"label"` or `toml:"name"` string field are
+	// selected by their label, or their name when they have no label.
 	var names []string
 	et := rv.Type().Elem()
 	for et.Kind() == reflect.Pointer {
 		et = et.Elem()
 	}
 	if et.Kind() == reflect.Struct {
-		if f, ok := structFields(et).byName["name"]; ok && et.FieldByIndex(f.index).Type.Kind() == reflect.String {
-			names = make([]string, n)
+		for _, key := range []string{"label", "name"} {
+			f, ok := structFields(et).byName[key]
+			if !ok || et.FieldByIndex(f.index).Type.Kind() != reflect.String {
+				continue
+			}
+			if names == nil {
+				names = make([]string, n)
+			}
 			for j := range n {
-				if ev, ok := derefStruct(rv.Index(j)); ok {
+				if ev, ok := derefStruct(rv.Index(j)); ok && names[j] == "" {
 					if fv, ok := fieldByIndexRead(ev, f.index); ok {
 						names[j] = fv.String()
 					}
