@@ -55,6 +55,11 @@ type MNISTParams struct {
 	TrainImages int `toml:"train_images"`
 	// TestImages evaluates on the first this many test images, in [1, 10 000].
 	TestImages int `toml:"test_images"`
+	// ValidationImages holds out the last this many of the training images
+	// used for choosing parameters: training draws only from the others,
+	// and the validation error is measured on these (diagnostics.csv:
+	// validation_error); 0: none, in [0, train_images − batch_size].
+	ValidationImages int `toml:"validation_images"`
 }
 
 // Defaults returns Lansdell et al.'s batch of 32 and the whole data set.
@@ -71,6 +76,8 @@ func (p MNISTParams) Validate() error {
 		return param.New(fmt.Sprintf("must be in [1, train_images = %d], got %d", p.TrainImages, p.BatchSize), "batch_size")
 	case p.TestImages < 1 || p.TestImages > 10000:
 		return param.New(fmt.Sprintf("must be in [1, 10000], got %d", p.TestImages), "test_images")
+	case p.ValidationImages < 0 || p.ValidationImages > p.TrainImages-p.BatchSize:
+		return param.New(fmt.Sprintf("must be in [0, train_images − batch_size = %d], got %d", p.TrainImages-p.BatchSize, p.ValidationImages), "validation_images")
 	}
 	return nil
 }
@@ -189,7 +196,8 @@ type MNIST struct {
 
 // NewMNIST returns the task on data d.
 func NewMNIST(p MNISTParams, d *MNISTData) *MNIST {
-	t := &MNIST{p: p, d: d, order: make([]int, p.TrainImages), next: p.TrainImages, batch: make([]int, p.BatchSize)}
+	n := p.TrainImages - p.ValidationImages
+	t := &MNIST{p: p, d: d, order: make([]int, n), next: n, batch: make([]int, p.BatchSize)}
 	for i := range t.onehot {
 		t.onehot[i][i] = 1
 	}
@@ -282,26 +290,42 @@ func (t *MNIST) Grad(c *circuits.Circuit) float64 {
 // TestError returns the fraction of the test images whose largest readout
 // is not their label.
 func (t *MNIST) TestError(c *circuits.Circuit) float64 {
+	return errorOn(c, t.d.TestX, t.d.TestY, 0, t.p.TestImages)
+}
+
+// ValidationError returns the fraction of the held-out training images
+// (validation_images) whose largest readout is not their label; NaN
+// without them.
+func (t *MNIST) ValidationError(c *circuits.Circuit) float64 {
+	if t.p.ValidationImages == 0 {
+		return math.NaN()
+	}
+	return errorOn(c, t.d.TrainX, t.d.TrainY, len(t.order), t.p.TrainImages)
+}
+
+// errorOn is the fraction of images from to to−1 of x, y misclassified.
+func errorOn(c *circuits.Circuit, x []float64, y []uint8, from, to int) float64 {
 	wrong := 0
-	for s := range t.p.TestImages {
-		if argmax(c.Trial(t.d.TestX[s*784:(s+1)*784])) != int(t.d.TestY[s]) {
+	for s := from; s < to; s++ {
+		if argmax(c.Trial(x[s*784:(s+1)*784])) != int(y[s]) {
 			wrong++
 		}
 	}
-	return float64(wrong) / float64(t.p.TestImages)
+	return float64(wrong) / float64(to-from)
 }
 
-// TrainLoss returns the mean ½‖ŷ − y‖² over the training images used.
+// TrainLoss returns the mean ½‖ŷ − y‖² over the training images used
+// (those not held out for validation).
 func (t *MNIST) TrainLoss(c *circuits.Circuit) float64 {
 	l := 0.0
-	for s := range t.p.TrainImages {
+	for s := range len(t.order) {
 		y := t.onehot[t.d.TrainY[s]]
 		for j, o := range c.Trial(t.d.TrainX[s*784 : (s+1)*784]) {
 			d := o - y[j]
 			l += d * d / 2
 		}
 	}
-	return l / float64(t.p.TrainImages)
+	return l / float64(len(t.order))
 }
 
 // Evaluate reports the training loss and the test error.

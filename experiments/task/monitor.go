@@ -15,8 +15,12 @@ type Monitor interface {
 	Monitor(c *circuits.Circuit) []Value
 }
 
-// Monitor reports the test error (a fraction) on the test images.
+// Monitor reports the test error (a fraction) on the test images and,
+// with validation_images, the validation error.
 func (t *MNIST) Monitor(c *circuits.Circuit) []Value {
+	if t.p.ValidationImages > 0 {
+		return []Value{{"test_error", t.TestError(c)}, {"validation_error", t.ValidationError(c)}}
+	}
 	return []Value{{"test_error", t.TestError(c)}}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -218,5 +219,55 @@ func TestMNISTTaskState(t *testing.T) {
 		if !slices.Equal(a.batch, b.batch) || a.Context() != b.Context() {
 			t.Fatalf("restored task drew batch %v (context %d), saved one %v (%d)", b.batch, b.Context(), a.batch, a.Context())
 		}
+	}
+}
+
+// TestMNISTValidationHoldsOut: with validation_images, training never
+// draws a held-out image, and the validation error is measured on exactly
+// those images.
+func TestMNISTValidationHoldsOut(t *testing.T) {
+	d, err := LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := MNISTParams{}.Defaults()
+	p.TrainImages, p.ValidationImages, p.BatchSize, p.TestImages = 300, 100, 16, 100
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tk := NewMNIST(p, d)
+	c := mlp(t, 784, 5, 10)
+	if err := tk.Check(c); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	seen := map[int]bool{}
+	for range 40 { // more than three passes over the 200 training images
+		tk.Next(r)
+		for _, s := range tk.batch {
+			if s >= 200 {
+				t.Fatalf("training drew image %d, held out for validation", s)
+			}
+			seen[s] = true
+		}
+	}
+	if len(seen) != 200 {
+		t.Errorf("training drew %d distinct images, want all 200", len(seen))
+	}
+	wrong := 0
+	for s := 200; s < 300; s++ {
+		if argmax(c.Trial(d.TrainX[s*784:(s+1)*784])) != int(d.TrainY[s]) {
+			wrong++
+		}
+	}
+	if v := tk.ValidationError(c); v != float64(wrong)/100 {
+		t.Errorf("validation error %g, want %g", v, float64(wrong)/100)
+	}
+	if m := tk.Monitor(c); len(m) != 2 || m[1].Name != "validation_error" {
+		t.Errorf("monitor %v, want test_error and validation_error", m)
+	}
+	p.ValidationImages = 290
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "validation_images") {
+		t.Errorf("validation_images 290 of 300 with batch 16: %v", err)
 	}
 }
