@@ -156,3 +156,80 @@ func TestCreditStudyMNIST(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestCreditTuneMNIST chooses a rule's rate by the validation error: seed
+// 1, the last 10 000 training images held out (validation_images), every
+// rate of DOPA_RATES for DOPA_EPOCHS epochs, two at a time. Run with
+//
+//	DOPA_STUDY=1 DOPA_EPOCHS=50 DOPA_RULES=sgd DOPA_RATES=0.3,0.45,0.6 go test ./experiments/train -run TestCreditTuneMNIST -v -timeout 60m
+func TestCreditTuneMNIST(t *testing.T) {
+	if os.Getenv("DOPA_STUDY") == "" || os.Getenv("DOPA_RATES") == "" {
+		t.Skip("set DOPA_STUDY=1 and DOPA_RATES to tune")
+	}
+	epochs, _ := strconv.Atoi(os.Getenv("DOPA_EPOCHS"))
+	epochs = max(epochs, 1)
+	var base Spec
+	for _, r := range mnistStudyRules() {
+		if r.Name == os.Getenv("DOPA_RULES") {
+			base = r
+			break
+		}
+	}
+	if base.Name == "" {
+		t.Fatalf("DOPA_RULES=%q is not one rule of the study", os.Getenv("DOPA_RULES"))
+	}
+	spec, _, err := circuits.Load("mnist_mlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := task.LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for _, f := range strings.Split(os.Getenv("DOPA_RATES"), ",") {
+		eta, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, err := spec.Build(rng.Stream(1, "init"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			p := task.MNISTParams{}.Defaults()
+			p.ValidationImages = 10000
+			tk := task.NewMNIST(p, data)
+			if err := tk.Check(c); err != nil {
+				t.Error(err)
+				return
+			}
+			rs := base
+			rs.LearningRate = eta
+			r, err := New(rs, c, rng.Stream(1, "rule/"+rs.Name))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			tr := rng.Stream(1, "task")
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s η %g validation error:", mnistLabel(rs), eta)
+			for e := 1; e <= epochs; e++ {
+				for range 50000 / p.BatchSize {
+					tk.Next(tr)
+					r.Measure(tk)
+					r.Learn(tk)
+				}
+				fmt.Fprintf(&b, " e%d %.4f", e, tk.ValidationError(c))
+			}
+			t.Log(b.String())
+		}()
+	}
+	wg.Wait()
+}
