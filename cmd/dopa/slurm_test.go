@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dopa-sim/dopa/experiments/sweep"
 	"github.com/dopa-sim/dopa/internal/output"
@@ -39,15 +42,25 @@ key = "rule.wp.sigma"
 values = [0.01, 0.03]
 `
 
-// needSlurm skips without a cluster on a developer's machine; in CI
-// (CI set) a missing cluster fails the test.
+// needSlurm skips without a cluster on a developer's machine (no sbatch,
+// or a controller that does not answer, e.g. installed but not started);
+// in CI (CI set) a missing cluster fails the test.
 func needSlurm(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("sbatch"); err != nil {
+	missing := func(why string) {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("CI: no Slurm (sbatch: %v); .ci/slurm-up.sh starts the cluster", err)
+			t.Fatalf("CI: no Slurm (%s); .ci/slurm-up.sh starts the cluster", why)
 		}
-		t.Skip("no Slurm here (sbatch not on PATH)")
+		t.Skipf("no Slurm here (%s)", why)
+	}
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		missing("sbatch not on PATH")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "sinfo", "-h").CombinedOutput(); err != nil {
+		missing(fmt.Sprintf("sinfo: %v: %s", err, strings.TrimSpace(string(out))))
 	}
 }
 
