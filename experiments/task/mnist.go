@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"sync"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -184,20 +183,16 @@ func prepareMNIST(ps Params) (Maker, error) {
 // images of this run's order (a fresh random order per pass over the
 // training images).
 type MNIST struct {
+	batches
 	p      MNISTParams
 	d      *MNISTData
-	order  []int
-	next   int
-	batch  []int
 	onehot [10][10]float64
 	g      []float64
-	drawn  int // batches drawn (Context)
 }
 
 // NewMNIST returns the task on data d.
 func NewMNIST(p MNISTParams, d *MNISTData) *MNIST {
-	n := p.TrainImages - p.ValidationImages
-	t := &MNIST{p: p, d: d, order: make([]int, n), next: n, batch: make([]int, p.BatchSize)}
+	t := &MNIST{batches: newBatches(p.TrainImages-p.ValidationImages, p.BatchSize), p: p, d: d}
 	for i := range t.onehot {
 		t.onehot[i][i] = 1
 	}
@@ -219,36 +214,6 @@ func (t *MNIST) Check(c *circuits.Circuit) error {
 	return nil
 }
 
-// Next takes the next batch.
-func (t *MNIST) Next(r *rand.Rand) {
-	for i := range t.batch {
-		if t.next == len(t.order) {
-			for j := range t.order {
-				t.order[j] = j
-			}
-			r.Shuffle(len(t.order), func(a, b int) { t.order[a], t.order[b] = t.order[b], t.order[a] })
-			t.next = 0
-		}
-		t.batch[i] = t.order[t.next]
-		t.next++
-	}
-	t.drawn++
-}
-
-// Context identifies the current batch: it changes with every Next unless
-// the batch is the whole training set. Losses are comparable only within
-// one context, so the perturbation rules do not compare the outcomes of
-// two batches (docs/dopamine.md, "Tasks with changing data").
-func (t *MNIST) Context() int {
-	if len(t.batch) == len(t.order) {
-		return 0
-	}
-	return t.drawn
-}
-
-// BatchLen returns the batch size.
-func (t *MNIST) BatchLen() int { return len(t.batch) }
-
 // Pair returns image i of the batch and its one-hot target.
 func (t *MNIST) Pair(i int) (x, y []float64) {
 	s := t.batch[i]
@@ -256,36 +221,10 @@ func (t *MNIST) Pair(i int) (x, y []float64) {
 }
 
 // Loss returns the batch's mean of ½‖ŷ − y‖².
-func (t *MNIST) Loss(c *circuits.Circuit) float64 {
-	l := 0.0
-	for i := range t.batch {
-		x, y := t.Pair(i)
-		for j, o := range c.Trial(x) {
-			d := o - y[j]
-			l += d * d / 2
-		}
-	}
-	return l / float64(len(t.batch))
-}
+func (t *MNIST) Loss(c *circuits.Circuit) float64 { return halfSquared(c, t) }
 
 // Grad returns what Loss does and adds its gradient to the circuit's.
-func (t *MNIST) Grad(c *circuits.Circuit) float64 {
-	l := 0.0
-	row := t.g[len(t.g)-10:]
-	k := 1 / float64(len(t.batch))
-	for i := range t.batch {
-		x, y := t.Pair(i)
-		c.Record(true)
-		for j, o := range c.Trial(x) {
-			d := o - y[j]
-			l += d * d / 2
-			row[j] = d * k
-		}
-		c.Backward(t.g)
-	}
-	c.Record(false)
-	return l * k
-}
+func (t *MNIST) Grad(c *circuits.Circuit) float64 { return halfSquaredGrad(c, t, t.g) }
 
 // TestError returns the fraction of the test images whose largest readout
 // is not their label.

@@ -163,15 +163,12 @@ type sharedData struct {
 // Σ_data ‖ŷ − y‖² over its value before learning (measured at the first
 // batch, before any update).
 type Regression struct {
+	batches
 	p      RegressionParams
 	shared *sharedData
 	d      *RegressionData
-	order  []int // this run's order of the samples
-	next   int   // next position in order
-	batch  []int
 	e0     float64
 	g      []float64
-	drawn  int // batches drawn (Context)
 }
 
 // Name returns "regression".
@@ -186,43 +183,10 @@ func (t *Regression) Check(c *circuits.Circuit) error {
 	if t.d.NIn != nIn || t.d.NOut != nOut {
 		return fmt.Errorf("task regression: the data set is %d→%d, circuit %q is %d→%d", t.d.NIn, t.d.NOut, c.Name, nIn, nOut)
 	}
-	t.order = make([]int, t.p.Samples)
-	t.next = t.p.Samples
-	t.batch = make([]int, t.p.BatchSize)
+	t.batches = newBatches(t.p.Samples, t.p.BatchSize)
 	t.g = make([]float64, c.StepsPerTrial*nOut)
 	return nil
 }
-
-// Next takes the next BatchSize samples of this run's order, drawing a new
-// order from rng at the start of every pass over the data set.
-func (t *Regression) Next(r *rand.Rand) {
-	for i := range t.batch {
-		if t.next == len(t.order) {
-			for j := range t.order {
-				t.order[j] = j
-			}
-			r.Shuffle(len(t.order), func(a, b int) { t.order[a], t.order[b] = t.order[b], t.order[a] })
-			t.next = 0
-		}
-		t.batch[i] = t.order[t.next]
-		t.next++
-	}
-	t.drawn++
-}
-
-// Context identifies the current batch: it changes with every Next unless
-// the batch is the whole data set. Losses are comparable only within one
-// context, so the perturbation rules do not compare the outcomes of two
-// batches (docs/dopamine.md, "Tasks with changing data").
-func (t *Regression) Context() int {
-	if len(t.batch) == len(t.order) {
-		return 0
-	}
-	return t.drawn
-}
-
-// BatchLen returns the batch size.
-func (t *Regression) BatchLen() int { return len(t.batch) }
 
 // Pair returns sample i of the batch.
 func (t *Regression) Pair(i int) (x, y []float64) {
@@ -235,36 +199,13 @@ func (t *Regression) Pair(i int) (x, y []float64) {
 // the NSE's denominator.
 func (t *Regression) Loss(c *circuits.Circuit) float64 {
 	t.initial(c)
-	l := 0.0
-	for i := range t.batch {
-		x, y := t.Pair(i)
-		for j, o := range c.Trial(x) {
-			d := o - y[j]
-			l += d * d / 2
-		}
-	}
-	return l / float64(len(t.batch))
+	return halfSquared(c, t)
 }
 
 // Grad returns what Loss does and adds its gradient to the circuit's.
 func (t *Regression) Grad(c *circuits.Circuit) float64 {
 	t.initial(c)
-	l := 0.0
-	nOut := t.d.NOut
-	row := t.g[len(t.g)-nOut:]
-	k := 1 / float64(len(t.batch))
-	for i := range t.batch {
-		x, y := t.Pair(i)
-		c.Record(true)
-		for j, o := range c.Trial(x) {
-			d := o - y[j]
-			l += d * d / 2
-			row[j] = d * k
-		}
-		c.Backward(t.g)
-	}
-	c.Record(false)
-	return l * k
+	return halfSquaredGrad(c, t, t.g)
 }
 
 func (t *Regression) initial(c *circuits.Circuit) {

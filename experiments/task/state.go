@@ -27,28 +27,22 @@ func (f *Forecast) SetTaskState(s []int) {
 
 // TaskState is the pass's order of the training images, the position in
 // it and the count of batches drawn.
-func (t *MNIST) TaskState() []int { return append([]int{t.next, t.drawn}, t.order...) }
+func (t *MNIST) TaskState() []int { return t.state() }
 
 // SetTaskState restores what TaskState saved.
-func (t *MNIST) SetTaskState(s []int) {
-	if len(s) == 2+len(t.order) {
-		t.next, t.drawn = s[0], s[1]
-		copy(t.order, s[2:])
-	}
-}
+func (t *MNIST) SetTaskState(s []int) { t.setState(s, 0) }
 
 // TaskState is the pass's order of the samples, the position in it, the
 // count of batches drawn and the error before learning (the NSE's
 // denominator, its float64 bits; 0 with the bits of NaN before it is
 // measured).
 func (t *Regression) TaskState() []int {
-	return append([]int{t.next, t.drawn, int(math.Float64bits(t.e0))}, t.order...)
+	return t.state(int(math.Float64bits(t.e0)))
 }
 
 // SetTaskState restores what TaskState saved.
 func (t *Regression) SetTaskState(s []int) {
-	if len(s) == 3+len(t.order) {
-		t.next, t.drawn, t.e0 = s[0], s[1], math.Float64frombits(uint64(s[2]))
-		copy(t.order, s[3:])
+	if extra, ok := t.setState(s, 1); ok {
+		t.e0 = math.Float64frombits(uint64(extra[0]))
 	}
 }

@@ -1,0 +1,108 @@
+package task
+
+import (
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/circuits"
+)
+
+// batches draws the minibatches of a data set of n samples: a fresh random
+// order per pass over the set, the next BatchLen samples of it per batch.
+// The minibatch tasks (regression, mnist) embed it.
+type batches struct {
+	order []int // this pass's order of the samples
+	next  int   // next position in order
+	batch []int // the current batch's samples
+	drawn int   // batches drawn (Context)
+}
+
+func newBatches(n, size int) batches {
+	return batches{order: make([]int, n), next: n, batch: make([]int, size)}
+}
+
+// Next takes the next batch, drawing a new order from r at the start of
+// every pass over the data set.
+func (b *batches) Next(r *rand.Rand) {
+	for i := range b.batch {
+		if b.next == len(b.order) {
+			for j := range b.order {
+				b.order[j] = j
+			}
+			r.Shuffle(len(b.order), func(x, y int) { b.order[x], b.order[y] = b.order[y], b.order[x] })
+			b.next = 0
+		}
+		b.batch[i] = b.order[b.next]
+		b.next++
+	}
+	b.drawn++
+}
+
+// Context identifies the current batch: it changes with every Next unless
+// the batch is the whole data set. Losses are comparable only within one
+// context, so the perturbation rules do not compare the outcomes of two
+// batches (docs/dopamine.md, "Tasks with changing data").
+func (b *batches) Context() int {
+	if len(b.batch) == len(b.order) {
+		return 0
+	}
+	return b.drawn
+}
+
+// BatchLen returns the batch size.
+func (b *batches) BatchLen() int { return len(b.batch) }
+
+// state is the position in the pass, the count of batches drawn and the
+// pass's order, followed by extra.
+func (b *batches) state(extra ...int) []int {
+	return append(append([]int{b.next, b.drawn}, extra...), b.order...)
+}
+
+// setState restores what state saved with nExtra extra values and returns
+// them; ok is false (nothing restored) for a state of another shape.
+func (b *batches) setState(s []int, nExtra int) (extra []int, ok bool) {
+	if len(s) != 2+nExtra+len(b.order) {
+		return nil, false
+	}
+	b.next, b.drawn = s[0], s[1]
+	copy(b.order, s[2+nExtra:])
+	return s[2 : 2+nExtra], true
+}
+
+// pairs is a batch of samples: the minibatch tasks.
+type pairs interface {
+	BatchLen() int
+	Pair(i int) (x, y []float64)
+}
+
+// halfSquared returns the batch's mean of ½‖ŷ − y‖².
+func halfSquared(c *circuits.Circuit, p pairs) float64 {
+	l := 0.0
+	for i := range p.BatchLen() {
+		x, y := p.Pair(i)
+		for j, o := range c.Trial(x) {
+			d := o - y[j]
+			l += d * d / 2
+		}
+	}
+	return l / float64(p.BatchLen())
+}
+
+// halfSquaredGrad returns what halfSquared does and adds its gradient to
+// the circuit's; g holds ∂L/∂y per step of a trial, the readout's row last.
+func halfSquaredGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
+	l := 0.0
+	row := g[len(g)-c.Pops[c.Out].Len():]
+	k := 1 / float64(p.BatchLen())
+	for i := range p.BatchLen() {
+		x, y := p.Pair(i)
+		c.Record(true)
+		for j, o := range c.Trial(x) {
+			d := o - y[j]
+			l += d * d / 2
+			row[j] = d * k
+		}
+		c.Backward(g)
+	}
+	c.Record(false)
+	return l * k
+}
