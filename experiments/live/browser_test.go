@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/dopa-sim/dopa/experiments"
 	"path/filepath"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/dopa-sim/dopa/experiments"
 )
 
 // The Browser tests drive the real page in headless Chromium (Debian's

@@ -27,21 +27,7 @@ func testFile(t testing.TB, path, rule string, pace float64, overrides ...string
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	s, err := New(Config{File: path, Data: data, Rule: rule, Pace: pace, Store: filepath.Join(dir, "runs.db"), OutDir: filepath.Join(dir, "out"), Overrides: overrides})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := NewServer(s, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { s.Run(ctx); close(done) }()
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); cancel(); <-done; srv.Close() })
-	return s, srv, hs
+	return serveConfig(t, Config{File: path, Data: data, Rule: rule, Pace: pace, Overrides: overrides})
 }
 
 // TestStepperIsRetrieve: the live view's step-by-step retrieval (one step

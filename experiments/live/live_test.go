@@ -27,9 +27,18 @@ func testSession(t testing.TB, rule string, pace float64, overrides ...string) (
 func testServer(t testing.TB, name, rule string, pace float64, overrides ...string) (*Session, *Server, *httptest.Server) {
 	t.Helper()
 	data, _ := experiments.BuiltinData(name)
-	dir := t.TempDir()
-	s, err := New(Config{File: "builtin:" + name + ".toml", Data: data, Rule: rule, Pace: pace, Store: filepath.Join(dir, "runs.db"), OutDir: filepath.Join(dir, "out"),
+	return serveConfig(t, Config{File: "builtin:" + name + ".toml", Data: data, Rule: rule, Pace: pace,
 		Overrides: append([]string{"criterion.loss_below=0"}, overrides...)})
+}
+
+// serveConfig starts a session of cfg (its store and output in a temporary
+// directory) and serves it by an httptest server on loopback, both
+// stopped at the end of the test.
+func serveConfig(t testing.TB, cfg Config) (*Session, *Server, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg.Store, cfg.OutDir = filepath.Join(dir, "runs.db"), filepath.Join(dir, "out")
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
