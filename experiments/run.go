@@ -185,6 +185,44 @@ func (p *Plan) newTask() (task.Task, error) {
 	return p.maker()
 }
 
+// Run is what one run of a plan trains, built from its seed as every run
+// is: the circuit from stream "init", the task (its data made once per
+// plan) checked against it, the rule from stream "rule/NAME" — keyed by
+// rule name, not label: the rates of a sweep and the labelled entries of
+// one rule share their perturbations (common random numbers), and a swept
+// rate reproduces the same rule run alone — and the generators of the
+// rule's and the task's streams (checkpoints save them).
+type Run struct {
+	Circuit          *circuits.Circuit
+	Task             task.Task
+	Rule             train.Rule
+	RuleSrc, TaskSrc *rng.Source
+}
+
+// TaskRand is the random stream the training loop draws the task's
+// batches from.
+func (r Run) TaskRand() *rand.Rand { return rand.New(r.TaskSrc) }
+
+// NewRun builds run seed of rule variant v.
+func (p *Plan) NewRun(v Variant, seed int) (Run, error) {
+	c, err := p.Circuit.Build(Stream(seed, "init"))
+	if err != nil {
+		return Run{}, err
+	}
+	t, err := p.newTask()
+	if err == nil {
+		err = t.Check(c)
+	}
+	if err != nil {
+		return Run{}, err
+	}
+	r := Run{Circuit: c, Task: t, RuleSrc: rng.NewSource(uint64(seed), "rule/"+v.Rule.Name), TaskSrc: rng.NewSource(uint64(seed), "task")}
+	if r.Rule, err = train.New(v.Rule, c, rand.New(r.RuleSrc)); err != nil {
+		return Run{}, err
+	}
+	return r, nil
+}
+
 // RunOne trains one run to the criterion or to the trial budget.
 func (p *Plan) RunOne(ctx context.Context, j Job) Result { return p.runOne(ctx, -1, j) }
 
@@ -199,25 +237,11 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 		res.Err, res.Done = err.Error(), true
 		return res
 	}
-	c, err := p.Circuit.Build(Stream(j.Seed, "init"))
+	run, err := p.NewRun(j.Variant, j.Seed)
 	if err != nil {
 		return fail(err)
 	}
-	t, err := p.newTask()
-	if err == nil {
-		err = t.Check(c)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	// Keyed by rule name, not label: the rates of a sweep share their
-	// perturbations (common random numbers), and a swept rate reproduces the
-	// same rule run alone.
-	ruleSrc, taskSrc := rng.NewSource(uint64(j.Seed), "rule/"+j.Variant.Rule.Name), rng.NewSource(uint64(j.Seed), "task")
-	rule, err := train.New(j.Variant.Rule, c, rand.New(ruleSrc))
-	if err != nil {
-		return fail(err)
-	}
+	c, t, rule, ruleSrc, taskSrc := run.Circuit, run.Task, run.Rule, run.RuleSrc, run.TaskSrc
 	ck := p.checkpointer(i, c, t, rule, ruleSrc, taskSrc)
 	from, resumed, err := ck.restore(&res)
 	if err != nil {

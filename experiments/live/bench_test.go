@@ -116,25 +116,12 @@ func BenchmarkLive(b *testing.B) {
 func bare(s *Session) (train.Outcome, error) {
 	plan, label := s.src.plan, s.label
 	v, _ := variant(plan, label)
-	seed := plan.Spec.Seed
-	c, err := plan.Circuit.Build(experiments.Stream(seed, "init"))
-	if err != nil {
-		return train.Outcome{}, err
-	}
-	maker, err := plan.Task().Prepare(plan.Spec.Params)
-	if err != nil {
-		return train.Outcome{}, err
-	}
-	t, err := maker()
-	if err != nil {
-		return train.Outcome{}, err
-	}
-	rule, err := train.New(v.Rule, c, experiments.Stream(seed, "rule/"+v.Rule.Name))
+	run, err := plan.NewRun(v, plan.Spec.Seed)
 	if err != nil {
 		return train.Outcome{}, err
 	}
 	budget := train.Budget{MaxTrials: plan.Spec.MaxTrials, LossBelow: plan.Spec.Criterion.LossBelow}
-	return train.Loop(context.Background(), rule, c, t, experiments.Stream(seed, "task"), budget, train.Hooks{}), nil
+	return train.Loop(context.Background(), run.Rule, run.Circuit, run.Task, run.TaskRand(), budget, train.Hooks{}), nil
 }
 
 func (h *Hub) runNow() uint64 {
@@ -160,16 +147,11 @@ func BenchmarkHook(b *testing.B) {
 			}
 			plan := s.src.plan
 			v, _ := variant(plan, "dopamine")
-			c, err := plan.Circuit.Build(experiments.Stream(1, "init"))
+			run, err := plan.NewRun(v, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
-			maker, _ := plan.Task().Prepare(plan.Spec.Params)
-			tk, _ := maker()
-			rule, err := train.New(v.Rule, c, experiments.Stream(1, "rule"))
-			if err != nil {
-				b.Fatal(err)
-			}
+			c, tk, rule := run.Circuit, run.Task, run.Rule
 			tk.Next(experiments.Stream(1, "task"))
 			rule.Measure(tk)
 			rule.Learn(tk)

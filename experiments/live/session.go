@@ -227,34 +227,19 @@ func (s *Session) Run(ctx context.Context) {
 	}
 }
 
-// runOnce builds the run of one rule variant exactly as Plan.RunOne does
-// (the same seeds and streams: with no change from the page, it is the
-// run dopa run records) and trains it in train.Loop.
+// runOnce builds the run of one rule variant with Plan.NewRun, as dopa run
+// does (the same seeds and streams: with no change from the page, it is
+// the run dopa run records), and trains it in train.Loop.
 func (s *Session) runOnce(ctx context.Context, plan *experiments.Plan, label string) (train.Outcome, error) {
 	v, ok := variant(plan, label)
 	if !ok {
 		return train.Outcome{}, fmt.Errorf("no rule %q", label)
 	}
-	seed := plan.Spec.Seed
-	c, err := plan.Circuit.Build(experiments.Stream(seed, "init"))
+	run, err := plan.NewRun(v, plan.Spec.Seed)
 	if err != nil {
 		return train.Outcome{}, err
 	}
-	maker, err := plan.Task().Prepare(plan.Spec.Params)
-	if err != nil {
-		return train.Outcome{}, err
-	}
-	t, err := maker()
-	if err != nil {
-		return train.Outcome{}, err
-	}
-	if err := t.Check(c); err != nil {
-		return train.Outcome{}, err
-	}
-	rule, err := train.New(v.Rule, c, experiments.Stream(seed, "rule/"+v.Rule.Name))
-	if err != nil {
-		return train.Outcome{}, err
-	}
+	rule, c, t := run.Rule, run.Circuit, run.Task
 	_, tunable := rule.(train.Tunable)
 	s.mu.Lock()
 	s.tunable = tunable
@@ -266,7 +251,7 @@ func (s *Session) runOnce(ctx context.Context, plan *experiments.Plan, label str
 			return train.Outcome{}, err
 		}
 	}
-	return s.train(ctx, h, t, experiments.Stream(seed, "task"), budget), nil
+	return s.train(ctx, h, t, run.TaskRand(), budget), nil
 }
 
 // train is the loop with the session's hooks.
