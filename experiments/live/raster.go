@@ -2,9 +2,9 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -76,62 +76,44 @@ func (r *raster) reset() {
 	r.t, r.r, r.marks, r.labels, r.total = r.t[:0], r.r[:0], r.marks[:0], r.labels[:0], 0
 }
 
-// appendJSON writes the raster as one JSON object.
-func (r *raster) appendJSON(b []byte, epoch int) []byte {
-	b = append(b, `{"epoch":`...)
-	b = strconv.AppendInt(b, int64(epoch), 10)
-	b = append(b, `,"from":`...)
-	b = strconv.AppendFloat(b, r.from, 'g', 8, 64)
-	b = append(b, `,"ms":`...)
-	b = strconv.AppendFloat(b, r.ms, 'g', 8, 64)
-	b = append(b, `,"rows":`...)
-	b = strconv.AppendInt(b, int64(r.rows), 10)
-	b = append(b, `,"stride":`...)
-	b = strconv.AppendInt(b, int64(r.stride), 10)
-	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, int64(r.total), 10)
-	b = append(b, `,"pops":[`...)
+// rasterJSON is a raster as the page reads it.
+type rasterJSON struct {
+	Epoch  int         `json:"epoch"`
+	From   float64     `json:"from"`
+	Ms     float64     `json:"ms"`
+	Rows   int         `json:"rows"`
+	Stride int         `json:"stride"`
+	Total  int         `json:"total"`
+	Pops   []rasterPop `json:"pops"`
+	Marks  []float64   `json:"marks"`
+	Labels []string    `json:"labels"`
+	T      []float64   `json:"t"`
+	R      []int32     `json:"r"`
+}
+
+type rasterPop struct {
+	Name string `json:"name"`
+	Size int    `json:"size"`
+	Row0 int    `json:"row0"`
+}
+
+// json encodes the raster as one JSON object (lists empty, never null).
+func (r *raster) json(epoch int) []byte {
+	v := rasterJSON{Epoch: epoch, From: r.from, Ms: r.ms, Rows: r.rows, Stride: r.stride, Total: r.total,
+		Pops: []rasterPop{}, Marks: orEmpty(r.marks), Labels: orEmpty(r.labels), T: orEmpty(r.t), R: orEmpty(r.r)}
 	for i, name := range r.pops {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"name":`...)
-		b = strconv.AppendQuote(b, name)
-		b = append(b, `,"size":`...)
-		b = strconv.AppendInt(b, int64(r.sizes[i]), 10)
-		b = append(b, `,"row0":`...)
-		b = strconv.AppendInt(b, int64(r.row0[i]), 10)
-		b = append(b, '}')
+		v.Pops = append(v.Pops, rasterPop{Name: name, Size: r.sizes[i], Row0: r.row0[i]})
 	}
-	b = append(b, `],"marks":[`...)
-	for i, m := range r.marks {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendFloat(b, m, 'g', 8, 64)
+	b, _ := json.Marshal(v) // finite numbers, plain types: cannot fail
+	return b
+}
+
+// orEmpty is s, or an empty list for nil (JSON [] rather than null).
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	b = append(b, `],"labels":[`...)
-	for i, l := range r.labels {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, l)
-	}
-	b = append(b, `],"t":[`...)
-	for i, t := range r.t {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendFloat(b, t, 'g', 8, 64)
-	}
-	b = append(b, `],"r":[`...)
-	for i, x := range r.r {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(x), 10)
-	}
-	return append(b, "]}"...)
+	return s
 }
 
 // rasterView shows the spikes of a spiking training circuit: now and then
@@ -147,7 +129,6 @@ type rasterView struct {
 	inputs [][]float64
 	labels []string
 	r      *raster
-	buf    []byte
 }
 
 func newRasterView(hub *Hub, plan *experiments.Plan, t task.Task) (*rasterView, error) {
@@ -192,8 +173,7 @@ func (v *rasterView) show(c *circuits.Circuit, epoch int) {
 		}
 	}
 	r.ms = ms
-	v.buf = r.appendJSON(v.buf[:0], epoch)
-	v.hub.SetNamedView("raster", append([]byte(nil), v.buf...))
+	v.hub.SetNamedView("raster", r.json(epoch))
 }
 
 // simulate runs a simulation file live: the circuit without learning, one
@@ -228,7 +208,6 @@ func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (tr
 	ring := make([]spk, rasterSpikes)
 	var head, n int
 	r := newRaster(c)
-	var buf []byte
 	batch := &pointBatch{hub: s.hub}
 	g.flush = batch.flush
 	if !g.wait(ctx) {
@@ -272,8 +251,7 @@ func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (tr
 				}
 			}
 			r.total = len(r.t)
-			buf = r.appendJSON(buf[:0], update)
-			s.hub.SetNamedView("raster", append([]byte(nil), buf...))
+			s.hub.SetNamedView("raster", r.json(update))
 			last = time.Now()
 		}
 		if !g.wait(ctx) {

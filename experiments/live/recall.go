@@ -2,11 +2,11 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -133,7 +133,6 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 		return train.Outcome{Interrupted: true}, "", nil
 	}
 	var query, scratch []int32
-	var buf []byte
 	var last time.Time
 	update := 0
 	recent := make([]float64, 0, 100) // ε of the last queries
@@ -159,8 +158,7 @@ func (s *Session) memorize(ctx context.Context, f *memory.File, label string) (t
 			}
 			recent = append(recent, e)
 			if q == 0 && show {
-				buf = appendRecall(buf[:0], update, mem, mu, query, outs, cont.N)
-				s.hub.SetNamedView("recall", append([]byte(nil), buf...))
+				s.hub.SetNamedView("recall", recallView(update, mem, mu, query, outs, cont.N))
 				last = time.Now()
 			}
 		}
@@ -199,41 +197,30 @@ func storeNext(mem *memory.Memory, cont memory.Ensemble, ru, rv *rand.Rand, k in
 	return nil
 }
 
-// appendRecall writes one retrieval as a JSON object: the stored (content)
-// pattern, the query, each step's output and its ε, as ascending unit
-// lists of a pattern of n units.
-func appendRecall(b []byte, update int, m *memory.Memory, mu int, query []int32, outs [][]int32, n int) []byte {
-	list := func(name string, xs []int32) {
-		b = append(b, `,"`...)
-		b = append(b, name...)
-		b = append(b, `":[`...)
-		for i, x := range xs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(x), 10)
-		}
-		b = append(b, ']')
+// recallJSON is one retrieval as the page reads it: the stored (content)
+// pattern, the query and every step's output with its ε, as lists of
+// active units.
+type recallJSON struct {
+	Update  int          `json:"update"`
+	N       int          `json:"n"`
+	M       int          `json:"m"`
+	Pattern int          `json:"pattern"`
+	Stored  []int32      `json:"stored"`
+	Query   []int32      `json:"query"`
+	Steps   []recallStep `json:"steps"`
+}
+
+type recallStep struct {
+	Eps float64 `json:"eps"`
+	Out []int32 `json:"out"`
+}
+
+// recallView encodes retrieval outs of pattern mu from query.
+func recallView(update int, m *memory.Memory, mu int, query []int32, outs [][]int32, n int) []byte {
+	v := recallJSON{Update: update, N: n, M: m.M, Pattern: mu, Stored: orEmpty(m.V[mu]), Query: orEmpty(query), Steps: []recallStep{}}
+	for _, y := range outs {
+		v.Steps = append(v.Steps, recallStep{Eps: memory.OutputNoise(y, m.V[mu]), Out: orEmpty(y)})
 	}
-	b = append(b, `{"update":`...)
-	b = strconv.AppendInt(b, int64(update), 10)
-	b = append(b, `,"n":`...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	b = append(b, `,"m":`...)
-	b = strconv.AppendInt(b, int64(m.M), 10)
-	b = append(b, `,"pattern":`...)
-	b = strconv.AppendInt(b, int64(mu), 10)
-	list("stored", m.V[mu])
-	list("query", query)
-	b = append(b, `,"steps":[`...)
-	for i, y := range outs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"eps":`...)
-		b = strconv.AppendFloat(b, memory.OutputNoise(y, m.V[mu]), 'g', 6, 64)
-		list("out", y)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
+	b, _ := json.Marshal(v) // finite numbers, plain types: cannot fail
+	return b
 }
