@@ -259,9 +259,23 @@ func (d *Dense) Revert() { copy(d.W, d.prev) }
 // Step adds Δw = −η·g for a given per-synapse step g (same layout as W) and
 // clips; optimizers that compute their own step use it.
 func (d *Dense) Step(eta float64, g []float64) {
+	d.StepDecay(eta, 0, g)
+}
+
+// StepDecay is Step with weight decay: every weight and bias first shrinks
+// by the factor 1 − lambda, w ← (1 − λ)·w − η·g (decoupled decay, per
+// step). λ = 0 is exactly Step.
+func (d *Dense) StepDecay(eta, lambda float64, g []float64) {
 	copy(d.prev, d.W)
-	for i, x := range g[:len(d.W)] {
-		d.W[i] -= eta * x
+	if lambda == 0 {
+		for i, x := range g[:len(d.W)] {
+			d.W[i] -= eta * x
+		}
+	} else {
+		keep := 1 - lambda
+		for i, x := range g[:len(d.W)] {
+			d.W[i] = keep*d.W[i] - eta*x
+		}
 	}
 	d.clip()
 }

@@ -135,6 +135,8 @@ func TestBadInputs(t *testing.T) {
 		// Keys that do not apply to the file's task or kind.
 		{name: "key of another task", file: edit(t, mgE, "[mackey_glass]", "[lorenz]\nrho = 28.0\n\n[mackey_glass]"), at: "[lorenz]", want: []string{"lorenz", "applies only to task lorenz (task is \"mackey_glass\")"}},
 		{name: "key of another rule", file: edit(t, mgE, `name = "adam"`, "name = \"adam\"\nsigma = 0.02"), at: "sigma = 0.02", want: []string{"sigma", "applies only to rule wp, np, dopamine, dopamine2, npfb, npfb_ls (rule is \"adam\")"}},
+		{name: "weight decay of 1", file: edit(t, mgE, `name = "adam"`, "name = \"adam\"\nweight_decay = 1.0"), at: "weight_decay = 1.0", want: []string{"weight_decay", "must be in [0, 1), got 1"}},
+		{name: "weight decay of a perturbation rule", file: edit(t, mgE, `name = "adam"`, "name = \"wp\"\nweight_decay = 0.01"), at: "weight_decay = 0.01", want: []string{"weight_decay", "applies only to rule sgd, adam, fa"}},
 		{name: "feedback to no population", file: edit(t, xorC, "[readout]", "[[feedback]]\nfrom = \"output\"\nto = \"hiden\"\n\n[readout]"), at: `to = "hiden"`, want: []string{"feedback", "to", `no population named "hiden"`}},
 		{name: "feedback with a bias", file: edit(t, xorC, "[readout]", "[[feedback]]\nfrom = \"output\"\nto = \"hidden\"\nbias = true\n\n[readout]"), at: "bias = true", want: []string{"feedback", "bias", "feedback synapses have no bias"}},
 		{name: "key of a simulation", file: edit(t, xorC, `input = "input"`, "input = \"input\"\nduration_ms = 10.0"), at: "duration_ms", want: []string{"duration_ms", "applies only to task = \"simulate\""}},

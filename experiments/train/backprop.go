@@ -17,7 +17,7 @@ import (
 // circuit.
 var (
 	sgdDef = Def{Name: "sgd", Doc: "gradient descent with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
-		Defaults: func() Spec { return Spec{Name: "sgd", LearningRate: 0.5, Params: NoParams{}} },
+		Defaults: func() Spec { return Spec{Name: "sgd", LearningRate: 0.5, Params: SGDParams{}} },
 		New:      func(s Spec, c *circuits.Circuit, _ *rand.Rand) (Rule, error) { return newBackprop(s, c, false), nil }}
 	adamDef = Def{Name: "adam", Doc: "Adam (Kingma & Ba 2015) with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
 		Defaults: func() Spec {
@@ -26,8 +26,38 @@ var (
 		New: func(s Spec, c *circuits.Circuit, _ *rand.Rand) (Rule, error) { return newBackprop(s, c, true), nil }}
 )
 
+// Decay is the weight_decay key of the rules that step by a gradient or
+// an error sent down (sgd, adam and the credit rules).
+type Decay struct {
+	// WeightDecay is λ, in [0, 1): every update first shrinks each forward
+	// weight and bias by the factor 1 − λ, w ← (1 − λ)·w − η·step
+	// (decoupled from η, per update, as Podlaski & Machens' MNIST script
+	// writes it; for adam this is AdamW's form with λ in place of ηλ).
+	// 0 (the default) is no decay. Feedback synapses do not decay.
+	WeightDecay float64 `toml:"weight_decay"`
+}
+
+// Validate checks λ.
+func (p Decay) Validate() error {
+	if !(p.WeightDecay >= 0 && p.WeightDecay < 1) {
+		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.WeightDecay), "weight_decay")
+	}
+	return nil
+}
+
+// decayer is a rule's Params that embed Decay.
+type decayer interface{ weightDecay() float64 }
+
+func (p Decay) weightDecay() float64 { return p.WeightDecay }
+
+// SGDParams are sgd's keys.
+type SGDParams struct {
+	Decay
+}
+
 // AdamParams are Adam's keys.
 type AdamParams struct {
+	Decay
 	// Beta1 and Beta2 are the decay rates of the first and second moment
 	// estimates, in [0, 1).
 	Beta1 float64 `toml:"beta1"`
@@ -49,14 +79,14 @@ func (p AdamParams) Validate() error {
 	if !(p.Epsilon > 0) {
 		return param.New(fmt.Sprintf("must be > 0, got %g", p.Epsilon), "epsilon")
 	}
-	return nil
+	return p.Decay.Validate()
 }
 
 // Backprop is gradient descent with exact gradients (sgd) or Adam (adam).
 type Backprop struct {
 	c                *circuits.Circuit
 	adam             bool
-	eta              float64
+	eta, decay       float64
 	beta1, beta2, ep float64
 	m, v             [][]float64 // Adam's moments, per link
 	step             []float64   // scratch step, longest link
@@ -67,6 +97,9 @@ func newBackprop(spec Spec, c *circuits.Circuit, adam bool) *Backprop {
 	b := &Backprop{c: c, adam: adam, eta: spec.LearningRate}
 	if p, ok := spec.Params.(AdamParams); ok {
 		b.beta1, b.beta2, b.ep = p.Beta1, p.Beta2, p.Epsilon
+	}
+	if p, ok := spec.Params.(decayer); ok {
+		b.decay = p.weightDecay()
 	}
 	n := 0
 	for _, l := range c.Links {
@@ -94,7 +127,7 @@ func (b *Backprop) Learn(task.Task) int {
 			continue
 		}
 		if !b.adam {
-			l.Step(b.eta, l.Grad)
+			l.StepDecay(b.eta, b.decay, l.Grad)
 			continue
 		}
 		m, v, s := b.m[k], b.v[k], b.step[:len(l.W)]
@@ -103,7 +136,7 @@ func (b *Backprop) Learn(task.Task) int {
 			v[i] = b.beta2*v[i] + (1-b.beta2)*g*g
 			s[i] = (m[i] / c1) / (math.Sqrt(v[i]/c2) + b.ep)
 		}
-		l.Step(b.eta, s)
+		l.StepDecay(b.eta, b.decay, s)
 	}
 	return 0
 }

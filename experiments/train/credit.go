@@ -122,6 +122,7 @@ type Credit struct {
 	c     *circuits.Circuit
 	ch    chain
 	eta   float64
+	decay float64 // λ, weight decay of the forward weights per update
 	clip  float64
 	pos   []int // chain index of each circuit link
 	fb    []int // per chain link i ≥ 1: its feedback projection in c.Feedback (−1: none)
@@ -200,6 +201,9 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 				}
 			}
 		}
+	}
+	if p, ok := s.Params.(decayer); ok {
+		cr.decay = p.weightDecay()
 	}
 	switch p := s.Params.(type) {
 	case FeedbackParams:
@@ -506,7 +510,7 @@ func (r *Credit) Learn(t task.Task) int {
 	}
 	for _, l := range r.c.Links {
 		if l.Plastic {
-			l.Step(r.eta, l.Grad)
+			l.StepDecay(r.eta, r.decay, l.Grad)
 		}
 	}
 	return passes

@@ -15,7 +15,7 @@ import (
 //
 //	go test ./experiments/train -run '^$' -bench MNISTEpoch -benchtime 3x
 func BenchmarkMNISTEpochSGD(b *testing.B) {
-	benchMNISTEpoch(b, Spec{Name: "sgd", LearningRate: 0.3, Params: NoParams{}})
+	benchMNISTEpoch(b, Spec{Name: "sgd", LearningRate: 0.3, Params: SGDParams{}})
 }
 
 // BenchmarkMNISTEpochFA is the same epoch under feedback alignment.

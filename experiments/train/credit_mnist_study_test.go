@@ -38,8 +38,11 @@ func mnistStudyRules() []Spec {
 	wp.Params = PerturbationParams{Sigma: 0.01, Modulator: modulator.Params{}.Defaults(modulator.VariantWP)}
 	dop, _ := Defaults("dopamine")
 	dop.LearningRate = 0.0003
+	adam, _ := Defaults("adam")
+	adam.LearningRate = 0.001
 	return []Spec{
-		{Name: "sgd", LearningRate: 0.45, Params: NoParams{}},
+		{Name: "sgd", LearningRate: 0.45, Params: SGDParams{}},
+		adam,
 		{Name: "fa", LearningRate: 0.15, Params: FeedbackParams{Init: "normal", Scale: 8}},
 		{Name: "fa", LearningRate: 0.1, Params: FeedbackParams{Init: "normal", Scale: math.Sqrt2}},
 		{Name: "npfb", LearningRate: 0.1, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.016, Init: "normal", Scale: math.Sqrt2}},
@@ -157,9 +160,11 @@ func TestCreditStudyMNIST(t *testing.T) {
 	wg.Wait()
 }
 
-// TestCreditTuneMNIST chooses a rule's rate by the validation error: seed
-// 1, the last 10 000 training images held out (validation_images), every
-// rate of DOPA_RATES for DOPA_EPOCHS epochs, two at a time. Run with
+// TestCreditTuneMNIST chooses a rule's rate (and weight decay) by the
+// validation error: seed 1, the last 10 000 training images held out
+// (validation_images), every rate of DOPA_RATES with every weight_decay
+// of DOPA_DECAYS (default 0) for DOPA_EPOCHS epochs, two at a time. Run
+// with
 //
 //	DOPA_STUDY=1 DOPA_EPOCHS=50 DOPA_RULES=sgd DOPA_RATES=0.3,0.45,0.6 go test ./experiments/train -run TestCreditTuneMNIST -v -timeout 60m
 func TestCreditTuneMNIST(t *testing.T) {
@@ -186,6 +191,17 @@ func TestCreditTuneMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	decays := []float64{0}
+	if d := os.Getenv("DOPA_DECAYS"); d != "" {
+		decays = nil
+		for _, f := range strings.Split(d, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			decays = append(decays, v)
+		}
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
 	for _, f := range strings.Split(os.Getenv("DOPA_RATES"), ",") {
@@ -193,43 +209,45 @@ func TestCreditTuneMNIST(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			c, err := spec.Build(rng.Stream(1, "init"))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			p := task.MNISTParams{}.Defaults()
-			p.ValidationImages = 10000
-			tk := task.NewMNIST(p, data)
-			if err := tk.Check(c); err != nil {
-				t.Error(err)
-				return
-			}
-			rs := base
-			rs.LearningRate = eta
-			r, err := New(rs, c, rng.Stream(1, "rule/"+rs.Name))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			tr := rng.Stream(1, "task")
-			var b strings.Builder
-			fmt.Fprintf(&b, "%s η %g validation error:", mnistLabel(rs), eta)
-			for e := 1; e <= epochs; e++ {
-				for range 50000 / p.BatchSize {
-					tk.Next(tr)
-					r.Measure(tk)
-					r.Learn(tk)
+		for _, lambda := range decays {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				c, err := spec.Build(rng.Stream(1, "init"))
+				if err != nil {
+					t.Error(err)
+					return
 				}
-				fmt.Fprintf(&b, " e%d %.4f", e, tk.ValidationError(c))
-			}
-			t.Log(b.String())
-		}()
+				p := task.MNISTParams{}.Defaults()
+				p.ValidationImages = 10000
+				tk := task.NewMNIST(p, data)
+				if err := tk.Check(c); err != nil {
+					t.Error(err)
+					return
+				}
+				rs := withDecay(t, base, lambda)
+				rs.LearningRate = eta
+				r, err := New(rs, c, rng.Stream(1, "rule/"+rs.Name))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				tr := rng.Stream(1, "task")
+				var b strings.Builder
+				fmt.Fprintf(&b, "%s η %g weight_decay %g validation error:", mnistLabel(rs), eta, lambda)
+				for e := 1; e <= epochs; e++ {
+					for range 50000 / p.BatchSize {
+						tk.Next(tr)
+						r.Measure(tk)
+						r.Learn(tk)
+					}
+					fmt.Fprintf(&b, " e%d %.4f", e, tk.ValidationError(c))
+				}
+				t.Log(b.String())
+			}()
+		}
 	}
 	wg.Wait()
 }

@@ -19,6 +19,7 @@ func creditDefaults(name string, eta float64, p Params) func() Spec {
 
 // FeedbackParams are the keys of fa and dfa.
 type FeedbackParams struct {
+	Decay
 	// Init is the distribution of the fixed feedback weights: "normal",
 	// B ~ N(0, Scale²/n) with n the size of the lower population (as the
 	// forward weights' init), or "uniform", B ~ U(−Scale, Scale).
@@ -35,20 +36,22 @@ func (p FeedbackParams) Validate() error {
 	if err := checkInit(p.Init, p.Scale); err != nil {
 		return err
 	}
-	return checkClip(p.Clip)
+	return checkClip(p.Decay, p.Clip)
 }
 
 // PBPParams are the keys of pbp.
 type PBPParams struct {
+	Decay
 	// Clip bounds the norm of the error sent to each hidden layer; 0 = none.
 	Clip float64 `toml:"clip"`
 }
 
 // Validate checks the bound.
-func (p PBPParams) Validate() error { return checkClip(p.Clip) }
+func (p PBPParams) Validate() error { return checkClip(p.Decay, p.Clip) }
 
 // InversionParams are the keys of ndi and di.
 type InversionParams struct {
+	Decay
 	// Alpha is the leak α of the controller, ≥ 0.
 	Alpha float64 `toml:"alpha"`
 	// Feedback is B: "neg_transpose" (B = −W₀ᵀ, the negative transpose of
@@ -102,11 +105,12 @@ func (p InversionParams) Validate() error {
 	if p.StabilityEvery > 0 && !p.Stabilize {
 		return param.New("checks the abscissa to stabilise B: needs stabilize = true", "stability_every")
 	}
-	return checkClip(p.Clip)
+	return checkClip(p.Decay, p.Clip)
 }
 
 // LearnedFeedbackParams are the keys of npfb and npfb_ls.
 type LearnedFeedbackParams struct {
+	Decay
 	// Sigma is c, the standard deviation of the noise ξ added to every
 	// hidden unit's output in the noisy pass, > 0.
 	Sigma float64 `toml:"sigma"`
@@ -149,7 +153,7 @@ func (p LearnedFeedbackParams) Validate() error {
 	if p.Warmup < 0 || p.Warmup > 1<<30 {
 		return param.New(fmt.Sprintf("must be in [0, 2³⁰], got %d", p.Warmup), "warmup_updates")
 	}
-	return checkClip(p.Clip)
+	return checkClip(p.Decay, p.Clip)
 }
 
 func checkInit(init string, scale float64) error {
@@ -162,7 +166,11 @@ func checkInit(init string, scale float64) error {
 	return nil
 }
 
-func checkClip(c float64) error {
+// checkClip checks the weight decay and the bound on the sent error.
+func checkClip(d Decay, c float64) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
 	if !(c >= 0) || math.IsInf(c, 0) {
 		return param.New(fmt.Sprintf("must be a finite number >= 0 (0: none), got %g", c), "clip")
 	}

@@ -27,7 +27,7 @@ import (
 // B ~ U(±0.5), ndi and di with α = 0.01 and B = −W₀ᵀ.
 func studyRules(clip float64) []Spec {
 	return []Spec{
-		{Name: "sgd", LearningRate: 0.01, Params: NoParams{}},
+		{Name: "sgd", LearningRate: 0.01, Params: SGDParams{}},
 		{Name: "fa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: 0.5, Clip: clip}},
 		{Name: "dfa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: 0.5, Clip: clip}},
 		{Name: "pbp", LearningRate: 0.01, Params: PBPParams{Clip: clip}},
