@@ -242,17 +242,22 @@ func TestRuleLabels(t *testing.T) {
 	if labels[0] != "ndi-small" || !slices.Contains(labels, "ndi") {
 		t.Fatalf("variants %v, want ndi-small first and ndi among them", labels)
 	}
+	alphas := func() map[string]float64 {
+		m := map[string]float64{}
+		for _, e := range p.Spec.Rules {
+			if ip, ok := e.Params.(train.InversionParams); ok {
+				m[e.Label+"/"+e.Name] = ip.Alpha
+			}
+		}
+		return m
+	}
+	before := alphas()
 	if err := p.Set("rule.ndi-small.alpha=0.002"); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range p.Spec.Rules {
-		ip, ok := e.Params.(train.InversionParams)
-		if !ok {
-			continue
-		}
-		a := ip.Alpha
-		if e.Label == "ndi-small" && a != 0.002 || e.Label == "" && e.Name == "ndi" && a != 0.01 {
-			t.Errorf("entry %q/%q: alpha %g after --set rule.ndi-small.alpha=0.002", e.Label, e.Name, a)
+	for k, a := range alphas() {
+		if want := before[k]; k == "ndi-small/ndi" && a != 0.002 || k != "ndi-small/ndi" && a != want {
+			t.Errorf("entry %s: alpha %g after --set rule.ndi-small.alpha=0.002 (was %g)", k, a, want)
 		}
 	}
 	for _, tc := range []struct{ old, new, want string }{

@@ -24,35 +24,39 @@ import (
 
 // studyRules are the rules of the studies with the authors' parameters:
 // η = 0.01 (one sample per update), ‖δ‖ clipped (10 linear, 1 tanh), fa's
-// B ~ U(±0.5), ndi and di with α = 0.01 and B = −W₀ᵀ.
-func studyRules(clip float64) []Spec {
+// and dfa's B ~ U(±faScale) (theirs: 0.5), ndi and di with leak alpha
+// (theirs: 0.01, and 0.001 in their NDI-2 and DI-2) and B = −W₀ᵀ.
+func studyRules(clip, faScale, alpha float64) []Spec {
 	return []Spec{
 		{Name: "sgd", LearningRate: 0.01, Params: SGDParams{}},
-		{Name: "fa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: 0.5, Clip: clip}},
-		{Name: "dfa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: 0.5, Clip: clip}},
+		{Name: "fa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: faScale, Clip: clip}},
+		{Name: "dfa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: faScale, Clip: clip}},
 		{Name: "pbp", LearningRate: 0.01, Params: PBPParams{Clip: clip}},
-		{Name: "ndi", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip}},
-		{Name: "di", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip, Dt: 0.5, Steps: 1000}},
+		{Name: "ndi", LearningRate: 0.01, Params: InversionParams{Alpha: alpha, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip}},
+		{Name: "di", LearningRate: 0.01, Params: InversionParams{Alpha: alpha, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip, Dt: 0.5, Steps: 1000}},
 		{Name: "npfb", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.001, Init: "uniform", Scale: 0.5, Clip: clip}},
 		{Name: "npfb_ls", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Clip: clip}},
 	}
 }
 
-// studyLabel names a rule in the tables: its name, and α for ndi and di
-// when it is not the authors' first choice, 0.01 (their NDI-2 and DI-2
-// take α = 0.001).
+// studyLabel names a rule in the tables: its name, with α for ndi and di
+// and B's scale for fa and dfa when they are not the authors' first
+// choice (α = 0.01, B ~ U(±0.5)).
 func studyLabel(s Spec) string {
 	if p, ok := s.Params.(InversionParams); ok && p.Alpha != 0.01 {
 		return fmt.Sprintf("%s, α = %g", s.Name, p.Alpha)
 	}
+	if p, ok := s.Params.(FeedbackParams); ok && p.Scale != 0.5 {
+		return fmt.Sprintf("%s, B ~ U(±%g)", s.Name, p.Scale)
+	}
 	return s.Name
 }
 
-// withSmallLeak adds ndi and di with α = 0.001 to rules.
-func withSmallLeak(rules []Spec) []Spec {
+// withLeak adds ndi and di with leak alpha to rules.
+func withLeak(rules []Spec, alpha float64) []Spec {
 	for _, r := range slices.Clone(rules) {
 		if p, ok := r.Params.(InversionParams); ok {
-			p.Alpha = 0.001
+			p.Alpha = alpha
 			r.Params = p
 			rules = append(rules, r)
 		}
@@ -61,10 +65,14 @@ func withSmallLeak(rules []Spec) []Spec {
 }
 
 func creditStudy(t *testing.T, rules []Spec, sizes []int, act neuron.Activation, bias bool, p task.RegressionParams, checkpoints []int) {
+	creditStudySeeds(t, rules, sizes, act, bias, p, checkpoints, 1, 10)
+}
+
+// creditStudySeeds is creditStudy over the seeds first … first+seeds−1.
+func creditStudySeeds(t *testing.T, rules []Spec, sizes []int, act neuron.Activation, bias bool, p task.RegressionParams, checkpoints []int, first, seeds int) {
 	if os.Getenv("DOPA_STUDY") == "" {
 		t.Skip("set DOPA_STUDY=1 to run the study")
 	}
-	const seeds = 10
 	var b strings.Builder
 	b.WriteString("| rule |")
 	for _, n := range checkpoints {
@@ -78,7 +86,7 @@ func creditStudy(t *testing.T, rules []Spec, sizes []int, act neuron.Activation,
 	for _, spec := range rules {
 		vals := make([][]float64, len(checkpoints))
 		below := 0
-		for seed := 1; seed <= seeds; seed++ {
+		for seed := first; seed < first+seeds; seed++ {
 			c := chainCircuit(t, sizes, act, neuron.Linear, bias, 1, uint64(seed))
 			// Podlaski & Machens' init W ~ U(±0.01): gain 0.01/√3·√n_pre
 			// with the uniform law (biases 0).
@@ -113,9 +121,9 @@ func creditStudy(t *testing.T, rules []Spec, sizes []int, act neuron.Activation,
 				}
 			}
 			if os.Getenv("DOPA_STUDY_SEEDS") != "" {
-				t.Logf("%s seed %d: %v", studyLabel(spec), seed, vals[len(vals)-1][seed-1])
+				t.Logf("%s seed %d: %v", studyLabel(spec), seed, vals[len(vals)-1][seed-first])
 			}
-			if last := vals[len(vals)-1]; len(last) == seed && last[seed-1] < 1e-10 {
+			if last := vals[len(vals)-1]; len(last) == seed-first+1 && last[seed-first] < 1e-10 {
 				below++
 			}
 		}
@@ -144,11 +152,32 @@ func medianRange(v []float64) string {
 
 func TestCreditStudyLinear(t *testing.T) {
 	p := task.RegressionParams{}.Defaults()
-	creditStudy(t, withSmallLeak(studyRules(10)), []int{30, 20, 10}, neuron.Linear, false, p, []int{100, 500, 1000, 2000})
+	creditStudy(t, withLeak(studyRules(10, 0.6, 0.001), 0.01), []int{30, 20, 10}, neuron.Linear, false, p, []int{100, 500, 1000, 2000})
+}
+
+// TestCreditTuneLinear chooses fa's feedback scale and the leak α of ndi
+// (di follows it) for the linear teacher regression on seeds 101–130,
+// which the study's seeds 1–10 never see; η stays the authors' 0.01. The
+// choice, in docs/credit.md: fa B ~ U(±0.6), the largest scale whose next
+// larger one still passes every held-out seed, and α = 0.001. Run with
+//
+//	DOPA_STUDY=1 go test ./experiments/train -run TestCreditTuneLinear -v
+func TestCreditTuneLinear(t *testing.T) {
+	p := task.RegressionParams{}.Defaults()
+	var rules []Spec
+	for _, s := range []float64{0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1} {
+		rules = append(rules, Spec{Name: "fa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: s, Clip: 10}})
+	}
+	for _, r := range withLeak(studyRules(10, 0.5, 0.01), 0.001) {
+		if r.Name == "ndi" {
+			rules = append(rules, r)
+		}
+	}
+	creditStudySeeds(t, rules, []int{30, 20, 10}, neuron.Linear, false, p, []int{500, 1000, 2000}, 101, 30)
 }
 
 func TestCreditStudyTanh(t *testing.T) {
 	p := task.RegressionParams{}.Defaults()
 	p.Samples, p.TeacherHidden, p.TeacherActivation, p.TeacherScale, p.TeacherBias = 10000, []int{20, 10}, "tanh", 0.01, true
-	creditStudy(t, studyRules(1), []int{30, 20, 10, 10}, neuron.Tanh, true, p, []int{100, 500, 1000, 2000, 10000})
+	creditStudy(t, studyRules(1, 0.5, 0.01), []int{30, 20, 10, 10}, neuron.Tanh, true, p, []int{100, 500, 1000, 2000, 10000})
 }
