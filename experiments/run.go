@@ -247,7 +247,8 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 	if err != nil {
 		return fail(err)
 	}
-	if j.Trace && !resumed {
+	weights := j.Trace && p.Spec.Record.Weights
+	if weights && !resumed {
 		res.Weights = snapshot(res.Weights, "start", c)
 	}
 	if c.Spiking() && j.Trace {
@@ -298,7 +299,7 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 			res.Rasters = append(res.Rasters, xorRaster(c, t, "after"))
 		}
 	}
-	if j.Trace {
+	if weights {
 		res.Weights = snapshot(res.Weights, "end", c)
 	}
 	if f, ok := t.(task.Predictor); ok && j.Trace {

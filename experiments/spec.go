@@ -67,6 +67,10 @@ type Record struct {
 	// after the last): the task's held-out measure (test error, NSE) and
 	// the rule's own (the credit rules' alignment with backprop); 0: none.
 	DiagnosticsEvery int `toml:"diagnostics_every"`
+	// Weights writes weights.csv: every plastic synapse of the traced
+	// runs before and after training (one row per synapse: 785 000 rows a
+	// run for a 784-1000-10 network, 43 MB).
+	Weights bool `toml:"weights"`
 }
 
 // RuleEntry is one rule of the comparison: a rule with its parameters,
@@ -90,7 +94,7 @@ type Sweep struct {
 // Defaults returns an experiment of one seed, 40 000 trials at most and
 // the XOR criterion, on task (whose keys get their defaults).
 func (Spec) Defaults(taskName string) Spec {
-	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1},
+	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1, Weights: true},
 		Sweep: SweepSpec{Mode: "grid", Seed: 1}}
 	if d, ok := task.Lookup(taskName); ok {
 		s.Params = d.Defaults()

@@ -195,3 +195,33 @@ func TestReadmeCircuit(t *testing.T) {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
 }
+
+// TestRecordWeightsOff: record.weights = false leaves weights.csv without
+// rows and changes no other result.
+func TestRecordWeightsOff(t *testing.T) {
+	on, off := filepath.Join(t.TempDir(), "on"), filepath.Join(t.TempDir(), "off")
+	for _, run := range []struct {
+		dir  string
+		args []string
+	}{{on, nil}, {off, []string{"--set", "record.weights=false"}}} {
+		args := append([]string{"run", "xor", "--seeds", "1", "--out", run.dir, "--set", "max_trials=200"}, run.args...)
+		if code, _, stderr := dopa(t, args...); code != 0 {
+			t.Fatalf("dopa %q: exit %d: %s", args, code, stderr)
+		}
+	}
+	w, _ := os.ReadFile(filepath.Join(on, "weights.csv"))
+	if n := strings.Count(string(w), "\n"); n < 10 {
+		t.Fatalf("weights.csv with record.weights on has %d lines", n)
+	}
+	w, _ = os.ReadFile(filepath.Join(off, "weights.csv"))
+	if got := strings.TrimSpace(string(w)); got != "rule,seed,when,projection,pre,post,weight" {
+		t.Errorf("weights.csv with record.weights = false: %q, want the header alone", got)
+	}
+	for _, f := range []string{"metrics.csv", "traces.csv"} {
+		a, _ := os.ReadFile(filepath.Join(on, f))
+		b, _ := os.ReadFile(filepath.Join(off, f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs with record.weights = false", f)
+		}
+	}
+}
