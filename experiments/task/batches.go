@@ -1,6 +1,7 @@
 package task
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -100,6 +101,65 @@ func halfSquaredGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
 			d := o - y[j]
 			l += d * d / 2
 			row[j] = d * k
+		}
+		c.Backward(g)
+	}
+	c.Record(false)
+	return l * k
+}
+
+// softmaxCE is the cross-entropy of the softmax of o against the
+// distribution y: Σⱼ yⱼ (log Σₖ e^oₖ − oⱼ), computed with the largest oₖ
+// taken out of the exponentials.
+func softmaxCE(o, y []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range o {
+		m = max(m, v)
+	}
+	z := 0.0
+	for _, v := range o {
+		z += math.Exp(v - m)
+	}
+	lse := m + math.Log(z)
+	l := 0.0
+	for j, v := range o {
+		l += y[j] * (lse - v)
+	}
+	return l
+}
+
+// crossEntropy returns the batch's mean softmaxCE.
+func crossEntropy(c *circuits.Circuit, p pairs) float64 {
+	l := 0.0
+	for i := range p.BatchLen() {
+		x, y := p.Pair(i)
+		l += softmaxCE(c.Trial(x), y)
+	}
+	return l / float64(p.BatchLen())
+}
+
+// crossEntropyGrad returns what crossEntropy does and adds its gradient,
+// (softmax(ŷ) − y) / batch, to the circuit's; g as halfSquaredGrad's.
+func crossEntropyGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
+	l := 0.0
+	row := g[len(g)-c.Pops[c.Out].Len():]
+	k := 1 / float64(p.BatchLen())
+	for i := range p.BatchLen() {
+		x, y := p.Pair(i)
+		c.Record(true)
+		o := c.Trial(x)
+		l += softmaxCE(o, y)
+		m := math.Inf(-1)
+		for _, v := range o {
+			m = max(m, v)
+		}
+		z := 0.0
+		for j, v := range o {
+			row[j] = math.Exp(v - m)
+			z += row[j]
+		}
+		for j := range row {
+			row[j] = (row[j]/z - y[j]) * k
 		}
 		c.Backward(g)
 	}

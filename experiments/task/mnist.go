@@ -30,19 +30,20 @@ var mnistSHA256 = map[string]string{
 	"t10k-labels-idx1-ubyte.gz":  "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 
-// mnistDef registers MNIST classification: 784 inputs (pixels / 255), 10
-// readout units against one-hot targets, loss ½‖ŷ − y‖² (Lansdell,
-// Prakash & Kording's network has a linear readout and this loss).
+// mnistDef registers MNIST classification: 784 inputs (pixels / 255, or
+// standardized), 10 readout units against one-hot targets, loss ½‖ŷ − y‖²
+// (Lansdell, Prakash & Kording's network has a linear readout and this
+// loss) or the cross-entropy of a softmax readout (Podlaski & Machens').
 var mnistDef = Def{
 	Name:     "mnist",
-	Doc:      "MNIST digits (60 000 training, 10 000 test images, embedded): 784 pixels/255 in, 10 one-hot targets, loss ½‖ŷ − y‖², the class is the largest readout",
+	Doc:      "MNIST digits (60 000 training, 10 000 test images, embedded): 784 pixels/255 (or standardized) in, 10 one-hot targets, loss ½‖ŷ − y‖² (or softmax cross-entropy), the class is the largest readout",
 	Defaults: func() Params { return MNISTParams{}.Defaults() },
 	Prepare:  prepareMNIST,
 	Metrics: []Metric{
 		{Name: "test_error", Label: "median test error", Quartiles: true},
 	},
 	Headline: "test_error",
-	Note:     "test_error = fraction of the 10 000 test images misclassified (argmax of the readout); final_loss = mean ½‖ŷ − y‖² over the training images",
+	Note:     "test_error = fraction of the 10 000 test images misclassified (argmax of the readout); final_loss = the task's loss (½‖ŷ − y‖² or cross-entropy) averaged over the training images",
 	Alone:    Budget{MaxTrials: 1875},
 }
 
@@ -59,11 +60,22 @@ type MNISTParams struct {
 	// and the validation error is measured on these (diagnostics.csv:
 	// validation_error); 0: none, in [0, train_images − batch_size].
 	ValidationImages int `toml:"validation_images"`
+	// Loss is "squared", ½‖ŷ − y‖² on the readout as it is (Lansdell et
+	// al.), or "cross_entropy", −log softmax(ŷ)ₗ for label l: the readout
+	// passed through a softmax (Podlaski & Machens); its gradient is
+	// softmax(ŷ) − y.
+	Loss string `toml:"loss"`
+	// Inputs is "unit", each pixel / 255 in [0, 1], or "standardized",
+	// (pixel / 255 − m) / s with m and s the mean and standard deviation
+	// of every pixel of the first train_images training images (Podlaski
+	// & Machens).
+	Inputs string `toml:"inputs"`
 }
 
-// Defaults returns Lansdell et al.'s batch of 32 and the whole data set.
+// Defaults returns Lansdell et al.'s setting: batch of 32, the whole data
+// set, pixels / 255 and the squared loss.
 func (MNISTParams) Defaults() MNISTParams {
-	return MNISTParams{BatchSize: 32, TrainImages: 60000, TestImages: 10000}
+	return MNISTParams{BatchSize: 32, TrainImages: 60000, TestImages: 10000, Loss: "squared", Inputs: "unit"}
 }
 
 // Validate checks the sizes.
@@ -77,6 +89,10 @@ func (p MNISTParams) Validate() error {
 		return param.New(fmt.Sprintf("must be in [1, 10000], got %d", p.TestImages), "test_images")
 	case p.ValidationImages < 0 || p.ValidationImages > p.TrainImages-p.BatchSize:
 		return param.New(fmt.Sprintf("must be in [0, train_images − batch_size = %d], got %d", p.TrainImages-p.BatchSize, p.ValidationImages), "validation_images")
+	case p.Loss != "squared" && p.Loss != "cross_entropy":
+		return param.New(fmt.Sprintf("must be squared or cross_entropy, got %q", p.Loss), "loss")
+	case p.Inputs != "unit" && p.Inputs != "standardized":
+		return param.New(fmt.Sprintf("must be unit or standardized, got %q", p.Inputs), "inputs")
 	}
 	return nil
 }
@@ -86,6 +102,33 @@ func (p MNISTParams) Validate() error {
 type MNISTData struct {
 	TrainX, TestX []float64
 	TrainY, TestY []uint8
+
+	mu    sync.Mutex
+	stats map[int][2]float64 // PixelStats by n
+}
+
+// PixelStats returns the mean and the standard deviation of every pixel
+// of the first n training images (computed once per n).
+func (d *MNISTData) PixelStats(n int) (mean, std float64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.stats[n]; ok {
+		return s[0], s[1]
+	}
+	x := d.TrainX[:n*784]
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		std += (v - mean) * (v - mean)
+	}
+	std = math.Sqrt(std / float64(len(x)))
+	if d.stats == nil {
+		d.stats = map[int][2]float64{}
+	}
+	d.stats[n] = [2]float64{mean, std}
+	return mean, std
 }
 
 var (
@@ -188,6 +231,10 @@ type MNIST struct {
 	d      *MNISTData
 	onehot [10][10]float64
 	g      []float64
+	// Standardized inputs: (x − mean) / std into xs (one image per batch
+	// slot) and xe (evaluation); nil for unit inputs, which are the data.
+	mean, std float64
+	xs, xe    []float64
 }
 
 // NewMNIST returns the task on data d.
@@ -196,7 +243,24 @@ func NewMNIST(p MNISTParams, d *MNISTData) *MNIST {
 	for i := range t.onehot {
 		t.onehot[i][i] = 1
 	}
+	if p.Inputs == "standardized" {
+		t.mean, t.std = d.PixelStats(p.TrainImages)
+		t.xs, t.xe = make([]float64, p.BatchSize*784), make([]float64, 784)
+	}
 	return t
+}
+
+// image returns image s of x as the circuit receives it; slot is the
+// buffer a standardized image is written to.
+func (t *MNIST) image(x []float64, s int, slot []float64) []float64 {
+	px := x[s*784 : (s+1)*784]
+	if t.xs == nil {
+		return px
+	}
+	for i, v := range px {
+		slot[i] = (v - t.mean) / t.std
+	}
+	return slot
 }
 
 // Name returns "mnist".
@@ -217,19 +281,33 @@ func (t *MNIST) Check(c *circuits.Circuit) error {
 // Pair returns image i of the batch and its one-hot target.
 func (t *MNIST) Pair(i int) (x, y []float64) {
 	s := t.batch[i]
-	return t.d.TrainX[s*784 : (s+1)*784], t.onehot[t.d.TrainY[s]][:]
+	var slot []float64
+	if t.xs != nil {
+		slot = t.xs[i*784 : (i+1)*784]
+	}
+	return t.image(t.d.TrainX, s, slot), t.onehot[t.d.TrainY[s]][:]
 }
 
-// Loss returns the batch's mean of ½‖ŷ − y‖².
-func (t *MNIST) Loss(c *circuits.Circuit) float64 { return halfSquared(c, t) }
+// Loss returns the batch's mean loss (½‖ŷ − y‖² or the cross-entropy).
+func (t *MNIST) Loss(c *circuits.Circuit) float64 {
+	if t.p.Loss == "cross_entropy" {
+		return crossEntropy(c, t)
+	}
+	return halfSquared(c, t)
+}
 
 // Grad returns what Loss does and adds its gradient to the circuit's.
-func (t *MNIST) Grad(c *circuits.Circuit) float64 { return halfSquaredGrad(c, t, t.g) }
+func (t *MNIST) Grad(c *circuits.Circuit) float64 {
+	if t.p.Loss == "cross_entropy" {
+		return crossEntropyGrad(c, t, t.g)
+	}
+	return halfSquaredGrad(c, t, t.g)
+}
 
 // TestError returns the fraction of the test images whose largest readout
 // is not their label.
 func (t *MNIST) TestError(c *circuits.Circuit) float64 {
-	return errorOn(c, t.d.TestX, t.d.TestY, 0, t.p.TestImages)
+	return t.errorOn(c, t.d.TestX, t.d.TestY, 0, t.p.TestImages)
 }
 
 // ValidationError returns the fraction of the held-out training images
@@ -239,28 +317,33 @@ func (t *MNIST) ValidationError(c *circuits.Circuit) float64 {
 	if t.p.ValidationImages == 0 {
 		return math.NaN()
 	}
-	return errorOn(c, t.d.TrainX, t.d.TrainY, len(t.order), t.p.TrainImages)
+	return t.errorOn(c, t.d.TrainX, t.d.TrainY, len(t.order), t.p.TrainImages)
 }
 
 // errorOn is the fraction of images from to to−1 of x, y misclassified.
-func errorOn(c *circuits.Circuit, x []float64, y []uint8, from, to int) float64 {
+func (t *MNIST) errorOn(c *circuits.Circuit, x []float64, y []uint8, from, to int) float64 {
 	wrong := 0
 	for s := from; s < to; s++ {
-		if argmax(c.Trial(x[s*784:(s+1)*784])) != int(y[s]) {
+		if argmax(c.Trial(t.image(x, s, t.xe))) != int(y[s]) {
 			wrong++
 		}
 	}
 	return float64(wrong) / float64(to-from)
 }
 
-// TrainLoss returns the mean ½‖ŷ − y‖² over the training images used
+// TrainLoss returns the task's loss averaged over the training images used
 // (those not held out for validation).
 func (t *MNIST) TrainLoss(c *circuits.Circuit) float64 {
 	l := 0.0
 	for s := range len(t.order) {
-		y := t.onehot[t.d.TrainY[s]]
-		for j, o := range c.Trial(t.d.TrainX[s*784 : (s+1)*784]) {
-			d := o - y[j]
+		y := t.onehot[t.d.TrainY[s]][:]
+		o := c.Trial(t.image(t.d.TrainX, s, t.xe))
+		if t.p.Loss == "cross_entropy" {
+			l += softmaxCE(o, y)
+			continue
+		}
+		for j, v := range o {
+			d := v - y[j]
 			l += d * d / 2
 		}
 	}

@@ -271,3 +271,77 @@ func TestMNISTValidationHoldsOut(t *testing.T) {
 		t.Errorf("validation_images 290 of 300 with batch 16: %v", err)
 	}
 }
+
+// TestMNISTCrossEntropyStandardized: with loss = "cross_entropy" and
+// inputs = "standardized" (Podlaski & Machens' setting) the batch loss is
+// the mean −log softmax(ŷ)ₗ of the standardized images, its gradient
+// matches finite differences, and the training images the task draws have
+// mean 0 and standard deviation 1 over the data set.
+func TestMNISTCrossEntropyStandardized(t *testing.T) {
+	d, err := LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := MNISTParams{}.Defaults()
+	p.BatchSize, p.TestImages, p.Loss, p.Inputs = 4, 1000, "cross_entropy", "standardized"
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tk := NewMNIST(p, d)
+	c := mlp(t, 784, 5, 10)
+	if err := tk.Check(c); err != nil {
+		t.Fatal(err)
+	}
+	tk.Next(rand.New(rand.NewPCG(1, 1)))
+	checkGrad(t, tk, c)
+
+	// The loss by hand, in the naive form Σ over the batch of
+	// log Σₖ e^ŷₖ − ŷₗ, on images standardized by hand.
+	m, s := d.PixelStats(60000)
+	want := 0.0
+	for i := range tk.BatchLen() {
+		img := d.TrainX[tk.batch[i]*784 : (tk.batch[i]+1)*784]
+		x := make([]float64, 784)
+		for j, v := range img {
+			x[j] = (v - m) / s
+		}
+		o := c.Trial(x)
+		z := 0.0
+		for _, v := range o {
+			z += math.Exp(v)
+		}
+		want += math.Log(z) - o[d.TrainY[tk.batch[i]]]
+	}
+	want /= float64(tk.BatchLen())
+	if got := tk.Loss(c); math.Abs(got-want) > 1e-12*math.Abs(want) {
+		t.Errorf("cross-entropy %.15g, want %.15g", got, want)
+	}
+
+	// Standardized over the whole training set: mean 0, std 1.
+	var sum, sq float64
+	for i := range 60000 {
+		for _, v := range d.TrainX[i*784 : (i+1)*784] {
+			x := (v - m) / s
+			sum += x
+			sq += x * x
+		}
+	}
+	n := 60000.0 * 784
+	if mean, sd := sum/n, math.Sqrt(sq/n-(sum/n)*(sum/n)); math.Abs(mean) > 1e-9 || math.Abs(sd-1) > 1e-9 {
+		t.Errorf("standardized pixels: mean %g, std %g, want 0 and 1", mean, sd)
+	}
+	if m < 0.12 || m > 0.14 || s < 0.30 || s > 0.32 {
+		t.Errorf("MNIST training pixels: mean %g, std %g; the published values are ≈ 0.1307 and ≈ 0.3081", m, s)
+	}
+	for _, bad := range []MNISTParams{{Loss: "hinge"}, {Inputs: "raw"}} {
+		q := MNISTParams{}.Defaults()
+		if bad.Loss != "" {
+			q.Loss = bad.Loss
+		} else {
+			q.Inputs = bad.Inputs
+		}
+		if err := q.Validate(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
