@@ -41,6 +41,8 @@ func init() {
 		goldenArgs["experiment/"+n] = training
 	}
 	goldenArgs["experiment/mnist"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200"}
+	goldenArgs["experiment/mnist_podlaski"] = []string{"--workers", "2", "--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.diagnostics_every=10"}
+	goldenArgs["circuit/mnist_tanh"] = []string{"--set", "max_trials=10", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.weights=false"}
 	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
 	goldenArgs["experiment/willshaw"] = []string{"--set", "queries=500"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
