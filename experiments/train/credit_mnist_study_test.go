@@ -30,8 +30,8 @@ import (
 // stderr as it ends.)
 
 // mnistStudyRules are the rules of experiments/mnist.toml with their
-// tuned rates (docs/credit.md), plus fa with the authors' feedback scale
-// (B drawn like W, N(0, 2/n)) for comparison.
+// tuned rates and weight decays (docs/credit.md), plus fa with the
+// authors' feedback scale (B drawn like W, N(0, 2/n)) for comparison.
 func mnistStudyRules() []Spec {
 	wp, _ := Defaults("wp")
 	wp.LearningRate = 0.003
@@ -40,10 +40,13 @@ func mnistStudyRules() []Spec {
 	dop.LearningRate = 0.0003
 	adam, _ := Defaults("adam")
 	adam.LearningRate = 0.001
+	ap := adam.Params.(AdamParams)
+	ap.WeightDecay = 3e-5
+	adam.Params = ap
 	return []Spec{
-		{Name: "sgd", LearningRate: 0.45, Params: SGDParams{}},
+		{Name: "sgd", LearningRate: 0.45, Params: SGDParams{Decay: Decay{WeightDecay: 3e-6}}},
 		adam,
-		{Name: "fa", LearningRate: 0.15, Params: FeedbackParams{Init: "normal", Scale: 8}},
+		{Name: "fa", LearningRate: 0.15, Params: FeedbackParams{Decay: Decay{WeightDecay: 1e-5}, Init: "normal", Scale: 8}},
 		{Name: "fa", LearningRate: 0.1, Params: FeedbackParams{Init: "normal", Scale: math.Sqrt2}},
 		{Name: "npfb", LearningRate: 0.1, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.016, Init: "normal", Scale: math.Sqrt2}},
 		{Name: "npfb_ls", LearningRate: 0.15, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Warmup: 200}},
