@@ -91,17 +91,27 @@ func halfSquared(c *circuits.Circuit, p pairs) float64 {
 // halfSquaredGrad returns what halfSquared does and adds its gradient to
 // the circuit's; g holds ∂L/∂y per step of a trial, the readout's row last.
 func halfSquaredGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
+	return batchGrad(c, p, g, func(o, y, row []float64, k, l float64) float64 {
+		for j, v := range o {
+			d := v - y[j]
+			l += d * d / 2
+			row[j] = d * k
+		}
+		return l
+	})
+}
+
+// batchGrad runs every sample of the batch with the tape on and
+// backpropagates it; sample returns l plus the sample's loss and writes its
+// ∂L/∂ŷ, times k = 1/batch, into row. It returns the batch's mean loss.
+func batchGrad(c *circuits.Circuit, p pairs, g []float64, sample func(o, y, row []float64, k, l float64) float64) float64 {
 	l := 0.0
 	row := g[len(g)-c.Pops[c.Out].Len():]
 	k := 1 / float64(p.BatchLen())
 	for i := range p.BatchLen() {
 		x, y := p.Pair(i)
 		c.Record(true)
-		for j, o := range c.Trial(x) {
-			d := o - y[j]
-			l += d * d / 2
-			row[j] = d * k
-		}
+		l = sample(c.Trial(x), y, row, k, l)
 		c.Backward(g)
 	}
 	c.Record(false)
@@ -109,9 +119,9 @@ func halfSquaredGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
 }
 
 // softmaxCE is the cross-entropy of the softmax of o against the
-// distribution y: Σⱼ yⱼ (log Σₖ e^oₖ − oⱼ), computed with the largest oₖ
-// taken out of the exponentials.
-func softmaxCE(o, y []float64) float64 {
+// distribution y, Σⱼ yⱼ (lse − oⱼ), and lse = log Σₖ e^oₖ (computed with
+// the largest oₖ taken out of the exponentials).
+func softmaxCE(o, y []float64) (l, lse float64) {
 	m := math.Inf(-1)
 	for _, v := range o {
 		m = max(m, v)
@@ -120,12 +130,11 @@ func softmaxCE(o, y []float64) float64 {
 	for _, v := range o {
 		z += math.Exp(v - m)
 	}
-	lse := m + math.Log(z)
-	l := 0.0
+	lse = m + math.Log(z)
 	for j, v := range o {
 		l += y[j] * (lse - v)
 	}
-	return l
+	return l, lse
 }
 
 // crossEntropy returns the batch's mean softmaxCE.
@@ -133,7 +142,8 @@ func crossEntropy(c *circuits.Circuit, p pairs) float64 {
 	l := 0.0
 	for i := range p.BatchLen() {
 		x, y := p.Pair(i)
-		l += softmaxCE(c.Trial(x), y)
+		li, _ := softmaxCE(c.Trial(x), y)
+		l += li
 	}
 	return l / float64(p.BatchLen())
 }
@@ -141,28 +151,11 @@ func crossEntropy(c *circuits.Circuit, p pairs) float64 {
 // crossEntropyGrad returns what crossEntropy does and adds its gradient,
 // (softmax(ŷ) − y) / batch, to the circuit's; g as halfSquaredGrad's.
 func crossEntropyGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
-	l := 0.0
-	row := g[len(g)-c.Pops[c.Out].Len():]
-	k := 1 / float64(p.BatchLen())
-	for i := range p.BatchLen() {
-		x, y := p.Pair(i)
-		c.Record(true)
-		o := c.Trial(x)
-		l += softmaxCE(o, y)
-		m := math.Inf(-1)
-		for _, v := range o {
-			m = max(m, v)
-		}
-		z := 0.0
+	return batchGrad(c, p, g, func(o, y, row []float64, k, l float64) float64 {
+		li, lse := softmaxCE(o, y)
 		for j, v := range o {
-			row[j] = math.Exp(v - m)
-			z += row[j]
+			row[j] = (math.Exp(v-lse) - y[j]) * k
 		}
-		for j := range row {
-			row[j] = (row[j]/z - y[j]) * k
-		}
-		c.Backward(g)
-	}
-	c.Record(false)
-	return l * k
+		return l + li
+	})
 }

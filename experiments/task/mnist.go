@@ -339,7 +339,8 @@ func (t *MNIST) TrainLoss(c *circuits.Circuit) float64 {
 		y := t.onehot[t.d.TrainY[s]][:]
 		o := c.Trial(t.image(t.d.TrainX, s, t.xe))
 		if t.p.Loss == "cross_entropy" {
-			l += softmaxCE(o, y)
+			li, _ := softmaxCE(o, y)
+			l += li
 			continue
 		}
 		for j, v := range o {

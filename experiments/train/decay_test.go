@@ -3,38 +3,24 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/neuron"
 )
 
-// withDecay returns spec with weight_decay λ.
+// withDecay returns spec with weight_decay λ (its Params embed Decay).
 func withDecay(t *testing.T, spec Spec, lambda float64) Spec {
 	t.Helper()
-	d := Decay{WeightDecay: lambda}
-	switch p := spec.Params.(type) {
-	case SGDParams:
-		p.Decay = d
-		spec.Params = p
-	case AdamParams:
-		p.Decay = d
-		spec.Params = p
-	case FeedbackParams:
-		p.Decay = d
-		spec.Params = p
-	case PBPParams:
-		p.Decay = d
-		spec.Params = p
-	case InversionParams:
-		p.Decay = d
-		spec.Params = p
-	case LearnedFeedbackParams:
-		p.Decay = d
-		spec.Params = p
-	default:
+	v := reflect.New(reflect.TypeOf(spec.Params)).Elem()
+	v.Set(reflect.ValueOf(spec.Params))
+	f := v.FieldByName("Decay")
+	if !f.IsValid() {
 		t.Fatalf("%s: params %T have no weight_decay", spec.Name, spec.Params)
 	}
+	f.Set(reflect.ValueOf(Decay{WeightDecay: lambda}))
+	spec.Params = v.Interface().(Params)
 	return spec
 }
 
