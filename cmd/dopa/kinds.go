@@ -43,7 +43,7 @@ var kinds = map[output.Kind]kind{
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("valid sweep %q (%d points × %d rule variants × %d seeds)", sw.Base.Spec.Name, len(sw.Points), len(sw.Base.Spec.Variants()), sw.Base.Spec.Seeds), nil
+		return fmt.Sprintf("valid sweep %q (%s × %s × %s)", sw.Base.Spec.Name, count(len(sw.Points), "point"), count(len(sw.Base.Spec.Variants()), "rule variant"), count(sw.Base.Spec.Seeds, "seed")), nil
 	}, plot: sweep.WritePlots},
 	output.DistalReward: {run: runDistal, validate: func(src *experiments.Source) (string, error) {
 		ds, err := distal.FromDoc(src.Doc)
@@ -76,7 +76,7 @@ func validateTraining(src *experiments.Source) (string, error) {
 	if plan.File == "" {
 		what = "circuit"
 	}
-	return fmt.Sprintf("valid %s %q (circuit %q, %d rule variants × %d seeds)", what, plan.Spec.Name, plan.Circuit.Name, len(plan.Spec.Variants()), plan.Spec.Seeds), nil
+	return fmt.Sprintf("valid %s %q (circuit %q, %s × %s)", what, plan.Spec.Name, plan.Circuit.Name, count(len(plan.Spec.Variants()), "rule variant"), count(plan.Spec.Seeds, "seed")), nil
 }
 
 // plotDir redraws the figures of the run in dir, whatever its kind (read
@@ -91,4 +91,12 @@ func plotDir(dir string) error {
 		return usageError{err} // a damaged or missing file of the run is bad input
 	}
 	return err
+}
+
+// count renders n and noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
