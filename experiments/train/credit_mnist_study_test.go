@@ -62,6 +62,36 @@ func mnistLabel(s Spec) string {
 	return s.Name
 }
 
+// mnistStudySetup loads the study's network (circuits/mnist_mlp.toml) and
+// the images.
+func mnistStudySetup(t *testing.T) (*circuits.Spec, *task.MNISTData) {
+	t.Helper()
+	spec, _, err := circuits.Load("mnist_mlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := task.LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, data
+}
+
+// newMNISTRun builds run seed of rule: the circuit from its "init" stream,
+// the task with p on it, and the rule from its "rule/NAME" stream.
+func newMNISTRun(spec *circuits.Spec, data *task.MNISTData, p task.MNISTParams, rule Spec, seed int) (*circuits.Circuit, *task.MNIST, Rule, error) {
+	c, err := spec.Build(rng.Stream(uint64(seed), "init"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tk := task.NewMNIST(p, data)
+	if err := tk.Check(c); err != nil {
+		return nil, nil, nil, err
+	}
+	r, err := New(rule, c, rng.Stream(uint64(seed), "rule/"+rule.Name))
+	return c, tk, r, err
+}
+
 func TestCreditStudyMNIST(t *testing.T) {
 	if os.Getenv("DOPA_STUDY") == "" {
 		t.Skip("set DOPA_STUDY=1 to run the study")
@@ -71,14 +101,7 @@ func TestCreditStudyMNIST(t *testing.T) {
 		epochs = 1
 	}
 	only := os.Getenv("DOPA_RULES") // comma-separated subset, optional
-	spec, _, err := circuits.Load("mnist_mlp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := task.LoadMNIST()
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, data := mnistStudySetup(t)
 	const seeds = 3
 	type job struct {
 		rule Spec
@@ -114,14 +137,9 @@ func TestCreditStudyMNIST(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			c, err := spec.Build(rng.Stream(uint64(j.seed), "init"))
-			if err != nil {
-				t.Error(err)
-				return
-			}
 			p := task.MNISTParams{}.Defaults()
-			tk := task.NewMNIST(p, data)
-			if err := tk.Check(c); err != nil {
+			c, tk, r, err := newMNISTRun(spec, data, p, j.rule, j.seed)
+			if err != nil {
 				t.Error(err)
 				return
 			}
@@ -130,11 +148,6 @@ func TestCreditStudyMNIST(t *testing.T) {
 			probe := task.NewMNIST(probeP, data)
 			probe.Check(c)
 			probe.Next(rng.Stream(0, "probe"))
-			r, err := New(j.rule, c, rng.Stream(uint64(j.seed), "rule/"+j.rule.Name))
-			if err != nil {
-				t.Error(err)
-				return
-			}
 			perEpoch := 60000 / p.BatchSize
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s seed %d:", mnistLabel(j.rule), j.seed)
@@ -186,14 +199,7 @@ func TestCreditTuneMNIST(t *testing.T) {
 	if base.Name == "" {
 		t.Fatalf("DOPA_RULES=%q is not one rule of the study", os.Getenv("DOPA_RULES"))
 	}
-	spec, _, err := circuits.Load("mnist_mlp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := task.LoadMNIST()
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, data := mnistStudySetup(t)
 	decays := []float64{0}
 	if d := os.Getenv("DOPA_DECAYS"); d != "" {
 		decays = nil
@@ -213,26 +219,16 @@ func TestCreditTuneMNIST(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, lambda := range decays {
+			rs := withDecay(t, base, lambda)
+			rs.LearningRate = eta
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				c, err := spec.Build(rng.Stream(1, "init"))
-				if err != nil {
-					t.Error(err)
-					return
-				}
 				p := task.MNISTParams{}.Defaults()
 				p.ValidationImages = 10000
-				tk := task.NewMNIST(p, data)
-				if err := tk.Check(c); err != nil {
-					t.Error(err)
-					return
-				}
-				rs := withDecay(t, base, lambda)
-				rs.LearningRate = eta
-				r, err := New(rs, c, rng.Stream(1, "rule/"+rs.Name))
+				c, tk, r, err := newMNISTRun(spec, data, p, rs, 1)
 				if err != nil {
 					t.Error(err)
 					return

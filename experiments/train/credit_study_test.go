@@ -64,12 +64,9 @@ func withLeak(rules []Spec, alpha float64) []Spec {
 	return rules
 }
 
-func creditStudy(t *testing.T, rules []Spec, sizes []int, act neuron.Activation, bias bool, p task.RegressionParams, checkpoints []int) {
-	creditStudySeeds(t, rules, sizes, act, bias, p, checkpoints, 1, 10)
-}
-
-// creditStudySeeds is creditStudy over the seeds first … first+seeds−1.
-func creditStudySeeds(t *testing.T, rules []Spec, sizes []int, act neuron.Activation, bias bool, p task.RegressionParams, checkpoints []int, first, seeds int) {
+// creditStudy runs rules on the teacher regression over the seeds first …
+// first+seeds−1 and logs the NSE table at the checkpoints.
+func creditStudy(t *testing.T, rules []Spec, sizes []int, act neuron.Activation, bias bool, p task.RegressionParams, checkpoints []int, first, seeds int) {
 	if os.Getenv("DOPA_STUDY") == "" {
 		t.Skip("set DOPA_STUDY=1 to run the study")
 	}
@@ -152,7 +149,7 @@ func medianRange(v []float64) string {
 
 func TestCreditStudyLinear(t *testing.T) {
 	p := task.RegressionParams{}.Defaults()
-	creditStudy(t, withLeak(studyRules(10, 0.6, 0.001), 0.01), []int{30, 20, 10}, neuron.Linear, false, p, []int{100, 500, 1000, 2000})
+	creditStudy(t, withLeak(studyRules(10, 0.6, 0.001), 0.01), []int{30, 20, 10}, neuron.Linear, false, p, []int{100, 500, 1000, 2000}, 1, 10)
 }
 
 // TestCreditTuneLinear chooses fa's feedback scale and the leak α of ndi
@@ -173,11 +170,11 @@ func TestCreditTuneLinear(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	creditStudySeeds(t, rules, []int{30, 20, 10}, neuron.Linear, false, p, []int{500, 1000, 2000}, 101, 30)
+	creditStudy(t, rules, []int{30, 20, 10}, neuron.Linear, false, p, []int{500, 1000, 2000}, 101, 30)
 }
 
 func TestCreditStudyTanh(t *testing.T) {
 	p := task.RegressionParams{}.Defaults()
 	p.Samples, p.TeacherHidden, p.TeacherActivation, p.TeacherScale, p.TeacherBias = 10000, []int{20, 10}, "tanh", 0.01, true
-	creditStudy(t, studyRules(1, 0.5, 0.01), []int{30, 20, 10, 10}, neuron.Tanh, true, p, []int{100, 500, 1000, 2000, 10000})
+	creditStudy(t, studyRules(1, 0.5, 0.01), []int{30, 20, 10, 10}, neuron.Tanh, true, p, []int{100, 500, 1000, 2000, 10000}, 1, 10)
 }
