@@ -123,21 +123,31 @@ func rng0(p RegressionParams) []float64 {
 	return w
 }
 
-// TestMNISTGrad: the gradient of the MNIST batch loss matches finite
-// differences on a small network, and the test error of a network that
-// outputs zeros is that of always answering 0.
-func TestMNISTGrad(t *testing.T) {
+// mnistOn returns task mnist with p (validated) on a 784-5-10 network.
+func mnistOn(t *testing.T, p MNISTParams) (*MNIST, *circuits.Circuit, *MNISTData) {
+	t.Helper()
 	d, err := LoadMNIST()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := MNISTParams{}.Defaults()
-	p.BatchSize, p.TestImages = 4, 1000
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	tk := NewMNIST(p, d)
 	c := mlp(t, 784, 5, 10)
 	if err := tk.Check(c); err != nil {
 		t.Fatal(err)
 	}
+	return tk, c, d
+}
+
+// TestMNISTGrad: the gradient of the MNIST batch loss matches finite
+// differences on a small network, and the test error of a network that
+// outputs zeros is that of always answering 0.
+func TestMNISTGrad(t *testing.T) {
+	p := MNISTParams{}.Defaults()
+	p.BatchSize, p.TestImages = 4, 1000
+	tk, c, d := mnistOn(t, p)
 	tk.Next(rand.New(rand.NewPCG(1, 1)))
 	checkGrad(t, tk, c)
 	for _, l := range c.Links {
@@ -226,20 +236,9 @@ func TestMNISTTaskState(t *testing.T) {
 // draws a held-out image, and the validation error is measured on exactly
 // those images.
 func TestMNISTValidationHoldsOut(t *testing.T) {
-	d, err := LoadMNIST()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := MNISTParams{}.Defaults()
 	p.TrainImages, p.ValidationImages, p.BatchSize, p.TestImages = 300, 100, 16, 100
-	if err := p.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	tk := NewMNIST(p, d)
-	c := mlp(t, 784, 5, 10)
-	if err := tk.Check(c); err != nil {
-		t.Fatal(err)
-	}
+	tk, c, d := mnistOn(t, p)
 	r := rand.New(rand.NewPCG(3, 3))
 	seen := map[int]bool{}
 	for range 40 { // more than three passes over the 200 training images
@@ -278,20 +277,9 @@ func TestMNISTValidationHoldsOut(t *testing.T) {
 // matches finite differences, and the training images the task draws have
 // mean 0 and standard deviation 1 over the data set.
 func TestMNISTCrossEntropyStandardized(t *testing.T) {
-	d, err := LoadMNIST()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := MNISTParams{}.Defaults()
 	p.BatchSize, p.TestImages, p.Loss, p.Inputs = 4, 1000, "cross_entropy", "standardized"
-	if err := p.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	tk := NewMNIST(p, d)
-	c := mlp(t, 784, 5, 10)
-	if err := tk.Check(c); err != nil {
-		t.Fatal(err)
-	}
+	tk, c, d := mnistOn(t, p)
 	tk.Next(rand.New(rand.NewPCG(1, 1)))
 	checkGrad(t, tk, c)
 
