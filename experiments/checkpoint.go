@@ -9,18 +9,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/rng"
 )
-
-// DefaultCheckpointEvery is how often a long run saves its state.
-const DefaultCheckpointEvery = time.Minute
 
 // checkpoint is the state of one run between two learning updates: enough
 // to continue it exactly as if it had not stopped.
@@ -49,22 +46,17 @@ type checkpointer struct {
 	ruleSrc, taskSrc *rng.Source
 }
 
-// checkpointer returns the checkpointer of job i: active when the plan
-// runs in a directory (Execute) and the run's circuit, rule and task can
-// save their state (rate circuits; the rules and tasks that implement
+// newCheckpointer returns the checkpointer of a run: active when the
+// runner gives it a path and the run's circuit, rule and task can save
+// their state (rate circuits; the rules and tasks that implement
 // train.Stateful and task.Stateful).
-func (p *Plan) checkpointer(i int, c *circuits.Circuit, t task.Task, r train.Rule, ruleSrc, taskSrc *rng.Source) *checkpointer {
+func newCheckpointer(ck runner.Checkpoint, c *circuits.Circuit, t task.Task, r train.Rule, ruleSrc, taskSrc *rng.Source) *checkpointer {
 	ts, okT := t.(task.Stateful)
 	rs, okR := r.(train.Stateful)
-	if p.checkpointDir == "" || i < 0 || !okT || !okR || c.Spiking() || len(c.Sparse) > 0 {
+	if ck.Path == "" || !okT || !okR || c.Spiking() || len(c.Sparse) > 0 {
 		return &checkpointer{}
 	}
-	every := p.checkpointEvery
-	if every <= 0 {
-		every = DefaultCheckpointEvery
-	}
-	return &checkpointer{path: filepath.Join(p.checkpointDir, fmt.Sprintf("%06d.ckpt", i)), every: every, last: time.Now(),
-		c: c, t: ts, rule: rs, ruleSrc: ruleSrc, taskSrc: taskSrc}
+	return &checkpointer{path: ck.Path, every: ck.Every, last: time.Now(), c: c, t: ts, rule: rs, ruleSrc: ruleSrc, taskSrc: taskSrc}
 }
 
 // maybeSave saves the run's state when the interval has passed (or now).
@@ -141,12 +133,4 @@ func (k *checkpointer) restore(res *Result) (train.Outcome, bool, error) {
 	k.t.SetTaskState(ck.Task)
 	res.Metrics, res.Traces, res.Diagnostics, res.Weights = ck.Metrics, ck.Traces, ck.Diag, ck.Weights
 	return ck.Outcome, true, nil
-}
-
-// remove deletes the checkpoint of a run that finished (the journal keeps
-// its result).
-func (k *checkpointer) remove() {
-	if k.path != "" {
-		os.Remove(k.path)
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -45,7 +46,7 @@ func sameResults(t *testing.T, a, b string) {
 // uninterrupted run.
 func TestResumeAfterInterruptIsIdentical(t *testing.T) {
 	whole := filepath.Join(t.TempDir(), "whole")
-	if err := Claim(whole, output.Training, false, false); err != nil {
+	if err := runner.Claim(whole, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, m, err := smallPlan(t, "2").Execute(context.Background(), whole, Options{}); err != nil || !m.Complete {
@@ -56,7 +57,7 @@ func TestResumeAfterInterruptIsIdentical(t *testing.T) {
 	}
 
 	dir := filepath.Join(t.TempDir(), "cut")
-	if err := Claim(dir, output.Training, false, false); err != nil {
+	if err := runner.Claim(dir, false); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -92,26 +93,23 @@ func TestResumeAfterInterruptIsIdentical(t *testing.T) {
 	if err := other.Set("rule.wp.learning_rate=0.5"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := other.Execute(context.Background(), dir, Options{Resume: true}); !errors.Is(err, ErrNotResumable) {
+	if _, _, err := other.Execute(context.Background(), dir, Options{Resume: true}); !errors.Is(err, runner.ErrNotResumable) {
 		t.Errorf("resume with another configuration: %v, want ErrNotResumable", err)
 	}
 }
 
 // TestClaim: a directory that holds a run is refused without --force;
 // --force leaves only the new run's files; --resume needs a run of the
-// same kind; a directory that cannot be written fails before any work.
+// same configuration; a directory that cannot be written fails before any work.
 func TestClaim(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{output.ManifestFile, output.PredictionsFile, "notes.txt"} {
 		os.WriteFile(filepath.Join(dir, f), []byte(`{"kind": "training"}`), 0o644)
 	}
-	if err := Claim(dir, output.Training, false, false); err == nil {
+	if err := runner.Claim(dir, false); err == nil {
 		t.Error("a directory with a run was claimed without --force")
 	}
-	if err := Claim(dir, output.Simulation, true, false); !errors.Is(err, ErrNotResumable) {
-		t.Errorf("resume of a training run as a simulation: %v", err)
-	}
-	if err := Claim(dir, output.Training, false, true); err != nil {
+	if err := runner.Claim(dir, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{output.ManifestFile, output.PredictionsFile} {
@@ -125,11 +123,11 @@ func TestClaim(t *testing.T) {
 	if os.Getuid() != 0 { // root writes anywhere
 		ro := filepath.Join(t.TempDir(), "ro")
 		os.Mkdir(ro, 0o555)
-		if err := Claim(filepath.Join(ro, "out"), output.Training, false, false); err == nil {
+		if err := runner.Claim(filepath.Join(ro, "out"), false); err == nil {
 			t.Error("a directory under a read-only one was claimed")
 		}
 	}
-	if err := Claim("/proc/dopa-out", output.Training, false, false); err == nil {
+	if err := runner.Claim("/proc/dopa-out", false); err == nil {
 		t.Error("a directory that cannot be created was claimed")
 	}
 }
@@ -140,7 +138,7 @@ func TestNewDirIsUnique(t *testing.T) {
 	parent, now := t.TempDir(), time.Now()
 	seen := map[string]bool{}
 	for range 3 {
-		d, err := NewDir(parent, "xor", now)
+		d, err := runner.NewDir(parent, "xor", now)
 		if err != nil {
 			t.Fatal(err)
 		}

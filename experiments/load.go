@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/task"
@@ -246,10 +245,6 @@ type Plan struct {
 	doc, cdoc   *config.Doc
 	task        *task.Def
 	maker       task.Maker // the task of each run, its data made once
-	// checkpointDir, when set (Execute), is where long runs save their
-	// state every checkpointEvery (0: DefaultCheckpointEvery).
-	checkpointDir   string
-	checkpointEvery time.Duration
 }
 
 // Load reads an experiment file, or a circuit file that runs alone with its

@@ -242,8 +242,8 @@ func quantile(p float64, xs []float64) float64 {
 
 // WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv,
 // predictions.csv and rasters (where there are any) into dir (which must
-// exist), each atomically, and manifest.json last.
-func WriteResults(dir string, m output.Manifest, s Summary, results []Result) error {
+// exist), each atomically. The runner writes manifest.json after them.
+func WriteResults(dir string, s Summary, results []Result) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
@@ -278,8 +278,7 @@ func WriteResults(dir string, m output.Manifest, s Summary, results []Result) er
 	}); err != nil {
 		return err
 	}
-	// The manifest last: it says complete only when every file is there.
-	return writeJSON(filepath.Join(dir, output.ManifestFile), m)
+	return nil
 }
 
 // writeWeights writes weights.csv: the plastic synapses of the traced
@@ -395,11 +394,11 @@ type PopSimSummary struct {
 	RateHz     float64 `json:"rate_hz"` // mean rate per neuron
 }
 
-// WriteSimulation writes manifest.json, summary.json, spikes.csv (every
+// WriteSimulation writes summary.json, spikes.csv (every
 // spike: time_ms of the end of its step, population, neuron),
 // populations.csv (name, size, dt_ms, steps) and, with [[record]]
 // monitors, states.csv into dir (which must exist).
-func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simulation) error {
+func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
 	cs := &cf.Spec
 	ra := sim.Raster
 	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
@@ -435,11 +434,9 @@ func WriteSimulation(dir string, m output.Manifest, cf *CircuitFile, sim *Simula
 		return err
 	}
 	if len(sim.Columns) > 0 {
-		if err := writeStates(dir, cs, sim); err != nil {
-			return err
-		}
+		return writeStates(dir, cs, sim)
 	}
-	return writeJSON(filepath.Join(dir, output.ManifestFile), m)
+	return nil
 }
 
 // writeStates writes states.csv: the [[record]] monitors, one row per step.
@@ -455,14 +452,6 @@ func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
 			w.WriteByte('\n')
 		}
 	})
-}
-
-// SimManifest fills manifest.json for a simulation of cf.
-func SimManifest(cf *CircuitFile, file string, overrides []string, seed int, start time.Time) output.Manifest {
-	m := output.NewManifest(output.Simulation, cf.Name, overrides, start)
-	m.CircuitFile, m.Seeds, m.Workers, m.RunsPlanned = file, []int{seed}, 1, 1
-	m.Resolved = map[string]any{"circuit": output.Resolved(*cf)}
-	return m
 }
 
 // writeDiagnostics writes diagnostics.csv (record.diagnostics_every > 0):

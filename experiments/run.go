@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
-	"github.com/dopa-sim/dopa/internal/pool"
 	"github.com/dopa-sim/dopa/internal/rng"
 )
 
@@ -116,54 +115,6 @@ func (p *Plan) Jobs() []Job {
 	return jobs
 }
 
-// Run trains every job on the plan's worker pool. done is called after
-// each finished run (from the worker's goroutine, serialised). Results come
-// back in job order; when ctx is cancelled, runs not finished have
-// Done == false.
-func (p *Plan) Run(ctx context.Context, done func(i int, r *Result)) []Result {
-	return p.RunMissing(ctx, nil, done)
-}
-
-// RunMissing is Run for the jobs whose result in have (indexed as Jobs;
-// nil or shorter: none) is not Done; the others are kept as they are.
-func (p *Plan) RunMissing(ctx context.Context, have []Result, done func(i int, r *Result)) []Result {
-	jobs := p.Jobs()
-	results := make([]Result, len(jobs))
-	copy(results, have)
-	var todo []int
-	for i := range jobs {
-		if !results[i].Done {
-			todo = append(todo, i)
-		}
-	}
-	if len(todo) == 0 {
-		return results
-	}
-	if err := p.prepare(); err != nil {
-		for _, i := range todo {
-			results[i] = Result{Rule: jobs[i].Variant.Label, Seed: jobs[i].Seed, Err: err.Error(), Done: true}
-		}
-		return results
-	}
-	var mu sync.Mutex
-	pool.Run(ctx, len(todo), p.Spec.Workers, func(k int) {
-		i := todo[k]
-		r := p.runOne(ctx, i, jobs[i])
-		results[i] = r
-		if r.Done && done != nil {
-			mu.Lock()
-			done(i, &results[i])
-			mu.Unlock()
-		}
-	})
-	for i, j := range jobs {
-		if !results[i].Done {
-			results[i] = Result{Rule: j.Variant.Label, Seed: j.Seed}
-		}
-	}
-	return results
-}
-
 // prepare makes the task's shared data once.
 func (p *Plan) prepare() error {
 	if p.maker != nil {
@@ -224,28 +175,28 @@ func (p *Plan) NewRun(v Variant, seed int) (Run, error) {
 }
 
 // RunOne trains one run to the criterion or to the trial budget.
-func (p *Plan) RunOne(ctx context.Context, j Job) Result { return p.runOne(ctx, -1, j) }
+func (p *Plan) RunOne(ctx context.Context, j Job) Result {
+	r, _ := p.runOne(ctx, runner.Checkpoint{}, j)
+	return r
+}
 
-// runOne is RunOne for job i of the plan: with a checkpoint directory
-// (Execute), a rate circuit's run saves its state there every
-// checkpointEvery and when interrupted, and continues from the saved state
-// when it finds one.
-func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
+// runOne is RunOne with a checkpoint: a rate circuit's run saves its state
+// at ck.Path every ck.Every and when interrupted, and continues from the
+// saved state when it finds one. A checkpoint that cannot be read back is
+// an error (runner.ErrBadCheckpoint).
+func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result, error) {
 	start := time.Now()
 	res := Result{Rule: j.Variant.Label, Seed: j.Seed, TrialsToCriterion: -1, EpochsToCriterion: -1, FinalLoss: math.NaN(), SpikeCount: -1}
-	fail := func(err error) Result {
-		res.Err, res.Done = err.Error(), true
-		return res
-	}
 	run, err := p.NewRun(j.Variant, j.Seed)
 	if err != nil {
-		return fail(err)
+		res.Err, res.Done = err.Error(), true
+		return res, nil
 	}
 	c, t, rule, ruleSrc, taskSrc := run.Circuit, run.Task, run.Rule, run.RuleSrc, run.TaskSrc
-	ck := p.checkpointer(i, c, t, rule, ruleSrc, taskSrc)
-	from, resumed, err := ck.restore(&res)
+	cp := newCheckpointer(ck, c, t, rule, ruleSrc, taskSrc)
+	from, resumed, err := cp.restore(&res)
 	if err != nil {
-		return fail(err)
+		return res, fmt.Errorf("%w: %v", runner.ErrBadCheckpoint, err)
 	}
 	weights := j.Trace && p.Spec.Record.Weights
 	if weights && !resumed {
@@ -268,15 +219,14 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 		if d := p.Spec.Record.DiagnosticsEvery; d > 0 && epoch%d == 0 {
 			res.Diagnostics = diagnose(res.Diagnostics, epoch, trials, rule, c, t)
 		}
-		ck.maybeSave(train.Outcome{Epochs: epoch, Trials: trials}, &res, false)
+		cp.maybeSave(train.Outcome{Epochs: epoch, Trials: trials}, &res, false)
 	}
 	budget := train.Budget{MaxTrials: p.Spec.MaxTrials, LossBelow: p.Spec.Criterion.LossBelow}
 	o := train.Loop(ctx, rule, c, t, rand.New(taskSrc), budget, hooks)
 	if o.Interrupted {
-		ck.maybeSave(o, &res, true)
-		return res // not Done
+		cp.maybeSave(o, &res, true)
+		return res, nil // not Done
 	}
-	ck.remove()
 	res.Trials, res.Epochs, res.Err, res.Diverged = o.Trials, o.Epochs, o.Err, o.Err != ""
 	if o.Solved {
 		res.Solved, res.TrialsToCriterion, res.EpochsToCriterion = true, o.Trials, o.Epochs
@@ -307,7 +257,7 @@ func (p *Plan) runOne(ctx context.Context, i int, j Job) Result {
 	}
 	res.WallSeconds = time.Since(start).Seconds()
 	res.Done = true
-	return res
+	return res, nil
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dopa-sim/dopa/experiments/train"
 )
@@ -34,8 +33,7 @@ func smallPlan(t *testing.T, workers string) *Plan {
 func writeAll(t *testing.T, p *Plan) string {
 	t.Helper()
 	dir := t.TempDir()
-	res := p.Run(context.Background(), nil)
-	if err := WriteResults(dir, p.NewManifest(nil, time.Now()), p.Summarize(res), res); err != nil {
+	if _, _, err := p.Execute(context.Background(), dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -93,12 +91,15 @@ func TestInterruptedKeepsFinishedRuns(t *testing.T) {
 	p := smallPlan(t, "1")
 	ctx, cancel := context.WithCancel(context.Background())
 	finished := 0
-	res := p.Run(ctx, func(int, *Result) {
+	res, _, err := p.Execute(ctx, t.TempDir(), Options{Done: func(int, int) {
 		finished++
 		if finished == 2 {
 			cancel()
 		}
-	})
+	}})
+	if err == nil {
+		t.Fatal("an interrupted run returned no error")
+	}
 	done := 0
 	for _, r := range res {
 		if r.Done {

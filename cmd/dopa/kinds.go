@@ -5,88 +5,107 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/dopa-sim/dopa/experiments"
-	"github.com/dopa-sim/dopa/experiments/distal"
-	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/experiments/kinds"
+	"github.com/dopa-sim/dopa/experiments/runner"
+	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/experiments/sweep"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
-// kind is what the program does with each kind of run: a new kind is one
-// entry here (and its output.Kind).
-type kind struct {
-	// run runs a source of the kind and writes its output directory.
-	run func(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error
-	// validate checks a source without running it and describes it.
-	validate func(src *experiments.Source) (string, error)
-	// plot redraws the figures of an output directory of the kind.
-	plot func(dir string) error
+// runFile runs a source of any kind: a sweep runs its points (each a
+// training run through the runner); every other kind goes through the
+// runner itself.
+func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
+	if src.Kind == output.Sweep {
+		return runSweep(ctx, src, o, stdout, stderr)
+	}
+	if sweepFlags(o) {
+		return usagef("--backend, --throttle, --points-per-task, --detach, --point and --collect are for sweeps; %s is a %s file", src.File, src.Kind)
+	}
+	k, exp, err := kinds.Load(src, o.allOverrides())
+	if err != nil {
+		return usageError{err}
+	}
+	rec, err := runstore.Open(o.store)
+	if err != nil {
+		return usageError{fmt.Errorf("%w (--store off records nothing)", err)}
+	}
+	var store runner.Recorder
+	if rec != nil {
+		store = rec
+	}
+	start := time.Now()
+	bar := progress(stderr, len(exp.Jobs()), o.quiet)
+	rep, err := runner.Execute(ctx, k, exp, runner.Options{Dir: o.out, Overrides: o.allOverrides(), Resume: o.resume, Force: o.force,
+		Workers: o.workers, CheckpointEvery: o.checkpointEvery, Progress: func(int, int) { bar.inc() }, Store: store})
+	bar.done()
+	if errors.Is(err, runner.ErrRefused) {
+		return usageError{err}
+	}
+	if rep == nil {
+		return err
+	}
+	if rep.AlreadyComplete {
+		fmt.Fprintf(stderr, "dopa run: %s is complete; nothing to resume\n", rep.Dir)
+		return nil
+	}
+	exp.Print(stdout, rep.Results)
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "dopa run: %s (the run's files are complete)\n", w)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d of %d runs, %.1f s)\n", rep.Dir, rep.Manifest.RunsDone, rep.Manifest.RunsPlanned, time.Since(start).Seconds())
+	if rep.Failed > 0 {
+		for _, r := range rep.Results {
+			if r != nil && r.Failure() != "" {
+				fmt.Fprintf(stderr, "dopa run: %s\n", r.Failure())
+				break
+			}
+		}
+		err = errors.Join(err, fmt.Errorf("%d of %d runs failed (each has its \"error\" in summary.json; --resume reruns them)", rep.Failed, rep.Manifest.RunsPlanned))
+	}
+	if rep.StoreErr != nil {
+		err = errors.Join(err, fmt.Errorf("run store %s: %v: the runs were not recorded (their files are complete)", o.store, rep.StoreErr))
+	}
+	return err
 }
 
-var kinds = map[output.Kind]kind{
-	output.Training: {run: runTraining, validate: validateTraining, plot: func(dir string) error {
-		if err := plots.Write(dir); err != nil {
-			return err
-		}
-		return plots.WriteRasters(dir)
-	}},
-	output.Simulation: {run: runSimulation, validate: func(src *experiments.Source) (string, error) {
-		cf, err := experiments.LoadSimulation(src)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("valid circuit %q (task simulate, %g ms at dt = %g ms)", cf.Name, cf.DurationMs, cf.DtMs), nil
-	}, plot: plots.WriteSimulation},
-	output.Sweep: {run: runSweep, validate: func(src *experiments.Source) (string, error) {
+// sweepFlags reports whether a flag that only sweeps take was given.
+func sweepFlags(o runOptions) bool {
+	return o.backend != "local" || o.throttle != 0 || o.pointsPerTask != 1 || o.detach || o.collect || len(o.points) > 0
+}
+
+// validateFile checks a source of any kind without running it and
+// describes it.
+func validateFile(src *experiments.Source) (string, error) {
+	if src.Kind == output.Sweep {
 		sw, err := sweep.Load(src, nil, true)
 		if err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("valid sweep %q (%s × %s × %s)", sw.Base.Spec.Name, count(len(sw.Points), "point"), count(len(sw.Base.Spec.Variants()), "rule variant"), count(sw.Base.Spec.Seeds, "seed")), nil
-	}, plot: sweep.WritePlots},
-	output.DistalReward: {run: runDistal, validate: func(src *experiments.Source) (string, error) {
-		ds, err := distal.FromDoc(src.Doc)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("valid distal-reward experiment (%d runs: conditions × seeds)", len(ds.Jobs())), nil
-	}, plot: func(dir string) error {
-		r, err := distal.ReadResult(dir)
-		if err != nil {
-			return err
-		}
-		return distal.WritePlots(dir, r)
-	}},
-	output.Memory: {run: runMemory, validate: validateMemory, plot: plotMemory},
-}
-
-// kindOf returns what the program does with the source's kind.
-func kindOf(src *experiments.Source) kind { return kinds[src.Kind] }
-
-func validateTraining(src *experiments.Source) (string, error) {
-	plan, err := experiments.LoadPlan(src)
+	}
+	_, exp, err := kinds.Load(src, nil)
 	if err != nil {
 		return "", err
 	}
-	if err := plan.Validate(); err != nil {
-		return "", err
-	}
-	what := "experiment"
-	if plan.File == "" {
-		what = "circuit"
-	}
-	return fmt.Sprintf("valid %s %q (circuit %q, %s × %s)", what, plan.Spec.Name, plan.Circuit.Name, count(len(plan.Spec.Variants()), "rule variant"), count(plan.Spec.Seeds, "seed")), nil
+	return "valid " + exp.Describe(), nil
 }
 
 // plotDir redraws the figures of the run in dir, whatever its kind (read
 // from its manifest).
 func plotDir(dir string) error {
-	k, err := output.ReadKind(dir)
+	name, err := output.ReadKind(dir)
 	if err != nil {
 		return usageError{err}
 	}
-	err = kinds[k].plot(dir)
+	plot := sweep.WritePlots
+	if k, ok := kinds.Of(name); ok {
+		plot = k.Plot
+	}
+	err = plot(dir)
 	if errors.As(err, new(*output.ReadError)) {
 		return usageError{err} // a damaged or missing file of the run is bad input
 	}
@@ -94,9 +113,4 @@ func plotDir(dir string) error {
 }
 
 // count renders n and noun, in the plural unless n is 1.
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func count(n int, noun string) string { return experiments.Count(n, noun) }

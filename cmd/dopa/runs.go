@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/stats"
 	"github.com/dopa-sim/dopa/internal/store"
@@ -30,7 +31,7 @@ two sweep points against each other, rule by rule, by their headline metric:
 the share of run pairs in which A's value is better and the two-sided
 Mann-Whitney p-value (as dopa run prints them).
 
-Filters: --kind run|sweep, --experiment NAME, --rule NAME, --status
+Filters: --kind training|simulation|distal_reward|memory|sweep, --experiment NAME, --rule NAME, --status
 done|failed|interrupted|..., --point ID, --where KEY=VALUE (also !=, <,
 <=, >, >=; numbers compare as numbers; repeatable), --limit N.
 
@@ -40,8 +41,8 @@ Flags:
 func cmdRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	path := fset.String("store", experiments.DefaultStore(), "the run store (SQLite)")
-	kind := fset.String("kind", "", "only runs of this kind (run, sweep)")
+	path := fset.String("store", runstore.DefaultStore(), "the run store (SQLite)")
+	kind := fset.String("kind", "", "only runs of this kind (training, simulation, distal_reward, memory, sweep)")
 	exp := fset.String("experiment", "", "only runs of this experiment")
 	rule := fset.String("rule", "", "only runs of this rule")
 	status := fset.String("status", "", "only runs in this state (done, failed, interrupted, running, planned)")
@@ -216,7 +217,7 @@ func comparePoints(ctx context.Context, st *store.Store, f store.Filter, a, b st
 		va, vb := oriented(ra[rule], metric), oriented(rb[rule], metric)
 		wins, p, exact := stats.MannWhitney(va, vb)
 		fmt.Fprintf(w, "  %-20s by %-22s n %d vs %d  wins %4.0f%%  p %s\n", rule, metric, len(va), len(vb), 100*wins,
-			pValue(experiments.Comparison{P: p, Exact: exact}))
+			experiments.PValue(experiments.Comparison{P: p, Exact: exact}))
 	}
 	return nil
 }

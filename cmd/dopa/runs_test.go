@@ -38,7 +38,7 @@ func TestRunsStoreFiltersAndCompares(t *testing.T) {
 	if n := len(list("--kind", "sweep")); n != 27 {
 		t.Errorf("sweep runs: %d, want 9 points × 3 seeds", n)
 	}
-	if n := len(list("--kind", "run")); n != 12 {
+	if n := len(list("--kind", "training")); n != 12 {
 		t.Errorf("plain runs: %d, want 6 rules × 2 seeds", n)
 	}
 	sel := list("--kind", "sweep", "--where", "rule.dopamine.sigma=0.01", "--where", "rule.dopamine.learning_rate>0.2")

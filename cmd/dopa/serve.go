@@ -12,6 +12,7 @@ import (
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/live"
+	"github.com/dopa-sim/dopa/experiments/runstore"
 )
 
 const serveUsage = `Usage: dopa serve [FILE] [flags]
@@ -34,7 +35,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve on (host:port; port 0: any free one); off loopback a token is required")
-	storePath := fs.String("store", experiments.DefaultStore(), "the run store (SQLite) for parameter sets and recorded runs; off: none")
+	storePath := fs.String("store", runstore.DefaultStore(), "the run store (SQLite) for parameter sets and recorded runs; off: none")
 	out := fs.String("out", "out", "directory under which runs recorded from the page are written")
 	rule := fs.String("rule", "", "the rule (label) to run live (default: dopamine if the file has it, else its first); a memory study: RULE/MODE")
 	pace := fs.Float64("pace", 200, "learning updates per second at most (0: as fast as it goes)")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/sweep"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/slurm"
@@ -54,23 +55,25 @@ func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout
 		}
 		return sw.Local(ctx, o.out, o.points, nil)
 	}
-	dir, err := claimDir(o, sw.Base.Spec.Name, output.Sweep)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	m := output.NewManifest(output.Sweep, sw.Base.Spec.Name, overrides, start)
-	if o.resume {
-		if old, err := output.ReadManifest(dir); err == nil {
-			m.Start = old.Start
-		}
-	}
 	m.File, m.CircuitFile, m.RunsPlanned = src.File, sw.Base.CircuitFile, len(sw.Points)
 	m.Resolved = map[string]any{"experiment": output.Resolved(sw.Base.Spec), "circuit": output.Resolved(sw.Base.Circuit)}
 	for i := range sw.Base.Spec.Seeds {
 		m.Seeds = append(m.Seeds, sw.Base.Spec.Seed+i)
 	}
 	m.Streams = "backend " + o.backend
+	dir, old, err := claimSweep(o, m)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.Complete {
+		fmt.Fprintf(stderr, "dopa run: %s is complete; nothing to resume\n", dir)
+		return nil
+	}
+	if old != nil {
+		m.Start = old.Start
+	}
 	if err := output.WriteJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
 		return err
 	}
@@ -207,11 +210,47 @@ func printPoints(w io.Writer, st []sweep.PointStatus, sw *sweep.Sweep) {
 			if json.Unmarshal(p.ByRule, &raw) == nil {
 				for _, r := range sw.Base.Spec.Variants() {
 					if agg, ok := raw[r.Label]; ok {
-						line += fmt.Sprintf(" %s %s", r.Label, num(agg["median_"+metric]))
+						line += fmt.Sprintf(" %s %s", r.Label, experiments.Num(agg["median_"+metric]))
 					}
 				}
 			}
 		}
 		fmt.Fprintf(w, "%-12s %-40s %-11s%s\n", p.ID, strings.Join(vals, ", "), p.Status, line)
 	}
+}
+
+// claimSweep returns a sweep's directory, claimed before any work as the
+// runner claims one, and with --resume the manifest of the sweep it
+// continues (refused when its configuration differs).
+func claimSweep(o runOptions, m output.Manifest) (string, *output.Manifest, error) {
+	if o.out == "" {
+		if o.resume {
+			return "", nil, usagef("--resume needs --out DIR: the directory of the run to continue")
+		}
+		dir, err := runner.NewDir("out", m.Experiment, time.Now())
+		if err != nil {
+			return "", nil, usageError{err}
+		}
+		return dir, nil, nil
+	}
+	if o.resume && o.force {
+		return "", nil, usagef("--resume continues the run in --out and --force replaces it: give one")
+	}
+	if !o.resume {
+		if err := runner.Claim(o.out, o.force); err != nil {
+			return "", nil, usageError{err}
+		}
+		return o.out, nil, nil
+	}
+	old, err := output.ReadManifest(o.out)
+	if err != nil {
+		return "", nil, usageError{fmt.Errorf("%w: %v", runner.ErrNotResumable, err)}
+	}
+	if old.Kind != output.Sweep {
+		return "", nil, usagef("%v: %s holds a %s run, not a sweep", runner.ErrNotResumable, o.out, old.Kind)
+	}
+	if diff := runner.ConfigDiff(old, m); diff != "" {
+		return "", nil, usagef("%v: %s holds a sweep of another configuration (%s); nothing was changed", runner.ErrNotResumable, o.out, diff)
+	}
+	return o.out, &old, output.CleanTemp(o.out)
 }

@@ -8,25 +8,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
-
-// Options say where Run keeps what it finished and how often a run saves
-// its state, so that an interrupted experiment continues (RunWith).
-type Options struct {
-	// Dir receives every finished run and the checkpoints of the runs
-	// under way ("": none; nothing is resumed).
-	Dir string
-	// CheckpointEvery is how often a run saves its state (0: one minute);
-	// an interrupted run saves it when it stops.
-	CheckpointEvery time.Duration
-}
 
 // simState is a run's whole state between two steps.
 type simState struct {
@@ -109,10 +96,6 @@ func (s *sim) setState(x simState) error {
 	s.lastSum, s.lastN = x.LastSum, x.LastN
 	s.traces, s.rasterFirst, s.rasterLast = x.Traces, x.RasterFirst, x.RasterL
 	return nil
-}
-
-func (o Options) path(i int, ext string) string {
-	return filepath.Join(o.Dir, output.JournalDir, fmt.Sprintf("%06d.%s", i, ext))
 }
 
 // saveGob writes v to path atomically.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dopa-sim/dopa/experiments/runner"
+	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -27,19 +29,34 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var res *Result
+	var dirB string
+	doc, err := config.Parse("test.toml", []byte("kind = \"distal_reward\"\nduration_s = 12\nseeds = 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noPlots := RunKind
+	noPlots.Plot = func(string) error { return nil }
 	stops := 0
 	for ; ; stops++ {
 		if stops > 60 {
 			t.Fatal("no end after 60 stops")
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-		res, err = RunWith(ctx, &spec, 2, Options{Dir: dir, CheckpointEvery: 20 * time.Millisecond})
+		exp, lerr := RunKind.Load(runner.Source{File: "test", Doc: doc}, nil)
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		rep, err := runner.Execute(ctx, noPlots, exp, runner.Options{Dir: dir, Resume: stops > 0, Workers: 2, CheckpointEvery: 20 * time.Millisecond})
 		cancel()
 		if err == nil {
+			b := t.TempDir()
+			if err := exp.Write(b, &rep.Manifest, rep.Results); err != nil {
+				t.Fatal(err)
+			}
+			dirB = b
 			break
 		}
-		if res == nil {
+		if rep == nil {
 			t.Fatal(err)
 		}
 		if ck, _ := filepath.Glob(filepath.Join(dir, output.JournalDir, "*.ckpt")); len(ck) == 0 {
@@ -49,10 +66,7 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 	if stops == 0 {
 		t.Skip("finished before the first stop: nothing was resumed")
 	}
-	b := t.TempDir()
-	if err := Write(b, res); err != nil {
-		t.Fatal(err)
-	}
+	b := dirB
 	wall := regexp.MustCompile(`"(?:wall_seconds|sim_seconds|median_sim_seconds|median_wall_seconds)": [^,\n]+`)
 	for _, f := range []string{output.SummaryFile, output.TracesFile, output.WeightsEndFile, output.RastersFile} {
 		fa, _ := os.ReadFile(filepath.Join(a, f))

@@ -38,13 +38,13 @@ func TestFullRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteWith(out, res, file, sets); err != nil {
+	if err := Write(out, res); err != nil {
 		t.Fatal(err)
 	}
 	sum := Summarize(res)
 	for _, r := range sum.Runs {
 		t.Logf("%s seed %d: rewarded weight %.3f (last %gs %.3f, percentile %.2f), others mean %.3f median %.3f above 90%% %.4f, rewards %v, pairings %d, spikes %d, sim %.1fs, wall %.1fs",
-			r.Condition, r.Seed, *r.RewardedWeight, r.LastS, *r.RewardedWeightLast600s, *r.RewardedWeightPercentile,
+			r.Condition, r.Seed, *r.RewardedWeight, r.LastS, *r.RewardedWeightLast, *r.RewardedWeightPercentile,
 			*r.MeanOtherWeight, *r.MedianOtherWeight, *r.FractionOtherAbove90pct, deref(r.Rewards), *r.Pairings,
 			*r.SpikeCount, *r.SimSeconds, *r.WallSeconds)
 	}

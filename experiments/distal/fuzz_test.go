@@ -20,7 +20,7 @@ func FuzzReadResult(f *testing.F) {
 		f.Fatal(err)
 	}
 	tmpl := f.TempDir()
-	if err := Write(tmpl, res); err != nil {
+	if err := writeAll(tmpl, res); err != nil {
 		f.Fatal(err)
 	}
 	read := func(name string, limit int) string {

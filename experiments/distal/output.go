@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/stats"
@@ -26,7 +27,7 @@ type RunSummary struct {
 	RewardedPre              *int     `json:"rewarded_pre"`
 	RewardedPost             *int     `json:"rewarded_post"`
 	RewardedWeight           *float64 `json:"rewarded_weight"`
-	RewardedWeightLast600s   *float64 `json:"rewarded_weight_last600s"`
+	RewardedWeightLast       *float64 `json:"rewarded_weight_last"`
 	LastS                    float64  `json:"last_s"`
 	RewardedWeightPercentile *float64 `json:"rewarded_weight_percentile"`
 	MeanOtherWeight          *float64 `json:"mean_other_weight"`
@@ -42,7 +43,7 @@ type RunSummary struct {
 type ConditionSummary struct {
 	N                              int      `json:"n"`
 	MedianRewardedWeight           *float64 `json:"median_rewarded_weight"`
-	MedianRewardedWeightLast600s   *float64 `json:"median_rewarded_weight_last600s"`
+	MedianRewardedWeightLast       *float64 `json:"median_rewarded_weight_last"`
 	MedianRewardedWeightPercentile *float64 `json:"median_rewarded_weight_percentile"`
 	MedianMeanOtherWeight          *float64 `json:"median_mean_other_weight"`
 	MedianMedianOtherWeight        *float64 `json:"median_median_other_weight"`
@@ -58,7 +59,7 @@ type RuleSummary struct {
 	ByCondition map[string]ConditionSummary `json:"by_condition"`
 }
 
-// Check is one criterion of the issue, evaluated on one run.
+// Check is one criterion of the distal-reward result, evaluated on one run.
 type Check struct {
 	Condition string  `json:"condition"`
 	Seed      int     `json:"seed"`
@@ -92,9 +93,9 @@ func Summarize(r *Result) Summary {
 	wmax := spec.Network.WMax
 	s := Summary{Experiment: spec.Name, ByRule: map[string]RuleSummary{},
 		Note: "weights are the excitatory synapses (exc→exc and exc→inh); 'other' = all of them but the rewarded one; " +
-			"rewarded_weight_last600s = mean weight of the rewarded synapse over the last last_s seconds (sampled every ms); " +
+			"rewarded_weight_last = mean weight of the rewarded synapse over the last last_s seconds (sampled every ms); " +
 			"percentile = 100·(#others below + #others equal/2)/#others; sim_seconds = wall time of the simulation loop; " +
-			"checks are the criteria of issue 4, meant for the full 3600 s run"}
+			"checks are the criteria of the distal-reward result (Izhikevich 2007, Fig. 1), meant for the full 3600 s run"}
 	n := float64(spec.Network.NExc + spec.Network.NInh)
 	byCond := map[string][]*RunResult{}
 	var order []string
@@ -110,7 +111,7 @@ func Summarize(r *Result) Summary {
 			rs.MeanRateHz = fp(float64(sc) / n / spec.DurationS)
 			rs.SimSeconds, rs.WallSeconds = fp(x.SimSeconds), fp(x.WallSeconds)
 			rs.RewardedPre, rs.RewardedPost = ip(x.Pre), ip(x.Post)
-			rs.RewardedWeight, rs.RewardedWeightLast600s = fp(x.RewardedWeight), fp(x.RewardedWeightLast)
+			rs.RewardedWeight, rs.RewardedWeightLast = fp(x.RewardedWeight), fp(x.RewardedWeightLast)
 			rs.RewardedWeightPercentile = fp(x.Percentile)
 			rs.MeanOtherWeight, rs.MedianOtherWeight = fp(x.MeanOther), fp(x.MedianOther)
 			rs.FractionOtherAbove90pct = fp(x.FracOtherAbove90)
@@ -138,7 +139,7 @@ func Summarize(r *Result) Summary {
 		}
 		cs := ConditionSummary{N: len(runs),
 			MedianRewardedWeight:           col(func(x *RunResult) float64 { return x.RewardedWeight }),
-			MedianRewardedWeightLast600s:   col(func(x *RunResult) float64 { return x.RewardedWeightLast }),
+			MedianRewardedWeightLast:       col(func(x *RunResult) float64 { return x.RewardedWeightLast }),
 			MedianRewardedWeightPercentile: col(func(x *RunResult) float64 { return x.Percentile }),
 			MedianMeanOtherWeight:          col(func(x *RunResult) float64 { return x.MeanOther }),
 			MedianMedianOtherWeight:        col(func(x *RunResult) float64 { return x.MedianOther }),
@@ -160,7 +161,7 @@ func Summarize(r *Result) Summary {
 	return s
 }
 
-// checks evaluates the criteria of the issue on one finished run.
+// checks evaluates the criteria of the distal-reward result on one finished run.
 func checks(x *RunResult, wmax float64) []Check {
 	c := func(what string, v float64, bound string, pass bool) Check {
 		return Check{Condition: x.Condition, Seed: x.Seed, What: what, Value: v, Bound: bound, Pass: pass}
@@ -169,31 +170,23 @@ func checks(x *RunResult, wmax float64) []Check {
 		return []Check{c("rewarded_weight / w_max", x.RewardedWeight/wmax, "< 0.10", x.RewardedWeight < 0.1*wmax)}
 	}
 	return []Check{
-		c("rewarded_weight_last600s / w_max", x.RewardedWeightLast/wmax, ">= 0.75", x.RewardedWeightLast >= 0.75*wmax),
+		c("rewarded_weight_last / w_max", x.RewardedWeightLast/wmax, ">= 0.75", x.RewardedWeightLast >= 0.75*wmax),
 		c("mean_other_weight / w_max", x.MeanOther/wmax, "in [0.10, 0.25]", x.MeanOther >= 0.1*wmax && x.MeanOther <= 0.25*wmax),
 		c("median_other_weight / w_max", x.MedianOther/wmax, "< 0.125", x.MedianOther < 0.125*wmax),
 		c("fraction_other_above_90pct", x.FracOtherAbove90, "< 0.08", x.FracOtherAbove90 < 0.08),
 	}
 }
 
-// NewManifest fills manifest.json for a result; file and overrides are
-// what the program was given (they may be empty).
-func NewManifest(r *Result, file string, overrides []string) output.Manifest {
-	spec := r.Spec
-	m := output.NewManifest(output.DistalReward, spec.Name, overrides, r.Start)
-	m.File, m.Resolved, m.Workers, m.End = file, resolved(spec), r.Workers, r.End.UTC()
+// NewManifest fills manifest.json for a spec as its run starts.
+func NewManifest(spec *Spec) output.Manifest {
+	m := output.NewManifest(output.DistalReward, spec.Name, nil, time.Now())
+	m.Resolved = resolved(spec)
 	m.Streams = "ChaCha8 keyed by SHA-256(seed as 8 bytes little endian ‖ name), names: network, rewarded_synapse, thalamic, reward_delay; conditions of one seed share them"
-	m.Interrupted, m.RunsPlanned, m.Complete = r.Interrupted, len(r.Runs), !r.Interrupted
 	for i := range spec.Seeds {
 		m.Seeds = append(m.Seeds, spec.Seed+i)
 	}
 	for _, c := range spec.Conditions {
 		m.Conditions = append(m.Conditions, c.Name)
-	}
-	for _, x := range r.Runs {
-		if x.Done {
-			m.RunsDone++
-		}
 	}
 	return m
 }
@@ -201,17 +194,11 @@ func NewManifest(r *Result, file string, overrides []string) output.Manifest {
 // resolved renders the spec with the keys of its TOML file.
 func resolved(spec *Spec) any { return output.Resolved(spec) }
 
-// Write writes the outputs of a result into dir (created if needed):
-// manifest.json, summary.json, traces.csv, weights_end.csv, rasters.csv and
-// the figures in dir/plots. Runs that did not finish appear in summary.json
-// with done = false and nothing else.
+// Write writes the result files into dir (created if needed):
+// summary.json, traces.csv, weights_end.csv and rasters.csv. Runs that did
+// not finish appear in summary.json with done = false and nothing else.
+// (The runner writes manifest.json after them.)
 func Write(dir string, r *Result) error {
-	return WriteWith(dir, r, "", nil)
-}
-
-// WriteWith is Write with the experiment file and the command-line
-// overrides recorded in manifest.json.
-func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -251,10 +238,7 @@ func WriteWith(dir string, r *Result, file string, overrides []string) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, output.ManifestFile), NewManifest(r, file, overrides)); err != nil {
-		return err
-	}
-	return writePlots(filepath.Join(dir, output.PlotsDir), r)
+	return nil
 }
 
 // ff formats a float exactly (output.Float).

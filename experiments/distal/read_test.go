@@ -22,7 +22,7 @@ func TestReadResultRebuildsWhatTheFiguresDraw(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := Write(dir, res); err != nil {
+	if err := writeAll(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadResult(dir)

@@ -3,13 +3,11 @@ package distal
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
 
-	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/pool"
 )
 
@@ -79,28 +77,16 @@ func (s *Spec) Jobs() []Job {
 	return jobs
 }
 
-// Run simulates every job on workers goroutines (0 means one per CPU). The
-// results do not depend on workers: each run draws from its own random
-// streams, derived from its seed. When ctx is cancelled, the runs under way
-// stop within a simulated second; Run then returns the result with those
-// runs (and the ones not started) marked not Done, together with ctx.Err().
-// An error building a network is returned at once.
+// Run simulates every job on workers goroutines (0 means one per CPU),
+// with no output directory (dopa run goes through the runner: RunKind).
+// The results do not depend on workers: each run draws from its own
+// random streams, derived from its seed. When ctx is cancelled, the runs
+// under way stop within a simulated second; Run then returns the result
+// with those runs (and the ones not started) marked not Done, together
+// with ctx.Err(). An error building a network is returned at once.
 func Run(ctx context.Context, spec *Spec, workers int) (*Result, error) {
-	return RunWith(ctx, spec, workers, Options{})
-}
-
-// RunWith is Run keeping every finished run and the checkpoints of the
-// runs under way in o.Dir: run again on the same directory, it skips the
-// finished runs and continues the others from their last checkpoint, with
-// the results of an uninterrupted run.
-func RunWith(ctx context.Context, spec *Spec, workers int, o Options) (*Result, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
-	}
-	if o.Dir != "" {
-		if err := os.MkdirAll(filepath.Join(o.Dir, output.JournalDir), 0o755); err != nil {
-			return nil, err
-		}
 	}
 	jobs := spec.Jobs()
 	if workers <= 0 {
@@ -109,7 +95,7 @@ func RunWith(ctx context.Context, spec *Spec, workers int, o Options) (*Result, 
 	res := &Result{Spec: spec, Workers: workers, Start: time.Now(), Runs: make([]RunResult, len(jobs))}
 	errs := make([]error, len(jobs))
 	pool.Run(ctx, len(jobs), workers, func(i int) {
-		res.Runs[i], errs[i] = runOne(ctx, spec, jobs[i], i, o)
+		res.Runs[i], errs[i] = runOne(ctx, spec, jobs[i], runner.Checkpoint{})
 	})
 	res.End = time.Now()
 	for i, j := range jobs {
@@ -127,58 +113,43 @@ func RunWith(ctx context.Context, spec *Spec, workers int, o Options) (*Result, 
 	return res, nil
 }
 
-// runOne builds and simulates one run (job i), or takes it from o.Dir when
-// it finished before, or continues it from its checkpoint there.
-func runOne(ctx context.Context, spec *Spec, j Job, i int, o Options) (RunResult, error) {
+// runOne builds and simulates one run, continuing from the checkpoint at
+// ck.Path if there is one and saving one there every ck.Every and when
+// ctx is cancelled (then the result is not Done).
+func runOne(ctx context.Context, spec *Spec, j Job, ck runner.Checkpoint) (RunResult, error) {
 	start := time.Now()
 	r := RunResult{Condition: j.Condition.Name, Reward: j.Condition.Reward, Seed: j.Seed}
-	if o.Dir != "" {
-		var done RunResult
-		found, err := loadGob(o.path(i, "gob"), &done)
-		if err != nil {
-			return r, err
-		}
-		if found && done.Done && done.Condition == r.Condition && done.Seed == r.Seed {
-			return done, nil
-		}
-	}
 	s, err := newSim(spec, j.Seed, j.Condition.Reward)
 	if err != nil {
 		return r, err
-	}
-	every := o.CheckpointEvery
-	if every <= 0 {
-		every = time.Minute
 	}
 	save := func() error {
 		x, err := s.state()
 		if err != nil {
 			return err
 		}
-		return saveGob(o.path(i, "ckpt"), x)
+		return saveGob(ck.Path, x)
 	}
-	if o.Dir != "" {
+	if ck.Path != "" {
 		var x simState
-		found, err := loadGob(o.path(i, "ckpt"), &x)
-		if err != nil {
-			return r, err
+		found, err := loadGob(ck.Path, &x)
+		if err == nil && found {
+			err = s.setState(x)
 		}
-		if found {
-			if err := s.setState(x); err != nil {
-				return r, fmt.Errorf("%s: %w", o.path(i, "ckpt"), err)
-			}
+		if err != nil {
+			return r, fmt.Errorf("%w: %s: %v", runner.ErrBadCheckpoint, ck.Path, err)
 		}
 	}
 	simStart, last := time.Now(), time.Now()
 	for s.n < s.steps {
 		if s.n%1000 == 0 {
 			if ctx.Err() != nil {
-				if o.Dir != "" {
+				if ck.Path != "" {
 					return r, save()
 				}
 				return r, nil
 			}
-			if o.Dir != "" && time.Since(last) >= every {
+			if ck.Path != "" && time.Since(last) >= ck.Every {
 				last = time.Now()
 				if err := save(); err != nil {
 					return r, err
@@ -192,12 +163,6 @@ func runOne(ctx context.Context, spec *Spec, j Job, i int, o Options) (RunResult
 	s.summarize(&r)
 	r.Done = true
 	r.WallSeconds = time.Since(start).Seconds()
-	if o.Dir != "" {
-		if err := saveGob(o.path(i, "gob"), r); err != nil {
-			return r, err
-		}
-		os.Remove(o.path(i, "ckpt"))
-	}
 	return r, nil
 }
 

@@ -77,7 +77,7 @@ func TestShortRunWritesEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := Write(dir, res); err != nil {
+	if err := writeAll(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	var sum struct {
@@ -97,7 +97,7 @@ func TestShortRunWritesEverything(t *testing.T) {
 	}
 	for _, r := range sum.Runs {
 		for _, k := range []string{"rule", "condition", "seed", "spike_count", "sim_seconds", "w_max", "rewarded_weight",
-			"rewarded_weight_last600s", "rewarded_weight_percentile", "mean_other_weight", "median_other_weight",
+			"rewarded_weight_last", "rewarded_weight_percentile", "mean_other_weight", "median_other_weight",
 			"fraction_other_above_90pct", "rewards", "wall_seconds"} {
 			v, ok := r[k]
 			if !ok {
@@ -292,7 +292,7 @@ func TestInterrupted(t *testing.T) {
 	if err == nil || res == nil || !res.Interrupted {
 		t.Fatalf("err %v, res %v", err, res)
 	}
-	if err := Write(t.TempDir(), res); err != nil {
+	if err := writeAll(t.TempDir(), res); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -309,7 +309,7 @@ func TestTinyRunsWrite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", set, err)
 		}
-		if err := Write(t.TempDir(), res); err != nil {
+		if err := writeAll(t.TempDir(), res); err != nil {
 			t.Errorf("%s: %v", set, err)
 		}
 	}

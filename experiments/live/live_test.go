@@ -290,7 +290,7 @@ func TestLiveRunIsTheRecordedRun(t *testing.T) {
 	}
 	defer st.Close()
 	abs, _ := filepath.Abs(dir)
-	runs, err := st.Query(context.Background(), store.Filter{Kind: "run"})
+	runs, err := st.Query(context.Background(), store.Filter{Kind: "training"})
 	if err != nil || len(runs) != 1 || runs[0].Rule != "dopamine" || runs[0].OutDir != abs {
 		t.Errorf("store: %v %v", runs, err)
 	}

@@ -22,7 +22,8 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/experiments"
-	"github.com/dopa-sim/dopa/experiments/plots"
+	"github.com/dopa-sim/dopa/experiments/runner"
+	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/store"
 )
@@ -452,8 +453,8 @@ func (srv *Server) record(w http.ResponseWriter, r *http.Request) {
 
 // Record starts recording the running rule variant with the current
 // parameters (one seed, the live one) into a new directory under the
-// session's OutDir, as dopa run records: Plan.Execute, the run store
-// (experiments.RecordDir), the plots. It returns the directory; the state's
+// session's OutDir, as dopa run records: the runner, with the run store
+// and the plots. It returns the directory; the state's
 // Record field says when it is done.
 func (s *Session) Record(ctx context.Context) (string, error) {
 	s.ctl.Lock()
@@ -484,24 +485,32 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 	if err := plan.Validate(); err != nil {
 		return "", err
 	}
-	dir, err := experiments.NewDir(s.cfg.OutDir, plan.Spec.Name+"-live", time.Now())
+	dir, err := runner.NewDir(s.cfg.OutDir, plan.Spec.Name+"-live", time.Now())
 	if err != nil {
 		return "", err
+	}
+	rec, err := runstore.Open(s.cfg.Store)
+	if err != nil {
+		return "", err
+	}
+	var store runner.Recorder
+	if rec != nil {
+		store = rec
 	}
 	s.mu.Lock()
 	s.recording, s.record = true, "recording "+label+" into "+dir
 	s.mu.Unlock()
 	go func() {
 		msg := "recorded " + label + " into " + dir
-		_, _, err := plan.Execute(ctx, dir, experiments.Options{Overrides: ovr})
-		if err == nil {
-			err = experiments.RecordDir(ctx, s.cfg.Store, dir, overrideMap(ovr))
-			if err == nil && s.cfg.Store != "off" {
-				msg += " (run store " + s.cfg.Store + ")"
-			}
+		rep, err := runner.Execute(ctx, experiments.TrainingKind, plan.Experiment(), runner.Options{Dir: dir, Overrides: ovr, Workers: -1, Store: store})
+		if err == nil && rep.StoreErr != nil {
+			err = rep.StoreErr
 		}
-		if err == nil {
-			err = plots.Write(dir)
+		if err == nil && len(rep.Warnings) > 0 {
+			msg += " (" + strings.Join(rep.Warnings, "; ") + ")"
+		}
+		if err == nil && store != nil {
+			msg += " (run store " + s.cfg.Store + ")"
 		}
 		if err != nil {
 			msg = "recording into " + dir + " failed: " + err.Error()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/stats"
@@ -197,41 +198,25 @@ func byRule(o *Outcome) output.Object {
 	return out
 }
 
-// NewManifest fills manifest.json for an outcome; file and overrides are
-// what the program was given.
-func NewManifest(o *Outcome, file string, overrides []string) output.Manifest {
-	f := o.File
-	m := output.NewManifest(output.Memory, f.Name, overrides, o.Start)
-	m.File, m.Resolved, m.Workers, m.End = file, output.Resolved(f), o.Workers, o.End.UTC()
+// NewManifest fills manifest.json for a study as it starts.
+func NewManifest(f *File) output.Manifest {
+	m := output.NewManifest(output.Memory, f.Name, nil, time.Now())
+	m.Resolved = output.Resolved(f)
 	m.Streams = "ChaCha8 keyed by SHA-256(seed as 8 bytes little endian ‖ name), names: memory/patterns, memory/content, memory/query/Q (query Q); every rule and mode of a seed, size and load sees the same patterns and queries"
-	m.Interrupted = o.Interrupted
-	m.RunsPlanned = len(o.Runs) + len(o.Capacities)
-	m.Complete = !o.Interrupted
 	for i := range f.Seeds {
 		m.Seeds = append(m.Seeds, f.Seed+i)
 	}
 	for _, md := range f.Modes {
 		m.Conditions = append(m.Conditions, md.Name)
 	}
-	for _, r := range o.Runs {
-		if r.Done {
-			m.RunsDone++
-		}
-	}
-	for _, c := range o.Capacities {
-		if c.Done {
-			m.RunsDone++
-		}
-	}
 	return m
 }
 
-// Write writes the outputs of an outcome into dir (created if needed):
-// summary.json, memory.csv (ε and the other measures of every finished
-// run), capacity.csv (if the study asked for capacities), the figures in
-// dir/plots, and manifest.json last. file and overrides are recorded in
-// the manifest.
-func Write(dir string, o *Outcome, file string, overrides []string) error {
+// Write writes the result files of an outcome into dir (created if
+// needed): summary.json, memory.csv (ε and the other measures of every
+// finished run) and capacity.csv (if the study asked for capacities). The
+// runner writes manifest.json after them.
+func Write(dir string, o *Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -264,10 +249,7 @@ func Write(dir string, o *Outcome, file string, overrides []string) error {
 			return err
 		}
 	}
-	if err := WritePlots(dir, o.Runs, o.Capacities); err != nil {
-		return err
-	}
-	return output.WriteJSON(filepath.Join(dir, output.ManifestFile), NewManifest(o, file, overrides))
+	return nil
 }
 
 // ReadRuns reads memory.csv and (if present) capacity.csv of an output

@@ -65,24 +65,13 @@ func (f *File) Planned() (loadJobs, capJobs int) {
 	return loadJobs, capJobs
 }
 
-// RunFile runs every job of the study on workers goroutines (0: one per
-// CPU); done (if not nil) is called after each job, from any goroutine.
-// Results do not depend on workers: every run draws from the streams of
-// its seed (Run). When ctx is cancelled no further job starts; RunFile
-// returns the outcome with the unfinished runs marked not Done, together
-// with ctx.Err(). A configuration error is returned at once.
-func RunFile(ctx context.Context, f *File, workers int, done func()) (*Outcome, error) {
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+// layout returns the outcome of a study before any job ran: every run and
+// capacity search laid out (not Done), so that unfinished ones still say
+// what they were.
+func (f *File) layout() *Outcome {
 	loads := f.Loads()
 	nl, nc := f.Planned()
-	out := &Outcome{File: f, Workers: workers, Start: time.Now(),
-		Runs: make([]FileRun, nl*len(f.Modes)), Capacities: make([]CapacityRun, nc)}
-	// Lay out every run first, so that unfinished ones still say what they were.
+	out := &Outcome{File: f, Runs: make([]FileRun, nl*len(f.Modes)), Capacities: make([]CapacityRun, nc)}
 	i, j := 0, 0
 	for _, n := range f.Patterns.N {
 		for s := range f.Seeds {
@@ -107,13 +96,29 @@ func RunFile(ctx context.Context, f *File, workers int, done func()) (*Outcome, 
 			}
 		}
 	}
+	return out
+}
+
+// RunFile runs every job of the study on workers goroutines (0: one per
+// CPU), with no output directory (dopa run goes through the runner:
+// RunKind); done (if not nil) is called after each job, from any
+// goroutine. Results do not depend on workers: every run draws from the
+// streams of its seed (Run). When ctx is cancelled no further job starts;
+// RunFile returns the outcome with the unfinished runs marked not Done,
+// together with ctx.Err(). A configuration error is returned at once.
+func RunFile(ctx context.Context, f *File, workers int, done func()) (*Outcome, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	out := f.layout()
+	out.Workers, out.Start = workers, time.Now()
+	nl, nc := f.Planned()
 	errs := make([]error, nl+nc)
 	pool.Run(ctx, nl+nc, workers, func(job int) {
-		if job < nl {
-			errs[job] = f.runLoad(out.Runs[job*len(f.Modes) : (job+1)*len(f.Modes)])
-		} else {
-			errs[job] = f.runCapacity(&out.Capacities[job-nl])
-		}
+		errs[job] = f.runJob(out, job)
 		if done != nil {
 			done()
 		}
@@ -124,16 +129,36 @@ func RunFile(ctx context.Context, f *File, workers int, done func()) (*Outcome, 
 			return nil, err
 		}
 	}
-	for _, r := range out.Runs {
-		out.Interrupted = out.Interrupted || !r.Done
-	}
-	for _, c := range out.Capacities {
-		out.Interrupted = out.Interrupted || !c.Done
-	}
+	out.Interrupted = !out.complete()
 	if out.Interrupted {
 		return out, ctx.Err()
 	}
 	return out, nil
+}
+
+// runJob does job i of a laid-out outcome: a load (stored once, retrieved
+// in every mode) or a capacity search.
+func (f *File) runJob(out *Outcome, i int) error {
+	nl, _ := f.Planned()
+	if i < nl {
+		return f.runLoad(out.Runs[i*len(f.Modes) : (i+1)*len(f.Modes)])
+	}
+	return f.runCapacity(&out.Capacities[i-nl])
+}
+
+// complete reports whether every run and capacity search finished.
+func (o *Outcome) complete() bool {
+	for _, r := range o.Runs {
+		if !r.Done {
+			return false
+		}
+	}
+	for _, c := range o.Capacities {
+		if !c.Done {
+			return false
+		}
+	}
+	return true
 }
 
 // rule returns the rule of a name.

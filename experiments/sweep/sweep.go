@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/internal/store"
@@ -269,7 +270,7 @@ func (s *Sweep) record(ctx context.Context, dir string, points []PointStatus, ba
 	if path == "off" {
 		return nil
 	}
-	abs, st, err := experiments.OpenStore(path, dir)
+	abs, st, err := runstore.OpenStore(path, dir)
 	if err != nil {
 		return err
 	}
@@ -307,8 +308,8 @@ func (s *Sweep) record(ctx context.Context, dir string, points []PointStatus, ba
 		case "interrupted":
 			status = store.Interrupted
 		}
-		rec := experiments.StoreRecord{Kind: "sweep", Experiment: s.Base.Spec.Name, OutDir: abs, SweepID: sw.ID, PointID: p.ID, Params: params, Status: status, Error: p.Error}
-		if err := experiments.RecordSummary(ctx, st, rec, b, first); err != nil {
+		rec := runstore.StoreRecord{Kind: "sweep", Experiment: s.Base.Spec.Name, OutDir: abs, SweepID: sw.ID, PointID: p.ID, Params: params, Status: status, Error: p.Error}
+		if err := runstore.RecordSummary(ctx, st, rec, b, first); err != nil {
 			return err
 		}
 		first = false

@@ -1,14 +1,19 @@
-package experiments
+// Package runstore records runs in the run store (internal/store): the
+// runner's Recorder, and the records of a sweep's points.
+package runstore
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/store"
 )
@@ -52,8 +57,10 @@ func RecordSummary(ctx context.Context, st *store.Store, rec StoreRecord, summar
 		Comparisons []struct {
 			Metric string `json:"metric"`
 		} `json:"comparisons"`
-		Criterion Criterion                    `json:"criterion"`
-		Runs      []map[string]json.RawMessage `json:"runs"`
+		Criterion struct {
+			LossBelow float64 `json:"loss_below"`
+		} `json:"criterion"`
+		Runs []map[string]json.RawMessage `json:"runs"`
 	}
 	if err := json.Unmarshal(summary, &s); err != nil {
 		return fmt.Errorf("run store: summary: %w", err)
@@ -93,32 +100,6 @@ func RecordSummary(ctx context.Context, st *store.Store, rec StoreRecord, summar
 	return st.ReplaceRuns(ctx, rec.OutDir, runs)
 }
 
-// RecordDir records a finished training run in dir in the store at path
-// ("off": nothing is recorded).
-func RecordDir(ctx context.Context, path, dir string, params map[string]string) error {
-	if path == "off" {
-		return nil
-	}
-	m, err := output.ReadManifest(dir)
-	if err != nil {
-		return err
-	}
-	b, err := os.ReadFile(filepath.Join(dir, output.SummaryFile))
-	if err != nil {
-		return err
-	}
-	abs, st, err := OpenStore(path, dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	status := store.Done
-	if !m.Complete {
-		status = store.Interrupted
-	}
-	return RecordSummary(ctx, st, StoreRecord{Kind: "run", Experiment: m.Experiment, OutDir: abs, Params: params, Status: status}, b, true)
-}
-
 // OpenStore opens the run store at path (creating its directory) and
 // returns dir as the absolute path runs are recorded with.
 func OpenStore(path, dir string) (string, *store.Store, error) {
@@ -131,4 +112,59 @@ func OpenStore(path, dir string) (string, *store.Store, error) {
 	}
 	st, err := store.Open(path)
 	return abs, st, err
+}
+
+// Recorder records the runs of the runner (runner.Recorder) in the store
+// at Path.
+type Recorder struct {
+	Path string
+}
+
+// Open checks that the store at path can be opened and written before any
+// work ("off": nil, nothing is recorded). A run that could not be recorded
+// at its end is a failure; this refuses it before it starts instead.
+func Open(path string) (*Recorder, error) {
+	if path == "off" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("run store %s: %w", path, err)
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("run store %s: %w", path, err)
+	}
+	return &Recorder{Path: path}, st.Close()
+}
+
+// Record replaces the runs recorded for dir by recs: each with the
+// manifest's overrides and its own parameters, the status failed (it
+// failed or diverged), interrupted (the run in dir is not complete) or
+// done.
+func (r *Recorder) Record(ctx context.Context, m output.Manifest, dir string, recs []runner.Record) error {
+	abs, st, err := OpenStore(r.Path, dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	status := store.Done
+	if !m.Complete {
+		status = store.Interrupted
+	}
+	runs := make([]*store.Run, 0, len(recs))
+	for _, x := range recs {
+		params := map[string]string{}
+		for _, kv := range m.Overrides {
+			k, v, _ := strings.Cut(kv, "=")
+			params[k] = v
+		}
+		maps.Copy(params, x.Params)
+		s := status
+		if x.Failed {
+			s = store.Failed
+		}
+		runs = append(runs, &store.Run{Kind: string(m.Kind), Experiment: m.Experiment, Rule: x.Rule, Seed: int64(x.Seed), Status: s,
+			Error: x.Error, OutDir: abs, Metric: x.Metric, MetricValue: x.Value, WallSeconds: x.WallSeconds, Params: params, Ended: m.End})
+	}
+	return st.ReplaceRuns(ctx, abs, runs)
 }
