@@ -53,7 +53,7 @@ var SimulationKind = runner.Kind{
 		}
 		return s, nil
 	},
-	Example: runner.Example{File: "cuba", Overrides: []string{"duration_ms=400"}},
+	Example: runner.Example{File: "cuba", Overrides: []string{"duration_ms=6000"}},
 	Plot:    plots.WriteSimulation,
 }
 

@@ -37,7 +37,7 @@ var RunKind = runner.Kind{
 		}
 		return &study{f: f, file: src.File, out: f.layout()}, nil
 	},
-	Example: runner.Example{File: "willshaw", Overrides: []string{"queries=20"}},
+	Example: runner.Example{File: "willshaw", Overrides: []string{"seeds=6"}},
 	Plot: func(dir string) error {
 		runs, caps, err := ReadRuns(dir)
 		if err != nil {
