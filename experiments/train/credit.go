@@ -436,6 +436,10 @@ func (r *Credit) prepare() bool {
 func invertShifted(A blas64.General, alpha float64, inv blas64.General) bool {
 	n := A.Rows
 	a, v := A.Data, inv.Data
+	if !allFinite(a[:n*n], []float64{alpha}) {
+		fillNaN(v[:n*n])
+		return false
+	}
 	for i := range n {
 		a[i*n+i] -= alpha
 		for j := range n {
@@ -637,6 +641,10 @@ func (r *Credit) learnFeedback(t task.Task) int {
 // solveLS sets B = S V⁻¹ (B, S: rows×m, V: m×m symmetric positive
 // definite) by a Cholesky factorisation of V into chol.
 func solveLS(B, S, V []float64, rows, m int, chol []float64) {
+	if !allFinite(V[:m*m], S[:rows*m]) {
+		fillNaN(B[:rows*m])
+		return
+	}
 	L := chol[:m*m]
 	clear(L)
 	for j := range m {
