@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -166,8 +167,9 @@ func fieldErr(msg string, path ...any) *param.Error { return param.New(msg, path
 // Validate checks the whole spec: ranges, names and references. The error
 // is a *param.Error that locates the offending key.
 func (s *Spec) Validate() error {
-	if s.Name == "" {
-		return fieldErr("must be set", "name")
+	if err := pathname.Check(s.Name); err != nil {
+		// The name names output directories when the circuit runs alone.
+		return fieldErr(err.Error(), "name")
 	}
 	if !(s.DtMs > 0) || math.IsInf(s.DtMs, 0) {
 		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.DtMs), "dt_ms")

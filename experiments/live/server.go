@@ -24,6 +24,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/internal/store"
 )
 
@@ -483,6 +484,10 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 	plan.Spec.Seeds, plan.Spec.Record.TraceSeeds = 1, 1
 	if err := plan.Validate(); err != nil {
 		return "", err
+	}
+	// The name becomes a directory under OutDir: never a way out of it.
+	if err := pathname.Check(plan.Spec.Name); err != nil {
+		return "", fmt.Errorf("cannot record experiment %q: its name %v", plan.Spec.Name, err)
 	}
 	dir, err := experiments.NewDir(s.cfg.OutDir, plan.Spec.Name+"-live", time.Now())
 	if err != nil {
