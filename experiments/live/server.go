@@ -301,8 +301,8 @@ func (srv *Server) control(w http.ResponseWriter, r *http.Request) {
 	case "reset":
 		s.Reset()
 	case "pace":
-		if req.Pace < 0 || req.Pace > 1e7 {
-			fail(w, http.StatusBadRequest, fmt.Errorf("pace must be in [0, 1e7] updates per second (0: no cap), got %g", req.Pace))
+		if err := CheckPace(req.Pace); err != nil {
+			fail(w, http.StatusBadRequest, fmt.Errorf("pace %v", err))
 			return
 		}
 		s.SetPace(req.Pace)

@@ -227,7 +227,9 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 		cr.initStability(p.Stabilize, p.StabilityEvery)
 	case LearnedFeedbackParams:
 		if (kind == kindNPFBLS) != (p.Gamma > 0) {
-			return nil, param.New("gamma is npfb_ls's key and feedback_rate npfb's", "gamma")
+			// Spec.Validate refuses it first (checkOwnKeys); the key at
+			// fault is gamma for npfb_ls (unset) and npfb (set) alike.
+			return nil, param.New("gamma is npfb_ls's key (> 0), not npfb's", "gamma")
 		}
 		cr.clip, cr.sigma, cr.etaB, cr.warmup = p.Clip, p.Sigma, p.FeedbackRate, p.Warmup
 		if err := cr.addFeedback(false, true, func(int) func(*synapse.Dense) {
