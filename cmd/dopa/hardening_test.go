@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dopa-sim/dopa/internal/store"
 )
 
 // TestMeaninglessInputsRefused: inputs that were accepted though they
@@ -92,5 +99,58 @@ func writeFile(t *testing.T, name, data string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunsLeavesOtherFilesAlone: dopa runs --store pointed at another
+// program's SQLite file exits 2 and leaves it byte for byte; --compare
+// refuses a point whose runs come from two configurations.
+func TestRunsLeavesOtherFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE notes (text TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, _ := os.ReadFile(other)
+	for _, args := range [][]string{{"runs", "--store", other}, {"runs", "--store", other, "--compare", "a", "b"}} {
+		code, _, stderr := dopa(t, args...)
+		if code != 2 || !strings.Contains(stderr, "not a dopa run store") {
+			t.Errorf("%v: exit %d (%q), want 2 and not a dopa run store", args, code, stderr)
+		}
+	}
+	after, _ := os.ReadFile(other)
+	ents, _ := os.ReadDir(dir)
+	if !bytes.Equal(before, after) || len(ents) != 1 {
+		t.Errorf("the file or its directory changed (%d entries)", len(ents))
+	}
+
+	path := filepath.Join(dir, "runs.db")
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, exp := range []string{"e1", "e1", "e2", "e2"} {
+		for _, point := range []string{"pa", "pb"} {
+			r := &store.Run{Kind: "sweep", Experiment: exp, Rule: "wp", Seed: int64(i), PointID: point, Status: store.Done,
+				Metric: "final_loss", MetricValue: float64(i), WallSeconds: math.NaN(), Params: map[string]string{"seed": fmt.Sprint(i)}}
+			if err := st.RecordRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st.Close()
+	code, _, stderr := dopa(t, "runs", "--store", path, "--compare", "pa", "pb")
+	if code != 2 || !strings.Contains(stderr, "2 configurations") {
+		t.Errorf("--compare of pooled configurations: exit %d (%q), want 2", code, stderr)
+	}
+	code, stdout, stderr := dopa(t, "runs", "--store", path, "--compare", "pa", "pb", "--experiment", "e1")
+	if code != 0 || !strings.Contains(stdout, "n 2 vs 2") {
+		t.Errorf("--compare of one configuration: exit %d (%q %q)", code, stdout, stderr)
 	}
 }
