@@ -700,7 +700,7 @@ const MaxPace = 1e7
 // a number in [0, MaxPace] (0: no cap); NaN and ±Inf are not.
 func CheckPace(pace float64) error {
 	if !(pace >= 0 && pace <= MaxPace) {
-		return fmt.Errorf("must be a number of updates per second in [0, %g] (0: no cap), got %g", float64(MaxPace), pace)
+		return fmt.Errorf("must be >= 0 and <= %g updates per second, a number (0: no cap), got %g", float64(MaxPace), pace)
 	}
 	return nil
 }
