@@ -56,6 +56,12 @@ func (s *Spec) validateFeedback(ref func(string, ...any) error, links map[string
 		if f.From == f.To {
 			return fieldErr(fmt.Sprintf("feedback carries one population's error to another; from and to are both %q", f.To), "feedback", i, "to")
 		}
+		if f.To == s.Input {
+			return fieldErr(fmt.Sprintf("population %q is the input: it has no weights below it to take an error to", f.To), "feedback", i, "to")
+		}
+		if from, to := s.indexOf(f.From), s.indexOf(f.To); from < to {
+			return fieldErr(fmt.Sprintf("feedback carries an error down, from an upper population to a lower one: %q (population %d) is below %q (population %d)", f.From, from+1, f.To, to+1), "feedback", i, "from")
+		}
 		if pairs[[2]string{f.From, f.To}] {
 			return fieldErr(fmt.Sprintf("feedback from %q to %q is declared twice", f.From, f.To), "feedback", i, "to")
 		}
@@ -145,3 +151,10 @@ func (c *Circuit) AddFeedback(l Link) (int, error) {
 // Incoming returns the indices (into Links) of the links onto population
 // p, in the order Step adds their drive. The slice is the circuit's.
 func (c *Circuit) Incoming(p int) []int { return c.incoming[p] }
+
+// indexOf returns the index of the population of that name (populations
+// step in order: a lower index is a lower population), -1 if none.
+func (s *Spec) indexOf(name string) int {
+	i, _ := s.PopulationIndex(name)
+	return i
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -166,8 +167,9 @@ func fieldErr(msg string, path ...any) *param.Error { return param.New(msg, path
 // Validate checks the whole spec: ranges, names and references. The error
 // is a *param.Error that locates the offending key.
 func (s *Spec) Validate() error {
-	if s.Name == "" {
-		return fieldErr("must be set", "name")
+	if err := pathname.Check(s.Name); err != nil {
+		// The name names output directories when the circuit runs alone.
+		return fieldErr(err.Error(), "name")
 	}
 	if !(s.DtMs > 0) || math.IsInf(s.DtMs, 0) {
 		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.DtMs), "dt_ms")
@@ -250,7 +252,65 @@ func (s *Spec) Validate() error {
 			return param.Under(err, "projection", i)
 		}
 	}
-	return s.validateFeedback(ref, links)
+	if err := s.validateFeedback(ref, links); err != nil {
+		return err
+	}
+	return s.validateTotals()
+}
+
+// MaxNeurons bounds the neurons of all populations of a circuit together.
+const MaxNeurons = MaxPopulation
+
+// MaxSynapses bounds the synapses of all projections and feedback
+// projections of a circuit together (for sparse ones, the number
+// expected); the dense ones together are bounded by MaxDenseSynapses.
+const MaxSynapses = 1_000_000_000
+
+// validateTotals bounds the products and sums that every population and
+// projection within its own bound can still reach together, before
+// anything is allocated: the neurons of all populations, the dense
+// synapses and all synapses of all projections and feedback projections.
+// The error is at the key that tipped the total over.
+func (s *Spec) validateTotals() error {
+	size := map[string]int64{}
+	var neurons int64
+	for i, p := range s.Populations {
+		size[p.Name] = int64(p.Size)
+		if neurons += int64(p.Size); neurons > MaxNeurons {
+			return fieldErr(fmt.Sprintf("the populations up to this one hold %d neurons, more than a circuit may hold (%d)", neurons, MaxNeurons), "population", i, "size")
+		}
+	}
+	var dense int64
+	var all float64
+	for i, p := range s.Projections {
+		from, to := size[p.From], size[p.To]
+		if p.Connectivity == "dense" {
+			dense += from * to
+			all += float64(from * to)
+		} else {
+			sp := p.SparseParams()
+			if sp.Connect == synapse.InDegree {
+				all += float64(to) * float64(sp.InDegree)
+			} else {
+				all += float64(from) * float64(to) * max(sp.P, 0)
+			}
+		}
+		if dense > MaxDenseSynapses {
+			return fieldErr(fmt.Sprintf("the dense projections up to this one hold %d synapses, more than a circuit may hold (%d)", dense, MaxDenseSynapses), "projection", i, "to")
+		}
+		if all > MaxSynapses {
+			return fieldErr(fmt.Sprintf("the projections up to this one hold %.0f synapses (sparse ones: expected), more than a circuit may hold (%d)", all, int64(MaxSynapses)), "projection", i, "to")
+		}
+	}
+	for i, f := range s.Feedback {
+		n := size[f.From] * size[f.To]
+		dense += n
+		all += float64(n)
+		if dense > MaxDenseSynapses || all > MaxSynapses {
+			return fieldErr(fmt.Sprintf("with this feedback (%d × %d) the circuit's dense synapses number %d, more than a circuit may hold (%d)", size[f.From], size[f.To], dense, MaxDenseSynapses), "feedback", i, "to")
+		}
+	}
+	return nil
 }
 
 // PopulationIndex returns the index of the population of that name.

@@ -9,6 +9,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/internal/pathname"
 )
 
 // Spec is an experiment as declared in a TOML experiment file.
@@ -161,8 +162,9 @@ const (
 func (s *Spec) Validate() error {
 	fe := func(msg string, path ...any) error { return param.New(msg, path...) }
 	switch {
-	case s.Name == "":
-		return fe("must be set", "name")
+	case pathname.Check(s.Name) != nil:
+		// The name names output directories (dopa run, the live page).
+		return fe(pathname.Check(s.Name).Error(), "name")
 	case s.Circuit == "":
 		return fe("must be set (a built-in circuit name or a file path)", "circuit")
 	case s.Params == nil:

@@ -28,7 +28,14 @@ type SweepSpec struct {
 	Seed int `toml:"seed"`
 	// Params are the swept keys.
 	Params []SweepParam `toml:"param"`
+
+	// declared: the file has a [sweep] table (config.Declarer), which
+	// then needs parameters.
+	declared bool
 }
+
+// Declare records that the file writes a [sweep] table.
+func (s *SweepSpec) Declare() { s.declared = true }
 
 // SweepParam is one swept key: a list of values, or a range.
 type SweepParam struct {
@@ -78,8 +85,9 @@ func (s *SweepSpec) Enabled() bool { return len(s.Params) > 0 }
 // Validate checks the sweep's own keys; errors locate the key.
 func (s *SweepSpec) Validate() error {
 	if !s.Enabled() {
-		if s.Samples != 0 {
-			return param.New("a sweep needs at least one [[sweep.param]]", "sweep")
+		if s.declared || s.Samples != 0 {
+			// Not a plain experiment: the file asked for a sweep.
+			return param.New("a sweep needs at least one [[sweep.param]] (remove [sweep] to run the experiment once)", "sweep")
 		}
 		return nil
 	}
@@ -103,6 +111,10 @@ func (s *SweepSpec) Validate() error {
 			return param.New("must be set (a key as --set takes it)", at("key")...)
 		case keys[p.Key]:
 			return param.New(fmt.Sprintf("key %q is swept twice", p.Key), at("key")...)
+		case p.Key == "sweep" || strings.HasPrefix(p.Key, "sweep."):
+			return param.New(fmt.Sprintf("a sweep cannot sweep its own keys (%q)", p.Key), at("key")...)
+		case p.Key == "circuit":
+			return param.New("the circuit cannot be swept: one sweep, one circuit (sweep its keys instead, e.g. circuit.population.hidden.size)", at("key")...)
 		case len(p.Values) > 0 && len(p.Range) > 0:
 			return param.New("give values or a range, not both", at("range")...)
 		case len(p.Values) == 0 && len(p.Range) == 0:
@@ -135,24 +147,36 @@ func (s *SweepSpec) Validate() error {
 			return param.New("steps, log and integer apply to a range", at("key")...)
 		}
 	}
+	// The counts, not the values: validation costs O(parameters).
 	if s.Mode == "list" {
-		n := len(s.values(0))
+		n := s.count(0)
 		for i := range s.Params {
-			if m := len(s.values(i)); m != n {
+			if m := s.count(i); m != n {
 				return param.New(fmt.Sprintf("a list sweep needs lists of one length: %d here, %d for %q", m, n, s.Params[0].Key), "sweep", "param", i, "key")
 			}
+		}
+		if n > maxPoints {
+			return param.New(fmt.Sprintf("%d points, more than %d", n, maxPoints), "sweep", "param", 0, "key")
 		}
 	}
 	if s.Mode == "grid" {
 		n := 1
 		for i := range s.Params {
-			n *= len(s.values(i))
+			n *= s.count(i)
 			if n > maxPoints {
 				return param.New(fmt.Sprintf("more than %d points", maxPoints), "sweep", "param", i, "key")
 			}
 		}
 	}
 	return nil
+}
+
+// count is the number of values of parameter i (grid and list modes).
+func (s *SweepSpec) count(i int) int {
+	if p := s.Params[i]; len(p.Range) > 0 {
+		return p.Steps
+	}
+	return len(s.Params[i].Values)
 }
 
 // values returns the values of parameter i as --set takes them (grid and
@@ -216,13 +240,22 @@ func (s *SweepSpec) Points() []Point {
 	for i, p := range s.Params {
 		keys[i] = p.Key
 	}
+	// Every parameter's values are rendered once: the expansion costs
+	// O(points × parameters).
+	var vals [][]string
+	if s.Mode != "random" {
+		vals = make([][]string, len(s.Params))
+		for i := range s.Params {
+			vals[i] = s.values(i)
+		}
+	}
 	var rows [][]string
 	switch s.Mode {
 	case "list":
-		for k := range s.values(0) {
+		for k := range vals[0] {
 			row := make([]string, len(s.Params))
 			for i := range s.Params {
-				row[i] = s.values(i)[k]
+				row[i] = vals[i][k]
 			}
 			rows = append(rows, row)
 		}
@@ -247,17 +280,17 @@ func (s *SweepSpec) Points() []Point {
 	default: // grid: the last parameter varies fastest
 		rows = [][]string{{}}
 		for i := range s.Params {
-			var next [][]string
+			next := make([][]string, 0, len(rows)*len(vals[i]))
 			for _, row := range rows {
-				for _, v := range s.values(i) {
+				for _, v := range vals[i] {
 					next = append(next, append(slices.Clone(row), v))
 				}
 			}
 			rows = next
 		}
 	}
-	var out []Point
-	seen := map[string]bool{}
+	out := make([]Point, 0, len(rows))
+	seen := make(map[string]bool, len(rows))
 	for _, row := range rows {
 		p := Point{Keys: keys, Values: row}
 		p.ID = pointID(keys, row)

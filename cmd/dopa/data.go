@@ -48,6 +48,12 @@ func cmdData(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *out != "" {
+		// A directory is a bad flag value (exit 2), found before any work.
+		if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
+			return usagef("--out %s is a directory: --out names the CSV file to write", *out)
+		}
+	}
 	if len(pos) != 1 {
 		return usagef("want one series, mackey-glass or lorenz, got %d arguments %q", len(pos), pos)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -82,7 +83,13 @@ func cmdRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := os.Stat(*path); errors.Is(err, fs.ErrNotExist) {
 		return usagef("no run store at %s (runs are recorded there by dopa run; --store names another)", *path)
 	}
-	st, err := store.Open(*path)
+	// Listing and comparing only read: the store is opened read-only
+	// (a store in a read-only directory can be listed), and a file that is
+	// not a dopa store is refused unchanged.
+	st, err := store.OpenReadOnly(*path)
+	if errors.Is(err, store.ErrNotStore) {
+		return usagef("--store %s: %v", *path, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -187,6 +194,16 @@ func comparePoints(ctx context.Context, st *store.Store, f store.Filter, a, b st
 		if len(runs) == 0 {
 			return nil, usagef("no runs of point %s in the store (with these filters)", id)
 		}
+		// One point, one configuration: runs of the same point ID recorded
+		// by other experiments (or other overrides) are another sample.
+		configs := map[string]bool{}
+		for _, r := range runs {
+			configs[configOf(r)] = true
+		}
+		if len(configs) > 1 {
+			names := slices.Sorted(maps.Keys(configs))
+			return nil, usagef("point %s has runs of %d configurations, which are not one sample: %s; narrow with --experiment or --where", id, len(configs), strings.Join(names, "; "))
+		}
 		by := map[string][]store.Run{}
 		for _, r := range runs {
 			by[r.Rule] = append(by[r.Rule], r)
@@ -257,4 +274,17 @@ func nptr(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// configOf names a run's configuration: its experiment and its parameters
+// but those that choose seeds or workers, not what a run computes.
+func configOf(r store.Run) string {
+	var kv []string
+	for k, v := range r.Params {
+		if k != "seed" && k != "seeds" && k != "workers" {
+			kv = append(kv, k+"="+v)
+		}
+	}
+	slices.Sort(kv)
+	return r.Experiment + " (" + strings.Join(kv, ", ") + ")"
 }

@@ -50,8 +50,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) > 1 {
 		return usagef("one FILE at most, got %q", pos)
 	}
-	if *pace < 0 {
-		return usagef("--pace must be >= 0, got %g", *pace)
+	if err := live.CheckPace(*pace); err != nil {
+		return usagef("--pace %v", err)
 	}
 	file := ""
 	if len(pos) == 1 {

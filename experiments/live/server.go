@@ -25,6 +25,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/internal/store"
 )
 
@@ -301,8 +302,8 @@ func (srv *Server) control(w http.ResponseWriter, r *http.Request) {
 	case "reset":
 		s.Reset()
 	case "pace":
-		if req.Pace < 0 || req.Pace > 1e7 {
-			fail(w, http.StatusBadRequest, fmt.Errorf("pace must be in [0, 1e7] updates per second (0: no cap), got %g", req.Pace))
+		if err := CheckPace(req.Pace); err != nil {
+			fail(w, http.StatusBadRequest, fmt.Errorf("pace %v", err))
 			return
 		}
 		s.SetPace(req.Pace)
@@ -484,6 +485,10 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 	plan.Spec.Seeds, plan.Spec.Record.TraceSeeds = 1, 1
 	if err := plan.Validate(); err != nil {
 		return "", err
+	}
+	// The name becomes a directory under OutDir: never a way out of it.
+	if err := pathname.Check(plan.Spec.Name); err != nil {
+		return "", fmt.Errorf("cannot record experiment %q: its name %v", plan.Spec.Name, err)
 	}
 	dir, err := runner.NewDir(s.cfg.OutDir, plan.Spec.Name+"-live", time.Now())
 	if err != nil {

@@ -102,6 +102,9 @@ type Session struct {
 // New loads the source with its overrides and validates them; the
 // session does not run until Run.
 func New(cfg Config) (*Session, error) {
+	if err := CheckPace(cfg.Pace); err != nil {
+		return nil, fmt.Errorf("pace %v", err)
+	}
 	if cfg.Ring <= 0 {
 		cfg.Ring = 8192
 	}
@@ -689,3 +692,15 @@ func (s *Session) State() State {
 
 // errStoreOff is returned by the parameter-set operations without a store.
 var errStoreOff = errors.New("the run store is off (start dopa serve with --store PATH)")
+
+// MaxPace bounds the pace, in learning updates per second.
+const MaxPace = 1e7
+
+// CheckPace reports why pace cannot cap the updates per second: it must be
+// a number in [0, MaxPace] (0: no cap); NaN and ±Inf are not.
+func CheckPace(pace float64) error {
+	if !(pace >= 0 && pace <= MaxPace) {
+		return fmt.Errorf("must be >= 0 and <= %g updates per second, a number (0: no cap), got %g", float64(MaxPace), pace)
+	}
+	return nil
+}

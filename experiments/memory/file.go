@@ -172,6 +172,15 @@ func FromDoc(doc *config.Doc) (*File, error) {
 	if err := doc.Decode(&f); err != nil {
 		return nil, err
 	}
+	if f.Patterns.KLog2 {
+		// k_log2 sets k (fixed_k) or p (bernoulli) from n: a value written
+		// beside it would be ignored without a word.
+		for _, key := range []string{"k", "p"} {
+			if _, ok := doc.Value("patterns", key); ok {
+				return nil, doc.Errorf([]any{"patterns", key}, "k_log2 = true sets %s from n at every size: set %s or k_log2, not both", key, key)
+			}
+		}
+	}
 	if err := f.Validate(); err != nil {
 		return nil, doc.Locate(err)
 	}
@@ -328,6 +337,14 @@ func (f *File) Validate() error {
 	}
 	if p.KLog2 && p.Kind == Modular {
 		return bad("applies to fixed_k and bernoulli patterns, not modular", "patterns", "k_log2")
+	}
+	if d := (File{}).Defaults().Patterns; p.KLog2 && (p.K != d.K || p.P != d.P) {
+		// A k or p changed (by --set) beside k_log2 would be ignored.
+		key := "k"
+		if p.K == d.K {
+			key = "p"
+		}
+		return bad(fmt.Sprintf("k_log2 = true sets %s from n at every size: set %s or k_log2, not both", key, key), "patterns", key)
 	}
 	seen := map[string]bool{}
 	for i, md := range f.Modes {

@@ -37,21 +37,24 @@ func ordered[T any, K comparable](xs []T, key func(T) K) []K {
 
 // meanOver returns, for each x (ascending), the mean of y over the rows
 // that have that x, leaving out non-finite values.
+//
+// The mean is a running one, m += (y − m)/k: a sum of huge values would
+// overflow to Inf where their mean does not.
 func meanOver(xs, ys []float64) (px, py []float64) {
-	sum, cnt := map[float64]float64{}, map[float64]int{}
+	mean, cnt := map[float64]float64{}, map[float64]int{}
 	for i, x := range xs {
-		if math.IsNaN(ys[i]) || math.IsInf(ys[i], 0) {
+		if math.IsNaN(ys[i]) || math.IsInf(ys[i], 0) || math.IsNaN(x) || math.IsInf(x, 0) {
 			continue
 		}
-		sum[x] += ys[i]
 		cnt[x]++
+		mean[x] += (ys[i] - mean[x]) / float64(cnt[x])
 	}
-	for x := range sum {
+	for x := range mean {
 		px = append(px, x)
 	}
 	slices.Sort(px)
 	for _, x := range px {
-		py = append(py, sum[x]/float64(cnt[x]))
+		py = append(py, mean[x])
 	}
 	return px, py
 }
@@ -230,6 +233,11 @@ func falsePositives(dir string, n int, suffix bool, runs []FileRun) error {
 	base := "false_positives"
 	if suffix {
 		base = fmt.Sprintf("false_positives_n%d", n)
+	}
+	if !slices.ContainsFunc(slices.Concat(my, ey, cy), func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }) {
+		// A log scale places only positive finite rates.
+		plots.Skip(dir, base, "no finite false-positive rate > 0 to place on its log scale")
+		return nil
 	}
 	return plots.SaveFigure(dir, base, 6*vg.Inch, 4.2*vg.Inch, func(dc draw.Canvas) error {
 		p := plots.NewPlot()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -171,31 +172,51 @@ func rulesNote(rules []string, why string) string {
 }
 
 // SaveFigure renders a figure of size w × h with render into
-// dir/base.png (150 dpi) and dir/base.svg, on a white background; a panic
-// inside gonum/plot comes back as an error naming the file.
+// dir/base.png (150 dpi) and dir/base.svg, on a white background. A
+// figure that cannot be drawn (render fails, or gonum/plot panics on
+// values it cannot place: NaN, Inf, an empty range) is skipped: a message
+// naming it and why goes to Notes, no file of it is left, and SaveFigure
+// returns nil, so that a run's data stay complete and the command
+// succeeds. Errors writing the files are returned.
 func SaveFigure(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
 	return saveFigure(dir, base, w, h, render)
 }
 
-// saveFigure renders a figure with render into dir/base.png and
-// dir/base.svg.
-func saveFigure(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
+// Notes receives the message of every figure skipped (SaveFigure).
+var Notes io.Writer = os.Stderr
+
+// Skip reports on Notes that the figure dir/base is not drawn and why,
+// and removes any file of it an earlier drawing left.
+func Skip(dir, base, why string) {
 	for _, ext := range []string{".png", ".svg"} {
-		var cw vg.CanvasWriterTo
+		os.Remove(filepath.Join(dir, base+ext))
+	}
+	fmt.Fprintf(Notes, "dopa: figure %s not drawn: %s (the data files are complete)\n", filepath.Join(dir, base), why)
+}
+
+// saveFigure renders a figure with render into dir/base.png and
+// dir/base.svg, both in memory first: a figure that fails to render is
+// skipped whole (Skip).
+func saveFigure(dir, base string, w, h vg.Length, render func(draw.Canvas) error) error {
+	exts := []string{".png", ".svg"}
+	cws := make([]vg.CanvasWriterTo, len(exts))
+	for i, ext := range exts {
 		switch ext {
 		case ".png":
-			cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))}
+			cws[i] = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))}
 		case ".svg":
-			cw = vgsvg.New(w, h)
+			cws[i] = vgsvg.New(w, h)
 		}
-		dc := draw.New(cw)
+		dc := draw.New(cws[i])
 		dc.SetColor(color.White)
 		dc.Fill(dc.Rectangle.Path())
-		name := filepath.Join(dir, base+ext)
 		if err := safeRender(render, dc); err != nil {
-			return fmt.Errorf("drawing %s: %w", name, err)
+			Skip(dir, base, err.Error())
+			return nil
 		}
-		if err := writeFile(name, cw); err != nil {
+	}
+	for i, ext := range exts {
+		if err := writeFile(filepath.Join(dir, base+ext), cws[i]); err != nil {
 			return err
 		}
 	}

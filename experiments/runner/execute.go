@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/internal/pool"
 )
 
@@ -314,21 +315,10 @@ func probe(dir string) error {
 }
 
 // CheckName refuses a name that cannot name a directory of its own under
-// a parent: empty, with a path separator, "." or "..", a leading dot, a
-// control character, or longer than 200 bytes.
+// a parent (internal/pathname).
 func CheckName(name string) error {
-	switch {
-	case name == "" || name == "." || name == "..":
-		return refused("name %q cannot name an output directory", name)
-	case strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, "."):
-		return refused("name %q cannot name an output directory (no path separators, no leading dot)", name)
-	case len(name) > 200:
-		return refused("name of %d bytes cannot name an output directory (200 at most)", len(name))
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return refused("name %q cannot name an output directory (a control character)", name)
-		}
+	if err := pathname.Check(name); err != nil {
+		return refused("name %q cannot name an output directory: it %v", name, err)
 	}
 	return nil
 }

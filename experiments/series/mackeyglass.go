@@ -67,6 +67,9 @@ func (p MackeyGlassParams) Validate() error {
 		return badParam("tau", "must be a finite number > 0", p.Tau)
 	case gridSteps(p.Tau, p.Step) == 0:
 		return param.New(fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.Tau), "tau")
+	case gridSteps(p.Tau, p.Step) > MaxDelaySteps:
+		// The delay is held in memory, one value (two for rk4) per step.
+		return param.New(fmt.Sprintf("tau / step = %d steps of delay, more than %d", gridSteps(p.Tau, p.Step), MaxDelaySteps), "tau")
 	case !(p.SampleInterval > 0) || !finite(p.SampleInterval):
 		return badParam("sample_interval", "must be a finite number > 0", p.SampleInterval)
 	case gridSteps(p.SampleInterval, p.Step) == 0:
@@ -80,6 +83,10 @@ func (p MackeyGlassParams) Validate() error {
 	}
 	return nil
 }
+
+// MaxDelaySteps bounds the delay τ/h in integration steps: the history
+// the integrator keeps in memory.
+const MaxDelaySteps = 10_000_000
 
 // MackeyGlassSeries is a sampled Mackey-Glass series and how it was made.
 type MackeyGlassSeries struct {

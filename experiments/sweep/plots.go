@@ -119,6 +119,7 @@ func WritePlots(dir string) error {
 		if ticks != nil {
 			p.X.Tick.Marker = plot.ConstantTicks(ticks)
 		}
+		drawn := 0
 		for k, rule := range rules {
 			var line, lo, hi plotter.XYs
 			for _, pt := range done {
@@ -150,11 +151,16 @@ func WritePlots(dir string) error {
 			}
 			l, pts, err := plotter.NewLinePoints(line)
 			if err != nil {
-				return err
+				continue // the x values: not numbers a figure can place
 			}
 			l.Color, pts.Color, pts.Shape = col, col, draw.CircleGlyph{}
 			p.Add(l, pts)
 			p.Legend.Add(rule, l)
+			drawn++
+		}
+		if drawn == 0 {
+			plots.Skip(out, "sweep_"+s.Metric, noValue(s.Metric, len(done)))
+			return nil
 		}
 		p.Legend.Top = true
 		return plots.SaveFigure(out, "sweep_"+s.Metric, 7*vg.Inch, 4.5*vg.Inch, func(dc draw.Canvas) error { p.Draw(dc); return nil })
@@ -188,6 +194,7 @@ func WritePlots(dir string) error {
 		return t
 	}
 	var rows [][]*plot.Plot
+	var blank []string
 	for _, rule := range rules {
 		g := grid{xs: make([]float64, len(xs)), ys: make([]float64, len(ys)), z: make([]float64, len(xs)*len(ys))}
 		for i := range g.xs {
@@ -210,6 +217,12 @@ func WritePlots(dir string) error {
 			cells.XYs = append(cells.XYs, plotter.XY{X: float64(i), Y: float64(j)})
 			cells.Labels = append(cells.Labels, strconv.FormatFloat(c.med, 'g', 4, 64))
 		}
+		if len(cells.XYs) == 0 {
+			// No point of this rule has a value: a heat map has no range
+			// of colours to draw.
+			blank = append(blank, rule)
+			continue
+		}
 		p := plots.NewPlot()
 		p.Title.Text = rule + ": median " + s.Metric + " over seeds"
 		p.X.Label.Text, p.Y.Label.Text = kx, ky
@@ -228,6 +241,13 @@ func WritePlots(dir string) error {
 		p.X.Tick.Marker, p.Y.Tick.Marker = ticks(xs, label), ticks(ys, labelY)
 		rows = append(rows, []*plot.Plot{p})
 	}
+	if len(rows) == 0 {
+		plots.Skip(out, "sweep_"+s.Metric, noValue(s.Metric, len(done)))
+		return nil
+	}
+	if len(blank) > 0 {
+		fmt.Fprintf(plots.Notes, "dopa: figure %s: no panel for %s (%s)\n", filepath.Join(out, "sweep_"+s.Metric), strings.Join(blank, ", "), noValue(s.Metric, len(done)))
+	}
 	return plots.SaveFigure(out, "sweep_"+s.Metric, 7*vg.Inch, vg.Length(3.2*float64(len(rows)))*vg.Inch, func(dc draw.Canvas) error {
 		tiles := draw.Tiles{Rows: len(rows), Cols: 1, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter, PadTop: vg.Millimeter, PadBottom: vg.Millimeter}
 		canvases := plot.Align(rows, tiles, dc)
@@ -236,6 +256,11 @@ func WritePlots(dir string) error {
 		}
 		return nil
 	})
+}
+
+// noValue says why a rule or a figure has nothing to draw.
+func noValue(metric string, done int) string {
+	return fmt.Sprintf("no finite median %s at any of the %d points done (no point solved, or none reports it)", metric, done)
 }
 
 // grid is a heat map's values on the points of two swept keys.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runstore"
+	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/internal/store"
@@ -43,8 +44,12 @@ type Sweep struct {
 	Points []experiments.Point
 }
 
-// Load reads a sweep from its source and checks every point: a value that
-// a point cannot take is an error located at its [[sweep.param]].
+// Load reads a sweep from its source and checks it: every key is swept
+// once (whatever its spelling), and every value of every
+// [[sweep.param]] is checked by its own key, then every point's
+// combination of values; a value or a point that cannot be run is an
+// error located at its [[sweep.param]]. The checks cost one experiment
+// check per value and per point: linear in the points.
 //
 // check false trusts the points (an array task runs points its submitter
 // checked).
@@ -56,21 +61,125 @@ func Load(src *experiments.Source, overrides []string, check bool) (*Sweep, erro
 	}
 	s.Base = base
 	s.Points = base.Spec.Sweep.Points()
-	for _, p := range s.Points {
-		if !check {
-			break
-		}
-		if _, err := s.plan(p.Sets()); err != nil {
-			k := 0
-			for j, key := range p.Keys {
-				if strings.Contains(err.Error(), key) {
-					k = j
-				}
-			}
-			return nil, src.Doc.Locate(param.New(fmt.Sprintf("point %s (%s): %v", p.ID, strings.Join(p.Sets(), ", "), err), "sweep", "param", k, "key"))
+	if !check {
+		return s, nil
+	}
+	if err := s.checkKeys(); err != nil {
+		return nil, err
+	}
+	// The points' plans are made from the file without its [sweep]: the
+	// cost of each does not grow with the sweep.
+	bare := *src
+	bare.Doc = src.Doc.Without("sweep")
+	c := checker{s: s, src: &bare}
+	if err := c.values(); err != nil {
+		return nil, err
+	}
+	if len(base.Spec.Sweep.Params) > 1 {
+		if err := c.points(); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// checkKeys refuses a key swept under two spellings
+// ("rule.0.learning_rate" and "rule.dopamine.learning_rate"), or one that
+// the experiment does not have.
+func (s *Sweep) checkKeys() error {
+	params := s.Base.Spec.Sweep.Params
+	first := map[string]int{}
+	for i, p := range params {
+		canon, err := s.canonical(p.Key)
+		if err != nil {
+			return s.Source.Doc.Locate(param.New(err.Error(), "sweep", "param", i, "key"))
+		}
+		if j, dup := first[canon]; dup {
+			return s.Source.Doc.Locate(param.New(fmt.Sprintf("%q is the key %q of [[sweep.param]] %d spelled another way: sweep it once", p.Key, params[j].Key, j+1), "sweep", "param", i, "key"))
+		}
+		first[canon] = i
+	}
+	return nil
+}
+
+// canonical is the one spelling of a swept key (lists' elements by
+// number), as Plan.Set routes it.
+func (s *Sweep) canonical(key string) (string, error) {
+	if ck, ok := strings.CutPrefix(key, "circuit."); ok {
+		c, err := config.Canonical(&s.Base.Circuit, ck)
+		return "circuit." + c, err
+	}
+	return config.Canonical(&s.Base.Spec, key)
+}
+
+// checker checks a sweep's values and points against its experiment.
+type checker struct {
+	s   *Sweep
+	src *experiments.Source // the file without [sweep]
+}
+
+// plan is the experiment with the overrides and sets, checked.
+func (c checker) plan(sets []string) error {
+	p, err := experiments.LoadPlan(c.src)
+	if err != nil {
+		return err
+	}
+	for _, kv := range append(slices.Clone(c.s.Overrides), sets...) {
+		if err := p.Set(kv); err != nil {
+			return err
+		}
+	}
+	return p.Validate()
+}
+
+// at locates a problem of parameter i at its values (or range).
+func (c checker) at(i int, msg string) error {
+	key := "values"
+	if len(c.s.Base.Spec.Sweep.Params[i].Range) > 0 {
+		key = "range"
+	}
+	return c.s.Source.Doc.Locate(param.New(msg, "sweep", "param", i, key))
+}
+
+// values checks every distinct value of every parameter by its own key,
+// the other keys as the experiment has them.
+func (c checker) values() error {
+	for i := range c.s.Base.Spec.Sweep.Params {
+		seen := map[string]bool{}
+		for _, p := range c.s.Points {
+			kv := p.Keys[i] + "=" + p.Values[i]
+			if seen[kv] {
+				continue
+			}
+			seen[kv] = true
+			if err := c.plan([]string{kv}); err != nil {
+				return c.at(i, fmt.Sprintf("value %s: %v", p.Values[i], err))
+			}
+		}
+	}
+	return nil
+}
+
+// points checks every point's combination of values (each value alone was
+// checked): a point that fails is located at the parameter without whose
+// value it passes, else at the last one.
+func (c checker) points() error {
+	for _, p := range c.s.Points {
+		err := c.plan(p.Sets())
+		if err == nil {
+			continue
+		}
+		sets := p.Sets()
+		k := len(sets) - 1
+		for j := range sets {
+			if c.plan(slices.Delete(slices.Clone(sets), j, j+1)) == nil {
+				k = j
+				break
+			}
+		}
+		return c.at(k, fmt.Sprintf("point %s (%s): %v", p.ID, strings.Join(sets, ", "), err))
+	}
+	return nil
 }
 
 // plan returns the experiment with the overrides and then sets applied,

@@ -68,6 +68,9 @@ func (p ForecastParams) Validate() error {
 		return param.New(fmt.Sprintf("must be >= 0, got %d", p.FreeRunSteps), "free_run_steps")
 	case p.FreeRunStarts < 1:
 		return param.New(fmt.Sprintf("must be >= 1, got %d", p.FreeRunStarts), "free_run_starts")
+	case int64(p.FreeRunStarts)*int64(p.FreeRunSteps+p.Washout) > maxSamples:
+		// Every evaluation runs each forecast: bound the product.
+		return param.New(fmt.Sprintf("free_run_starts × (washout + free_run_steps) = %d × %d steps per evaluation, more than %d", p.FreeRunStarts, p.FreeRunSteps+p.Washout, maxSamples), "free_run_starts")
 	case !(p.ValidThreshold > 0):
 		return param.New(fmt.Sprintf("must be > 0, got %g", p.ValidThreshold), "valid_threshold")
 	}

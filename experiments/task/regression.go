@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -83,6 +84,47 @@ func (p RegressionParams) Validate() error {
 			return param.New(fmt.Sprintf("sizes must be in [1, 10⁴], got %d", n), "teacher_hidden")
 		}
 	}
+	// Each size within its bound still multiplies: bound the products the
+	// file alone determines (the input and output sizes come with the
+	// circuit: CheckSizes).
+	return p.CheckSizes(1, 1)
+}
+
+// Bounds on the products of a teacher's sizes, checked before anything is
+// drawn: every factor may be within its own bound while their product asks
+// for gigabytes or hours.
+const (
+	// MaxTeacherWeights bounds the weights of the teacher, all layers.
+	MaxTeacherWeights = 10_000_000
+	// MaxRegressionValues bounds the values of the data set, samples ×
+	// (inputs + outputs).
+	MaxRegressionValues = 20_000_000
+	// MaxTeacherWork bounds the multiply-adds of drawing the targets,
+	// samples × teacher weights.
+	MaxTeacherWork = 10_000_000_000
+)
+
+// CheckSizes bounds the teacher and the data set of a student with nIn
+// inputs and nOut outputs: the teacher's weights, the data set's values
+// and the work of drawing it. Errors are *ParamError at the key to change.
+func (p RegressionParams) CheckSizes(nIn, nOut int) error {
+	sizes := append(append([]int{nIn}, p.TeacherHidden...), nOut)
+	var weights, hidden int64
+	for i := 1; i < len(sizes); i++ {
+		weights += int64(sizes[i-1]) * int64(sizes[i])
+	}
+	for _, n := range p.TeacherHidden {
+		hidden += int64(n)
+	}
+	values := int64(p.Samples) * int64(nIn+nOut)
+	switch {
+	case weights > MaxTeacherWeights:
+		return param.New(fmt.Sprintf("a teacher %v has %d weights, more than %d", sizes, weights, MaxTeacherWeights), "teacher_hidden")
+	case values > MaxRegressionValues:
+		return param.New(fmt.Sprintf("%d samples × (%d inputs + %d outputs) = %d values, more than %d", p.Samples, nIn, nOut, values, MaxRegressionValues), "samples")
+	case float64(p.Samples)*float64(weights+hidden) > MaxTeacherWork:
+		return param.New(fmt.Sprintf("%d samples × %d teacher weights is more than %g multiply-adds to draw the targets", p.Samples, weights, float64(MaxTeacherWork)), "samples")
+	}
 	return nil
 }
 
@@ -116,11 +158,12 @@ func TeacherData(p RegressionParams, nIn, nOut int) RegressionData {
 	for i := range d.X {
 		d.X[i] = r.NormFloat64()
 	}
+	bufs := [2][]float64{make([]float64, slices.Max(sizes)), make([]float64, slices.Max(sizes))}
 	for s := range p.Samples {
 		h := d.X[s*nIn : (s+1)*nIn]
 		for li, l := range ls {
 			n := len(l.b)
-			out := make([]float64, n)
+			out := bufs[li%2][:n]
 			for i := range n {
 				v := l.b[i]
 				for j, x := range h {
@@ -156,6 +199,7 @@ func prepareRegression(ps Params) (Maker, error) {
 type sharedData struct {
 	once sync.Once
 	d    RegressionData
+	err  error // the sizes were out of bounds: nothing was drawn
 }
 
 // Regression is the teacher regression task: the loss of a batch is the
@@ -178,7 +222,15 @@ func (*Regression) Name() string { return "regression" }
 // per experiment) and requires the sizes to stay the same.
 func (t *Regression) Check(c *circuits.Circuit) error {
 	nIn, nOut := c.Pops[c.In].Len(), c.Pops[c.Out].Len()
-	t.shared.once.Do(func() { t.shared.d = TeacherData(t.p, nIn, nOut) })
+	t.shared.once.Do(func() {
+		// The sizes are bounded before anything is drawn.
+		if t.shared.err = t.p.CheckSizes(nIn, nOut); t.shared.err == nil {
+			t.shared.d = TeacherData(t.p, nIn, nOut)
+		}
+	})
+	if t.shared.err != nil {
+		return fmt.Errorf("task regression with circuit %q (%d→%d): %w", c.Name, nIn, nOut, t.shared.err)
+	}
 	t.d = &t.shared.d
 	if t.d.NIn != nIn || t.d.NOut != nOut {
 		return fmt.Errorf("task regression: the data set is %d→%d, circuit %q is %d→%d", t.d.NIn, t.d.NOut, c.Name, nIn, nOut)

@@ -60,7 +60,7 @@ type MackeyGlassParams struct {
 
 // Validate checks the forecasting conventions, then the series.
 func (p MackeyGlassParams) Validate() error {
-	return validateForecast(p.DataSeed, p.Forecast, "mackey_glass", p.MackeyGlass.Validate())
+	return validateForecast(p.DataSeed, p.Forecast, "mackey_glass", 1, p.MackeyGlass.Validate())
 }
 
 // LorenzParams are the keys of task lorenz.
@@ -75,15 +75,24 @@ type LorenzParams struct {
 
 // Validate checks the forecasting conventions, then the series.
 func (p LorenzParams) Validate() error {
-	return validateForecast(p.DataSeed, p.Forecast, "lorenz", p.Lorenz.Validate())
+	return validateForecast(p.DataSeed, p.Forecast, "lorenz", 3, p.Lorenz.Validate())
 }
 
-func validateForecast(dataSeed int, f ForecastParams, table string, seriesErr error) error {
+// MaxSeriesValues bounds the values of a forecasting task's series,
+// samples × dimensions (each factor has its own bound too).
+const MaxSeriesValues = 10_000_000
+
+// validateForecast checks the conventions of a series of dim dimensions:
+// the products of sizes are bounded before any series is made.
+func validateForecast(dataSeed int, f ForecastParams, table string, dim int, seriesErr error) error {
 	if dataSeed < 0 {
 		return param.New(fmt.Sprintf("must be >= 0, got %d", dataSeed), "data_seed")
 	}
 	if err := f.Validate(); err != nil {
 		return param.Under(err, "forecast")
+	}
+	if n := int64(f.TrainSteps+f.TestSteps+f.Horizon) * int64(dim); n > MaxSeriesValues {
+		return param.New(fmt.Sprintf("(train_steps + test_steps + horizon) × %d dimensions = %d values, more than %d", dim, n, MaxSeriesValues), "forecast", "train_steps")
 	}
 	return param.Under(seriesErr, table)
 }

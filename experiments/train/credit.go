@@ -227,7 +227,9 @@ func newCredit(s Spec, c *circuits.Circuit, r *rand.Rand) (Rule, error) {
 		cr.initStability(p.Stabilize, p.StabilityEvery)
 	case LearnedFeedbackParams:
 		if (kind == kindNPFBLS) != (p.Gamma > 0) {
-			return nil, param.New("gamma is npfb_ls's key and feedback_rate npfb's", "gamma")
+			// Spec.Validate refuses it first (checkOwnKeys); the key at
+			// fault is gamma for npfb_ls (unset) and npfb (set) alike.
+			return nil, param.New("gamma is npfb_ls's key (> 0), not npfb's", "gamma")
 		}
 		cr.clip, cr.sigma, cr.etaB, cr.warmup = p.Clip, p.Sigma, p.FeedbackRate, p.Warmup
 		if err := cr.addFeedback(false, true, func(int) func(*synapse.Dense) {
@@ -436,6 +438,10 @@ func (r *Credit) prepare() bool {
 func invertShifted(A blas64.General, alpha float64, inv blas64.General) bool {
 	n := A.Rows
 	a, v := A.Data, inv.Data
+	if !allFinite(a[:n*n], []float64{alpha}) {
+		fillNaN(v[:n*n])
+		return false
+	}
 	for i := range n {
 		a[i*n+i] -= alpha
 		for j := range n {
@@ -637,6 +643,10 @@ func (r *Credit) learnFeedback(t task.Task) int {
 // solveLS sets B = S V⁻¹ (B, S: rows×m, V: m×m symmetric positive
 // definite) by a Cholesky factorisation of V into chol.
 func solveLS(B, S, V []float64, rows, m int, chol []float64) {
+	if !allFinite(V[:m*m], S[:rows*m]) {
+		fillNaN(B[:rows*m])
+		return
+	}
 	L := chol[:m*m]
 	clear(L)
 	for j := range m {

@@ -176,3 +176,53 @@ func checkClip(d Decay, c float64) error {
 	}
 	return nil
 }
+
+// checkOwnKeys refuses a key that one of the rules sharing a parameter
+// struct documents for itself when another sets it: dt and steps are di's
+// (not ndi's), feedback_rate, feedback_init and feedback_scale npfb's, gamma
+// npfb_ls's. The error names the key set.
+func checkOwnKeys(rule string, ps Params) error {
+	only := func(owner, key string) error {
+		return param.New(fmt.Sprintf("applies only to rule %s (rule is %q)", owner, rule), key)
+	}
+	switch p := ps.(type) {
+	case InversionParams:
+		switch rule {
+		case "ndi":
+			if p.Dt != 0 {
+				return only("di", "dt")
+			}
+			if p.Steps != 0 {
+				return only("di", "steps")
+			}
+		case "di":
+			if !(p.Dt > 0 && p.Dt <= 1) {
+				return param.New(fmt.Sprintf("must be in (0, 1] for di, got %g", p.Dt), "dt")
+			}
+			if p.Steps < 1 || p.Steps > 1000000 {
+				return param.New(fmt.Sprintf("must be in [1, 10⁶] for di, got %d", p.Steps), "steps")
+			}
+		}
+	case LearnedFeedbackParams:
+		switch rule {
+		case "npfb":
+			if p.Gamma != 0 {
+				return only("npfb_ls", "gamma")
+			}
+		case "npfb_ls":
+			if !(p.Gamma > 0) || math.IsInf(p.Gamma, 0) {
+				return param.New(fmt.Sprintf("must be a finite number > 0 for npfb_ls, got %g", p.Gamma), "gamma")
+			}
+			if p.FeedbackRate != 0 {
+				return only("npfb", "feedback_rate")
+			}
+			if p.Init != "" {
+				return only("npfb", "feedback_init")
+			}
+			if p.Scale != 0 {
+				return only("npfb", "feedback_scale")
+			}
+		}
+	}
+	return nil
+}

@@ -137,6 +137,9 @@ func (s Spec) Validate() error {
 	if s.Params == nil || reflect.TypeOf(s.Params) != reflect.TypeOf(want) {
 		return param.New(fmt.Sprintf("the parameters of rule %q are %T, not %T", s.Name, want, s.Params), "name")
 	}
+	if err := checkOwnKeys(s.Name, s.Params); err != nil {
+		return err
+	}
 	return s.Params.Validate()
 }
 
@@ -149,6 +152,19 @@ func (s Spec) CheckCircuit(cs *circuits.Spec) error {
 	}
 	if name, recurrent := cs.RecurrentProjection(); recurrent && d.Trains&RecurrentCircuits == 0 {
 		return param.New(fmt.Sprintf("%s trains feedforward circuits only, but projection %q is recurrent", s.Name, name), "name")
+	}
+	if k, ok := creditKinds[s.Name]; ok && (k == kindNPFB || k == kindNPFBLS) {
+		// Found here, not when the run starts: the rule teaches the
+		// feedback the circuit declares.
+		for i, f := range cs.Feedback {
+			if !f.Plastic {
+				name := f.Name
+				if name == "" {
+					name = f.From + "_" + f.To
+				}
+				return param.New(fmt.Sprintf("%s teaches its feedback, but the circuit's feedback %q ([[feedback]] %d) is plastic = false", s.Name, name, i+1), "name")
+			}
+		}
 	}
 	if d.Trains&SpikingCircuits != 0 {
 		return nil

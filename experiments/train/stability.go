@@ -63,6 +63,11 @@ func (s *stability) general(d []float64) blas64.General {
 // (nLow×nUp) and leak alpha, and leaves ∂s/∂B in s.grad when wantGrad.
 func (s *stability) abscissa(w, b []float64, alpha float64, wantGrad bool) float64 {
 	nLow, nUp, n := s.nLow, s.nUp, s.nLow+s.nUp
+	if !allFinite(w[:nUp*nLow], b[:nLow*nUp], []float64{alpha}) {
+		// A diverged layer: Geev would iterate for ever on it.
+		fillNaN(s.grad)
+		return math.NaN()
+	}
 	m := s.m
 	clear(m)
 	for i := range nLow {

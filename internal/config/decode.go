@@ -507,8 +507,18 @@ func (d *decoder) text(path []any, val any, u encoding.TextUnmarshaler, t reflec
 	}
 }
 
+// Declarer is a struct that needs to know that its table was written in
+// the file, even empty: Decode calls Declare on it when it decodes the
+// table (a [sweep] without parameters is an error, not an absent sweep).
+type Declarer interface{ Declare() }
+
 // structure decodes a table into a struct, rejecting unknown keys.
 func (d *decoder) structure(path []any, m map[string]any, rv reflect.Value) {
+	if rv.CanAddr() {
+		if dc, ok := rv.Addr().Interface().(Declarer); ok {
+			dc.Declare()
+		}
+	}
 	info := structFields(rv.Type())
 	for _, k := range sortedKeys(m) {
 		f, ok := info.byName[k]

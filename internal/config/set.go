@@ -55,6 +55,36 @@ type setter struct {
 	path string
 	segs []string
 	raw  string
+	// dry walks the path without changing anything, writing its canonical
+	// spelling to canon (Canonical).
+	dry   bool
+	canon []string
+}
+
+// Canonical returns the one spelling of a --set path in v (a non-nil
+// pointer to a struct): every element of a list selected by its number
+// rather than its label or name, so that two spellings of one key
+// ("rule.dopamine.sigma", "rule.0.sigma") compare equal. It changes
+// nothing in v; a path that Set would refuse is an error as Set reports it.
+func Canonical(v any, path string) (string, error) {
+	s := &setter{path: path, dry: true}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return "", s.errorf("config.Canonical: need a non-nil pointer, got %T", v)
+	}
+	if path == "" {
+		return "", s.errorf("empty key; expected --set key=value")
+	}
+	s.segs = strings.Split(path, ".")
+	for _, seg := range s.segs {
+		if seg == "" {
+			return "", s.errorf("empty key segment")
+		}
+	}
+	if err := s.walk(rv, 0); err != nil {
+		return "", err
+	}
+	return strings.Join(s.canon, "."), nil
 }
 
 func (s *setter) errorf(format string, args ...any) *Error {
@@ -65,14 +95,21 @@ func (s *setter) errorf(format string, args ...any) *Error {
 func (s *setter) walk(rv reflect.Value, i int) error {
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
-			if !rv.CanSet() {
+			switch {
+			case s.dry:
+				rv = reflect.New(rv.Type().Elem())
+			case !rv.CanSet():
 				return s.errorf("cannot allocate %s", rv.Type())
+			default:
+				rv.Set(reflect.New(rv.Type().Elem()))
 			}
-			rv.Set(reflect.New(rv.Type().Elem()))
 		}
 		rv = rv.Elem()
 	}
 	if i == len(s.segs) {
+		if s.dry {
+			return nil
+		}
 		return s.assign(rv)
 	}
 	seg := s.segs[i]
@@ -94,24 +131,30 @@ func (s *setter) walk(rv reflect.Value, i int) error {
 		if err != nil {
 			return s.errorf("%v", err)
 		}
+		s.canon = append(s.canon, seg)
 		return s.walk(fv, i+1)
 	case reflect.Slice, reflect.Array:
 		j, err := s.element(rv, i)
 		if err != nil {
 			return err
 		}
+		s.canon = append(s.canon, strconv.Itoa(j))
 		return s.walk(rv.Index(j), i+1)
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			return s.errorf("cannot set entries of Go type %s (map keys must be strings)", t)
 		}
-		if rv.IsNil() {
-			rv.Set(reflect.MakeMap(t))
-		}
+		s.canon = append(s.canon, seg)
 		kv := reflect.ValueOf(seg).Convert(t.Key())
 		elem := reflect.New(t.Elem()).Elem()
 		if old := rv.MapIndex(kv); old.IsValid() {
 			elem.Set(old)
+		}
+		if s.dry {
+			return s.walk(elem, i+1)
+		}
+		if rv.IsNil() {
+			rv.Set(reflect.MakeMap(t))
 		}
 		if err := s.walk(elem, i+1); err != nil {
 			return err
@@ -140,7 +183,9 @@ func (s *setter) inline(rv reflect.Value, info *structInfo, i int) (done bool, e
 		if err := s.walk(cp, i); err != nil {
 			return true, err
 		}
-		iv.Set(cp)
+		if !s.dry {
+			iv.Set(cp)
+		}
 		return true, nil
 	}
 	return false, nil

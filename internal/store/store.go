@@ -17,8 +17,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/url"
+	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,11 +63,101 @@ type Store struct {
 	path string
 }
 
+// ErrNotStore is the error of a file that is not a dopa run store: an
+// SQLite database of another program, or not a database at all. Open and
+// OpenReadOnly find it by reading, before any write.
+var ErrNotStore = errors.New("not a dopa run store")
+
+// uri is path as an SQLite URI, so that SQLite applies its own parameters
+// (mode=ro, immutable=1).
+func uri(path string) string { return "file:" + strings.ReplaceAll(path, "%", "%25") }
+
+// inspect reads, read-only and without changing the file, whether path
+// holds a dopa store: fresh when there is nothing yet (no file, an empty
+// one, a database without tables or version), an error wrapping
+// ErrNotStore when it holds something else.
+func inspect(path string) (fresh bool, err error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return true, nil
+	case err != nil:
+		return false, err
+	case fi.IsDir():
+		return false, fmt.Errorf("%w: %s is a directory", ErrNotStore, path)
+	case fi.Size() == 0:
+		return true, nil
+	}
+	var v int
+	var tables []string
+	_, err = readOnly(path, func(db *sql.DB) error {
+		if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				return err
+			}
+			tables = append(tables, t)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return false, fmt.Errorf("%w: %s cannot be read as SQLite (%v)", ErrNotStore, path, err)
+	}
+	if v == 0 && len(tables) == 0 {
+		return true, nil
+	}
+	if v == 0 || !slices.Contains(tables, "runs") || !slices.Contains(tables, "run_params") {
+		return false, fmt.Errorf("%w: %s is an SQLite database of another program (user_version %d, tables: %s); dopa leaves it as it is", ErrNotStore, path, v, strings.Join(tables, ", "))
+	}
+	return false, nil
+}
+
+// readOnly runs f on the database at path opened read-only. With no
+// write-ahead log beside it (no writer at work, every change in the file
+// itself), the file is read as immutable: without any lock or side file,
+// so also in a directory this process may not write. With one, it is
+// opened mode=ro (SQLite then reads the log, which needs its -shm file),
+// and as immutable where that fails. It returns the data source name
+// that worked.
+func readOnly(path string, f func(*sql.DB) error) (string, error) {
+	qs := []string{"?mode=ro&immutable=1"}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		qs = []string{"?mode=ro", "?mode=ro&immutable=1"}
+	}
+	var errs []error
+	for _, q := range qs {
+		dsn := uri(path) + q
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return "", err
+		}
+		err = f(db)
+		db.Close()
+		if err == nil {
+			return dsn, nil
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...)
+}
+
 // Open opens the store at path, creating it when it does not exist, and
-// brings its schema up to date.
+// brings its schema up to date. A file that is not a dopa store is
+// refused (ErrNotStore) before anything is written to it.
 func Open(path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store: bad path %q", path)
+	}
+	if _, err := inspect(path); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
@@ -82,6 +175,41 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens an existing store for reading (Query, Version,
+// ListParamSets, ...): it writes nothing, not even a lock or a WAL
+// file, so a store in a directory this process may not write can be
+// listed. Its schema must be this dopa's.
+func OpenReadOnly(path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: bad path %q", path)
+	}
+	fresh, err := inspect(path)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if fresh {
+		return nil, fmt.Errorf("store %s: %w: it holds no runs yet", path, ErrNotStore)
+	}
+	dsn, err := readOnly(path, func(db *sql.DB) error {
+		var v int
+		if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		if v != len(migrations) {
+			return fmt.Errorf("schema version %d, this dopa reads %d: open it once for writing (dopa run) to migrate it, or use the dopa that wrote it", v, len(migrations))
+		}
+		return db.QueryRow("SELECT count(*) FROM runs").Scan(new(int))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
 }
 
 // Close closes the store.
