@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
@@ -21,14 +20,8 @@ var RunKind = runner.Kind{
 		if err != nil {
 			return nil, err
 		}
-		for _, kv := range overrides {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return nil, fmt.Errorf("--set %q: want key=value", kv)
-			}
-			if err := spec.Set(k, v); err != nil {
-				return nil, err
-			}
+		if err := runner.SetEach(overrides, spec.Set); err != nil {
+			return nil, err
 		}
 		return &experiment{spec: spec, file: src.File}, nil
 	},

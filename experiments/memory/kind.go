@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
@@ -23,14 +22,8 @@ var RunKind = runner.Kind{
 		if err != nil {
 			return nil, err
 		}
-		for _, kv := range overrides {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return nil, fmt.Errorf("--set %q: want key=value", kv)
-			}
-			if err := f.Set(k, v); err != nil {
-				return nil, err
-			}
+		if err := runner.SetEach(overrides, f.Set); err != nil {
+			return nil, err
 		}
 		if err := f.Validate(); err != nil {
 			return nil, err

@@ -15,7 +15,9 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/dopa-sim/dopa/internal/config"
@@ -124,4 +126,19 @@ type Record struct {
 	Error string
 	// Failed: the run failed or diverged (status failed in the store).
 	Failed bool
+}
+
+// SetEach applies key=value overrides with a kind's own set; an override
+// without "=" or key is an error that quotes it.
+func SetEach(overrides []string, set func(key, value string) error) error {
+	for _, kv := range overrides {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("--set %q: want key=value", kv)
+		}
+		if err := set(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
