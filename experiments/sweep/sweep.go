@@ -99,6 +99,18 @@ func (s *Sweep) checkKeys() error {
 		}
 		first[canon] = i
 	}
+	// An override of a swept key would be overridden in turn by every
+	// point: refused, not silently lost.
+	for _, kv := range s.Overrides {
+		k, _, _ := strings.Cut(kv, "=")
+		canon, err := s.canonical(k)
+		if err != nil {
+			continue // not a key of the experiment: its own error comes when it is set
+		}
+		if j, swept := first[canon]; swept {
+			return s.Source.Doc.Locate(param.New(fmt.Sprintf("--set %s: the sweep sets this key at every point; drop the --set or this parameter", kv), "sweep", "param", j, "key"))
+		}
+	}
 	return nil
 }
 
