@@ -36,7 +36,7 @@ func TestMemoryBadInputs(t *testing.T) {
 		{name: "module_wta without modules", file: edit(t, auto, `activation = "kwta"`, `activation = "module_wta"`), at: `activation = "module_wta"`, want: []string{"activation", "module_wta needs modular"}},
 		{name: "hetero iterative", file: edit(t, auto, "seeds = 5", "seeds = 5\nhetero = true"), at: "ane = true", want: []string{"mode[one-step+ane].ane", "auto-association"}},
 		{name: "content too large", file: edit(t, edit(t, will, "seeds = 1", "seeds = 1\nhetero = true"), "[query]", "[content]\nn = 100000000\n\n[query]"), at: "n = 100000000", want: []string{"content.n", "must be in [2, 10000]"}},
-		{name: "k_log2 with modules", file: edit(t, edit(t, auto, "\nk = 10", "\nk = 10\nk_log2 = true"), `kind = "fixed_k"`, `kind = "modular"`), at: "k_log2", want: []string{"patterns.k_log2", "not modular"}},
+		{name: "k_log2 with modules", file: edit(t, edit(t, auto, "\nk = 10", "\nk_log2 = true"), `kind = "fixed_k"`, `kind = "modular"`), at: "k_log2", want: []string{"patterns.k_log2", "not modular"}},
 		{name: "too many stored units", file: edit(t, edit(t, will, "kind = \"fixed_k\"", "kind = \"bernoulli\"\np = 0.9"), "n = [1000]", "n = [10000]"), at: "m = [", want: []string{"m", "stored units"}},
 		{name: "--set of a bad size", args: []string{"willshaw", "--set", "patterns.n=20000"}, want: []string{"--set patterns.n", "must be in [2, 10000]"}},
 		{name: "--set of an unknown rule", args: []string{"willshaw", "--set", "rules=willshaw,hopfield"}, want: []string{"--set rules", "hopfield"}},
