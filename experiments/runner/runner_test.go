@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dopa-sim/dopa/internal/output"
@@ -21,7 +22,8 @@ import (
 // index, checkpointing half-way; job fail fails on its own.
 type tiny struct {
 	n, fail int
-	scale   int // part of the resolved configuration
+	scale   int        // part of the resolved configuration
+	mu      sync.Mutex // jobs run at once
 	ran     []int
 	badCk   bool // Run reports its checkpoint damaged when it finds one
 }
@@ -57,7 +59,9 @@ func (k *tiny) Run(ctx context.Context, i int, ck Checkpoint) (Result, bool, err
 		os.WriteFile(ck.Path, []byte("half"), 0o644)
 		return nil, false, nil
 	}
+	k.mu.Lock()
 	k.ran = append(k.ran, i)
+	k.mu.Unlock()
 	v := i * i * k.scale
 	if i == k.fail {
 		v = -1
