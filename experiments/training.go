@@ -100,11 +100,11 @@ func (t training) Jobs() []string {
 func (t training) Workers() int { return t.p.Spec.Workers }
 
 func (t training) Run(ctx context.Context, i int, ck runner.Checkpoint) (runner.Result, bool, error) {
+	j := t.p.Jobs()[i]
 	if err := t.p.prepare(); err != nil {
-		j := t.p.Jobs()[i]
 		return &Result{Rule: j.Variant.Label, Seed: j.Seed, Err: err.Error(), Done: true}, true, nil
 	}
-	r, err := t.p.runOne(ctx, ck, t.p.Jobs()[i])
+	r, err := t.p.runOne(ctx, ck, j)
 	if err != nil {
 		return nil, false, err
 	}
