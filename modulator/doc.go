@@ -11,6 +11,14 @@
 // equations of the rules wp, dopamine and dopamine2 and their biological
 // reading.
 //
+// For reinforcement in closed loop the expectation is a temporal-difference
+// critic (TD): a value V(x) = w·x of the state's features, and the error
+//
+//	δ = r + γ·V(x′) − V(x)
+//
+// of Schultz, Dayan & Montague (1997), learned by TD(λ). δ is then the
+// dopamine signal: a Pulsed level jumps by Gain·δ and decays with τ_d.
+//
 // The modulator knows nothing of synapses: the caller applies
 // Δw = η·D·e with η = LearningRate() and D = Level().
 package modulator
