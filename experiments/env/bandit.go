@@ -85,6 +85,54 @@ type bandit struct {
 	reversed bool
 }
 
+// RegretBound returns the asymptotic lower bound of Lai & Robbins (1985)
+// on the expected regret of any consistent policy after n trials of a
+// stationary Bernoulli bandit:
+//
+//	R(n) ≥ ln n · Σ_{a: p_a < p*} (p* − p_a) / KL(p_a ‖ p*)
+//
+// in units of reward (Reward·), with KL the Bernoulli relative entropy. It is
+// NaN with a reversal (the bandit is not stationary) or when p* = 1 (the
+// bound is then 0 for every arm of p_a > 0 … or infinite for p_a = 0).
+func (b BanditParams) RegretBound(n int) float64 {
+	if b.ReversalAfter > 0 || n < 1 {
+		return math.NaN()
+	}
+	p := b.Probabilities
+	if len(p) == 0 {
+		p = make([]float64, b.Arms)
+		for i := range p {
+			p[i] = b.Low + (b.High-b.Low)*float64(i)/float64(b.Arms-1)
+		}
+	}
+	best := 0.0
+	for _, q := range p {
+		best = max(best, q)
+	}
+	if best >= 1 {
+		return math.NaN()
+	}
+	sum := 0.0
+	for _, q := range p {
+		if q < best {
+			sum += (best - q) / bernoulliKL(q, best)
+		}
+	}
+	return math.Abs(b.Reward) * sum * math.Log(float64(n))
+}
+
+// bernoulliKL is KL(Bernoulli(p) ‖ Bernoulli(q)) in nats, 0 < q < 1.
+func bernoulliKL(p, q float64) float64 {
+	kl := 0.0
+	if p > 0 {
+		kl += p * math.Log(p/q)
+	}
+	if p < 1 {
+		kl += (1 - p) * math.Log((1-p)/(1-q))
+	}
+	return kl
+}
+
 func (b *bandit) Features() int { return 1 }
 func (b *bandit) Actions() int  { return b.Arms }
 func (b *bandit) MaxSteps() int { return 1 }

@@ -116,6 +116,13 @@ type Def struct {
 	Reported func(p Params) []Field
 }
 
+// Bounded is implemented by the parameters of an environment that knows a
+// lower bound on the expected regret of any learner after n episodes
+// (NaN where it does not apply).
+type Bounded interface {
+	RegretBound(n int) float64
+}
+
 var registry = []*Def{&conditioningDef, &banditDef, &gridDef}
 
 // Lookup returns the environment of that name.

@@ -7,6 +7,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/memory"
+	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
 )
@@ -17,6 +18,7 @@ var registry = []runner.Kind{
 	experiments.SimulationKind,
 	distal.RunKind,
 	memory.RunKind,
+	reward.RunKind,
 }
 
 // All returns the registered kinds.

@@ -32,6 +32,9 @@ const (
 	// Memory: associative-memory rules compared over loads, sizes,
 	// retrieval modes and seeds (package experiments/memory).
 	Memory Kind = "memory"
+	// Reward: agents acting in an environment, with a TD critic's error
+	// as dopamine (package experiments/reward).
+	Reward Kind = "reward"
 )
 
 // The files of an output directory, defined once. Which ones a run writes
@@ -56,6 +59,8 @@ const (
 	SweepFile        = "sweep.json"        // a sweep: its points and their parameters
 	MemoryFile       = "memory.csv"        // memory: the measures of every run (ε against M)
 	CapacityFile     = "capacity.csv"      // memory: the capacity M_ε of every rule, mode, size and seed
+	EpisodesFile     = "episodes.csv"      // reward: every episode's return, steps and choice
+	StepsFile        = "steps.csv"         // reward: δ, V and dopamine at every step of the recorded episodes
 )
 
 // Files lists every file and directory a run of any kind may write, the
@@ -158,7 +163,7 @@ func ReadKind(dir string) (Kind, error) {
 		return "", fmt.Errorf("%s: %v", path, err)
 	}
 	switch m.Kind {
-	case Training, Simulation, DistalReward, Sweep, Memory:
+	case Training, Simulation, DistalReward, Sweep, Memory, Reward:
 		return m.Kind, nil
 	case "":
 		if m.Resolved.Experiment != nil {

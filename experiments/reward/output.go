@@ -1,0 +1,267 @@
+package reward
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/dopa-sim/dopa/experiments/env"
+	"github.com/dopa-sim/dopa/internal/output"
+)
+
+// metric is a number of a run that summary.json carries and by_rule
+// summarises over seeds (median and quartiles).
+type metric struct {
+	name string
+	get  func(*RunResult) float64
+}
+
+var metrics = []metric{
+	{"mean_return", func(r *RunResult) float64 { return r.MeanReturn }},
+	{"delta_cs", func(r *RunResult) float64 { return r.DeltaCS }},
+	{"delta_us", func(r *RunResult) float64 { return r.DeltaUS }},
+	{"delta_omitted", func(r *RunResult) float64 { return r.DeltaOmitted }},
+	{"optimal_choice_fraction", func(r *RunResult) float64 { return r.OptimalFraction }},
+	{"regret", func(r *RunResult) float64 { return r.Regret }},
+	{"regret_bound", func(r *RunResult) float64 { return r.RegretBound }},
+}
+
+func fp(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// quantile returns the q-quantile of sorted xs by linear interpolation
+// between order statistics (NaN for none).
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	h := q * float64(len(sorted)-1)
+	lo := math.Floor(h)
+	i := int(lo)
+	if i+1 >= len(sorted) {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
+}
+
+// note states the conventions of summary.json.
+const note = "delta_cs, delta_us and delta_omitted are the critic's δ (units of reward) on entering the CS step, the US step of rewarded trials " +
+	"and the US step of unrewarded trials, means over the last record.delta_last episodes; mean_return and optimal_choice_fraction " +
+	"are over the last record.last episodes; regret is the expected reward lost against the best choice, summed over the run; " +
+	"regret_bound is the asymptotic lower bound of Lai & Robbins (1985) on the expected regret of any consistent learner after as many trials " +
+	"(stationary bandits only); " +
+	"by_rule gives the median and the 25 % and 75 % quantiles over seeds of the runs that finished without failing"
+
+// Summary builds summary.json from the results (nil: not finished).
+func (e *experiment) Summary(rs []*RunResult) output.Object {
+	var runs []output.Object
+	byRule := output.Object{}
+	for _, a := range e.spec.Agents {
+		byCond := output.Object{}
+		n := 0
+		for _, c := range e.conds {
+			var done []*RunResult
+			for i, j := range e.jobs {
+				if j.Agent.ID() == a.ID() && j.Condition == c && rs[i] != nil && rs[i].Fail == "" {
+					done = append(done, rs[i])
+				}
+			}
+			n += len(done)
+			st := output.Object{}
+			st.Add("n", len(done))
+			for _, m := range metrics {
+				var xs []float64
+				for _, r := range done {
+					if v := m.get(r); !math.IsNaN(v) {
+						xs = append(xs, v)
+					}
+				}
+				slices.Sort(xs)
+				st.Add("median_"+m.name, fp(quantile(xs, 0.5)))
+				st.Add("q25_"+m.name, fp(quantile(xs, 0.25)))
+				st.Add("q75_"+m.name, fp(quantile(xs, 0.75)))
+			}
+			byCond.Add(c, st)
+		}
+		ro := output.Object{}
+		ro.Add("n", n)
+		ro.Add("by_condition", byCond)
+		byRule.Add(a.ID(), ro)
+	}
+	for i, j := range e.jobs {
+		o := output.Object{}
+		o.Add("rule", j.Agent.ID())
+		o.Add("agent", j.Agent.Name)
+		o.Add("condition", j.Condition)
+		o.Add("seed", j.Seed)
+		r := rs[i]
+		o.Add("done", r != nil)
+		if r == nil {
+			runs = append(runs, o)
+			continue
+		}
+		o.Add("failed", r.Fail != "")
+		if r.Fail != "" {
+			o.Add("error", r.Fail)
+		}
+		o.Add("episodes", len(r.Episodes))
+		for _, m := range metrics {
+			o.Add(m.name, fp(m.get(r)))
+		}
+		for _, f := range r.Reported {
+			o.Add(f.Name, fp(f.Value))
+		}
+		o.Add("wall_seconds", fp(r.WallSeconds))
+		runs = append(runs, o)
+	}
+	s := output.Object{}
+	s.Add("experiment", e.spec.Name)
+	s.Add("environment", e.spec.Environment.Name)
+	s.Add("note", note)
+	s.Add("runs", runs)
+	s.Add("by_rule", byRule)
+	return s
+}
+
+const (
+	episodesHeader = "rule,condition,seed,episode,return,steps,action,optimal,regret"
+	stepsHeader    = "rule,condition,seed,episode,step,reward,delta,value,dopamine,action,mark"
+)
+
+func ff(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return output.Float(x)
+}
+
+// write writes summary.json, episodes.csv and steps.csv into dir.
+func (e *experiment) write(dir string, rs []*RunResult) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), e.Summary(rs)); err != nil {
+		return err
+	}
+	if err := output.WriteCSV(filepath.Join(dir, output.EpisodesFile), episodesHeader, func(w *bufio.Writer) {
+		for _, r := range rs {
+			if r == nil {
+				continue
+			}
+			for k, ep := range r.Episodes {
+				fmt.Fprintf(w, "%s,%s,%d,%d,%s,%d,%d,%s,%s\n", r.Agent, r.Condition, r.Seed, k, output.Float(ep.Return), ep.Steps, ep.Action,
+					ff(ep.Optimal), ff(ep.Regret))
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if e.spec.Record.StepsEvery == 0 {
+		return nil
+	}
+	return output.WriteCSV(filepath.Join(dir, output.StepsFile), stepsHeader, func(w *bufio.Writer) {
+		for _, r := range rs {
+			if r == nil {
+				continue
+			}
+			for _, s := range r.Steps {
+				fmt.Fprintf(w, "%s,%s,%d,%d,%d,%s,%s,%s,%s,%d,%s\n", r.Agent, r.Condition, r.Seed, s.Episode, s.K, output.Float(s.Reward),
+					output.Float(s.Delta), output.Float(s.Value), output.Float(s.Dopamine), s.Action, s.Mark)
+			}
+		}
+	})
+}
+
+// readResults reads episodes.csv and steps.csv of dir back into results,
+// one per rule, condition and seed in file order (for dopa plot).
+func readResults(dir string) ([]*RunResult, error) {
+	var rs []*RunResult
+	index := map[string]*RunResult{}
+	get := func(t *output.Table) (*RunResult, error) {
+		seed, err := t.Int("seed")
+		if err != nil {
+			return nil, err
+		}
+		key := t.Str("rule") + "\x00" + t.Str("condition") + "\x00" + strconv.Itoa(seed)
+		r, ok := index[key]
+		if !ok {
+			r = &RunResult{Agent: t.Str("rule"), Condition: t.Str("condition"), Seed: seed}
+			index[key] = r
+			rs = append(rs, r)
+		}
+		return r, nil
+	}
+	num := func(t *output.Table, col string) (float64, error) {
+		if t.Str(col) == "" {
+			return math.NaN(), nil
+		}
+		return t.Float(col)
+	}
+	if _, err := output.ReadTable(filepath.Join(dir, output.EpisodesFile), output.EpisodesFile, false,
+		[]string{"rule", "condition", "seed", "episode", "return", "steps", "action", "optimal"}, func(t *output.Table) error {
+			r, err := get(t)
+			if err != nil {
+				return err
+			}
+			var ep Episode
+			if ep.Return, err = t.Float("return"); err != nil {
+				return err
+			}
+			if ep.Steps, err = t.Int("steps"); err != nil {
+				return err
+			}
+			if ep.Action, err = t.Int("action"); err != nil {
+				return err
+			}
+			if ep.Optimal, err = num(t, "optimal"); err != nil {
+				return err
+			}
+			r.Episodes = append(r.Episodes, ep)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if _, err := output.ReadTable(filepath.Join(dir, output.StepsFile), output.StepsFile, true,
+		[]string{"rule", "condition", "seed", "episode", "step", "reward", "delta", "value", "dopamine", "mark"}, func(t *output.Table) error {
+			r, err := get(t)
+			if err != nil {
+				return err
+			}
+			var s Step
+			if s.Episode, err = t.Int("episode"); err != nil {
+				return err
+			}
+			if s.K, err = t.Int("step"); err != nil {
+				return err
+			}
+			for _, f := range []struct {
+				col string
+				dst *float64
+			}{{"reward", &s.Reward}, {"delta", &s.Delta}, {"value", &s.Value}, {"dopamine", &s.Dopamine}} {
+				if *f.dst, err = t.Float(f.col); err != nil {
+					return err
+				}
+			}
+			switch t.Str("mark") {
+			case "cs":
+				s.Mark = env.CS
+			case "us":
+				s.Mark = env.US
+			case "omitted":
+				s.Mark = env.Omitted
+			}
+			r.Steps = append(r.Steps, s)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}

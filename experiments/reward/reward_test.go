@@ -1,0 +1,201 @@
+package reward
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/experiments/env"
+	"github.com/dopa-sim/dopa/internal/config"
+)
+
+func load(t *testing.T, file string, data string, overrides ...string) *experiment {
+	t.Helper()
+	doc, err := config.Parse(file, []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := FromDoc(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range overrides {
+		k, v, _ := strings.Cut(o, "=")
+		if err := s.setOverride(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := newExperiment(s, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func runAll(t *testing.T, e *experiment) []*RunResult {
+	t.Helper()
+	rs := make([]*RunResult, len(e.jobs))
+	for i, j := range e.jobs {
+		r, done, err := Run(context.Background(), j)
+		if err != nil || !done {
+			t.Fatalf("job %d: done %v, err %v", i, done, err)
+		}
+		if r.Fail != "" {
+			t.Fatalf("job %d failed: %s", i, r.Fail)
+		}
+		rs[i] = &r
+	}
+	return rs
+}
+
+// Schultz, Dayan & Montague (1997), through the whole pipeline: TD(0), a
+// complete serial compound and α = 1 move the peak of δ from the reward
+// back to the CS by exactly one step per trial.
+func TestSchultzPeakMovesBackOneStepPerTrial(t *testing.T) {
+	e := load(t, "t.toml", `kind = "reward"
+seeds = 1
+episodes = 8
+[environment]
+name = "conditioning"
+trial_steps = 25
+cs_step = 10
+us_step = 15
+[critic]
+gamma = 1
+lambda = 0
+alpha = 1
+[[agent]]
+name = "critic"
+`)
+	r := runAll(t, e)[0]
+	peaks := map[int][]int{}
+	for _, s := range r.Steps {
+		if s.Delta != 0 {
+			if math.Abs(s.Delta-1) > 1e-15 {
+				t.Fatalf("trial %d step %d: δ = %g, want 0 or 1", s.Episode, s.K, s.Delta)
+			}
+			peaks[s.Episode] = append(peaks[s.Episode], s.K)
+		}
+	}
+	for ep := range 8 {
+		want := max(15-ep, 10)
+		if p := peaks[ep]; len(p) != 1 || p[0] != want {
+			t.Errorf("trial %d: δ = 1 at steps %v, want only at step %d", ep+1, p, want)
+		}
+	}
+}
+
+// The shipped conditioning experiment reproduces Schultz (1997) and
+// Fiorillo et al. (2003) over its 10 seeds: medians of δ_CS within 0.05 of
+// p·r, δ_US within 0.05 of (1 − p)·r on rewarded trials, δ at an omitted
+// reward within 0.05 of −p·r. (Under 0.2 s: 1.25 million steps.)
+func TestConditioningExperiment(t *testing.T) {
+	data, err := os.ReadFile("../conditioning.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := load(t, "conditioning.toml", string(data))
+	rs := runAll(t, e)
+	for _, c := range e.conds {
+		spec := e.jobs[0].spec
+		for _, j := range e.jobs {
+			if j.Condition == c {
+				spec = j.spec
+				break
+			}
+		}
+		p := spec.Environment.Params.(env.ConditioningParams)
+		// The claim is about the nominal probability (probe omissions make
+		// p = 1 in fact 0.98).
+		pe := p.RewardProbability
+		var cs, us, om []float64
+		for i, j := range e.jobs {
+			if j.Condition == c {
+				cs, us, om = append(cs, rs[i].DeltaCS), append(us, rs[i].DeltaUS), append(om, rs[i].DeltaOmitted)
+			}
+		}
+		check := func(what string, xs []float64, want float64) {
+			var ok []float64
+			for _, x := range xs {
+				if !math.IsNaN(x) {
+					ok = append(ok, x)
+				}
+			}
+			if len(ok) == 0 {
+				t.Errorf("%s: %s has no value", c, what)
+				return
+			}
+			m := median(ok)
+			t.Logf("%-7s %-13s median %+.3f want %+.3f", c, what, m, want)
+			if math.Abs(m-want) > 0.05 {
+				t.Errorf("%s: median %s = %.3f, want %.3f ± 0.05", c, what, m, want)
+			}
+		}
+		check("delta_cs", cs, pe)
+		if pe > 0 {
+			check("delta_us", us, 1-pe)
+		}
+		if pe < 1 {
+			check("delta_omitted", om, -pe)
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return quantile(s, 0.5)
+}
+
+// Bad files are refused with the key that is wrong.
+func TestBadInput(t *testing.T) {
+	base := "kind = \"reward\"\n[environment]\nname = \"conditioning\"\n[[agent]]\nname = \"critic\"\n"
+	for _, c := range []struct{ name, data, key string }{
+		{"no environment", "kind = \"reward\"\n[[agent]]\nname = \"critic\"\n", "environment"},
+		{"unknown environment", strings.Replace(base, `"conditioning"`, `"maze"`, 1), "environment.name"},
+		{"unknown agent", strings.Replace(base, `"critic"`, `"sarsa"`, 1), "agent[sarsa].name"},
+		{"unknown key", "episodez = 3\n" + base, "episodez"},
+		{"key of another environment", strings.Replace(base, "name = \"conditioning\"\n", "name = \"conditioning\"\narms = 3\n", 1), "environment.arms"},
+		{"out of range", strings.Replace(base, "name = \"conditioning\"\n", "name = \"conditioning\"\nus_step = 5\n", 1), "environment.us_step"},
+		{"acting agent, Pavlovian task", strings.Replace(base, `"critic"`, `"q_learning"`, 1), "agent[q_learning].name"},
+		{"no agent", "kind = \"reward\"\n[environment]\nname = \"bandit\"\n", "agent"},
+		{"condition sets unknown key", base + "[[condition]]\nname = \"a\"\nset = [\"environment.nope=1\"]\n", "condition[a].set[0]"},
+		{"condition out of range", base + "[[condition]]\nname = \"a\"\nset = [\"environment.reward_probability=2\"]\n", "condition[a].set"},
+		{"too many steps", strings.Replace(base, "kind = \"reward\"\n", "kind = \"reward\"\nepisodes = 10000000\nseeds = 100000\n", 1), "episodes"},
+		{"critic alpha", base + "[critic]\nalpha = 0\n", "critic.alpha"},
+	} {
+		doc, err := config.Parse("bad.toml", []byte(c.data))
+		if err == nil {
+			_, err = FromDoc(doc)
+		}
+		var ce *config.Error
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: err = %v, want a located error", c.name, err)
+			continue
+		}
+		missing := c.name == "no environment" || c.name == "no agent" // no line to point at
+		if ce.File != "bad.toml" || (ce.Line == 0 && !missing) || !strings.HasPrefix(ce.Key, c.key) {
+			t.Errorf("%s: %v: want bad.toml, a line, key %s", c.name, err, c.key)
+		}
+	}
+	// Overrides that would change what a table means are refused.
+	doc, _ := config.Parse("ok.toml", []byte(base))
+	s, err := FromDoc(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][2]string{{"environment.name", "bandit"}, {"agent.0.name", "random"}, {"episodes", "0"}, {"critic.gamma", "2"}} {
+		if err := s.setOverride(kv[0], kv[1]); err == nil {
+			t.Errorf("--set %s=%s accepted", kv[0], kv[1])
+		}
+	}
+}

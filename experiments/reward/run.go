@@ -1,0 +1,215 @@
+package reward
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dopa-sim/dopa/experiments/env"
+	"github.com/dopa-sim/dopa/modulator"
+)
+
+// Job is one run: an agent in one condition with one seed.
+type Job struct {
+	Condition string
+	Agent     AgentSpec
+	Seed      int
+	spec      *Spec // the condition's experiment
+}
+
+// Episode is one row of episodes.csv.
+type Episode struct {
+	Return float64
+	Steps  int
+	// Action is the first action of the episode (−1 if the agent does not
+	// act).
+	Action int
+	// Optimal is the fraction of the episode's actions that were best ones
+	// (NaN where undefined).
+	Optimal float64
+	// Regret is the expected reward lost against the best actions (NaN
+	// where undefined).
+	Regret float64
+}
+
+// Step is one row of steps.csv: step k (1, 2, …) of an episode, on
+// entering its state.
+type Step struct {
+	Episode, K int
+	Reward     float64
+	// Delta is the critic's δ, Value its V of the state entered (after the
+	// update; 0 at the end), Dopamine the level D = d + tonic after the
+	// pulse.
+	Delta, Value, Dopamine float64
+	// Action led to this step (−1 if the agent does not act).
+	Action int
+	Mark   env.Mark
+}
+
+// RunResult is what one job produced (kept in the journal).
+type RunResult struct {
+	Agent, Condition string
+	Seed             int
+	Episodes         []Episode
+	Steps            []Step
+	// Metrics, NaN where they do not apply.
+	MeanReturn, DeltaCS, DeltaUS, DeltaOmitted, OptimalFraction, Regret float64
+	// RegretBound is the environment's lower bound on the expected regret
+	// of any learner over the run (NaN where none is known).
+	RegretBound float64
+	// Reported are the environment's reported parameters (reward_probability).
+	Reported    []env.Field
+	WallSeconds float64
+	// Fail says why the run failed ("" if it did not).
+	Fail string
+}
+
+// Failure implements runner.Result.
+func (r *RunResult) Failure() string { return r.Fail }
+
+// streams: the environment and the agent draw from their own streams of
+// the seed, so that agents and conditions of one seed meet the same
+// environment draws as far as their choices allow.
+const (
+	streamEnv   = 1
+	streamAgent = 2
+)
+
+// Run runs a job to the end, or until ctx is cancelled (done false).
+func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
+	start := time.Now()
+	s := j.spec
+	r = RunResult{Agent: j.Agent.ID(), Condition: j.Condition, Seed: j.Seed}
+	e, err := newEnv(s)
+	if err != nil {
+		return r, false, err
+	}
+	d, _ := env.Lookup(s.Environment.Name)
+	if d.Reported != nil {
+		r.Reported = d.Reported(s.Environment.Params)
+	}
+	r.RegretBound = math.NaN()
+	if b, ok := s.Environment.Params.(env.Bounded); ok {
+		r.RegretBound = b.RegretBound(s.Episodes)
+	}
+	n := e.Features()
+	critic, err := modulator.NewTD(s.Critic.TDParams, n)
+	if err != nil {
+		return r, false, err
+	}
+	da, err := modulator.NewPulsed(s.Critic.Dopamine)
+	if err != nil {
+		return r, false, err
+	}
+	ad, _ := lookupAgent(j.Agent.Name)
+	agent := ad.New(j.Agent.AgentParams, n, e.Actions())
+	envRng := rand.New(rand.NewPCG(uint64(j.Seed), streamEnv))
+	agentRng := rand.New(rand.NewPCG(uint64(j.Seed), streamAgent))
+	x, y := make([]float64, n), make([]float64, n)
+	acts := e.Actions() > 0
+	var sums [3]float64 // δ at CS, US, omitted US
+	var counts [3]int
+	r.Episodes = make([]Episode, 0, s.Episodes)
+	for ep := range s.Episodes {
+		if ep%64 == 0 && ctx.Err() != nil {
+			return r, false, nil
+		}
+		recordSteps := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
+		e.Reset(ep, envRng, x)
+		critic.Begin(x)
+		agent.Begin()
+		row := Episode{Action: -1, Optimal: math.NaN(), Regret: math.NaN()}
+		optimal, judged := 0, 0
+		for k := 1; k <= e.MaxSteps(); k++ {
+			a := -1
+			if acts {
+				a = agent.Act(x, agentRng)
+				if k == 1 {
+					row.Action = a
+				}
+			}
+			o := e.Step(max(a, 0), envRng, y)
+			delta := critic.Step(o.Reward, y, o.End)
+			if math.IsNaN(delta) || math.IsInf(delta, 0) {
+				r.Fail = fmt.Sprintf("the critic diverged at episode %d step %d (δ = %g): lower critic.alpha", ep, k, delta)
+				r.WallSeconds = time.Since(start).Seconds()
+				return r, true, nil
+			}
+			da.Step(s.Critic.StepMs)
+			da.Reward(delta)
+			agent.Learn(x, a, o.Reward, y, o.End, delta)
+			row.Return += o.Reward
+			row.Steps = k
+			if o.Optimal >= 0 {
+				judged++
+				optimal += int(o.Optimal)
+			}
+			if !math.IsNaN(o.Regret) {
+				if math.IsNaN(row.Regret) {
+					row.Regret = 0
+				}
+				row.Regret += o.Regret
+			}
+			if recordSteps {
+				v := 0.0
+				if !o.End {
+					v = critic.Value(y)
+				}
+				r.Steps = append(r.Steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: delta, Value: v,
+					Dopamine: da.Level(), Action: a, Mark: o.Mark})
+			}
+			if o.Mark != env.None && ep >= s.Episodes-s.Record.DeltaLast {
+				sums[o.Mark-env.CS] += delta
+				counts[o.Mark-env.CS]++
+			}
+			x, y = y, x
+			if o.End {
+				break
+			}
+		}
+		if judged > 0 {
+			row.Optimal = float64(optimal) / float64(judged)
+		}
+		r.Episodes = append(r.Episodes, row)
+	}
+	r.finish(s, sums, counts)
+	r.WallSeconds = time.Since(start).Seconds()
+	return r, true, nil
+}
+
+// finish computes the run's metrics from its episodes and the sums of δ
+// at marked steps (over the last delta_last episodes).
+func (r *RunResult) finish(s *Spec, sums [3]float64, counts [3]int) {
+	mean := func(k int) float64 {
+		if counts[k] == 0 {
+			return math.NaN()
+		}
+		return sums[k] / float64(counts[k])
+	}
+	r.DeltaCS, r.DeltaUS, r.DeltaOmitted = mean(0), mean(1), mean(2)
+	last := r.Episodes[max(0, len(r.Episodes)-s.Record.Last):]
+	ret, opt, nOpt := 0.0, 0.0, 0
+	for _, e := range last {
+		ret += e.Return
+		if !math.IsNaN(e.Optimal) {
+			opt += e.Optimal
+			nOpt++
+		}
+	}
+	r.MeanReturn = ret / float64(len(last))
+	r.OptimalFraction = math.NaN()
+	if nOpt > 0 {
+		r.OptimalFraction = opt / float64(nOpt)
+	}
+	r.Regret = math.NaN()
+	for _, e := range r.Episodes {
+		if !math.IsNaN(e.Regret) {
+			if math.IsNaN(r.Regret) {
+				r.Regret = 0
+			}
+			r.Regret += e.Regret
+		}
+	}
+}

@@ -1,0 +1,338 @@
+package reward
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/dopa-sim/dopa/experiments/env"
+	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/modulator"
+)
+
+// Kind is the value of the top-level key "kind" of a reward file.
+const Kind = "reward"
+
+// Spec is a reward experiment as its TOML file declares it. Every key has
+// a default; a file needs kind, [environment] name and one [[agent]].
+type Spec struct {
+	// Kind must be "reward".
+	Kind string `toml:"kind"`
+	// Name identifies the experiment in outputs.
+	Name string `toml:"name"`
+	// Description is free text for people.
+	Description string `toml:"description"`
+	// Seed is the first seed; runs use Seed, Seed+1, … The agents and
+	// conditions of one seed meet the same environment draws.
+	Seed int `toml:"seed"`
+	// Seeds is the number of seeds, in [1, 100000].
+	Seeds int `toml:"seeds"`
+	// Episodes is the number of episodes (trials) of a run, in [1, 10⁷].
+	Episodes int `toml:"episodes"`
+	// Environment is the task the agents act in.
+	Environment EnvSpec `toml:"environment"`
+	// Critic is the TD critic whose error is the dopamine signal.
+	Critic Critic `toml:"critic"`
+	// Agents are the agents compared (the rules that act and learn).
+	Agents []AgentSpec `toml:"agent"`
+	// Conditions are variants of the whole experiment, each run for every
+	// agent and seed (default: one condition, "default").
+	Conditions []Condition `toml:"condition"`
+	// Record says what the output files hold.
+	Record Record `toml:"record"`
+}
+
+// EnvSpec is the [environment] table: a registered environment and its
+// keys.
+type EnvSpec struct {
+	// Name is a registered environment (env.All).
+	Name string `toml:"name"`
+	env.Params
+}
+
+// Critic is the [critic] table: the TD critic and the dopamine it drives.
+type Critic struct {
+	modulator.TDParams
+	// StepMs is the duration of one step (ms), for the dopamine's decay.
+	StepMs float64 `toml:"step_ms"`
+	// Dopamine is the dopamine level that δ drives: each step it decays
+	// with τ_d and jumps by gain·δ.
+	Dopamine modulator.PulsedParams `toml:"dopamine"`
+}
+
+// AgentSpec is one [[agent]]: a registered agent, its label and its keys.
+type AgentSpec struct {
+	// Name is a registered agent (Agents).
+	Name string `toml:"name"`
+	// Label names the agent in outputs (default: its name); it tells apart
+	// two entries of the same agent.
+	Label string `toml:"label"`
+	AgentParams
+}
+
+// ID is the agent's name in outputs: its label or else its name.
+func (a AgentSpec) ID() string {
+	if a.Label != "" {
+		return a.Label
+	}
+	return a.Name
+}
+
+// Condition is one [[condition]]: a name and overrides of the experiment's
+// keys (as --set spells them) that hold in it.
+type Condition struct {
+	Name string   `toml:"name"`
+	Set  []string `toml:"set"`
+}
+
+// Record says what the outputs hold and over which episodes the summary's
+// metrics are taken.
+type Record struct {
+	// DeltaLast: delta_cs, delta_us and delta_omitted are means over the
+	// last delta_last episodes.
+	DeltaLast int `toml:"delta_last"`
+	// Last: mean_return and optimal_choice_fraction are over the last
+	// `last` episodes.
+	Last int `toml:"last"`
+	// StepsEvery: steps.csv holds every step of every steps_every-th
+	// episode (and of the last one); 0 records no steps.
+	StepsEvery int `toml:"steps_every"`
+}
+
+// Defaults returns an experiment of 10 seeds of 200 episodes, a TD(0)
+// critic with γ = 1 and α = 0.1, 100-ms steps, and the default condition.
+func (Spec) Defaults() Spec {
+	return Spec{Kind: Kind, Name: "reward", Seed: 1, Seeds: 10, Episodes: 200,
+		Critic: Critic{TDParams: modulator.TDParams{}.Defaults(), StepMs: 100, Dopamine: modulator.PulsedParams{}.Defaults()},
+		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1}}
+}
+
+// Bounds on what one experiment may ask for, so that a slip in a number
+// is refused at once instead of running for days or filling the disk.
+const (
+	maxSeeds      = 100_000
+	maxEpisodes   = 10_000_000
+	maxAgents     = 100
+	maxConditions = 1000
+	maxJobs       = 100_000
+	// maxSteps bounds the steps of all runs together (episodes × max steps
+	// per episode × jobs).
+	maxSteps = 1e10
+	// maxStepRows bounds steps.csv (rows over all runs).
+	maxStepRows = 2e7
+)
+
+// FromDoc decodes a parsed reward file strictly, with the defaults of
+// every key it leaves out, and validates it. Errors name the file, the
+// line and the key.
+func FromDoc(doc *config.Doc) (*Spec, error) {
+	s := Spec{}.Defaults()
+	if doc.Line("kind") == 0 {
+		return nil, &config.Error{File: doc.File(), Line: 1, Key: "kind", Msg: fmt.Sprintf("must be set to %q", Kind)}
+	}
+	name := doc.String("environment", "name")
+	d, ok := env.Lookup(name)
+	if !ok {
+		if doc.Line("environment", "name") == 0 {
+			return nil, doc.Errorf([]any{"environment"}, "an [environment] table with a name is required %s", strings.TrimPrefix(env.Unknown(""), "unknown environment \"\" "))
+		}
+		return nil, doc.Errorf([]any{"environment", "name"}, "%s", env.Unknown(name))
+	}
+	s.Environment = EnvSpec{Name: name, Params: d.Defaults()}
+	n := doc.Len("agent")
+	if n > maxAgents {
+		return nil, doc.Errorf([]any{"agent"}, "%d agents, more than %d", n, maxAgents)
+	}
+	s.Agents = make([]AgentSpec, n)
+	for i := range s.Agents {
+		an := doc.String("agent", i, "name")
+		ad, ok := lookupAgent(an)
+		if !ok {
+			return nil, doc.Errorf([]any{"agent", i, "name"}, "%s", unknownAgent(an))
+		}
+		s.Agents[i] = AgentSpec{Name: an, AgentParams: ad.Defaults()}
+	}
+	if err := doc.Decode(&s); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, doc.Locate(err)
+	}
+	return &s, nil
+}
+
+// Set applies a command-line override (--set path=value: episodes=500,
+// environment.reward_probability=0.5, agent.0.beta=4) and validates the
+// result. Errors are *config.Error values whose key starts with "--set".
+func (s *Spec) Set(path, value string) error {
+	t := s.clone()
+	if err := config.Set(&t, path, value); err != nil {
+		return err
+	}
+	if err := t.Validate(); err != nil {
+		return &config.Error{Key: "--set " + path, Msg: err.Error()}
+	}
+	*s = t
+	return nil
+}
+
+func (s *Spec) clone() Spec {
+	t := *s
+	t.Agents = append([]AgentSpec(nil), s.Agents...)
+	t.Conditions = append([]Condition(nil), s.Conditions...)
+	return t
+}
+
+// conditions returns the conditions with the experiment each one runs:
+// the default condition alone when the file lists none.
+func (s *Spec) conditions() ([]string, []Spec, error) {
+	if len(s.Conditions) == 0 {
+		return []string{"default"}, []Spec{*s}, nil
+	}
+	names := make([]string, len(s.Conditions))
+	specs := make([]Spec, len(s.Conditions))
+	for i, c := range s.Conditions {
+		t := s.clone()
+		t.Conditions = nil
+		for j, kv := range c.Set {
+			k, v, ok := strings.Cut(kv, "=")
+			k = strings.TrimSpace(k)
+			if !ok || k == "" {
+				return nil, nil, param.New(fmt.Sprintf("want key=value, got %q", kv), "condition", i, "set", j)
+			}
+			if root, _, _ := strings.Cut(k, "."); root == "condition" || root == "seeds" || root == "seed" || root == "kind" || root == "name" {
+				return nil, nil, param.New(fmt.Sprintf("a condition cannot set %q", k), "condition", i, "set", j)
+			}
+			if err := config.Set(&t, k, strings.TrimSpace(v)); err != nil {
+				return nil, nil, param.New(err.Error(), "condition", i, "set", j)
+			}
+		}
+		if err := t.validate(); err != nil {
+			return nil, nil, param.New(fmt.Sprintf("condition %q: %v", c.Name, err), "condition", i, "set")
+		}
+		names[i], specs[i] = c.Name, t
+	}
+	return names, specs, nil
+}
+
+// Validate reports the first key out of range as a *param.Error.
+func (s *Spec) Validate() error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i, c := range s.Conditions {
+		switch {
+		case c.Name == "":
+			return param.New("must be set", "condition", i, "name")
+		case strings.ContainsAny(c.Name, ",\"\n\r"):
+			return param.New(fmt.Sprintf("must not contain commas, quotes or line breaks, got %q", c.Name), "condition", i, "name")
+		case seen[c.Name]:
+			return param.New(fmt.Sprintf("condition %q is listed twice", c.Name), "condition", i, "name")
+		}
+		seen[c.Name] = true
+	}
+	if len(s.Conditions) > maxConditions {
+		return param.New(fmt.Sprintf("%d conditions, more than %d", len(s.Conditions), maxConditions), "condition")
+	}
+	_, specs, err := s.conditions()
+	if err != nil {
+		return err
+	}
+	jobs := float64(max(1, len(s.Conditions))) * float64(len(s.Agents)) * float64(s.Seeds)
+	if jobs > maxJobs {
+		return param.New(fmt.Sprintf("%g runs (conditions × agents × seeds), more than %d", jobs, maxJobs), "seeds")
+	}
+	steps, rows := 0.0, 0.0
+	for _, t := range specs {
+		e, err := newEnv(&t)
+		if err != nil {
+			return err
+		}
+		per := float64(t.Seeds) * float64(len(t.Agents)) * float64(e.MaxSteps())
+		steps += per * float64(t.Episodes)
+		if t.Record.StepsEvery > 0 {
+			rows += per * (math.Ceil(float64(t.Episodes)/float64(t.Record.StepsEvery)) + 1)
+		}
+	}
+	if steps > maxSteps {
+		return param.New(fmt.Sprintf("up to %.3g steps in all (episodes × steps per episode × runs), more than %g", steps, maxSteps), "episodes")
+	}
+	if rows > maxStepRows {
+		return param.New(fmt.Sprintf("steps.csv would hold up to %.3g rows, more than %g: record every n-th episode (record.steps_every) or none (0)", rows, maxStepRows), "record", "steps_every")
+	}
+	return nil
+}
+
+// validate checks one condition's experiment.
+func (s *Spec) validate() error {
+	switch {
+	case s.Kind != Kind:
+		return param.New(fmt.Sprintf("must be %q, got %q", Kind, s.Kind), "kind")
+	case s.Seeds < 1 || s.Seeds > maxSeeds:
+		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxSeeds, s.Seeds), "seeds")
+	case s.Seed < 0 || s.Seed > math.MaxInt32:
+		return param.New(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, s.Seed), "seed")
+	case s.Episodes < 1 || s.Episodes > maxEpisodes:
+		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxEpisodes, s.Episodes), "episodes")
+	case !(s.Critic.StepMs > 0 && s.Critic.StepMs <= 1e6):
+		return param.New(fmt.Sprintf("must be in (0, 1e6] ms, got %g", s.Critic.StepMs), "critic", "step_ms")
+	case s.Record.DeltaLast < 1:
+		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.DeltaLast), "record", "delta_last")
+	case s.Record.Last < 1:
+		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.Last), "record", "last")
+	case s.Record.StepsEvery < 0:
+		return param.New(fmt.Sprintf("must be >= 0 (0 records no steps), got %d", s.Record.StepsEvery), "record", "steps_every")
+	case len(s.Agents) == 0:
+		return param.New("a reward experiment needs at least one [[agent]]", "agent")
+	}
+	if err := s.Environment.Params.Validate(); err != nil {
+		return param.Under(err, "environment")
+	}
+	if err := s.Critic.TDParams.Validate(); err != nil {
+		return param.Under(err, "critic")
+	}
+	if err := s.Critic.Dopamine.Validate(); err != nil {
+		return param.Under(err, "critic", "dopamine")
+	}
+	e, err := newEnv(s)
+	if err != nil {
+		return err
+	}
+	ids := map[string]bool{}
+	for i, a := range s.Agents {
+		d, _ := lookupAgent(a.Name)
+		if err := a.AgentParams.Validate(); err != nil {
+			return param.Under(err, "agent", i)
+		}
+		if d.Acts != (e.Actions() > 0) {
+			if d.Acts {
+				return param.New(fmt.Sprintf("agent %q acts, but environment %q takes no actions (use \"critic\")", a.Name, s.Environment.Name), "agent", i, "name")
+			}
+			return param.New(fmt.Sprintf("agent %q does not act, but environment %q needs an action every step", a.Name, s.Environment.Name), "agent", i, "name")
+		}
+		id := a.ID()
+		switch {
+		case strings.ContainsAny(id, ",\"\n\r/"):
+			return param.New(fmt.Sprintf("must not contain commas, quotes, slashes or line breaks, got %q", id), "agent", i, "label")
+		case ids[id]:
+			return param.New(fmt.Sprintf("agent %q appears twice; give one a label", id), "agent", i, "label")
+		}
+		ids[id] = true
+	}
+	return nil
+}
+
+// newEnv makes the experiment's environment (parameters validated).
+func newEnv(s *Spec) (env.Env, error) {
+	d, ok := env.Lookup(s.Environment.Name)
+	if !ok {
+		return nil, param.New(env.Unknown(s.Environment.Name), "environment", "name")
+	}
+	e, err := d.New(s.Environment.Params)
+	if err != nil {
+		return nil, param.Under(err, "environment")
+	}
+	return e, nil
+}
