@@ -45,6 +45,8 @@ func init() {
 	goldenArgs["circuit/mnist_tanh"] = []string{"--set", "max_trials=10", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.weights=false"}
 	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
 	goldenArgs["experiment/willshaw"] = []string{"--set", "queries=500"}
+	goldenArgs["experiment/conditioning"] = []string{"--seeds", "2", "--set", "episodes=200", "--set", "record.steps_every=50"}
+	goldenArgs["experiment/bandit"] = []string{"--seeds", "2", "--set", "episodes=300"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
 	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz", "teacher_linear", "teacher_tanh", "mnist_mlp"} {
 		goldenArgs["circuit/"+n] = []string{"--seeds", "2", "--set", "max_trials=300"}
