@@ -23,16 +23,18 @@ type Link struct {
 // SparseLink is a sparse, event-driven projection placed in a circuit: the
 // spikes of population Pre (a neuron.Spiking) reach population Post through
 // per-synapse delays (synapse.Sparse.Propagate), into its Input or, with
-// Inh, into the inhibitory channel of a LIF. Sparse links are static:
-// learning rules do not touch them.
+// Inh, into the inhibitory channel of a LIF. The training rules do not
+// touch sparse links; a plastic one (synapse.SparseParams.Plastic) learns
+// by reward-modulated STDP through Circuit.Plasticity.
 type SparseLink struct {
 	Name      string
 	Pre, Post int
 	Inh       bool
 	*synapse.Sparse
 
-	src neuron.Spiking
-	dst []float64
+	src  neuron.Spiking
+	post neuron.Spiking // the post population, for plastic links
+	dst  []float64
 }
 
 // inhibitory is a population with a separate inhibitory input channel.
@@ -159,6 +161,13 @@ func (c *Circuit) AddSparse(l SparseLink) error {
 		return fmt.Errorf("circuits: sparse link %q: population %q does not spike", l.Name, c.PopNames[l.Pre])
 	}
 	l.src, l.dst = src, c.Pops[l.Post].Input()
+	if l.Plastic {
+		post, ok := c.Pops[l.Post].(neuron.Spiking)
+		if !ok {
+			return fmt.Errorf("circuits: plastic sparse link %q: population %q does not spike", l.Name, c.PopNames[l.Post])
+		}
+		l.post = post
+	}
 	if l.Inh {
 		h, ok := c.Pops[l.Post].(inhibitory)
 		if !ok {
@@ -279,6 +288,39 @@ func (c *Circuit) Step(x []float64) {
 			c.tapeR = append(c.tapeR, pop.Output()...)
 		}
 	}
+}
+
+// Plasticity advances the reward-modulated STDP of every plastic sparse
+// link after a Step: per-step links pair this step's spikes and change
+// their weights by c·dopamine over the step (synapse.Sparse.PlasticStep,
+// dopamine the level D broadcast during the step); event-driven links take
+// this step's spikes at time tMs (synapse.Sparse.SpikesAt) and read the
+// dopamine from the breakpoints of the modulator they subscribe to (see
+// PlasticLinks). It allocates nothing.
+func (c *Circuit) Plasticity(tMs, dopamine float64) {
+	for k := range c.Sparse {
+		l := &c.Sparse[k]
+		if !l.Plastic {
+			continue
+		}
+		if l.STDP.EventDriven {
+			l.SpikesAt(tMs, l.src.Spikes(), l.post.Spikes())
+		} else {
+			l.PlasticStep(l.src.Spikes(), l.post.Spikes(), c.DtMs, dopamine)
+		}
+	}
+}
+
+// PlasticLinks returns the plastic sparse links (an event-driven one must
+// subscribe to the dopamine modulator: modulator.Pulsed.Subscribe).
+func (c *Circuit) PlasticLinks() []*SparseLink {
+	var out []*SparseLink
+	for k := range c.Sparse {
+		if c.Sparse[k].Plastic {
+			out = append(out, &c.Sparse[k])
+		}
+	}
+	return out
 }
 
 // Trial resets the circuit, presents x for StepsPerTrial steps and returns

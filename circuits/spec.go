@@ -60,8 +60,11 @@ type PopulationSpec struct {
 }
 
 // ProjectionSpec declares a projection. A dense projection uses the keys
-// of synapse.DenseParams, a sparse one those of SparseKeys plus w_min and
-// w_max; the keys of the other kind must keep their defaults.
+// of synapse.DenseParams, a sparse one those of SparseKeys plus w_min,
+// w_max and plastic; the keys of the other kind must keep their defaults.
+// A plastic sparse projection learns by reward-modulated STDP with an
+// eligibility trace (synapse.STDPParams, the [projection.stdp] table)
+// gated by the dopamine its run broadcasts.
 type ProjectionSpec struct {
 	Name string `toml:"name"`
 	From string `toml:"from"`
@@ -74,6 +77,8 @@ type ProjectionSpec struct {
 	Channel string `toml:"channel"`
 	synapse.DenseParams
 	SparseKeys
+	// STDP are the plasticity parameters of a plastic sparse projection.
+	STDP synapse.STDPParams `toml:"stdp"`
 }
 
 // SparseKeys are the connection keys of a sparse projection (see
@@ -135,7 +140,7 @@ func (PopulationSpec) DefaultsFor(model, preset string) PopulationSpec {
 func (ProjectionSpec) Defaults() ProjectionSpec {
 	sp := synapse.SparseParams{}.Defaults()
 	return ProjectionSpec{Connectivity: "dense", DenseParams: synapse.DenseParams{}.Defaults(),
-		SparseKeys: SparseKeys{Connect: sp.Connect, P: sp.P, Weight: sp.Weight, DelaySteps: sp.DelaySteps}}
+		SparseKeys: SparseKeys{Connect: sp.Connect, P: sp.P, Weight: sp.Weight, DelaySteps: sp.DelaySteps}, STDP: sp.STDP}
 }
 
 // DefaultsFor returns the defaults of a projection of that connectivity:
@@ -154,7 +159,19 @@ func (p ProjectionSpec) SparseParams() synapse.SparseParams {
 	k := p.SparseKeys
 	sp.Connect, sp.P, sp.InDegree, sp.NoSelf, sp.Weight, sp.DelaySteps, sp.DelayMaxSteps = k.Connect, k.P, k.InDegree, k.NoSelf, k.Weight, k.DelaySteps, k.DelayMaxSteps
 	sp.WMin, sp.WMax = p.WMin, p.WMax
+	sp.Plastic, sp.STDP = p.Plastic, p.STDP
 	return sp
+}
+
+// PlasticSparse reports whether the circuit has a plastic sparse
+// projection (one that learns by reward-modulated STDP).
+func (s *Spec) PlasticSparse() bool {
+	for _, p := range s.Projections {
+		if p.Connectivity == "sparse" && p.Plastic {
+			return true
+		}
+	}
+	return false
 }
 
 // inhibitory reports whether the projection feeds the inhibitory channel.
@@ -462,6 +479,9 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 		if key := changedKey(p.SparseKeys, d.SparseKeys); key != "" {
 			return fieldErr("applies only to connectivity = \"sparse\"", key)
 		}
+		if key := changedKey(p.STDP, d.STDP); key != "" {
+			return fieldErr("applies only to a plastic sparse projection (connectivity = \"sparse\", plastic = true)", "stdp", key)
+		}
 	case "sparse":
 		if !spikingModel(from.Model) {
 			return fieldErr(fmt.Sprintf("a sparse projection carries spikes: %q is %s, not a spiking population", from.Name, from.Model), "connectivity")
@@ -469,11 +489,14 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 		if p.Bias {
 			return fieldErr("a sparse projection has no bias", "bias")
 		}
-		if p.Plastic {
-			return fieldErr("sparse projections are static in circuit files (learning rules train dense projections)", "plastic")
+		if p.Plastic && !spikingModel(to.Model) {
+			return fieldErr(fmt.Sprintf("a plastic sparse projection pairs pre and post spikes (R-STDP): %q is %s, not a spiking population", to.Name, to.Model), "plastic")
+		}
+		if key := changedKey(p.STDP, d.STDP); !p.Plastic && key != "" {
+			return fieldErr("applies only to a plastic sparse projection (plastic = true)", "stdp", key)
 		}
 		dd := d.DenseParams
-		dd.WMin, dd.WMax = p.WMin, p.WMax
+		dd.WMin, dd.WMax, dd.Plastic = p.WMin, p.WMax, p.Plastic
 		if key := changedKey(p.DenseParams, dd); key != "" {
 			return fieldErr("applies only to connectivity = \"dense\"", key)
 		}

@@ -154,6 +154,11 @@ func (cf *CircuitFile) Validate() error {
 	}
 	s := &cf.Spec
 	simulate := cf.Task == simulateTask
+	for i, p := range s.Projections {
+		if p.Connectivity == "sparse" && p.Plastic {
+			return param.New("a plastic sparse projection learns by R-STDP gated by dopamine from rewards: run the circuit as a spiking agent of a reward file (kind = \"reward\"); a circuit run alone or trained on a task has no dopamine for it", "projection", i, "plastic")
+		}
+	}
 	if simulate {
 		if !(cf.DurationMs > 0) || math.IsInf(cf.DurationMs, 0) {
 			return param.New(fmt.Sprintf("must be a finite number > 0 for task \"simulate\", got %g", cf.DurationMs), "duration_ms")
