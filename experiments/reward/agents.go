@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/modulator"
 )
 
 // AgentParams are an agent's own keys, inline in its [[agent]] table.
@@ -43,12 +44,24 @@ type AgentDef struct {
 	Acts bool
 	// Defaults returns its keys with their defaults.
 	Defaults func() AgentParams
-	// New makes the agent of one run, for observations of n features and
-	// actions actions, from validated parameters.
-	New func(p AgentParams, n, actions int) Agent
+	// New makes the agent of one run from validated parameters.
+	New func(p AgentParams, s Setup) (Agent, error)
 }
 
-var agents = []*AgentDef{&criticDef, &actorCriticDef, &qLearningDef, &randomDef}
+// Setup is what an agent is made for: the environment's sizes, the run's
+// random stream for the agent's construction, and the dopamine the
+// critic's δ drives.
+type Setup struct {
+	// Features is the length of an observation; Actions the number of
+	// actions.
+	Features, Actions int
+	// Rng is the agent's stream (its construction and its choices).
+	Rng *rand.Rand
+	// Dopamine are the parameters of the dopamine level δ drives.
+	Dopamine modulator.PulsedParams
+}
+
+var agents = []*AgentDef{&criticDef, &actorCriticDef, &spikingDef, &qLearningDef, &randomDef}
 
 // Agents lists the registered agents.
 func Agents() []*AgentDef { return append([]*AgentDef(nil), agents...) }
@@ -80,7 +93,7 @@ var criticDef = AgentDef{
 	Name:     "critic",
 	Doc:      "no actor: the TD critic alone learns to predict reward (Pavlovian tasks)",
 	Defaults: func() AgentParams { return noParams{} },
-	New:      func(AgentParams, int, int) Agent { return passive{} },
+	New:      func(AgentParams, Setup) (Agent, error) { return passive{}, nil },
 }
 
 type passive struct{}
@@ -139,10 +152,11 @@ var actorCriticDef = AgentDef{
 	Defaults: func() AgentParams {
 		return ActorCriticParams{LearningRate: 0.1, Beta: 1, Post: "deviation"}
 	},
-	New: func(p AgentParams, n, actions int) Agent {
+	New: func(p AgentParams, s Setup) (Agent, error) {
 		ap := p.(ActorCriticParams)
+		n, actions := s.Features, s.Actions
 		return &actorCritic{ActorCriticParams: ap, n: n, theta: make([]float64, n*actions),
-			e: make([]float64, n*actions), pi: make([]float64, actions)}
+			e: make([]float64, n*actions), pi: make([]float64, actions)}, nil
 	},
 }
 
@@ -264,13 +278,14 @@ var qLearningDef = AgentDef{
 	Defaults: func() AgentParams {
 		return QLearningParams{Alpha: 0.1, Gamma: 0.9, Policy: "epsilon_greedy", Epsilon: 0.1, Beta: 1}
 	},
-	New: func(p AgentParams, n, actions int) Agent {
+	New: func(p AgentParams, s Setup) (Agent, error) {
+		n, actions := s.Features, s.Actions
 		qp := p.(QLearningParams)
 		l := &qLearner{QLearningParams: qp, n: n, q: make([]float64, n*actions), v: make([]float64, actions)}
 		for i := range l.q {
 			l.q[i] = qp.Init
 		}
-		return l
+		return l, nil
 	},
 }
 
@@ -362,7 +377,7 @@ var randomDef = AgentDef{
 	Doc:      "uniform random choices: the chance level",
 	Acts:     true,
 	Defaults: func() AgentParams { return noParams{} },
-	New:      func(_ AgentParams, _, actions int) Agent { return randomAgent(actions) },
+	New:      func(_ AgentParams, s Setup) (Agent, error) { return randomAgent(s.Actions), nil },
 }
 
 type randomAgent int

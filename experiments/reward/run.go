@@ -104,9 +104,12 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		return r, false, err
 	}
 	ad, _ := lookupAgent(j.Agent.Name)
-	agent := ad.New(j.Agent.AgentParams, n, e.Actions())
 	envRng := rand.New(rand.NewPCG(uint64(j.Seed), streamEnv))
 	agentRng := rand.New(rand.NewPCG(uint64(j.Seed), streamAgent))
+	agent, err := ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: agentRng, Dopamine: s.Critic.Dopamine})
+	if err != nil {
+		return r, false, err
+	}
 	x, y := make([]float64, n), make([]float64, n)
 	acts := e.Actions() > 0
 	var sums [3]float64 // δ at CS, US, omitted US

@@ -41,6 +41,34 @@ type Spec struct {
 	Conditions []Condition `toml:"condition"`
 	// Record says what the output files hold.
 	Record Record `toml:"record"`
+
+	file string // the file, for the paths it names
+}
+
+// resolver is implemented by the keys of an agent that name a file (a
+// circuit): resolve reads it, relative to the reward file base.
+type resolver interface {
+	resolve(base string) (AgentParams, error)
+}
+
+// checker is implemented by the keys of an agent that must fit the
+// environment (a circuit's input and readout sizes) and bound its cost.
+type checker interface {
+	check(features, actions, episodes, maxSteps int) error
+}
+
+// resolve reads the files the agents name.
+func (s *Spec) resolve() error {
+	for i := range s.Agents {
+		if r, ok := s.Agents[i].AgentParams.(resolver); ok {
+			p, err := r.resolve(s.file)
+			if err != nil {
+				return param.Under(err, "agent", i)
+			}
+			s.Agents[i].AgentParams = p
+		}
+	}
+	return nil
 }
 
 // EnvSpec is the [environment] table: a registered environment and its
@@ -156,6 +184,10 @@ func FromDoc(doc *config.Doc) (*Spec, error) {
 	if err := doc.Decode(&s); err != nil {
 		return nil, err
 	}
+	s.file = doc.File()
+	if err := s.resolve(); err != nil {
+		return nil, doc.Locate(err)
+	}
 	if err := s.Validate(); err != nil {
 		return nil, doc.Locate(err)
 	}
@@ -169,6 +201,9 @@ func (s *Spec) Set(path, value string) error {
 	t := s.clone()
 	if err := config.Set(&t, path, value); err != nil {
 		return err
+	}
+	if err := t.resolve(); err != nil {
+		return &config.Error{Key: "--set " + path, Msg: err.Error()}
 	}
 	if err := t.Validate(); err != nil {
 		return &config.Error{Key: "--set " + path, Msg: err.Error()}
@@ -207,6 +242,9 @@ func (s *Spec) conditions() ([]string, []Spec, error) {
 			if err := config.Set(&t, k, strings.TrimSpace(v)); err != nil {
 				return nil, nil, param.New(err.Error(), "condition", i, "set", j)
 			}
+		}
+		if err := t.resolve(); err != nil {
+			return nil, nil, param.New(fmt.Sprintf("condition %q: %v", c.Name, err), "condition", i, "set")
 		}
 		if err := t.validate(); err != nil {
 			return nil, nil, param.New(fmt.Sprintf("condition %q: %v", c.Name, err), "condition", i, "set")
@@ -305,6 +343,11 @@ func (s *Spec) validate() error {
 		d, _ := lookupAgent(a.Name)
 		if err := a.AgentParams.Validate(); err != nil {
 			return param.Under(err, "agent", i)
+		}
+		if c, ok := a.AgentParams.(checker); ok && d.Acts && e.Actions() > 0 {
+			if err := c.check(e.Features(), e.Actions(), s.Episodes, e.MaxSteps()); err != nil {
+				return param.Under(err, "agent", i)
+			}
 		}
 		if d.Acts != (e.Actions() > 0) {
 			if d.Acts {
