@@ -143,18 +143,15 @@ type NPFBParams struct {
 	Scale float64 `toml:"feedback_scale"`
 }
 
-// Validate checks c, η_B, the initial B, the warm-up and the bound.
+// Validate checks c, the warm-up, the bound, η_B and the initial B.
 func (p NPFBParams) Validate() error {
-	if !(p.Sigma > 0) || math.IsInf(p.Sigma, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.Sigma), "sigma")
+	if err := p.NodeFeedbackParams.Validate(); err != nil {
+		return err
 	}
 	if !(p.FeedbackRate > 0) || math.IsInf(p.FeedbackRate, 0) {
 		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.FeedbackRate), "feedback_rate")
 	}
-	if err := checkInit(p.Init, p.Scale); err != nil {
-		return err
-	}
-	return p.NodeFeedbackParams.Validate()
+	return checkInit(p.Init, p.Scale)
 }
 
 // NPFBLSParams are the keys of npfb_ls.
