@@ -12,7 +12,6 @@ import (
 	"github.com/dopa-sim/dopa/internal/stats"
 )
 
-
 // fnum is a number of summary.json: null where it is not finite.
 func fnum(x float64) *float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {

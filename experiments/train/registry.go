@@ -57,7 +57,8 @@ const (
 
 // Def is one learning rule: everything the program knows about it. A new
 // rule is a file that defines its Def (and its Rule type) plus one line
-// in the registry below.
+// in the registry below, or, outside this package (a program embedding
+// dopa, a test's rule), a call of Register.
 type Def struct {
 	// Name is the rule's name in files and outputs (lower case).
 	Name string
@@ -85,6 +86,22 @@ type Def struct {
 
 // registry lists every rule, in the order outputs and docs list them.
 var registry = []*Def{&wpDef, &npDef, &dopamineDef, &dopamine2Def, &sgdDef, &adamDef, &faDef, &dfaDef, &pbpDef, &ndiDef, &diDef, &npfbDef, &npfbLSDef}
+
+// Register adds a rule after the built-in ones; call it from an init
+// function. It panics if the Def lacks a name, a stream id, its defaults
+// or its constructor, or if its name or stream id is taken: a rule is
+// registered once.
+func Register(d *Def) {
+	if d.Name == "" || d.Stream == "" || d.Defaults == nil || d.New == nil {
+		panic(fmt.Sprintf("train.Register: rule %q lacks a name, stream id, defaults or constructor", d.Name))
+	}
+	for _, r := range registry {
+		if r.Name == d.Name || r.Stream == d.Stream {
+			panic(fmt.Sprintf("train.Register: rule %q (stream %q) is registered already as %q (stream %q)", d.Name, d.Stream, r.Name, r.Stream))
+		}
+	}
+	registry = append(registry, d)
+}
 
 // Lookup returns the rule of that name.
 func Lookup(name string) (*Def, bool) {
