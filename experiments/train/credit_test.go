@@ -14,7 +14,23 @@ import (
 	"github.com/dopa-sim/dopa/synapse"
 )
 
-var creditRules = []string{"fa", "dfa", "pbp", "ndi", "di", "npfb", "npfb_ls"}
+// creditRules lists the registered credit-assignment rules: those that
+// bind to a chain circuit as a creditRule (they send errors down).
+func creditRules(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	for _, d := range Rules() {
+		c := chainCircuit(tb, []int{3, 4, 3, 2}, neuron.Tanh, neuron.Linear, true, 1, 9)
+		r, err := d.New(d.Defaults(), c, rand.New(rand.NewPCG(1, 1)))
+		if _, ok := r.(creditRule); err == nil && ok {
+			out = append(out, d.Name)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no credit-assignment rule is registered")
+	}
+	return out
+}
 
 // chainCircuit builds a feedforward chain of rate populations of the given
 // sizes (hidden and readout activations given), weights ~ N(0, gain²/n_pre).
@@ -339,7 +355,7 @@ func matVec(m []float64, rows int, v []float64) []float64 {
 // B = S V⁻¹ with S = λ̂dᵀ, V = γI + ddᵀ.
 func TestCreditHandComputed(t *testing.T) {
 	x, y := []float64{0.5, -1, 0.3}, []float64{0.2, -0.4}
-	for _, name := range creditRules {
+	for _, name := range creditRules(t) {
 		c := chainCircuit(t, []int{3, 4, 3, 2}, neuron.Tanh, neuron.Linear, true, 1, 9)
 		spec, _ := Defaults(name)
 		spec.LearningRate = 0.1
@@ -496,7 +512,7 @@ func TestFAHallmark(t *testing.T) {
 // TestCreditAllocatesNothing: an update of every credit rule allocates
 // nothing.
 func TestCreditAllocatesNothing(t *testing.T) {
-	for _, name := range creditRules {
+	for _, name := range creditRules(t) {
 		c := chainCircuit(t, []int{6, 5, 4, 3}, neuron.Tanh, neuron.Linear, true, 1, 3)
 		spec, _ := Defaults(name)
 		spec.LearningRate = 0.01
