@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -247,7 +246,7 @@ func WriteResults(dir string, s Summary, results []Result) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.MetricsFile), "rule,seed,epoch,trials,loss", func(w *bufio.Writer) {
+	if err := output.Metrics.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, row := range r.Metrics {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s\n", r.Rule, r.Seed, row.Epoch, row.Trials, ff(row.Loss))
@@ -268,7 +267,7 @@ func WriteResults(dir string, s Summary, results []Result) error {
 	if err := writeDiagnostics(dir, results); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.TracesFile), "rule,seed,epoch,trials,reward,expectation,rpe,dopamine,learning_rate,eligibility_rms,weight_rms", func(w *bufio.Writer) {
+	if err := output.Traces.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, t := range r.Traces {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
@@ -285,7 +284,7 @@ func WriteResults(dir string, s Summary, results []Result) error {
 // runs before and after training, one row per synapse (pre = -1 for a
 // bias).
 func writeWeights(dir string, results []Result) error {
-	return writeCSV(filepath.Join(dir, output.WeightsFile), "rule,seed,when,projection,pre,post,weight", func(w *bufio.Writer) {
+	return output.Weights.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, s := range r.Weights {
 				nw := s.NPre * s.NPost
@@ -311,7 +310,7 @@ func writePredictions(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return writeCSV(filepath.Join(dir, output.PredictionsFile), "rule,seed,step,dim,target,one_step,free_run", func(w *bufio.Writer) {
+	return output.Predictions.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			p := r.Prediction
 			for d := range p.Target {
@@ -341,7 +340,7 @@ func writeRasters(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	err := writeCSV(filepath.Join(dir, output.RastersFile), "rule,seed,phase,time_ms,population,neuron", func(w *bufio.Writer) {
+	err := output.Rasters.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				writeSpikes(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
@@ -351,7 +350,7 @@ func writeRasters(dir string, results []Result) error {
 	if err != nil {
 		return err
 	}
-	return writeCSV(filepath.Join(dir, output.RasterTrialsFile), "rule,seed,phase,start_ms,end_ms,input", func(w *bufio.Writer) {
+	return output.RasterTrials.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				for k, m := range ra.Marks {
@@ -421,14 +420,14 @@ func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.LayoutFile), "population,size,dt_ms,steps", func(w *bufio.Writer) {
+	if err := output.Layout.Write(dir, func(w *bufio.Writer) {
 		for i, n := range ra.PopNames {
 			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], ff(cs.DtMs), sim.Steps)
 		}
 	}); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.SpikesFile), "time_ms,population,neuron", func(w *bufio.Writer) {
+	if err := output.Spikes.Write(dir, func(w *bufio.Writer) {
 		writeSpikes(w, "", ra)
 	}); err != nil {
 		return err
@@ -441,7 +440,7 @@ func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
 
 // writeStates writes states.csv: the [[record]] monitors, one row per step.
 func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
-	return writeCSV(filepath.Join(dir, output.StatesFile), "time_ms,"+strings.Join(sim.Columns, ","), func(w *bufio.Writer) {
+	return output.States.Write(dir, func(w *bufio.Writer) {
 		k := len(sim.Columns)
 		for t := 0; t*k < len(sim.States); t++ {
 			w.WriteString(ff(float64(t+1) * cs.DtMs))
@@ -451,7 +450,7 @@ func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
 			}
 			w.WriteByte('\n')
 		}
-	})
+	}, sim.Columns...)
 }
 
 // writeDiagnostics writes diagnostics.csv (record.diagnostics_every > 0):
@@ -464,7 +463,7 @@ func writeDiagnostics(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return writeCSV(filepath.Join(dir, output.DiagnosticsFile), "rule,seed,epoch,trials,name,value", func(w *bufio.Writer) {
+	return output.Diagnostics.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, d := range r.Diagnostics {
 				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s\n", r.Rule, r.Seed, d.Epoch, d.Trials, d.Name, ff(d.Value))

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -138,11 +139,12 @@ func (p *Plan) newTask() (task.Task, error) {
 
 // Run is what one run of a plan trains, built from its seed as every run
 // is: the circuit from stream "init", the task (its data made once per
-// plan) checked against it, the rule from stream "rule/NAME" — keyed by
-// rule name, not label: the rates of a sweep and the labelled entries of
-// one rule share their perturbations (common random numbers), and a swept
-// rate reproduces the same rule run alone — and the generators of the
-// rule's and the task's streams (checkpoints save them).
+// plan) checked against it, the rule from its registered stream
+// (train.Def.Stream) — keyed by the rule, not by the entry's label: the
+// rates of a sweep and the labelled entries of one rule share their
+// perturbations (common random numbers), a swept rate reproduces the same
+// rule run alone, and renaming a rule keeps its numbers — and the
+// generators of the rule's and the task's streams (checkpoints save them).
 type Run struct {
 	Circuit          *circuits.Circuit
 	Task             task.Task
@@ -167,7 +169,11 @@ func (p *Plan) NewRun(v Variant, seed int) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	r := Run{Circuit: c, Task: t, RuleSrc: rng.NewSource(uint64(seed), "rule/"+v.Rule.Name), TaskSrc: rng.NewSource(uint64(seed), "task")}
+	stream, ok := train.StreamOf(v.Rule.Name)
+	if !ok {
+		return Run{}, errors.New(train.UnknownRule(v.Rule.Name))
+	}
+	r := Run{Circuit: c, Task: t, RuleSrc: rng.NewSource(uint64(seed), stream), TaskSrc: rng.NewSource(uint64(seed), "task")}
 	if r.Rule, err = train.New(v.Rule, c, rand.New(r.RuleSrc)); err != nil {
 		return Run{}, err
 	}

@@ -7,9 +7,12 @@
 // regret of the Dopamine paper) or a running critic (fully online, one
 // pass per trial). The RPE drives a dopamine level, a tonic baseline plus a
 // phasic response that decays with τ_d, which is broadcast to every plastic
-// synapse, and it adapts the learning rate. See docs/dopamine.md for the
-// equations of the rules wp, dopamine and dopamine2 and their biological
-// reading.
+// synapse, and it adapts the learning rate. The system knows no learning
+// rule: Params says what it does (the expectation source, the adaptive
+// gain, the learning-rate steps, revert, the plasticity trace), and the
+// rules of experiments/train (wp, np, dopamine, dopamine2, npfb, npfb_ls)
+// each choose their values. See docs/dopamine.md for the equations and
+// their biological reading.
 //
 // For reinforcement in closed loop the expectation is a temporal-difference
 // critic (TD): a value V(x) = w·x of the state's features, and the error

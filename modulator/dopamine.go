@@ -7,18 +7,6 @@ import (
 	"github.com/dopa-sim/dopa/internal/param"
 )
 
-// Variant names a perturbation rule: which learning-rate adaptation the
-// dopamine system performs.
-type Variant string
-
-// The variants.
-const (
-	VariantWP        Variant = "wp"        // standard weight perturbation: fixed η, raw RPE
-	VariantDopamine  Variant = "dopamine"  // RPE-adapted learning rate (docs/dopamine.md)
-	VariantDopamine2 Variant = "dopamine2" // dopamine with an all-or-none (sign) dopamine response (docs/dopamine.md)
-	VariantNP        Variant = "np"        // node perturbation: noise on the neurons' drive, fixed η, raw RPE (docs/dopamine.md)
-)
-
 // Source is where the expectation of the RPE comes from.
 type Source string
 
@@ -47,10 +35,11 @@ func (s *Source) UnmarshalText(b []byte) error {
 type ParamError = param.Error
 
 // Params are the parameters of the dopamine system. Symbols are those of
-// docs/dopamine.md.
+// docs/dopamine.md. The system does not know which learning rule it
+// serves: a rule (experiments/train) chooses these values, and the
+// dynamics follow from them alone (for instance, GainRate = 1 gives the
+// sign-coded response, LRUp = LRDown = 0 a fixed η).
 type Params struct {
-	// Variant is set by the rule (wp, np, dopamine, dopamine2); not a file key.
-	Variant Variant `toml:"-"`
 	// RPE is the expectation source: "paired" or "critic".
 	RPE Source `toml:"rpe"`
 	// CriticRate is α_V, the rate at which the critic's expectation V
@@ -91,46 +80,18 @@ type Params struct {
 	Central bool `toml:"central"`
 }
 
-// Defaults returns the parameters of the variant, tuned on XOR (see
-// docs/results.md for the study).
-func (Params) Defaults(v Variant) Params {
-	p := Params{Variant: v, RPE: Paired, CriticRate: 0.1}
-	switch v {
-	case VariantDopamine:
-		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 0.3, 0.2, 0.1, 100, true, 0.85, true
-		p.RevertTolerance = 0.001
-	case VariantDopamine2:
-		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = 1, 0.2, 0.1, 100, true, 0.85, true
-		p.RevertTolerance = 0.001
-	}
-	return p
+// Defaults returns the plain system: a paired expectation (the regret),
+// the raw RPE broadcast for one trial, no tonic level, a fixed learning
+// rate, no revert and no plasticity trace: standard weight perturbation.
+// CriticRate is 0.1, for a rule that switches rpe to "critic".
+func (Params) Defaults() Params {
+	return Params{RPE: Paired, CriticRate: 0.1}
 }
-
-// DefaultLearningRate returns the tuned η₀ of a variant on XOR.
-func DefaultLearningRate(v Variant) float64 {
-	switch v {
-	case VariantDopamine:
-		return 0.316
-	case VariantDopamine2:
-		return 0.1
-	case VariantNP:
-		return 0.562
-	}
-	return 1
-}
-
-// DefaultSigma returns the tuned σ of a variant on XOR.
-func DefaultSigma(Variant) float64 { return 0.01 }
 
 // Validate reports a parameter out of range, naming its key.
 func (p Params) Validate() error {
 	bad := func(key, msg string, v float64) error {
 		return param.New(fmt.Sprintf("%s, got %g", msg, v), key)
-	}
-	switch p.Variant {
-	case VariantWP, VariantDopamine, VariantDopamine2, VariantNP:
-	default:
-		return param.New(fmt.Sprintf("unknown variant %q", p.Variant), "variant")
 	}
 	switch {
 	case p.RPE != Paired && p.RPE != Critic:

@@ -6,7 +6,7 @@ import (
 )
 
 func TestWPBroadcastsRawRPEAtFixedRate(t *testing.T) {
-	m := New(Params{}.Defaults(VariantWP), 0.5)
+	m := New(Params{}.Defaults(), 0.5)
 	for i, o := range [][2]float64{{-0.30, -0.25}, {-0.20, -0.22}, {-0.50, -0.10}} {
 		if m.Consolidate(o[1]) {
 			t.Fatalf("update %d: wp reverted", i)
@@ -22,7 +22,7 @@ func TestWPBroadcastsRawRPEAtFixedRate(t *testing.T) {
 }
 
 func TestAdaptiveGainAndLearningRate(t *testing.T) {
-	p := Params{}.Defaults(VariantDopamine)
+	p := adaptive(0.3)
 	m := New(p, 0.1)
 	m.Consolidate(-1.0)
 	m.Observe(-0.9, 1) // δ = 0.1, v = 0.01: D = 1
@@ -55,7 +55,7 @@ func TestAdaptiveGainAndLearningRate(t *testing.T) {
 }
 
 func TestLearningRateStaysInRange(t *testing.T) {
-	p := Params{}.Defaults(VariantDopamine2)
+	p := adaptive(1)
 	m := New(p, 1)
 	for i := range 500 {
 		m.Consolidate(-float64(i)) // always worse
@@ -74,7 +74,7 @@ func TestLearningRateStaysInRange(t *testing.T) {
 }
 
 func TestDopamine2IsSignOfRPE(t *testing.T) {
-	m := New(Params{}.Defaults(VariantDopamine2), 1)
+	m := New(adaptive(1), 1)
 	for _, d := range []float64{0.3, -0.001, 5, -2} {
 		m.Consolidate(0)
 		m.Observe(d, 1)
@@ -85,7 +85,7 @@ func TestDopamine2IsSignOfRPE(t *testing.T) {
 }
 
 func TestPhasicDecayAndTonic(t *testing.T) {
-	p := Params{}.Defaults(VariantWP)
+	p := Params{}.Defaults()
 	p.TauDMs, p.Tonic = 10, 0.5
 	m := New(p, 1)
 	m.Consolidate(0)
@@ -98,7 +98,7 @@ func TestPhasicDecayAndTonic(t *testing.T) {
 }
 
 func TestCriticExpectation(t *testing.T) {
-	p := Params{}.Defaults(VariantWP)
+	p := Params{}.Defaults()
 	p.RPE, p.CriticRate = Critic, 0.5
 	m := New(p, 1)
 	m.Observe(-1, 1) // V starts at the first outcome: δ = 0
@@ -124,7 +124,7 @@ func TestValidate(t *testing.T) {
 		"revert_tolerance": func(p *Params) { p.RevertTolerance = -0.1 },
 		"tonic":            func(p *Params) { p.Tonic = math.NaN() },
 	} {
-		p := Params{}.Defaults(VariantDopamine)
+		p := adaptive(0.3)
 		mut(&p)
 		err := p.Validate()
 		pe, ok := err.(*ParamError)
@@ -132,7 +132,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: got %v, want a ParamError for %s", key, err, key)
 		}
 	}
-	if err := (Params{}.Defaults(VariantDopamine)).Validate(); err != nil {
+	if err := (adaptive(0.3)).Validate(); err != nil {
 		t.Errorf("defaults invalid: %v", err)
 	}
 }
@@ -141,7 +141,7 @@ func TestValidate(t *testing.T) {
 // expectation of the second, for a critic system too; the critic resumes
 // afterwards.
 func TestExpectOverridesCritic(t *testing.T) {
-	p := Params{}.Defaults(VariantWP)
+	p := Params{}.Defaults()
 	p.RPE = Critic
 	m := New(p, 1)
 	m.Observe(-1, 1)
@@ -161,7 +161,7 @@ func TestExpectOverridesCritic(t *testing.T) {
 // where the change of V says which data are harder rather than whether the
 // circuit improved.
 func TestCriticDoesNotAdaptAcrossContexts(t *testing.T) {
-	p := Params{}.Defaults(VariantDopamine)
+	p := adaptive(0.3)
 	p.RPE = Critic
 	m := New(p, 1)
 	m.Observe(-1, 1)
@@ -188,7 +188,7 @@ func TestCriticDoesNotAdaptAcrossContexts(t *testing.T) {
 // TestRevertTolerance: a worsening smaller than ε·|b_{t−1}| is kept, a
 // larger one reverted; with ε = 0 every worsening is reverted.
 func TestRevertTolerance(t *testing.T) {
-	p := Params{}.Defaults(VariantDopamine)
+	p := adaptive(0.3)
 	p.RevertTolerance = 0.001
 	m := New(p, 1)
 	m.Consolidate(-1)
@@ -204,4 +204,14 @@ func TestRevertTolerance(t *testing.T) {
 	if !m.Consolidate(-1.0000001) {
 		t.Error("with ε = 0 a worsening was kept")
 	}
+}
+
+// adaptive returns a system that adapts η and codes its response by the
+// RPE's running scale at rate gain: the dopamine rule's parameters (gain
+// 0.3) or, with gain 1, dopamine2's (experiments/train sets them).
+func adaptive(gain float64) Params {
+	p := Params{}.Defaults()
+	p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = gain, 0.2, 0.1, 100, true, 0.85, true
+	p.RevertTolerance = 0.001
+	return p
 }

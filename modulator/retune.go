@@ -7,10 +7,8 @@ import "math"
 // expectation, the RPE's running scale, the phasic response): what a
 // slider of the live view does. The adapted η is scaled by the ratio of
 // the new η₀ to the old one and kept within the new [η₀/R, η₀·R]; the
-// trace reports the new η at once. p must be valid (Params.Validate); its
-// variant is the system's.
+// trace reports the new η at once. p must be valid (Params.Validate).
 func (m *Dopamine) Retune(p Params, eta0 float64) {
-	p.Variant = m.Variant
 	m.Params = p
 	if eta0 != m.eta0 && m.eta0 > 0 {
 		m.eta *= eta0 / m.eta0

@@ -3,7 +3,7 @@ package modulator
 import "testing"
 
 func TestRetuneScalesLearningRate(t *testing.T) {
-	p := Params{}.Defaults(VariantDopamine)
+	p := adaptive(0.3)
 	m := New(p, 0.1)
 	m.Consolidate(-1)
 	m.Observe(-0.9, 1)
@@ -19,11 +19,11 @@ func TestRetuneScalesLearningRate(t *testing.T) {
 	if got := m.Trace().LearningRate; got != m.LearningRate() {
 		t.Errorf("trace η = %g, want %g", got, m.LearningRate())
 	}
-	wp := New(Params{}.Defaults(VariantWP), 1)
-	q := Params{}.Defaults(VariantWP)
+	wp := New(Params{}.Defaults(), 1)
+	q := Params{}.Defaults()
 	q.Tonic = 0.5
 	wp.Retune(q, 0.25)
-	if wp.LearningRate() != 0.25 || wp.Tonic != 0.5 || wp.Variant != VariantWP {
-		t.Errorf("wp retuned: η %g tonic %g variant %q", wp.LearningRate(), wp.Tonic, wp.Variant)
+	if wp.LearningRate() != 0.25 || wp.Tonic != 0.5 {
+		t.Errorf("wp retuned: η %g tonic %g", wp.LearningRate(), wp.Tonic)
 	}
 }

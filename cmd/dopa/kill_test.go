@@ -179,7 +179,7 @@ func TestKilledDistalRunResumesFromItsCheckpoint(t *testing.T) {
 	if code, _, stderr := dopa(t, append(args, "--out", dir, "--resume")...); code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
-	for _, f := range []string{output.SummaryFile, output.TracesFile, output.WeightsEndFile, output.RastersFile} {
+	for _, f := range []string{output.SummaryFile, output.SynapseTracesFile, output.WeightsEndFile, output.NetworkRastersFile} {
 		fa, _ := os.ReadFile(filepath.Join(whole, f))
 		fb, _ := os.ReadFile(filepath.Join(dir, f))
 		if f == output.SummaryFile {

@@ -188,7 +188,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: dopa plot DIR\n\n(Re)makes DIR/plots/ from the files of a run in DIR: metrics.csv, traces.csv,\nsummary.json and the rest of a training run; spikes.csv and states.csv of a\nsimulation; manifest.json, traces.csv, weights_end.csv and rasters.csv of a\ndistal-reward run.\n")
+		fmt.Fprint(stderr, "Usage: dopa plot DIR\n\n(Re)makes DIR/plots/ from the files of a run in DIR: metrics.csv, traces.csv,\nsummary.json and the rest of a training run; spikes.csv and states.csv of a\nsimulation; manifest.json, synapse_traces.csv, weights_end.csv and\nnetwork_rasters.csv of a distal-reward run.\n")
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {

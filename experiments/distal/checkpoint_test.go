@@ -68,7 +68,7 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 	}
 	b := dirB
 	wall := regexp.MustCompile(`"(?:wall_seconds|sim_seconds|median_sim_seconds|median_wall_seconds)": [^,\n]+`)
-	for _, f := range []string{output.SummaryFile, output.TracesFile, output.WeightsEndFile, output.RastersFile} {
+	for _, f := range []string{output.SummaryFile, output.SynapseTracesFile, output.WeightsEndFile, output.NetworkRastersFile} {
 		fa, _ := os.ReadFile(filepath.Join(a, f))
 		fb, _ := os.ReadFile(filepath.Join(b, f))
 		if f == output.SummaryFile {

@@ -119,14 +119,15 @@
 // among the other excitatory weights, their mean, median and fraction
 // above 90 % of w_max, the rewards delivered, wall_seconds; by_rule: medians
 // over seeds per condition; checks: the criteria of issue 4 on each run),
-// traces.csv (every 100 ms: d + tonic, c and s of the rewarded synapse,
-// the mean excitatory weight), weights_end.csv (every excitatory weight at
-// the end, with its neurons), rasters.csv, manifest.json, and plots/
+// synapse_traces.csv (every 100 ms: d + tonic, c and s of the rewarded
+// synapse, the mean excitatory weight), weights_end.csv (every excitatory
+// weight at the end, with its neurons), network_rasters.csv (the spikes of
+// the first and the last recorded second), manifest.json, and plots/
 // (distal_reward: d, c and s against time for the rewarded condition with
 // the control's s; weights_end: histograms of the final weights with the
 // rewarded synapse marked; raster: the first and the last second).
 //
-// In traces.csv, c and s of the rewarded synapse are integrated every ms
+// In synapse_traces.csv, c and s of the rewarded synapse are integrated every ms
 // alongside the projection (and resynchronised with it at each of its
 // updates), so they are exact at every sample; the mean excitatory weight
 // is the mean of the stored weights, each as of its synapse's last update

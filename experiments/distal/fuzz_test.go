@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
-// FuzzReadResult: no traces.csv, weights_end.csv or rasters.csv, however
+// FuzzReadResult: no synapse_traces.csv, weights_end.csv or network_rasters.csv, however
 // broken, make dopa plot panic on a distal-reward directory; it either
 // redraws or returns an error.
 func FuzzReadResult(f *testing.F) {
@@ -34,13 +36,13 @@ func FuzzReadResult(f *testing.F) {
 		return string(b)
 	}
 	manifest, summary := read("manifest.json", 1<<20), read("summary.json", 1<<20)
-	f.Add(read("traces.csv", 2000), "condition,seed,pre,post,weight,rewarded\nrewarded,1,0,5,4,1\n", read("rasters.csv", 2000))
+	f.Add(read(output.SynapseTracesFile, 2000), "condition,seed,pre,post,weight,rewarded\nrewarded,1,0,5,4,1\n", read(output.NetworkRastersFile, 2000))
 	f.Add("condition,seed,t_s,dopamine,eligibility,weight,mean_exc_weight\nrewarded,1,NaN,Inf,-Inf,1e308,0\n",
 		"condition,seed,pre,post,weight,rewarded\ncontrol,1,-7,3e9,NaN,0\n", "condition,seed,t_ms,neuron\nrewarded,1,-5,999999\n")
 	f.Fuzz(func(t *testing.T, traces, weights, raster string) {
 		dir := t.TempDir()
 		for name, body := range map[string]string{"manifest.json": manifest, "summary.json": summary,
-			"traces.csv": traces, "weights_end.csv": weights, "rasters.csv": raster} {
+			output.SynapseTracesFile: traces, output.WeightsEndFile: weights, output.NetworkRastersFile: raster} {
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}

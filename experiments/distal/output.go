@@ -195,7 +195,9 @@ func NewManifest(spec *Spec) output.Manifest {
 func resolved(spec *Spec) any { return output.Resolved(spec) }
 
 // Write writes the result files into dir (created if needed):
-// summary.json, traces.csv, weights_end.csv and rasters.csv. Runs that did
+// summary.json, synapse_traces.csv, weights_end.csv and
+// network_rasters.csv (their columns: output.SynapseTraces,
+// output.WeightsEnd, output.NetworkRasters). Runs that did
 // not finish appear in summary.json with done = false and nothing else.
 // (The runner writes manifest.json after them.)
 func Write(dir string, r *Result) error {
@@ -205,7 +207,7 @@ func Write(dir string, r *Result) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), Summarize(r)); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.TracesFile), "condition,seed,t_s,dopamine,eligibility,weight,mean_exc_weight", func(w *bufio.Writer) {
+	if err := output.SynapseTraces.Write(dir, func(w *bufio.Writer) {
 		for _, x := range r.Runs {
 			for _, t := range x.Traces {
 				fmt.Fprintf(w, "%s,%d,%s,%s,%s,%s,%s\n", x.Condition, x.Seed, ff(t.TS), ff(t.Dopamine), ff(t.Eligibility), ff(t.Weight), ff(t.MeanExc))
@@ -214,7 +216,7 @@ func Write(dir string, r *Result) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.WeightsEndFile), "condition,seed,pre,post,weight,rewarded", func(w *bufio.Writer) {
+	if err := output.WeightsEnd.Write(dir, func(w *bufio.Writer) {
 		for _, x := range r.Runs {
 			for k, v := range x.Weights {
 				rw := 0
@@ -227,7 +229,7 @@ func Write(dir string, r *Result) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeCSV(filepath.Join(dir, output.RastersFile), "condition,seed,t_ms,neuron", func(w *bufio.Writer) {
+	if err := output.NetworkRasters.Write(dir, func(w *bufio.Writer) {
 		for _, x := range r.Runs {
 			for _, sp := range [][]Spike{x.RasterFirst, x.RasterLast} {
 				for _, s := range sp {

@@ -17,8 +17,8 @@ import (
 // ReadResult rebuilds, from the files Write left in dir, what the figures
 // need of a run: the resolved experiment (manifest.json), each run's
 // condition, seed and rewarded synapse (summary.json), its traces
-// (traces.csv), its final excitatory weights (weights_end.csv) and its
-// rasters (rasters.csv). Statistics that only summary.json holds are not
+// (synapse_traces.csv), its final excitatory weights (weights_end.csv) and
+// its rasters (network_rasters.csv). Statistics that only summary.json holds are not
 // filled in. Errors name the file and, for CSV files, the line.
 func ReadResult(dir string) (_ *Result, err error) {
 	defer func() { err = output.AsReadError(err) }()
@@ -34,8 +34,10 @@ func ReadResult(dir string) (_ *Result, err error) {
 	for i, x := range r.Runs {
 		index[runKey(x.Condition, x.Seed)] = i
 	}
-	rows := func(name string, cols []string, row func(x *RunResult, v []float64)) error {
-		return readCSV(dir, name, append([]string{"condition", "seed"}, cols...), func(line int, f []string, v []float64) error {
+	// Each file's columns (its schema) are condition, seed, then numbers.
+	rows := func(s *output.Schema, row func(x *RunResult, v []float64)) error {
+		name := s.File
+		return readCSV(dir, s, func(line int, f []string, v []float64) error {
 			i, ok := index[f[0]+"/"+f[1]]
 			if !ok {
 				return fmt.Errorf("%s line %d: no run %s seed %s in summary.json", name, line, f[0], f[1])
@@ -44,13 +46,13 @@ func ReadResult(dir string) (_ *Result, err error) {
 			return nil
 		})
 	}
-	err = rows(output.TracesFile, []string{"t_s", "dopamine", "eligibility", "weight", "mean_exc_weight"}, func(x *RunResult, v []float64) {
+	err = rows(output.SynapseTraces, func(x *RunResult, v []float64) {
 		x.Traces = append(x.Traces, TraceRow{TS: v[0], Dopamine: v[1], Eligibility: v[2], Weight: v[3], MeanExc: v[4]})
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = rows(output.WeightsEndFile, []string{"pre", "post", "weight", "rewarded"}, func(x *RunResult, v []float64) {
+	err = rows(output.WeightsEnd, func(x *RunResult, v []float64) {
 		if v[3] == 1 {
 			x.Index = len(x.Weights)
 		}
@@ -64,7 +66,7 @@ func ReadResult(dir string) (_ *Result, err error) {
 	for i := range r.Runs {
 		r.Runs[i].RasterFirstFrom, r.Runs[i].RasterLastFrom = 1, lastFrom
 	}
-	err = rows(output.RastersFile, []string{"t_ms", "neuron"}, func(x *RunResult, v []float64) {
+	err = rows(output.NetworkRasters, func(x *RunResult, v []float64) {
 		s := Spike{TMs: int32(v[0]), Neuron: int32(v[1])}
 		if int(v[0]) >= lastFrom-1 {
 			x.RasterLast = append(x.RasterLast, s)
@@ -170,13 +172,14 @@ func readRuns(path string, r *Result) error {
 	return nil
 }
 
-// readCSV calls row for every record of dir/name (output.ReadTable), with
-// the record's first two fields (condition, seed) and the numbers of the
-// other columns of header, in order.
-func readCSV(dir, name string, header []string, row func(line int, f []string, v []float64) error) error {
+// readCSV calls row for every record of dir/s.File, with the record's
+// first two fields (condition, seed) and the numbers of the other columns
+// of the schema, in order.
+func readCSV(dir string, s *output.Schema, row func(line int, f []string, v []float64) error) error {
+	header := s.Names()
 	v := make([]float64, len(header)-2)
 	f := make([]string, 2)
-	_, err := output.ReadTable(filepath.Join(dir, name), name, false, header, func(t *output.Table) error {
+	_, err := s.Read(dir, false, func(t *output.Table) error {
 		f[0], f[1] = t.Str(header[0]), t.Str(header[1])
 		for k, col := range header[2:] {
 			x, err := t.Float(col)

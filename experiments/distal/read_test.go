@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // TestReadResultRebuildsWhatTheFiguresDraw: the files Write leaves give
@@ -65,14 +67,14 @@ func TestReadResultRebuildsWhatTheFiguresDraw(t *testing.T) {
 	}
 
 	// A damaged file is named, with its line.
-	tr := filepath.Join(dir, "traces.csv")
+	tr := filepath.Join(dir, output.SynapseTracesFile)
 	data, _ := os.ReadFile(tr)
 	lines := strings.SplitAfter(string(data), "\n")
 	lines[3] = strings.Replace(lines[3], ",", ",x", 3)
 	if err := os.WriteFile(tr, []byte(strings.Join(lines, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadResult(dir); err == nil || !strings.Contains(err.Error(), "traces.csv line 4") {
-		t.Errorf("damaged traces.csv: %v, want an error naming traces.csv line 4", err)
+	if _, err := ReadResult(dir); err == nil || !strings.Contains(err.Error(), output.SynapseTracesFile+" line 4") {
+		t.Errorf("damaged %s: %v, want an error naming its line 4", output.SynapseTracesFile, err)
 	}
 }

@@ -22,7 +22,7 @@ type Spike struct {
 	Neuron int32
 }
 
-// TraceRow is one row of traces.csv.
+// TraceRow is one row of synapse_traces.csv (output.SynapseTraces).
 type TraceRow struct {
 	TS          float64 // time (s)
 	Dopamine    float64 // d + tonic

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // shortSpec is the default network for a few seconds, two seeds.
@@ -118,16 +120,16 @@ func TestShortRunWritesEverything(t *testing.T) {
 	if _, ok := sum.ByRule["rstdp"]; !ok || len(sum.Checks) != 5 {
 		t.Errorf("by_rule %v, %d checks", sum.ByRule, len(sum.Checks))
 	}
-	for _, f := range []string{"manifest.json", "traces.csv", "weights_end.csv", "rasters.csv",
+	for _, f := range []string{"manifest.json", output.SynapseTracesFile, output.WeightsEndFile, output.NetworkRastersFile,
 		"plots/distal_reward.png", "plots/distal_reward.svg", "plots/weights_end.png", "plots/weights_end.svg", "plots/raster.png"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	tr, _ := os.ReadFile(filepath.Join(dir, "traces.csv"))
+	tr, _ := os.ReadFile(filepath.Join(dir, output.SynapseTracesFile))
 	if lines := strings.Count(string(tr), "\n"); lines != 1+2*20 {
-		t.Errorf("traces.csv has %d lines, want 41", lines)
+		t.Errorf("%s has %d lines, want 41", output.SynapseTracesFile, lines)
 	}
 	w, _ := os.ReadFile(filepath.Join(dir, "weights_end.csv"))
 	if lines := strings.Count(string(w), "\n"); lines != 1+2*800*100 {

@@ -127,7 +127,7 @@ type Reward struct {
 
 // Record chooses what the output files hold.
 type Record struct {
-	// TraceEveryMs is the sampling interval of traces.csv (ms).
+	// TraceEveryMs is the sampling interval of synapse_traces.csv (ms).
 	TraceEveryMs int `toml:"trace_every_ms"`
 	// RasterMs is the length of the first and of the last stretch of the
 	// run whose spikes are kept for the raster plot (ms).

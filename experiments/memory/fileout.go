@@ -6,17 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/stats"
-)
-
-// The columns of memory.csv and capacity.csv.
-const (
-	loadHeader     = "n,k,rule,mode,seed,patterns,queries,output_noise,output_noise_se,perfect_recall_fraction,false_units,missed_units,false_rate,false_rate_se,false_rate_exact,false_rate_classical,mean_steps,set_fraction,bits_per_synapse"
-	capacityHeader = "n,k,rule,mode,seed,eps,capacity,output_noise,perfect_recall_fraction,bits_per_synapse"
 )
 
 // fnum is a number of summary.json: null where it is not finite.
@@ -224,7 +217,7 @@ func Write(dir string, o *Outcome) error {
 		return err
 	}
 	ff := output.Float
-	if err := output.WriteCSV(filepath.Join(dir, output.MemoryFile), loadHeader, func(w *bufio.Writer) {
+	if err := output.MemoryRuns.Write(dir, func(w *bufio.Writer) {
 		for _, r := range o.Runs {
 			if !r.Done {
 				continue
@@ -237,7 +230,7 @@ func Write(dir string, o *Outcome) error {
 		return err
 	}
 	if len(o.Capacities) > 0 {
-		if err := output.WriteCSV(filepath.Join(dir, output.CapacityFile), capacityHeader, func(w *bufio.Writer) {
+		if err := output.Capacity.Write(dir, func(w *bufio.Writer) {
 			for _, c := range o.Capacities {
 				if !c.Done {
 					continue
@@ -258,8 +251,7 @@ func Write(dir string, o *Outcome) error {
 func ReadRuns(dir string) ([]FileRun, []CapacityRun, error) {
 	var runs []FileRun
 	name := output.MemoryFile
-	cols := strings.Split(loadHeader, ",")
-	_, err := output.ReadTable(filepath.Join(dir, name), name, false, cols, func(t *output.Table) error {
+	_, err := output.MemoryRuns.Read(dir, false, func(t *output.Table) error {
 		if len(runs) >= MaxRuns {
 			return fmt.Errorf("%s line %d: more than %d runs", name, t.Line, MaxRuns)
 		}
@@ -298,7 +290,7 @@ func ReadRuns(dir string) ([]FileRun, []CapacityRun, error) {
 	}
 	var caps []CapacityRun
 	name = output.CapacityFile
-	_, err = output.ReadTable(filepath.Join(dir, name), name, true, strings.Split(capacityHeader, ","), func(t *output.Table) error {
+	_, err = output.Capacity.Read(dir, true, func(t *output.Table) error {
 		if len(caps) >= MaxRuns {
 			return fmt.Errorf("%s line %d: more than %d capacities", name, t.Line, MaxRuns)
 		}

@@ -27,8 +27,8 @@ func WriteDiagnostics(dir string) error {
 	type key struct{ name, rule string }
 	vals := map[key]map[float64][]float64{} // trials → values over seeds
 	var names, rules []string
-	found, err := output.ReadTable(filepath.Join(dir, output.DiagnosticsFile), output.DiagnosticsFile, true,
-		[]string{"rule", "seed", "trials", "name", "value"}, func(t *output.Table) error {
+	found, err := output.Diagnostics.Read(dir, true,
+		func(t *output.Table) error {
 			tr, err := t.Float("trials")
 			if err != nil {
 				return err

@@ -285,7 +285,7 @@ func TestWriteErrors(t *testing.T) {
 		{
 			name:    "trace missing column",
 			metrics: "rule,seed,epoch,trials,loss\nwp,1,0,1,0.2\n",
-			traces:  "rule,seed,epoch,trials,rpe\nwp,1,0,1,0\n",
+			traces:  "rule,seed,epoch,trials,reward,expectation,rpe,learning_rate,eligibility_rms,weight_rms\nwp,1,0,1,0,0,0,0,0,0\n",
 			want:    `traces.csv line 1: missing column "dopamine"`,
 		},
 		{

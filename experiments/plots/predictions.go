@@ -87,7 +87,7 @@ type prediction struct {
 // missing file gives (nil, 0, nil).
 func readPredictions(path string) (preds []*prediction, dims int, err error) {
 	first := make(map[string]*prediction)
-	_, err = output.ReadTable(path, path, true, append([]string{"rule", "seed", "step", "dim"}, predColumns...), func(t *output.Table) error {
+	_, err = output.Predictions.ReadAt(path, path, true, func(t *output.Table) error {
 		k, err := key(t)
 		if err != nil {
 			return err

@@ -112,7 +112,7 @@ func WriteRasters(dir string) error {
 	var order []key
 	lay := &popLayout{}
 	popIdx := map[string]int{}
-	found, err := output.ReadTable(filepath.Join(dir, rastersFile), rastersFile, true, []string{"rule", "seed", "phase", "time_ms", "population", "neuron"}, func(t *output.Table) error {
+	found, err := output.Rasters.Read(dir, true, func(t *output.Table) error {
 		k := key{t.Str("rule"), t.Str("seed"), t.Str("phase")}
 		s := sets[k]
 		if s == nil {
@@ -215,7 +215,7 @@ type rasterTrial struct {
 func readRasterTrials(path string) (_ map[[3]string][]rasterTrial, err error) {
 	defer func() { err = output.AsReadError(err) }()
 	out := map[[3]string][]rasterTrial{}
-	_, err = output.ReadTable(path, trialsFile, true, []string{"rule", "seed", "phase", "start_ms", "end_ms", "input"}, func(t *output.Table) error {
+	_, err = output.RasterTrials.ReadAt(path, trialsFile, true, func(t *output.Table) error {
 		a, err := t.Float("start_ms")
 		if err != nil {
 			return err
@@ -285,7 +285,7 @@ func readLayout(path string) (_ *popLayout, err error) {
 		return nil, err
 	}
 	defer f.Close()
-	t, err := output.OpenTable(filepath.Base(path), f, "population", "size", "dt_ms", "steps")
+	t, err := output.Layout.Open(filepath.Base(path), f)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func readLayout(path string) (_ *popLayout, err error) {
 // neurons must be in the layout.
 func readSpikes(name string, f *os.File, lay *popLayout, keep func(*output.Table) bool) (_ *spikeSet, err error) {
 	defer func() { err = output.AsReadError(err) }()
-	t, err := output.OpenTable(name, f, "time_ms", "population", "neuron")
+	t, err := output.Spikes.Open(name, f)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +488,7 @@ func readStates(path string) (cols []string, times []float64, vals [][]float64, 
 		return nil, nil, nil, err
 	}
 	defer f.Close()
-	t, err := output.OpenTable(filepath.Base(path), f, "time_ms")
+	t, err := output.States.Open(filepath.Base(path), f)
 	if err != nil {
 		return nil, nil, nil, err
 	}

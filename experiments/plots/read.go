@@ -39,7 +39,7 @@ func key(t *output.Table) (runKey, error) {
 func readMetrics(path string) ([]*run, error) {
 	var runs []*run
 	index := make(map[runKey]*run)
-	_, err := output.ReadTable(path, path, false, []string{"rule", "seed", "trials", "loss"}, func(t *output.Table) error {
+	_, err := output.Metrics.ReadAt(path, path, false, func(t *output.Table) error {
 		k, err := key(t)
 		if err != nil {
 			return err
@@ -121,7 +121,7 @@ type trace struct {
 func readTraces(path string) ([]*trace, error) {
 	var traces []*trace
 	first := make(map[string]*trace)
-	_, err := output.ReadTable(path, path, true, append([]string{"rule", "seed", "trials"}, traceColumns...), func(t *output.Table) error {
+	_, err := output.Traces.ReadAt(path, path, true, func(t *output.Table) error {
 		k, err := key(t)
 		if err != nil {
 			return err

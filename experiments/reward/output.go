@@ -131,11 +131,6 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 	return s
 }
 
-const (
-	episodesHeader = "rule,condition,seed,episode,return,steps,action,optimal,regret"
-	stepsHeader    = "rule,condition,seed,episode,step,reward,delta,value,dopamine,action,mark"
-)
-
 func ff(x float64) string {
 	if math.IsNaN(x) {
 		return ""
@@ -151,7 +146,7 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), e.Summary(rs)); err != nil {
 		return err
 	}
-	if err := output.WriteCSV(filepath.Join(dir, output.EpisodesFile), episodesHeader, func(w *bufio.Writer) {
+	if err := output.Episodes.Write(dir, func(w *bufio.Writer) {
 		for _, r := range rs {
 			if r == nil {
 				continue
@@ -167,7 +162,7 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 	if e.spec.Record.StepsEvery == 0 {
 		return nil
 	}
-	return output.WriteCSV(filepath.Join(dir, output.StepsFile), stepsHeader, func(w *bufio.Writer) {
+	return output.Steps.Write(dir, func(w *bufio.Writer) {
 		for _, r := range rs {
 			if r == nil {
 				continue
@@ -205,62 +200,60 @@ func readResults(dir string) ([]*RunResult, error) {
 		}
 		return t.Float(col)
 	}
-	if _, err := output.ReadTable(filepath.Join(dir, output.EpisodesFile), output.EpisodesFile, false,
-		[]string{"rule", "condition", "seed", "episode", "return", "steps", "action", "optimal"}, func(t *output.Table) error {
-			r, err := get(t)
-			if err != nil {
-				return err
-			}
-			var ep Episode
-			if ep.Return, err = t.Float("return"); err != nil {
-				return err
-			}
-			if ep.Steps, err = t.Int("steps"); err != nil {
-				return err
-			}
-			if ep.Action, err = t.Int("action"); err != nil {
-				return err
-			}
-			if ep.Optimal, err = num(t, "optimal"); err != nil {
-				return err
-			}
-			r.Episodes = append(r.Episodes, ep)
-			return nil
-		}); err != nil {
+	if _, err := output.Episodes.Read(dir, false, func(t *output.Table) error {
+		r, err := get(t)
+		if err != nil {
+			return err
+		}
+		var ep Episode
+		if ep.Return, err = t.Float("return"); err != nil {
+			return err
+		}
+		if ep.Steps, err = t.Int("steps"); err != nil {
+			return err
+		}
+		if ep.Action, err = t.Int("action"); err != nil {
+			return err
+		}
+		if ep.Optimal, err = num(t, "optimal"); err != nil {
+			return err
+		}
+		r.Episodes = append(r.Episodes, ep)
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-	if _, err := output.ReadTable(filepath.Join(dir, output.StepsFile), output.StepsFile, true,
-		[]string{"rule", "condition", "seed", "episode", "step", "reward", "delta", "value", "dopamine", "mark"}, func(t *output.Table) error {
-			r, err := get(t)
-			if err != nil {
+	if _, err := output.Steps.Read(dir, true, func(t *output.Table) error {
+		r, err := get(t)
+		if err != nil {
+			return err
+		}
+		var s Step
+		if s.Episode, err = t.Int("episode"); err != nil {
+			return err
+		}
+		if s.K, err = t.Int("step"); err != nil {
+			return err
+		}
+		for _, f := range []struct {
+			col string
+			dst *float64
+		}{{"reward", &s.Reward}, {"delta", &s.Delta}, {"value", &s.Value}, {"dopamine", &s.Dopamine}} {
+			if *f.dst, err = t.Float(f.col); err != nil {
 				return err
 			}
-			var s Step
-			if s.Episode, err = t.Int("episode"); err != nil {
-				return err
-			}
-			if s.K, err = t.Int("step"); err != nil {
-				return err
-			}
-			for _, f := range []struct {
-				col string
-				dst *float64
-			}{{"reward", &s.Reward}, {"delta", &s.Delta}, {"value", &s.Value}, {"dopamine", &s.Dopamine}} {
-				if *f.dst, err = t.Float(f.col); err != nil {
-					return err
-				}
-			}
-			switch t.Str("mark") {
-			case "cs":
-				s.Mark = env.CS
-			case "us":
-				s.Mark = env.US
-			case "omitted":
-				s.Mark = env.Omitted
-			}
-			r.Steps = append(r.Steps, s)
-			return nil
-		}); err != nil {
+		}
+		switch t.Str("mark") {
+		case "cs":
+			s.Mark = env.CS
+		case "us":
+			s.Mark = env.US
+		case "omitted":
+			s.Mark = env.Omitted
+		}
+		r.Steps = append(r.Steps, s)
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	return rs, nil

@@ -54,7 +54,8 @@ type Maker func() (Task, error)
 
 // Def is one task: everything the program knows about it. A new task is a
 // file that defines its Def (and its Task type) plus one line in the
-// registry below.
+// registry below, or, outside this package (a program embedding dopa, a
+// test's task), a call of Register.
 type Def struct {
 	// Name is the task's name in files and outputs.
 	Name string
@@ -92,6 +93,19 @@ type Budget struct {
 
 // registry lists every task, in the order docs list them.
 var registry = []*Def{&xorDef, &mackeyGlassDef, &lorenzDef, &regressionDef, &mnistDef}
+
+// Register adds a task after the built-in ones; call it from an init
+// function. It panics if the Def lacks a name, its defaults or Prepare, or
+// if its name is taken: a task is registered once.
+func Register(d *Def) {
+	if d.Name == "" || d.Defaults == nil || d.Prepare == nil {
+		panic(fmt.Sprintf("task.Register: task %q lacks a name, defaults or Prepare", d.Name))
+	}
+	if _, ok := Lookup(d.Name); ok {
+		panic(fmt.Sprintf("task.Register: task %q is registered already", d.Name))
+	}
+	registry = append(registry, d)
+}
 
 // Lookup returns the task of that name.
 func Lookup(name string) (*Def, bool) {

@@ -16,10 +16,10 @@ import (
 // model; they exist to be compared against. η tuned on the built-in XOR
 // circuit.
 var (
-	sgdDef = Def{Name: "sgd", Doc: "gradient descent with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
+	sgdDef = Def{Name: "sgd", Stream: "rule/sgd", Doc: "gradient descent with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
 		Defaults: func() Spec { return Spec{Name: "sgd", LearningRate: 0.5, Params: SGDParams{}} },
 		New:      func(s Spec, c *circuits.Circuit, _ *rand.Rand) (Rule, error) { return newBackprop(s, c, false), nil }}
-	adamDef = Def{Name: "adam", Doc: "Adam (Kingma & Ba 2015) with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
+	adamDef = Def{Name: "adam", Stream: "rule/adam", Doc: "Adam (Kingma & Ba 2015) with exact gradients (backprop, BPTT)", Trains: RateCircuits | RecurrentCircuits,
 		Defaults: func() Spec {
 			return Spec{Name: "adam", LearningRate: 0.05, Params: AdamParams{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}}
 		},
@@ -84,6 +84,7 @@ func (p AdamParams) Validate() error {
 
 // Backprop is gradient descent with exact gradients (sgd) or Adam (adam).
 type Backprop struct {
+	name             string // the rule's name (Retune refuses another's spec)
 	c                *circuits.Circuit
 	adam             bool
 	eta, decay       float64
@@ -94,7 +95,7 @@ type Backprop struct {
 }
 
 func newBackprop(spec Spec, c *circuits.Circuit, adam bool) *Backprop {
-	b := &Backprop{c: c, adam: adam, eta: spec.LearningRate}
+	b := &Backprop{name: spec.Name, c: c, adam: adam, eta: spec.LearningRate}
 	if p, ok := spec.Params.(AdamParams); ok {
 		b.beta1, b.beta2, b.ep = p.Beta1, p.Beta2, p.Epsilon
 	}

@@ -83,7 +83,7 @@ func TestDeclaredFeedbackIsUsed(t *testing.T) {
 	c, tk := declaredCircuit(t, declaredChain)
 	start := [][]float64{slices.Clone(c.Feedback[0].W), slices.Clone(c.Feedback[1].W)}
 	fa := bindSpec(t, Spec{Name: "fa", LearningRate: 0.05, Params: FeedbackParams{Init: "normal", Scale: 1}}, c, 1)
-	if len(c.Feedback) != 2 || fa.feedback(2) != c.Feedback[0].Dense || fa.feedback(1) != c.Feedback[1].Dense {
+	if len(c.Feedback) != 2 || fa.core().feedback(2) != c.Feedback[0].Dense || fa.core().feedback(1) != c.Feedback[1].Dense {
 		t.Fatalf("fa did not take the declared feedback (%d projections)", len(c.Feedback))
 	}
 	w0 := slices.Clone(c.Links[0].W)
@@ -99,14 +99,14 @@ func TestDeclaredFeedbackIsUsed(t *testing.T) {
 	// circuit leaves out, so dfa draws its own.
 	c, _ = declaredCircuit(t, declaredChain)
 	dfa := bindSpec(t, Spec{Name: "dfa", LearningRate: 0.05, Params: FeedbackParams{Init: "normal", Scale: 1}}, c, 1)
-	if len(c.Feedback) != 3 || dfa.feedback(2) != c.Feedback[0].Dense || c.Feedback[2].Name != "h1_h2/feedback" || dfa.feedback(1) != c.Feedback[2].Dense {
+	if len(c.Feedback) != 3 || dfa.core().feedback(2) != c.Feedback[0].Dense || c.Feedback[2].Name != "h1_h2/feedback" || dfa.core().feedback(1) != c.Feedback[2].Dense {
 		t.Fatalf("dfa's feedback: %d projections", len(c.Feedback))
 	}
 
 	// npfb teaches the declared feedback.
 	c, tk = declaredCircuit(t, declaredChain)
 	start = [][]float64{slices.Clone(c.Feedback[0].W), slices.Clone(c.Feedback[1].W)}
-	np := bindSpec(t, Spec{Name: "npfb", LearningRate: 0.05, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.01, Init: "normal", Scale: 1}}, c, 1)
+	np := bindSpec(t, Spec{Name: "npfb", LearningRate: 0.05, Params: NPFBParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01}, FeedbackRate: 0.01, Init: "normal", Scale: 1}}, c, 1)
 	train(np, tk)
 	if len(c.Feedback) != 2 || slices.Equal(c.Feedback[0].W, start[0]) || slices.Equal(c.Feedback[1].W, start[1]) {
 		t.Error("npfb did not teach the declared feedback")
@@ -114,7 +114,7 @@ func TestDeclaredFeedbackIsUsed(t *testing.T) {
 
 	// npfb refuses a declared feedback that is not plastic.
 	c, _ = declaredCircuit(t, declaredChain+"plastic = false\n")
-	_, err := New(Spec{Name: "npfb", LearningRate: 0.05, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.01, Init: "normal", Scale: 1}}, c, rand.New(rand.NewPCG(1, 1)))
+	_, err := New(Spec{Name: "npfb", LearningRate: 0.05, Params: NPFBParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01}, FeedbackRate: 0.01, Init: "normal", Scale: 1}}, c, rand.New(rand.NewPCG(1, 1)))
 	if err == nil || !strings.Contains(err.Error(), `"h2_to_h1" is plastic = false`) {
 		t.Errorf("npfb on a non-plastic declared feedback: %v", err)
 	}

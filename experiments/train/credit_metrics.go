@@ -29,7 +29,7 @@ type Alignment struct {
 // recorder keeps what is sent down, per chain link, sample after sample.
 type recorder struct {
 	c    *circuits.Circuit
-	r    *Credit
+	r    *credit
 	sent [][]float64
 }
 
@@ -40,11 +40,12 @@ type recorder struct {
 // Hooks.Update, after Task.Next). It returns nil for a rule that is not a
 // credit-assignment rule.
 func CreditAlignment(rule Rule, c *circuits.Circuit, t task.Task) []Alignment {
-	r, ok := rule.(*Credit)
+	cr, ok := rule.(creditRule)
 	if !ok {
 		return nil
 	}
-	r.prepare()
+	r := cr.core()
+	cr.prepare()
 	n := len(r.ch.links)
 	run := func(useRule bool) [][]float64 {
 		rec := &recorder{c: c, r: r, sent: make([][]float64, n)}
@@ -60,14 +61,7 @@ func CreditAlignment(rule Rule, c *circuits.Circuit, t task.Task) []Alignment {
 	for i := 1; i < n; i++ {
 		a := Alignment{Layer: c.PopNames[r.ch.pops[i]], AngleDeg: angleDeg(rl[i], bp[i]), NormDiff: math.NaN(), SignCongruence: math.NaN()}
 		w := c.Links[r.ch.links[i]].Dense
-		var b []float64
-		switch {
-		case r.kind == kindPBP || r.kind == kindNDI:
-			b = r.m[i]
-		case r.fb[i] >= 0 && c.Feedback[r.fb[i]].NPre == w.NPost:
-			b = r.feedback(i).W
-		}
-		if b != nil {
+		if b := cr.downMatrix(i); b != nil {
 			a.NormDiff, a.SignCongruence = transposeDiff(b, w.W[:w.NPost*w.NPre], w.NPre, w.NPost)
 		}
 		out = append(out, a)

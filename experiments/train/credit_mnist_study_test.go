@@ -14,7 +14,6 @@ import (
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/rng"
-	"github.com/dopa-sim/dopa/modulator"
 )
 
 // The MNIST study of docs/credit.md: Lansdell, Prakash & Kording's
@@ -35,7 +34,7 @@ import (
 func mnistStudyRules() []Spec {
 	wp, _ := Defaults("wp")
 	wp.LearningRate = 0.003
-	wp.Params = PerturbationParams{Sigma: 0.01, Modulator: modulator.Params{}.Defaults(modulator.VariantWP)}
+	wp.Params = PerturbationParams{Sigma: 0.01, Modulator: plainModulator()}
 	dop, _ := Defaults("dopamine")
 	dop.LearningRate = 0.0003
 	adam, _ := Defaults("adam")
@@ -48,8 +47,8 @@ func mnistStudyRules() []Spec {
 		adam,
 		{Name: "fa", LearningRate: 0.15, Params: FeedbackParams{Decay: Decay{WeightDecay: 1e-5}, Init: "normal", Scale: 8}},
 		{Name: "fa", LearningRate: 0.1, Params: FeedbackParams{Init: "normal", Scale: math.Sqrt2}},
-		{Name: "npfb", LearningRate: 0.1, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.016, Init: "normal", Scale: math.Sqrt2}},
-		{Name: "npfb_ls", LearningRate: 0.15, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Warmup: 200}},
+		{Name: "npfb", LearningRate: 0.1, Params: NPFBParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01}, FeedbackRate: 0.016, Init: "normal", Scale: math.Sqrt2}},
+		{Name: "npfb_ls", LearningRate: 0.15, Params: NPFBLSParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01, Warmup: 200}, Gamma: 0.1}},
 		wp, dop,
 	}
 }
@@ -88,7 +87,7 @@ func newMNISTRun(spec *circuits.Spec, data *task.MNISTData, p task.MNISTParams, 
 	if err := tk.Check(c); err != nil {
 		return nil, nil, nil, err
 	}
-	r, err := New(rule, c, rng.Stream(uint64(seed), "rule/"+rule.Name))
+	r, err := New(rule, c, rng.Stream(uint64(seed), mustStream(rule.Name)))
 	return c, tk, r, err
 }
 

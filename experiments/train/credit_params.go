@@ -10,13 +10,6 @@ import (
 // The keys of the credit-assignment rules (credit.go), their defaults and
 // their validation.
 
-// creditDefaults returns a credit rule's defaults: its η, the fastest of
-// 0.5, 2 and 10 that solved the built-in XOR circuit from 6 of 6 starts
-// (the experiment files set the authors' η), and its keys.
-func creditDefaults(name string, eta float64, p Params) func() Spec {
-	return func() Spec { return Spec{Name: name, LearningRate: eta, Params: p} }
-}
-
 // FeedbackParams are the keys of fa and dfa.
 type FeedbackParams struct {
 	Decay
@@ -49,7 +42,7 @@ type PBPParams struct {
 // Validate checks the bound.
 func (p PBPParams) Validate() error { return checkClip(p.Decay, p.Clip) }
 
-// InversionParams are the keys of ndi and di.
+// InversionParams are the keys of ndi (and, with DIParams, of di).
 type InversionParams struct {
 	Decay
 	// Alpha is the leak α of the controller, ≥ 0.
@@ -63,10 +56,6 @@ type InversionParams struct {
 	Scale float64 `toml:"feedback_scale"`
 	// Clip bounds the norm of the error sent to each hidden layer; 0 = none.
 	Clip float64 `toml:"clip"`
-	// Dt and Steps are the Euler step and the number of steps of the
-	// dynamics (di only; 0 for ndi).
-	Dt    float64 `toml:"dt"`
-	Steps int     `toml:"steps"`
 	// Stabilize lowers the spectral abscissa of the controller
 	// [[−I, B], [W, −αI]] by steps on B (the authors' SSA step; see
 	// stability.go) when B starts with an abscissa above −min(0.01, α/2),
@@ -80,7 +69,7 @@ type InversionParams struct {
 	StabilityEvery int `toml:"stability_every"`
 }
 
-// Validate checks α, the feedback and, for di, the dynamics.
+// Validate checks α and the feedback.
 func (p InversionParams) Validate() error {
 	if !(p.Alpha >= 0) || math.IsInf(p.Alpha, 0) {
 		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.Alpha), "alpha")
@@ -91,14 +80,6 @@ func (p InversionParams) Validate() error {
 	if err := checkInit(p.Init, p.Scale); err != nil {
 		return err
 	}
-	if p.Dt != 0 || p.Steps != 0 { // di
-		if !(p.Dt > 0 && p.Dt <= 1) {
-			return param.New(fmt.Sprintf("must be in (0, 1], got %g", p.Dt), "dt")
-		}
-		if p.Steps < 1 || p.Steps > 1000000 {
-			return param.New(fmt.Sprintf("must be in [1, 10⁶], got %d", p.Steps), "steps")
-		}
-	}
 	if p.StabilityEvery < 0 || p.StabilityEvery > 1<<30 {
 		return param.New(fmt.Sprintf("must be in [0, 2³⁰] (0: only at the start), got %d", p.StabilityEvery), "stability_every")
 	}
@@ -108,52 +89,85 @@ func (p InversionParams) Validate() error {
 	return checkClip(p.Decay, p.Clip)
 }
 
-// LearnedFeedbackParams are the keys of npfb and npfb_ls.
-type LearnedFeedbackParams struct {
+// DIParams are the keys of di: ndi's and the dynamics'.
+type DIParams struct {
+	InversionParams
+	// Dt and Steps are the Euler step and the number of steps of the
+	// controller's dynamics.
+	Dt    float64 `toml:"dt"`
+	Steps int     `toml:"steps"`
+}
+
+// Validate checks the dynamics, then what InversionParams checks.
+func (p DIParams) Validate() error {
+	if !(p.Dt > 0 && p.Dt <= 1) {
+		return param.New(fmt.Sprintf("must be in (0, 1] for di, got %g", p.Dt), "dt")
+	}
+	if p.Steps < 1 || p.Steps > 1000000 {
+		return param.New(fmt.Sprintf("must be in [1, 10⁶] for di, got %d", p.Steps), "steps")
+	}
+	return p.InversionParams.Validate()
+}
+
+// NodeFeedbackParams are the keys npfb and npfb_ls share.
+type NodeFeedbackParams struct {
 	Decay
 	// Sigma is c, the standard deviation of the noise ξ added to every
 	// hidden unit's output in the noisy pass, > 0.
 	Sigma float64 `toml:"sigma"`
-	// FeedbackRate is η_B, the learning rate of B (npfb), > 0; 0 for npfb_ls.
-	FeedbackRate float64 `toml:"feedback_rate"`
-	// Gamma is γ, the ridge V₀ = γI of the least-squares form (npfb_ls),
-	// > 0; 0 for npfb.
-	Gamma float64 `toml:"gamma"`
 	// Warmup is the number of updates at the start in which only the
 	// feedback learns (the forward weights stay), ≥ 0.
 	Warmup int `toml:"warmup_updates"`
-	// Init and Scale draw the initial B of npfb (as FeedbackParams); npfb_ls
-	// starts from B = S V⁻¹ = 0.
-	Init  string  `toml:"feedback_init"`
-	Scale float64 `toml:"feedback_scale"`
 	// Clip bounds the norm of the error sent to each hidden layer; 0 = none.
 	Clip float64 `toml:"clip"`
 }
 
-// Validate checks c, η_B or γ, the warm-up and the initial B.
-func (p LearnedFeedbackParams) Validate() error {
+// Validate checks c, the warm-up and the bound.
+func (p NodeFeedbackParams) Validate() error {
 	if !(p.Sigma > 0) || math.IsInf(p.Sigma, 0) {
 		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.Sigma), "sigma")
-	}
-	if p.Gamma == 0 { // npfb
-		if !(p.FeedbackRate > 0) || math.IsInf(p.FeedbackRate, 0) {
-			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.FeedbackRate), "feedback_rate")
-		}
-		if err := checkInit(p.Init, p.Scale); err != nil {
-			return err
-		}
-	} else {
-		if !(p.Gamma > 0) || math.IsInf(p.Gamma, 0) {
-			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.Gamma), "gamma")
-		}
-		if p.FeedbackRate != 0 {
-			return param.New("applies to npfb only (npfb_ls solves for B exactly)", "feedback_rate")
-		}
 	}
 	if p.Warmup < 0 || p.Warmup > 1<<30 {
 		return param.New(fmt.Sprintf("must be in [0, 2³⁰], got %d", p.Warmup), "warmup_updates")
 	}
 	return checkClip(p.Decay, p.Clip)
+}
+
+// NPFBParams are the keys of npfb.
+type NPFBParams struct {
+	NodeFeedbackParams
+	// FeedbackRate is η_B, the learning rate of B, > 0.
+	FeedbackRate float64 `toml:"feedback_rate"`
+	// Init and Scale draw the initial B (as FeedbackParams).
+	Init  string  `toml:"feedback_init"`
+	Scale float64 `toml:"feedback_scale"`
+}
+
+// Validate checks c, the warm-up, the bound, η_B and the initial B.
+func (p NPFBParams) Validate() error {
+	if err := p.NodeFeedbackParams.Validate(); err != nil {
+		return err
+	}
+	if !(p.FeedbackRate > 0) || math.IsInf(p.FeedbackRate, 0) {
+		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.FeedbackRate), "feedback_rate")
+	}
+	return checkInit(p.Init, p.Scale)
+}
+
+// NPFBLSParams are the keys of npfb_ls.
+type NPFBLSParams struct {
+	NodeFeedbackParams
+	// Gamma is γ, the ridge V₀ = γI of the least squares, > 0. B starts
+	// from S V⁻¹ = 0.
+	Gamma float64 `toml:"gamma"`
+}
+
+// Validate checks γ, c, the warm-up and the bound.
+func (p NPFBLSParams) Validate() error {
+	if !(p.Gamma > 0) || math.IsInf(p.Gamma, 0) {
+		return param.New(fmt.Sprintf("must be a finite number > 0 for npfb_ls, got %g", p.Gamma), "gamma")
+	}
+	return p.NodeFeedbackParams.Validate()
 }
 
 func checkInit(init string, scale float64) error {
@@ -173,56 +187,6 @@ func checkClip(d Decay, c float64) error {
 	}
 	if !(c >= 0) || math.IsInf(c, 0) {
 		return param.New(fmt.Sprintf("must be a finite number >= 0 (0: none), got %g", c), "clip")
-	}
-	return nil
-}
-
-// checkOwnKeys refuses a key that one of the rules sharing a parameter
-// struct documents for itself when another sets it: dt and steps are di's
-// (not ndi's), feedback_rate, feedback_init and feedback_scale npfb's, gamma
-// npfb_ls's. The error names the key set.
-func checkOwnKeys(rule string, ps Params) error {
-	only := func(owner, key string) error {
-		return param.New(fmt.Sprintf("applies only to rule %s (rule is %q)", owner, rule), key)
-	}
-	switch p := ps.(type) {
-	case InversionParams:
-		switch rule {
-		case "ndi":
-			if p.Dt != 0 {
-				return only("di", "dt")
-			}
-			if p.Steps != 0 {
-				return only("di", "steps")
-			}
-		case "di":
-			if !(p.Dt > 0 && p.Dt <= 1) {
-				return param.New(fmt.Sprintf("must be in (0, 1] for di, got %g", p.Dt), "dt")
-			}
-			if p.Steps < 1 || p.Steps > 1000000 {
-				return param.New(fmt.Sprintf("must be in [1, 10⁶] for di, got %d", p.Steps), "steps")
-			}
-		}
-	case LearnedFeedbackParams:
-		switch rule {
-		case "npfb":
-			if p.Gamma != 0 {
-				return only("npfb_ls", "gamma")
-			}
-		case "npfb_ls":
-			if !(p.Gamma > 0) || math.IsInf(p.Gamma, 0) {
-				return param.New(fmt.Sprintf("must be a finite number > 0 for npfb_ls, got %g", p.Gamma), "gamma")
-			}
-			if p.FeedbackRate != 0 {
-				return only("npfb", "feedback_rate")
-			}
-			if p.Init != "" {
-				return only("npfb", "feedback_init")
-			}
-			if p.Scale != 0 {
-				return only("npfb", "feedback_scale")
-			}
-		}
 	}
 	return nil
 }

@@ -33,9 +33,9 @@ func studyRules(clip, faScale, alpha float64) []Spec {
 		{Name: "dfa", LearningRate: 0.01, Params: FeedbackParams{Init: "uniform", Scale: faScale, Clip: clip}},
 		{Name: "pbp", LearningRate: 0.01, Params: PBPParams{Clip: clip}},
 		{Name: "ndi", LearningRate: 0.01, Params: InversionParams{Alpha: alpha, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip}},
-		{Name: "di", LearningRate: 0.01, Params: InversionParams{Alpha: alpha, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip, Dt: 0.5, Steps: 1000}},
-		{Name: "npfb", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.001, Init: "uniform", Scale: 0.5, Clip: clip}},
-		{Name: "npfb_ls", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Clip: clip}},
+		{Name: "di", LearningRate: 0.01, Params: DIParams{InversionParams: InversionParams{Alpha: alpha, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Clip: clip}, Dt: 0.5, Steps: 1000}},
+		{Name: "npfb", LearningRate: 0.01, Params: NPFBParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01, Clip: clip}, FeedbackRate: 0.001, Init: "uniform", Scale: 0.5}},
+		{Name: "npfb_ls", LearningRate: 0.01, Params: NPFBLSParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01, Clip: clip}, Gamma: 0.1}},
 	}
 }
 
@@ -95,7 +95,7 @@ func creditStudy(t *testing.T, rules []Spec, sizes []int, act neuron.Activation,
 			}
 			p.DataSeed = seed
 			tk := regressionTask(t, c, p)
-			r, err := New(spec, c, rng.Stream(uint64(seed), "rule/"+spec.Name))
+			r, err := New(spec, c, rng.Stream(uint64(seed), mustStream(spec.Name)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,7 +14,23 @@ import (
 	"github.com/dopa-sim/dopa/synapse"
 )
 
-var creditRules = []string{"fa", "dfa", "pbp", "ndi", "di", "npfb", "npfb_ls"}
+// creditRules lists the registered credit-assignment rules: those that
+// bind to a chain circuit as a creditRule (they send errors down).
+func creditRules(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	for _, d := range Rules() {
+		c := chainCircuit(tb, []int{3, 4, 3, 2}, neuron.Tanh, neuron.Linear, true, 1, 9)
+		r, err := d.New(d.Defaults(), c, rand.New(rand.NewPCG(1, 1)))
+		if _, ok := r.(creditRule); err == nil && ok {
+			out = append(out, d.Name)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no credit-assignment rule is registered")
+	}
+	return out
+}
 
 // chainCircuit builds a feedforward chain of rate populations of the given
 // sizes (hidden and readout activations given), weights ~ N(0, gain²/n_pre).
@@ -72,13 +88,19 @@ func regressionTask(tb testing.TB, c *circuits.Circuit, p task.RegressionParams)
 	return t.(*task.Regression)
 }
 
-func bindSpec(tb testing.TB, spec Spec, c *circuits.Circuit, seed uint64) *Credit {
+func bindSpec(tb testing.TB, spec Spec, c *circuits.Circuit, seed uint64) creditRule {
+	tb.Helper()
+	return bindAs[creditRule](tb, spec, c, seed)
+}
+
+// bindAs binds a rule of type T.
+func bindAs[T Rule](tb testing.TB, spec Spec, c *circuits.Circuit, seed uint64) T {
 	tb.Helper()
 	r, err := New(spec, c, rand.New(rand.NewPCG(seed, 11)))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return r.(*Credit)
+	return r.(T)
 }
 
 func pinv(w *mat.Dense) *mat.Dense {
@@ -114,7 +136,7 @@ func vecAngle(a, b []float64) float64 { return angleDeg(a, b) }
 func TestDIReachesNDI(t *testing.T) {
 	for _, sizes := range [][]int{{5, 20, 10}, {5, 10, 20}} {
 		c := chainCircuit(t, append(sizes, 3), neuron.Linear, neuron.Linear, false, 0.7, 1)
-		di := bindSpec(t, Spec{Name: "di", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5, Dt: 0.5, Steps: 1000}}, c, 1)
+		di := bindSpec(t, Spec{Name: "di", LearningRate: 0.01, Params: DIParams{InversionParams: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5}, Dt: 0.5, Steps: 1000}}, c, 1)
 		ndi := bindSpec(t, Spec{Name: "ndi", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "neg_transpose", Init: "uniform", Scale: 0.5}}, c, 1)
 		ndi.prepare()
 		rng := rand.New(rand.NewPCG(3, 3))
@@ -150,12 +172,12 @@ func TestNDIIsPseudoInverse(t *testing.T) {
 		delta := []float64{0.3, -1.2, 0.5, 2, -0.7, 0.1, 0.9, -0.4, 1.1, -1.5, 0.2, 0.6, -0.8, 1.3, -0.2, 0.4, -1, 0.7, 0.05, -0.6}[:sizes[2]]
 		var want mat.VecDense
 		want.MulVec(p, mat.NewVecDense(len(delta), delta))
-		for _, r := range []*Credit{ndi, pbp} {
+		for _, r := range []creditRule{ndi, pbp} {
 			got := make([]float64, sizes[1])
 			r.SendDown(1, delta, got)
 			for i := range got {
 				if d := math.Abs(got[i] - want.AtVec(i)); !(d < 1e-6) {
-					t.Errorf("%v %s: component %d is %g, W⁺δ %g", sizes, r.kindName(), i, got[i], want.AtVec(i))
+					t.Errorf("%v %s: component %d is %g, W⁺δ %g", sizes, r.core().name, i, got[i], want.AtVec(i))
 					break
 				}
 			}
@@ -168,7 +190,7 @@ func TestNDIIsPseudoInverse(t *testing.T) {
 // pass, is ∂L/∂h of the hidden layer (cosine > 0.99).
 func TestNodePerturbationEstimate(t *testing.T) {
 	c := chainCircuit(t, []int{30, 20, 10}, neuron.Sigmoid, neuron.Linear, true, math.Sqrt2, 4)
-	r := bindSpec(t, Spec{Name: "npfb", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, FeedbackRate: 0.01, Init: "normal", Scale: 1}}, c, 4)
+	r := bindAs[*NPFB](t, Spec{Name: "npfb", LearningRate: 0.01, Params: NPFBParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01}, FeedbackRate: 0.01, Init: "normal", Scale: 1}}, c, 4)
 	rng := rand.New(rand.NewPCG(5, 5))
 	x, y := make([]float64, 30), make([]float64, 10)
 	for i := range x {
@@ -177,7 +199,7 @@ func TestNodePerturbationEstimate(t *testing.T) {
 	for i := range y {
 		y[i] = rng.NormFloat64()
 	}
-	out := append([]float64(nil), r.forward(x, false)...)
+	out := append([]float64(nil), r.nf.forward(x, false)...)
 	l := 0.0
 	e := make([]float64, 10)
 	for j := range out {
@@ -195,16 +217,16 @@ func TestNodePerturbationEstimate(t *testing.T) {
 	est := make([]float64, 20)
 	const n = 20000
 	for range n {
-		on := r.forward(x, true)
+		on := r.nf.forward(x, true)
 		ln := 0.0
 		for j := range on {
 			ln += (on[j] - y[j]) * (on[j] - y[j]) / 2
 		}
-		r.mod.Expect(-l)
-		r.mod.Observe(-ln, 1)
-		D := r.mod.Level()
+		r.nf.mod.Expect(-l)
+		r.nf.mod.Observe(-ln, 1)
+		D := r.nf.mod.Level()
 		for j := range est {
-			est[j] += -D * r.xi[1][j] / (r.sigma * r.sigma) / n
+			est[j] += -D * r.nf.xi[1][j] / (r.nf.sigma * r.nf.sigma) / n
 		}
 	}
 	t.Logf("mean λ̂ over %d draws: cosine %.5f with ∂L/∂h", n, math.Cos(vecAngle(est, exact)*math.Pi/180))
@@ -218,14 +240,14 @@ func TestNodePerturbationEstimate(t *testing.T) {
 // angle between B and W₂ᵀ.
 func lsFeedbackAngle(t *testing.T, samples int) float64 {
 	c := chainCircuit(t, []int{30, 20, 10}, neuron.Sigmoid, neuron.Linear, true, math.Sqrt2, 6)
-	r := bindSpec(t, Spec{Name: "npfb_ls", LearningRate: 0.01, Params: LearnedFeedbackParams{Sigma: 0.01, Gamma: 0.1, Warmup: 1 << 30}}, c, 6)
+	r := bindAs[*NPFBLS](t, Spec{Name: "npfb_ls", LearningRate: 0.01, Params: NPFBLSParams{NodeFeedbackParams: NodeFeedbackParams{Sigma: 0.01, Warmup: 1 << 30}, Gamma: 0.1}}, c, 6)
 	p := task.RegressionParams{}.Defaults()
 	p.Samples, p.BatchSize = 4096, 32
 	tk := regressionTask(t, c, p)
 	rng := rand.New(rand.NewPCG(8, 8))
 	for range samples / 32 {
 		tk.Next(rng)
-		r.learnFeedback(tk)
+		r.teach(tk)
 	}
 	w := c.Links[1]
 	b := r.feedback(1).W
@@ -333,7 +355,7 @@ func matVec(m []float64, rows int, v []float64) []float64 {
 // B = S V⁻¹ with S = λ̂dᵀ, V = γI + ddᵀ.
 func TestCreditHandComputed(t *testing.T) {
 	x, y := []float64{0.5, -1, 0.3}, []float64{0.2, -0.4}
-	for _, name := range creditRules {
+	for _, name := range creditRules(t) {
 		c := chainCircuit(t, []int{3, 4, 3, 2}, neuron.Tanh, neuron.Linear, true, 1, 9)
 		spec, _ := Defaults(name)
 		spec.LearningRate = 0.1
@@ -348,11 +370,11 @@ func TestCreditHandComputed(t *testing.T) {
 		// Feedback before learning (npfb's changes in Learn).
 		var b0 [][]float64
 		for i := range c.Links {
-			if i == 0 || r.fb[i] < 0 {
+			if i == 0 || r.core().fb[i] < 0 {
 				b0 = append(b0, nil)
 				continue
 			}
-			b0 = append(b0, append([]float64(nil), r.feedback(i).W...))
+			b0 = append(b0, append([]float64(nil), r.core().feedback(i).W...))
 		}
 		w0 := make([][]float64, len(c.Links))
 		for i, l := range c.Links {
@@ -416,15 +438,23 @@ func TestCreditHandComputed(t *testing.T) {
 		}
 		// The feedback's change, from the rule's noise and dopamine.
 		D := r.Trace().Dopamine
-		p2 := spec.Params.(LearnedFeedbackParams)
+		var nf *nodeFeedback
+		var sigma, etaB, gamma float64
+		switch r := r.(type) {
+		case *NPFB:
+			p := spec.Params.(NPFBParams)
+			nf, sigma, etaB = &r.nf, p.Sigma, p.FeedbackRate
+		case *NPFBLS:
+			p := spec.Params.(NPFBLSParams)
+			nf, sigma, gamma = &r.nf, p.Sigma, p.Gamma
+		}
 		for i := 1; i < len(c.Links); i++ {
-			f := r.feedback(i)
+			f := r.core().feedback(i)
 			// d of the upper layer, through the old B (as the rule's clean pass).
-			_ = f
-			dUp := append([]float64(nil), r.d[i+1]...)
+			dUp := append([]float64(nil), nf.d[i+1]...)
 			lam := make([]float64, f.NPost)
 			for j := range lam {
-				lam[j] = -D * r.xi[i][j] / (p2.Sigma * p2.Sigma)
+				lam[j] = -D * nf.xi[i][j] / (sigma * sigma)
 			}
 			for lo := range f.NPost {
 				for up := range f.NPre {
@@ -434,14 +464,14 @@ func TestCreditHandComputed(t *testing.T) {
 						for k := range f.NPre {
 							res += b0[i][lo*f.NPre+k] * dUp[k]
 						}
-						want = b0[i][lo*f.NPre+up] - p2.FeedbackRate*res*dUp[up]
+						want = b0[i][lo*f.NPre+up] - etaB*res*dUp[up]
 					} else {
 						// V = γI + ddᵀ; B = S V⁻¹ = λ̂dᵀ(γI + ddᵀ)⁻¹ = λ̂dᵀ/(γ + dᵀd).
 						dd := 0.0
 						for _, v := range dUp {
 							dd += v * v
 						}
-						want = lam[lo] * dUp[up] / (p2.Gamma + dd)
+						want = lam[lo] * dUp[up] / (gamma + dd)
 					}
 					if got := f.W[lo*f.NPre+up]; math.Abs(got-want) > 1e-9*(1+math.Abs(want)) {
 						t.Errorf("%s: B%d[%d,%d] is %g, by hand %g", name, i, lo, up, got, want)
@@ -482,17 +512,21 @@ func TestFAHallmark(t *testing.T) {
 // TestCreditAllocatesNothing: an update of every credit rule allocates
 // nothing.
 func TestCreditAllocatesNothing(t *testing.T) {
-	for _, name := range creditRules {
+	for _, name := range creditRules(t) {
 		c := chainCircuit(t, []int{6, 5, 4, 3}, neuron.Tanh, neuron.Linear, true, 1, 3)
 		spec, _ := Defaults(name)
 		spec.LearningRate = 0.01
-		if ip, ok := spec.Params.(InversionParams); ok {
-			// A random B, stabilised at the start. (A stability check during
-			// training, stability_every > 0, allocates a few hundred bytes
-			// inside gonum's eigenvalue routine, Dlahqr, on the updates it
-			// runs.)
-			ip.Feedback = "random"
-			spec.Params = ip
+		// A random B for ndi and di, stabilised at the start. (A stability
+		// check during training, stability_every > 0, allocates a few
+		// hundred bytes inside gonum's eigenvalue routine, Dlahqr, on the
+		// updates it runs.)
+		switch p := spec.Params.(type) {
+		case InversionParams:
+			p.Feedback = "random"
+			spec.Params = p
+		case DIParams:
+			p.Feedback = "random"
+			spec.Params = p
 		}
 		r := bindSpec(t, spec, c, 3)
 		p := task.RegressionParams{}.Defaults()

@@ -30,7 +30,11 @@ func withDecay(t *testing.T, spec Spec, lambda float64) Spec {
 // synapses as the update without leaves them.
 func TestWeightDecay(t *testing.T) {
 	const lambda = 0.01
-	for _, name := range append([]string{"sgd", "adam"}, creditRules...) {
+	for _, d := range Rules() {
+		if _, ok := d.Defaults().Params.(decayer); !ok {
+			continue // no weight_decay key
+		}
+		name := d.Name
 		run := func(lambda float64) (w0, w, fb [][]float64) {
 			c := chainCircuit(t, []int{3, 4, 3, 2}, neuron.Tanh, neuron.Linear, true, 1, 9)
 			spec, _ := Defaults(name)

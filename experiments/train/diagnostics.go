@@ -20,11 +20,18 @@ func Diagnostics(r Rule, c *circuits.Circuit, t task.Task) []task.Value {
 			task.Value{Name: "norm_diff/" + a.Layer, Value: a.NormDiff},
 			task.Value{Name: "sign_congruence/" + a.Layer, Value: a.SignCongruence})
 	}
-	if cr, ok := r.(*Credit); ok && cr.stab != nil {
+	if di, ok := r.(inverting); ok {
+		cr, st := di.core(), di.controllers()
 		for i := 1; i < len(cr.ch.links); i++ {
-			w, b := c.Links[cr.ch.links[i]].W, cr.feedback(i).W
-			out = append(out, task.Value{Name: "abscissa/" + c.PopNames[cr.ch.pops[i]], Value: cr.stab[i].abscissa(w, b, cr.alpha, false)})
+			out = append(out, task.Value{Name: "abscissa/" + c.PopNames[cr.ch.pops[i]], Value: st.current(cr, i)})
 		}
 	}
 	return out
+}
+
+// inverting is a rule of dynamic inversion (ndi, di): its controllers
+// have a stability to report.
+type inverting interface {
+	creditRule
+	controllers() *controllers
 }

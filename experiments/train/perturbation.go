@@ -16,14 +16,14 @@ import (
 // parameterised dopamine systems. Their η₀ and σ are tuned on the built-in
 // XOR circuit (experiments/xor_tuning.toml).
 var (
-	wpDef = Def{Name: "wp", Doc: "standard weight perturbation: ξ ~ N(0, σ²) per synapse, Δw = η·δ·ξ/σ²",
-		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantWP, 1), New: newPerturbation}
-	npDef = Def{Name: "np", Doc: "node perturbation (Fiete & Seung 2006): noise on each neuron's drive, its signature as eligibility",
-		Trains: RateCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantNP, 0.562), New: newPerturbation}
-	dopamineDef = Def{Name: "dopamine", Doc: "weight perturbation whose learning rate the RPE adapts, with revert and a plasticity trace",
-		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantDopamine, 0.316), New: newPerturbation}
-	dopamine2Def = Def{Name: "dopamine2", Doc: "dopamine with a sign-coded (burst or dip) dopamine response",
-		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults(modulator.VariantDopamine2, 0.1), New: newPerturbation}
+	wpDef = Def{Name: "wp", Stream: "rule/wp", Doc: "standard weight perturbation: ξ ~ N(0, σ²) per synapse, Δw = η·δ·ξ/σ²",
+		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults("wp", 1, plainModulator), New: newPerturbation(weightNoise{})}
+	npDef = Def{Name: "np", Stream: "rule/np", Doc: "node perturbation (Fiete & Seung 2006): noise on each neuron's drive, its signature as eligibility",
+		Trains: RateCircuits | RecurrentCircuits, Defaults: perturbationDefaults("np", 0.562, plainModulator), New: newPerturbation(nodeNoise{})}
+	dopamineDef = Def{Name: "dopamine", Stream: "rule/dopamine", Doc: "weight perturbation whose learning rate the RPE adapts, with revert and a plasticity trace",
+		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults("dopamine", 0.316, adaptiveModulator(0.3)), New: newPerturbation(weightNoise{})}
+	dopamine2Def = Def{Name: "dopamine2", Stream: "rule/dopamine2", Doc: "dopamine with a sign-coded (burst or dip) dopamine response",
+		Trains: RateCircuits | SpikingCircuits | RecurrentCircuits, Defaults: perturbationDefaults("dopamine2", 0.1, adaptiveModulator(1)), New: newPerturbation(weightNoise{})}
 )
 
 // PerturbationParams are the keys of the perturbation rules.
@@ -31,8 +31,9 @@ type PerturbationParams struct {
 	// Sigma is σ, the standard deviation of the perturbation ξ (of the
 	// weights; of the neurons' drive for np), > 0.
 	Sigma float64 `toml:"sigma"`
-	// Modulator holds the dopamine system's parameters; its variant is the
-	// rule's.
+	// Modulator holds the dopamine system's parameters; the rule's
+	// defaults set them (docs/dopamine.md), and [rule.modulator] changes
+	// them.
 	Modulator modulator.Params `toml:"modulator"`
 }
 
@@ -44,20 +45,39 @@ func (p PerturbationParams) Validate() error {
 	return param.Under(p.Modulator.Validate(), "modulator")
 }
 
-// perturbationDefaults returns the defaults of a variant: its tuned η₀,
-// σ = 0.01 and the variant's dopamine system.
-func perturbationDefaults(v modulator.Variant, eta float64) func() Spec {
-	return func() Spec {
-		return Spec{Name: string(v), LearningRate: eta, Params: PerturbationParams{Sigma: 0.01, Modulator: modulator.Params{}.Defaults(v)}}
+// plainModulator is the dopamine system of wp and np: the raw regret,
+// broadcast for one trial, at a fixed learning rate.
+func plainModulator() modulator.Params { return modulator.Params{}.Defaults() }
+
+// adaptiveModulator is the dopamine system of dopamine (gain 0.3) and
+// dopamine2 (gain 1, a sign-coded response): the RPE divided by its
+// running scale, η adapted by the progress (A = 0.2, B = 0.1, R = 100),
+// unconfirmed changes reverted (ε = 0.001), a plasticity trace λ = 0.85 and
+// antithetic pairs on new data; tuned on XOR (docs/results.md).
+func adaptiveModulator(gain float64) func() modulator.Params {
+	return func() modulator.Params {
+		p := modulator.Params{}.Defaults()
+		p.GainRate, p.LRUp, p.LRDown, p.LRRange, p.Revert, p.Lambda, p.Central = gain, 0.2, 0.1, 100, true, 0.85, true
+		p.RevertTolerance = 0.001
+		return p
 	}
 }
 
-func newPerturbation(s Spec, c *circuits.Circuit, rng *rand.Rand) (Rule, error) {
-	p := s.Params.(PerturbationParams)
-	if p.Modulator.Variant != modulator.Variant(s.Name) {
-		return nil, param.New(fmt.Sprintf("variant %q does not match rule %q", p.Modulator.Variant, s.Name), "modulator", "variant")
+// perturbationDefaults returns the defaults of a perturbation rule: its
+// tuned η₀, σ = 0.01 and its dopamine system.
+func perturbationDefaults(name string, eta float64, mod func() modulator.Params) func() Spec {
+	return func() Spec {
+		return Spec{Name: name, LearningRate: eta, Params: PerturbationParams{Sigma: 0.01, Modulator: mod()}}
 	}
-	return &Perturbation{c: c, rng: rng, sigma: p.Sigma, m: modulator.New(p.Modulator, s.LearningRate), l0: math.NaN(), node: s.Name == "np"}, nil
+}
+
+// newPerturbation returns the constructor of a perturbation rule whose
+// noise is n (on the weights or on the neurons' drive).
+func newPerturbation(n noise) func(s Spec, c *circuits.Circuit, rng *rand.Rand) (Rule, error) {
+	return func(s Spec, c *circuits.Circuit, rng *rand.Rand) (Rule, error) {
+		p := s.Params.(PerturbationParams)
+		return &Perturbation{name: s.Name, c: c, rng: rng, sigma: p.Sigma, m: modulator.New(p.Modulator, s.LearningRate), l0: math.NaN(), noise: n}, nil
+	}
 }
 
 // Perturbation is perturbation learning under the dopamine system: wp,
@@ -73,15 +93,53 @@ func newPerturbation(s Spec, c *circuits.Circuit, rng *rand.Rand) (Rule, error) 
 // ξ is the signature Σ_t ζ_i(t)·r_j(t) of the node noise ζ ~ N(0, σ²)
 // (circuits.Circuit.PerturbNodes).
 type Perturbation struct {
+	name  string // the rule's name (Retune refuses another's spec)
 	c     *circuits.Circuit
 	m     *modulator.Dopamine
 	rng   *rand.Rand
 	sigma float64
 	l0    float64
 	ctx   int    // the task's context at the last update
-	node  bool   // node perturbation (np)
+	noise noise  // where the perturbation goes: the weights or the neurons' drive
 	seed  uint64 // seed of the last node noise, replayed negated by a pair's second trial
 }
+
+// noise is where a perturbation rule's noise goes.
+type noise interface {
+	// perturb makes the following passes perturbed: with sign 1 by a fresh
+	// draw, with sign −1 by the opposite of the last one.
+	perturb(r *Perturbation, sign float64)
+	// unperturb makes the following passes run the circuit as it is.
+	unperturb(r *Perturbation)
+}
+
+// weightNoise perturbs every plastic synapse's weight by ξ ~ N(0, σ²)
+// (wp, dopamine, dopamine2).
+type weightNoise struct{}
+
+func (weightNoise) perturb(r *Perturbation, sign float64) {
+	if sign > 0 {
+		r.c.Perturb(r.rng, r.sigma)
+	} else {
+		r.c.Negate()
+	}
+	r.c.SetPerturbed(true)
+}
+
+func (weightNoise) unperturb(r *Perturbation) { r.c.SetPerturbed(false) }
+
+// nodeNoise adds ζ ~ N(0, σ²) to every neuron's drive, drawn from a seed
+// so that a pair's second trial can replay it negated (np).
+type nodeNoise struct{}
+
+func (nodeNoise) perturb(r *Perturbation, sign float64) {
+	if sign > 0 {
+		r.seed = r.rng.Uint64()
+	}
+	r.c.PerturbNodes(r.seed, r.sigma, sign)
+}
+
+func (nodeNoise) unperturb(r *Perturbation) { r.c.StopNodeNoise() }
 
 // contexter is a task whose trials come in blocks (contexts); outcomes of
 // different contexts are not compared for progress.
@@ -142,32 +200,9 @@ func (r *Perturbation) Learn(t task.Task) int {
 	return 1
 }
 
-// perturb makes the following passes perturbed: with sign 1 by a fresh
-// draw, with sign −1 by the opposite of the last one.
-func (r *Perturbation) perturb(sign float64) {
-	if r.node {
-		if sign > 0 {
-			r.seed = r.rng.Uint64()
-		}
-		r.c.PerturbNodes(r.seed, r.sigma, sign)
-		return
-	}
-	if sign > 0 {
-		r.c.Perturb(r.rng, r.sigma)
-	} else {
-		r.c.Negate()
-	}
-	r.c.SetPerturbed(true)
-}
+func (r *Perturbation) perturb(sign float64) { r.noise.perturb(r, sign) }
 
-// unperturb makes the following passes run the circuit as it is.
-func (r *Perturbation) unperturb() {
-	if r.node {
-		r.c.StopNodeNoise()
-		return
-	}
-	r.c.SetPerturbed(false)
-}
+func (r *Perturbation) unperturb() { r.noise.unperturb(r) }
 
 // apply makes every synapse eligible by its current perturbation and
 // applies the three-factor change.

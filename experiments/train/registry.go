@@ -57,14 +57,25 @@ const (
 
 // Def is one learning rule: everything the program knows about it. A new
 // rule is a file that defines its Def (and its Rule type) plus one line
-// in the registry below.
+// in the registry below, or, outside this package (a program embedding
+// dopa, a test's rule), a call of Register.
 type Def struct {
 	// Name is the rule's name in files and outputs (lower case).
 	Name string
 	// Doc is one line for people: what the rule is, with its source.
 	Doc string
+	// Stream is the id of the rule's random stream (its noise, its
+	// feedback weights): a run's seed and this id key the stream
+	// (internal/rng). It is fixed when the rule is registered, unique, and
+	// not derived from Name, so that renaming a rule keeps its numbers.
+	// (The rules registered before it existed keep "rule/" and the name
+	// they had then, so that their results did not move.)
+	Stream string
 	// Trains says which circuits the rule can train.
 	Trains Circuits
+	// Check, if set, is the rule's own check of the circuits it can train
+	// (beyond Trains), located at the rule's keys; nil accepts them.
+	Check func(s Spec, cs *circuits.Spec) error
 	// Defaults returns the rule's parameters, tuned for the built-in XOR
 	// circuit (docs/results.md has the tuning studies).
 	Defaults func() Spec
@@ -75,6 +86,22 @@ type Def struct {
 
 // registry lists every rule, in the order outputs and docs list them.
 var registry = []*Def{&wpDef, &npDef, &dopamineDef, &dopamine2Def, &sgdDef, &adamDef, &faDef, &dfaDef, &pbpDef, &ndiDef, &diDef, &npfbDef, &npfbLSDef}
+
+// Register adds a rule after the built-in ones; call it from an init
+// function. It panics if the Def lacks a name, a stream id, its defaults
+// or its constructor, or if its name or stream id is taken: a rule is
+// registered once.
+func Register(d *Def) {
+	if d.Name == "" || d.Stream == "" || d.Defaults == nil || d.New == nil {
+		panic(fmt.Sprintf("train.Register: rule %q lacks a name, stream id, defaults or constructor", d.Name))
+	}
+	for _, r := range registry {
+		if r.Name == d.Name || r.Stream == d.Stream {
+			panic(fmt.Sprintf("train.Register: rule %q (stream %q) is registered already as %q (stream %q)", d.Name, d.Stream, r.Name, r.Stream))
+		}
+	}
+	registry = append(registry, d)
+}
 
 // Lookup returns the rule of that name.
 func Lookup(name string) (*Def, bool) {
@@ -110,6 +137,15 @@ func Defaults(name string) (s Spec, ok bool) {
 	return s, true
 }
 
+// StreamOf returns the random stream id of the named rule (Def.Stream).
+func StreamOf(name string) (string, bool) {
+	d, ok := Lookup(name)
+	if !ok {
+		return "", false
+	}
+	return d.Stream, true
+}
+
 // UnknownRule is the message for a rule name that is not registered.
 func UnknownRule(name string) string {
 	return fmt.Sprintf("unknown rule %q (want %s)", name, orList(Names()))
@@ -137,9 +173,6 @@ func (s Spec) Validate() error {
 	if s.Params == nil || reflect.TypeOf(s.Params) != reflect.TypeOf(want) {
 		return param.New(fmt.Sprintf("the parameters of rule %q are %T, not %T", s.Name, want, s.Params), "name")
 	}
-	if err := checkOwnKeys(s.Name, s.Params); err != nil {
-		return err
-	}
 	return s.Params.Validate()
 }
 
@@ -153,17 +186,9 @@ func (s Spec) CheckCircuit(cs *circuits.Spec) error {
 	if name, recurrent := cs.RecurrentProjection(); recurrent && d.Trains&RecurrentCircuits == 0 {
 		return param.New(fmt.Sprintf("%s trains feedforward circuits only, but projection %q is recurrent", s.Name, name), "name")
 	}
-	if k, ok := creditKinds[s.Name]; ok && (k == kindNPFB || k == kindNPFBLS) {
-		// Found here, not when the run starts: the rule teaches the
-		// feedback the circuit declares.
-		for i, f := range cs.Feedback {
-			if !f.Plastic {
-				name := f.Name
-				if name == "" {
-					name = f.From + "_" + f.To
-				}
-				return param.New(fmt.Sprintf("%s teaches its feedback, but the circuit's feedback %q ([[feedback]] %d) is plastic = false", s.Name, name, i+1), "name")
-			}
+	if d.Check != nil {
+		if err := d.Check(s, cs); err != nil {
+			return err
 		}
 	}
 	if d.Trains&SpikingCircuits != 0 {

@@ -156,37 +156,55 @@ func (s *stability) stabilize(w, b []float64, alpha float64) float64 {
 	return a
 }
 
-// initStability measures the abscissa of every hidden layer's controller
-// and, with stabilize, lowers it where it starts above −min(0.01, α/2)
-// (a random or declared B; B = −W₀ᵀ starts below −α).
-func (r *Credit) initStability(stabilize bool, every int) {
-	r.stab = make([]*stability, len(r.ch.links))
-	r.abscissa = make([]float64, len(r.ch.links))
-	r.stabEvery = every
-	for i := 1; i < len(r.ch.links); i++ {
-		st := newStability(r.ch.sizes[i], r.ch.sizes[i+1])
-		r.stab[i] = st
-		w, b := r.c.Links[r.ch.links[i]].W, r.feedback(i).W
-		r.abscissa[i] = st.abscissa(w, b, r.alpha, false)
-		if stabilize && r.abscissa[i] >= -stabilityTarget(r.alpha) {
-			r.abscissa[i] = st.stabilize(w, b, r.alpha)
+// controllers keeps the controller of every hidden layer of dynamic
+// inversion (ndi, di) stable: the stability of each (nil for the input
+// link), its last abscissa, how often it is checked, and how often it was
+// stabilised during training.
+type controllers struct {
+	stab       []*stability
+	abscissa   []float64
+	alpha      float64
+	every      int
+	stabilized int
+}
+
+// start measures the abscissa of every hidden layer's controller and,
+// with stabilize, lowers it where it starts above −min(0.01, α/2) (a random
+// or declared B; B = −W₀ᵀ starts below −α).
+func (s *controllers) start(cr *credit, alpha float64, stabilize bool, every int) {
+	s.stab = make([]*stability, len(cr.ch.links))
+	s.abscissa = make([]float64, len(cr.ch.links))
+	s.alpha, s.every = alpha, every
+	for i := 1; i < len(cr.ch.links); i++ {
+		st := newStability(cr.ch.sizes[i], cr.ch.sizes[i+1])
+		s.stab[i] = st
+		w, b := cr.c.Links[cr.ch.links[i]].W, cr.feedback(i).W
+		s.abscissa[i] = st.abscissa(w, b, alpha, false)
+		if stabilize && s.abscissa[i] >= -stabilityTarget(alpha) {
+			s.abscissa[i] = st.stabilize(w, b, alpha)
 		}
 	}
 }
 
-// checkStability, every stabEvery updates, measures each layer's abscissa
-// and stabilises a layer found unstable (s > 0), as the authors' DI loop
+// recheck, every `every` updates, measures each layer's abscissa and
+// stabilises a layer found unstable (s > 0), as the authors' DI loop
 // does.
-func (r *Credit) checkStability() {
-	if r.stabEvery == 0 || r.updates%r.stabEvery != 0 {
+func (s *controllers) recheck(cr *credit) {
+	if s.every == 0 || cr.updates%s.every != 0 {
 		return
 	}
-	for i := 1; i < len(r.ch.links); i++ {
-		w, b := r.c.Links[r.ch.links[i]].W, r.feedback(i).W
-		r.abscissa[i] = r.stab[i].abscissa(w, b, r.alpha, false)
-		if r.abscissa[i] > 0 {
-			r.abscissa[i] = r.stab[i].stabilize(w, b, r.alpha)
-			r.stabilized++
+	for i := 1; i < len(cr.ch.links); i++ {
+		w, b := cr.c.Links[cr.ch.links[i]].W, cr.feedback(i).W
+		s.abscissa[i] = s.stab[i].abscissa(w, b, s.alpha, false)
+		if s.abscissa[i] > 0 {
+			s.abscissa[i] = s.stab[i].stabilize(w, b, s.alpha)
+			s.stabilized++
 		}
 	}
+}
+
+// current measures the abscissa of hidden layer i's controller now.
+func (s *controllers) current(cr *credit, i int) float64 {
+	w, b := cr.c.Links[cr.ch.links[i]].W, cr.feedback(i).W
+	return s.stab[i].abscissa(w, b, s.alpha, false)
 }

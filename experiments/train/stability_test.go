@@ -110,9 +110,9 @@ func TestDIRandomFeedbackStabilised(t *testing.T) {
 		if stabilize {
 			every = 10
 		}
-		spec := Spec{Name: "di", LearningRate: 0.01, Params: InversionParams{Alpha: 0.01, Feedback: "random", Init: "uniform", Scale: 0.5,
-			Clip: 10, Dt: 0.5, Steps: 1000, Stabilize: stabilize, StabilityEvery: every}}
-		r := bindSpec(t, spec, c, 4)
+		spec := Spec{Name: "di", LearningRate: 0.01, Params: DIParams{InversionParams: InversionParams{Alpha: 0.01, Feedback: "random", Init: "uniform", Scale: 0.5,
+			Clip: 10, Stabilize: stabilize, StabilityEvery: every}, Dt: 0.5, Steps: 1000}}
+		r := bindAs[*DI](t, spec, c, 4)
 		st := newStability(20, 10)
 		b := append([]float64(nil), r.feedback(1).W...)
 		if !stabilize {
@@ -124,7 +124,7 @@ func TestDIRandomFeedbackStabilised(t *testing.T) {
 			r.Measure(tk)
 			r.Learn(tk)
 		}
-		return tk.NSE(c), start, r.stabilized
+		return tk.NSE(c), start, r.stab.stabilized
 	}
 	bad, s0, _ := run(false)
 	good, _, n := run(true)

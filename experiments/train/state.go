@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"errors"
+	"fmt"
 
 	"github.com/dopa-sim/dopa/modulator"
 )
@@ -80,7 +81,7 @@ func encode(v any) ([]byte, error) {
 func decode(b []byte, v any) error { return gob.NewDecoder(bytes.NewReader(b)).Decode(v) }
 
 type creditState struct {
-	Kind       string
+	Kind       string      // the rule's type
 	Feedback   [][]float64 // every feedback projection's weights
 	S, V       [][]float64 // npfb_ls's accumulators (S in dB)
 	Updates    int
@@ -89,65 +90,46 @@ type creditState struct {
 	Noise      []byte
 }
 
+var errBadCreditState = errors.New("train: the checkpoint is not the state of this credit rule on this circuit")
+
 // State saves what a credit rule carries from one update to the next: the
-// feedback synapses (which the circuit's state leaves out), npfb_ls's S
-// and V, the count of updates (warm-up, stability checks), and for npfb
-// and npfb_ls the dopamine system and the node-noise stream.
-func (r *Credit) State() ([]byte, error) {
-	s := creditState{Kind: r.kindName(), Updates: r.updates, Stabilized: r.stabilized}
+// feedback synapses (which the circuit's state leaves out), the count of
+// updates (warm-up, stability checks) and the rule's own state (npfb_ls's
+// S and V, the dopamine system and node-noise stream of npfb and
+// npfb_ls, the stabilisations of ndi and di).
+func (r *credit) State() ([]byte, error) {
+	s := creditState{Kind: fmt.Sprintf("%T", r.self), Updates: r.updates}
 	for _, f := range r.c.Feedback {
 		s.Feedback = append(s.Feedback, f.W)
 	}
-	if r.kind == kindNPFBLS {
-		s.S, s.V = r.dB, r.v
-	}
-	if r.mod != nil {
-		ms := r.mod.State()
-		s.Mod = &ms
-		b, err := r.noiseSrc.MarshalBinary()
-		if err != nil {
-			return nil, err
-		}
-		s.Noise = b
+	if err := r.self.saveState(&s); err != nil {
+		return nil, err
 	}
 	return encode(s)
 }
 
 // SetState restores what State saved, into the same rule bound to a
 // circuit built the same way.
-func (r *Credit) SetState(b []byte) error {
+func (r *credit) SetState(b []byte) error {
 	var s creditState
 	if err := decode(b, &s); err != nil {
 		return err
 	}
-	bad := errors.New("train: the checkpoint is not the state of this credit rule on this circuit")
-	if s.Kind != r.kindName() || len(s.Feedback) != len(r.c.Feedback) || (s.Mod != nil) != (r.mod != nil) {
-		return bad
+	if s.Kind != fmt.Sprintf("%T", r.self) || len(s.Feedback) != len(r.c.Feedback) {
+		return errBadCreditState
 	}
 	for k, f := range r.c.Feedback {
 		if len(s.Feedback[k]) != len(f.W) {
-			return bad
+			return errBadCreditState
 		}
 	}
-	if r.kind == kindNPFBLS {
-		if !sameShapes(s.S, r.dB) || !sameShapes(s.V, r.v) {
-			return bad
-		}
-		for i := range r.dB {
-			copy(r.dB[i], s.S[i])
-			copy(r.v[i], s.V[i])
-		}
-	}
-	if r.mod != nil {
-		if err := r.noiseSrc.UnmarshalBinary(s.Noise); err != nil {
-			return err
-		}
-		r.mod.SetState(*s.Mod)
+	if err := r.self.loadState(&s); err != nil {
+		return err
 	}
 	for k, f := range r.c.Feedback {
 		copy(f.W, s.Feedback[k])
 	}
-	r.updates, r.stabilized = s.Updates, s.Stabilized
+	r.updates = s.Updates
 	return nil
 }
 

@@ -28,8 +28,8 @@ func (r *Perturbation) Retune(s Spec) error {
 		return err
 	}
 	p, ok := s.Params.(PerturbationParams)
-	if !ok || s.Name != string(r.m.Variant) {
-		return param.New(fmt.Sprintf("rule %q cannot retune a running %q", s.Name, r.m.Variant), "name")
+	if !ok || s.Name != r.name {
+		return param.New(fmt.Sprintf("rule %q cannot retune a running %q", s.Name, r.name), "name")
 	}
 	if p.Modulator.RPE != r.m.RPE {
 		return param.New("the expectation source of a running rule cannot change (start a new run)", "modulator", "rpe")
@@ -45,8 +45,8 @@ func (b *Backprop) Retune(s Spec) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	if want := map[bool]string{true: "adam", false: "sgd"}[b.adam]; s.Name != want {
-		return param.New(fmt.Sprintf("rule %q cannot retune a running %q", s.Name, want), "name")
+	if s.Name != b.name {
+		return param.New(fmt.Sprintf("rule %q cannot retune a running %q", s.Name, b.name), "name")
 	}
 	b.eta = s.LearningRate
 	if p, ok := s.Params.(AdamParams); ok {

@@ -8,18 +8,21 @@ import (
 	"github.com/dopa-sim/dopa/experiments/task"
 )
 
-// TestRetune: the perturbation and backprop rules take new values between
-// two updates and keep training; another rule's spec, a bad value or a new
-// expectation source changes nothing. (Other rules, such as the credit
-// rules, are not Tunable: the live view starts a new run for them.)
+// TestRetune: every Tunable rule (the perturbation and backprop rules)
+// takes new values between two updates and keeps training; another rule's
+// spec, a bad value or a new expectation source changes nothing. (Other
+// rules, such as the credit rules, are not Tunable: the live view starts a
+// new run for them.)
 func TestRetune(t *testing.T) {
-	for _, name := range []string{"wp", "np", "dopamine", "dopamine2", "sgd", "adam"} {
+	tunable := 0
+	for _, name := range Names() {
 		c := xorCircuit(t, 1)
 		r := bind(t, name, c, 1)
 		tu, ok := r.(Tunable)
 		if !ok {
-			t.Fatalf("%s is not Tunable", name)
+			continue
 		}
+		tunable++
 		Loop(context.Background(), r, c, &task.XOR{}, rand.New(rand.NewPCG(0, 0)), Budget{MaxTrials: 50}, Hooks{})
 		s, _ := Defaults(name)
 		s.LearningRate /= 4
@@ -39,7 +42,10 @@ func TestRetune(t *testing.T) {
 		}
 		bad := s
 		bad.LearningRate = -1
-		other, _ := Defaults(map[bool]string{true: "sgd", false: "wp"}[name == "wp"])
+		other, _ := Defaults(Names()[0])
+		if other.Name == name {
+			other, _ = Defaults(Names()[1])
+		}
 		for _, s2 := range []Spec{bad, other} {
 			if err := tu.Retune(s2); err == nil {
 				t.Errorf("%s: Retune(%s, η %g) accepted", name, s2.Name, s2.LearningRate)
@@ -49,5 +55,8 @@ func TestRetune(t *testing.T) {
 			t.Errorf("%s: a refused retune moved η to %g", name, got)
 		}
 		Loop(context.Background(), r, c, &task.XOR{}, rand.New(rand.NewPCG(0, 0)), Budget{MaxTrials: 50}, Hooks{})
+	}
+	if tunable == 0 {
+		t.Error("no registered rule is Tunable")
 	}
 }

@@ -52,8 +52,15 @@ func WriteCSV(path, header string, rows func(*bufio.Writer)) error {
 // WriteFile writes a file atomically: into a temporary file beside it,
 // flushed and synced, then renamed over path. A reader sees the old file
 // or the whole new one, never a part; a failed write (a full disk, a kill)
-// leaves the old file and removes the temporary one.
-func WriteFile(path string, write func(*bufio.Writer) error) (err error) {
+// leaves the old file and removes the temporary one. It is the one atomic
+// writer of dopa: the file is readable by all (0644); WriteFileMode sets
+// another mode.
+func WriteFile(path string, write func(*bufio.Writer) error) error {
+	return WriteFileMode(path, 0o644, write)
+}
+
+// WriteFileMode is WriteFile for a file of mode perm (a script: 0755).
+func WriteFileMode(path string, perm os.FileMode, write func(*bufio.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -74,7 +81,7 @@ func WriteFile(path string, write func(*bufio.Writer) error) (err error) {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := f.Chmod(0o644); err != nil {
+	if err := f.Chmod(perm); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {

@@ -42,13 +42,13 @@ const (
 const (
 	ManifestFile     = "manifest.json"     // every kind
 	SummaryFile      = "summary.json"      // every kind
-	MetricsFile      = "metrics.csv"       // training: rule,seed,epoch,trials,loss
-	TracesFile       = "traces.csv"        // training and distal reward: modulator traces
+	MetricsFile      = "metrics.csv"       // training: the loss per epoch (Metrics)
+	TracesFile       = "traces.csv"        // training: modulator traces per update (Traces)
 	DiagnosticsFile  = "diagnostics.csv"   // training: held-out measures and the rules' own, during training
 	WeightsFile      = "weights.csv"       // training: plastic synapses before and after
 	WeightsEndFile   = "weights_end.csv"   // distal reward: every excitatory synapse at the end
 	PredictionsFile  = "predictions.csv"   // training on a forecasting task
-	RastersFile      = "rasters.csv"       // spiking training and distal reward: spikes of recorded stretches
+	RastersFile      = "rasters.csv"       // spiking training: spikes of recorded trials
 	RasterTrialsFile = "raster_trials.csv" // spiking training: the trials of the rasters
 	SpikesFile       = "spikes.csv"        // simulation: every spike
 	StatesFile       = "states.csv"        // simulation: the [[record]] monitors
@@ -61,13 +61,19 @@ const (
 	CapacityFile     = "capacity.csv"      // memory: the capacity M_ε of every rule, mode, size and seed
 	EpisodesFile     = "episodes.csv"      // reward: every episode's return, steps and choice
 	StepsFile        = "steps.csv"         // reward: δ, V and dopamine at every step of the recorded episodes
+	// distal reward: dopamine, eligibility and weight of the rewarded synapse over time
+	SynapseTracesFile = "synapse_traces.csv"
+	// distal reward: the network's spikes in the first and last recorded stretches
+	NetworkRastersFile = "network_rasters.csv"
 )
+
+// The columns of each CSV file are declared once, in schema.go.
 
 // Files lists every file and directory a run of any kind may write, the
 // ones Clean removes.
 var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
-	MemoryFile, CapacityFile,
+	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, EpisodesFile, StepsFile,
 	"slurm", "slurm-jobs.json"}
 
 // Clean removes what a run left in dir (Files), and nothing else.

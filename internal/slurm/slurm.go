@@ -1,6 +1,7 @@
 package slurm
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // Spec describes a job: its tasks and how Slurm should run them.
@@ -439,23 +442,10 @@ func (c *Client) Cancel(ctx context.Context, j *Job) error {
 	return err
 }
 
+// writeFileAtomic writes data to path atomically (output.WriteFileMode).
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	return output.WriteFileMode(path, perm, func(w *bufio.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err1 := f.Close(); err == nil {
-		err = err1
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	})
 }
