@@ -21,4 +21,18 @@
 //
 // A perturbed pass propagates with the weights w + ξ; an unperturbed pass with
 // w. Both are computed in place, without allocation.
+//
+// A plastic Sparse projection of spiking populations learns by a spike-timing
+// three-factor rule instead (STDPParams): a pre spike at t_pre and a post
+// spike at t_post form the pairing term
+//
+//	ζ = +A₊·exp(−(t_post − t_pre)/τ₊)   pre before post
+//	ζ = −A₋·exp(−(t_pre − t_post)/τ₋)   post before pre
+//
+// and the dopamine level D turns it into weight change: R-STDP (Izhikevich
+// 2007) keeps an eligibility trace, c ← c + ζ, τ_c·dc/dt = −c, dw/dt = c·D;
+// MSTDPET (Florian 2007) the trace z = c/τ_c; MSTDP (Florian 2007) none,
+// Δw = D·ζ at the pairing. Per step (PlasticStep) or event-driven
+// (SpikesAt, Dopamine, Flush), where a synapse is touched only when its
+// neurons spike and c·D is integrated exactly in between.
 package synapse

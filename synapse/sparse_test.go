@@ -672,3 +672,74 @@ func benchPlastic(b *testing.B, event bool) {
 
 func BenchmarkPlasticPerStep(b *testing.B)     { benchPlastic(b, false) }
 func BenchmarkPlasticEventDriven(b *testing.B) { benchPlastic(b, true) }
+
+// Florian's (2007) rules, against hand-computed weight changes. MSTDPET is
+// R-STDP with the trace z = c/τ_c: pre at 0 ms, post at 10 ms and a
+// constant dopamine 0.5 (a tonic level) from 100 ms on change w by
+// (A₊/τ_c)·e^(−10/20)·0.5·∫ e^(−(t−10)/τ_c) dt over [100, end). MSTDP has
+// no trace: the same pairing changes w by D·A₊·e^(−10/20) if dopamine D is
+// present at the post spike, and not at all if it comes later.
+func TestFlorianRules(t *testing.T) {
+	const tauC, aP, end = 500.0, 1.0, 3000.0
+	base := synapse.STDPParams{}.Defaults()
+	base.APlus, base.AMinus, base.TauPlusMs, base.TauCMs = aP, 1.5, 20, tauC
+	pair := math.Exp(-10.0 / 20)
+	cases := []struct {
+		name    string
+		rule    synapse.Rule
+		daFrom  float64 // the tonic level 0.5 holds from here on
+		want    float64
+		perStep float64 // relative tolerance of the per-step path (dt = 0.1 ms)
+	}{
+		{"mstdpet, dopamine later", synapse.MSTDPET, 100,
+			aP / tauC * pair * 0.5 * tauC * (math.Exp(-90/tauC) - math.Exp(-(end-10)/tauC)), 1e-3},
+		{"rstdp, dopamine later", synapse.RSTDP, 100,
+			aP * pair * 0.5 * tauC * (math.Exp(-90/tauC) - math.Exp(-(end-10)/tauC)), 1e-3},
+		{"mstdp, dopamine present", synapse.MSTDP, 5, 0.5 * aP * pair, 1e-9},
+		{"mstdp, dopamine later", synapse.MSTDP, 100, 0, 0},
+	}
+	for _, c := range cases {
+		for _, event := range []bool{false, true} {
+			st := base
+			st.Rule, st.EventDriven = c.rule, event
+			s := plastic(t, 1, 1, []synapse.Edge{{Pre: 0, Post: 0, W: 0}}, st)
+			one := []int32{0}
+			if event {
+				s.SpikesAt(0, one, nil)
+				if c.daFrom < 10 {
+					s.Dopamine(c.daFrom, 0, 200, 0.5)
+					s.SpikesAt(10, nil, one)
+				} else {
+					s.SpikesAt(10, nil, one)
+					s.Dopamine(c.daFrom, 0, 200, 0.5)
+				}
+				s.Flush(end)
+			} else {
+				const dt = 0.1
+				for n := 0; n < int(end/dt); n++ {
+					tt := float64(n) * dt
+					var pre, post []int32
+					if n == 0 {
+						pre = one
+					}
+					if n == 100 {
+						post = one
+					}
+					d := 0.0
+					if tt >= c.daFrom-1e-9 {
+						d = 0.5
+					}
+					s.PlasticStep(pre, post, dt, d)
+				}
+			}
+			got := s.W[0]
+			tol := 1e-9 * math.Max(1, math.Abs(c.want))
+			if !event {
+				tol = math.Max(tol, c.perStep*math.Abs(c.want))
+			}
+			if math.Abs(got-c.want) > tol {
+				t.Errorf("%s, event-driven %v: Δw = %.10g, want %.10g", c.name, event, got, c.want)
+			}
+		}
+	}
+}

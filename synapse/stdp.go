@@ -45,8 +45,52 @@ func (p *Pairing) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown pairing %q (want all_to_all or nearest)", b)
 }
 
+// Rule is the three-factor rule a plastic sparse projection follows.
+type Rule int
+
+// The rules (see STDPParams).
+const (
+	// RSTDP is reward-modulated STDP with an eligibility trace (Izhikevich
+	// 2007): a pairing adds to c, τ_c·dc/dt = −c, dw/dt = c·D.
+	RSTDP Rule = iota
+	// MSTDPET is Florian's (2007) modulated STDP with an eligibility trace:
+	// the same dynamics with the trace z = c/τ_c, so that a pairing adds
+	// ζ/τ_c to z and dw/dt = z·D (Florian's γ is then D's gain).
+	MSTDPET
+	// MSTDP is Florian's (2007) modulated STDP without an eligibility trace:
+	// a pairing ζ changes the weight at once by D·ζ, with D the level at
+	// that step; a pairing with no dopamine present leaves no trace.
+	MSTDP
+)
+
+var ruleNames = [...]string{RSTDP: "rstdp", MSTDPET: "mstdpet", MSTDP: "mstdp"}
+
+// String returns the name used in circuit files.
+func (r Rule) String() string {
+	if r < 0 || int(r) >= len(ruleNames) {
+		return fmt.Sprintf("Rule(%d)", int(r))
+	}
+	return ruleNames[r]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with the names rstdp,
+// mstdpet and mstdp.
+func (r *Rule) UnmarshalText(b []byte) error {
+	for i, n := range ruleNames {
+		if string(b) == n {
+			*r = Rule(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown rule %q (want rstdp, mstdpet or mstdp)", b)
+}
+
 // STDPParams are the parameters of reward-modulated STDP with an eligibility
-// trace (Izhikevich 2007), the plasticity of a Sparse projection:
+// trace (Izhikevich 2007), the plasticity of a Sparse projection (Rule
+// chooses Florian's variants instead):
 //
 //	τ_c·dc/dt = −c + STDP(pre, post)     eligibility trace c per synapse
 //	dw/dt = c·D                          D = d + tonic, the broadcast dopamine
@@ -80,6 +124,12 @@ type STDPParams struct {
 	TauCMs float64 `toml:"tau_c_ms"`
 	// Pairing is which spike pairs count: "all_to_all" or "nearest".
 	Pairing Pairing `toml:"pairing"`
+	// Rule is the three-factor rule: "rstdp" (the default, the equations
+	// above), "mstdpet" (Florian 2007: pairings add A±·exp(…)/τ_c to the
+	// trace, Florian's z) or "mstdp" (Florian 2007 without a trace: each
+	// pairing changes w at once by D times its amplitude, D the level at
+	// that moment; τ_c is unused).
+	Rule Rule `toml:"rule"`
 	// EventDriven selects the integration: false updates every synapse every
 	// step (PlasticStep); true updates a synapse only when one of its neurons
 	// spikes or the projection is flushed, integrating c·D exactly between
@@ -118,6 +168,9 @@ func (p STDPParams) Validate() error {
 	}
 	if p.Pairing != AllToAll && p.Pairing != Nearest {
 		return param.New(fmt.Sprintf("unknown pairing %d", int(p.Pairing)), "stdp", "pairing")
+	}
+	if p.Rule != RSTDP && p.Rule != MSTDPET && p.Rule != MSTDP {
+		return param.New(fmt.Sprintf("unknown rule %d", int(p.Rule)), "stdp", "rule")
 	}
 	return nil
 }
@@ -201,6 +254,16 @@ func (s *Sparse) resetPlastic() {
 	st.tNow = 0
 }
 
+// amplitudes returns the amplitudes a pairing adds to the trace: A₊ and
+// A₋, divided by τ_c for mstdpet.
+func (s *Sparse) amplitudes() (aP, aM float64) {
+	aP, aM = s.STDP.APlus, s.STDP.AMinus
+	if s.STDP.Rule == MSTDPET {
+		aP, aM = aP/s.STDP.TauCMs, aM/s.STDP.TauCMs
+	}
+	return aP, aM
+}
+
 func (s *Sparse) daEvent(t, d, tauD, tonic float64) daEvent {
 	tc := s.STDP.TauCMs
 	return daEvent{T: t, D: d, Tonic: tonic, invTauD: 1 / tauD, tauCD: tc * tauD / (tc + tauD)}
@@ -247,8 +310,13 @@ func (s *Sparse) PlasticStep(pre, post []int32, dt, dopamine float64) {
 		st.ex = math.Exp(-dt / s.STDP.TauPlusMs)
 		st.ey = math.Exp(-dt / s.STDP.TauMinusMs)
 	}
-	aP, aM := s.STDP.APlus, s.STDP.AMinus
+	aP, aM := s.amplitudes()
 	C := st.C
+	if s.STDP.Rule == MSTDP {
+		// No trace: the pairings of this step change w at once.
+		aP, aM = aP*dopamine, aM*dopamine
+		C = s.W[:len(C)]
+	}
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
 		for k, i := range s.Post[lo:hi] {
@@ -259,6 +327,9 @@ func (s *Sparse) PlasticStep(pre, post []int32, dt, dopamine float64) {
 		for _, k := range st.colSyn[st.colPtr[i]:st.colPtr[i+1]] {
 			C[k] += aP * st.xPre[st.synPre[k]]
 		}
+	}
+	if s.STDP.Rule == MSTDP && (len(pre) > 0 || len(post) > 0) && (aP != 0 || aM != 0) {
+		s.clipTouched(pre, post)
 	}
 	nearest := s.STDP.Pairing == Nearest
 	for _, j := range pre {
@@ -276,8 +347,9 @@ func (s *Sparse) PlasticStep(pre, post []int32, dt, dopamine float64) {
 		}
 	}
 
+	C = st.C
 	W := s.W[:len(C)]
-	if g := dopamine * st.kc; g != 0 {
+	if g := dopamine * st.kc; g != 0 && s.STDP.Rule != MSTDP {
 		lo, hi := s.WMin, s.WMax
 		for k, c := range C {
 			W[k] = min(max(W[k]+g*c, lo), hi)
@@ -379,7 +451,13 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	s.mustPlastic(true, "SpikesAt")
 	s.checkTime(t, "SpikesAt")
 	st := &s.stdp
-	aP, aM := s.STDP.APlus, s.STDP.AMinus
+	aP, aM := s.amplitudes()
+	C := st.C
+	if s.STDP.Rule == MSTDP {
+		d := s.levelAt(t)
+		aP, aM = aP*d, aM*d
+		C = s.W[:len(C)]
+	}
 	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
@@ -387,7 +465,7 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			s.advance(k, t)
 			i := s.Post[k]
 			if y := st.yPost[i]; y != 0 {
-				st.C[k] -= aM * y * math.Exp(-(t-st.tPost[i])*itm)
+				C[k] -= aM * y * math.Exp(-(t-st.tPost[i])*itm)
 			}
 		}
 	}
@@ -396,9 +474,12 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			s.advance(k, t)
 			j := st.synPre[k]
 			if x := st.xPre[j]; x != 0 {
-				st.C[k] += aP * x * math.Exp(-(t-st.tPre[j])*itp)
+				C[k] += aP * x * math.Exp(-(t-st.tPre[j])*itp)
 			}
 		}
+	}
+	if s.STDP.Rule == MSTDP && (aP != 0 || aM != 0) {
+		s.clipTouched(pre, post)
 	}
 	nearest := s.STDP.Pairing == Nearest
 	for _, j := range pre {
@@ -415,6 +496,31 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 		}
 		st.yPost[i], st.tPost[i] = y, t
 	}
+}
+
+// clipTouched clips to [w_min, w_max] the weights of the synapses of the
+// neurons that spiked (mstdp changes them at once).
+func (s *Sparse) clipTouched(pre, post []int32) {
+	lo, hi := s.WMin, s.WMax
+	for _, j := range pre {
+		for k := s.RowPtr[j]; k < s.RowPtr[j+1]; k++ {
+			s.W[k] = min(max(s.W[k], lo), hi)
+		}
+	}
+	st := &s.stdp
+	for _, i := range post {
+		for _, k := range st.colSyn[st.colPtr[i]:st.colPtr[i+1]] {
+			s.W[k] = min(max(s.W[k], lo), hi)
+		}
+	}
+}
+
+// levelAt returns the dopamine level D at t from the breakpoints of an
+// event-driven projection (t at or after the last one).
+func (s *Sparse) levelAt(t float64) float64 {
+	h := s.stdp.hist
+	ev := &h[len(h)-1]
+	return ev.D*math.Exp(-(t-ev.T)*ev.invTauD) + ev.Tonic
 }
 
 // Flush brings every synapse of an event-driven projection to time t (ms),
