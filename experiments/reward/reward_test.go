@@ -230,3 +230,36 @@ func TestBanditExperiment(t *testing.T) {
 		}
 	}
 }
+
+// The spiking critic learns what the TD critic learns, within its noise: a
+// short trial (CS at step 2, reward at step 5), 300 trials, 3 seeds; after
+// learning δ at the CS is ≈ r and δ at the reward ≈ 0 (medians within
+// 0.06: the spike noise and the small bias of the rule, docs/reward.md).
+func TestSpikingCriticConditioning(t *testing.T) {
+	e := load(t, "t.toml", `kind = "reward"
+seeds = 3
+episodes = 300
+[environment]
+name = "conditioning"
+trial_steps = 8
+cs_step = 2
+us_step = 5
+[critic]
+model = "spiking"
+alpha = 0.1
+[[agent]]
+name = "critic"
+[record]
+steps_every = 0
+`)
+	rs := runAll(t, e)
+	var cs, us []float64
+	for _, r := range rs {
+		cs, us = append(cs, r.DeltaCS), append(us, r.DeltaUS)
+	}
+	mcs, mus := median(cs), median(us)
+	t.Logf("spiking critic: median δ at CS %.3f, at reward %.3f", mcs, mus)
+	if math.Abs(mcs-1) > 0.06 || math.Abs(mus) > 0.06 {
+		t.Errorf("spiking critic: median δ at CS %.3f (want 1 ± 0.06), at reward %.3f (want 0 ± 0.06)", mcs, mus)
+	}
+}

@@ -73,8 +73,9 @@ func (r *RunResult) Failure() string { return r.Fail }
 // the seed, so that agents and conditions of one seed meet the same
 // environment draws as far as their choices allow.
 const (
-	streamEnv   = 1
-	streamAgent = 2
+	streamEnv    = 1
+	streamAgent  = 2
+	streamCritic = 3
 )
 
 // Run runs a job to the end, or until ctx is cancelled (done false).
@@ -95,9 +96,15 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		r.RegretBound = b.RegretBound(s.Episodes)
 	}
 	n := e.Features()
-	critic, err := modulator.NewTD(s.Critic.TDParams, n)
-	if err != nil {
-		return r, false, err
+	var critic critic
+	if s.Critic.Model == "spiking" {
+		critic = newSpikingCritic(s.Critic.Spiking, s.Critic.TDParams, s.Critic.StepMs, n, rand.New(rand.NewPCG(uint64(j.Seed), streamCritic)))
+	} else {
+		td, err := modulator.NewTD(s.Critic.TDParams, n)
+		if err != nil {
+			return r, false, err
+		}
+		critic = td
 	}
 	da, err := modulator.NewPulsed(s.Critic.Dopamine)
 	if err != nil {

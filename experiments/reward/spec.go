@@ -81,7 +81,12 @@ type EnvSpec struct {
 
 // Critic is the [critic] table: the TD critic and the dopamine it drives.
 type Critic struct {
+	// Model is "td" (the linear TD critic, modulator.TD) or "spiking" (a
+	// population of spiking neurons whose rate codes V, [critic.spiking]).
+	Model string `toml:"model"`
 	modulator.TDParams
+	// Spiking are the keys of the spiking critic.
+	Spiking SpikingCritic `toml:"spiking"`
 	// StepMs is the duration of one step (ms), for the dopamine's decay.
 	StepMs float64 `toml:"step_ms"`
 	// Dopamine is the dopamine level that δ drives: each step it decays
@@ -132,7 +137,8 @@ type Record struct {
 // critic with γ = 1 and α = 0.1, 100-ms steps, and the default condition.
 func (Spec) Defaults() Spec {
 	return Spec{Kind: Kind, Name: "reward", Seed: 1, Seeds: 10, Episodes: 200,
-		Critic: Critic{TDParams: modulator.TDParams{}.Defaults(), StepMs: 100, Dopamine: modulator.PulsedParams{}.Defaults()},
+		Critic: Critic{Model: "td", TDParams: modulator.TDParams{}.Defaults(), Spiking: SpikingCritic{}.Defaults(), StepMs: 100,
+			Dopamine: modulator.PulsedParams{}.Defaults()},
 		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1}}
 }
 
@@ -330,6 +336,21 @@ func (s *Spec) validate() error {
 	}
 	if err := s.Critic.TDParams.Validate(); err != nil {
 		return param.Under(err, "critic")
+	}
+	switch s.Critic.Model {
+	case "td":
+		if s.Critic.Spiking != (SpikingCritic{}.Defaults()) {
+			return param.New("applies only to critic.model = \"spiking\"", "critic", "spiking")
+		}
+	case "spiking":
+		if err := s.Critic.Spiking.Validate(); err != nil {
+			return param.Under(err, "critic", "spiking")
+		}
+		if s.Critic.Spiking.DtMs > s.Critic.StepMs {
+			return param.New(fmt.Sprintf("must be at most critic.step_ms (%g), got %g", s.Critic.StepMs, s.Critic.Spiking.DtMs), "critic", "spiking", "dt_ms")
+		}
+	default:
+		return param.New(fmt.Sprintf("must be \"td\" or \"spiking\", got %q", s.Critic.Model), "critic", "model")
 	}
 	if err := s.Critic.Dopamine.Validate(); err != nil {
 		return param.Under(err, "critic", "dopamine")
