@@ -20,7 +20,8 @@ const serveUsage = `Usage: dopa serve [FILE] [flags]
 Runs a circuit or experiment file live (default: the built-in XOR
 experiment) and serves a page to watch and steer it: the modulator's
 traces and the loss as they are made (a spiking circuit's spikes, a
-memory's recall); run, pause, single step, reset;
+memory's recall, a reward run's δ and V within each episode); run,
+pause, single step, reset;
 the file's parameters as controls (checked as --set values are; the
 running rule's reach it between two updates); parameter sets saved by name
 in the run store; a run recorded as dopa run records one.
@@ -37,7 +38,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve on (host:port; port 0: any free one); off loopback a token is required")
 	storePath := fs.String("store", runstore.DefaultStore(), "the run store (SQLite) for parameter sets and recorded runs; off: none")
 	out := fs.String("out", "out", "directory under which runs recorded from the page are written")
-	rule := fs.String("rule", "", "the rule (label) to run live (default: dopamine if the file has it, else its first); a memory study: RULE/MODE")
+	rule := fs.String("rule", "", "the rule (label) to run live (default: dopamine if the file has it, else its first); a memory study: RULE/MODE; a reward file: AGENT or AGENT/CONDITION")
 	pace := fs.Float64("pace", 200, "learning updates per second at most (0: as fast as it goes)")
 	paused := fs.Bool("paused", false, "start paused")
 	var sets multi
@@ -62,7 +63,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{err}
 	}
 	if !live.Served(src.Kind) {
-		return usagef("%s is a %s file; dopa serve runs training (a circuit with its rule, or an experiment), simulation (a circuit with task = \"simulate\") and memory files", src.File, src.Kind)
+		return usagef("%s is a %s file; dopa serve runs training (a circuit with its rule, or an experiment), simulation (a circuit with task = \"simulate\"), memory and reward files", src.File, src.Kind)
 	}
 	data, err := sourceData(src.File)
 	if err != nil {

@@ -328,6 +328,26 @@ func TestBrowserMemoryRecall(t *testing.T) {
 	screenshot(t, ctx, "DOPA_SCREENSHOT_RECALL", time.Second)
 }
 
+// TestBrowserRewardTrial: on a reward file the page plots the return, δ
+// and the dopamine per episode, and the latest episode's δ and V by step
+// (25 steps of conditioning, δ finite at every one).
+func TestBrowserRewardTrial(t *testing.T) {
+	_, _, hs := testFile(t, "experiments/conditioning.toml", "", 50)
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 10*time.Second, `window.dopaLive.trials > 1 && window.dopaLive.points > 3`)
+	tr := eval[map[string]any](t, ctx, `window.dopaLive.trial`)
+	if tr["steps"] != 25.0 {
+		t.Errorf("trial view %v, want 25 steps", tr)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#plots .uplot").length`); n != 4 {
+		t.Errorf("%d uPlot panels, want return, δ, dopamine and the trial", n)
+	}
+	if s := eval[string](t, ctx, `document.getElementById("count").textContent`); !strings.HasPrefix(s, "episode ") {
+		t.Errorf("count %q", s)
+	}
+	screenshot(t, ctx, "DOPA_SCREENSHOT_REWARD", time.Second)
+}
+
 // TestBrowserNeuronControl: a neuron control (the hidden population's
 // size of the spiking XOR circuit, in the collapsed "neurons" group)
 // starts a new run with the new circuit: its raster has the new rows. A

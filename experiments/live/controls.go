@@ -64,6 +64,9 @@ var hints = map[string]hint{
 	"lr_range":         {1, 1000, true},
 	"revert_tolerance": {0, 0.1, false},
 	"lambda":           {0, 0.99, false},
+	"alpha":            {1e-3, 1, true},
+	"gamma":            {0, 1, false},
+	"gain":             {0, 10, false},
 	"beta1":            {0, 0.999, false},
 	"beta2":            {0, 0.9999, false},
 	"epsilon":          {1e-12, 1e-2, true},
@@ -121,6 +124,25 @@ func (l *loaded) controls(label string) []Control {
 		out = populationControls(out, &l.sim.Spec, "circuit.", nil)
 		add := adder(&out, groupExperiment, "", nil)
 		add("duration_ms", reflect.ValueOf(l.sim.DurationMs))
+	case output.Reward:
+		f := l.rew
+		exp := adder(&out, groupExperiment, "", nil)
+		exp("episodes", reflect.ValueOf(f.Episodes))
+		da := adder(&out, groupDopamine, "critic.", nil)
+		da("critic.alpha", reflect.ValueOf(f.Critic.Alpha))
+		da("critic.gamma", reflect.ValueOf(f.Critic.Gamma))
+		da("critic.lambda", reflect.ValueOf(f.Critic.Lambda))
+		da("critic.dopamine.gain", reflect.ValueOf(f.Critic.Dopamine.Gain))
+		da("critic.dopamine.tonic", reflect.ValueOf(f.Critic.Dopamine.Tonic))
+		da("critic.dopamine.tau_d_ms", reflect.ValueOf(f.Critic.Dopamine.TauDMs))
+		rv := reflect.ValueOf(f.Environment.Params)
+		envAdd := adder(&out, groupTask, "environment.", nil)
+		for i := range rv.NumField() {
+			tag, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("toml"), ",")
+			if tag != "" && rv.Field(i).Kind() != reflect.Slice && rv.Field(i).Kind() != reflect.Array {
+				envAdd("environment."+tag, rv.Field(i))
+			}
+		}
 	case output.Memory:
 		f := l.mem
 		mem := adder(&out, groupMemory, "", nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
+	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/internal/rng"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -181,6 +182,7 @@ func TestControlsAreSetKeys(t *testing.T) {
 		{"experiments/regression_tanh.toml", []string{"teacher_activation", "batch_size", "circuit.population.hidden1.size"}, groupTask},
 		{"circuits/cuba.toml", []string{"circuit.population.exc.v_thresh_mv", "duration_ms"}, groupNeurons},
 		{"experiments/autoassociation.toml", []string{"activation", "query.p01", "mode.one-step.ane"}, groupMemory},
+		{"experiments/conditioning.toml", []string{"critic.alpha", "critic.dopamine.gain", "environment.reward_probability", "episodes"}, groupDopamine},
 	} {
 		data, err := os.ReadFile(filepath.Join("..", "..", c.path))
 		if err != nil {
@@ -277,4 +279,52 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestRewardLive: a reward file runs live, one episode per update, and the
+// page's trial view is the last episode's δ and V exactly as dopa run
+// computes them for that agent, condition and seed.
+func TestRewardLive(t *testing.T) {
+	s, _, _ := testFile(t, "experiments/conditioning.toml", "critic/p=0.5", 0, "episodes=40")
+	waitFor(t, 20*time.Second, "the run did not end", func() bool { return strings.HasPrefix(s.State().Status, "40 episodes of critic/p=0.5") })
+	b, ok := s.hub.View("trial")
+	if !ok {
+		t.Fatal("no trial view")
+	}
+	var v struct {
+		Episode int
+		Step    []int
+		Delta   []float64
+		Value   []float64
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Episode != 40 || len(v.Step) != 25 || len(v.Delta) != 25 {
+		t.Fatalf("trial view of episode %d with %d steps", v.Episode, len(v.Step))
+	}
+	s.mu.Lock()
+	f := s.src.rew
+	s.mu.Unlock()
+	if err := f.Override("record.steps_every", "1"); err != nil {
+		t.Fatal(err)
+	}
+	job, ok := f.Job("critic/p=0.5", f.Seed)
+	if !ok {
+		t.Fatal("no job critic/p=0.5")
+	}
+	r, done, err := reward.Run(context.Background(), job)
+	if err != nil || !done {
+		t.Fatal(err)
+	}
+	last := r.Steps[len(r.Steps)-25:]
+	for i, st := range last {
+		if st.Delta != v.Delta[i] || st.Value != v.Value[i] {
+			t.Fatalf("step %d: live δ %g V %g, dopa run δ %g V %g", i+1, v.Delta[i], v.Value[i], st.Delta, st.Value)
+		}
+	}
+	p, _ := s.hub.Last()
+	if p.Epoch != 40 || p.Loss != r.Episodes[39].Return {
+		t.Errorf("last point %+v, episode 40's return %g", p, r.Episodes[39].Return)
+	}
 }

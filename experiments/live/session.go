@@ -199,6 +199,8 @@ func (s *Session) Run(ctx context.Context) {
 			o, done, err = s.simulate(runCtx, src.sim)
 		case output.Memory:
 			o, done, err = s.memorize(runCtx, src.mem, label)
+		case output.Reward:
+			o, done, err = s.reinforce(runCtx, src.rew, label)
 		default:
 			o, err = s.runOnce(runCtx, src.plan, label)
 		}

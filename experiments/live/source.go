@@ -6,25 +6,27 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
+	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // loaded is the served file with its overrides applied and validated, one
-// of three kinds: a training plan (a circuit with its rule, or an
-// experiment), a simulation (a circuit with task = "simulate") or a memory
-// study (kind = "memory").
+// of four kinds: a training plan (a circuit with its rule, or an
+// experiment), a simulation (a circuit with task = "simulate"), a memory
+// study (kind = "memory") or a reward experiment (kind = "reward").
 type loaded struct {
 	kind output.Kind
 	plan *experiments.Plan        // training
 	sim  *experiments.CircuitFile // simulation
 	mem  *memory.File             // memory
+	rew  *reward.Spec             // reward
 	ovr  []string                 // the overrides applied
 	src  *experiments.Source      // the parsed file
 }
 
 // Served reports whether dopa serve runs files of kind k.
 func Served(k output.Kind) bool {
-	return k == output.Training || k == output.Simulation || k == output.Memory
+	return k == output.Training || k == output.Simulation || k == output.Memory || k == output.Reward
 }
 
 // load reads the source afresh, applies the overrides in order and
@@ -74,8 +76,17 @@ func (s *Session) load(overrides []string) (*loaded, error) {
 			return nil, err
 		}
 		l.mem = f
+	case output.Reward:
+		f, err := reward.FromDoc(src.Doc)
+		if err != nil {
+			return nil, err
+		}
+		if err := setEach(overrides, f.Override); err != nil {
+			return nil, err
+		}
+		l.rew = f
 	default:
-		return nil, fmt.Errorf("%s is a %s file; dopa serve runs training, simulation and memory files", src.File, src.Kind)
+		return nil, fmt.Errorf("%s is a %s file; dopa serve runs training, simulation, memory and reward files", src.File, src.Kind)
 	}
 	return l, nil
 }
@@ -109,6 +120,8 @@ func (l *loaded) labels() []string {
 			}
 		}
 		return out
+	case output.Reward:
+		return l.rew.Labels()
 	}
 	return []string{"simulate"}
 }
@@ -141,6 +154,8 @@ func (l *loaded) name() string {
 		return l.plan.Spec.Name
 	case output.Simulation:
 		return l.sim.Name
+	case output.Reward:
+		return l.rew.Name
 	}
 	return l.mem.Name
 }

@@ -24,7 +24,7 @@ var RunKind = runner.Kind{
 		if err != nil {
 			return nil, err
 		}
-		if err := runner.SetEach(overrides, spec.setOverride); err != nil {
+		if err := runner.SetEach(overrides, spec.Override); err != nil {
 			return nil, err
 		}
 		return newExperiment(spec, src.File)
@@ -39,9 +39,9 @@ var RunKind = runner.Kind{
 	},
 }
 
-// setOverride is Set, refusing the keys that choose what a table means
+// Override is Set, refusing the keys that choose what a table means
 // (the environment's and an agent's name): another file, not an override.
-func (s *Spec) setOverride(path, value string) error {
+func (s *Spec) Override(path, value string) error {
 	k := strings.ToLower(strings.TrimSpace(path))
 	if k == "environment.name" || (strings.HasPrefix(k, "agent.") && strings.HasSuffix(k, ".name")) || k == "kind" {
 		return &config.Error{Key: "--set " + path, Msg: "chooses what the table means and cannot be overridden: write it in the file"}
@@ -202,4 +202,44 @@ func (e *experiment) Records(rs []runner.Result) []runner.Record {
 		recs = append(recs, rec)
 	}
 	return recs
+}
+
+// Labels names the runs of one seed, as dopa serve offers them: the agent's
+// label, followed by "/CONDITION" when the file has conditions.
+func (s *Spec) Labels() []string {
+	e, err := newExperiment(s, s.file)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, j := range e.jobs {
+		if j.Seed != s.Seed {
+			continue
+		}
+		out = append(out, e.label(j))
+	}
+	return out
+}
+
+// label is a job's name in Labels.
+func (e *experiment) label(j Job) string {
+	if len(e.spec.Conditions) == 0 {
+		return j.Agent.ID()
+	}
+	return j.Agent.ID() + "/" + j.Condition
+}
+
+// Job returns the job of that label (Labels) and seed.
+func (s *Spec) Job(label string, seed int) (Job, bool) {
+	e, err := newExperiment(s, s.file)
+	if err != nil {
+		return Job{}, false
+	}
+	for _, j := range e.jobs {
+		if e.label(j) == label {
+			j.Seed = seed
+			return j, true
+		}
+	}
+	return Job{}, false
 }

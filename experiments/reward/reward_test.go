@@ -24,7 +24,7 @@ func load(t *testing.T, file string, data string, overrides ...string) *experime
 	}
 	for _, o := range overrides {
 		k, v, _ := strings.Cut(o, "=")
-		if err := s.setOverride(k, v); err != nil {
+		if err := s.Override(k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -194,7 +194,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, kv := range [][2]string{{"environment.name", "bandit"}, {"agent.0.name", "random"}, {"episodes", "0"}, {"critic.gamma", "2"}} {
-		if err := s.setOverride(kv[0], kv[1]); err == nil {
+		if err := s.Override(kv[0], kv[1]); err == nil {
 			t.Errorf("--set %s=%s accepted", kv[0], kv[1])
 		}
 	}

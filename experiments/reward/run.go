@@ -78,15 +78,125 @@ const (
 	streamCritic = 3
 )
 
+// Episodes runs the episodes of one job one at a time: Run drives it to
+// the end, the live view (dopa serve) one episode per update.
+type Episodes struct {
+	spec             *Spec
+	env              env.Env
+	critic           critic
+	da               *modulator.Pulsed
+	agent            Agent
+	envRng, agentRng *rand.Rand
+	x, y             []float64
+	ep               int
+	sums             [3]float64 // δ at CS, US, omitted US over the last delta_last episodes
+	counts           [3]int
+}
+
+// NewEpisodes makes the environment, critic, dopamine and agent of a job.
+func NewEpisodes(j Job) (*Episodes, error) {
+	s := j.spec
+	e, err := newEnv(s)
+	if err != nil {
+		return nil, err
+	}
+	n := e.Features()
+	r := &Episodes{spec: s, env: e, x: make([]float64, n), y: make([]float64, n),
+		envRng:   rand.New(rand.NewPCG(uint64(j.Seed), streamEnv)),
+		agentRng: rand.New(rand.NewPCG(uint64(j.Seed), streamAgent))}
+	if s.Critic.Model == "spiking" {
+		r.critic = newSpikingCritic(s.Critic.Spiking, s.Critic.TDParams, s.Critic.StepMs, n, rand.New(rand.NewPCG(uint64(j.Seed), streamCritic)))
+	} else {
+		td, err := modulator.NewTD(s.Critic.TDParams, n)
+		if err != nil {
+			return nil, err
+		}
+		r.critic = td
+	}
+	if r.da, err = modulator.NewPulsed(s.Critic.Dopamine); err != nil {
+		return nil, err
+	}
+	ad, _ := lookupAgent(j.Agent.Name)
+	r.agent, err = ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: r.agentRng, Dopamine: s.Critic.Dopamine})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Done reports whether every episode of the job has run.
+func (r *Episodes) Done() bool { return r.ep >= r.spec.Episodes }
+
+// Next runs the next episode, appending its steps to steps if record, and
+// returns its row and the steps. A critic that diverges is an error.
+func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
+	s, e, critic, da, agent := r.spec, r.env, r.critic, r.da, r.agent
+	ep := r.ep
+	r.ep++
+	x, y := r.x, r.y
+	e.Reset(ep, r.envRng, x)
+	critic.Begin(x)
+	agent.Begin()
+	row := Episode{Action: -1, Optimal: math.NaN(), Regret: math.NaN()}
+	optimal, judged := 0, 0
+	acts := e.Actions() > 0
+	for k := 1; k <= e.MaxSteps(); k++ {
+		a := -1
+		if acts {
+			a = agent.Act(x, r.agentRng)
+			if k == 1 {
+				row.Action = a
+			}
+		}
+		o := e.Step(max(a, 0), r.envRng, y)
+		delta := critic.Step(o.Reward, y, o.End)
+		if math.IsNaN(delta) || math.IsInf(delta, 0) {
+			return row, steps, fmt.Errorf("the critic diverged at episode %d step %d (δ = %g): lower critic.alpha", ep, k, delta)
+		}
+		da.Step(s.Critic.StepMs)
+		da.Reward(delta)
+		agent.Learn(x, a, o.Reward, y, o.End, delta)
+		row.Return += o.Reward
+		row.Steps = k
+		if o.Optimal >= 0 {
+			judged++
+			optimal += int(o.Optimal)
+		}
+		if !math.IsNaN(o.Regret) {
+			if math.IsNaN(row.Regret) {
+				row.Regret = 0
+			}
+			row.Regret += o.Regret
+		}
+		if record {
+			v := 0.0
+			if !o.End {
+				v = critic.Value(y)
+			}
+			steps = append(steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: delta, Value: v,
+				Dopamine: da.Level(), Action: a, Mark: o.Mark})
+		}
+		if o.Mark != env.None && ep >= s.Episodes-s.Record.DeltaLast {
+			r.sums[o.Mark-env.CS] += delta
+			r.counts[o.Mark-env.CS]++
+		}
+		x, y = y, x
+		if o.End {
+			break
+		}
+	}
+	r.x, r.y = x, y
+	if judged > 0 {
+		row.Optimal = float64(optimal) / float64(judged)
+	}
+	return row, steps, nil
+}
+
 // Run runs a job to the end, or until ctx is cancelled (done false).
 func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	start := time.Now()
 	s := j.spec
 	r = RunResult{Agent: j.Agent.ID(), Condition: j.Condition, Seed: j.Seed}
-	e, err := newEnv(s)
-	if err != nil {
-		return r, false, err
-	}
 	d, _ := env.Lookup(s.Environment.Name)
 	if d.Reported != nil {
 		r.Reported = d.Reported(s.Environment.Params)
@@ -95,96 +205,26 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	if b, ok := s.Environment.Params.(env.Bounded); ok {
 		r.RegretBound = b.RegretBound(s.Episodes)
 	}
-	n := e.Features()
-	var critic critic
-	if s.Critic.Model == "spiking" {
-		critic = newSpikingCritic(s.Critic.Spiking, s.Critic.TDParams, s.Critic.StepMs, n, rand.New(rand.NewPCG(uint64(j.Seed), streamCritic)))
-	} else {
-		td, err := modulator.NewTD(s.Critic.TDParams, n)
-		if err != nil {
-			return r, false, err
-		}
-		critic = td
-	}
-	da, err := modulator.NewPulsed(s.Critic.Dopamine)
+	eps, err := NewEpisodes(j)
 	if err != nil {
 		return r, false, err
 	}
-	ad, _ := lookupAgent(j.Agent.Name)
-	envRng := rand.New(rand.NewPCG(uint64(j.Seed), streamEnv))
-	agentRng := rand.New(rand.NewPCG(uint64(j.Seed), streamAgent))
-	agent, err := ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: agentRng, Dopamine: s.Critic.Dopamine})
-	if err != nil {
-		return r, false, err
-	}
-	x, y := make([]float64, n), make([]float64, n)
-	acts := e.Actions() > 0
-	var sums [3]float64 // δ at CS, US, omitted US
-	var counts [3]int
 	r.Episodes = make([]Episode, 0, s.Episodes)
-	for ep := range s.Episodes {
+	for ep := 0; !eps.Done(); ep++ {
 		if ep%64 == 0 && ctx.Err() != nil {
 			return r, false, nil
 		}
-		recordSteps := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
-		e.Reset(ep, envRng, x)
-		critic.Begin(x)
-		agent.Begin()
-		row := Episode{Action: -1, Optimal: math.NaN(), Regret: math.NaN()}
-		optimal, judged := 0, 0
-		for k := 1; k <= e.MaxSteps(); k++ {
-			a := -1
-			if acts {
-				a = agent.Act(x, agentRng)
-				if k == 1 {
-					row.Action = a
-				}
-			}
-			o := e.Step(max(a, 0), envRng, y)
-			delta := critic.Step(o.Reward, y, o.End)
-			if math.IsNaN(delta) || math.IsInf(delta, 0) {
-				r.Fail = fmt.Sprintf("the critic diverged at episode %d step %d (δ = %g): lower critic.alpha", ep, k, delta)
-				r.WallSeconds = time.Since(start).Seconds()
-				return r, true, nil
-			}
-			da.Step(s.Critic.StepMs)
-			da.Reward(delta)
-			agent.Learn(x, a, o.Reward, y, o.End, delta)
-			row.Return += o.Reward
-			row.Steps = k
-			if o.Optimal >= 0 {
-				judged++
-				optimal += int(o.Optimal)
-			}
-			if !math.IsNaN(o.Regret) {
-				if math.IsNaN(row.Regret) {
-					row.Regret = 0
-				}
-				row.Regret += o.Regret
-			}
-			if recordSteps {
-				v := 0.0
-				if !o.End {
-					v = critic.Value(y)
-				}
-				r.Steps = append(r.Steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: delta, Value: v,
-					Dopamine: da.Level(), Action: a, Mark: o.Mark})
-			}
-			if o.Mark != env.None && ep >= s.Episodes-s.Record.DeltaLast {
-				sums[o.Mark-env.CS] += delta
-				counts[o.Mark-env.CS]++
-			}
-			x, y = y, x
-			if o.End {
-				break
-			}
-		}
-		if judged > 0 {
-			row.Optimal = float64(optimal) / float64(judged)
+		record := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
+		var row Episode
+		row, r.Steps, err = eps.Next(record, r.Steps)
+		if err != nil {
+			r.Fail = err.Error()
+			r.WallSeconds = time.Since(start).Seconds()
+			return r, true, nil
 		}
 		r.Episodes = append(r.Episodes, row)
 	}
-	r.finish(s, sums, counts)
+	r.finish(s, eps.sums, eps.counts)
 	r.WallSeconds = time.Since(start).Seconds()
 	return r, true, nil
 }

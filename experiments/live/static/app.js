@@ -42,6 +42,11 @@
     ],
     simulation: [{ title: "mean firing rate (Hz) per ms simulated", series: [["rate", "#c00"]], x: "epoch", xlabel: "ms" }],
     memory: [{ title: "output noise ε of the update's queries", series: [["loss", "#c00"]], x: "trials", xlabel: "patterns stored" }],
+    reward: [
+      { title: "return per episode", series: [["loss", "#c00", "return"]], xlabel: "episode" },
+      { title: "δ at the CS (else at the outcome)", series: [["rpe", "#06c", "δ"]], xlabel: "episode" },
+      { title: "peak dopamine D in the episode", series: [["dopamine", "#808", "D"]], xlabel: "episode" },
+    ],
   }[kind] || [];
   const plots = [];
   // Two columns of panels when there is room for them.
@@ -62,7 +67,7 @@
     const opts = {
       title: p.title, width: width(), height: 190,
       scales: { x: { time: false }, y: p.log ? { distr: 3 } : {} },
-      series: [{ label: p.xlabel || "update" }].concat(p.series.map(([k, c]) => ({ label: k, stroke: c, width: 1, points: { show: false } }))),
+      series: [{ label: p.xlabel || "update" }].concat(p.series.map(([k, c, l]) => ({ label: l || k, stroke: c, width: 1, points: { show: false } }))),
       axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
       legend: { live: false },
     };
@@ -91,7 +96,8 @@
     const i = b.n - 1;
     live.last = { epoch: b.epoch[i], trials: b.trials[i], loss: b.loss[i], rpe: b.rpe[i], dopamine: b.dopamine[i], lr: b.lr[i], rate: b.rate[i] };
     $("count").dataset.points = live.points;
-    $("count").textContent = kind === "simulation" ? b.epoch[i] + " ms" : kind === "memory" ? b.trials[i] + " patterns stored" : "update " + b.epoch[i] + ", trial " + b.trials[i];
+    $("count").textContent = kind === "simulation" ? b.epoch[i] + " ms" : kind === "memory" ? b.trials[i] + " patterns stored"
+      : kind === "reward" ? "episode " + b.epoch[i] : "update " + b.epoch[i] + ", trial " + b.trials[i];
     if (!dirty) { dirty = true; requestAnimationFrame(redraw); }
   }
   // The task's view: forecasts of the test segment (forecasting tasks).
@@ -123,6 +129,32 @@
   es.addEventListener("view", (ev) => showView(JSON.parse(ev.data)));
   es.addEventListener("raster", (ev) => showRaster(JSON.parse(ev.data)));
   es.addEventListener("recall", (ev) => showRecall(JSON.parse(ev.data)));
+  es.addEventListener("trial", (ev) => showTrial(JSON.parse(ev.data)));
+  // A reward run's latest episode: the critic's δ and V at every step.
+  let trial = null;
+  function showTrial(v) {
+    if (!trial) {
+      const div = document.createElement("div");
+      div.className = "panel";
+      div.dataset.panel = "trial";
+      $("plots").appendChild(div);
+      trial = new uPlot({
+        title: "δ and V within the latest episode", width: width(), height: 190,
+        scales: { x: { time: false } },
+        series: [{ label: "step" },
+          { label: "δ", stroke: "#06c", width: 1.5, points: { show: true, size: 4 } },
+          { label: "V", stroke: "#c60", width: 1, points: { show: false } },
+          { label: "reward", stroke: "#080", width: 1, points: { show: false } }],
+        axes: [{}, { size: 60, values: (u, vals) => vals.map(fmt) }],
+        legend: { live: false },
+      }, [[], [], [], []], div);
+      plots.push({ u: trial, p: null });
+    }
+    trial.setTitle && trial.setTitle("δ and V within episode " + v.episode);
+    trial.setData([v.step, v.delta, v.value, v.reward]);
+    live.trials = (live.trials || 0) + 1;
+    live.trial = { episode: v.episode, steps: v.step.length, delta: v.delta };
+  }
 
   // A panel of the page's own drawing (canvas), made on first use.
   function canvasPanel(name, title) {
