@@ -48,6 +48,7 @@ func init() {
 	goldenArgs["experiment/conditioning"] = []string{"--seeds", "2", "--set", "episodes=200", "--set", "record.steps_every=50"}
 	goldenArgs["experiment/bandit"] = []string{"--seeds", "2", "--set", "episodes=300"}
 	goldenArgs["experiment/conditioning_spiking"] = []string{"--seeds", "1", "--set", "episodes=20", "--set", "record.steps_every=10"}
+	goldenArgs["experiment/gridworld"] = []string{"--seeds", "2", "--set", "episodes=50"}
 	goldenArgs["experiment/bandit_spiking"] = []string{"--seeds", "2", "--set", "episodes=40"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
 	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz", "teacher_linear", "teacher_tanh", "mnist_mlp"} {
