@@ -245,6 +245,9 @@ type Plan struct {
 	doc, cdoc   *config.Doc
 	task        *task.Def
 	maker       task.Maker // the task of each run, its data made once
+	// circuitSets are the --set overrides of circuit keys applied so far,
+	// applied again to another circuit chosen by --set circuit=NAME.
+	circuitSets []string
 }
 
 // Load reads an experiment file, or a circuit file that runs alone with its
@@ -396,14 +399,24 @@ func planCircuit(cf *CircuitFile, cdoc *config.Doc, file string) *Plan {
 	return &Plan{Spec: s, Circuit: *cf, CircuitFile: file, cdoc: cdoc, task: d}
 }
 
+// loadCircuit reads the circuit the experiment file names: a built-in
+// name, or a path relative to the experiment file.
 func (p *Plan) loadCircuit() error {
 	name := p.Spec.Circuit
 	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
 		name = filepath.Join(filepath.Dir(p.File), name)
 	}
+	return p.readCircuit(name, func(format string, args ...any) error {
+		return p.doc.Errorf([]any{"circuit"}, format, args...)
+	})
+}
+
+// readCircuit reads and checks the circuit file name (a path or a built-in
+// name); fail makes its errors.
+func (p *Plan) readCircuit(name string, fail func(format string, args ...any) error) error {
 	file, data, err := circuits.Source(name)
 	if err != nil {
-		return p.doc.Errorf([]any{"circuit"}, "%v", err)
+		return fail("%v", err)
 	}
 	src, err := OpenData(file, data)
 	if err != nil {
@@ -414,7 +427,7 @@ func (p *Plan) loadCircuit() error {
 		if src.Experiment {
 			what = "experiment"
 		}
-		return p.doc.Errorf([]any{"circuit"}, "%s is not a circuit file of a learning task (it is a %s file)", file, what)
+		return fail("%s is not a circuit file of a learning task (it is a %s file)", file, what)
 	}
 	cf, err := decodeCircuit(src.Doc)
 	if err != nil {
@@ -432,10 +445,14 @@ func (p *Plan) Set(kv string) error {
 	if !ok || key == "" {
 		return fmt.Errorf("--set %q: want key=value", kv)
 	}
+	if strings.EqualFold(key, "circuit") {
+		return p.setCircuit(val)
+	}
 	if ck, isCircuit := strings.CutPrefix(key, "circuit."); isCircuit {
 		if err := config.Set(&p.Circuit, ck, val); err != nil {
 			return err
 		}
+		p.circuitSets = append(p.circuitSets, kv)
 		if p.File == "" {
 			// A circuit running alone: its [rule] is the experiment's rule.
 			p.Spec.Rules[0].Spec = p.Circuit.Rule
@@ -460,6 +477,37 @@ func (p *Plan) Set(kv string) error {
 		if p.task != nil {
 			p.Spec.Params = p.task.Defaults()
 		}
+	}
+	return nil
+}
+
+// setCircuit makes the experiment train another circuit (--set
+// circuit=NAME): NAME is a built-in circuit or a circuit file's path
+// relative to the working directory, as on the command line. The circuit
+// is read and checked as the file's own would be, the circuit overrides
+// given so far apply to it too, and the manifest records it. A circuit
+// file that runs alone has no circuit key: it is refused.
+func (p *Plan) setCircuit(name string) error {
+	if p.File == "" {
+		return fmt.Errorf("--set circuit=%s: %s is a circuit file, which runs itself; run %s, or name a circuit in an experiment file", name, p.CircuitFile, name)
+	}
+	keep := *p
+	p.Spec.Circuit = name
+	err := p.readCircuit(name, func(format string, args ...any) error {
+		return fmt.Errorf("--set circuit=%s: "+format, append([]any{name}, args...)...)
+	})
+	for _, kv := range p.circuitSets {
+		if err != nil {
+			break
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if err = config.Set(&p.Circuit, strings.TrimPrefix(k, "circuit."), v); err != nil {
+			err = fmt.Errorf("--set %s with --set circuit=%s: %w", kv, name, err)
+		}
+	}
+	if err != nil {
+		*p = keep
+		return err
 	}
 	return nil
 }
