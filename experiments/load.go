@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/task"
@@ -535,28 +536,74 @@ func (p *Plan) Validate() error {
 			return p.cdoc.Locate(param.Under(err, "rule"))
 		}
 	}
-	// The task must fit the circuit: make its data, build one and check.
-	p.maker = nil
-	maker, err := p.task.Prepare(p.Spec.Params)
-	if err != nil {
-		return p.doc.Locate(param.New(err.Error(), "task"))
-	}
-	t, err := maker()
-	if err != nil {
-		return p.doc.Locate(param.New(err.Error(), "task"))
-	}
+	// The task must fit the circuit. A task whose data are costly to make
+	// (MNIST) checks the circuit without them (Fits), and its data are
+	// made once, by the first run that needs them: validation stays fast
+	// and small. Any other task makes its data, is built and checks.
 	c, err := p.Circuit.Build(Stream(0, "check"))
 	if err != nil {
 		return err
 	}
-	if err := t.Check(c); err != nil {
-		if p.doc != nil {
-			return p.doc.Errorf([]any{"circuit"}, "%v", err)
+	if p.task.Fits != nil {
+		if err := p.task.Fits(p.Spec.Params, c); err != nil {
+			return p.checkError(err)
 		}
-		return p.cdoc.Errorf([]any{"task"}, "%v", err)
+		p.maker = lazyMaker(p.task.Prepare, p.Spec.Params)
+		return nil
+	}
+	maker, err := p.task.Prepare(p.Spec.Params)
+	if err != nil {
+		return p.checkError(err)
+	}
+	t, err := maker()
+	if err != nil {
+		return p.checkError(err)
+	}
+	if err := t.Check(c); err != nil {
+		return p.checkError(err)
 	}
 	p.maker = maker
 	return nil
+}
+
+// lazyMaker makes the task's shared data when the first run asks for its
+// task (once, whichever worker asks first).
+func lazyMaker(prepare func(task.Params) (task.Maker, error), ps task.Params) task.Maker {
+	var (
+		once  sync.Once
+		maker task.Maker
+		err   error
+	)
+	return func() (task.Task, error) {
+		once.Do(func() { maker, err = prepare(ps) })
+		if err != nil {
+			return nil, err
+		}
+		return maker()
+	}
+}
+
+// checkError locates an error of the task's preparation or check, as
+// every error of a file is located (file:line: key: message): at the key
+// a *ParamError names where the file sets it; else (a key left at its
+// default or set by --set) at the circuit key, the key named in the
+// message. A circuit run alone has its errors at its
+// task key.
+func (p *Plan) checkError(err error) error {
+	doc, at := p.doc, []any{"circuit"}
+	if doc == nil {
+		doc, at = p.cdoc, []any{"task"}
+	}
+	var pe *param.Error
+	if !errors.As(err, &pe) {
+		return doc.Errorf(at, "%v", err)
+	}
+	// The message without the key, which the location names.
+	msg := strings.Replace(err.Error(), pe.Error(), pe.Msg, 1)
+	if _, ok := doc.Value(pe.Path...); ok {
+		return doc.Errorf(pe.Path, "%s", msg)
+	}
+	return doc.Errorf(at, "%v", err)
 }
 
 // Task returns the plan's task.
