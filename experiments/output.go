@@ -256,10 +256,11 @@ func quantile(p float64, xs []float64) float64 {
 	return stat.Quantile(p, stat.Empirical, s, nil)
 }
 
-// WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv,
-// predictions.csv and rasters (where there are any) into dir (which must
-// exist), each atomically. The runner writes manifest.json after them.
-func WriteResults(dir string, s Summary, results []Result) error {
+// WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv
+// (unless weights is false: record.weights = false), predictions.csv and
+// rasters (where there are any) into dir (which must exist), each
+// atomically. The runner writes manifest.json after them.
+func WriteResults(dir string, s Summary, results []Result, weights bool) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
@@ -272,8 +273,10 @@ func WriteResults(dir string, s Summary, results []Result) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeWeights(dir, results); err != nil {
-		return err
+	if weights {
+		if err := writeWeights(dir, results); err != nil {
+			return err
+		}
 	}
 	if err := writePredictions(dir, results); err != nil {
 		return err
