@@ -16,7 +16,7 @@ import (
 func TestFailedAndDivergedRunsInSummaries(t *testing.T) {
 	for _, name := range []string{"xor", "mnist", "regression_linear", "mackey_glass", "lorenz"} {
 		t.Run(name, func(t *testing.T) {
-			p, err := Load(name)
+			p, err := Builtin(name)
 			if err != nil {
 				t.Fatal(err)
 			}

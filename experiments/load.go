@@ -74,8 +74,8 @@ func OpenData(file string, data []byte) (*Source, error) {
 	return src, nil
 }
 
-// read reads a file or, when no such file exists, the built-in experiment
-// or (failing that) circuit of that name.
+// read reads a file or, when no such file exists, a built-in file
+// (ReadBuiltin).
 func read(nameOrPath string) (file string, data []byte, err error) {
 	data, err = os.ReadFile(nameOrPath)
 	if err == nil {
@@ -84,13 +84,67 @@ func read(nameOrPath string) (file string, data []byte, err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", nil, err
 	}
-	if b, ok := BuiltinData(nameOrPath); ok {
-		return "builtin:" + nameOrPath + ".toml", b, nil
+	return ReadBuiltin(nameOrPath)
+}
+
+// ReadBuiltin returns a built-in file by name: "experiments/NAME" (or
+// "experiments/NAME.toml", its path in the source tree) is the built-in
+// experiment NAME, "circuits/NAME" the built-in circuit NAME, and a bare
+// NAME whichever of the two has it. A bare name that is both (xor,
+// mackey_glass, ...) is refused, naming both spellings: a file is never
+// chosen for the user by a rule they must know. The file is labelled
+// builtin:NAME.toml in messages and manifests (builtin:circuits/NAME.toml
+// for a circuit whose name is also an experiment's).
+func ReadBuiltin(name string) (file string, data []byte, err error) {
+	bare := strings.TrimSuffix(name, ".toml")
+	if n, ok := strings.CutPrefix(bare, "experiments/"); ok {
+		if b, ok := BuiltinData(n); ok {
+			return "builtin:" + n + ".toml", b, nil
+		}
+		return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment %q (built in: %s)", name, n, strings.Join(BuiltinNames(), ", "))
 	}
-	if b, ok := circuits.Builtin(nameOrPath); ok {
-		return "builtin:" + nameOrPath + ".toml", b, nil
+	if n, ok := strings.CutPrefix(bare, "circuits/"); ok {
+		if b, ok := circuits.Builtin(n); ok {
+			return builtinCircuitLabel(n), b, nil
+		}
+		return "", nil, fmt.Errorf("%s: no such file, and no built-in circuit %q (built in: %s)", name, n, strings.Join(circuits.BuiltinNames(), ", "))
 	}
-	return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment or circuit of that name (built in: %s)", nameOrPath, strings.Join(append(BuiltinNames(), circuits.BuiltinNames()...), ", "))
+	exp, isExp := BuiltinData(name)
+	circ, isCirc := circuits.Builtin(name)
+	switch {
+	case isExp && isCirc:
+		return "", nil, fmt.Errorf("%s: no such file, and both a built-in experiment and a built-in circuit have that name: say experiments/%s (the experiment) or circuits/%s (the circuit alone)", name, name, name)
+	case isExp:
+		return "builtin:" + name + ".toml", exp, nil
+	case isCirc:
+		return builtinCircuitLabel(name), circ, nil
+	}
+	return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment or circuit of that name (built in: experiments %s; circuits %s)", name, strings.Join(BuiltinNames(), ", "), strings.Join(circuits.BuiltinNames(), ", "))
+}
+
+// builtinCircuitLabel names the built-in circuit name in messages.
+func builtinCircuitLabel(name string) string {
+	if _, ok := BuiltinData(name); ok {
+		return "builtin:circuits/" + name + ".toml"
+	}
+	return "builtin:" + name + ".toml"
+}
+
+// BuiltinSource returns the data of a built-in file by its label
+// (builtin:NAME.toml, builtin:circuits/NAME.toml), as ReadBuiltin made it.
+func BuiltinSource(label string) ([]byte, bool) {
+	name, ok := strings.CutPrefix(label, "builtin:")
+	if !ok {
+		return nil, false
+	}
+	name = strings.TrimSuffix(name, ".toml")
+	if n, ok := strings.CutPrefix(name, "circuits/"); ok {
+		return circuits.Builtin(n)
+	}
+	if b, ok := BuiltinData(name); ok {
+		return b, true
+	}
+	return circuits.Builtin(name)
 }
 
 // simulateTask is the task of a circuit file that runs without learning.
@@ -400,16 +454,25 @@ func planCircuit(cf *CircuitFile, cdoc *config.Doc, file string) *Plan {
 	return &Plan{Spec: s, Circuit: *cf, CircuitFile: file, cdoc: cdoc, task: d}
 }
 
-// loadCircuit reads the circuit the experiment file names: a built-in
-// name, or a path relative to the experiment file.
+// loadCircuit reads the circuit the experiment file names: a path
+// relative to the experiment file or, when there is no such file, a
+// built-in circuit. A built-in experiment's circuit is built in: no file
+// of the working directory stands in for it.
 func (p *Plan) loadCircuit() error {
 	name := p.Spec.Circuit
-	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
+	fail := func(format string, args ...any) error {
+		return p.doc.Errorf([]any{"circuit"}, format, args...)
+	}
+	if b, ok := circuits.Builtin(name); ok {
+		local := filepath.Join(filepath.Dir(p.File), name)
+		if _, err := os.Stat(local); strings.HasPrefix(p.File, "builtin:") || filepath.IsAbs(name) || err != nil {
+			return p.useCircuit("builtin:"+name+".toml", b, fail)
+		}
+		name = local
+	} else if !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
 		name = filepath.Join(filepath.Dir(p.File), name)
 	}
-	return p.readCircuit(name, func(format string, args ...any) error {
-		return p.doc.Errorf([]any{"circuit"}, format, args...)
-	})
+	return p.readCircuit(name, fail)
 }
 
 // readCircuit reads and checks the circuit file name (a path or a built-in
@@ -419,6 +482,12 @@ func (p *Plan) readCircuit(name string, fail func(format string, args ...any) er
 	if err != nil {
 		return fail("%v", err)
 	}
+	return p.useCircuit(file, data, fail)
+}
+
+// useCircuit decodes and checks the circuit file's data and makes it the
+// plan's circuit.
+func (p *Plan) useCircuit(file string, data []byte, fail func(format string, args ...any) error) error {
 	src, err := OpenData(file, data)
 	if err != nil {
 		return err

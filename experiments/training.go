@@ -29,7 +29,7 @@ var TrainingKind = runner.Kind{
 		}
 		return p.Experiment(), nil
 	},
-	Example: runner.Example{File: "mackey_glass", Overrides: []string{"seeds=3", "max_trials=1500"}},
+	Example: runner.Example{File: "experiments/mackey_glass", Overrides: []string{"seeds=3", "max_trials=1500"}},
 	Plot: func(dir string) error {
 		return errors.Join(plots.Write(dir), plots.WriteRasters(dir))
 	},

@@ -122,7 +122,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			kind, base, _ := strings.Cut(name, "/")
-			src := base
+			src := "experiments/" + base // the built-in experiment, by its explicit name
 			if kind == "circuit" {
 				src = filepath.Join("..", "..", "circuits", base+".toml")
 			}

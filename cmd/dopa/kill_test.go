@@ -90,7 +90,7 @@ func TestKilledAndInterruptedRunsResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes real runs: about 20 s")
 	}
-	args := []string{"run", "mackey_glass", "--seeds", "2", "--workers", "1", "--set", "max_trials=1500", "--quiet"}
+	args := []string{"run", "experiments/mackey_glass", "--seeds", "2", "--workers", "1", "--set", "max_trials=1500", "--quiet"}
 	base := t.TempDir()
 	whole := filepath.Join(base, "whole")
 	if code, _, stderr := dopa(t, append(args, "--out", whole)...); code != 0 {

@@ -94,7 +94,7 @@ func TestUsageErrors(t *testing.T) {
 		{"run", "--set", "nokey"},
 		{"run", "--set", "rule.nosuchrule.sigma=1"},
 		{"run", "--set", "seeds=-3"},
-		{"run", "xor_spiking", "--set", "rule.wp.name=sgd"}, // no backpropagation through spikes
+		{"run", "experiments/xor_spiking", "--set", "rule.wp.name=sgd"}, // no backpropagation through spikes
 		{"run", "does-not-exist.toml"},
 		{"validate"},
 		{"plot", t.TempDir()},
@@ -211,11 +211,11 @@ func TestRecordWeightsOff(t *testing.T) {
 		on, off  []string // the same run with weights on and off
 		checkAll bool     // compare every other result file
 	}{
-		{"--set on an experiment", []string{"xor"}, []string{"xor", "--set", "record.weights=false"}, true},
-		{"[record] of the file", []string{"xor"}, []string{exp}, true},
+		{"--set on an experiment", []string{"experiments/xor"}, []string{"experiments/xor", "--set", "record.weights=false"}, true},
+		{"[record] of the file", []string{"experiments/xor"}, []string{exp}, true},
 		{"--set on a circuit alone", []string{filepath.Join("..", "..", "circuits", "xor.toml")},
 			[]string{filepath.Join("..", "..", "circuits", "xor.toml"), "--set", "record.weights=false"}, true},
-		{"a spiking circuit", []string{"xor_spiking"}, []string{"xor_spiking", "--set", "record.weights=false"}, false},
+		{"a spiking circuit", []string{"experiments/xor_spiking"}, []string{"experiments/xor_spiking", "--set", "record.weights=false"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			on, off := filepath.Join(t.TempDir(), "on"), filepath.Join(t.TempDir(), "off")

@@ -60,7 +60,7 @@ func TestSetCircuit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			args := append([]string{"run", "xor", "--out", out}, base...)
+			args := append([]string{"run", "experiments/xor", "--out", out}, base...)
 			for _, s := range tc.sets {
 				args = append(args, "--set", s)
 			}
@@ -77,12 +77,12 @@ func TestSetCircuit(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"no such circuit", []string{"xor", "--set", "circuit=nonesuch"}, []string{"--set circuit=nonesuch", "no such file"}},
-		{"an experiment, not a circuit", []string{"xor", "--set", "circuit=exp.toml"}, []string{"--set circuit=exp.toml", "not a circuit file"}},
-		{"a built-in experiment name", []string{"xor", "--set", "circuit=xor_sweep"}, []string{"--set circuit=xor_sweep"}},
-		{"a circuit the task does not fit", []string{"xor", "--set", "circuit=mnist_mlp"}, []string{"xor.toml:", "circuit: task xor needs an input population of size 2"}},
-		{"a circuit a rule cannot train", []string{"xor", "--set", "circuit=xor_spiking"}, []string{"xor.toml:", "rule[np].name", "spiking"}},
-		{"a circuit key the new circuit lacks", []string{"xor", "--set", "circuit.population.hidden.size=3", "--set", "circuit=cuba"}, []string{"--set circuit=cuba"}},
+		{"no such circuit", []string{"experiments/xor", "--set", "circuit=nonesuch"}, []string{"--set circuit=nonesuch", "no such file"}},
+		{"an experiment, not a circuit", []string{"experiments/xor", "--set", "circuit=exp.toml"}, []string{"--set circuit=exp.toml", "not a circuit file"}},
+		{"a built-in experiment name", []string{"experiments/xor", "--set", "circuit=xor_sweep"}, []string{"--set circuit=xor_sweep"}},
+		{"a circuit the task does not fit", []string{"experiments/xor", "--set", "circuit=mnist_mlp"}, []string{"xor.toml:", "circuit: task xor needs an input population of size 2"}},
+		{"a circuit a rule cannot train", []string{"experiments/xor", "--set", "circuit=xor_spiking"}, []string{"xor.toml:", "rule[np].name", "spiking"}},
+		{"a circuit key the new circuit lacks", []string{"experiments/xor", "--set", "circuit.population.hidden.size=3", "--set", "circuit=cuba"}, []string{"--set circuit=cuba"}},
 		{"a circuit file run alone", []string{"wide.toml", "--set", "circuit=xor"}, []string{"--set circuit=xor", "circuit file, which runs itself"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,11 +104,11 @@ func TestSetCircuit(t *testing.T) {
 	}
 	// A resume with another circuit is refused, the run left as it was.
 	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := dopa(t, append([]string{"run", "xor", "--out", out}, base...)...); code != 0 {
+	if code, _, stderr := dopa(t, append([]string{"run", "experiments/xor", "--out", out}, base...)...); code != 0 {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
 	before := tree(t, out)
-	code, _, stderr := dopa(t, append([]string{"run", "xor", "--out", out, "--resume", "--set", "circuit=wide.toml"}, base...)...)
+	code, _, stderr := dopa(t, append([]string{"run", "experiments/xor", "--out", out, "--resume", "--set", "circuit=wide.toml"}, base...)...)
 	if code != 2 || !strings.Contains(stderr, "circuit") {
 		t.Errorf("resume with another circuit: exit %d, %q", code, stderr)
 	}

@@ -147,7 +147,7 @@ func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions,
 	}
 	file := sw.Source.File
 	if name, ok := strings.CutPrefix(file, "builtin:"); ok {
-		file = strings.TrimSuffix(name, ".toml")
+		file = "experiments/" + strings.TrimSuffix(name, ".toml") // a sweep is an experiment
 	} else if file, err = filepath.Abs(file); err != nil {
 		return false, err
 	}

@@ -58,7 +58,7 @@ func TestPointAndCollectStayInTheirSweep(t *testing.T) {
 	file := filepath.Join(root, "small.toml")
 	writeFile(t, file, smallSweep)
 	training := filepath.Join(root, "training")
-	if code, _, stderr := dopa(t, "run", "xor", "--seeds", "1", "--set", "max_trials=100", "--out", training, "--store", "off", "--quiet"); code != 0 {
+	if code, _, stderr := dopa(t, "run", "experiments/xor", "--seeds", "1", "--set", "max_trials=100", "--out", training, "--store", "off", "--quiet"); code != 0 {
 		t.Fatalf("training run: exit %d: %s", code, stderr)
 	}
 	other := filepath.Join(root, "other")
