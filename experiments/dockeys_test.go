@@ -2,13 +2,16 @@ package experiments
 
 import (
 	"encoding"
+	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 )
@@ -66,17 +69,20 @@ func docKeys(t *testing.T, start, end string) map[string]bool {
 		t.Fatalf("docs/circuits.md has no section from %q to %q", start, end)
 	}
 	out := map[string]bool{}
-	prefix, header, blank := "", false, true
+	prefixes, header, blank := []string{""}, false, true
 	for _, line := range strings.Split(text[i:j], "\n") {
 		if !strings.HasPrefix(line, "|") {
 			header = false
-			// A heading, or a paragraph that starts by naming a table:
-			// its keys' prefix.
+			// A heading, or a paragraph that starts by naming a table (or
+			// two: "`[a]` and `[b]`"): its keys' prefix.
 			if m := backticked.FindStringSubmatch(line); m != nil && strings.HasPrefix(m[1], "[") &&
 				(strings.HasPrefix(line, "#") || blank && strings.HasPrefix(line, "`[")) {
-				prefix = strings.Trim(m[1], "[]") + "."
+				prefixes = []string{strings.Trim(m[1], "[]") + "."}
+				if m := leadingTables.FindStringSubmatch(line); m != nil && m[2] != "" {
+					prefixes = append(prefixes, strings.Trim(m[2], "[]")+".")
+				}
 			} else if strings.HasPrefix(line, "#") {
-				prefix = ""
+				prefixes = []string{""}
 			}
 			blank = strings.TrimSpace(line) == ""
 			continue
@@ -86,20 +92,25 @@ func docKeys(t *testing.T, start, end string) map[string]bool {
 		if !header {
 			header = true // the header row
 			if first != "key" {
-				prefix = "\x00" // not a table of keys
+				prefixes = nil // not a table of keys
 			}
 			continue
 		}
-		if prefix == "\x00" || strings.HasPrefix(first, "---") {
+		if strings.HasPrefix(first, "---") {
 			continue
 		}
-		for _, k := range names(first) {
-			out[prefix+k] = true
+		for _, prefix := range prefixes {
+			for _, k := range names(first) {
+				out[prefix+k] = true
+			}
 		}
 	}
-	delete(out, "\x00")
 	return out
 }
+
+// leadingTables matches a line that starts by naming one table or two
+// joined by "and".
+var leadingTables = regexp.MustCompile("^`(\\[[^`]+\\])`(?: and `(\\[[^`]+\\])`)?")
 
 // compareKeys reports the keys accepted but not documented and the keys
 // documented but not accepted. A documented name that is a table of
@@ -193,7 +204,7 @@ func TestDocsListEveryKey(t *testing.T) {
 	for _, d := range task.Tasks() {
 		keyPaths("", reflect.ValueOf(d.Defaults()), accepted)
 	}
-	documented = docKeys(t, "## Experiment file (`experiments/xor.toml`)", "## Overrides from the command line")
+	documented = docKeys(t, "## Experiment file (`experiments/xor.toml`)", "## Distal-reward file (`experiments/izhikevich2007.toml`)")
 	for k := range docKeys(t, "## Circuit file (`circuits/xor.toml`)", "## Rules") {
 		if strings.HasPrefix(k, "rule.") {
 			documented[k] = true // [[rule]] takes every key of [rule]
@@ -221,4 +232,96 @@ func TestDocsListEveryKey(t *testing.T) {
 		}
 	}
 	compareKeys(t, "experiment file", accepted, documented)
+}
+
+// TestDocsListEveryDistalKey: every key of a distal-reward file is in the
+// section "Distal-reward file" of docs/circuits.md, every key there is
+// accepted, and the defaults the tables give are the program's.
+func TestDocsListEveryDistalKey(t *testing.T) {
+	def := distal.Spec{}.Defaults()
+	accepted := map[string]bool{}
+	keyPaths("", reflect.ValueOf(def), accepted)
+	documented := docKeys(t, "## Distal-reward file (`experiments/izhikevich2007.toml`)", "## Overrides from the command line")
+	compareKeys(t, "distal-reward file", accepted, documented)
+
+	// The defaults: a row "| `k1`, `k2` | type | d1, d2 | …" (or "exc; inh"
+	// for the two neurons' table) gives each key's default.
+	b, err := os.ReadFile("../docs/circuits.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	text = text[strings.Index(text, "## Distal-reward file"):strings.Index(text, "## Overrides from the command line")]
+	values := map[string]string{}
+	prefix, blank := "", true
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			if m := backticked.FindStringSubmatch(line); m != nil && blank && strings.HasPrefix(line, "`[") {
+				prefix = strings.Trim(m[1], "[]") + "."
+			}
+			blank = strings.TrimSpace(line) == ""
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if len(cells) < 3 {
+			continue
+		}
+		var keys []string // in the row's order
+		for _, m := range backticked.FindAllStringSubmatch(strings.TrimSpace(cells[0]), -1) {
+			keys = append(keys, m[1])
+		}
+		dflt := strings.TrimSpace(cells[2])
+		if prefix == "network.exc_neuron." && strings.Contains(dflt, ";") {
+			exc, inh, _ := strings.Cut(dflt, ";")
+			for _, k := range keys {
+				values["network.exc_neuron."+k] = strings.TrimSpace(exc)
+				values["network.inh_neuron."+k] = strings.TrimSpace(inh)
+			}
+			continue
+		}
+		parts := strings.Split(dflt, ", ")
+		if len(parts) != len(keys) {
+			continue
+		}
+		for i, k := range keys {
+			values[prefix+k] = parts[i]
+		}
+	}
+	flat := map[string]any{}
+	flatten("", reflect.ValueOf(def), flat)
+	checked := 0
+	for k, doc := range values {
+		got, ok := flat[k]
+		if !ok {
+			continue
+		}
+		doc = strings.ReplaceAll(strings.Trim(doc, `"`), "−", "-")
+		if doc == "(required)" {
+			continue
+		}
+		checked++
+		if fmt.Sprint(got) != doc {
+			t.Errorf("docs/circuits.md gives %s default %s, the program %v", k, doc, got)
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d defaults checked", checked)
+	}
+}
+
+// flatten maps every leaf key path of v's struct to its value.
+func flatten(prefix string, v reflect.Value, out map[string]any) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		if f.Type.Kind() == reflect.Struct {
+			flatten(prefix+tag+".", v.Field(i), out)
+			continue
+		}
+		out[prefix+tag] = v.Field(i).Interface()
+	}
 }
