@@ -37,6 +37,7 @@ func TestCheckErrorsAreLocated(t *testing.T) {
 		{"mnist on an XOR circuit", exp("xor", "mnist", ""), nil, "circuit = ", "circuit", "task mnist needs an input population of size 784"},
 		{"mackey_glass on an XOR circuit", exp("xor", "mackey_glass", ""), nil, "circuit = ", "circuit", "needs an input population of size"},
 		{"a circuit alone", wideXOR, nil, "task = ", "task", "task xor needs an input population of size 2"},
+		{"a circuit alone, its task the default", strings.Replace(string(circuit), "size = 2", "size = 3", 1), nil, "input = ", "input", "task xor needs an input population of size 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "in.toml")

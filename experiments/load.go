@@ -656,12 +656,17 @@ func lazyMaker(prepare func(task.Params) (task.Maker, error), ps task.Params) ta
 // every error of a file is located (file:line: key: message): at the key
 // a *ParamError names where the file sets it; else (a key left at its
 // default or set by --set) at the circuit key, the key named in the
-// message. A circuit run alone has its errors at its
-// task key.
+// message. A circuit run alone has its errors at its task key (or its
+// input key, the task left at its default).
 func (p *Plan) checkError(err error) error {
 	doc, at := p.doc, []any{"circuit"}
 	if doc == nil {
+		// A circuit alone: at its task key or, when it leaves the task at
+		// its default, at its input key (where task and circuit meet).
 		doc, at = p.cdoc, []any{"task"}
+		if _, ok := doc.Value("task"); !ok {
+			at = []any{"input"}
+		}
 	}
 	var pe *param.Error
 	if !errors.As(err, &pe) {
