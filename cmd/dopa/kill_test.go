@@ -168,6 +168,9 @@ func TestKilledDistalRunResumesFromItsCheckpoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes a real run: about 10 s")
 	}
+	if race.Enabled {
+		t.Skip("under the race detector: runs without -race (TestEveryKindIsDurable kills and resumes a distal-reward run with -race)")
+	}
 	args := []string{"run", "izhikevich2007", "--set", "duration_s=20", "--quiet", "--checkpoint-every", "20ms"}
 	base := t.TempDir()
 	whole := filepath.Join(base, "whole")
@@ -210,6 +213,12 @@ func TestKilledDistalRunResumesFromItsCheckpoint(t *testing.T) {
 func TestKilledAndInterruptedSweepsResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes real sweeps: about 30 s")
+	}
+	if race.Enabled {
+		// A sweep runs its points through the runner; the runner's
+		// interrupt runs under the detector in
+		// TestKilledAndInterruptedRunsResume.
+		t.Skip("under the race detector: runs without -race (its points go through the runner, whose interrupt TestKilledAndInterruptedRunsResume checks with -race)")
 	}
 	base := t.TempDir()
 	file := filepath.Join(base, "sweep.toml")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 func dopa(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -218,6 +219,9 @@ func TestRecordWeightsOff(t *testing.T) {
 		{"a spiking circuit", []string{"experiments/xor_spiking"}, []string{"experiments/xor_spiking", "--set", "record.weights=false"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if race.Enabled && tc.name != "--set on an experiment" {
+				t.Skip("under the race detector one case (the others run without -race)")
+			}
 			on, off := filepath.Join(t.TempDir(), "on"), filepath.Join(t.TempDir(), "off")
 			for _, run := range []struct {
 				dir  string
