@@ -53,7 +53,7 @@ func TestValidationBoundsProducts(t *testing.T) {
 		{"teacher of two 10⁴-unit layers", regression("teacher_hidden = [10000, 10000]"), "teacher_hidden", "teacher_hidden"},
 		{"work of drawing the targets", regression("samples = 1000000\nbatch_size = 1\nteacher_hidden = [3000, 3000]"), "samples", "samples"},
 		// 10⁶ samples × (30 + 10) values: known only with the circuit.
-		{"data values of the circuit's sizes", regression("samples = 1000000"), "circuit", "samples"},
+		{"data values of the circuit's sizes", regression("samples = 1000000"), "samples = 1000000", "samples"},
 		{"dense synapses of all projections", rateCircuit([]int{10000, 10000, 10000}, ""), "to = \"p2\"", "projection[1].to"},
 		{"neurons of all populations", "name = \"big\"\ninput = \"p0\"\n\n[[population]]\nname = \"p0\"\nsize = 6000000\n\n[[population]]\nname = \"p1\"\nsize = 6000000\n\n[readout]\npopulation = \"p1\"\n", "size = 6000000\n\n[readout]", "population[p1].size"},
 		{"feedback synapses", rateCircuit([]int{100, 10000, 9000}, "[[feedback]]\nfrom = \"p2\"\nto = \"p1\"\n"), "to = \"p1\"\n\n[readout]", "feedback[0].to"},

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/task"
@@ -73,8 +74,8 @@ func OpenData(file string, data []byte) (*Source, error) {
 	return src, nil
 }
 
-// read reads a file or, when no such file exists, the built-in experiment
-// or (failing that) circuit of that name.
+// read reads a file or, when no such file exists, a built-in file
+// (ReadBuiltin).
 func read(nameOrPath string) (file string, data []byte, err error) {
 	data, err = os.ReadFile(nameOrPath)
 	if err == nil {
@@ -83,13 +84,67 @@ func read(nameOrPath string) (file string, data []byte, err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", nil, err
 	}
-	if b, ok := BuiltinData(nameOrPath); ok {
-		return "builtin:" + nameOrPath + ".toml", b, nil
+	return ReadBuiltin(nameOrPath)
+}
+
+// ReadBuiltin returns a built-in file by name: "experiments/NAME" (or
+// "experiments/NAME.toml", its path in the source tree) is the built-in
+// experiment NAME, "circuits/NAME" the built-in circuit NAME, and a bare
+// NAME whichever of the two has it. A bare name that is both (xor,
+// mackey_glass, ...) is refused, naming both spellings: a file is never
+// chosen for the user by a rule they must know. The file is labelled
+// builtin:NAME.toml in messages and manifests (builtin:circuits/NAME.toml
+// for a circuit whose name is also an experiment's).
+func ReadBuiltin(name string) (file string, data []byte, err error) {
+	bare := strings.TrimSuffix(name, ".toml")
+	if n, ok := strings.CutPrefix(bare, "experiments/"); ok {
+		if b, ok := BuiltinData(n); ok {
+			return "builtin:" + n + ".toml", b, nil
+		}
+		return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment %q (built in: %s)", name, n, strings.Join(BuiltinNames(), ", "))
 	}
-	if b, ok := circuits.Builtin(nameOrPath); ok {
-		return "builtin:" + nameOrPath + ".toml", b, nil
+	if n, ok := strings.CutPrefix(bare, "circuits/"); ok {
+		if b, ok := circuits.Builtin(n); ok {
+			return builtinCircuitLabel(n), b, nil
+		}
+		return "", nil, fmt.Errorf("%s: no such file, and no built-in circuit %q (built in: %s)", name, n, strings.Join(circuits.BuiltinNames(), ", "))
 	}
-	return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment or circuit of that name (built in: %s)", nameOrPath, strings.Join(append(BuiltinNames(), circuits.BuiltinNames()...), ", "))
+	exp, isExp := BuiltinData(name)
+	circ, isCirc := circuits.Builtin(name)
+	switch {
+	case isExp && isCirc:
+		return "", nil, fmt.Errorf("%s: no such file, and both a built-in experiment and a built-in circuit have that name: say experiments/%s (the experiment) or circuits/%s (the circuit alone)", name, name, name)
+	case isExp:
+		return "builtin:" + name + ".toml", exp, nil
+	case isCirc:
+		return builtinCircuitLabel(name), circ, nil
+	}
+	return "", nil, fmt.Errorf("%s: no such file, and no built-in experiment or circuit of that name (built in: experiments %s; circuits %s)", name, strings.Join(BuiltinNames(), ", "), strings.Join(circuits.BuiltinNames(), ", "))
+}
+
+// builtinCircuitLabel names the built-in circuit name in messages.
+func builtinCircuitLabel(name string) string {
+	if _, ok := BuiltinData(name); ok {
+		return "builtin:circuits/" + name + ".toml"
+	}
+	return "builtin:" + name + ".toml"
+}
+
+// BuiltinSource returns the data of a built-in file by its label
+// (builtin:NAME.toml, builtin:circuits/NAME.toml), as ReadBuiltin made it.
+func BuiltinSource(label string) ([]byte, bool) {
+	name, ok := strings.CutPrefix(label, "builtin:")
+	if !ok {
+		return nil, false
+	}
+	name = strings.TrimSuffix(name, ".toml")
+	if n, ok := strings.CutPrefix(name, "circuits/"); ok {
+		return circuits.Builtin(n)
+	}
+	if b, ok := BuiltinData(name); ok {
+		return b, true
+	}
+	return circuits.Builtin(name)
 }
 
 // simulateTask is the task of a circuit file that runs without learning.
@@ -250,6 +305,9 @@ type Plan struct {
 	doc, cdoc   *config.Doc
 	task        *task.Def
 	maker       task.Maker // the task of each run, its data made once
+	// circuitSets are the --set overrides of circuit keys applied so far,
+	// applied again to another circuit chosen by --set circuit=NAME.
+	circuitSets []string
 }
 
 // Load reads an experiment file, or a circuit file that runs alone with its
@@ -401,15 +459,40 @@ func planCircuit(cf *CircuitFile, cdoc *config.Doc, file string) *Plan {
 	return &Plan{Spec: s, Circuit: *cf, CircuitFile: file, cdoc: cdoc, task: d}
 }
 
+// loadCircuit reads the circuit the experiment file names: a path
+// relative to the experiment file or, when there is no such file, a
+// built-in circuit. A built-in experiment's circuit is built in: no file
+// of the working directory stands in for it.
 func (p *Plan) loadCircuit() error {
 	name := p.Spec.Circuit
-	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
+	fail := func(format string, args ...any) error {
+		return p.doc.Errorf([]any{"circuit"}, format, args...)
+	}
+	if b, ok := circuits.Builtin(name); ok {
+		local := filepath.Join(filepath.Dir(p.File), name)
+		if _, err := os.Stat(local); strings.HasPrefix(p.File, "builtin:") || filepath.IsAbs(name) || err != nil {
+			return p.useCircuit("builtin:"+name+".toml", b, fail)
+		}
+		name = local
+	} else if !filepath.IsAbs(name) && !strings.HasPrefix(p.File, "builtin:") {
 		name = filepath.Join(filepath.Dir(p.File), name)
 	}
+	return p.readCircuit(name, fail)
+}
+
+// readCircuit reads and checks the circuit file name (a path or a built-in
+// name); fail makes its errors.
+func (p *Plan) readCircuit(name string, fail func(format string, args ...any) error) error {
 	file, data, err := circuits.Source(name)
 	if err != nil {
-		return p.doc.Errorf([]any{"circuit"}, "%v", err)
+		return fail("%v", err)
 	}
+	return p.useCircuit(file, data, fail)
+}
+
+// useCircuit decodes and checks the circuit file's data and makes it the
+// plan's circuit.
+func (p *Plan) useCircuit(file string, data []byte, fail func(format string, args ...any) error) error {
 	src, err := OpenData(file, data)
 	if err != nil {
 		return err
@@ -419,7 +502,7 @@ func (p *Plan) loadCircuit() error {
 		if src.Experiment {
 			what = "experiment"
 		}
-		return p.doc.Errorf([]any{"circuit"}, "%s is not a circuit file of a learning task (it is a %s file)", file, what)
+		return fail("%s is not a circuit file of a learning task (it is a %s file)", file, what)
 	}
 	cf, err := decodeCircuit(src.Doc)
 	if err != nil {
@@ -437,10 +520,14 @@ func (p *Plan) Set(kv string) error {
 	if !ok || key == "" {
 		return fmt.Errorf("--set %q: want key=value", kv)
 	}
+	if strings.EqualFold(key, "circuit") {
+		return p.setCircuit(val)
+	}
 	if ck, isCircuit := strings.CutPrefix(key, "circuit."); isCircuit {
 		if err := config.Set(&p.Circuit, ck, val); err != nil {
 			return err
 		}
+		p.circuitSets = append(p.circuitSets, kv)
 		if p.File == "" {
 			// A circuit running alone: its [rule] is the experiment's rule.
 			p.Spec.Rules[0].Spec = p.Circuit.Rule
@@ -469,6 +556,37 @@ func (p *Plan) Set(kv string) error {
 	return nil
 }
 
+// setCircuit makes the experiment train another circuit (--set
+// circuit=NAME): NAME is a built-in circuit or a circuit file's path
+// relative to the working directory, as on the command line. The circuit
+// is read and checked as the file's own would be, the circuit overrides
+// given so far apply to it too, and the manifest records it. A circuit
+// file that runs alone has no circuit key: it is refused.
+func (p *Plan) setCircuit(name string) error {
+	if p.File == "" {
+		return fmt.Errorf("--set circuit=%s: %s is a circuit file, which runs itself; run %s, or name a circuit in an experiment file", name, p.CircuitFile, name)
+	}
+	keep := *p
+	p.Spec.Circuit = name
+	err := p.readCircuit(name, func(format string, args ...any) error {
+		return fmt.Errorf("--set circuit=%s: "+format, append([]any{name}, args...)...)
+	})
+	for _, kv := range p.circuitSets {
+		if err != nil {
+			break
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if err = config.Set(&p.Circuit, strings.TrimPrefix(k, "circuit."), v); err != nil {
+			err = fmt.Errorf("--set %s with --set circuit=%s: %w", kv, name, err)
+		}
+	}
+	if err != nil {
+		*p = keep
+		return err
+	}
+	return nil
+}
+
 // Validate checks the plan after overrides, prepares the task's data and
 // checks that the task fits the circuit. Errors say which --set or file
 // key is at fault.
@@ -492,28 +610,79 @@ func (p *Plan) Validate() error {
 			return p.cdoc.Locate(param.Under(err, "rule"))
 		}
 	}
-	// The task must fit the circuit: make its data, build one and check.
-	p.maker = nil
-	maker, err := p.task.Prepare(p.Spec.Params)
-	if err != nil {
-		return p.doc.Locate(param.New(err.Error(), "task"))
-	}
-	t, err := maker()
-	if err != nil {
-		return p.doc.Locate(param.New(err.Error(), "task"))
-	}
+	// The task must fit the circuit. A task whose data are costly to make
+	// (MNIST) checks the circuit without them (Fits), and its data are
+	// made once, by the first run that needs them: validation stays fast
+	// and small. Any other task makes its data, is built and checks.
 	c, err := p.Circuit.Build(Stream(0, "check"))
 	if err != nil {
 		return err
 	}
-	if err := t.Check(c); err != nil {
-		if p.doc != nil {
-			return p.doc.Errorf([]any{"circuit"}, "%v", err)
+	if p.task.Fits != nil {
+		if err := p.task.Fits(p.Spec.Params, c); err != nil {
+			return p.checkError(err)
 		}
-		return p.cdoc.Errorf([]any{"task"}, "%v", err)
+		p.maker = lazyMaker(p.task.Prepare, p.Spec.Params)
+		return nil
+	}
+	maker, err := p.task.Prepare(p.Spec.Params)
+	if err != nil {
+		return p.checkError(err)
+	}
+	t, err := maker()
+	if err != nil {
+		return p.checkError(err)
+	}
+	if err := t.Check(c); err != nil {
+		return p.checkError(err)
 	}
 	p.maker = maker
 	return nil
+}
+
+// lazyMaker makes the task's shared data when the first run asks for its
+// task (once, whichever worker asks first).
+func lazyMaker(prepare func(task.Params) (task.Maker, error), ps task.Params) task.Maker {
+	var (
+		once  sync.Once
+		maker task.Maker
+		err   error
+	)
+	return func() (task.Task, error) {
+		once.Do(func() { maker, err = prepare(ps) })
+		if err != nil {
+			return nil, err
+		}
+		return maker()
+	}
+}
+
+// checkError locates an error of the task's preparation or check, as
+// every error of a file is located (file:line: key: message): at the key
+// a *ParamError names where the file sets it; else (a key left at its
+// default or set by --set) at the circuit key, the key named in the
+// message. A circuit run alone has its errors at its task key (or its
+// input key, the task left at its default).
+func (p *Plan) checkError(err error) error {
+	doc, at := p.doc, []any{"circuit"}
+	if doc == nil {
+		// A circuit alone: at its task key or, when it leaves the task at
+		// its default, at its input key (where task and circuit meet).
+		doc, at = p.cdoc, []any{"task"}
+		if _, ok := doc.Value("task"); !ok {
+			at = []any{"input"}
+		}
+	}
+	var pe *param.Error
+	if !errors.As(err, &pe) {
+		return doc.Errorf(at, "%v", err)
+	}
+	// The message without the key, which the location names.
+	msg := strings.Replace(err.Error(), pe.Error(), pe.Msg, 1)
+	if _, ok := doc.Value(pe.Path...); ok {
+		return doc.Errorf(pe.Path, "%s", msg)
+	}
+	return doc.Errorf(at, "%v", err)
 }
 
 // Task returns the plan's task.

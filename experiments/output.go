@@ -81,7 +81,12 @@ func metricFields() (fractions, numbers []task.Metric) {
 
 // Summarize builds summary.json from the finished runs. Medians of trials
 // and epochs to criterion count an unsolved run as never reaching it (+∞):
-// they are null when half the runs or more did not solve.
+// they are null when half the runs or more did not solve. A diverged run
+// has no metrics (null) and counts as the worst in every median and
+// comparison. A failed run (an error other than a divergence: it never
+// produced a result, and --resume runs it again) is listed in runs with
+// its error and null metrics, and left out of by_rule (n counts the runs
+// that produced a result) and of the comparisons.
 func (p *Plan) Summarize(results []Result) Summary {
 	s := Summary{Experiment: p.Spec.Name, Criterion: p.Spec.Criterion, ByRule: map[string]output.Object{}, Task: p.task,
 		Note: "trials = forward passes of the circuit over the task's batch (for xor, all four patterns), counted for every pass a rule uses to learn; epochs = learning updates; medians of *_to_criterion count unsolved runs as +inf"}
@@ -96,8 +101,14 @@ func (p *Plan) Summarize(results []Result) Summary {
 		if _, ok := byRule[r.Rule]; !ok {
 			s.Rules = append(s.Rules, r.Rule)
 		}
-		byRule[r.Rule] = append(byRule[r.Rule], r)
 		s.Runs = append(s.Runs, runObject(r, criterion, declared))
+		if r.Failed() {
+			if _, ok := byRule[r.Rule]; !ok {
+				byRule[r.Rule] = nil
+			}
+			continue
+		}
+		byRule[r.Rule] = append(byRule[r.Rule], r)
 	}
 	for rule, rs := range byRule {
 		var trials, epochs, loss, wall []float64
@@ -117,14 +128,19 @@ func (p *Plan) Summarize(results []Result) Summary {
 		var o output.Object
 		o.Add("n", len(rs))
 		var solvedFrac *float64
-		if criterion {
+		if criterion && len(rs) > 0 {
 			solvedFrac = fptr(float64(solved) / float64(len(rs)))
 		}
 		o.Add("solved_fraction", solvedFrac)
 		for _, m := range fractions {
 			yes, of := 0, 0
 			for _, r := range rs {
-				if v, ok := r.Values[m.Name]; ok && declared(m) && !math.IsNaN(v) {
+				v, ok := r.Values[m.Name]
+				switch {
+				case !ok || !declared(m):
+				case r.Diverged:
+					of++ // the worst: no
+				case !math.IsNaN(v):
 					of++
 					if v != 0 {
 						yes++
@@ -159,7 +175,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 				o.Add("q75_"+m.Name, fptr(quantile(0.75, xs)))
 			}
 		}
-		o.Add("median_wall_seconds", quantile(0.5, wall))
+		o.Add("median_wall_seconds", fptr(quantile(0.5, wall)))
 		s.ByRule[rule] = o
 	}
 	s.Comparisons = p.compare(s.Rules, byRule)
@@ -182,7 +198,7 @@ func runObject(r Result, criterion bool, declared func(task.Metric) bool) output
 	o.Add("solved", solved)
 	for _, m := range fractions {
 		var yes *bool
-		if v, ok := r.Values[m.Name]; ok && declared(m) && !math.IsNaN(v) {
+		if v, ok := r.Values[m.Name]; ok && declared(m) && !math.IsNaN(v) && r.Err == "" {
 			b := v != 0
 			yes = &b
 		}
@@ -198,8 +214,8 @@ func runObject(r Result, criterion bool, declared func(task.Metric) bool) output
 	o.Add("epochs", r.Epochs)
 	for _, m := range numbers {
 		var v *float64
-		if declared(m) {
-			v = fptr(r.Values[m.Name])
+		if x, ok := r.Values[m.Name]; ok && declared(m) && r.Err == "" {
+			v = fptr(x)
 		}
 		o.Add(m.Name, v)
 	}
@@ -239,10 +255,11 @@ func quantile(p float64, xs []float64) float64 {
 	return stat.Quantile(p, stat.Empirical, s, nil)
 }
 
-// WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv,
-// predictions.csv and rasters (where there are any) into dir (which must
-// exist), each atomically. The runner writes manifest.json after them.
-func WriteResults(dir string, s Summary, results []Result) error {
+// WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv
+// (unless weights is false: record.weights = false), predictions.csv and
+// rasters (where there are any) into dir (which must exist), each
+// atomically. The runner writes manifest.json after them.
+func WriteResults(dir string, s Summary, results []Result, weights bool) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
@@ -255,8 +272,10 @@ func WriteResults(dir string, s Summary, results []Result) error {
 	}); err != nil {
 		return err
 	}
-	if err := writeWeights(dir, results); err != nil {
-		return err
+	if weights {
+		if err := writeWeights(dir, results); err != nil {
+			return err
+		}
 	}
 	if err := writePredictions(dir, results); err != nil {
 		return err

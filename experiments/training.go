@@ -29,7 +29,7 @@ var TrainingKind = runner.Kind{
 		}
 		return p.Experiment(), nil
 	},
-	Example: runner.Example{File: "mackey_glass", Overrides: []string{"seeds=3", "max_trials=1500"}},
+	Example: runner.Example{File: "experiments/mackey_glass", Overrides: []string{"seeds=3", "max_trials=1500"}},
 	Plot: func(dir string) error {
 		return errors.Join(plots.Write(dir), plots.WriteRasters(dir))
 	},
@@ -130,7 +130,7 @@ func (t training) results(rs []runner.Result) []Result {
 
 func (t training) Write(dir string, m *output.Manifest, rs []runner.Result) error {
 	results := t.results(rs)
-	return WriteResults(dir, t.p.Summarize(results), results)
+	return WriteResults(dir, t.p.Summarize(results), results, t.p.Spec.Record.Weights)
 }
 
 func (t training) Print(w io.Writer, rs []runner.Result) {

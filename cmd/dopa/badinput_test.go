@@ -147,13 +147,13 @@ func TestBadInputs(t *testing.T) {
 		{name: "unknown rule", file: edit(t, mgE, `name = "adam"`, `name = "adamw"`), at: `name = "adamw"`, want: []string{"rule", "name", "unknown rule \"adamw\""}},
 		{name: "circuit that is an experiment", file: edit(t, mgE, `circuit = "mackey_glass"`, `circuit = "`+xorE+`"`), at: `circuit = "`, want: []string{"circuit", "is not a circuit file"}},
 		// Flags that make no sense.
-		{name: "--seeds 0", args: []string{"xor", "--seeds", "0"}, want: []string{"--seeds must be >= 1, got 0"}},
-		{name: "--seed -1", args: []string{"xor", "--seed", "-1"}, want: []string{"--seed must be >= 0, got -1"}},
-		{name: "--workers -2", args: []string{"xor", "--workers", "-2"}, want: []string{"--workers must be >= 0"}},
-		{name: "--seed overflows", args: []string{"xor", "--seed", "99999999999999999999"}, want: []string{"-seed", "value out of range"}},
-		{name: "--seed past int32", args: []string{"xor", "--seed", "3000000000"}, want: []string{"seed", "must be in [0, 2147483647], got 3000000000"}},
+		{name: "--seeds 0", args: []string{"experiments/xor", "--seeds", "0"}, want: []string{"--seeds must be >= 1, got 0"}},
+		{name: "--seed -1", args: []string{"experiments/xor", "--seed", "-1"}, want: []string{"--seed must be >= 0, got -1"}},
+		{name: "--workers -2", args: []string{"experiments/xor", "--workers", "-2"}, want: []string{"--workers must be >= 0"}},
+		{name: "--seed overflows", args: []string{"experiments/xor", "--seed", "99999999999999999999"}, want: []string{"-seed", "value out of range"}},
+		{name: "--seed past int32", args: []string{"experiments/xor", "--seed", "3000000000"}, want: []string{"seed", "must be in [0, 2147483647], got 3000000000"}},
 		{name: "--seeds on a simulation", args: []string{"cuba", "--seeds", "3"}, want: []string{"simulates one seed"}},
-		{name: "--set of an unknown key", args: []string{"xor", "--set", "rule.dopamine.sigmaa=0.1"}, want: []string{"--set rule.dopamine.sigmaa", "unknown key \"sigmaa\""}},
+		{name: "--set of an unknown key", args: []string{"experiments/xor", "--set", "rule.dopamine.sigmaa=0.1"}, want: []string{"--set rule.dopamine.sigmaa", "unknown key \"sigmaa\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkBadInput(t, tc, 6, false) })
 	}
@@ -165,7 +165,7 @@ func TestBadInputs(t *testing.T) {
 func TestBadOutputDirectories(t *testing.T) {
 	// A real run to damage.
 	good := filepath.Join(t.TempDir(), "good")
-	if code, _, stderr := dopa(t, "run", "mackey_glass", "--seeds", "1", "--set", "max_trials=40", "--out", good, "--quiet"); code != 0 {
+	if code, _, stderr := dopa(t, "run", "experiments/mackey_glass", "--seeds", "1", "--set", "max_trials=40", "--out", good, "--quiet"); code != 0 {
 		t.Fatalf("run: %s", stderr)
 	}
 	copyDir := func(t *testing.T) string {
@@ -234,7 +234,7 @@ func TestBadOutputDirectories(t *testing.T) {
 // before any training.
 func TestOutCheckedBeforeWork(t *testing.T) {
 	start := time.Now()
-	code, stdout, stderr := dopa(t, "run", "mackey_glass", "--out", "/proc/dopa-out", "--quiet")
+	code, stdout, stderr := dopa(t, "run", "experiments/mackey_glass", "--out", "/proc/dopa-out", "--quiet")
 	if code != 2 || stdout != "" || !strings.Contains(stderr, "/proc/dopa-out") {
 		t.Errorf("unwritable --out: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -243,13 +243,13 @@ func TestOutCheckedBeforeWork(t *testing.T) {
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"kind": "training"}`), 0o644)
-	if code, _, stderr := dopa(t, "run", "xor", "--out", dir, "--quiet"); code != 2 || !strings.Contains(stderr, "--force") {
+	if code, _, stderr := dopa(t, "run", "experiments/xor", "--out", dir, "--quiet"); code != 2 || !strings.Contains(stderr, "--force") {
 		t.Errorf("--out holding a run: exit %d, %q", code, stderr)
 	}
-	if code, _, stderr := dopa(t, "run", "xor", "--out", dir, "--resume", "--force"); code != 2 {
+	if code, _, stderr := dopa(t, "run", "experiments/xor", "--out", dir, "--resume", "--force"); code != 2 {
 		t.Errorf("--resume with --force: exit %d, %q", code, stderr)
 	}
-	if code, _, stderr := dopa(t, "run", "xor", "--resume"); code != 2 || !strings.Contains(stderr, "--resume needs --out") {
+	if code, _, stderr := dopa(t, "run", "experiments/xor", "--resume"); code != 2 || !strings.Contains(stderr, "--resume needs --out") {
 		t.Errorf("--resume without --out: exit %d, %q", code, stderr)
 	}
 }

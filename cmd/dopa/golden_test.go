@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 // updateGolden rewrites testdata/golden from the current code. Use it only
@@ -61,6 +63,13 @@ func init() {
 // spiking agent's circuit, whose plastic synapses need a reward run's
 // dopamine), the golden case that runs it.
 var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking"}
+
+// raceGolden are the golden cases run under the race detector (the others
+// would take it past go test's default 10 minutes on a 2-core machine):
+// training on two workers, a sweep and a simulation (a memory study on two
+// workers runs with -race in TestMemoryRunEndToEnd, a distal-reward run in
+// TestEveryKindIsDurable).
+var raceGolden = map[string]bool{"experiment/xor": true, "experiment/xor_sweep": true, "circuit/cuba": true}
 
 // wallTime matches the fields of summary.json that measure wall time; the
 // golden files hold a placeholder instead of their value.
@@ -126,13 +135,19 @@ func TestGolden(t *testing.T) {
 	}
 	names := make([]string, 0, len(goldenArgs))
 	for n := range goldenArgs {
+		if race.Enabled && !raceGolden[n] {
+			continue
+		}
 		names = append(names, n)
+	}
+	if race.Enabled {
+		t.Logf("under the race detector: only the golden cases %v (each kind, on two workers); the rest run without -race", slices.Sorted(maps.Keys(raceGolden)))
 	}
 	slices.Sort(names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			kind, base, _ := strings.Cut(name, "/")
-			src := base
+			src := "experiments/" + base // the built-in experiment, by its explicit name
 			if kind == "circuit" {
 				src = filepath.Join("..", "..", "circuits", base+".toml")
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 // TestMain lets a test run this very binary as the dopa program
@@ -90,14 +91,14 @@ func TestKilledAndInterruptedRunsResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes real runs: about 20 s")
 	}
-	args := []string{"run", "mackey_glass", "--seeds", "2", "--workers", "1", "--set", "max_trials=1500", "--quiet"}
+	args := []string{"run", "experiments/mackey_glass", "--seeds", "2", "--workers", "1", "--set", "max_trials=1500", "--quiet"}
 	base := t.TempDir()
 	whole := filepath.Join(base, "whole")
 	if code, _, stderr := dopa(t, append(args, "--out", whole)...); code != 0 {
 		t.Fatalf("uninterrupted run: %s", stderr)
 	}
 
-	for _, sig := range []os.Signal{syscall.SIGKILL, syscall.SIGINT} {
+	for _, sig := range signals() {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := filepath.Join(base, sig.String())
 			cmd, stderr := dopaProcess(t, append(args, "--out", dir)...)
@@ -148,12 +149,27 @@ func TestKilledAndInterruptedRunsResume(t *testing.T) {
 
 func errorsAs(err error, target **exec.ExitError) bool { return errors.As(err, target) }
 
+// signals are the ways a run is stopped in the kill tests: SIGKILL and
+// SIGINT; under the race detector SIGINT alone (the interrupt is handled
+// by goroutines the detector watches; a SIGKILL runs no code of ours, and
+// its resume is the path SIGINT's resume takes), so that go test -race
+// stays within go test's default timeout.
+func signals() []os.Signal {
+	if race.Enabled {
+		return []os.Signal{syscall.SIGINT}
+	}
+	return []os.Signal{syscall.SIGKILL, syscall.SIGINT}
+}
+
 // TestKilledDistalRunResumesFromItsCheckpoint: the distal-reward
 // experiment, killed mid-run with SIGKILL, resumes from the checkpoints of
 // its runs and ends with the files of an uninterrupted one.
 func TestKilledDistalRunResumesFromItsCheckpoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes a real run: about 10 s")
+	}
+	if race.Enabled {
+		t.Skip("under the race detector: runs without -race (TestEveryKindIsDurable kills and resumes a distal-reward run with -race)")
 	}
 	args := []string{"run", "izhikevich2007", "--set", "duration_s=20", "--quiet", "--checkpoint-every", "20ms"}
 	base := t.TempDir()
@@ -198,6 +214,12 @@ func TestKilledAndInterruptedSweepsResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes real sweeps: about 30 s")
 	}
+	if race.Enabled {
+		// A sweep runs its points through the runner; the runner's
+		// interrupt runs under the detector in
+		// TestKilledAndInterruptedRunsResume.
+		t.Skip("under the race detector: runs without -race (its points go through the runner, whose interrupt TestKilledAndInterruptedRunsResume checks with -race)")
+	}
 	base := t.TempDir()
 	file := filepath.Join(base, "sweep.toml")
 	src := `name = "kill_sweep"
@@ -226,7 +248,7 @@ values = [0.001, 0.003, 0.01]
 	if code, _, stderr := dopa(t, append(args, "--out", whole)...); code != 0 {
 		t.Fatalf("uninterrupted sweep: %s", stderr)
 	}
-	for _, sig := range []os.Signal{syscall.SIGKILL, syscall.SIGINT} {
+	for _, sig := range signals() {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := filepath.Join(base, sig.String())
 			cmd, _ := dopaProcess(t, append(args, "--out", dir)...)

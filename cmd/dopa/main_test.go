@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 func dopa(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -94,7 +95,7 @@ func TestUsageErrors(t *testing.T) {
 		{"run", "--set", "nokey"},
 		{"run", "--set", "rule.nosuchrule.sigma=1"},
 		{"run", "--set", "seeds=-3"},
-		{"run", "xor_spiking", "--set", "rule.wp.name=sgd"}, // no backpropagation through spikes
+		{"run", "experiments/xor_spiking", "--set", "rule.wp.name=sgd"}, // no backpropagation through spikes
 		{"run", "does-not-exist.toml"},
 		{"validate"},
 		{"plot", t.TempDir()},
@@ -196,32 +197,63 @@ func TestReadmeCircuit(t *testing.T) {
 	}
 }
 
-// TestRecordWeightsOff: record.weights = false leaves weights.csv without
-// rows and changes no other result.
+// TestRecordWeightsOff: record.weights = false (by --set, in the file's
+// [record], for an experiment or a circuit run alone) writes no
+// weights.csv, changes no other result, and dopa plot draws the run.
 func TestRecordWeightsOff(t *testing.T) {
-	on, off := filepath.Join(t.TempDir(), "on"), filepath.Join(t.TempDir(), "off")
-	for _, run := range []struct {
-		dir  string
-		args []string
-	}{{on, nil}, {off, []string{"--set", "record.weights=false"}}} {
-		args := append([]string{"run", "xor", "--seeds", "1", "--out", run.dir, "--set", "max_trials=200"}, run.args...)
-		if code, _, stderr := dopa(t, args...); code != 0 {
-			t.Fatalf("dopa %q: exit %d: %s", args, code, stderr)
-		}
+	root := t.TempDir()
+	exp := filepath.Join(root, "exp.toml")
+	writeFile(t, exp, strings.Replace(builtinText(t, "xor", false), "[record]\n", "[record]\nweights = false\n", 1))
+	if !strings.Contains(builtinText(t, "xor", false), "[record]\n") {
+		t.Fatal("the xor experiment has no [record] table to edit")
 	}
-	w, _ := os.ReadFile(filepath.Join(on, "weights.csv"))
-	if n := strings.Count(string(w), "\n"); n < 10 {
-		t.Fatalf("weights.csv with record.weights on has %d lines", n)
-	}
-	w, _ = os.ReadFile(filepath.Join(off, "weights.csv"))
-	if got := strings.TrimSpace(string(w)); got != "rule,seed,when,projection,pre,post,weight" {
-		t.Errorf("weights.csv with record.weights = false: %q, want the header alone", got)
-	}
-	for _, f := range []string{"metrics.csv", "traces.csv"} {
-		a, _ := os.ReadFile(filepath.Join(on, f))
-		b, _ := os.ReadFile(filepath.Join(off, f))
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s differs with record.weights = false", f)
-		}
+	for _, tc := range []struct {
+		name     string
+		on, off  []string // the same run with weights on and off
+		checkAll bool     // compare every other result file
+	}{
+		{"--set on an experiment", []string{"experiments/xor"}, []string{"experiments/xor", "--set", "record.weights=false"}, true},
+		{"[record] of the file", []string{"experiments/xor"}, []string{exp}, true},
+		{"--set on a circuit alone", []string{filepath.Join("..", "..", "circuits", "xor.toml")},
+			[]string{filepath.Join("..", "..", "circuits", "xor.toml"), "--set", "record.weights=false"}, true},
+		{"a spiking circuit", []string{"experiments/xor_spiking"}, []string{"experiments/xor_spiking", "--set", "record.weights=false"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if race.Enabled && tc.name != "--set on an experiment" {
+				t.Skip("under the race detector one case (the others run without -race)")
+			}
+			on, off := filepath.Join(t.TempDir(), "on"), filepath.Join(t.TempDir(), "off")
+			for _, run := range []struct {
+				dir  string
+				args []string
+			}{{on, tc.on}, {off, tc.off}} {
+				args := append(append([]string{"run"}, run.args...), "--seeds", "1", "--out", run.dir, "--set", "max_trials=200", "--store", "off", "--quiet")
+				if code, _, stderr := dopa(t, args...); code != 0 {
+					t.Fatalf("dopa %q: exit %d: %s", args, code, stderr)
+				}
+			}
+			w, _ := os.ReadFile(filepath.Join(on, "weights.csv"))
+			if n := strings.Count(string(w), "\n"); n < 10 {
+				t.Fatalf("weights.csv with record.weights on has %d lines", n)
+			}
+			if _, err := os.Stat(filepath.Join(off, "weights.csv")); !os.IsNotExist(err) {
+				t.Errorf("record.weights = false wrote weights.csv (%v)", err)
+			}
+			if tc.checkAll {
+				a, b := tree(t, on), tree(t, off)
+				for p, h := range a {
+					rel, _ := filepath.Rel(on, p)
+					if rel == "weights.csv" || rel == "manifest.json" || rel == "summary.json" || strings.HasPrefix(rel, "plots") {
+						continue
+					}
+					if b[filepath.Join(off, rel)] != h {
+						t.Errorf("%s differs with record.weights = false", rel)
+					}
+				}
+			}
+			if code, _, stderr := dopa(t, "plot", off); code != 0 {
+				t.Errorf("dopa plot of a run without weights.csv: exit %d: %s", code, stderr)
+			}
+		})
 	}
 }

@@ -8,14 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/kinds"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 const runUsage = `Usage: dopa run [FILE] [flags]
@@ -24,8 +27,10 @@ Trains a circuit file (alone, with its [rule]) or an experiment file (its
 rules compared over seeds) and writes manifest.json, summary.json,
 metrics.csv, traces.csv, weights.csv (predictions.csv for forecasting,
 rasters for spiking circuits) and plots/ into the output directory. FILE may also
-name a built-in experiment ("xor", "xor_robustness"). With no FILE, runs the
-built-in XOR experiment. Nothing is written if the input is bad.
+name a built-in file: experiments/NAME (an experiment, "experiments/xor"),
+circuits/NAME (a circuit alone, "circuits/xor"), or a bare NAME that only one
+of them has ("xor_robustness", "cuba"). With no FILE, runs the built-in XOR
+experiment. Nothing is written if the input is bad.
 
 Flags:
 `
@@ -115,12 +120,9 @@ type runOptions struct {
 // kind.
 func openSource(file string) (*experiments.Source, error) {
 	if file == "" {
-		file = "xor"
-		if _, err := os.Stat(file); err == nil {
-			// A file named xor in the working directory is not the default.
-			data, _ := experiments.BuiltinData(file)
-			return experiments.OpenData("builtin:xor.toml", data)
-		}
+		// The built-in XOR experiment, whatever files are around.
+		data, _ := experiments.BuiltinData("xor")
+		return experiments.OpenData("builtin:xor.toml", data)
 	}
 	return experiments.Open(file)
 }
@@ -163,7 +165,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: dopa validate FILE\n\nChecks a circuit or experiment file (and the circuit it names) without running it.\n")
+		fmt.Fprint(stderr, "Usage: dopa validate FILE\n\nChecks a file of any kind (and the circuit it names) without running it,\nas dopa run checks it, and describes it. FILE is a path or a built-in name\n(experiments/NAME, circuits/NAME). The kinds of file:\n"+kindList())
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -188,7 +190,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: dopa plot DIR\n\n(Re)makes DIR/plots/ from the files of a run in DIR: metrics.csv, traces.csv,\nsummary.json and the rest of a training run; spikes.csv and states.csv of a\nsimulation; manifest.json, synapse_traces.csv, weights_end.csv and\nnetwork_rasters.csv of a distal-reward run.\n")
+		fmt.Fprint(stderr, "Usage: dopa plot DIR\n\n(Re)makes DIR/plots/ from the files of a finished run in DIR (its\nmanifest.json names its kind), whatever its kind:\n"+kindList())
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -215,4 +217,16 @@ func (o runOptions) allOverrides() []string {
 		out = append(out, "seed="+strconv.Itoa(o.seed))
 	}
 	return out
+}
+
+// kindList lists the kinds of file and run, one a line, from the kinds
+// registry (and the sweep, which runs its points as training runs): the
+// help of validate and plot names every kind there is.
+func kindList() string {
+	var b strings.Builder
+	for _, k := range kinds.All() {
+		fmt.Fprintf(&b, "  %-14s %s\n", k.Name, k.Doc)
+	}
+	fmt.Fprintf(&b, "  %-14s %s\n", output.Sweep, "an experiment file with a [sweep]: every point a training run, in DIR/points/ID")
+	return b.String()
 }

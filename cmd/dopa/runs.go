@@ -34,7 +34,10 @@ Mann-Whitney p-value (as dopa run prints them).
 
 Filters: --kind training|simulation|distal_reward|memory|reward|sweep, --experiment NAME, --rule NAME, --status
 done|failed|interrupted|..., --point ID, --where KEY=VALUE (also !=, <,
-<=, >, >=; numbers compare as numbers; repeatable), --limit N.
+<=, >, >=; numbers compare as numbers; repeatable), --limit N. --where
+matches the parameters a run recorded: its --set overrides and its sweep
+point's values, not the values its file sets; a run that did not set the
+key does not match.
 
 Flags:
 `

@@ -16,7 +16,7 @@ func TestRunsStoreFiltersAndCompares(t *testing.T) {
 	if code, _, stderr := dopa(t, "run", "xor_sweep", "--seeds", "3", "--set", "max_trials=300", "--out", filepath.Join(dir, "sweep"), "--store", st, "--quiet"); code != 0 {
 		t.Fatalf("sweep: %s", stderr)
 	}
-	if code, _, stderr := dopa(t, "run", "xor", "--seeds", "2", "--set", "max_trials=300", "--out", filepath.Join(dir, "plain"), "--store", st, "--quiet"); code != 0 {
+	if code, _, stderr := dopa(t, "run", "experiments/xor", "--seeds", "2", "--set", "max_trials=300", "--out", filepath.Join(dir, "plain"), "--store", st, "--quiet"); code != 0 {
 		t.Fatalf("run: %s", stderr)
 	}
 	type run struct {

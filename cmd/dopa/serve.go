@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/live"
 	"github.com/dopa-sim/dopa/experiments/runstore"
@@ -102,15 +101,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // sourceData returns the bytes of an input file as Open read them.
 func sourceData(file string) ([]byte, error) {
-	if name, ok := strings.CutPrefix(file, "builtin:"); ok {
-		name = strings.TrimSuffix(name, ".toml")
-		if b, ok := experiments.BuiltinData(name); ok {
+	if strings.HasPrefix(file, "builtin:") {
+		if b, ok := experiments.BuiltinSource(file); ok {
 			return b, nil
 		}
-		if b, ok := circuits.Builtin(name); ok {
-			return b, nil
-		}
-		return nil, fmt.Errorf("no built-in %s", name)
+		return nil, fmt.Errorf("no built-in %s", file)
 	}
 	return os.ReadFile(file)
 }

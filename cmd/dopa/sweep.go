@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,9 @@ import (
 func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
 	overrides := o.allOverrides()
 	task := len(o.points) > 0 || o.collect
+	if o.backend != "local" && o.backend != "slurm" {
+		return usagef("--backend %q: want local or slurm", o.backend)
+	}
 	sw, err := sweep.Load(src, overrides, !task)
 	if err != nil {
 		return usageError{err}
@@ -36,16 +40,21 @@ func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout
 			return usageError{err}
 		}
 	}
+	start := time.Now()
+	m := sweepManifest(src, sw, overrides, o.backend, start)
 	if task {
+		// An array task or the collecting job works in the directory of
+		// the sweep it belongs to, and nowhere else: a directory of another
+		// run (or of another sweep) is refused before anything is written.
 		if o.out == "" {
 			return usagef("--point and --collect need --out DIR: the sweep's directory")
 		}
+		old, err := sweepDir(o.out, m)
+		if err != nil {
+			return err
+		}
 		if o.collect {
-			m, err := output.ReadManifest(o.out)
-			if err != nil {
-				return err
-			}
-			_, err = sw.Collect(ctx, o.out, m, o.store, o.backend)
+			_, err = sw.Collect(ctx, o.out, old, o.store, o.backend)
 			return err
 		}
 		for _, id := range o.points {
@@ -55,14 +64,13 @@ func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout
 		}
 		return sw.Local(ctx, o.out, o.points, nil)
 	}
-	start := time.Now()
-	m := output.NewManifest(output.Sweep, sw.Base.Spec.Name, overrides, start)
-	m.File, m.CircuitFile, m.RunsPlanned = src.File, sw.Base.CircuitFile, len(sw.Points)
-	m.Resolved = map[string]any{"experiment": output.Resolved(sw.Base.Spec), "circuit": output.Resolved(sw.Base.Circuit)}
-	for i := range sw.Base.Spec.Seeds {
-		m.Seeds = append(m.Seeds, sw.Base.Spec.Seed+i)
+	if o.backend == "slurm" {
+		// The cluster is asked before the directory is claimed: a backend
+		// that cannot take the sweep leaves nothing behind.
+		if err := slurmReady(ctx); err != nil {
+			return err
+		}
 	}
-	m.Streams = "backend " + o.backend
 	dir, old, err := claimSweep(o, m)
 	if err != nil {
 		return err
@@ -92,12 +100,21 @@ func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout
 		})
 		bar.done()
 	case "slurm":
-		runErr = submitSweep(ctx, sw, dir, o, stdout, stderr)
+		var submitted bool
+		submitted, runErr = submitSweep(ctx, sw, dir, o, stdout, stderr)
+		if !submitted && old == nil {
+			// Nothing reached the cluster: the directory is left as it was
+			// found, so that the same command can be given again.
+			if err := output.Clean(dir); err != nil {
+				runErr = errors.Join(runErr, err)
+			}
+			if o.out == "" {
+				os.Remove(dir)
+			}
+		}
 		if o.detach || runErr != nil {
 			return runErr
 		}
-	default:
-		return usagef("--backend %q: want local or slurm", o.backend)
 	}
 	if ctx.Err() != nil {
 		// Interrupted: gather what is done, keep the rest for --resume.
@@ -123,24 +140,21 @@ func collected(ctx context.Context, sw *sweep.Sweep, dir string, m output.Manife
 
 // submitSweep submits the sweep to Slurm and, unless --detach, waits for
 // the collecting job.
-func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions, stdout, stderr io.Writer) error {
-	if !slurm.Available() {
-		return usagef("--backend slurm: sbatch is not on PATH")
-	}
+func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions, stdout, stderr io.Writer) (submitted bool, err error) {
 	prog, err := os.Executable()
 	if err != nil {
-		return err
+		return false, err
 	}
 	file := sw.Source.File
 	if name, ok := strings.CutPrefix(file, "builtin:"); ok {
-		file = strings.TrimSuffix(name, ".toml")
+		file = "experiments/" + strings.TrimSuffix(name, ".toml") // a sweep is an experiment
 	} else if file, err = filepath.Abs(file); err != nil {
-		return err
+		return false, err
 	}
 	storePath := o.store
 	if storePath != "off" {
 		if storePath, err = filepath.Abs(storePath); err != nil {
-			return err
+			return false, err
 		}
 	}
 	var env []string
@@ -153,30 +167,33 @@ func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions,
 	c := slurm.New()
 	array, coll, err := sw.Submit(ctx, c, dir, sweep.SlurmOptions{Program: prog, Env: env, File: file, PointsPerTask: o.pointsPerTask,
 		Throttle: o.throttle, Workers: max(o.workers, 0), Store: storePath})
+	if array == nil && coll == nil {
+		return false, err
+	}
 	if err != nil {
-		return err
+		return true, err
 	}
 	if array != nil {
 		fmt.Fprintf(stderr, "dopa run: submitted %d array tasks (job %s, throttle %d) and the collecting job %s\n", array.Tasks, strings.Join(array.IDs, ","), o.throttle, strings.Join(coll.IDs, ","))
 	}
 	if o.detach {
 		fmt.Fprintf(stdout, "submitted; the collecting job %s writes %s when every point has ended\n", strings.Join(coll.IDs, ","), dir)
-		return nil
+		return true, nil
 	}
 	if array != nil {
 		if _, err := c.Wait(ctx, array); err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintf(stderr, "dopa run: stopped waiting; the jobs go on (scancel %s)\n", strings.Join(append(array.IDs, coll.IDs...), " "))
 			}
-			return err
+			return true, err
 		}
 	}
 	ts, err := c.Wait(ctx, coll)
 	if err != nil {
-		return err
+		return true, err
 	}
 	if len(ts) == 1 && !ts[0].OK() {
-		return fmt.Errorf("the collecting job failed: %v", ts[0].Err())
+		return true, fmt.Errorf("the collecting job failed: %v", ts[0].Err())
 	}
 	var failed []string
 	for _, p := range sw.Status(dir) {
@@ -185,9 +202,9 @@ func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions,
 		}
 	}
 	if len(failed) > 0 {
-		return errors.New(strconv.Itoa(len(failed)) + " points not done: " + strings.Join(failed, "; ") + " (--resume reruns them)")
+		return true, errors.New(strconv.Itoa(len(failed)) + " points not done: " + strings.Join(failed, "; ") + " (--resume reruns them)")
 	}
-	return nil
+	return true, nil
 }
 
 // printPoints prints each point's parameters, status and the median
@@ -253,4 +270,51 @@ func claimSweep(o runOptions, m output.Manifest) (string, *output.Manifest, erro
 		return "", nil, usagef("%v: %s holds a sweep of another configuration (%s); nothing was changed", runner.ErrNotResumable, o.out, diff)
 	}
 	return o.out, &old, output.CleanTemp(o.out)
+}
+
+// sweepManifest is the manifest of a sweep: its resolved configuration
+// (the experiment before any point), seeds and backend.
+func sweepManifest(src *experiments.Source, sw *sweep.Sweep, overrides []string, backend string, start time.Time) output.Manifest {
+	m := output.NewManifest(output.Sweep, sw.Base.Spec.Name, overrides, start)
+	m.File, m.CircuitFile, m.RunsPlanned = src.File, sw.Base.CircuitFile, len(sw.Points)
+	m.Resolved = map[string]any{"experiment": output.Resolved(sw.Base.Spec), "circuit": output.Resolved(sw.Base.Circuit)}
+	for i := range sw.Base.Spec.Seeds {
+		m.Seeds = append(m.Seeds, sw.Base.Spec.Seed+i)
+	}
+	m.Streams = "backend " + backend
+	return m
+}
+
+// sweepDir returns the manifest of the sweep in dir that an array task
+// (--point) or the collecting job (--collect) works for: dir must hold a
+// sweep, of this configuration. Anything else (no run, a run of another
+// kind, another sweep) is refused with nothing touched.
+func sweepDir(dir string, m output.Manifest) (output.Manifest, error) {
+	old, err := output.ReadManifest(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return old, usagef("%s holds no sweep (no %s): --point and --collect work in the directory of a sweep started by dopa run FILE --out DIR; nothing was written", dir, output.ManifestFile)
+	}
+	if err != nil {
+		return old, usageError{err}
+	}
+	if old.Kind != output.Sweep {
+		return old, usagef("%s holds a %s run, not a sweep: --point and --collect work only in the directory of their sweep; nothing was written", dir, old.Kind)
+	}
+	if diff := runner.ConfigDiff(old, m); diff != "" {
+		return old, usagef("%s holds a sweep of another configuration (%s); --point and --collect work only in the directory of their sweep; nothing was written", dir, diff)
+	}
+	return old, nil
+}
+
+// slurmReady checks that Slurm can take a sweep: sbatch on PATH and a
+// controller that answers. A missing sbatch is bad input (exit 2); a
+// controller that does not answer is a failure (exit 1).
+func slurmReady(ctx context.Context) error {
+	if !slurm.Available() {
+		return usagef("--backend slurm: sbatch is not on PATH; nothing was written")
+	}
+	if _, err := slurm.New().Config(ctx); err != nil {
+		return fmt.Errorf("--backend slurm: the cluster does not answer (%v); nothing was written", err)
+	}
+	return nil
 }

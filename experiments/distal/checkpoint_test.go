@@ -3,6 +3,7 @@ package distal
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,14 +13,22 @@ import (
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 // TestCheckpointResumeIsIdentical: distal-reward runs stopped again and
 // again continue from their checkpoints, and end with the files of runs
 // never stopped.
 func TestCheckpointResumeIsIdentical(t *testing.T) {
+	// Under the race detector, runs of 3 s stopped every 1.5 s: at a
+	// tenth of the speed, runs of 12 s stopped every 400 ms would not end
+	// within 60 stops.
+	duration, every := 12, 400*time.Millisecond
+	if race.Enabled {
+		duration, every = 3, 1500*time.Millisecond
+	}
 	spec := Spec{}.Defaults()
-	spec.DurationS, spec.Seeds = 12, 1
+	spec.DurationS, spec.Seeds = float64(duration), 1
 	whole, err := Run(context.Background(), &spec, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +39,7 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var dirB string
-	doc, err := config.Parse("test.toml", []byte("kind = \"distal_reward\"\nduration_s = 12\nseeds = 1\n"))
+	doc, err := config.Parse("test.toml", []byte(fmt.Sprintf("kind = \"distal_reward\"\nduration_s = %d\nseeds = 1\n", duration)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +50,7 @@ func TestCheckpointResumeIsIdentical(t *testing.T) {
 		if stops > 60 {
 			t.Fatal("no end after 60 stops")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), every)
 		exp, lerr := RunKind.Load(runner.Source{File: "test", Doc: doc}, nil)
 		if lerr != nil {
 			t.Fatal(lerr)

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/internal/store"
 )
 
 // The Browser tests drive the real page in headless Chromium (Debian's
@@ -145,8 +146,18 @@ func TestBrowserSliderChangesRun(t *testing.T) {
 	if got := s.Overrides()["rule.wp.learning_rate"]; got != shown {
 		t.Errorf("session value %q, want %q", got, shown)
 	}
+	// The autosave is written after the change reaches the run: waited
+	// for (under the race detector on a loaded machine it can lag).
 	st, _ := srv.store()
-	ps, err := st.LoadParamSet(context.Background(), AutosaveSet)
+	var ps store.ParamSet
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ps, err = st.LoadParamSet(context.Background(), AutosaveSet)
+		if err == nil && ps.Values["rule.wp.learning_rate"] == shown || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil || ps.Values["rule.wp.learning_rate"] != shown {
 		t.Errorf("stored: %v %v", ps.Values, err)
 	}

@@ -39,6 +39,7 @@ var mnistDef = Def{
 	Doc:      "MNIST digits (60 000 training, 10 000 test images, embedded): 784 pixels/255 (or standardized) in, 10 one-hot targets, loss ½‖ŷ − y‖² (or softmax cross-entropy), the class is the largest readout",
 	Defaults: func() Params { return MNISTParams{}.Defaults() },
 	Prepare:  prepareMNIST,
+	Fits:     func(_ Params, c *circuits.Circuit) error { return mnistFits(c) },
 	Metrics: []Metric{
 		{Name: "test_error", Label: "median test error", Quartiles: true},
 	},
@@ -268,13 +269,21 @@ func (*MNIST) Name() string { return "mnist" }
 
 // Check requires 784 inputs and 10 readout units.
 func (t *MNIST) Check(c *circuits.Circuit) error {
+	if err := mnistFits(c); err != nil {
+		return err
+	}
+	t.g = make([]float64, c.StepsPerTrial*10)
+	return nil
+}
+
+// mnistFits requires 784 inputs and 10 readout units.
+func mnistFits(c *circuits.Circuit) error {
 	if n := c.Pops[c.In].Len(); n != 784 {
 		return fmt.Errorf("task mnist needs an input population of size 784, circuit %q has %d", c.Name, n)
 	}
 	if n := c.Pops[c.Out].Len(); n != 10 {
 		return fmt.Errorf("task mnist needs a readout population of size 10, circuit %q has %d", c.Name, n)
 	}
-	t.g = make([]float64, c.StepsPerTrial*10)
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/dopa-sim/dopa/circuits"
 )
 
 // Params are a task's own keys in an experiment file, inline beside the
@@ -67,6 +69,12 @@ type Def struct {
 	// series) once, from validated parameters, and returns the maker of
 	// each run's task.
 	Prepare func(p Params) (Maker, error)
+	// Fits, if set, checks that a circuit fits the task without making
+	// its data: set by a task whose Prepare is costly (a large data set),
+	// so that validating a file stays fast and small; its Prepare then
+	// runs when the first run needs its task. Without Fits, validation
+	// prepares the data, makes a task and calls its Check.
+	Fits func(p Params, c *circuits.Circuit) error
 	// Metrics are what Evaluate reports besides the loss, in the order
 	// outputs list them.
 	Metrics []Metric

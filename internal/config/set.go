@@ -134,12 +134,12 @@ func (s *setter) walk(rv reflect.Value, i int) error {
 		s.canon = append(s.canon, seg)
 		return s.walk(fv, i+1)
 	case reflect.Slice, reflect.Array:
-		j, err := s.element(rv, i)
+		j, used, err := s.element(rv, i)
 		if err != nil {
 			return err
 		}
 		s.canon = append(s.canon, strconv.Itoa(j))
-		return s.walk(rv.Index(j), i+1)
+		return s.walk(rv.Index(j), i+used)
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			return s.errorf("cannot set entries of Go type %s (map keys must be strings)", t)
@@ -199,8 +199,11 @@ func (s *setter) container(i int) string {
 	return strconv.Quote(s.segs[i-1])
 }
 
-// element selects the element of a slice or array named by segs[i].
-func (s *setter) element(rv reflect.Value, i int) (int, error) {
+// element selects the element of a slice or array named by segs[i] and
+// returns how many segments named it: a label or name may hold dots
+// ("ndi-0.01"), so the longest run of segments that is an element's label
+// or name wins.
+func (s *setter) element(rv reflect.Value, i int) (int, int, error) {
 	seg := s.segs[i]
 	what := "element"
 	if i > 0 {
@@ -232,20 +235,28 @@ func (s *setter) element(rv reflect.Value, i int) (int, error) {
 			}
 		}
 	}
+	for k := len(s.segs); k > i+1; k-- {
+		dotted := strings.Join(s.segs[i:k], ".")
+		for j, name := range names {
+			if name == dotted {
+				return j, k - i, nil
+			}
+		}
+	}
 	for j, name := range names {
 		if name == seg {
-			return j, nil
+			return j, 1, nil
 		}
 	}
 	if isDecimal(seg) {
 		j, err := strconv.Atoi(seg)
 		if err == nil && j < n {
-			return j, nil
+			return j, 1, nil
 		}
 		if n == 0 {
-			return 0, s.errorf("no %s number %s (there are none)", what, seg)
+			return 0, 0, s.errorf("no %s number %s (there are none)", what, seg)
 		}
-		return 0, s.errorf("no %s number %s (have %d, numbered 0 to %d)", what, seg, n, n-1)
+		return 0, 0, s.errorf("no %s number %s (have %d, numbered 0 to %d)", what, seg, n, n-1)
 	}
 	if names != nil {
 		have := make([]string, 0, n)
@@ -255,14 +266,14 @@ func (s *setter) element(rv reflect.Value, i int) (int, error) {
 			}
 		}
 		if len(have) == 0 {
-			return 0, s.errorf("no %s named %q (there are none)", what, seg)
+			return 0, 0, s.errorf("no %s named %q (there are none)", what, seg)
 		}
-		return 0, s.errorf("no %s named %q (have: %s)", what, seg, strings.Join(have, ", "))
+		return 0, 0, s.errorf("no %s named %q (have: %s)", what, seg, strings.Join(have, ", "))
 	}
 	if n == 0 {
-		return 0, s.errorf("no %s %q (the list is empty)", what, seg)
+		return 0, 0, s.errorf("no %s %q (the list is empty)", what, seg)
 	}
-	return 0, s.errorf("%q is a list; select an element by its number (0 to %d), got %q", what, n-1, seg)
+	return 0, 0, s.errorf("%q is a list; select an element by its number (0 to %d), got %q", what, n-1, seg)
 }
 
 func isDecimal(s string) bool {
