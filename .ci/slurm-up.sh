@@ -94,7 +94,14 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
 fi
 
 # 4. Slurm daemons (started directly: no systemd on these machines).
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the daemon the pid file names (slurmd.pid: slurmd) runs
+# under that pid; a stale file whose pid was reused by another process
+# does not count.
+alive() {
+  [ -f "$1" ] || return 1
+  local pid name; pid="$(cat "$1")"; name="$(basename "$1" .pid)"
+  kill -0 "$pid" 2>/dev/null && [ "$(ps -p "$pid" -o comm= 2>/dev/null)" = "$name" ]
+}
 stop() { # pidfile
   if alive "$1"; then
     local pid; pid="$(cat "$1")"

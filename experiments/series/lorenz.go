@@ -105,8 +105,8 @@ func Lorenz(p LorenzParams, n int, seed uint64) (*LorenzSeries, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("series: want n >= 1 samples, got %d", n)
 	}
-	if steps := float64(p.Transient) + float64(n)*float64(p.SampleEvery); steps > MaxSteps {
-		return nil, param.New(fmt.Sprintf("%d samples every %d steps after %d need %.3g integration steps, more than %g", n, p.SampleEvery, p.Transient, steps, float64(MaxSteps)), "sample_every")
+	if err := p.CheckSamples(n); err != nil {
+		return nil, err
 	}
 	s := lorenzInit(seed)
 	out := &LorenzSeries{
@@ -185,4 +185,13 @@ func LorenzLyapunov(p LorenzParams, seed uint64, steps int) float64 {
 		return math.NaN()
 	}
 	return lambda
+}
+
+// CheckSamples reports whether n samples need more than MaxSteps
+// integration steps, before any is made (a *param.Error at sample_every).
+func (p LorenzParams) CheckSamples(n int) error {
+	if steps := float64(p.Transient) + float64(n)*float64(p.SampleEvery); steps > MaxSteps {
+		return param.New(fmt.Sprintf("%d samples every %d steps after %d need %.3g integration steps, more than %g", n, p.SampleEvery, p.Transient, steps, float64(MaxSteps)), "sample_every")
+	}
+	return nil
 }

@@ -124,8 +124,8 @@ func MackeyGlass(p MackeyGlassParams, n int, seed uint64) (*MackeyGlassSeries, e
 	if n < 1 {
 		return nil, fmt.Errorf("series: want n >= 1 samples, got %d", n)
 	}
-	if steps := float64(p.Discard+n) * p.SampleInterval / p.Step; steps > MaxSteps {
-		return nil, param.New(fmt.Sprintf("%d samples at h = %g need %.3g integration steps, more than %g", p.Discard+n, p.Step, steps, float64(MaxSteps)), "step")
+	if err := p.CheckSamples(n); err != nil {
+		return nil, err
 	}
 	h0 := p.History
 	if seed != 0 {
@@ -194,4 +194,13 @@ func MackeyGlass(p MackeyGlassParams, n int, seed uint64) (*MackeyGlassSeries, e
 		k4 := f(x+h*k3, xd1)
 		x += h / 6 * (k1 + 2*k2 + 2*k3 + k4)
 	}
+}
+
+// CheckSamples reports whether n samples need more than MaxSteps
+// integration steps, before any is made (a *param.Error at step).
+func (p MackeyGlassParams) CheckSamples(n int) error {
+	if steps := float64(p.Discard+n) * p.SampleInterval / p.Step; steps > MaxSteps {
+		return param.New(fmt.Sprintf("%d samples at h = %g need %.3g integration steps, more than %g", p.Discard+n, p.Step, steps, float64(MaxSteps)), "step")
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 
+	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/series"
 	"github.com/dopa-sim/dopa/internal/param"
 )
@@ -22,6 +23,7 @@ var (
 			return MackeyGlassParams{MackeyGlass: series.MackeyGlassParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()}
 		},
 		Prepare:  prepareMackeyGlass,
+		Fits:     forecastFits("mackey_glass", 1),
 		Metrics:  forecastMetrics,
 		Headline: "test_nrmse",
 		Note:     forecastNote,
@@ -34,6 +36,7 @@ var (
 			return LorenzParams{Lorenz: series.LorenzParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()}
 		},
 		Prepare: prepareLorenz,
+		Fits:    forecastFits("lorenz", 3),
 		Metrics: append(forecastMetrics[:len(forecastMetrics):len(forecastMetrics)],
 			Metric{Name: "valid_time_lyapunov", Label: "valid (λt)", HigherIsBetter: true}),
 		Headline: "test_nrmse",
@@ -58,9 +61,14 @@ type MackeyGlassParams struct {
 	Forecast ForecastParams `toml:"forecast"`
 }
 
-// Validate checks the forecasting conventions, then the series.
+// Validate checks the forecasting conventions, then the series and its
+// cost (the integration steps it needs), without making it.
 func (p MackeyGlassParams) Validate() error {
-	return validateForecast(p.DataSeed, p.Forecast, "mackey_glass", 1, p.MackeyGlass.Validate())
+	err := p.MackeyGlass.Validate()
+	if err == nil {
+		err = p.MackeyGlass.CheckSamples(p.Forecast.TrainSteps + p.Forecast.TestSteps)
+	}
+	return validateForecast(p.DataSeed, p.Forecast, "mackey_glass", 1, err)
 }
 
 // LorenzParams are the keys of task lorenz.
@@ -73,9 +81,14 @@ type LorenzParams struct {
 	Forecast ForecastParams `toml:"forecast"`
 }
 
-// Validate checks the forecasting conventions, then the series.
+// Validate checks the forecasting conventions, then the series and its
+// cost (the integration steps it needs), without making it.
 func (p LorenzParams) Validate() error {
-	return validateForecast(p.DataSeed, p.Forecast, "lorenz", 3, p.Lorenz.Validate())
+	err := p.Lorenz.Validate()
+	if err == nil {
+		err = p.Lorenz.CheckSamples(p.Forecast.TrainSteps + p.Forecast.TestSteps)
+	}
+	return validateForecast(p.DataSeed, p.Forecast, "lorenz", 3, err)
 }
 
 // MaxSeriesValues bounds the values of a forecasting task's series,
@@ -95,6 +108,21 @@ func validateForecast(dataSeed int, f ForecastParams, table string, dim int, ser
 		return param.New(fmt.Sprintf("(train_steps + test_steps + horizon) × %d dimensions = %d values, more than %d", dim, n, MaxSeriesValues), "forecast", "train_steps")
 	}
 	return param.Under(seriesErr, table)
+}
+
+// forecastFits checks a circuit against a series of dim dimensions without
+// making the series: validating a file costs no integration, whatever the
+// series' length; the series is made when the first run needs it.
+func forecastFits(name string, dim int) func(Params, *circuits.Circuit) error {
+	return func(_ Params, c *circuits.Circuit) error {
+		if n := c.Pops[c.In].Len(); n != dim {
+			return fmt.Errorf("task %s needs an input population of size %d, circuit %q has %d", name, dim, c.Name, n)
+		}
+		if n := c.Pops[c.Out].Len(); n != dim {
+			return fmt.Errorf("task %s needs a readout population of size %d, circuit %q has %d", name, dim, c.Name, n)
+		}
+		return nil
+	}
 }
 
 func prepareMackeyGlass(ps Params) (Maker, error) {
