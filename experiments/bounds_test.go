@@ -109,3 +109,31 @@ func TestValidationWithinBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestForecastValidationMakesNoSeries: validating a forecasting file whose
+// series would take 6·10⁸ integration steps (within the bound) takes no
+// time: the series is made when a run needs it; one past the bound is
+// refused at its key without integrating.
+func TestForecastValidationMakesNoSeries(t *testing.T) {
+	for _, tc := range []struct {
+		every string
+		ok    bool
+	}{{"100000", true}, {"1000000", false}} {
+		file := filepath.Join(t.TempDir(), "in.toml")
+		src := "name = \"l\"\ncircuit = \"lorenz\"\ntask = \"lorenz\"\n\n[lorenz]\nsample_every = " + tc.every + "\n\n[[rule]]\nname = \"adam\"\n"
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		p, err := experiments.Load(file)
+		if err == nil {
+			err = p.Validate()
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("sample_every = %s: validation took %v", tc.every, took)
+		}
+		if (err == nil) != tc.ok || !tc.ok && !strings.Contains(err.Error(), "lorenz.sample_every") {
+			t.Errorf("sample_every = %s: err = %v", tc.every, err)
+		}
+	}
+}
