@@ -9,7 +9,7 @@ import (
 
 // Load the built-in XOR circuit, build it and present one pattern.
 func Example() {
-	spec, _, err := circuits.Load("xor")
+	spec, err := circuits.Load("xor")
 	if err != nil {
 		panic(err)
 	}
@@ -26,7 +26,7 @@ func Example() {
 // A circuit file with a mistake gives one error naming the file, the line
 // and the key.
 func ExampleParse() {
-	_, _, err := circuits.Parse("mine.toml", []byte(`
+	_, err := circuits.Parse("mine.toml", []byte(`
 name = "tiny"
 input = "in"
 [[population]]
@@ -53,7 +53,7 @@ name = "wp"
 // signature Σ_t ζ_i(t)·r_j(t), which the perturbation rules use as their
 // eligibility.
 func ExampleCircuit_PerturbNodes() {
-	spec, _, err := circuits.Load("xor")
+	spec, err := circuits.Load("xor")
 	if err != nil {
 		panic(err)
 	}

@@ -29,7 +29,7 @@ func (zeroSender) SendDown(int, []float64, []float64) {}
 // gradients of backpropagation; one that sends nothing leaves every link
 // but the readout's without gradient.
 func TestSenderReplacesTranspose(t *testing.T) {
-	s, _, err := Load("xor")
+	s, err := Load("xor")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestSenderReplacesTranspose(t *testing.T) {
 
 // TestAddFeedbackChecksShapes: a feedback projection must fit its populations.
 func TestAddFeedbackChecksShapes(t *testing.T) {
-	s, _, _ := Load("xor")
+	s, _ := Load("xor")
 	c, _ := s.Build(rand.New(rand.NewPCG(1, 2)))
 	if _, err := c.AddFeedback(Link{Name: "bad", Pre: 2, Post: 1, Dense: c.Links[0].Dense}); err == nil {
 		t.Error("a 2→4 projection placed as feedback 1→4")
@@ -116,7 +116,7 @@ init_gain = 0.5
 // circuit's stream by its law, so the forward weights are those of the
 // same circuit without it.
 func TestFeedbackDeclared(t *testing.T) {
-	s, _, err := Parse("fb.toml", []byte(fbBase))
+	s, err := Parse("fb.toml", []byte(fbBase))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestFeedbackDeclared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bare, _, err := Parse("bare.toml", []byte(strings.Split(fbBase, "[[feedback]]")[0]))
+	bare, err := Parse("bare.toml", []byte(strings.Split(fbBase, "[[feedback]]")[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestFeedbackErrors(t *testing.T) {
 		if src == fbBase {
 			t.Fatalf("edit %q did not apply", tc.old)
 		}
-		_, _, err := Parse("fb.toml", []byte(src))
+		_, err := Parse("fb.toml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q → %q: got %v, want an error containing %q", tc.old, tc.new, err, tc.want)
 		}

@@ -17,7 +17,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[[population]]\n[[population]]\nname = 3\n[[projection]]\nfrom = \"\"\n"))
 	f.Add([]byte("name = \"x\"\ndt_ms = nan\nsteps_per_trial = -1\n[rule.modulator]\nrpe = \"critic\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, _, err := Parse("fuzz.toml", data)
+		s, err := Parse("fuzz.toml", data)
 		if err != nil {
 			return
 		}

@@ -15,10 +15,10 @@ var RunKeys = []string{"task", "duration_ms", "rule", "record"}
 
 // Load reads a circuit: a built-in name ("xor") or a file path. Its RunKeys
 // are left to the experiments package.
-func Load(nameOrPath string) (*Spec, *config.Doc, error) {
+func Load(nameOrPath string) (*Spec, error) {
 	file, data, err := Source(nameOrPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	return Parse(file, data)
 }
@@ -42,19 +42,19 @@ func Source(nameOrPath string) (file string, data []byte, err error) {
 // Parse decodes a circuit file's network strictly (every key but RunKeys),
 // fills every key it leaves out with its default, and validates the result. Errors are *config.Error naming
 // the file, the line and the key.
-func Parse(file string, data []byte) (*Spec, *config.Doc, error) {
+func Parse(file string, data []byte) (*Spec, error) {
 	doc, err := config.Parse(file, data)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	s := Layout(doc)
 	if err := doc.Without(RunKeys...).Decode(&s); err != nil {
-		return nil, doc, err
+		return nil, err
 	}
 	if err := s.Validate(); err != nil {
-		return nil, doc, doc.Locate(err)
+		return nil, doc.Locate(err)
 	}
-	return &s, doc, nil
+	return &s, nil
 }
 
 // Layout returns the defaults of a parsed circuit file's spec, before its

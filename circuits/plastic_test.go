@@ -46,7 +46,7 @@ func TestPlasticityIsTheSynapseRule(t *testing.T) {
 		if event {
 			src = strings.Replace(src, "tau_c_ms = 100.0", "tau_c_ms = 100.0\nevent_driven = true", 1)
 		}
-		spec, _, err := Parse("p.toml", []byte(src))
+		spec, err := Parse("p.toml", []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestPlasticityIsTheSynapseRule(t *testing.T) {
 func TestPlasticOntoRateIsRefused(t *testing.T) {
 	src := strings.Replace(plasticBase, "size = 10\nmodel = \"lif\"", "size = 10", 1)
 	src = strings.Replace(src, "mode = \"spike_count\"\n", "", 1)
-	_, _, err := Parse("p.toml", []byte(src))
+	_, err := Parse("p.toml", []byte(src))
 	if err == nil || !strings.Contains(err.Error(), "projection[0].plastic") {
 		t.Errorf("plastic onto a rate population: %v", err)
 	}

@@ -13,7 +13,7 @@ const cubaSteps = 10000 // 1 s at dt = 0.1 ms
 
 func buildCUBA(t testing.TB, seed uint64) *Circuit {
 	t.Helper()
-	s, _, err := Load("cuba")
+	s, err := Load("cuba")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestSpikingCircuitErrors(t *testing.T) {
 		if src == spikingBase {
 			t.Fatalf("edit %q did not apply", tc.old)
 		}
-		_, _, err := Parse("s.toml", []byte(src))
+		_, err := Parse("s.toml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q → %q: got %v, want an error containing %q", tc.old, tc.new, err, tc.want)
 		}
@@ -163,7 +163,7 @@ func TestSpikingCircuitErrors(t *testing.T) {
 		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nchannel = \"inhibitory\"", "projection[0].channel: only lif populations have an inhibitory channel"},
 		{"to = \"out\"\ninit_gain = 150.0", "to = \"out\"\nconnectivity = \"sparse\"", "projection[1].connectivity: a sparse projection carries spikes: \"hid\" is rate"},
 	} {
-		_, _, err := Parse("s.toml", []byte(strings.Replace(rate, tc.old, tc.new, 1)))
+		_, err := Parse("s.toml", []byte(strings.Replace(rate, tc.old, tc.new, 1)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.new, err, tc.want)
 		}
@@ -181,7 +181,7 @@ func TestSimulateSpecErrors(t *testing.T) {
 		if s == string(src) {
 			t.Fatalf("edit %q did not apply", tc.old)
 		}
-		_, _, err := Parse("cuba.toml", []byte(s))
+		_, err := Parse("cuba.toml", []byte(s))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.new, err, tc.want)
 		}
@@ -190,7 +190,7 @@ func TestSimulateSpecErrors(t *testing.T) {
 
 func TestIzhikevichPreset(t *testing.T) {
 	src := strings.Replace(spikingBase, "name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\nmodel = \"izhikevich\"\npreset = \"fast_spiking\"\nd = 3.0", 1)
-	s, _, err := Parse("s.toml", []byte(src))
+	s, err := Parse("s.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestIzhikevichPreset(t *testing.T) {
 // A spiking circuit with dense projections: rate-coded input, spike-count
 // readout, perturbable like a rate circuit, and deterministic per seed.
 func TestSpikingTrial(t *testing.T) {
-	s, _, err := Parse("s.toml", []byte(spikingBase))
+	s, err := Parse("s.toml", []byte(spikingBase))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ population = "b"
 [rule]
 name = "wp"
 `
-	s, _, err := Parse("sched.toml", []byte(src))
+	s, err := Parse("sched.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func (p SpikingParams) resolve(base string) (AgentParams, error) {
 	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
 		name = filepath.Join(filepath.Dir(base), name)
 	}
-	spec, _, err := circuits.Load(name)
+	spec, err := circuits.Load(name)
 	if err != nil {
 		return p, param.New(err.Error(), "circuit")
 	}

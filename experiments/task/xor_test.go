@@ -9,7 +9,7 @@ import (
 )
 
 func xorCircuit(t *testing.T) *circuits.Circuit {
-	s, _, err := circuits.Load("xor")
+	s, err := circuits.Load("xor")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestXOREvaluate(t *testing.T) {
 }
 
 func TestXORCheckRejectsWrongSizes(t *testing.T) {
-	s, _, _ := circuits.Load("xor")
+	s, _ := circuits.Load("xor")
 	s.Populations[2].Size = 2
 	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{})))
 	if err != nil {

@@ -24,7 +24,7 @@ func BenchmarkMNISTEpochFA(b *testing.B) {
 }
 
 func benchMNISTEpoch(b *testing.B, s Spec) {
-	spec, _, err := circuits.Load("mnist_mlp")
+	spec, err := circuits.Load("mnist_mlp")
 	if err != nil {
 		b.Fatal(err)
 	}

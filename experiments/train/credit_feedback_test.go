@@ -52,7 +52,7 @@ to = "h1"
 
 func declaredCircuit(t *testing.T, src string) (*circuits.Circuit, *task.Regression) {
 	t.Helper()
-	s, _, err := circuits.Parse("declared.toml", []byte(src))
+	s, err := circuits.Parse("declared.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

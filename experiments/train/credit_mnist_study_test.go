@@ -65,7 +65,7 @@ func mnistLabel(s Spec) string {
 // the images.
 func mnistStudySetup(t *testing.T) (*circuits.Spec, *task.MNISTData) {
 	t.Helper()
-	spec, _, err := circuits.Load("mnist_mlp")
+	spec, err := circuits.Load("mnist_mlp")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func forecastTask(tb testing.TB, w int) *task.Forecast {
 // forecastCircuit builds the Mackey-Glass circuit (32 hidden units).
 func forecastCircuit(tb testing.TB) *circuits.Circuit {
 	tb.Helper()
-	s, _, err := circuits.Load("mackey_glass")
+	s, err := circuits.Load("mackey_glass")
 	if err != nil {
 		tb.Fatal(err)
 	}

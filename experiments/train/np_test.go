@@ -97,7 +97,7 @@ func TestNodePerturbationEstimatesTheGradient(t *testing.T) {
 // forecastCircuitSized is the Mackey-Glass circuit with n hidden units.
 func forecastCircuitSized(tb testing.TB, n int) *circuits.Circuit {
 	tb.Helper()
-	s, _, err := circuits.Load("mackey_glass")
+	s, err := circuits.Load("mackey_glass")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // xorCircuit builds the built-in XOR circuit from its file.
 func xorCircuit(tb testing.TB, seed byte) *circuits.Circuit {
 	tb.Helper()
-	s, _, err := circuits.Load("xor")
+	s, err := circuits.Load("xor")
 	if err != nil {
 		tb.Fatal(err)
 	}
