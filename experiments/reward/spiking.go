@@ -156,6 +156,7 @@ type spiking struct {
 	out      neuron.Spiking
 	rng      *rand.Rand
 	sums     [][]float64 // per plastic link, the initial outgoing weight sum of each pre neuron
+	links    []*circuits.SparseLink
 }
 
 func newSpiking(p AgentParams, s Setup) (Agent, error) {
@@ -181,8 +182,9 @@ func newSpiking(p AgentParams, s Setup) (Agent, error) {
 	a.decision = max(1, int(math.Round(sp.DecisionMs/c.DtMs)))
 	a.feedback = int(math.Round(sp.FeedbackMs / c.DtMs))
 	a.rest = int(math.Round(sp.RewardMs / c.DtMs))
+	a.links = c.PlasticLinks()
 	if sp.Normalize {
-		for _, l := range c.PlasticLinks() {
+		for _, l := range a.links {
 			sum := make([]float64, l.NPre)
 			for j := range sum {
 				for k := l.RowPtr[j]; k < l.RowPtr[j+1]; k++ {
@@ -244,7 +246,7 @@ func (a *spiking) Learn(_ []float64, _ int, _ float64, _ []float64, _ bool, delt
 		a.step(a.none)
 	}
 	if a.Normalize {
-		for i, l := range a.c.PlasticLinks() {
+		for i, l := range a.links {
 			for j, want := range a.sums[i] {
 				lo, hi := l.RowPtr[j], l.RowPtr[j+1]
 				sum := 0.0

@@ -1,0 +1,63 @@
+package reward
+
+import (
+	"os"
+	"testing"
+)
+
+// benchEpisodes times one episode of the first job of a shipped file
+// (its per-step loop allocates nothing but the recorded steps, which are
+// off here).
+func benchEpisodes(b *testing.B, file string, overrides ...string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := &testing.T{}
+	e := load(t, file, string(data), append(overrides, "record.steps_every=0", "episodes=1000000")...)
+	eps, err := NewEpisodes(e.jobs[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := eps.Next(false, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConditioningTrial: one 25-step trial of the TD critic over a
+// complete serial compound.
+func BenchmarkConditioningTrial(b *testing.B) { benchEpisodes(b, "../conditioning.toml") }
+
+// BenchmarkSpikingCriticTrial: the same trial with the spiking critic
+// (100 neurons, 40 inputs per feature, 2500 steps of 1 ms).
+func BenchmarkSpikingCriticTrial(b *testing.B) { benchEpisodes(b, "../conditioning_spiking.toml") }
+
+// BenchmarkSpikingBanditTrial: one trial of the spiking actor (450 ms of
+// the 250-neuron circuit with R-STDP, per-step).
+func BenchmarkSpikingBanditTrial(b *testing.B) { benchEpisodes(b, "../bandit_spiking.toml") }
+
+// An episode allocates nothing (steps not recorded), for every agent of
+// the shipped files and both critics.
+func TestEpisodeAllocatesNothing(t *testing.T) {
+	for _, file := range []string{"../conditioning.toml", "../conditioning_spiking.toml", "../bandit.toml", "../bandit_spiking.toml", "../gridworld.toml"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := load(t, file, string(data), "record.steps_every=0", "episodes=100000", "seeds=1")
+		for _, j := range e.jobs {
+			eps, err := NewEpisodes(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eps.Next(false, nil) // first episode: a bandit draws its arms' order
+			if a := testing.AllocsPerRun(5, func() { eps.Next(false, nil) }); a != 0 {
+				t.Errorf("%s, %s %s: %g allocations per episode", file, j.Agent.ID(), j.Condition, a)
+			}
+		}
+	}
+}
