@@ -237,6 +237,24 @@ func (d *Dense) Eligibility(dtMs, scale float64) {
 	}
 }
 
+// Pair decays the trace by k = exp(−Δt/τ_e) for a lapse Δt (ms) (k = 0
+// when τ_e = 0) and adds the pairing of the presynaptic rates r with a
+// postsynaptic term post: e_ij ← k·e_ij + post_i·r_j, and e of post i's
+// bias ← k·e + post_i. It is the eligibility of a rate three-factor rule
+// (post the post rate: Hebbian; post a deviation of the post activity
+// from its expectation: a policy gradient); Apply then makes the change.
+// It allocates nothing.
+func (d *Dense) Pair(dtMs float64, post, r []float64) {
+	k := 0.0
+	if d.TauEMs > 0 {
+		k = math.Exp(-dtMs / d.TauEMs)
+	}
+	for i := range d.E {
+		d.E[i] *= k
+	}
+	d.addOuter(d.E, post, r)
+}
+
 // Apply makes the three-factor change: the plasticity trace takes up the
 // meeting of dopamine and eligibility, m ← λ·m + D·e, and the weight
 // follows it, Δw = η·m (with λ = 0, exactly Δw = η·D·e). Weights are then

@@ -55,3 +55,35 @@ func TestDenseInitLaws(t *testing.T) {
 		t.Errorf("init = gaussian: got %v, want an error on key init", err)
 	}
 }
+
+// Pair: the eligibility of a rate three-factor rule, by hand: two pre
+// rates, two post terms, a bias, a decay of τ_e = 10 ms over 10 ms; then
+// Apply with η = 0.5 and δ = 2 changes each weight by η·δ·e.
+func TestDensePair(t *testing.T) {
+	p := DenseParams{}.Defaults()
+	p.TauEMs = 10
+	d, err := NewDense(2, 2, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(d.W)
+	d.Pair(10, []float64{1, -0.5}, []float64{2, 3})
+	d.Pair(10, []float64{0.5, 1}, []float64{1, 0})
+	k := math.Exp(-1)
+	want := []float64{k*2 + 0.5, k*3 + 0, k*-1 + 1, k*-1.5 + 0, k*1 + 0.5, k*-0.5 + 1} // w00 w01 w10 w11 b0 b1
+	for i, w := range want {
+		if math.Abs(d.E[i]-w) > 1e-15 {
+			t.Errorf("e[%d] = %g, want %g", i, d.E[i], w)
+		}
+	}
+	d.Apply(0.5, 2, 0)
+	for i, w := range want {
+		if math.Abs(d.W[i]-w) > 1e-15 {
+			t.Errorf("w[%d] = %g, want η·δ·e = %g", i, d.W[i], w)
+		}
+	}
+	post, r := []float64{1, 1}, []float64{1, 1}
+	if a := testing.AllocsPerRun(10, func() { d.Pair(1, post, r) }); a != 0 {
+		t.Errorf("Pair allocates %g", a)
+	}
+}

@@ -62,7 +62,7 @@ func init() {
 // goldenCircuitOf names, for a built-in circuit that cannot run alone (a
 // spiking agent's circuit, whose plastic synapses need a reward run's
 // dopamine), the golden case that runs it.
-var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking"}
+var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking", "bandit_rate": "experiment/bandit"}
 
 // raceGolden are the golden cases run under the race detector (the others
 // would take it past go test's default 10 minutes on a 2-core machine):

@@ -61,7 +61,7 @@ type Setup struct {
 	Dopamine modulator.PulsedParams
 }
 
-var agents = []*AgentDef{&criticDef, &actorCriticDef, &spikingDef, &qLearningDef, &randomDef}
+var agents = []*AgentDef{&criticDef, &actorCriticDef, &rateDef, &spikingDef, &qLearningDef, &randomDef}
 
 // Agents lists the registered agents.
 func Agents() []*AgentDef { return append([]*AgentDef(nil), agents...) }

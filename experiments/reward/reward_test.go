@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -261,5 +262,41 @@ steps_every = 0
 	t.Logf("spiking critic: median δ at CS %.3f, at reward %.3f", mcs, mus)
 	if math.Abs(mcs-1) > 0.06 || math.Abs(mus) > 0.06 {
 		t.Errorf("spiking critic: median δ at CS %.3f (want 1 ± 0.06), at reward %.3f (want 0 ± 0.06)", mcs, mus)
+	}
+}
+
+// The rate agent on circuits/bandit_rate.toml is the actor_critic agent
+// written as a circuit file: fed the same observations, outcomes and δ,
+// both keep the same policy (to 1e-12) and choose the same arms.
+func TestRateAgentIsActorCritic(t *testing.T) {
+	ac, err := actorCriticDef.New(ActorCriticParams{LearningRate: 0.1, Beta: 2, WMax: 2, Post: "deviation"}, Setup{Features: 1, Actions: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := RateParams{Circuit: "bandit_rate", LearningRate: 0.1, Beta: 2, Post: "deviation"}.resolve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, err := rateDef.New(rp, Setup{Features: 1, Actions: 10, Rng: rand.New(rand.NewPCG(1, 1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{1}
+	drng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 500 {
+		a1 := ac.Act(x, rand.New(rand.NewPCG(uint64(trial), 9)))
+		a2 := ra.Act(x, rand.New(rand.NewPCG(uint64(trial), 9)))
+		p1, p2 := ac.(*actorCritic).pi, ra.(*rateAgent).pi
+		for k := range p1 {
+			if math.Abs(p1[k]-p2[k]) > 1e-12 {
+				t.Fatalf("trial %d: π[%d] = %g (actor_critic) vs %g (rate)", trial, k, p1[k], p2[k])
+			}
+		}
+		if a1 != a2 {
+			t.Fatalf("trial %d: arms %d and %d", trial, a1, a2)
+		}
+		delta := drng.Float64()*2 - 1
+		ac.Learn(x, a1, 0, x, true, delta)
+		ra.Learn(x, a2, 0, x, true, delta)
 	}
 }
