@@ -86,8 +86,9 @@ func (e *experiment) Manifest() output.Manifest {
 }
 
 func (e *experiment) Describe() string {
-	return fmt.Sprintf("reward experiment %q in environment %q (%d runs: %d conditions × %d agents × %d seeds, %d episodes each)",
-		e.spec.Name, e.spec.Environment.Name, len(e.jobs), len(e.conds), len(e.spec.Agents), e.spec.Seeds, e.spec.Episodes)
+	return fmt.Sprintf("reward experiment %q in environment %q (%s: %s × %s × %s, %s each)",
+		e.spec.Name, e.spec.Environment.Name, count(len(e.jobs), "run"), count(len(e.conds), "condition"), count(len(e.spec.Agents), "agent"),
+		count(e.spec.Seeds, "seed"), count(e.spec.Episodes, "episode"))
 }
 
 func (e *experiment) Jobs() []string {
@@ -242,4 +243,12 @@ func (s *Spec) Job(label string, seed int) (Job, bool) {
 		}
 	}
 	return Job{}, false
+}
+
+// count says "1 run", "2 runs".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
