@@ -60,7 +60,10 @@ type RunResult struct {
 	// of any learner over the run (NaN where none is known).
 	RegretBound float64
 	// Reported are the environment's reported parameters (reward_probability).
-	Reported    []env.Field
+	Reported []env.Field
+	// Fields are what the agent measured itself (Reporter), NaN where
+	// undefined.
+	Fields      []env.Field
 	WallSeconds float64
 	// Fail says why the run failed ("" if it did not).
 	Fail string
@@ -106,12 +109,14 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	ad, _ := lookupAgent(j.Agent.Name)
 	envRng := rand.New(rand.NewPCG(uint64(j.Seed), streamEnv))
 	agentRng := rand.New(rand.NewPCG(uint64(j.Seed), streamAgent))
-	agent, err := ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: agentRng, Dopamine: s.Critic.Dopamine})
+	agent, err := ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: agentRng, Dopamine: s.Critic.Dopamine,
+		StepMs: s.Critic.StepMs, RunMs: float64(s.Episodes) * float64(e.MaxSteps()) * s.Critic.StepMs})
 	if err != nil {
 		return r, false, err
 	}
 	x, y := make([]float64, n), make([]float64, n)
 	acts := e.Actions() > 0
+	fromReward := s.Critic.Source == "reward"
 	var sums [3]float64 // δ at CS, US, omitted US
 	var counts [3]int
 	r.Episodes = make([]Episode, 0, s.Episodes)
@@ -134,7 +139,10 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 				}
 			}
 			o := e.Step(max(a, 0), envRng, y)
-			delta := critic.Step(o.Reward, y, o.End)
+			delta := o.Reward
+			if !fromReward {
+				delta = critic.Step(o.Reward, y, o.End)
+			}
 			if math.IsNaN(delta) || math.IsInf(delta, 0) {
 				r.Fail = fmt.Sprintf("the critic diverged at episode %d step %d (δ = %g): lower critic.alpha", ep, k, delta)
 				r.WallSeconds = time.Since(start).Seconds()
@@ -157,7 +165,7 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 			}
 			if recordSteps {
 				v := 0.0
-				if !o.End {
+				if !o.End && !fromReward {
 					v = critic.Value(y)
 				}
 				r.Steps = append(r.Steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: delta, Value: v,
@@ -178,6 +186,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		r.Episodes = append(r.Episodes, row)
 	}
 	r.finish(s, sums, counts)
+	if rep, ok := agent.(Reporter); ok {
+		r.Fields = rep.Report()
+	}
 	r.WallSeconds = time.Since(start).Seconds()
 	return r, true, nil
 }
