@@ -61,7 +61,7 @@ func init() {
 // spiking agent's circuit, whose plastic synapses need a reward run's
 // dopamine), the golden case that runs it.
 var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking",
-	"izhikevich2007_network": "experiment/pavlovian"}
+	"izhikevich2007_network": "experiment/pavlovian", "izhikevich2007_delays": "experiment/pavlovian"}
 
 // wallTime matches the fields of summary.json that measure wall time; the
 // golden files hold a placeholder instead of their value.
