@@ -3,7 +3,10 @@ mode, the network and protocol of experiments/pavlovian.toml (circuit
 izhikevich2007_network), for timing beside `dopa run pavlovian`
 (docs/reward.md, "Izhikevich 2007").
 
-    /usr/bin/python3 docs/reference/pavlovian_brian2.py [SECONDS] [SEED]
+    /usr/bin/python3 docs/reference/pavlovian_brian2.py [SECONDS] [SEED] [MAX_DELAY_MS]
+
+(defaults 3600 s, seed 1, maximal excitatory delay 1 ms as
+izhikevich2007_network; 20 for izhikevich2007_delays).
 
 Needs Debian's python3-brian (Brian2) and g++; dopa itself never needs
 Python. One thread (openmp_threads = 0). It prints the versions, the
@@ -12,7 +15,7 @@ compile and run times, the spikes and the mean rate.
 The same network: 800 regular-spiking and 200 fast-spiking Izhikevich
 neurons integrated as dopa does (two half steps of v, one of u, dt = 1 ms),
 13·(U − 0.5) thalamic noise per ms, 80 + 20 distinct targets per
-excitatory neuron with delays 1–20 ms, 100 excitatory targets per
+excitatory neuron with delays of 1 ms (or 1–MAX_DELAY_MS ms), 100 excitatory targets per
 inhibitory neuron (weight −1, 1 ms), excitatory weights in [0, 4] learning
 by R-STDP with nearest pairing and an eligibility trace, integrated
 exactly between events (as dopa's event-driven synapses and GeNN's
@@ -39,6 +42,7 @@ from brian2 import (NeuronGroup, Synapses, SpikeGeneratorGroup, SpikeMonitor, Ti
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3600.0
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+dmax = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 set_device("cpp_standalone", directory=f"/tmp/pavlovian_brian2_{seed}", build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = 0
 defaultclock.dt = 1 * ms
@@ -50,12 +54,13 @@ N = NE + NI
 steps = int(round(seconds * 1000))
 
 # The protocol, drawn in advance.
-stim_t, stim_i = [], []
+stim_t, stim_i, onsets = [], [], []
 reward = np.zeros(steps + 1)
 groups = [rng.choice(N, 50, replace=False) for _ in range(100)]
 onset = int(rng.integers(100, 301))
 while onset < steps:
     g = int(rng.integers(100))
+    onsets.append((onset, g))
     stim_t += [onset] * 50
     stim_i += list(groups[g])
     if g == 0:
@@ -129,14 +134,14 @@ for post, k in ((E, 80), (I, 20)):
     post_j = np.concatenate([rng.choice(n, k, replace=False) for _ in range(NE)])
     S.connect(i=pre_i, j=post_j)
     S.w = 1.0
-    S.pre.delay = (rng.integers(1, 21, len(pre_i)) - 1) * ms
+    S.pre.delay = (rng.integers(1, dmax + 1, len(pre_i)) - 1) * ms
     syn.append(S)
 IE = Synapses(I, E, on_pre="I_post += -1.0")
 IE.connect(i=np.repeat(np.arange(NI), 100), j=np.concatenate([rng.choice(NE, 100, replace=False) for _ in range(NI)]))
 stim = SpikeGeneratorGroup(N, np.array(stim_i, dtype=int), np.array(stim_t) * ms)
 kick = Synapses(stim, P, on_pre="v_post += 40")
 kick.connect(j="i")
-mon = SpikeMonitor(P, record=False)
+mon = SpikeMonitor(P)
 
 run(seconds * second)
 t0 = time.perf_counter()
@@ -147,3 +152,19 @@ print(f"brian2 {brian2.__version__}, numpy {np.__version__}, python {sys.version
 print(f"simulated {seconds:g} s: run {device._last_run_time:.2f} s (simulation loop), "
       f"{wall:.1f} s with code generation and compilation")
 print(f"spikes {int(mon.num_spikes)}, mean rate {mon.num_spikes / N / seconds:.3f} Hz")
+
+# The response as dopa's network agent counts it: the spikes of the 1000
+# neurons in the 20 steps after the stimulus step, those of the stimulated
+# group's own neurons excluded, early (first 300 s) and late (last 300 s).
+order = np.argsort(np.asarray(mon.t / ms), kind="stable")
+spk = np.round(np.asarray(mon.t / ms)[order]).astype(int)
+who = np.asarray(mon.i)[order]
+for name, lo, hi in (("early", 0, 300000), ("late", steps - 300000, steps)):
+    resp = {True: [], False: []}
+    for onset, g in onsets:
+        if lo <= onset < hi:
+            a, b = np.searchsorted(spk, [onset + 1, onset + 21])
+            resp[g == 0].append(int(np.count_nonzero(~np.isin(who[a:b], groups[g]))))
+    if resp[True] and resp[False]:
+        s1, other = np.mean(resp[True]), np.mean(resp[False])
+        print(f"{name}: S1 {s1:.1f} spikes ({len(resp[True])} presentations), others {other:.1f}, ratio {s1 / other:.2f}")

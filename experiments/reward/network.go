@@ -33,8 +33,9 @@ type NetworkParams struct {
 	// of feature x_i.
 	StimulusDrive float64 `toml:"stimulus_drive"`
 	// ResponseMs is the window after a stimulus in which the spikes of the
-	// stimulus populations count as the network's response (the stimulus
-	// step itself excluded), in ms.
+	// stimulus populations count as the network's response, in ms: the
+	// steps after the stimulus step, the spikes of the stimulated group's
+	// own neurons excluded (they fire because they were driven).
 	ResponseMs float64 `toml:"response_ms"`
 	// CompareS: the responses are averaged over the first and over the
 	// last compare_s seconds of the run (early and late).
@@ -198,6 +199,7 @@ type network struct {
 	groups [][]member
 	stim   []neuron.Spiking // the stimulus populations
 	inputs [][]float64      // their inputs
+	in     [][]bool         // per stimulus population, the neurons of the open window's group
 
 	// Responses: the group whose window is open (−1: none), the steps it
 	// has left and the spikes counted so far.
@@ -259,6 +261,7 @@ func newNetwork(p AgentParams, s Setup) (Agent, error) {
 		sp := c.Pops[i].(neuron.Spiking)
 		a.stim = append(a.stim, sp)
 		a.inputs = append(a.inputs, sp.Input())
+		a.in = append(a.in, make([]bool, sp.Len()))
 		for j := range sp.Len() {
 			all = append(all, member{int32(len(a.stim) - 1), int32(j)})
 		}
@@ -338,6 +341,9 @@ func (a *network) run(x []float64) {
 			a.close() // a new stimulus ends the window of the last
 		}
 		a.open, a.left, a.count = i, a.window, 0
+		for _, m := range g {
+			a.in[m.pop][m.i] = true
+		}
 		opened = true
 	}
 	for s := range a.k {
@@ -353,9 +359,13 @@ func (a *network) run(x []float64) {
 // observe counts the step's spikes: the open response window (not in the
 // stimulus step itself), the watched synapse's pairing and its weight.
 func (a *network) observe(stimStep bool) {
-	for _, sp := range a.stim {
-		if a.open >= 0 && !stimStep {
-			a.count += len(sp.Spikes())
+	if a.open >= 0 && !stimStep {
+		for p, sp := range a.stim {
+			for _, i := range sp.Spikes() {
+				if !a.in[p][i] {
+					a.count++
+				}
+			}
 		}
 	}
 	if a.open >= 0 && !stimStep {
@@ -398,6 +408,9 @@ func (a *network) close() {
 	if onset >= a.lateFrom {
 		a.sum[1][kind] += float64(a.count)
 		a.num[1][kind]++
+	}
+	for _, m := range a.groups[a.open] {
+		a.in[m.pop][m.i] = false
 	}
 	a.open = -1
 }
