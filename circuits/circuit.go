@@ -64,6 +64,7 @@ type Circuit struct {
 	SpikeCount int64
 
 	incoming [][]int          // per population, indices of links onto it
+	noise    []popNoise       // per population, its input noise (amp 0: none)
 	spiking  []neuron.Spiking // the spiking populations
 	// Spike-count readout: counts per readout neuron over a trial, divided
 	// by countScale (0: the readout is the population's output).
@@ -96,6 +97,30 @@ type Circuit struct {
 	restingR []float64 // r at rest, the "previous step" of step 0
 }
 
+// popNoise is the input noise of a population (PopulationSpec.NoiseUniform).
+type popNoise struct {
+	pop int
+	amp float64
+	src *rand.ChaCha8
+}
+
+const inv32 = 1.0 / (1 << 32)
+
+// add adds amp·(U − 0.5) to every value of in, U uniform in [0, 1) with 32
+// random bits, two draws per 64-bit word.
+func (n *popNoise) add(in []float64) {
+	a, h := n.amp*inv32, -0.5*n.amp
+	k := 0
+	for ; k+1 < len(in); k += 2 {
+		x := n.src.Uint64()
+		in[k] += float64(x>>32)*a + h
+		in[k+1] += float64(uint32(x))*a + h
+	}
+	if k < len(in) {
+		in[k] += float64(n.src.Uint64()>>32)*a + h
+	}
+}
+
 // New assembles a circuit; Build in this package does it from a Spec.
 func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population, popNames []string, links []Link, in, out int) (*Circuit, error) {
 	if len(pops) != len(popNames) {
@@ -103,6 +128,7 @@ func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population,
 	}
 	c := &Circuit{Name: name, DtMs: dtMs, StepsPerTrial: stepsPerTrial, Pops: pops, PopNames: popNames, Links: links, In: in, Out: out}
 	c.incoming = make([][]int, len(pops))
+	c.noise = make([]popNoise, len(pops))
 	c.offsets = make([]int, len(pops))
 	for i, p := range pops {
 		c.offsets[i] = c.rowLen
@@ -275,6 +301,9 @@ func (c *Circuit) Step(x []float64) {
 		}
 		if c.node {
 			c.addNodeNoise(p, in)
+		}
+		if n := &c.noise[p]; n.amp > 0 {
+			n.add(in)
 		}
 		pop.Step(c.DtMs)
 	}

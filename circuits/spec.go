@@ -57,6 +57,13 @@ type PopulationSpec struct {
 	// potential of every neuron uniformly in [lo, hi) mV at build time (lif
 	// and izhikevich). Reset returns to rest, not to this draw.
 	InitVUniformMV []float64 `toml:"init_v_uniform_mv"`
+	// NoiseUniform, when > 0, adds to the input of every neuron, every
+	// step, an independent current noise_uniform·(U − 0.5), U uniform in
+	// [0, 1) (lif and izhikevich; in the units of the population's input):
+	// the random thalamic input of Izhikevich (2007), 13·(U − 0.5) per ms.
+	// Its random stream is the population's own, seeded from the circuit's
+	// stream when it is built.
+	NoiseUniform float64 `toml:"noise_uniform"`
 }
 
 // ProjectionSpec declares a projection. A dense projection uses the keys
@@ -87,6 +94,7 @@ type SparseKeys struct {
 	Connect       synapse.ConnectRule `toml:"connect"`
 	P             float64             `toml:"p"`
 	InDegree      int                 `toml:"in_degree"`
+	OutDegree     int                 `toml:"out_degree"`
 	NoSelf        bool                `toml:"no_self"`
 	Weight        float64             `toml:"weight"`
 	DelaySteps    int                 `toml:"delay_steps"`
@@ -157,7 +165,7 @@ func (ProjectionSpec) DefaultsFor(connectivity string) ProjectionSpec {
 func (p ProjectionSpec) SparseParams() synapse.SparseParams {
 	sp := synapse.SparseParams{}.Defaults()
 	k := p.SparseKeys
-	sp.Connect, sp.P, sp.InDegree, sp.NoSelf, sp.Weight, sp.DelaySteps, sp.DelayMaxSteps = k.Connect, k.P, k.InDegree, k.NoSelf, k.Weight, k.DelaySteps, k.DelayMaxSteps
+	sp.Connect, sp.P, sp.InDegree, sp.OutDegree, sp.NoSelf, sp.Weight, sp.DelaySteps, sp.DelayMaxSteps = k.Connect, k.P, k.InDegree, k.OutDegree, k.NoSelf, k.Weight, k.DelaySteps, k.DelayMaxSteps
 	sp.WMin, sp.WMax = p.WMin, p.WMax
 	sp.Plastic, sp.STDP = p.Plastic, p.STDP
 	return sp
@@ -308,6 +316,8 @@ func (s *Spec) validateTotals() error {
 			sp := p.SparseParams()
 			if sp.Connect == synapse.InDegree {
 				all += float64(to) * float64(sp.InDegree)
+			} else if sp.Connect == synapse.OutDegree {
+				all += float64(from) * float64(sp.OutDegree)
 			} else {
 				all += float64(from) * float64(to) * max(sp.P, 0)
 			}
@@ -425,6 +435,14 @@ func (p PopulationSpec) validateModel() error {
 			return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), key)
 		}
 	}
+	if p.NoiseUniform != 0 {
+		if p.Model != "lif" && p.Model != "izhikevich" {
+			return fieldErr(fmt.Sprintf("applies only to models lif and izhikevich (model is %q)", p.Model), "noise_uniform")
+		}
+		if !(p.NoiseUniform > 0 && p.NoiseUniform <= 1e6) {
+			return fieldErr(fmt.Sprintf("must be in [0, 1e6] (0: no noise), got %g", p.NoiseUniform), "noise_uniform")
+		}
+	}
 	if p.InitVUniformMV != nil {
 		if p.Model != "lif" && p.Model != "izhikevich" {
 			return fieldErr(fmt.Sprintf("applies only to models lif and izhikevich (model is %q)", p.Model), "init_v_uniform_mv")
@@ -513,7 +531,17 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 				return fieldErr(fmt.Sprintf("must be at most %d (the candidate pre neurons), got %d", cand, sp.InDegree), "in_degree")
 			}
 		}
-		if float64(from.Size)*float64(to.Size)*max(sp.P, 0) > 1e9 || sp.Connect == synapse.InDegree && float64(to.Size)*float64(sp.InDegree) > 1e9 {
+		if sp.Connect == synapse.OutDegree {
+			cand := to.Size
+			if sp.NoSelf {
+				cand--
+			}
+			if sp.OutDegree > cand {
+				return fieldErr(fmt.Sprintf("must be at most %d (the candidate post neurons), got %d", cand, sp.OutDegree), "out_degree")
+			}
+		}
+		if float64(from.Size)*float64(to.Size)*max(sp.P, 0) > 1e9 || sp.Connect == synapse.InDegree && float64(to.Size)*float64(sp.InDegree) > 1e9 ||
+			sp.Connect == synapse.OutDegree && float64(from.Size)*float64(sp.OutDegree) > 1e9 {
 			return fieldErr("more than 1e9 synapses expected", "connectivity")
 		}
 	default:
@@ -535,7 +563,8 @@ func (s *Spec) popList() string {
 
 // Build validates the spec and builds the circuit, its weights drawn from
 // rng. In this order, rng gives: the seed of every poisson population's own
-// stream, the connections of every sparse projection, the weights of every
+// stream and of every noise_uniform population's noise, population by
+// population, the connections of every sparse projection, the weights of every
 // dense projection, the initial potentials of init_v_uniform_mv, and the
 // weights of every feedback projection. A rate circuit without feedback
 // draws only its dense weights.
@@ -544,6 +573,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 		return nil, err
 	}
 	idx := map[string]int{}
+	var noise []popNoise
 	pops := make([]neuron.Population, len(s.Populations))
 	names := make([]string, len(s.Populations))
 	for i, p := range s.Populations {
@@ -567,6 +597,13 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 			return nil, param.Under(err, "population", i)
 		}
 		pops[i], names[i], idx[p.Name] = pop, p.Name, i
+		if p.NoiseUniform > 0 {
+			var seed [32]byte
+			for k := 0; k < 4; k++ {
+				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
+			}
+			noise = append(noise, popNoise{pop: i, amp: p.NoiseUniform, src: rand.NewChaCha8(seed)})
+		}
 	}
 	var links []Link
 	var sparse []SparseLink
@@ -605,6 +642,9 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 		if err := c.AddSparse(l); err != nil {
 			return nil, err
 		}
+	}
+	for _, n := range noise {
+		c.noise[n.pop] = n
 	}
 	if s.Readout.Mode == "spike_count" {
 		if err := c.SetSpikeCountReadout(s.Readout.CountScale); err != nil {

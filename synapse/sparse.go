@@ -21,9 +21,13 @@ const (
 	// InDegree gives every post neuron exactly InDegree distinct pre
 	// neurons, drawn uniformly without replacement.
 	InDegree
+	// OutDegree gives every pre neuron exactly OutDegree distinct post
+	// neurons, drawn uniformly without replacement (Izhikevich's networks:
+	// "each neuron has 100 synapses").
+	OutDegree
 )
 
-var connectNames = [...]string{Probability: "probability", InDegree: "in_degree"}
+var connectNames = [...]string{Probability: "probability", InDegree: "in_degree", OutDegree: "out_degree"}
 
 // String returns the name used in circuit files.
 func (r ConnectRule) String() string {
@@ -37,7 +41,7 @@ func (r ConnectRule) String() string {
 func (r ConnectRule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler with the names
-// probability and in_degree.
+// probability, in_degree and out_degree.
 func (r *ConnectRule) UnmarshalText(b []byte) error {
 	for i, n := range connectNames {
 		if string(b) == n {
@@ -45,19 +49,22 @@ func (r *ConnectRule) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown connection rule %q (want probability or in_degree)", b)
+	return fmt.Errorf("unknown connection rule %q (want probability, in_degree or out_degree)", b)
 }
 
 // SparseParams are the parameters of a sparse projection.
 type SparseParams struct {
-	// Connect is the connection rule: "probability" (uses P) or
-	// "in_degree" (uses InDegree).
+	// Connect is the connection rule: "probability" (uses P),
+	// "in_degree" (uses InDegree) or "out_degree" (uses OutDegree).
 	Connect ConnectRule `toml:"connect"`
 	// P is the connection probability of each (pre, post) pair, in [0, 1].
 	P float64 `toml:"p"`
 	// InDegree is the number of pre neurons of each post neuron, >= 0 and at
 	// most the number of candidates.
 	InDegree int `toml:"in_degree"`
+	// OutDegree is the number of post neurons of each pre neuron, >= 0 and
+	// at most the number of candidates.
+	OutDegree int `toml:"out_degree"`
 	// NoSelf forbids the synapse from pre j to post j (for a projection of
 	// a population onto itself).
 	NoSelf bool `toml:"no_self"`
@@ -97,12 +104,14 @@ const maxDelay = math.MaxUint16
 // Validate reports a parameter out of range, naming its key.
 func (p SparseParams) Validate() error {
 	switch {
-	case p.Connect != Probability && p.Connect != InDegree:
+	case p.Connect != Probability && p.Connect != InDegree && p.Connect != OutDegree:
 		return param.New(fmt.Sprintf("unknown connection rule %d", int(p.Connect)), "connect")
 	case p.Connect == Probability && !(p.P >= 0 && p.P <= 1):
 		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.P), "p")
 	case p.Connect == InDegree && p.InDegree < 0:
 		return param.New(fmt.Sprintf("must be >= 0, got %d", p.InDegree), "in_degree")
+	case p.Connect == OutDegree && p.OutDegree < 0:
+		return param.New(fmt.Sprintf("must be >= 0, got %d", p.OutDegree), "out_degree")
 	case math.IsNaN(p.Weight) || math.IsInf(p.Weight, 0):
 		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Weight), "weight")
 	case p.DelaySteps < 1 || p.DelaySteps > maxDelay:
@@ -174,7 +183,8 @@ type Sparse struct {
 // targets from the geometric distribution (equivalent to one Bernoulli(P)
 // draw per pair, with one draw per synapse). Fixed in-degree draws, for each
 // post neuron, InDegree distinct pre neurons by a partial Fisher–Yates
-// shuffle. With NoSelf, pre j never connects to post j. Delays, when they
+// shuffle; fixed out-degree, for each pre neuron, OutDegree distinct post
+// neurons the same way. With NoSelf, pre j never connects to post j. Delays, when they
 // vary, are drawn after the connections.
 func NewSparse(nPre, nPost int, p SparseParams, rng *rand.Rand) (*Sparse, error) {
 	if err := checkSizes(nPre, nPost); err != nil {
@@ -196,6 +206,15 @@ func NewSparse(nPre, nPost int, p SparseParams, rng *rand.Rand) (*Sparse, error)
 			return nil, param.New(fmt.Sprintf("must be at most %d (the candidate pre neurons), got %d", cand, p.InDegree), "in_degree")
 		}
 		pairs = drawInDegree(nPre, nPost, p.InDegree, p.NoSelf, rng)
+	case OutDegree:
+		cand := nPost
+		if p.NoSelf {
+			cand = nPost - 1 // pre 0 (and every pre j < nPost) excludes post j
+		}
+		if p.OutDegree > cand {
+			return nil, param.New(fmt.Sprintf("must be at most %d (the candidate post neurons), got %d", cand, p.OutDegree), "out_degree")
+		}
+		pairs = drawOutDegree(nPre, nPost, p.OutDegree, p.NoSelf, rng)
 	}
 	if p.DelayMaxSteps > p.DelaySteps {
 		span := p.DelayMaxSteps - p.DelaySteps + 1
@@ -322,6 +341,38 @@ func drawInDegree(nPre, nPost, k int, noSelf bool, rng *rand.Rand) []Edge {
 	slices.SortFunc(pairs, func(a, b Edge) int {
 		return cmp.Or(cmp.Compare(a.Pre, b.Pre), cmp.Compare(a.Post, b.Post))
 	})
+	return pairs
+}
+
+// drawOutDegree returns the pairs sorted by pre then post: for each pre
+// neuron, k distinct post neurons by a partial Fisher–Yates shuffle.
+func drawOutDegree(nPre, nPost, k int, noSelf bool, rng *rand.Rand) []Edge {
+	pairs := make([]Edge, 0, nPre*k)
+	perm := make([]int32, nPost)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	pos := make([]int32, nPost) // pos[i]: where i sits in perm
+	copy(pos, perm)
+	swap := func(a, b int32) {
+		ia, ib := perm[a], perm[b]
+		perm[a], perm[b] = ib, ia
+		pos[ib], pos[ia] = a, b
+	}
+	for j := 0; j < nPre; j++ {
+		n := int32(nPost)
+		if noSelf && j < nPost {
+			// Move post j to the end and draw from the others.
+			swap(pos[j], n-1)
+			n--
+		}
+		row := len(pairs)
+		for t := int32(0); t < int32(k); t++ {
+			swap(t, t+rng.Int32N(n-t))
+			pairs = append(pairs, Edge{Pre: int32(j), Post: perm[t]})
+		}
+		slices.SortFunc(pairs[row:], func(a, b Edge) int { return cmp.Compare(a.Post, b.Post) })
+	}
 	return pairs
 }
 

@@ -145,6 +145,57 @@ func TestSparseFixedInDegree(t *testing.T) {
 	}
 }
 
+func TestSparseFixedOutDegree(t *testing.T) {
+	for _, noSelf := range []bool{false, true} {
+		p := synapse.SparseParams{}.Defaults()
+		p.Connect, p.OutDegree, p.NoSelf = synapse.OutDegree, 25, noSelf
+		s, err := synapse.NewSparse(80, 60, p, newRand(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs := checkCSR(t, s)
+		out := make([]int, 80)
+		in := make([]int, 60)
+		for _, e := range pairs {
+			out[e[0]]++
+			in[e[1]]++
+			if noSelf && e[0] == e[1] {
+				t.Fatalf("self-connection %v", e)
+			}
+		}
+		for j, k := range out {
+			if k != 25 {
+				t.Fatalf("pre %d has out-degree %d, want 25 (strictly ascending rows rule out duplicates)", j, k)
+			}
+		}
+		// In-degrees average 80·25/60 ≈ 33.3; none is wildly off.
+		for i, k := range in {
+			if k < 10 || k > 60 {
+				t.Errorf("post %d has in-degree %d", i, k)
+			}
+		}
+	}
+	p := synapse.SparseParams{}.Defaults()
+	p.Connect, p.OutDegree, p.NoSelf = synapse.OutDegree, 10, true
+	var pe *synapse.ParamError
+	if _, err := synapse.NewSparse(10, 10, p, newRand(5)); !errors.As(err, &pe) || pe.Key() != "out_degree" {
+		t.Fatalf("out_degree 10 of 9 candidates: got %v", err)
+	}
+	p.NoSelf = false
+	s, err := synapse.NewSparse(4, 10, p, newRand(5))
+	if err != nil || s.Len() != 40 {
+		t.Fatalf("full out-degree: %v, %d synapses", err, s.Len())
+	}
+	p.OutDegree = -1
+	if err := p.Validate(); !errors.As(err, &pe) || pe.Key() != "out_degree" {
+		t.Fatalf("out_degree -1: got %v", err)
+	}
+	var cr synapse.ConnectRule
+	if err := cr.UnmarshalText([]byte("out_degree")); err != nil || cr != synapse.OutDegree {
+		t.Errorf("UnmarshalText(out_degree) = %v, %v", cr, err)
+	}
+}
+
 func TestSparsePropagateDelays(t *testing.T) {
 	edges := []synapse.Edge{
 		{Pre: 0, Post: 1, W: 1, Delay: 1},
@@ -516,7 +567,14 @@ func TestSTDPEventDrivenMatchesPerStep(t *testing.T) {
 		se.SpikesAt(float64(n)*dt, pre, pst)
 		se.Propagate(pre, post) // propagation reads weights while they change
 	}
+	// One synapse brought to the end alone holds what Flush gives it.
+	k0 := int32(len(se.W) / 2)
+	se.FlushSynapse(k0, float64(steps)*dt)
+	w0, c0 := se.W[k0], se.Eligibility()[k0]
 	se.Flush(float64(steps) * dt)
+	if se.W[k0] != w0 || se.Eligibility()[k0] != c0 {
+		t.Fatalf("FlushSynapse gave w %g, c %g; Flush w %g, c %g", w0, c0, se.W[k0], se.Eligibility()[k0])
+	}
 	var maxDiff, maxChange float64
 	for k := range sp.W {
 		if sp.W[k] < 0 || sp.W[k] > 2.5 || se.W[k] < 0 || se.W[k] > 2.5 {

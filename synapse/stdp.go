@@ -523,6 +523,15 @@ func (s *Sparse) levelAt(t float64) float64 {
 	return ev.D*math.Exp(-(t-ev.T)*ev.invTauD) + ev.Tonic
 }
 
+// FlushSynapse brings synapse k of an event-driven projection to time t
+// (ms), so that W[k] and its eligibility hold at t, at the cost of one
+// synapse: to follow one synapse exactly between its events.
+func (s *Sparse) FlushSynapse(k int32, t float64) {
+	s.mustPlastic(true, "FlushSynapse")
+	s.checkTime(t, "FlushSynapse")
+	s.advance(k, t)
+}
+
 // Flush brings every synapse of an event-driven projection to time t (ms),
 // so that W and the eligibility traces hold at t. Its cost is proportional
 // to the number of synapses; call it before reading the weights.

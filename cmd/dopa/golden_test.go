@@ -52,6 +52,8 @@ func init() {
 	goldenArgs["experiment/conditioning_spiking"] = []string{"--seeds", "1", "--set", "episodes=20", "--set", "record.steps_every=10"}
 	goldenArgs["experiment/gridworld"] = []string{"--seeds", "2", "--set", "episodes=50"}
 	goldenArgs["experiment/bandit_spiking"] = []string{"--seeds", "2", "--set", "episodes=40"}
+	goldenArgs["experiment/pavlovian"] = []string{"--seeds", "2", "--set", "episodes=4", "--set", "agent.0.compare_s=2", "--set", "environment.stimuli=4"}
+	goldenArgs["experiment/distal_reward"] = []string{"--seeds", "1", "--set", "episodes=4", "--set", "agent.0.last_s=2"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
 	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz", "teacher_linear", "teacher_tanh", "mnist_mlp"} {
 		goldenArgs["circuit/"+n] = []string{"--seeds", "2", "--set", "max_trials=300"}
@@ -62,7 +64,8 @@ func init() {
 // goldenCircuitOf names, for a built-in circuit that cannot run alone (a
 // spiking agent's circuit, whose plastic synapses need a reward run's
 // dopamine), the golden case that runs it.
-var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking", "bandit_rate": "experiment/bandit"}
+var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking", "bandit_rate": "experiment/bandit",
+	"izhikevich2007_network": "experiment/pavlovian", "izhikevich2007_delays": "experiment/pavlovian"}
 
 // raceGolden are the golden cases run under the race detector (the others
 // would take it past go test's default 10 minutes on a 2-core machine):

@@ -123,7 +123,7 @@ type Bounded interface {
 	RegretBound(n int) float64
 }
 
-var registry = []*Def{&conditioningDef, &banditDef, &gridDef}
+var registry = []*Def{&conditioningDef, &banditDef, &gridDef, &pavlovianDef, &distalDef}
 
 // Lookup returns the environment of that name.
 func Lookup(name string) (*Def, bool) {

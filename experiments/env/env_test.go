@@ -258,3 +258,101 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// Pavlovian: stimuli come every 100–300 ms across episode boundaries, each
+// S1 (and nothing else) is followed by one reward 1–1000 ms later.
+func TestPavlovianStream(t *testing.T) {
+	e := mustNew(t, "pavlovian", nil)
+	rng := rand.New(rand.NewPCG(3, 1))
+	x := make([]float64, e.Features())
+	var stims, s1, rewards []int // ms of every stimulus, of every S1, of every reward
+	ms := 0
+	seen := func() {
+		for i, v := range x {
+			if v != 0 {
+				stims = append(stims, ms)
+				if i == 0 {
+					s1 = append(s1, ms)
+				}
+			}
+		}
+	}
+	for ep := range 600 {
+		e.Reset(ep, rng, x)
+		seen()
+		for {
+			o := e.Step(0, rng, x)
+			ms++
+			if o.Reward != 0 {
+				rewards = append(rewards, ms)
+			}
+			if o.End {
+				break
+			}
+			seen()
+		}
+	}
+	if ms != 600*1000 {
+		t.Fatalf("%d ms in 600 episodes, want 600000", ms)
+	}
+	for k := 1; k < len(stims); k++ {
+		if d := stims[k] - stims[k-1]; d < 100 || d > 300 {
+			t.Fatalf("interval %d ms between stimuli %d and %d", d, k-1, k)
+		}
+	}
+	if n := len(stims); n < 600000/200-150 || n > 600000/200+150 {
+		t.Errorf("%d stimuli in 600 s, want about 3000", n)
+	}
+	if len(s1) < 10 || len(rewards) < len(s1)-2 || len(rewards) > len(s1) {
+		t.Fatalf("%d presentations of S1, %d rewards", len(s1), len(rewards))
+	}
+	for k, r := range rewards {
+		if d := r - s1[k]; d < 1 || d > 1000 {
+			t.Fatalf("reward %d comes %d ms after its S1", k, d)
+		}
+	}
+}
+
+// Distal: every action 1 earns one reward 1000–3000 ms later, whatever
+// the episodes; a reward of 0 (the control) earns nothing.
+func TestDistalRewardsPairings(t *testing.T) {
+	for _, size := range []float64{1, 0} {
+		e := mustNew(t, "distal", func(p Params) Params { q := p.(DistalParams); q.Reward = size; return q })
+		rng := rand.New(rand.NewPCG(4, 1))
+		x := make([]float64, 1)
+		var acts, rewards []int
+		ms := 0
+		for ep := range 60 {
+			e.Reset(ep, rng, x)
+			for {
+				a := 0
+				if ms%5000 == 17 {
+					a = 1
+					acts = append(acts, ms)
+				}
+				o := e.Step(a, rng, x)
+				ms++
+				if o.Reward != 0 {
+					rewards = append(rewards, ms)
+				}
+				if o.End {
+					break
+				}
+			}
+		}
+		if size == 0 {
+			if len(rewards) != 0 {
+				t.Fatalf("control: %d rewards", len(rewards))
+			}
+			continue
+		}
+		if len(rewards) != len(acts) {
+			t.Fatalf("%d pairings, %d rewards", len(acts), len(rewards))
+		}
+		for k, r := range rewards {
+			if d := r - acts[k]; d < 1000 || d > 3001 {
+				t.Fatalf("reward %d comes %d ms after its pairing", k, d)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 )
@@ -42,6 +43,11 @@ type AgentDef struct {
 	// Acts: the agent chooses actions (it needs an environment that takes
 	// them); otherwise only the critic learns (Pavlovian tasks).
 	Acts bool
+	// ActsOptionally: the agent runs in environments with and without
+	// actions (a network that the environment stimulates, and whose action,
+	// where there is one, reports what it did); Acts is then ignored. Its
+	// Act is called only where the environment takes actions.
+	ActsOptionally bool
 	// Defaults returns its keys with their defaults.
 	Defaults func() AgentParams
 	// New makes the agent of one run from validated parameters.
@@ -59,9 +65,22 @@ type Setup struct {
 	Rng *rand.Rand
 	// Dopamine are the parameters of the dopamine level δ drives.
 	Dopamine modulator.PulsedParams
+	// StepMs is the duration of one step (critic.step_ms); RunMs the
+	// duration of the run, episodes × the environment's bound on their
+	// steps × StepMs (exact for environments whose episodes all have that
+	// length).
+	StepMs, RunMs float64
 }
 
-var agents = []*AgentDef{&criticDef, &actorCriticDef, &rateDef, &spikingDef, &qLearningDef, &randomDef}
+// Reporter is implemented by an agent that measures something of its own
+// (a network's responses, a synapse's weight). Report is called once, at
+// the end of a run; summary.json carries its fields beside the run's
+// metrics and, in by_rule, their median and quartiles over seeds.
+type Reporter interface {
+	Report() []env.Field
+}
+
+var agents = []*AgentDef{&criticDef, &actorCriticDef, &rateDef, &spikingDef, &networkDef, &qLearningDef, &randomDef}
 
 // Agents lists the registered agents.
 func Agents() []*AgentDef { return append([]*AgentDef(nil), agents...) }

@@ -131,7 +131,7 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 	s := e.Summary(results(rs))
 	by, _ := s.Get("by_rule")
 	var cols []metric
-	for _, m := range metrics {
+	for _, m := range allMetrics(results(rs)) {
 		for _, ro := range by.(output.Object) {
 			bc, _ := ro.Value.(output.Object).Get("by_condition")
 			for _, c := range bc.(output.Object) {

@@ -30,6 +30,32 @@ var metrics = []metric{
 	{"regret_bound", func(r *RunResult) float64 { return r.RegretBound }},
 }
 
+// allMetrics returns metrics followed by the fields the agents reported
+// (Reporter), in the order they first appear.
+func allMetrics(rs []*RunResult) []metric {
+	out := slices.Clone(metrics)
+	for _, r := range rs {
+		if r == nil {
+			continue
+		}
+		for _, f := range r.Fields {
+			if slices.ContainsFunc(out, func(m metric) bool { return m.name == f.Name }) {
+				continue
+			}
+			name := f.Name
+			out = append(out, metric{name, func(r *RunResult) float64 {
+				for _, g := range r.Fields {
+					if g.Name == name {
+						return g.Value
+					}
+				}
+				return math.NaN()
+			}})
+		}
+	}
+	return out
+}
+
 func fp(x float64) *float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return nil
@@ -62,6 +88,7 @@ const note = "delta_cs, delta_us and delta_omitted are the critic's δ (units of
 
 // Summary builds summary.json from the results (nil: not finished).
 func (e *experiment) Summary(rs []*RunResult) output.Object {
+	metrics := allMetrics(rs)
 	var runs []output.Object
 	byRule := output.Object{}
 	for _, a := range e.spec.Agents {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/internal/param"
@@ -47,15 +45,11 @@ func (p RateParams) Validate() error {
 }
 
 func (p RateParams) resolve(base string) (AgentParams, error) {
-	name := p.Circuit
-	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
-		name = filepath.Join(filepath.Dir(base), name)
-	}
-	spec, err := circuits.Load(name)
+	spec, file, err := loadCircuit(p.Circuit, base)
 	if err != nil {
-		return p, param.New(err.Error(), "circuit")
+		return p, err
 	}
-	p.spec, p.file = spec, name
+	p.spec, p.file = spec, file
 	return p, nil
 }
 

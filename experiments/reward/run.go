@@ -60,7 +60,10 @@ type RunResult struct {
 	// of any learner over the run (NaN where none is known).
 	RegretBound float64
 	// Reported are the environment's reported parameters (reward_probability).
-	Reported    []env.Field
+	Reported []env.Field
+	// Fields are what the agent measured itself (Reporter), NaN where
+	// undefined.
+	Fields      []env.Field
 	WallSeconds float64
 	// Fail says why the run failed ("" if it did not).
 	Fail string
@@ -88,6 +91,7 @@ type Episodes struct {
 	agent            Agent
 	envRng, agentRng *rand.Rand
 	x, y             []float64
+	fromReward       bool // δ = r: no critic
 	ep               int
 	sums             [3]float64 // δ at CS, US, omitted US over the last delta_last episodes
 	counts           [3]int
@@ -101,7 +105,7 @@ func NewEpisodes(j Job) (*Episodes, error) {
 		return nil, err
 	}
 	n := e.Features()
-	r := &Episodes{spec: s, env: e, x: make([]float64, n), y: make([]float64, n),
+	r := &Episodes{spec: s, env: e, x: make([]float64, n), y: make([]float64, n), fromReward: s.Critic.Source == "reward",
 		envRng:   rand.New(rand.NewPCG(uint64(j.Seed), streamEnv)),
 		agentRng: rand.New(rand.NewPCG(uint64(j.Seed), streamAgent))}
 	if s.Critic.Model == "spiking" {
@@ -117,7 +121,8 @@ func NewEpisodes(j Job) (*Episodes, error) {
 		return nil, err
 	}
 	ad, _ := lookupAgent(j.Agent.Name)
-	r.agent, err = ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: r.agentRng, Dopamine: s.Critic.Dopamine})
+	r.agent, err = ad.New(j.Agent.AgentParams, Setup{Features: n, Actions: e.Actions(), Rng: r.agentRng, Dopamine: s.Critic.Dopamine,
+		StepMs: s.Critic.StepMs, RunMs: float64(s.Episodes) * float64(e.MaxSteps()) * s.Critic.StepMs})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +154,10 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 			}
 		}
 		o := e.Step(max(a, 0), r.envRng, y)
-		delta := critic.Step(o.Reward, y, o.End)
+		delta := o.Reward // critic.source = "reward": the reward is the dopamine signal
+		if !r.fromReward {
+			delta = critic.Step(o.Reward, y, o.End)
+		}
 		if math.IsNaN(delta) || math.IsInf(delta, 0) {
 			return row, steps, fmt.Errorf("the critic diverged at episode %d step %d (δ = %g): lower critic.alpha", ep, k, delta)
 		}
@@ -170,7 +178,7 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 		}
 		if record {
 			v := 0.0
-			if !o.End {
+			if !o.End && !r.fromReward {
 				v = critic.Value(y)
 			}
 			steps = append(steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: delta, Value: v,
@@ -225,6 +233,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		r.Episodes = append(r.Episodes, row)
 	}
 	r.finish(s, eps.sums, eps.counts)
+	if rep, ok := eps.agent.(Reporter); ok {
+		r.Fields = rep.Report()
+	}
 	r.WallSeconds = time.Since(start).Seconds()
 	return r, true, nil
 }

@@ -57,6 +57,12 @@ type checker interface {
 	check(features, actions, episodes, maxSteps int) error
 }
 
+// stepChecker is implemented by the keys of an agent that simulates in
+// time steps of its own (a circuit's dt), which must divide the step.
+type stepChecker interface {
+	checkStep(stepMs float64) error
+}
+
 // resolve reads the files the agents name.
 func (s *Spec) resolve() error {
 	for i := range s.Agents {
@@ -84,6 +90,10 @@ type Critic struct {
 	// Model is "td" (the linear TD critic, modulator.TD) or "spiking" (a
 	// population of spiking neurons whose rate codes V, [critic.spiking]).
 	Model string `toml:"model"`
+	// Source is where δ comes from: "td" (the TD critic's error) or
+	// "reward" (δ = r: the reward itself is the dopamine signal, the critic
+	// bypassed, as in Izhikevich 2007's scripted dopamine).
+	Source string `toml:"source"`
 	modulator.TDParams
 	// Spiking are the keys of the spiking critic.
 	Spiking SpikingCritic `toml:"spiking"`
@@ -137,7 +147,7 @@ type Record struct {
 // critic with γ = 1 and α = 0.1, 100-ms steps, and the default condition.
 func (Spec) Defaults() Spec {
 	return Spec{Kind: Kind, Name: "reward", Seed: 1, Seeds: 10, Episodes: 200,
-		Critic: Critic{Model: "td", TDParams: modulator.TDParams{}.Defaults(), Spiking: SpikingCritic{}.Defaults(), StepMs: 100,
+		Critic: Critic{Model: "td", Source: "td", TDParams: modulator.TDParams{}.Defaults(), Spiking: SpikingCritic{}.Defaults(), StepMs: 100,
 			Dopamine: modulator.PulsedParams{}.Defaults()},
 		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1}}
 }
@@ -320,6 +330,8 @@ func (s *Spec) validate() error {
 		return param.New(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, s.Seed), "seed")
 	case s.Episodes < 1 || s.Episodes > maxEpisodes:
 		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxEpisodes, s.Episodes), "episodes")
+	case s.Critic.Source != "td" && s.Critic.Source != "reward":
+		return param.New(fmt.Sprintf("must be \"td\" or \"reward\", got %q", s.Critic.Source), "critic", "source")
 	case !(s.Critic.StepMs > 0 && s.Critic.StepMs <= 1e6):
 		return param.New(fmt.Sprintf("must be in (0, 1e6] ms, got %g", s.Critic.StepMs), "critic", "step_ms")
 	case s.Record.DeltaLast < 1:
@@ -365,12 +377,17 @@ func (s *Spec) validate() error {
 		if err := a.AgentParams.Validate(); err != nil {
 			return param.Under(err, "agent", i)
 		}
-		if c, ok := a.AgentParams.(checker); ok && d.Acts && e.Actions() > 0 {
+		if c, ok := a.AgentParams.(checker); ok && (d.Acts && e.Actions() > 0 || d.ActsOptionally) {
 			if err := c.check(e.Features(), e.Actions(), s.Episodes, e.MaxSteps()); err != nil {
 				return param.Under(err, "agent", i)
 			}
 		}
-		if d.Acts != (e.Actions() > 0) {
+		if c, ok := a.AgentParams.(stepChecker); ok {
+			if err := c.checkStep(s.Critic.StepMs); err != nil {
+				return param.Under(err, "agent", i)
+			}
+		}
+		if !d.ActsOptionally && d.Acts != (e.Actions() > 0) {
 			if d.Acts {
 				return param.New(fmt.Sprintf("agent %q acts, but environment %q takes no actions (use \"critic\")", a.Name, s.Environment.Name), "agent", i, "name")
 			}

@@ -77,15 +77,11 @@ func (p SpikingParams) Validate() error {
 // resolve reads the circuit file (relative to the directory of the reward
 // file base, unless built in or absolute) and checks that it can act.
 func (p SpikingParams) resolve(base string) (AgentParams, error) {
-	name := p.Circuit
-	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
-		name = filepath.Join(filepath.Dir(base), name)
-	}
-	spec, err := circuits.Load(name)
+	spec, file, err := loadCircuit(p.Circuit, base)
 	if err != nil {
-		return p, param.New(err.Error(), "circuit")
+		return p, err
 	}
-	p.spec, p.file = spec, name
+	p.spec, p.file = spec, file
 	return p, nil
 }
 
@@ -263,4 +259,19 @@ func (a *spiking) Learn(_ []float64, _ int, _ float64, _ []float64, _ bool, delt
 			}
 		}
 	}
+}
+
+// loadCircuit reads an agent's circuit file: a path relative to the
+// reward file base (unless built in or absolute), or a built-in circuit.
+// It returns the spec and the file's name for messages; an error is at
+// the agent's key circuit.
+func loadCircuit(name, base string) (*circuits.Spec, string, error) {
+	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
+		name = filepath.Join(filepath.Dir(base), name)
+	}
+	spec, err := circuits.Load(name)
+	if err != nil {
+		return nil, name, param.New(err.Error(), "circuit")
+	}
+	return spec, name, nil
 }
