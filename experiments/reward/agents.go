@@ -191,23 +191,30 @@ func (a *actorCritic) Begin() { clear(a.e) }
 
 // policy writes softmax(β·h) for the state x into a.pi.
 func (a *actorCritic) policy(x []float64) {
-	hmax := math.Inf(-1)
 	for k := range a.pi {
 		h := 0.0
 		row := a.theta[k*a.n : (k+1)*a.n]
 		for i, xi := range x[:a.n] {
 			h += row[i] * xi
 		}
-		a.pi[k] = a.Beta * h
-		hmax = max(hmax, a.pi[k])
+		a.pi[k] = h
+	}
+	softmax(a.pi, a.Beta, a.pi)
+}
+
+// softmax writes p_k = exp(β·h_k) / Σ_j exp(β·h_j) into p (p may be h).
+func softmax(p []float64, beta float64, h []float64) {
+	m := math.Inf(-1)
+	for _, v := range h {
+		m = max(m, beta*v)
 	}
 	sum := 0.0
-	for k, h := range a.pi {
-		a.pi[k] = math.Exp(h - hmax)
-		sum += a.pi[k]
+	for k, v := range h {
+		p[k] = math.Exp(beta*v - m)
+		sum += p[k]
 	}
-	for k := range a.pi {
-		a.pi[k] /= sum
+	for k := range p {
+		p[k] /= sum
 	}
 }
 
@@ -349,18 +356,7 @@ func greedy(v []float64, rng *rand.Rand) int {
 func (l *qLearner) Act(x []float64, rng *rand.Rand) int {
 	v := l.values(x)
 	if l.Policy == "softmax" {
-		m := math.Inf(-1)
-		for _, q := range v {
-			m = max(m, q)
-		}
-		sum := 0.0
-		for k, q := range v {
-			v[k] = math.Exp(l.Beta * (q - m))
-			sum += v[k]
-		}
-		for k := range v {
-			v[k] /= sum
-		}
+		softmax(v, l.Beta, v)
 		return sample(v, rng)
 	}
 	if rng.Float64() < l.Epsilon {

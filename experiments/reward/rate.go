@@ -2,7 +2,6 @@ package reward
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -120,19 +119,7 @@ func newRate(p AgentParams, s Setup) (Agent, error) {
 func (a *rateAgent) Begin() {}
 
 func (a *rateAgent) Act(x []float64, rng *rand.Rand) int {
-	out := a.c.Trial(x)
-	m := math.Inf(-1)
-	for _, h := range out {
-		m = max(m, a.Beta*h)
-	}
-	sum := 0.0
-	for k, h := range out {
-		a.pi[k] = math.Exp(a.Beta*h - m)
-		sum += a.pi[k]
-	}
-	for k := range a.pi {
-		a.pi[k] /= sum
-	}
+	softmax(a.pi, a.Beta, a.c.Trial(x))
 	return sample(a.pi, rng)
 }
 
