@@ -45,8 +45,9 @@ func (p DistalParams) Validate() error {
 }
 
 var distalDef = Def{
-	Name: "distal",
-	Doc:  "Izhikevich (2007) distal reward: 1-ms steps; action 1 (the watched synapse paired) earns a reward 1–3 s later",
+	Name:   "distal",
+	StepMs: 1,
+	Doc:    "Izhikevich (2007) distal reward: 1-ms steps; action 1 (the watched synapse paired) earns a reward 1–3 s later",
 	Defaults: func() Params {
 		return DistalParams{DelayMinMs: 1000, DelayMaxMs: 3000, Reward: 1, EpisodeMs: 1000}
 	},

@@ -114,6 +114,10 @@ type Def struct {
 	New func(p Params) (Env, error)
 	// Reported lists parameters that summaries carry beside every run.
 	Reported func(p Params) []Field
+	// StepMs, if not 0, is the duration of a step (ms) the environment's
+	// times are counted in (its delays and intervals are in steps): a run
+	// must step it at that duration (critic.step_ms).
+	StepMs float64
 }
 
 // Bounded is implemented by the parameters of an environment that knows a

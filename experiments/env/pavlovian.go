@@ -58,8 +58,9 @@ func (p PavlovianParams) Validate() error {
 }
 
 var pavlovianDef = Def{
-	Name: "pavlovian",
-	Doc:  "Izhikevich (2007) Pavlovian conditioning: a stream of random stimuli S1…Sn, 1-ms steps; each S1 earns a reward after a random delay",
+	Name:   "pavlovian",
+	StepMs: 1,
+	Doc:    "Izhikevich (2007) Pavlovian conditioning: a stream of random stimuli S1…Sn, 1-ms steps; each S1 earns a reward after a random delay",
 	Defaults: func() Params {
 		return PavlovianParams{Stimuli: 100, IntervalMinMs: 100, IntervalMaxMs: 300, DelayMinMs: 1, DelayMaxMs: 1000,
 			Reward: 1, EpisodeMs: 1000}

@@ -191,7 +191,7 @@ stimulus_populations = ["exc"]
 		{`circuit = "small.toml"`, "circuit = \"small.toml\"\ngroup_size = 81", "group_size: must be in [1, 80]"},
 		{`circuit = "small.toml"`, "circuit = \"small.toml\"\nwatch = \"ee\"", "watch: the environment takes no actions"},
 		{`name = "pavlovian"`, `name = "distal"`, "watch: the environment takes an action"},
-		{`step_ms = 1`, `step_ms = 1.5`, "not a whole number"},
+		{`step_ms = 1`, `step_ms = 1.5`, "critic.step_ms: environment \"pavlovian\" counts its times in steps of 1 ms"},
 		{`source = "reward"`, `source = "dopamine"`, "critic.source: must be"},
 	} {
 		file, body := networkFile(t, strings.Replace(base, c.old, c.new, 1))

@@ -371,6 +371,9 @@ func (s *Spec) validate() error {
 	if err != nil {
 		return err
 	}
+	if d, _ := env.Lookup(s.Environment.Name); d.StepMs != 0 && s.Critic.StepMs != d.StepMs {
+		return param.New(fmt.Sprintf("environment %q counts its times in steps of %g ms: must be %g, got %g", s.Environment.Name, d.StepMs, d.StepMs, s.Critic.StepMs), "critic", "step_ms")
+	}
 	ids := map[string]bool{}
 	for i, a := range s.Agents {
 		d, _ := lookupAgent(a.Name)
