@@ -182,6 +182,14 @@ func (s *Spec) PlasticSparse() bool {
 	return false
 }
 
+// Label is the projection's name: name, or FROM_TO when it has none.
+func (p ProjectionSpec) Label() string {
+	if p.Name == "" {
+		return p.From + "_" + p.To
+	}
+	return p.Name
+}
+
 // inhibitory reports whether the projection feeds the inhibitory channel.
 func (p ProjectionSpec) inhibitory() bool {
 	return p.Channel == "inhibitory" || (p.Channel == "" && p.Connectivity == "sparse" && p.Weight < 0)
@@ -257,9 +265,7 @@ func (s *Spec) Validate() error {
 	}
 	links := map[string]bool{}
 	for i, p := range s.Projections {
-		if p.Name == "" {
-			p.Name = p.From + "_" + p.To
-		}
+		p.Name = p.Label()
 		if links[p.Name] {
 			return fieldErr(fmt.Sprintf("projection %q is declared twice", p.Name), "projection", i, "name")
 		}
@@ -357,10 +363,7 @@ func (s *Spec) RecurrentProjection() (name string, ok bool) {
 		from, _ := s.PopulationIndex(p.From)
 		to, _ := s.PopulationIndex(p.To)
 		if from >= to {
-			if p.Name == "" {
-				return p.From + "_" + p.To, true
-			}
-			return p.Name, true
+			return p.Label(), true
 		}
 	}
 	return "", false
@@ -609,10 +612,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 	var sparse []SparseLink
 	for i, p := range s.Projections {
 		pre, post := idx[p.From], idx[p.To]
-		name := p.Name
-		if name == "" {
-			name = p.From + "_" + p.To
-		}
+		name := p.Label()
 		if p.Connectivity == "sparse" {
 			sp, err := synapse.NewSparse(s.Populations[pre].Size, s.Populations[post].Size, p.SparseParams(), rng)
 			if err != nil {

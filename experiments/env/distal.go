@@ -31,15 +31,21 @@ type DistalParams struct {
 
 // Validate reports a key out of range.
 func (p DistalParams) Validate() error {
+	return checkStream(p.DelayMinMs, p.DelayMaxMs, p.Reward, p.EpisodeMs)
+}
+
+// checkStream checks the keys the 1-ms streams (distal, pavlovian) share:
+// the bounds of the reward delay, the reward, the length of an episode.
+func checkStream(delayMin, delayMax int, reward float64, episodeMs int) error {
 	switch {
-	case p.DelayMinMs < 1 || p.DelayMinMs > 1e6:
-		return bad("must be in [1, 1000000], got %d", p.DelayMinMs, "delay_min_ms")
-	case p.DelayMaxMs < p.DelayMinMs || p.DelayMaxMs > 1e6:
-		return bad(fmt.Sprintf("must be in [delay_min_ms = %d, 1000000], got %%d", p.DelayMinMs), p.DelayMaxMs, "delay_max_ms")
-	case !finite(p.Reward) || math.Abs(p.Reward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.Reward, "reward")
-	case p.EpisodeMs < 1 || p.EpisodeMs > 1e6:
-		return bad("must be in [1, 1000000], got %d", p.EpisodeMs, "episode_ms")
+	case delayMin < 1 || delayMin > 1e6:
+		return bad("must be in [1, 1000000], got %d", delayMin, "delay_min_ms")
+	case delayMax < delayMin || delayMax > 1e6:
+		return bad(fmt.Sprintf("must be in [delay_min_ms = %d, 1000000], got %%d", delayMin), delayMax, "delay_max_ms")
+	case !finite(reward) || math.Abs(reward) > 1e6:
+		return bad("must be a finite number in [-1e6, 1e6], got %g", reward, "reward")
+	case episodeMs < 1 || episodeMs > 1e6:
+		return bad("must be in [1, 1000000], got %d", episodeMs, "episode_ms")
 	}
 	return nil
 }

@@ -45,16 +45,8 @@ func (p PavlovianParams) Validate() error {
 		return bad("must be in [1, 1000000], got %d", p.IntervalMinMs, "interval_min_ms")
 	case p.IntervalMaxMs < p.IntervalMinMs || p.IntervalMaxMs > 1e6:
 		return bad(fmt.Sprintf("must be in [interval_min_ms = %d, 1000000], got %%d", p.IntervalMinMs), p.IntervalMaxMs, "interval_max_ms")
-	case p.DelayMinMs < 1 || p.DelayMinMs > 1e6:
-		return bad("must be in [1, 1000000], got %d", p.DelayMinMs, "delay_min_ms")
-	case p.DelayMaxMs < p.DelayMinMs || p.DelayMaxMs > 1e6:
-		return bad(fmt.Sprintf("must be in [delay_min_ms = %d, 1000000], got %%d", p.DelayMinMs), p.DelayMaxMs, "delay_max_ms")
-	case !finite(p.Reward) || math.Abs(p.Reward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.Reward, "reward")
-	case p.EpisodeMs < 1 || p.EpisodeMs > 1e6:
-		return bad("must be in [1, 1000000], got %d", p.EpisodeMs, "episode_ms")
 	}
-	return nil
+	return checkStream(p.DelayMinMs, p.DelayMaxMs, p.Reward, p.EpisodeMs)
 }
 
 var pavlovianDef = Def{

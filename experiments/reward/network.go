@@ -128,13 +128,8 @@ func (p NetworkParams) check(n, actions, episodes, maxSteps int) error {
 	if p.Watch != "" {
 		var proj *circuits.ProjectionSpec
 		for i := range s.Projections {
-			q := &s.Projections[i]
-			name := q.Name
-			if name == "" {
-				name = q.From + "_" + q.To
-			}
-			if name == p.Watch {
-				proj = q
+			if s.Projections[i].Label() == p.Watch {
+				proj = &s.Projections[i]
 			}
 		}
 		if proj == nil || proj.Connectivity != "sparse" || !proj.Plastic || !proj.STDP.EventDriven {

@@ -93,10 +93,8 @@ func (p SpikingParams) check(n, actions, episodes, maxSteps int) error {
 		return param.New("the circuit was not read", "circuit")
 	}
 	pop := func(name string) *circuits.PopulationSpec {
-		for i := range s.Populations {
-			if s.Populations[i].Name == name {
-				return &s.Populations[i]
-			}
+		if i, ok := s.PopulationIndex(name); ok {
+			return &s.Populations[i]
 		}
 		return nil
 	}
