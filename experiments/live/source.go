@@ -20,6 +20,7 @@ type loaded struct {
 	sim  *experiments.CircuitFile // simulation
 	mem  *memory.File             // memory
 	rew  *reward.Spec             // reward
+	runs []string                 // reward: its labels, made once (they read the agents' circuit files)
 	ovr  []string                 // the overrides applied
 	src  *experiments.Source      // the parsed file
 }
@@ -84,7 +85,7 @@ func (s *Session) load(overrides []string) (*loaded, error) {
 		if err := setEach(overrides, f.Override); err != nil {
 			return nil, err
 		}
-		l.rew = f
+		l.rew, l.runs = f, f.Labels()
 	default:
 		return nil, fmt.Errorf("%s is a %s file; dopa serve runs training, simulation, memory and reward files", src.File, src.Kind)
 	}
@@ -121,7 +122,7 @@ func (l *loaded) labels() []string {
 		}
 		return out
 	case output.Reward:
-		return l.rew.Labels()
+		return l.runs
 	}
 	return []string{"simulate"}
 }
