@@ -2,6 +2,7 @@ package circuits
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/dopa-sim/dopa/neuron"
@@ -35,6 +36,25 @@ type SparseLink struct {
 	src  neuron.Spiking
 	post neuron.Spiking // the post population, for plastic links
 	dst  []float64
+	// lagged holds the post spikes of the last steps for a dendritic
+	// delay of len(lagged)−1 steps (stdp.dendritic_delay_ms); step n
+	// writes lagged[n mod len] and pairs lagged[(n+1) mod len].
+	lagged [][]int32
+	lagPos int
+}
+
+// pairedPost returns the post spikes that reach the pairing in this step:
+// those of the step itself, or with a dendritic delay of D steps those of
+// D steps ago (the current ones are kept for later).
+func (l *SparseLink) pairedPost() []int32 {
+	now := l.post.Spikes()
+	if l.lagged == nil {
+		return now
+	}
+	n := len(l.lagged)
+	l.lagged[l.lagPos] = append(l.lagged[l.lagPos][:0], now...)
+	l.lagPos = (l.lagPos + 1) % n
+	return l.lagged[l.lagPos]
 }
 
 // inhibitory is a population with a separate inhibitory input channel.
@@ -193,6 +213,16 @@ func (c *Circuit) AddSparse(l SparseLink) error {
 			return fmt.Errorf("circuits: plastic sparse link %q: population %q does not spike", l.Name, c.PopNames[l.Post])
 		}
 		l.post = post
+		if d := l.STDP.DendriticDelayMs; d > 0 {
+			k := math.Round(d / c.DtMs)
+			if k < 1 || math.Abs(k*c.DtMs-d) > 1e-9*d {
+				return fmt.Errorf("circuits: plastic sparse link %q: a dendritic delay of %g ms is not a whole number of dt = %g ms", l.Name, d, c.DtMs)
+			}
+			l.lagged = make([][]int32, int(k)+1)
+			for i := range l.lagged {
+				l.lagged[i] = make([]int32, 0, post.Len())
+			}
+		}
 	}
 	if l.Inh {
 		h, ok := c.Pops[l.Post].(inhibitory)
@@ -253,8 +283,13 @@ func (c *Circuit) Reset() {
 	for _, p := range c.Pops {
 		p.Reset()
 	}
-	for _, l := range c.Sparse {
+	for k := range c.Sparse {
+		l := &c.Sparse[k]
 		l.ResetState()
+		for i := range l.lagged {
+			l.lagged[i] = l.lagged[i][:0]
+		}
+		l.lagPos = 0
 	}
 	c.tapeV = c.tapeV[:0]
 	c.tapeR = c.tapeR[:0]
@@ -333,9 +368,9 @@ func (c *Circuit) Plasticity(tMs, dopamine float64) {
 			continue
 		}
 		if l.STDP.EventDriven {
-			l.SpikesAt(tMs, l.src.Spikes(), l.post.Spikes())
+			l.SpikesAt(tMs, l.src.Spikes(), l.pairedPost())
 		} else {
-			l.PlasticStep(l.src.Spikes(), l.post.Spikes(), c.DtMs, dopamine)
+			l.PlasticStep(l.src.Spikes(), l.pairedPost(), c.DtMs, dopamine)
 		}
 	}
 }

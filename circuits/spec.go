@@ -282,6 +282,11 @@ func (s *Spec) Validate() error {
 		if err := p.validate(s.Populations[names[p.From]], s.Populations[names[p.To]]); err != nil {
 			return param.Under(err, "projection", i)
 		}
+		if d := p.STDP.DendriticDelayMs; d > 0 {
+			if k := math.Round(d / s.DtMs); k < 1 || math.Abs(k*s.DtMs-d) > 1e-9*d {
+				return fieldErr(fmt.Sprintf("must be a whole number of dt_ms = %g, got %g", s.DtMs, d), "projection", i, "stdp", "dendritic_delay_ms")
+			}
+		}
 	}
 	if err := s.validateFeedback(ref, links); err != nil {
 		return err
@@ -296,6 +301,38 @@ const MaxNeurons = MaxPopulation
 // projections of a circuit together (for sparse ones, the number
 // expected); the dense ones together are bounded by MaxDenseSynapses.
 const MaxSynapses = 1_000_000_000
+
+// synapses is the number of synapses of the projection between
+// populations of from and to neurons (expected, for random sparse ones).
+func (p ProjectionSpec) synapses(from, to int64) float64 {
+	if p.Connectivity == "dense" {
+		return float64(from * to)
+	}
+	sp := p.SparseParams()
+	switch sp.Connect {
+	case synapse.InDegree:
+		return float64(to) * float64(sp.InDegree)
+	case synapse.OutDegree:
+		return float64(from) * float64(sp.OutDegree)
+	}
+	return float64(from) * float64(to) * max(sp.P, 0)
+}
+
+// PlasticSparseSynapses returns the number of synapses of the plastic
+// sparse projections (expected, for random ones): what a table of their
+// weights holds.
+func (s *Spec) PlasticSparseSynapses() float64 {
+	n := 0.0
+	for _, p := range s.Projections {
+		if p.Connectivity != "sparse" || !p.Plastic {
+			continue
+		}
+		from, _ := s.PopulationIndex(p.From)
+		to, _ := s.PopulationIndex(p.To)
+		n += p.synapses(int64(s.Populations[from].Size), int64(s.Populations[to].Size))
+	}
+	return n
+}
 
 // validateTotals bounds the products and sums that every population and
 // projection within its own bound can still reach together, before
@@ -317,17 +354,8 @@ func (s *Spec) validateTotals() error {
 		from, to := size[p.From], size[p.To]
 		if p.Connectivity == "dense" {
 			dense += from * to
-			all += float64(from * to)
-		} else {
-			sp := p.SparseParams()
-			if sp.Connect == synapse.InDegree {
-				all += float64(to) * float64(sp.InDegree)
-			} else if sp.Connect == synapse.OutDegree {
-				all += float64(from) * float64(sp.OutDegree)
-			} else {
-				all += float64(from) * float64(to) * max(sp.P, 0)
-			}
 		}
+		all += p.synapses(from, to)
 		if dense > MaxDenseSynapses {
 			return fieldErr(fmt.Sprintf("the dense projections up to this one hold %d synapses, more than a circuit may hold (%d)", dense, MaxDenseSynapses), "projection", i, "to")
 		}

@@ -567,6 +567,17 @@ func TestSTDPEventDrivenMatchesPerStep(t *testing.T) {
 		se.SpikesAt(float64(n)*dt, pre, pst)
 		se.Propagate(pre, post) // propagation reads weights while they change
 	}
+	// SynapseAt reads every synapse at the end without changing it, and
+	// reads what Flush then gives.
+	end := float64(steps) * dt
+	before := slices.Clone(se.W)
+	ws, cs := make([]float64, len(se.W)), make([]float64, len(se.W))
+	for k := range se.W {
+		ws[k], cs[k] = se.SynapseAt(int32(k), end)
+	}
+	if !slices.Equal(before, se.W) {
+		t.Fatal("SynapseAt changed the weights")
+	}
 	// One synapse brought to the end alone holds what Flush gives it.
 	k0 := int32(len(se.W) / 2)
 	se.FlushSynapse(k0, float64(steps)*dt)
@@ -574,6 +585,11 @@ func TestSTDPEventDrivenMatchesPerStep(t *testing.T) {
 	se.Flush(float64(steps) * dt)
 	if se.W[k0] != w0 || se.Eligibility()[k0] != c0 {
 		t.Fatalf("FlushSynapse gave w %g, c %g; Flush w %g, c %g", w0, c0, se.W[k0], se.Eligibility()[k0])
+	}
+	for k := range se.W {
+		if se.W[k] != ws[k] || se.Eligibility()[k] != cs[k] {
+			t.Fatalf("synapse %d: SynapseAt read w %g, c %g; Flush gave w %g, c %g", k, ws[k], cs[k], se.W[k], se.Eligibility()[k])
+		}
 	}
 	var maxDiff, maxChange float64
 	for k := range sp.W {

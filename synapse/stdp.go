@@ -135,6 +135,13 @@ type STDPParams struct {
 	// spikes or the projection is flushed, integrating c·D exactly between
 	// events (SpikesAt, Dopamine, Flush).
 	EventDriven bool `toml:"event_driven"`
+	// DendriticDelayMs is how long a postsynaptic spike takes to reach the
+	// synapse's pairing (ms), in [0, 1000]: a pre spike at t_pre pairs with
+	// a post spike at t_post + d, NEST's convention for
+	// stdp_dopamine_synapse (its delay counted as dendritic). The circuit
+	// that feeds the projection applies it (a whole number of its dt_ms);
+	// 0 pairs post spikes at once.
+	DendriticDelayMs float64 `toml:"dendritic_delay_ms"`
 }
 
 // Defaults returns NEST's stdp_dopamine_synapse values: A₊ = 1, A₋ = 1.5,
@@ -168,6 +175,9 @@ func (p STDPParams) Validate() error {
 	}
 	if p.Pairing != AllToAll && p.Pairing != Nearest {
 		return param.New(fmt.Sprintf("unknown pairing %d", int(p.Pairing)), "stdp", "pairing")
+	}
+	if !(p.DendriticDelayMs >= 0 && p.DendriticDelayMs <= 1000) {
+		return param.New(fmt.Sprintf("must be in [0, 1000] ms, got %g", p.DendriticDelayMs), "stdp", "dendritic_delay_ms")
 	}
 	if p.Rule != RSTDP && p.Rule != MSTDPET && p.Rule != MSTDP {
 		return param.New(fmt.Sprintf("unknown rule %d", int(p.Rule)), "stdp", "rule")
@@ -393,14 +403,21 @@ func (s *Sparse) Dopamine(t, d, tauDMs, tonic float64) {
 // since its last update, and c decays.
 func (s *Sparse) advance(k int32, t float64) {
 	st := &s.stdp
-	a := st.tSyn[k]
-	if t <= a {
+	if t <= st.tSyn[k] {
 		return
 	}
+	s.W[k], st.C[k] = s.at(k, t)
 	st.tSyn[k] = t
-	c := st.C[k]
-	if c == 0 {
-		return
+}
+
+// at returns the weight and eligibility synapse k of an event-driven
+// projection holds at t, after its last update, without changing it.
+func (s *Sparse) at(k int32, t float64) (w, c float64) {
+	st := &s.stdp
+	a := st.tSyn[k]
+	w, c = s.W[k], st.C[k]
+	if t <= a || c == 0 {
+		return w, c
 	}
 	h := st.hist
 	e := len(h) - 1
@@ -434,10 +451,26 @@ func (s *Sparse) advance(k int32, t float64) {
 		u = end
 		e++
 	}
-	st.C[k] = c
 	if dw != 0 {
-		s.W[k] = min(max(s.W[k]+dw, s.WMin), s.WMax)
+		w = min(max(w+dw, s.WMin), s.WMax)
 	}
+	return w, c
+}
+
+// SynapseAt returns the weight and the eligibility trace of synapse k at
+// t (ms) without changing the projection: to watch a synapse of an
+// event-driven projection between its events with no effect on the run
+// (FlushSynapse would split its integral, and so its rounding). Per-step
+// projections hold both at every step: SynapseAt returns them.
+func (s *Sparse) SynapseAt(k int32, t float64) (w, c float64) {
+	s.mustPlastic(s.STDP.EventDriven, "SynapseAt")
+	if !s.STDP.EventDriven {
+		return s.W[k], s.stdp.C[k]
+	}
+	if t < s.stdp.tNow || math.IsNaN(t) {
+		panic(fmt.Sprintf("synapse: SynapseAt at t = %g ms, before the last event at %g ms", t, s.stdp.tNow))
+	}
+	return s.at(k, t)
 }
 
 // SpikesAt applies the spikes of one instant t (ms) to an event-driven
