@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/dopa-sim/dopa/experiments/series"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 const dataUsage = `Usage: dopa data mackey-glass|lorenz --n N [flags]
@@ -112,7 +112,7 @@ func cmdData(args []string, stdout, stderr io.Writer) error {
 		if err := writeCSV(stdout, header, cols); err != nil {
 			return err
 		}
-	} else if err := writeFileAtomic(*out, func(w io.Writer) error { return writeCSV(w, header, cols) }); err != nil {
+	} else if err := output.WriteFile(*out, func(w *bufio.Writer) error { return writeCSV(w, header, cols) }); err != nil {
 		return err
 	}
 	if *out != "" {
@@ -159,30 +159,4 @@ func writeCSV(w io.Writer, header string, cols [][]float64) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, renamed into place only when complete: a failed write leaves
-// any previous file untouched.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
