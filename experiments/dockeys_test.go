@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"encoding"
-	"fmt"
 	"os"
 	"reflect"
 	"regexp"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 )
@@ -210,7 +208,7 @@ func TestDocsListEveryKey(t *testing.T) {
 		}
 		keyPaths("", reflect.ValueOf(d.Defaults()), accepted)
 	}
-	documented = docKeys(t, "## Experiment file (`experiments/xor.toml`)", "## Distal-reward file (`experiments/izhikevich2007.toml`)")
+	documented = docKeys(t, "## Experiment file (`experiments/xor.toml`)", "## Overrides from the command line")
 	for k := range docKeys(t, "## Circuit file (`circuits/xor.toml`)", "## Rules") {
 		if strings.HasPrefix(k, "rule.") {
 			documented[k] = true // [[rule]] takes every key of [rule]
@@ -238,96 +236,4 @@ func TestDocsListEveryKey(t *testing.T) {
 		}
 	}
 	compareKeys(t, "experiment file", accepted, documented)
-}
-
-// TestDocsListEveryDistalKey: every key of a distal-reward file is in the
-// section "Distal-reward file" of docs/circuits.md, every key there is
-// accepted, and the defaults the tables give are the program's.
-func TestDocsListEveryDistalKey(t *testing.T) {
-	def := distal.Spec{}.Defaults()
-	accepted := map[string]bool{}
-	keyPaths("", reflect.ValueOf(def), accepted)
-	documented := docKeys(t, "## Distal-reward file (`experiments/izhikevich2007.toml`)", "## Overrides from the command line")
-	compareKeys(t, "distal-reward file", accepted, documented)
-
-	// The defaults: a row "| `k1`, `k2` | type | d1, d2 | …" (or "exc; inh"
-	// for the two neurons' table) gives each key's default.
-	b, err := os.ReadFile("../docs/circuits.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	text = text[strings.Index(text, "## Distal-reward file"):strings.Index(text, "## Overrides from the command line")]
-	values := map[string]string{}
-	prefix, blank := "", true
-	for _, line := range strings.Split(text, "\n") {
-		if !strings.HasPrefix(line, "|") {
-			if m := backticked.FindStringSubmatch(line); m != nil && blank && strings.HasPrefix(line, "`[") {
-				prefix = strings.Trim(m[1], "[]") + "."
-			}
-			blank = strings.TrimSpace(line) == ""
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		if len(cells) < 3 {
-			continue
-		}
-		var keys []string // in the row's order
-		for _, m := range backticked.FindAllStringSubmatch(strings.TrimSpace(cells[0]), -1) {
-			keys = append(keys, m[1])
-		}
-		dflt := strings.TrimSpace(cells[2])
-		if prefix == "network.exc_neuron." && strings.Contains(dflt, ";") {
-			exc, inh, _ := strings.Cut(dflt, ";")
-			for _, k := range keys {
-				values["network.exc_neuron."+k] = strings.TrimSpace(exc)
-				values["network.inh_neuron."+k] = strings.TrimSpace(inh)
-			}
-			continue
-		}
-		parts := strings.Split(dflt, ", ")
-		if len(parts) != len(keys) {
-			continue
-		}
-		for i, k := range keys {
-			values[prefix+k] = parts[i]
-		}
-	}
-	flat := map[string]any{}
-	flatten("", reflect.ValueOf(def), flat)
-	checked := 0
-	for k, doc := range values {
-		got, ok := flat[k]
-		if !ok {
-			continue
-		}
-		doc = strings.ReplaceAll(strings.Trim(doc, `"`), "−", "-")
-		if doc == "(required)" {
-			continue
-		}
-		checked++
-		if fmt.Sprint(got) != doc {
-			t.Errorf("docs/circuits.md gives %s default %s, the program %v", k, doc, got)
-		}
-	}
-	if checked < 20 {
-		t.Errorf("only %d defaults checked", checked)
-	}
-}
-
-// flatten maps every leaf key path of v's struct to its value.
-func flatten(prefix string, v reflect.Value, out map[string]any) {
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if tag == "" || tag == "-" {
-			continue
-		}
-		if f.Type.Kind() == reflect.Struct {
-			flatten(prefix+tag+".", v.Field(i), out)
-			continue
-		}
-		out[prefix+tag] = v.Field(i).Interface()
-	}
 }

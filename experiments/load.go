@@ -34,7 +34,7 @@ type Source struct {
 }
 
 // Open reads and parses an input file once and determines its kind, in
-// this one place: a top-level kind key ("distal_reward", "memory" or "reward"), a circuit
+// this one place: a top-level kind key ("memory" or "reward"), a circuit
 // key (an experiment file, training), or else a circuit file (training on
 // its task, or a simulation with task = "simulate"). nameOrPath is a path
 // or, when no such file exists, a built-in experiment or circuit name.
@@ -55,8 +55,8 @@ func OpenData(file string, data []byte) (*Source, error) {
 	src := &Source{File: file, Doc: doc, Kind: output.Training}
 	if v, ok := doc.Value("kind"); ok {
 		k, _ := v.(string)
-		if k != string(output.DistalReward) && k != string(output.Memory) && k != string(output.Reward) {
-			return nil, doc.Errorf([]any{"kind"}, "unknown kind %q (the kinds a file declares are %q, %q and %q; experiment files name a circuit, circuit files declare populations)", fmt.Sprint(v), output.DistalReward, output.Memory, output.Reward)
+		if k != string(output.Memory) && k != string(output.Reward) {
+			return nil, doc.Errorf([]any{"kind"}, "unknown kind %q (the kinds a file declares are %q and %q; experiment files name a circuit, circuit files declare populations)", fmt.Sprint(v), output.Memory, output.Reward)
 		}
 		src.Kind = output.Kind(k)
 		return src, nil

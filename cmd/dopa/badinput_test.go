@@ -117,7 +117,7 @@ func checkBadInput(t *testing.T, tc badCase, maxLines int, sameValidate bool) {
 func TestBadInputs(t *testing.T) {
 	xorC := builtinText(t, "xor", true)
 	mgE := builtinText(t, "mackey_glass", false)
-	distalE := builtinText(t, "izhikevich2007", false)
+	distalE := builtinText(t, "distal_reward", false)
 	xorE, err := filepath.Abs("../../experiments/xor.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -128,8 +128,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "nested inline tables", file: nested, at: "a = ", want: []string{"nest", "more than 16"}},
 		{name: "file over 1 MiB", file: "# " + strings.Repeat("x", 1<<20) + "\n", want: []string{"in.toml", "more than a configuration may be"}},
 		// Sizes and counts with no bound before.
-		{name: "distal seeds", file: edit(t, distalE, "seeds = 1", "seeds = 1000000"), at: "seeds = 1000000", want: []string{"seeds", "must be in [1, 100000]"}},
-		{name: "distal seed", file: edit(t, distalE, "seed = 1", "seed = 5000000000"), at: "seed = 5000000000", want: []string{"seed", "must be in [0, 2147483647]"}},
+		{name: "reward seeds", file: edit(t, distalE, "seeds = 4", "seeds = 1000000"), at: "seeds = 1000000", want: []string{"seeds", "must be in [1, 100000]"}},
+		{name: "reward seed", file: edit(t, distalE, "seed = 1", "seed = 5000000000"), at: "seed = 5000000000", want: []string{"seed", "must be in [0, 2147483647]"}},
 		{name: "steps per trial", file: edit(t, xorC, "steps_per_trial = 1", "steps_per_trial = 100000000"), at: "steps_per_trial = 100000000", want: []string{"steps_per_trial", "must be in [1, 1000000]"}},
 		{name: "experiment seeds", file: edit(t, mgE, "seeds = 10", "seeds = 10000000"), at: "seeds = 10000000", want: []string{"seeds", "must be in [1, 100000]"}},
 		// Keys that do not apply to the file's task or kind.
@@ -140,7 +140,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "feedback to no population", file: edit(t, xorC, "[readout]", "[[feedback]]\nfrom = \"output\"\nto = \"hiden\"\n\n[readout]"), at: `to = "hiden"`, want: []string{"feedback", "to", `no population named "hiden"`}},
 		{name: "feedback with a bias", file: edit(t, xorC, "[readout]", "[[feedback]]\nfrom = \"output\"\nto = \"hidden\"\nbias = true\n\n[readout]"), at: "bias = true", want: []string{"feedback", "bias", "feedback synapses have no bias"}},
 		{name: "key of a simulation", file: edit(t, xorC, `input = "input"`, "input = \"input\"\nduration_ms = 10.0"), at: "duration_ms", want: []string{"duration_ms", "applies only to task = \"simulate\""}},
-		{name: "unknown kind", file: edit(t, distalE, `kind = "distal_reward"`, `kind = "distal"`), at: `kind = "distal"`, want: []string{"kind", "unknown kind \"distal\""}},
+		{name: "unknown kind", file: edit(t, distalE, `kind = "reward"`, `kind = "distal"`), at: `kind = "distal"`, want: []string{"kind", "unknown kind \"distal\""}},
 		// Unknown names, located.
 		{name: "unknown task in a circuit file", file: edit(t, xorC, `name = "xor"`, "name = \"xor\"\ntask = \"xr\""), at: `task = "xr"`, want: []string{"task", task.UnknownTask("xr", "simulate")}},
 		{name: "unknown task in an experiment", file: edit(t, mgE, `task = "mackey_glass"`, `task = "mackey"`), at: `task = "mackey"`, want: []string{"task", "unknown task \"mackey\""}},

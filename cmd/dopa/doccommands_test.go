@@ -44,7 +44,6 @@ var longCommands = map[string]struct {
 	"dopa run experiments/mackey_glass.toml --out out/mackey_glass":                                            {trainingBudget, "minutes (60 runs of 50 000 trials); numbers not re-checked by hand in this change"},
 	"dopa run experiments/lorenz.toml --out out/lorenz":                                                        {trainingBudget, "minutes; numbers not re-checked by hand in this change"},
 	"dopa run experiments/xor_spiking.toml --out out/xor_spiking":                                              {trainingBudget, "16 s; ran in full by hand 2026-12-06 (exit 0)"},
-	"dopa run experiments/izhikevich2007.toml --out out/izhikevich2007":                                        {[]string{"--set", "duration_s=3"}, "134 s on 2 cores; ran in full by hand 2026-12-06 (exit 0)"},
 	"dopa run experiments/mnist_podlaski.toml": {[]string{"--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200"},
 		"35 min (docs/credit.md); not re-checked by hand in this change"},
 	"dopa run autoassociation --out out/auto --set activation=threshold --set rules=willshaw,bcpnn,bayes": {memoryBudget, "about a minute; not re-checked by hand in this change"},

@@ -45,7 +45,6 @@ func init() {
 	goldenArgs["experiment/mnist"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200"}
 	goldenArgs["experiment/mnist_podlaski"] = []string{"--workers", "2", "--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.diagnostics_every=10"}
 	goldenArgs["circuit/mnist_tanh"] = []string{"--set", "max_trials=10", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.weights=false"}
-	goldenArgs["experiment/izhikevich2007"] = []string{"--set", "duration_s=3"}
 	goldenArgs["experiment/willshaw"] = []string{"--set", "queries=500"}
 	goldenArgs["experiment/conditioning"] = []string{"--seeds", "2", "--set", "episodes=200", "--set", "record.steps_every=50"}
 	goldenArgs["experiment/bandit"] = []string{"--seeds", "2", "--set", "episodes=300"}

@@ -161,52 +161,6 @@ func signals() []os.Signal {
 	return []os.Signal{syscall.SIGKILL, syscall.SIGINT}
 }
 
-// TestKilledDistalRunResumesFromItsCheckpoint: the distal-reward
-// experiment, killed mid-run with SIGKILL, resumes from the checkpoints of
-// its runs and ends with the files of an uninterrupted one.
-func TestKilledDistalRunResumesFromItsCheckpoint(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills and resumes a real run: about 10 s")
-	}
-	if race.Enabled {
-		t.Skip("under the race detector: runs without -race (TestEveryKindIsDurable kills and resumes a distal-reward run with -race)")
-	}
-	args := []string{"run", "izhikevich2007", "--set", "duration_s=20", "--quiet", "--checkpoint-every", "20ms"}
-	base := t.TempDir()
-	whole := filepath.Join(base, "whole")
-	if code, _, stderr := dopa(t, append(args, "--out", whole)...); code != 0 {
-		t.Fatalf("uninterrupted run: %s", stderr)
-	}
-	dir := filepath.Join(base, "killed")
-	cmd, _ := dopaProcess(t, append(args, "--out", dir)...)
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if ck, _ := filepath.Glob(filepath.Join(dir, output.JournalDir, "*.ckpt")); len(ck) > 0 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	if ck, _ := filepath.Glob(filepath.Join(dir, output.JournalDir, "*.ckpt")); len(ck) == 0 {
-		t.Fatal("no checkpoint left by the killed run")
-	}
-	if code, _, stderr := dopa(t, append(args, "--out", dir, "--resume")...); code != 0 {
-		t.Fatalf("resume: exit %d: %s", code, stderr)
-	}
-	for _, f := range []string{output.SummaryFile, output.SynapseTracesFile, output.WeightsEndFile, output.NetworkRastersFile} {
-		fa, _ := os.ReadFile(filepath.Join(whole, f))
-		fb, _ := os.ReadFile(filepath.Join(dir, f))
-		if f == output.SummaryFile {
-			fa, fb = wallTimes.ReplaceAll(fa, nil), wallTimes.ReplaceAll(fb, nil)
-		}
-		if len(fa) == 0 || !bytes.Equal(fa, fb) {
-			t.Errorf("%s differs after the resume", f)
-		}
-	}
-}
-
 // TestKilledAndInterruptedSweepsResume: a local sweep stopped with Ctrl-C,
 // and another killed with SIGKILL, resumed with --resume, end with the
 // files of an uninterrupted sweep.

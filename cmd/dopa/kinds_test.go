@@ -20,7 +20,7 @@ import (
 
 // raceKind is the one kind TestEveryKindIsDurable runs under the race
 // detector: the one of the cheapest example.
-const raceKind = output.DistalReward
+const raceKind = output.Reward
 
 // TestEveryKindIsDurable runs the example of every registered kind (a new
 // kind gets these checks by registering): killed with SIGKILL mid-run and

@@ -32,7 +32,7 @@ two sweep points against each other, rule by rule, by their headline metric:
 the share of run pairs in which A's value is better and the two-sided
 Mann-Whitney p-value (as dopa run prints them).
 
-Filters: --kind training|simulation|distal_reward|memory|reward|sweep, --experiment NAME, --rule NAME, --status
+Filters: --kind training|simulation|memory|reward|sweep, --experiment NAME, --rule NAME, --status
 done|failed|interrupted|..., --point ID, --where KEY=VALUE (also !=, <,
 <=, >, >=; numbers compare as numbers; repeatable), --limit N. --where
 matches the parameters a run recorded: its --set overrides and its sweep
@@ -46,7 +46,7 @@ func cmdRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fset := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	path := fset.String("store", runstore.DefaultStore(), "the run store (SQLite)")
-	kind := fset.String("kind", "", "only runs of this kind (training, simulation, distal_reward, memory, reward, sweep)")
+	kind := fset.String("kind", "", "only runs of this kind (training, simulation, memory, reward, sweep)")
 	exp := fset.String("experiment", "", "only runs of this experiment")
 	rule := fset.String("rule", "", "only runs of this rule")
 	status := fset.String("status", "", "only runs in this state (done, failed, interrupted, running, planned)")

@@ -23,7 +23,6 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "a", "b"}, "one FILE at most"},
 		{[]string{"serve", "--set", "rule.dopamine.learning_rate=-1"}, "rule[dopamine].learning_rate: must be a finite number > 0, got -1"},
 		{[]string{"serve", "--rule", "nope"}, `no rule "nope"`},
-		{[]string{"serve", "izhikevich2007"}, "dopa serve runs training"},
 		{[]string{"serve", "willshaw", "--rule", "nope"}, `no rule "nope" in builtin:willshaw.toml (have: willshaw/one-step)`},
 		{[]string{"serve", "cuba", "--set", "duration_ms=-1"}, "duration_ms"},
 		{[]string{"serve", "--listen", "nonsense"}, "nonsense"},

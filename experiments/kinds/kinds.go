@@ -5,7 +5,6 @@ package kinds
 
 import (
 	"github.com/dopa-sim/dopa/experiments"
-	"github.com/dopa-sim/dopa/experiments/distal"
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/runner"
@@ -16,7 +15,6 @@ import (
 var registry = []runner.Kind{
 	experiments.TrainingKind,
 	experiments.SimulationKind,
-	distal.RunKind,
 	memory.RunKind,
 	reward.RunKind,
 }

@@ -200,12 +200,12 @@ func cutLast(s, sep string) (before, after string, found bool) {
 	return s[:i], s[i+len(sep):], true
 }
 
-// decimate thins the points (x[i], y[i]), x ascending, for drawing: the
+// Decimate thins the points (x[i], y[i]), x ascending, for drawing: the
 // range [xmin, xmax] is split into cols equal bins and in each bin only the
 // points with the smallest and the largest y are kept, in their original
 // order, so that the drawn envelope is unchanged. Series with at most
 // 2*cols points are returned as they are.
-func decimate(x, y []float64, xmin, xmax float64, cols int) (dx, dy []float64) {
+func Decimate(x, y []float64, xmin, xmax float64, cols int) (dx, dy []float64) {
 	if len(x) <= 2*cols || cols < 1 || !(xmax > xmin) {
 		return x, y
 	}

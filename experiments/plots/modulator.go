@@ -65,7 +65,7 @@ func drawModulator(dc draw.Canvas, traces []*trace, noRPE []string, styles map[s
 				notes = append(notes, fmt.Sprintf("%s: %s all non-finite", t.rule, col))
 				continue
 			}
-			x, y = decimate(x, y, xmin, xmax, decimateCols)
+			x, y = Decimate(x, y, xmin, xmax, decimateCols)
 			for _, v := range y {
 				lo, hi = min(lo, v), max(hi, v)
 				allPositive = allPositive && v > 0

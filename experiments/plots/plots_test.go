@@ -503,7 +503,7 @@ func TestDecimate(t *testing.T) {
 		y[i] = math.Sin(float64(i) / 7)
 	}
 	y[5000] = 9 // a spike must survive
-	dx, dy := decimate(x, y, 0, n-1, 100)
+	dx, dy := Decimate(x, y, 0, n-1, 100)
 	if len(dx) > 200 || len(dx) != len(dy) {
 		t.Fatalf("decimated to %d points (y %d), want <= 200", len(dx), len(dy))
 	}
@@ -516,7 +516,7 @@ func TestDecimate(t *testing.T) {
 	if slices.Max(dy) != 9 || slices.Min(dy) != slices.Min(y) {
 		t.Errorf("envelope changed: [%g, %g]", slices.Min(dy), slices.Max(dy))
 	}
-	sx, _ := decimate(x[:50], y[:50], 0, 49, 100)
+	sx, _ := Decimate(x[:50], y[:50], 0, 49, 100)
 	if len(sx) != 50 {
 		t.Errorf("short series changed length to %d", len(sx))
 	}

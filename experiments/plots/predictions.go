@@ -362,7 +362,7 @@ func (r *yRange) limits() (lo, hi float64) {
 // x range [xmin, xmax], and adds their y values to yr.
 func addSeries(p *plot.Plot, x, y []float64, xmin, xmax float64, style draw.LineStyle, yr *yRange) error {
 	for _, seg := range segments(len(x), func(i int) bool { return isFinite(x[i]) && isFinite(y[i]) }) {
-		sx, sy := decimate(x[seg[0]:seg[1]], y[seg[0]:seg[1]], xmin, xmax, decimateCols)
+		sx, sy := Decimate(x[seg[0]:seg[1]], y[seg[0]:seg[1]], xmin, xmax, decimateCols)
 		yr.add(sy)
 		if err := addLine(p, sx, sy, style); err != nil {
 			return err

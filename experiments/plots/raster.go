@@ -557,7 +557,7 @@ func drawStates(dc draw.Canvas, cols []string, times []float64, vals [][]float64
 			if len(x) == 0 {
 				continue
 			}
-			x, y = decimate(x, y, xmin, xmax, decimateCols)
+			x, y = Decimate(x, y, xmin, xmax, decimateCols)
 			l, err := plotter.NewLine(xys(x, y))
 			if err != nil {
 				return err

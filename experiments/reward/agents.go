@@ -48,6 +48,9 @@ type AgentDef struct {
 	// where there is one, reports what it did); Acts is then ignored. Its
 	// Act is called only where the environment takes actions.
 	ActsOptionally bool
+	// Reports lists the fields the agent may report (Reporter), for the
+	// checks that name them.
+	Reports []string
 	// Defaults returns its keys with their defaults.
 	Defaults func() AgentParams
 	// New makes the agent of one run from validated parameters.

@@ -58,7 +58,8 @@ func TestKeysAreDocumented(t *testing.T) {
 	for _, d := range Agents() {
 		keysOf(reflect.ValueOf(d.Defaults()), "", accepted)
 	}
-	for _, tables := range []string{"environment", "agent", "condition", "critic"} {
+	keysOf(reflect.ValueOf(Check{}), "check.", accepted)
+	for _, tables := range []string{"environment", "agent", "condition", "critic", "check"} {
 		delete(accepted, tables)
 	}
 	for k := range accepted {

@@ -160,6 +160,7 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 	}
 	fmt.Fprintln(w, "median [25 %, 75 %] over seeds; δ in units of reward over the last", e.spec.Record.DeltaLast,
 		"episodes, returns and choices over the last", e.spec.Record.Last)
+	printChecks(w, e.verdicts(results(rs)))
 }
 
 func spread(st output.Object, name string) string {

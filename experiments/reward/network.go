@@ -52,6 +52,19 @@ type NetworkParams struct {
 	// LastS: the watched synapse's weight is averaged over the last last_s
 	// seconds of the run.
 	LastS float64 `toml:"last_s"`
+	// TraceEveryMs: every trace_every_ms the agent samples its dopamine
+	// level, the watched synapse's eligibility and weight and the mean
+	// weight of its plastic synapses, read without changing them
+	// (synapse_traces.csv); 0 samples nothing. It must be a whole number of
+	// the circuit's steps.
+	TraceEveryMs float64 `toml:"trace_every_ms"`
+	// RasterS: the spikes of every spiking population in the first and the
+	// last raster_s seconds of a run are kept (network_rasters.csv, at most
+	// 2·10⁶ per run); 0 keeps none.
+	RasterS float64 `toml:"raster_s"`
+	// WeightsEnd: the weight of every plastic synapse at the end of a run
+	// goes into weights_end.csv.
+	WeightsEnd bool `toml:"weights_end"`
 
 	spec *circuits.Spec
 	file string
@@ -76,6 +89,10 @@ func (p NetworkParams) Validate() error {
 		return param.New(fmt.Sprintf("must be a finite number, got %g", p.WatchWeight), "watch_weight")
 	case !(p.LastS > 0 && p.LastS <= 1e7):
 		return param.New(fmt.Sprintf("must be in (0, 1e7] s, got %g", p.LastS), "last_s")
+	case !(p.TraceEveryMs >= 0 && p.TraceEveryMs <= 1e7):
+		return param.New(fmt.Sprintf("must be in [0, 1e7] ms (0: no trace), got %g", p.TraceEveryMs), "trace_every_ms")
+	case !(p.RasterS >= 0 && p.RasterS <= 60):
+		return param.New(fmt.Sprintf("must be in [0, 60] s (0: no raster), got %g", p.RasterS), "raster_s")
 	}
 	return nil
 }
@@ -154,7 +171,24 @@ func (p NetworkParams) checkStep(stepMs float64) error {
 	if math.Abs(k-math.Round(k)) > 1e-9*k || math.Round(k) < 1 || k > 1e6 {
 		return param.New(fmt.Sprintf("critic.step_ms = %g is not a whole number (1 to 10⁶) of the circuit's dt_ms = %g", stepMs, p.spec.DtMs), "circuit")
 	}
+	if p.TraceEveryMs > 0 {
+		if k := p.TraceEveryMs / p.spec.DtMs; math.Abs(k-math.Round(k)) > 1e-9*k || math.Round(k) < 1 {
+			return param.New(fmt.Sprintf("is not a whole number of the circuit's dt_ms = %g, got %g", p.spec.DtMs, p.TraceEveryMs), "trace_every_ms")
+		}
+	}
 	return nil
+}
+
+// rows returns the rows one run adds to synapse_traces.csv and
+// weights_end.csv (Spec.Validate bounds their sum over all runs).
+func (p NetworkParams) rows(episodes, maxSteps int, stepMs float64) (traces, weights float64) {
+	if p.TraceEveryMs > 0 {
+		traces = math.Floor(float64(episodes) * float64(maxSteps) * stepMs / p.TraceEveryMs)
+	}
+	if p.WeightsEnd && p.spec != nil {
+		weights = p.spec.PlasticSparseSynapses()
+	}
+	return traces, weights
 }
 
 // The network agent: a circuit of spiking neurons that does not choose.
@@ -168,6 +202,10 @@ var networkDef = AgentDef{
 	Name:           "network",
 	Doc:            "a spiking circuit (circuit file) stimulated by the environment: R-STDP gated by δ; responses to stimuli, a watched synapse's pairings as actions",
 	ActsOptionally: true,
+	Reports: []string{"mean_rate_hz", "s1_response_early", "other_response_early", "s1_ratio_early", "s1_presentations_early",
+		"s1_response_late", "other_response_late", "s1_ratio_late", "s1_presentations_late", "watched_weight_end",
+		"watched_weight_percentile", "watched_weight_last", "other_weight_mean", "other_weight_median", "other_above_90pct", "pairings",
+		"raster_spikes_dropped"},
 	Defaults: func() AgentParams {
 		return NetworkParams{GroupSize: 50, StimulusDrive: 40, ResponseMs: 20, CompareS: 300, WatchWindowMs: 20, LastS: 600}
 	},
@@ -212,6 +250,13 @@ type network struct {
 	lastFrom    int64
 	lastSum     float64
 	lastN       int
+
+	// Recording (trace_every_ms, raster_s, weights_end).
+	total       int64 // circuit steps of the run
+	traceEvery  int64 // circuit steps between samples (0: none)
+	rasterSteps int64 // circuit steps of each raster stretch (0: none)
+	spiking     []neuron.Spiking
+	rec         Recording
 }
 
 func newNetwork(p AgentParams, s Setup) (Agent, error) {
@@ -239,10 +284,21 @@ func newNetwork(p AgentParams, s Setup) (Agent, error) {
 	total := int64(math.Round(s.RunMs / c.DtMs))
 	a.lateFrom = total - a.earlyEnd + 1
 	a.lastFrom = total - int64(math.Round(np.LastS*1000/c.DtMs)) + 1
-	for _, pop := range c.Pops {
+	a.total = total
+	for i, pop := range c.Pops {
 		if sp, ok := pop.(neuron.Spiking); ok {
 			a.neurons += sp.Len()
+			a.spiking = append(a.spiking, sp)
+			a.rec.Populations = append(a.rec.Populations, c.PopNames[i])
 		}
+	}
+	if np.TraceEveryMs > 0 {
+		a.traceEvery = int64(math.Round(np.TraceEveryMs / c.DtMs))
+		a.rec.Traces = make([]TraceRow, 0, total/a.traceEvery)
+	}
+	if np.RasterS > 0 {
+		a.rasterSteps = int64(math.Round(np.RasterS * 1000 / c.DtMs))
+		a.rec.RasterMs = float64(a.rasterSteps) * c.DtMs
 	}
 	var all []member
 	for _, name := range np.StimulusPopulations {
@@ -363,6 +419,12 @@ func (a *network) observe(stimStep bool) {
 			a.close()
 		}
 	}
+	if a.traceEvery > 0 && a.n%a.traceEvery == 0 {
+		a.sample()
+	}
+	if a.rasterSteps > 0 && (a.n <= a.rasterSteps || a.n > a.total-a.rasterSteps) {
+		a.keepSpikes()
+	}
 	if a.watch == nil {
 		return
 	}
@@ -376,10 +438,64 @@ func (a *network) observe(stimStep bool) {
 		}
 	}
 	if a.n >= a.lastFrom {
-		a.watch.FlushSynapse(a.kW, a.da.T)
-		a.lastSum += a.watch.W[a.kW]
+		w, _ := a.watch.SynapseAt(a.kW, a.da.T)
+		a.lastSum += w
 		a.lastN++
 	}
+}
+
+// sample appends a row to the trace: the dopamine level, the watched
+// synapse and the mean plastic weight, read without changing them.
+func (a *network) sample() {
+	t := a.da.T
+	row := TraceRow{TS: float64(a.n) * a.dt / 1000, Dopamine: a.da.Level(), Eligibility: math.NaN(), Weight: math.NaN()}
+	if a.watch != nil {
+		row.Weight, row.Eligibility = a.watch.SynapseAt(a.kW, t)
+	}
+	sum, n := 0.0, 0
+	for _, l := range a.c.PlasticLinks() {
+		for k := range l.W {
+			w, _ := l.SynapseAt(int32(k), t)
+			sum += w
+		}
+		n += len(l.W)
+	}
+	row.MeanWeight = sum / float64(max(n, 1))
+	a.rec.Traces = append(a.rec.Traces, row)
+}
+
+// keepSpikes appends the step's spikes to the raster, up to its bound.
+func (a *network) keepSpikes() {
+	t := float64(a.n) * a.dt
+	for p, sp := range a.spiking {
+		for _, i := range sp.Spikes() {
+			if len(a.rec.Spikes) == maxRasterSpikes {
+				a.rec.SpikesDropped++
+				continue
+			}
+			a.rec.Spikes = append(a.rec.Spikes, SpikeRow{TMs: t, Pop: int32(p), Neuron: i})
+		}
+	}
+}
+
+// Recording gives what the agent recorded, with the plastic weights at the
+// end if weights_end (after Report, which brought them to the end).
+func (a *network) Recording() Recording {
+	if a.WeightsEnd {
+		t := a.da.T
+		for p, l := range a.c.PlasticLinks() {
+			a.rec.Projections = append(a.rec.Projections, l.Name)
+			a.rec.WMax = append(a.rec.WMax, l.WMax)
+			for j := range l.NPre {
+				for k := l.RowPtr[j]; k < l.RowPtr[j+1]; k++ {
+					w, _ := l.SynapseAt(k, t)
+					a.rec.Weights = append(a.rec.Weights, WeightRow{Proj: int32(p), Pre: int32(j), Post: l.Sparse.Post[k], Weight: w,
+						Watched: l == a.watch && k == a.kW})
+				}
+			}
+		}
+	}
+	return a.rec
 }
 
 // close ends the open response window: its count goes to the early or
@@ -454,6 +570,9 @@ func (a *network) Report() []env.Field {
 				env.Field{Name: "s1_presentations_" + name, Value: float64(a.num[w][0])})
 		}
 	}
+	if a.rasterSteps > 0 {
+		out = append(out, env.Field{Name: "raster_spikes_dropped", Value: float64(a.rec.SpikesDropped)})
+	}
 	if a.watch != nil {
 		wmax := a.watch.WMax
 		var others []float64
@@ -480,8 +599,20 @@ func (a *network) Report() []env.Field {
 				med = (others[n/2-1] + others[n/2]) / 2
 			}
 		}
+		// The watched synapse's rank among the others: the percentage of
+		// them below it, those equal to it counted half.
+		we := a.watch.W[a.kW] / wmax
+		below, equal := 0, 0
+		for _, w := range others {
+			if w < we {
+				below++
+			} else if w == we {
+				equal++
+			}
+		}
 		out = append(out,
-			env.Field{Name: "watched_weight_end", Value: a.watch.W[a.kW] / wmax},
+			env.Field{Name: "watched_weight_end", Value: we},
+			env.Field{Name: "watched_weight_percentile", Value: 100 * (float64(below) + float64(equal)/2) / float64(max(len(others), 1))},
 			env.Field{Name: "watched_weight_last", Value: mean(a.lastSum, a.lastN) / wmax},
 			env.Field{Name: "other_weight_mean", Value: mean(sum, len(others))},
 			env.Field{Name: "other_weight_median", Value: med},

@@ -155,6 +155,9 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 	s.Add("note", note)
 	s.Add("runs", runs)
 	s.Add("by_rule", byRule)
+	if len(e.spec.Checks) > 0 {
+		s.Add("checks", checksJSON(e.verdicts(rs)))
+	}
 	return s
 }
 
@@ -184,6 +187,9 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 			}
 		}
 	}); err != nil {
+		return err
+	}
+	if err := writeRecordings(dir, rs); err != nil {
 		return err
 	}
 	if e.spec.Record.StepsEvery == 0 {
@@ -283,5 +289,5 @@ func readResults(dir string) ([]*RunResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return rs, nil
+	return rs, readRecordings(dir, rs)
 }

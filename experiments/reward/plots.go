@@ -41,6 +41,9 @@ func writePlots(dir string, rs []*RunResult) error {
 	if err := schultz(out, rs); err != nil {
 		return err
 	}
+	if err := writeRecordingPlots(out, rs); err != nil {
+		return err
+	}
 	return byCondition(out, rs)
 }
 

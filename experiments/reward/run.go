@@ -63,7 +63,9 @@ type RunResult struct {
 	Reported []env.Field
 	// Fields are what the agent measured itself (Reporter), NaN where
 	// undefined.
-	Fields      []env.Field
+	Fields []env.Field
+	// Recording is what the agent recorded of its circuit (Recorder).
+	Recording
 	WallSeconds float64
 	// Fail says why the run failed ("" if it did not).
 	Fail string
@@ -235,6 +237,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	r.finish(s, eps.sums, eps.counts)
 	if rep, ok := eps.agent.(Reporter); ok {
 		r.Fields = rep.Report()
+	}
+	if rec, ok := eps.agent.(Recorder); ok {
+		r.Recording = rec.Recording()
 	}
 	r.WallSeconds = time.Since(start).Seconds()
 	return r, true, nil

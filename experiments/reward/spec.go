@@ -41,6 +41,9 @@ type Spec struct {
 	Conditions []Condition `toml:"condition"`
 	// Record says what the output files hold.
 	Record Record `toml:"record"`
+	// Checks are criteria every finished run must meet (summary.json
+	// "checks").
+	Checks []Check `toml:"check"`
 
 	file string // the file, for the paths it names
 }
@@ -163,9 +166,19 @@ const (
 	// maxSteps bounds the steps of all runs together (episodes × max steps
 	// per episode × jobs).
 	maxSteps = 1e10
-	// maxStepRows bounds steps.csv (rows over all runs).
-	maxStepRows = 2e7
+	// maxStepRows bounds steps.csv (rows over all runs), maxTraceRows
+	// synapse_traces.csv and maxWeightRows weights_end.csv.
+	maxStepRows   = 2e7
+	maxTraceRows  = 2e7
+	maxWeightRows = 5e7
 )
+
+// rowser is implemented by the keys of an agent that records its circuit
+// (Recorder): rows says how many rows one run adds to synapse_traces.csv
+// and weights_end.csv.
+type rowser interface {
+	rows(episodes, maxSteps int, stepMs float64) (traces, weights float64)
+}
 
 // FromDoc decodes a parsed reward file strictly, with the defaults of
 // every key it leaves out, and validates it. Errors name the file, the
@@ -232,6 +245,7 @@ func (s *Spec) clone() Spec {
 	t := *s
 	t.Agents = append([]AgentSpec(nil), s.Agents...)
 	t.Conditions = append([]Condition(nil), s.Conditions...)
+	t.Checks = append([]Check(nil), s.Checks...)
 	return t
 }
 
@@ -252,7 +266,7 @@ func (s *Spec) conditions() ([]string, []Spec, error) {
 			if !ok || k == "" {
 				return nil, nil, param.New(fmt.Sprintf("want key=value, got %q", kv), "condition", i, "set", j)
 			}
-			if root, _, _ := strings.Cut(k, "."); root == "condition" || root == "seeds" || root == "seed" || root == "kind" || root == "name" {
+			if root, _, _ := strings.Cut(k, "."); root == "condition" || root == "check" || root == "seeds" || root == "seed" || root == "kind" || root == "name" {
 				return nil, nil, param.New(fmt.Sprintf("a condition cannot set %q", k), "condition", i, "set", j)
 			}
 			if err := config.Set(&t, k, strings.TrimSpace(v)); err != nil {
@@ -294,11 +308,15 @@ func (s *Spec) Validate() error {
 	if err != nil {
 		return err
 	}
+	if err := s.validateChecks(); err != nil {
+		return err
+	}
 	jobs := float64(max(1, len(s.Conditions))) * float64(len(s.Agents)) * float64(s.Seeds)
 	if jobs > maxJobs {
 		return param.New(fmt.Sprintf("%g runs (conditions × agents × seeds), more than %d", jobs, maxJobs), "seeds")
 	}
 	steps, rows := 0.0, 0.0
+	traces, weights := make([]float64, len(s.Agents)), make([]float64, len(s.Agents))
 	for _, t := range specs {
 		e, err := newEnv(&t)
 		if err != nil {
@@ -308,6 +326,22 @@ func (s *Spec) Validate() error {
 		steps += per * float64(t.Episodes)
 		if t.Record.StepsEvery > 0 {
 			rows += per * (math.Ceil(float64(t.Episodes)/float64(t.Record.StepsEvery)) + 1)
+		}
+		for i, a := range t.Agents {
+			if r, ok := a.AgentParams.(rowser); ok {
+				tr, w := r.rows(t.Episodes, e.MaxSteps(), t.Critic.StepMs)
+				traces[i] += tr * float64(t.Seeds)
+				weights[i] += w * float64(t.Seeds)
+			}
+		}
+	}
+	var sumT, sumW float64
+	for i := range s.Agents {
+		if sumT += traces[i]; sumT > maxTraceRows {
+			return param.New(fmt.Sprintf("synapse_traces.csv would hold up to %.3g rows, more than %g: sample less often", sumT, float64(maxTraceRows)), "agent", i, "trace_every_ms")
+		}
+		if sumW += weights[i]; sumW > maxWeightRows {
+			return param.New(fmt.Sprintf("weights_end.csv would hold about %.3g rows, more than %g: fewer seeds or conditions, or no weights_end", sumW, float64(maxWeightRows)), "agent", i, "weights_end")
 		}
 	}
 	if steps > maxSteps {

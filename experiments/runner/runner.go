@@ -5,7 +5,7 @@
 // on Ctrl-C, writes the kind's result files, and records every run in the
 // run store.
 //
-// A kind of run (training, simulation, distal reward, memory, …) is a
+// A kind of run (training, simulation, memory, reward, …) is a
 // Kind: how its files load into an Experiment. An Experiment is a list of
 // independent jobs (a rule and a seed, a condition and a seed, a load of a
 // memory) and the code that runs one job, writes the kind's files from the

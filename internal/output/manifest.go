@@ -24,8 +24,6 @@ const (
 	Training Kind = "training"
 	// Simulation: a circuit run without learning (task = "simulate").
 	Simulation Kind = "simulation"
-	// DistalReward: the distal-reward experiment of Izhikevich 2007.
-	DistalReward Kind = "distal_reward"
 	// Sweep: an experiment run at every point of a parameter sweep, each
 	// point a training run in PointsDir/ID.
 	Sweep Kind = "sweep"
@@ -46,7 +44,7 @@ const (
 	TracesFile       = "traces.csv"        // training: modulator traces per update (Traces)
 	DiagnosticsFile  = "diagnostics.csv"   // training: held-out measures and the rules' own, during training
 	WeightsFile      = "weights.csv"       // training: plastic synapses before and after
-	WeightsEndFile   = "weights_end.csv"   // distal reward: every excitatory synapse at the end
+	WeightsEndFile   = "weights_end.csv"   // reward: every plastic synapse of a network agent at the end
 	PredictionsFile  = "predictions.csv"   // training on a forecasting task
 	RastersFile      = "rasters.csv"       // spiking training: spikes of recorded trials
 	RasterTrialsFile = "raster_trials.csv" // spiking training: the trials of the rasters
@@ -61,9 +59,9 @@ const (
 	CapacityFile     = "capacity.csv"      // memory: the capacity M_ε of every rule, mode, size and seed
 	EpisodesFile     = "episodes.csv"      // reward: every episode's return, steps and choice
 	StepsFile        = "steps.csv"         // reward: δ, V and dopamine at every step of the recorded episodes
-	// distal reward: dopamine, eligibility and weight of the rewarded synapse over time
+	// reward: dopamine, the watched synapse and the mean weight of a network agent over time
 	SynapseTracesFile = "synapse_traces.csv"
-	// distal reward: the network's spikes in the first and last recorded stretches
+	// reward: a network agent's spikes in the first and last raster_s seconds
 	NetworkRastersFile = "network_rasters.csv"
 )
 
@@ -169,8 +167,10 @@ func ReadKind(dir string) (Kind, error) {
 		return "", fmt.Errorf("%s: %v", path, err)
 	}
 	switch m.Kind {
-	case Training, Simulation, DistalReward, Sweep, Memory, Reward:
+	case Training, Simulation, Sweep, Memory, Reward:
 		return m.Kind, nil
+	case "distal_reward":
+		return "", fmt.Errorf("%s: a run of the retired kind distal_reward: its experiment is now the reward file experiments/distal_reward.toml (dopa run distal_reward)", path)
 	case "":
 		if m.Resolved.Experiment != nil {
 			return Training, nil

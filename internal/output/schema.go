@@ -129,19 +129,22 @@ var (
 	States = &Schema{File: StatesFile, Kinds: []Kind{Simulation}, Row: "one step",
 		Columns: []Column{{"time_ms", "ms", "end of the step"}},
 		More:    "one column per recorded variable and neuron of the [[record]] monitors, POPULATION.VARIABLE.NEURON"}
-	SynapseTraces = &Schema{File: SynapseTracesFile, Kinds: []Kind{DistalReward}, Row: "one sample (every record.trace_every_ms) of a run",
-		Columns: []Column{conditionCol, seedCol,
+	SynapseTraces = &Schema{File: SynapseTracesFile, Kinds: []Kind{Reward}, Row: "one sample (every trace_every_ms of a network agent) of a run",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
 			{"t_s", "s", "simulated time"},
-			{"dopamine", "", "d + tonic, the extracellular dopamine"},
-			{"eligibility", "", "c, the eligibility trace of the rewarded synapse"},
-			{"weight", "", "s, the weight of the rewarded synapse (0 to w_max)"},
-			{"mean_exc_weight", "", "the mean excitatory weight"}}}
-	WeightsEnd = &Schema{File: WeightsEndFile, Kinds: []Kind{DistalReward}, Row: "one excitatory synapse at the end of a run",
-		Columns: []Column{conditionCol, seedCol,
-			{"pre", "", "presynaptic neuron"}, {"post", "", "postsynaptic neuron"},
-			{"weight", "", "s at the end (0 to w_max)"}, {"rewarded", "", "1 for the rewarded synapse, else 0"}}}
-	NetworkRasters = &Schema{File: NetworkRastersFile, Kinds: []Kind{DistalReward}, Row: "one spike in the first or the last recorded stretch of a run",
-		Columns: []Column{conditionCol, seedCol, {"t_ms", "ms", "simulated time of the spike"}, {"neuron", "", "the neuron's index"}}}
+			{"dopamine", "", "D = d + tonic, the agent's dopamine level"},
+			{"eligibility", "", "c, the eligibility trace of the watched synapse (empty: none watched)"},
+			{"weight", "", "the weight of the watched synapse (empty: none watched)"},
+			{"mean_weight", "", "the mean weight of the circuit's plastic synapses"}}}
+	WeightsEnd = &Schema{File: WeightsEndFile, Kinds: []Kind{Reward}, Row: "one plastic synapse at the end of a run (weights_end of a network agent)",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
+			{"projection", "", "the plastic projection's label"},
+			{"pre", "", "presynaptic neuron (index in its population)"}, {"post", "", "postsynaptic neuron (index in its population)"},
+			{"weight", "", "the weight at the end (w_min to w_max)"}, {"w_max", "", "the projection's bound on its weights"},
+			{"watched", "", "1 for the watched synapse, else 0"}}}
+	NetworkRasters = &Schema{File: NetworkRastersFile, Kinds: []Kind{Reward}, Row: "one spike in the first or the last raster_s seconds of a run",
+		Columns: []Column{ruleCol, conditionCol, seedCol, {"t_ms", "ms", "simulated time of the spike"},
+			{"population", "", "the neuron's population"}, {"neuron", "", "the neuron's index in its population"}}}
 	MemoryRuns = &Schema{File: MemoryFile, Kinds: []Kind{Memory}, Row: "one finished run: rule, mode, size, seed and load",
 		Columns: []Column{nCol, kCol, ruleCol, modeCol, seedCol,
 			{"patterns", "", "M, the patterns stored"},
