@@ -38,7 +38,7 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 		}
 		s, err := OpenData("s.toml", []byte(src))
 		if err == nil {
-			_, err = decodeCircuit(s.Doc)
+			_, err = DecodeCircuit(s.Doc)
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %q → %q: got %v, want an error containing %q", tc.circuit, tc.old, tc.new, err, tc.want)

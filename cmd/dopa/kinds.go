@@ -12,6 +12,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/experiments/sweep"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -113,4 +114,4 @@ func plotDir(dir string) error {
 }
 
 // count renders n and noun, in the plural unless n is 1.
-func count(n int, noun string) string { return experiments.Count(n, noun) }
+func count(n int, noun string) string { return training.Count(n, noun) }

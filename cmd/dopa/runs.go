@@ -16,9 +16,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/stats"
 	"github.com/dopa-sim/dopa/internal/store"
 )
@@ -237,7 +237,7 @@ func comparePoints(ctx context.Context, st *store.Store, f store.Filter, a, b st
 		va, vb := oriented(ra[rule], metric), oriented(rb[rule], metric)
 		wins, p, exact := stats.MannWhitney(va, vb)
 		fmt.Fprintf(w, "  %-20s by %-22s n %d vs %d  wins %4.0f%%  p %s\n", rule, metric, len(va), len(vb), 100*wins,
-			experiments.PValue(experiments.Comparison{P: p, Exact: exact}))
+			training.PValue(training.Comparison{P: p, Exact: exact}))
 	}
 	return nil
 }

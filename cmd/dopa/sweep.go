@@ -16,6 +16,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/sweep"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/slurm"
 )
@@ -227,7 +228,7 @@ func printPoints(w io.Writer, st []sweep.PointStatus, sw *sweep.Sweep) {
 			if json.Unmarshal(p.ByRule, &raw) == nil {
 				for _, r := range sw.Base.Spec.Variants() {
 					if agg, ok := raw[r.Label]; ok {
-						line += fmt.Sprintf(" %s %s", r.Label, experiments.Num(agg["median_"+metric]))
+						line += fmt.Sprintf(" %s %s", r.Label, training.Num(agg["median_"+metric]))
 					}
 				}
 			}

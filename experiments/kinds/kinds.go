@@ -8,13 +8,15 @@ import (
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/runner"
+	"github.com/dopa-sim/dopa/experiments/simulation"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
 // registry lists the kinds that the runner runs.
 var registry = []runner.Kind{
-	experiments.TrainingKind,
-	experiments.SimulationKind,
+	training.TrainingKind,
+	simulation.SimulationKind,
 	memory.RunKind,
 	reward.RunKind,
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/experiments/training"
 )
 
 // BenchmarkLive measures what watching costs: one training run of the
@@ -152,7 +153,7 @@ func BenchmarkHook(b *testing.B) {
 				b.Fatal(err)
 			}
 			c, tk, rule := run.Circuit, run.Task, run.Rule
-			tk.Next(experiments.Stream(1, "task"))
+			tk.Next(training.Stream(1, "task"))
 			rule.Measure(tk)
 			rule.Learn(tk)
 			h := newTrainHook(s, rule, c, tk)

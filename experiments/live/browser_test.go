@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/store"
 )
 
@@ -386,7 +386,7 @@ func TestBrowserNeuronControl(t *testing.T) {
 		t.Errorf("session value %q", got)
 	}
 	// A bad value: the error of dopa run --set, nothing changes.
-	plan, err := experiments.Load(filepath.Join("..", "..", "experiments/xor_spiking.toml"))
+	plan, err := training.Load(filepath.Join("..", "..", "experiments/xor_spiking.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/experiments/series"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/neuron"
 )
@@ -253,7 +253,7 @@ func options(rv reflect.Value) []string {
 // own keys (σ, the dopamine system's, Adam's), which the running rule
 // takes in place, then the neurons of the circuit, the task's keys and
 // keys of the experiment, which need a new run.
-func controls(plan *experiments.Plan, v experiments.Variant) []Control {
+func controls(plan *training.Plan, v training.Variant) []Control {
 	prefix := rulePrefix(plan, v)
 	var out []Control
 	live := func(key string) bool { return liveKey(plan, v, key) }
@@ -285,7 +285,7 @@ func controls(plan *experiments.Plan, v experiments.Variant) []Control {
 // population's size (but the input's and the readout's, which the task
 // fixes) and the keys of its model (an izhikevich population's preset
 // too). Keys are circuit.population.NAME.KEY.
-func populationControls(out []Control, cs *circuits.Spec, prefix string, plan *experiments.Plan) []Control {
+func populationControls(out []Control, cs *circuits.Spec, prefix string, plan *training.Plan) []Control {
 	add := adder(&out, groupNeurons, prefix+"population.", nil)
 	for _, p := range cs.Populations {
 		pp := prefix + "population." + p.Name + "."

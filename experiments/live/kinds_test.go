@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/experiments/reward"
+	"github.com/dopa-sim/dopa/experiments/simulation"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/rng"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -157,7 +158,7 @@ func TestSimulationRaster(t *testing.T) {
 	s.mu.Lock()
 	cf := s.src.sim
 	s.mu.Unlock()
-	sim, err := experiments.Simulate(context.Background(), cf, 1)
+	sim, err := simulation.Simulate(context.Background(), cf, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestTaskControlChangesRun(t *testing.T) {
 		t.Errorf("running task params %s", got)
 	}
 	// The error dopa run gives for the same value.
-	plan, err := experiments.Builtin("mackey_glass")
+	plan, err := training.Builtin("mackey_glass")
 	if err != nil {
 		t.Fatal(err)
 	}

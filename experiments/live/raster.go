@@ -11,6 +11,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/experiments/training"
 )
 
 // Bounds of a raster view: the most neuron rows it draws (a larger
@@ -131,10 +132,10 @@ type rasterView struct {
 	r      *raster
 }
 
-func newRasterView(hub *Hub, plan *experiments.Plan, t task.Task) (*rasterView, error) {
+func newRasterView(hub *Hub, plan *training.Plan, t task.Task) (*rasterView, error) {
 	// Built from its own copy of the run's "init" stream: the same
 	// circuit, frozen Poisson noise included, touching nothing of the run.
-	clone, err := plan.Circuit.Build(experiments.Stream(plan.Spec.Seed, "init"))
+	clone, err := plan.Circuit.Build(training.Stream(plan.Spec.Seed, "init"))
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func (v *rasterView) show(c *circuits.Circuit, epoch int) {
 // published about four times a second.
 func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (train.Outcome, string, error) {
 	const seed = 1 // as dopa run without --seed
-	c, err := cf.Spec.Build(experiments.Stream(seed, "init"))
+	c, err := cf.Spec.Build(training.Stream(seed, "init"))
 	if err != nil {
 		return train.Outcome{}, "", err
 	}

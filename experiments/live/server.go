@@ -21,9 +21,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/internal/store"
@@ -480,8 +480,8 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("no rule %q", label)
 	}
 	entry := plan.Spec.Rules[v.Entry]
-	entry.Spec, entry.Sweep = v.Rule, experiments.Sweep{}
-	plan.Spec.Rules = []experiments.RuleEntry{entry}
+	entry.Spec, entry.Sweep = v.Rule, training.Sweep{}
+	plan.Spec.Rules = []training.RuleEntry{entry}
 	plan.Spec.Seeds, plan.Spec.Record.TraceSeeds = 1, 1
 	if err := plan.Validate(); err != nil {
 		return "", err
@@ -507,7 +507,7 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 	s.mu.Unlock()
 	go func() {
 		msg := "recorded " + label + " into " + dir
-		rep, err := runner.Execute(ctx, experiments.TrainingKind, plan.Experiment(), runner.Options{Dir: dir, Overrides: ovr, Workers: -1, Store: store})
+		rep, err := runner.Execute(ctx, training.TrainingKind, plan.Experiment(), runner.Options{Dir: dir, Overrides: ovr, Workers: -1, Store: store})
 		if err == nil && rep.StoreErr != nil {
 			err = rep.StoreErr
 		}

@@ -37,9 +37,9 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -152,16 +152,16 @@ func normalize(list []string, kvs ...string) []string {
 	return out
 }
 
-func variant(p *experiments.Plan, label string) (experiments.Variant, bool) {
+func variant(p *training.Plan, label string) (training.Variant, bool) {
 	for _, v := range p.Spec.Variants() {
 		if v.Label == label {
 			return v, true
 		}
 	}
-	return experiments.Variant{}, false
+	return training.Variant{}, false
 }
 
-func labels(p *experiments.Plan) []string {
+func labels(p *training.Plan) []string {
 	var out []string
 	for _, v := range p.Spec.Variants() {
 		out = append(out, v.Label)
@@ -235,7 +235,7 @@ func (s *Session) Run(ctx context.Context) {
 // runOnce builds the run of one rule variant with Plan.NewRun, as dopa run
 // does (the same seeds and streams: with no change from the page, it is
 // the run dopa run records), and trains it in train.Loop.
-func (s *Session) runOnce(ctx context.Context, plan *experiments.Plan, label string) (train.Outcome, error) {
+func (s *Session) runOnce(ctx context.Context, plan *training.Plan, label string) (train.Outcome, error) {
 	v, ok := variant(plan, label)
 	if !ok {
 		return train.Outcome{}, fmt.Errorf("no rule %q", label)
@@ -565,7 +565,7 @@ func (s *Session) Set(key, value string) (Change, error) {
 // liveKey reports whether key is a parameter of rule variant v that its
 // running rule can take in place (if it is train.Tunable: Set checks; its
 // name, its sweep and its expectation source need a new run).
-func liveKey(plan *experiments.Plan, v experiments.Variant, key string) bool {
+func liveKey(plan *training.Plan, v training.Variant, key string) bool {
 	rest, ok := strings.CutPrefix(key, rulePrefix(plan, v))
 	return ok && rest != "name" && rest != "modulator" && rest != "modulator.rpe" && !strings.HasPrefix(rest, "sweep")
 }
@@ -573,12 +573,12 @@ func liveKey(plan *experiments.Plan, v experiments.Variant, key string) bool {
 // rulePrefix is the --set prefix of the keys of variant v's rule:
 // "rule.NAME." (or "rule.INDEX." when two entries share a name) in an
 // experiment file, "rule." for a circuit that runs alone.
-func rulePrefix(plan *experiments.Plan, v experiments.Variant) string {
+func rulePrefix(plan *training.Plan, v training.Variant) string {
 	if plan.File == "" {
 		return "rule."
 	}
 	// An entry is addressed by its label, or its name when it has none.
-	id := func(e experiments.RuleEntry) string {
+	id := func(e training.RuleEntry) string {
 		if e.Label != "" {
 			return e.Label
 		}

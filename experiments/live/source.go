@@ -7,6 +7,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/memory"
 	"github.com/dopa-sim/dopa/experiments/reward"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -16,7 +17,7 @@ import (
 // study (kind = "memory") or a reward experiment (kind = "reward").
 type loaded struct {
 	kind output.Kind
-	plan *experiments.Plan        // training
+	plan *training.Plan           // training
 	sim  *experiments.CircuitFile // simulation
 	mem  *memory.File             // memory
 	rew  *reward.Spec             // reward
@@ -41,7 +42,7 @@ func (s *Session) load(overrides []string) (*loaded, error) {
 	l := &loaded{kind: src.Kind, ovr: overrides, src: src}
 	switch src.Kind {
 	case output.Training:
-		plan, err := experiments.LoadPlan(src)
+		plan, err := training.LoadPlan(src)
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dopa-sim/dopa/experiments/sweep/space"
+	"github.com/dopa-sim/dopa/experiments/training"
+
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/internal/config"
@@ -39,9 +42,9 @@ type Sweep struct {
 	// --seeds, --seed and --workers as keys), applied before a point's.
 	Overrides []string
 	// Base is the experiment with the overrides, before any point.
-	Base *experiments.Plan
+	Base *training.Plan
 	// Points are the sweep's points, in order.
-	Points []experiments.Point
+	Points []space.Point
 }
 
 // Load reads a sweep from its source and checks it: every key is swept
@@ -132,7 +135,7 @@ type checker struct {
 
 // plan is the experiment with the overrides and sets, checked.
 func (c checker) plan(sets []string) error {
-	p, err := experiments.LoadPlan(c.src)
+	p, err := training.LoadPlan(c.src)
 	if err != nil {
 		return err
 	}
@@ -196,8 +199,8 @@ func (c checker) points() error {
 
 // plan returns the experiment with the overrides and then sets applied,
 // validated.
-func (s *Sweep) plan(sets []string) (*experiments.Plan, error) {
-	p, err := experiments.LoadPlan(s.Source)
+func (s *Sweep) plan(sets []string) (*training.Plan, error) {
+	p, err := training.LoadPlan(s.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -213,13 +216,13 @@ func (s *Sweep) plan(sets []string) (*experiments.Plan, error) {
 }
 
 // Point returns the point of that ID.
-func (s *Sweep) Point(id string) (experiments.Point, bool) {
+func (s *Sweep) Point(id string) (space.Point, bool) {
 	for _, p := range s.Points {
 		if p.ID == id {
 			return p, true
 		}
 	}
-	return experiments.Point{}, false
+	return space.Point{}, false
 }
 
 // PointDir is where a point's runs go.
@@ -235,7 +238,7 @@ const FailPointsEnv = "DOPA_TEST_FAIL_POINTS"
 // RunPoint runs one point into its directory: skipped if complete,
 // continued if interrupted, run again if failed. A failure is written to
 // the point's error.txt and returned.
-func (s *Sweep) RunPoint(ctx context.Context, dir string, p experiments.Point, done func(int, int)) error {
+func (s *Sweep) RunPoint(ctx context.Context, dir string, p space.Point, done func(int, int)) error {
 	pd := PointDir(dir, p.ID)
 	m, err := output.ReadManifest(pd)
 	if err == nil && m.Complete {
@@ -257,7 +260,7 @@ func (s *Sweep) RunPoint(ctx context.Context, dir string, p experiments.Point, d
 	if err != nil {
 		return fail(err)
 	}
-	_, _, err = plan.Execute(ctx, pd, experiments.Options{Overrides: append(slices.Clone(s.Overrides), p.Sets()...), Resume: resume, Done: done})
+	_, _, err = plan.Execute(ctx, pd, training.Options{Overrides: append(slices.Clone(s.Overrides), p.Sets()...), Resume: resume, Done: done})
 	if err != nil && ctx.Err() == nil {
 		return fail(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/sweep"
+	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -18,7 +19,7 @@ func loadSweep(file string) error {
 		return err
 	}
 	if src.Kind != output.Sweep {
-		p, err := experiments.LoadPlan(src)
+		p, err := training.LoadPlan(src)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package experiments_test
+package training_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/training"
 )
 
 // TestNamesArePathComponents: an experiment's or a circuit's name names
@@ -26,7 +26,7 @@ func TestNamesArePathComponents(t *testing.T) {
 				if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				_, err := experiments.Load(file)
+				_, err := training.Load(file)
 				if err == nil || !strings.Contains(err.Error(), file+":1: name:") {
 					t.Errorf("name %q: %v, want an error at %s:1: name", name, err, file)
 				}

@@ -1,4 +1,4 @@
-package experiments_test
+package training_test
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/training"
 )
 
 // TestCheckErrorsAreLocated: an error found when the task is checked
@@ -44,7 +44,7 @@ func TestCheckErrorsAreLocated(t *testing.T) {
 			if err := os.WriteFile(file, []byte(tc.file), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			p, err := experiments.Load(file)
+			p, err := training.Load(file)
 			if err != nil {
 				t.Fatalf("load: %v", err)
 			}
@@ -74,7 +74,7 @@ func TestValidateMNISTIsBounded(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		start := time.Now()
-		p, err := experiments.Load(name)
+		p, err := training.Load(name)
 		if err == nil {
 			err = p.Validate()
 		}

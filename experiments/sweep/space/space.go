@@ -1,4 +1,8 @@
-package experiments
+// Package space is the parameter space of a sweep: the [sweep] table of
+// an experiment file (grid, list or random points over any keys that --set
+// accepts) expanded into points, each with an ID derived from its values
+// alone.
+package space
 
 import (
 	"crypto/sha256"
@@ -13,10 +17,10 @@ import (
 	"github.com/dopa-sim/dopa/internal/rng"
 )
 
-// SweepSpec is the [sweep] table of an experiment file: points in the
+// Spec is the [sweep] table of an experiment file: points in the
 // space of any keys that --set accepts, each point run as a whole
 // experiment (every rule × every seed) in a directory of its own.
-type SweepSpec struct {
+type Spec struct {
 	// Mode is "grid" (every combination of the parameters' values), "list"
 	// (the i-th values of every parameter together; all lists as long) or
 	// "random" (Samples points, each parameter drawn from its values or
@@ -27,7 +31,7 @@ type SweepSpec struct {
 	// Seed seeds the draws of a random sweep.
 	Seed int `toml:"seed"`
 	// Params are the swept keys.
-	Params []SweepParam `toml:"param"`
+	Params []Param `toml:"param"`
 
 	// declared: the file has a [sweep] table (config.Declarer), which
 	// then needs parameters.
@@ -35,10 +39,10 @@ type SweepSpec struct {
 }
 
 // Declare records that the file writes a [sweep] table.
-func (s *SweepSpec) Declare() { s.declared = true }
+func (s *Spec) Declare() { s.declared = true }
 
-// SweepParam is one swept key: a list of values, or a range.
-type SweepParam struct {
+// Param is one swept key: a list of values, or a range.
+type Param struct {
 	// Key is a key as --set takes it: "rule.dopamine.learning_rate",
 	// "circuit.population.hidden.size", "max_trials".
 	Key string `toml:"key"`
@@ -80,10 +84,10 @@ func (p Point) Sets() []string {
 const maxPoints = 100_000
 
 // Enabled reports whether the experiment sweeps.
-func (s *SweepSpec) Enabled() bool { return len(s.Params) > 0 }
+func (s *Spec) Enabled() bool { return len(s.Params) > 0 }
 
 // Validate checks the sweep's own keys; errors locate the key.
-func (s *SweepSpec) Validate() error {
+func (s *Spec) Validate() error {
 	if !s.Enabled() {
 		if s.declared || s.Samples != 0 {
 			// Not a plain experiment: the file asked for a sweep.
@@ -172,7 +176,7 @@ func (s *SweepSpec) Validate() error {
 }
 
 // count is the number of values of parameter i (grid and list modes).
-func (s *SweepSpec) count(i int) int {
+func (s *Spec) count(i int) int {
 	if p := s.Params[i]; len(p.Range) > 0 {
 		return p.Steps
 	}
@@ -181,7 +185,7 @@ func (s *SweepSpec) count(i int) int {
 
 // values returns the values of parameter i as --set takes them (grid and
 // list modes).
-func (s *SweepSpec) values(i int) []string {
+func (s *Spec) values(i int) []string {
 	p := s.Params[i]
 	if len(p.Range) == 0 {
 		out := make([]string, len(p.Values))
@@ -232,7 +236,7 @@ func tomlValue(v any) string {
 
 // Points expands the sweep into its points, in order; duplicates (the
 // same values twice) are run once.
-func (s *SweepSpec) Points() []Point {
+func (s *Spec) Points() []Point {
 	if !s.Enabled() {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package experiments
+package training
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
@@ -360,7 +361,7 @@ func TestEveryTaskFollowsItsRecipe(t *testing.T) {
 func taskExperiment(t *testing.T, d *task.Def) (top, rule map[string]any) {
 	t.Helper()
 	top = map[string]any{"name": "recipe", "task": d.Name}
-	for _, name := range BuiltinNames() {
+	for _, name := range experiments.BuiltinNames() {
 		p, err := Builtin(name)
 		if err != nil || p.Spec.Task != d.Name || len(p.Spec.Rules) == 0 || len(p.Spec.Sweep.Params) > 0 {
 			continue

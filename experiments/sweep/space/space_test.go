@@ -1,4 +1,4 @@
-package experiments
+package space
 
 import (
 	"slices"
@@ -11,7 +11,7 @@ import (
 // the keys or on the other points); invalid sweeps are refused at their
 // key.
 func TestSweepPoints(t *testing.T) {
-	grid := SweepSpec{Mode: "grid", Params: []SweepParam{
+	grid := Spec{Mode: "grid", Params: []Param{
 		{Key: "a", Range: []float64{0.01, 1}, Steps: 3, Log: true},
 		{Key: "b", Values: []any{"x", int64(2), true}},
 	}}
@@ -32,14 +32,14 @@ func TestSweepPoints(t *testing.T) {
 		t.Errorf("a string value is quoted for --set: %s", ps[0].Values[1])
 	}
 	// The same values give the same ID in another sweep, keys in another order.
-	other := SweepSpec{Mode: "list", Params: []SweepParam{{Key: "b", Values: []any{true}}, {Key: "a", Values: []any{1.0}}}}
+	other := Spec{Mode: "list", Params: []Param{{Key: "b", Values: []any{true}}, {Key: "a", Values: []any{1.0}}}}
 	if err := other.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	if id := other.Points()[0].ID; id != ps[8].ID {
 		t.Errorf("a=1.0, b=true: ID %s here, %s in the grid", id, ps[8].ID)
 	}
-	random := SweepSpec{Mode: "random", Samples: 20, Seed: 3, Params: []SweepParam{{Key: "a", Range: []float64{1, 100}, Log: true, Integer: true}}}
+	random := Spec{Mode: "random", Samples: 20, Seed: 3, Params: []Param{{Key: "a", Range: []float64{1, 100}, Log: true, Integer: true}}}
 	if err := random.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +53,14 @@ func TestSweepPoints(t *testing.T) {
 		}
 	}
 	for _, bad := range []struct {
-		s    SweepSpec
+		s    Spec
 		want string
 	}{
-		{SweepSpec{Mode: "list", Params: []SweepParam{{Key: "a", Values: []any{1.0, 2.0}}, {Key: "b", Values: []any{1.0}}}}, "one length"},
-		{SweepSpec{Mode: "grid", Params: []SweepParam{{Key: "a", Range: []float64{0, 1}, Steps: 3, Log: true}}}, "lo > 0"},
-		{SweepSpec{Mode: "grid", Params: []SweepParam{{Key: "a", Values: []any{1.0}}, {Key: "a", Values: []any{2.0}}}}, "swept twice"},
-		{SweepSpec{Mode: "spiral", Params: []SweepParam{{Key: "a", Values: []any{1.0}}}}, "unknown mode"},
-		{SweepSpec{Mode: "random", Params: []SweepParam{{Key: "a", Values: []any{1.0}}}}, "samples"},
+		{Spec{Mode: "list", Params: []Param{{Key: "a", Values: []any{1.0, 2.0}}, {Key: "b", Values: []any{1.0}}}}, "one length"},
+		{Spec{Mode: "grid", Params: []Param{{Key: "a", Range: []float64{0, 1}, Steps: 3, Log: true}}}, "lo > 0"},
+		{Spec{Mode: "grid", Params: []Param{{Key: "a", Values: []any{1.0}}, {Key: "a", Values: []any{2.0}}}}, "swept twice"},
+		{Spec{Mode: "spiral", Params: []Param{{Key: "a", Values: []any{1.0}}}}, "unknown mode"},
+		{Spec{Mode: "random", Params: []Param{{Key: "a", Values: []any{1.0}}}}, "samples"},
 	} {
 		if err := bad.s.Validate(); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%+v: %v, want %q", bad.s, err, bad.want)

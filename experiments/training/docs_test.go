@@ -1,4 +1,4 @@
-package experiments
+package training
 
 import (
 	"os"
@@ -17,7 +17,7 @@ import (
 // docs/circuits.md, each as its cells.
 func docTable(t *testing.T, heading string) [][]string {
 	t.Helper()
-	b, err := os.ReadFile("../docs/circuits.md")
+	b, err := os.ReadFile("../../docs/circuits.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package experiments
+package training
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/raster"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
@@ -95,7 +96,7 @@ type Result struct {
 	// that loop's wall time (construction excluded).
 	SpikeCount int64
 	SimSeconds float64
-	Rasters    []Raster // one trial per pattern before and after learning (traced xor seeds)
+	Rasters    []raster.Raster // one trial per pattern before and after learning (traced xor seeds)
 }
 
 // Job is one run to do.
@@ -274,47 +275,10 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// Spike is one spike of a recorded simulation.
-type Spike struct {
-	Step   int32
-	Pop    int32 // population index
-	Neuron int32
-}
-
-// Raster is the spikes of a stretch of simulation, for rasters.
-type Raster struct {
-	Label    string   // "before", "after", or "" for a simulation
-	Steps    int      // steps recorded
-	DtMs     float64  // step
-	PopNames []string // populations, in circuit order
-	PopSizes []int
-	Marks    []int    // steps where a new trial starts (0 included), if any
-	Inputs   []string // the input of each marked trial ("0,1")
-	Spikes   []Spike
-}
-
-func newRaster(c *circuits.Circuit, label string) Raster {
-	r := Raster{Label: label, DtMs: c.DtMs, PopNames: c.PopNames}
-	for _, p := range c.Pops {
-		r.PopSizes = append(r.PopSizes, p.Len())
-	}
-	return r
-}
-
-// record appends the spikes of the circuit's last step as step r.Steps.
-func (r *Raster) record(c *circuits.Circuit) {
-	for p := range c.Pops {
-		for _, i := range c.SpikesOf(p) {
-			r.Spikes = append(r.Spikes, Spike{Step: int32(r.Steps), Pop: int32(p), Neuron: i})
-		}
-	}
-	r.Steps++
-}
-
 // xorRaster records one trial of each XOR pattern, back to back (for
 // other tasks, nothing). The circuit's spike counter is left as it was.
-func xorRaster(c *circuits.Circuit, t task.Task, label string) Raster {
-	r := newRaster(c, label)
+func xorRaster(c *circuits.Circuit, t task.Task, label string) raster.Raster {
+	r := raster.New(c, label)
 	if _, ok := t.(*task.XOR); !ok {
 		return r
 	}
@@ -325,80 +289,12 @@ func xorRaster(c *circuits.Circuit, t task.Task, label string) Raster {
 		c.Reset()
 		for range c.StepsPerTrial {
 			c.Step(x[:])
-			r.record(c)
+			r.Record(c)
 		}
 	}
 	c.Reset()
 	c.SpikeCount = n
 	return r
-}
-
-// Simulation is what a circuit run without learning (task "simulate")
-// produced.
-type Simulation struct {
-	Seed       int
-	Steps      int
-	SpikeCount int64   // spikes of every population over the simulation
-	SimSeconds float64 // wall time of the simulation loop (construction excluded)
-	Raster     Raster
-	// States are the [[record]] monitors: Columns[k] names column k
-	// ("exc.v.0"), States[t*len(Columns)+k] its value after step t.
-	Columns []string
-	States  []float64
-	Done    bool // false if interrupted
-}
-
-// Simulate builds the circuit of a task = "simulate" spec from seed's
-// "init" stream and runs it for duration_ms without input, recording every
-// spike and the [[record]] monitors. When ctx is cancelled it stops early
-// and keeps what it simulated (Done false).
-func Simulate(ctx context.Context, cf *CircuitFile, seed int) (*Simulation, error) {
-	cs := &cf.Spec
-	c, err := cs.Build(Stream(seed, "init"))
-	if err != nil {
-		return nil, err
-	}
-	steps := int(math.Round(cf.DurationMs / cs.DtMs))
-	sim := &Simulation{Seed: seed, Raster: newRaster(c, "")}
-	type mon struct {
-		v       []float64
-		neurons []int
-	}
-	var mons []mon
-	idx := map[string]int{}
-	for i, n := range c.PopNames {
-		idx[n] = i
-	}
-	for _, r := range cf.Record {
-		mons = append(mons, mon{c.Variable(idx[r.Population], r.Variable), r.Neurons})
-		for _, n := range r.Neurons {
-			sim.Columns = append(sim.Columns, fmt.Sprintf("%s.%s.%d", r.Population, r.Variable, n))
-		}
-	}
-	sim.States = make([]float64, 0, steps*len(sim.Columns))
-	sim.Raster.Spikes = make([]Spike, 0, 1024)
-	var x []float64
-	if c.In >= 0 {
-		x = make([]float64, c.Pops[c.In].Len())
-	}
-	n0 := c.SpikeCount
-	start := time.Now()
-	for t := range steps {
-		if t%1024 == 0 && ctx.Err() != nil {
-			break
-		}
-		c.Step(x)
-		sim.Raster.record(c)
-		for _, m := range mons {
-			for _, n := range m.neurons {
-				sim.States = append(sim.States, m.v[n])
-			}
-		}
-	}
-	sim.SimSeconds = time.Since(start).Seconds()
-	sim.Steps, sim.SpikeCount = sim.Raster.Steps, c.SpikeCount-n0
-	sim.Done = sim.Steps == steps
-	return sim, nil
 }
 
 // diagnose appends the task's held-out measures and the rule's own after

@@ -1,4 +1,4 @@
-package experiments
+package simulation
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
@@ -19,7 +20,7 @@ var SimulationKind = runner.Kind{
 	Name: output.Simulation,
 	Doc:  "a circuit run without learning (task = \"simulate\"): every spike and the [[record]] monitors",
 	Load: func(src runner.Source, overrides []string) (runner.Experiment, error) {
-		cf, err := LoadSimulation(sourceOf(src, output.Simulation))
+		cf, err := experiments.LoadSimulation(experiments.SourceOf(src, output.Simulation))
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +48,7 @@ var SimulationKind = runner.Kind{
 		}
 		if err := cf.Validate(); err != nil {
 			if len(rest) > 0 {
-				return nil, &OverrideError{Overrides: rest, Err: err}
+				return nil, &experiments.OverrideError{Overrides: rest, Err: err}
 			}
 			return nil, err
 		}
@@ -58,7 +59,7 @@ var SimulationKind = runner.Kind{
 }
 
 type simulation struct {
-	cf   *CircuitFile
+	cf   *experiments.CircuitFile
 	file string
 	seed int
 }

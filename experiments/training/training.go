@@ -1,14 +1,14 @@
-package experiments
+package training
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"time"
 
+	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/plots"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
@@ -20,7 +20,7 @@ var TrainingKind = runner.Kind{
 	Name: output.Training,
 	Doc:  "rules compared over seeds on a task (an experiment file, or a circuit file with its [rule])",
 	Load: func(src runner.Source, overrides []string) (runner.Experiment, error) {
-		p, err := LoadPlan(sourceOf(src, output.Training))
+		p, err := LoadPlan(experiments.SourceOf(src, output.Training))
 		if err != nil {
 			return nil, err
 		}
@@ -33,12 +33,6 @@ var TrainingKind = runner.Kind{
 	Plot: func(dir string) error {
 		return errors.Join(plots.Write(dir), plots.WriteRasters(dir))
 	},
-}
-
-// sourceOf returns the Source of a runner's source of a known kind.
-func sourceOf(src runner.Source, kind output.Kind) *Source {
-	_, exp := src.Doc.Value("circuit")
-	return &Source{File: src.File, Doc: src.Doc, Kind: kind, Experiment: exp}
 }
 
 // Override applies key=value overrides to a validated plan and validates
@@ -56,21 +50,10 @@ func (p *Plan) Override(overrides []string) error {
 		return nil
 	}
 	if err := p.Validate(); err != nil {
-		return &OverrideError{Overrides: overrides, Err: err}
+		return &experiments.OverrideError{Overrides: overrides, Err: err}
 	}
 	return nil
 }
-
-// OverrideError is a configuration made invalid by its overrides.
-type OverrideError struct {
-	Overrides []string
-	Err       error
-}
-
-func (e *OverrideError) Error() string {
-	return fmt.Sprintf("after the overrides %q: %v", e.Overrides, e.Err)
-}
-func (e *OverrideError) Unwrap() error { return e.Err }
 
 // Experiment returns the plan as the runner runs it: one job per rule
 // variant and seed.

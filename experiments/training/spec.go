@@ -1,10 +1,12 @@
-package experiments
+package training
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/dopa-sim/dopa/experiments/sweep/space"
 
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
@@ -46,7 +48,7 @@ type Spec struct {
 	Record Record `toml:"record"`
 	// Sweep runs the experiment at every point of a parameter sweep (each
 	// point in a directory of its own; docs/sweeps.md).
-	Sweep SweepSpec `toml:"sweep"`
+	Sweep space.Spec `toml:"sweep"`
 }
 
 // Criterion is the stopping criterion of a run.
@@ -96,7 +98,7 @@ type Sweep struct {
 // the XOR criterion, on task (whose keys get their defaults).
 func (Spec) Defaults(taskName string) Spec {
 	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1, Weights: true},
-		Sweep: SweepSpec{Mode: "grid", Seed: 1}}
+		Sweep: space.Spec{Mode: "grid", Seed: 1}}
 	if d, ok := task.Lookup(taskName); ok {
 		s.Params = d.Defaults()
 	}

@@ -1,4 +1,4 @@
-package experiments
+package training
 
 import (
 	"encoding"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 )
@@ -57,7 +58,7 @@ func keyPaths(prefix string, v reflect.Value, out map[string]bool) {
 // the heading end.
 func docKeys(t *testing.T, start, end string) map[string]bool {
 	t.Helper()
-	b, err := os.ReadFile("../docs/circuits.md")
+	b, err := os.ReadFile("../../docs/circuits.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestDocsListEveryKey(t *testing.T) {
 	// Circuit files: the network, how it runs alone, the common keys of
 	// [rule] and [rule.modulator].
 	accepted := map[string]bool{}
-	keyPaths("", reflect.ValueOf(CircuitFile{Spec: circuits.Spec{}}), accepted)
+	keyPaths("", reflect.ValueOf(experiments.CircuitFile{Spec: circuits.Spec{}}), accepted)
 	ruleKeys("rule.", accepted)
 	documented := docKeys(t, "## Circuit file (`circuits/xor.toml`)", "## Rules")
 	for k, v := range docKeys(t, "### `[rule.modulator]` — the dopamine system (perturbation rules)", "## Simulating a circuit (`task = \"simulate\"`, e.g. `circuits/cuba.toml`)") {
@@ -183,9 +184,9 @@ func TestDocsListEveryKey(t *testing.T) {
 		if i := strings.Index(string(xor), "\n[rule]"); i >= 0 {
 			src = string(xor)[:i] + "\n[[feedback]]\nfrom = \"output\"\nto = \"hidden\"\n" + kv + "\n" + string(xor)[i:]
 		}
-		doc, err := OpenData("fb.toml", []byte(src))
+		doc, err := experiments.OpenData("fb.toml", []byte(src))
 		if err == nil {
-			_, err = decodeCircuit(doc.Doc)
+			_, err = experiments.DecodeCircuit(doc.Doc)
 		}
 		if err == nil || !strings.Contains(err.Error(), "feedback[0]") {
 			t.Errorf("[[feedback]] with %s: %v, want an error at feedback[0]", kv, err)

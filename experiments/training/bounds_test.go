@@ -1,4 +1,4 @@
-package experiments_test
+package training_test
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/training"
 )
 
 // lineOf is the 1-based line of the first occurrence of needle in s.
@@ -70,7 +70,7 @@ func TestValidationBoundsProducts(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			start := time.Now()
-			p, err := experiments.Load(file)
+			p, err := training.Load(file)
 			if err == nil {
 				err = p.Validate()
 			}
@@ -101,7 +101,7 @@ func TestValidationWithinBounds(t *testing.T) {
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := experiments.Load(file)
+	p, err := training.Load(file)
 	if err == nil {
 		err = p.Validate()
 	}
@@ -125,7 +125,7 @@ func TestForecastValidationMakesNoSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		p, err := experiments.Load(file)
+		p, err := training.Load(file)
 		if err == nil {
 			err = p.Validate()
 		}

@@ -1,15 +1,17 @@
-package experiments
+package training
 
 import (
 	"bytes"
 	"context"
-	"github.com/dopa-sim/dopa/internal/output"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/internal/output"
 
 	"github.com/dopa-sim/dopa/experiments/train"
 )
@@ -183,15 +185,10 @@ func TestSummaryComparesEachRuleWithTheOnesBefore(t *testing.T) {
 // binary parses and validates with its circuit (files of the other kinds
 // are checked by their packages).
 func TestBuiltinExperimentsAreValid(t *testing.T) {
-	entries, err := builtinFS.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".toml")
-		data, _ := BuiltinData(name)
-		if src, err := OpenData(e.Name(), data); err == nil && src.Kind != output.Training && src.Kind != output.Sweep {
+	for _, name := range experiments.BuiltinNames() {
+		data, _ := experiments.BuiltinData(name)
+		if src, err := experiments.OpenData(name+".toml", data); err == nil && src.Kind != output.Training && src.Kind != output.Sweep {
 			continue
 		}
 		p, err := Builtin(name)
@@ -199,7 +196,7 @@ func TestBuiltinExperimentsAreValid(t *testing.T) {
 			err = p.Validate()
 		}
 		if err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
+			t.Errorf("%s: %v", name+".toml", err)
 		}
 		n++
 	}
@@ -210,7 +207,7 @@ func TestBuiltinExperimentsAreValid(t *testing.T) {
 
 // parse reads an experiment file from memory.
 func parse(file string, data []byte) (*Plan, error) {
-	src, err := OpenData(file, data)
+	src, err := experiments.OpenData(file, data)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +218,7 @@ func parse(file string, data []byte) (*Plan, error) {
 // parameters: it names the variant in results, selects the entry in --set
 // keys and messages, and must be unique and plain.
 func TestRuleLabels(t *testing.T) {
-	src, err := os.ReadFile("regression_linear.toml")
+	src, err := os.ReadFile("../regression_linear.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

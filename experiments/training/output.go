@@ -1,8 +1,7 @@
-package experiments
+package training
 
 import (
 	"bufio"
-	"embed"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -12,13 +11,10 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/raster"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/output"
 )
-
-//go:embed *.toml
-var builtinFS embed.FS
 
 // NewManifest fills manifest.json for the plan.
 func (p *Plan) NewManifest(overrides []string, start time.Time) output.Manifest {
@@ -101,7 +97,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 		if _, ok := byRule[r.Rule]; !ok {
 			s.Rules = append(s.Rules, r.Rule)
 		}
-		s.Runs = append(s.Runs, runObject(r, criterion, declared))
+		s.Runs = append(s.Runs, RunObject(r, criterion, declared))
 		if r.Failed() {
 			if _, ok := byRule[r.Rule]; !ok {
 				byRule[r.Rule] = nil
@@ -185,7 +181,7 @@ func (p *Plan) Summarize(results []Result) Summary {
 // runObject is one run of summary.json: the same fields, in the same
 // order, for every run of every task (null where they do not apply);
 // declared says which metrics the run's task reports.
-func runObject(r Result, criterion bool, declared func(task.Metric) bool) output.Object {
+func RunObject(r Result, criterion bool, declared func(task.Metric) bool) output.Object {
 	fractions, numbers := summaryFractions, summaryNumbers
 	var o output.Object
 	o.Add("rule", r.Rule)
@@ -362,7 +358,7 @@ func writeRasters(dir string, results []Result) error {
 	err := output.Rasters.Write(dir, func(w *bufio.Writer) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
-				writeSpikes(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
+				raster.Write(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
 			}
 		}
 	})
@@ -382,94 +378,6 @@ func writeRasters(dir string, results []Result) error {
 			}
 		}
 	})
-}
-
-func writeSpikes(w *bufio.Writer, prefix string, ra Raster) {
-	for _, sp := range ra.Spikes {
-		fmt.Fprintf(w, "%s%s,%s,%d\n", prefix, ff(float64(sp.Step+1)*ra.DtMs), ra.PopNames[sp.Pop], sp.Neuron)
-	}
-}
-
-// SimSummary is summary.json of a simulation.
-type SimSummary struct {
-	Experiment string                   `json:"experiment"`
-	Task       string                   `json:"task"`
-	Seed       int                      `json:"seed"`
-	DtMs       float64                  `json:"dt_ms"`
-	Steps      int                      `json:"steps"`
-	DurationMs float64                  `json:"duration_ms"` // simulated
-	SpikeCount int64                    `json:"spike_count"`
-	SimSeconds float64                  `json:"sim_seconds"` // wall time of the simulation loop, construction excluded
-	Done       bool                     `json:"done"`
-	ByPop      map[string]PopSimSummary `json:"by_population"`
-	Runs       []output.Object          `json:"runs"`
-}
-
-// PopSimSummary is one population of a simulation.
-type PopSimSummary struct {
-	Size       int     `json:"size"`
-	SpikeCount int64   `json:"spike_count"`
-	RateHz     float64 `json:"rate_hz"` // mean rate per neuron
-}
-
-// WriteSimulation writes summary.json, spikes.csv (every
-// spike: time_ms of the end of its step, population, neuron),
-// populations.csv (name, size, dt_ms, steps) and, with [[record]]
-// monitors, states.csv into dir (which must exist).
-func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
-	cs := &cf.Spec
-	ra := sim.Raster
-	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
-		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Done: sim.Done,
-		ByPop: map[string]PopSimSummary{}}
-	counts := make([]int64, len(ra.PopNames))
-	for _, sp := range ra.Spikes {
-		counts[sp.Pop]++
-	}
-	for i, n := range ra.PopNames {
-		rate := 0.0
-		if sim.Steps > 0 {
-			rate = float64(counts[i]) / float64(ra.PopSizes[i]) / (float64(sim.Steps) * cs.DtMs / 1000)
-		}
-		sum.ByPop[n] = PopSimSummary{Size: ra.PopSizes[i], SpikeCount: counts[i], RateHz: rate}
-	}
-	n, sec := sim.SpikeCount, sim.SimSeconds
-	sum.Runs = []output.Object{runObject(Result{Rule: "none", Seed: sim.Seed, FinalLoss: math.NaN(), WallSeconds: sim.SimSeconds, SpikeCount: n, SimSeconds: sec},
-		false, func(task.Metric) bool { return false })}
-	if err := writeJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
-		return err
-	}
-	if err := output.Layout.Write(dir, func(w *bufio.Writer) {
-		for i, n := range ra.PopNames {
-			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], ff(cs.DtMs), sim.Steps)
-		}
-	}); err != nil {
-		return err
-	}
-	if err := output.Spikes.Write(dir, func(w *bufio.Writer) {
-		writeSpikes(w, "", ra)
-	}); err != nil {
-		return err
-	}
-	if len(sim.Columns) > 0 {
-		return writeStates(dir, cs, sim)
-	}
-	return nil
-}
-
-// writeStates writes states.csv: the [[record]] monitors, one row per step.
-func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
-	return output.States.Write(dir, func(w *bufio.Writer) {
-		k := len(sim.Columns)
-		for t := 0; t*k < len(sim.States); t++ {
-			w.WriteString(ff(float64(t+1) * cs.DtMs))
-			for _, v := range sim.States[t*k : (t+1)*k] {
-				w.WriteByte(',')
-				w.WriteString(ff(v))
-			}
-			w.WriteByte('\n')
-		}
-	}, sim.Columns...)
 }
 
 // writeDiagnostics writes diagnostics.csv (record.diagnostics_every > 0):

@@ -1,0 +1,54 @@
+// Package raster records the spikes of a stretch of a circuit's simulation,
+// step by step, for the rasters of training and simulation runs.
+package raster
+
+import (
+	"bufio"
+	"fmt"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/internal/output"
+)
+
+// Spike is one spike of a recorded simulation.
+type Spike struct {
+	Step   int32
+	Pop    int32 // population index
+	Neuron int32
+}
+
+// Raster is the spikes of a stretch of simulation, for rasters.
+type Raster struct {
+	Label    string   // "before", "after", or "" for a simulation
+	Steps    int      // steps recorded
+	DtMs     float64  // step
+	PopNames []string // populations, in circuit order
+	PopSizes []int
+	Marks    []int    // steps where a new trial starts (0 included), if any
+	Inputs   []string // the input of each marked trial ("0,1")
+	Spikes   []Spike
+}
+
+func New(c *circuits.Circuit, label string) Raster {
+	r := Raster{Label: label, DtMs: c.DtMs, PopNames: c.PopNames}
+	for _, p := range c.Pops {
+		r.PopSizes = append(r.PopSizes, p.Len())
+	}
+	return r
+}
+
+// record appends the spikes of the circuit's last step as step r.Steps.
+func (r *Raster) Record(c *circuits.Circuit) {
+	for p := range c.Pops {
+		for _, i := range c.SpikesOf(p) {
+			r.Spikes = append(r.Spikes, Spike{Step: int32(r.Steps), Pop: int32(p), Neuron: i})
+		}
+	}
+	r.Steps++
+}
+
+func Write(w *bufio.Writer, prefix string, ra Raster) {
+	for _, sp := range ra.Spikes {
+		fmt.Fprintf(w, "%s%s,%s,%d\n", prefix, output.Float(float64(sp.Step+1)*ra.DtMs), ra.PopNames[sp.Pop], sp.Neuron)
+	}
+}

@@ -1,0 +1,97 @@
+package simulation
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/raster"
+	"github.com/dopa-sim/dopa/experiments/task"
+	"github.com/dopa-sim/dopa/experiments/training"
+	"github.com/dopa-sim/dopa/internal/output"
+)
+
+// SimSummary is summary.json of a simulation.
+type SimSummary struct {
+	Experiment string                   `json:"experiment"`
+	Task       string                   `json:"task"`
+	Seed       int                      `json:"seed"`
+	DtMs       float64                  `json:"dt_ms"`
+	Steps      int                      `json:"steps"`
+	DurationMs float64                  `json:"duration_ms"` // simulated
+	SpikeCount int64                    `json:"spike_count"`
+	SimSeconds float64                  `json:"sim_seconds"` // wall time of the simulation loop, construction excluded
+	Done       bool                     `json:"done"`
+	ByPop      map[string]PopSimSummary `json:"by_population"`
+	Runs       []output.Object          `json:"runs"`
+}
+
+// PopSimSummary is one population of a simulation.
+type PopSimSummary struct {
+	Size       int     `json:"size"`
+	SpikeCount int64   `json:"spike_count"`
+	RateHz     float64 `json:"rate_hz"` // mean rate per neuron
+}
+
+// WriteSimulation writes summary.json, spikes.csv (every
+// spike: time_ms of the end of its step, population, neuron),
+// populations.csv (name, size, dt_ms, steps) and, with [[record]]
+// monitors, states.csv into dir (which must exist).
+func WriteSimulation(dir string, cf *experiments.CircuitFile, sim *Simulation) error {
+	cs := &cf.Spec
+	ra := sim.Raster
+	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
+		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Done: sim.Done,
+		ByPop: map[string]PopSimSummary{}}
+	counts := make([]int64, len(ra.PopNames))
+	for _, sp := range ra.Spikes {
+		counts[sp.Pop]++
+	}
+	for i, n := range ra.PopNames {
+		rate := 0.0
+		if sim.Steps > 0 {
+			rate = float64(counts[i]) / float64(ra.PopSizes[i]) / (float64(sim.Steps) * cs.DtMs / 1000)
+		}
+		sum.ByPop[n] = PopSimSummary{Size: ra.PopSizes[i], SpikeCount: counts[i], RateHz: rate}
+	}
+	n, sec := sim.SpikeCount, sim.SimSeconds
+	sum.Runs = []output.Object{training.RunObject(training.Result{Rule: "none", Seed: sim.Seed, FinalLoss: math.NaN(), WallSeconds: sim.SimSeconds, SpikeCount: n, SimSeconds: sec},
+		false, func(task.Metric) bool { return false })}
+	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
+		return err
+	}
+	if err := output.Layout.Write(dir, func(w *bufio.Writer) {
+		for i, n := range ra.PopNames {
+			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], output.Float(cs.DtMs), sim.Steps)
+		}
+	}); err != nil {
+		return err
+	}
+	if err := output.Spikes.Write(dir, func(w *bufio.Writer) {
+		raster.Write(w, "", ra)
+	}); err != nil {
+		return err
+	}
+	if len(sim.Columns) > 0 {
+		return writeStates(dir, cs, sim)
+	}
+	return nil
+}
+
+// writeStates writes states.csv: the [[record]] monitors, one row per step.
+func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
+	return output.States.Write(dir, func(w *bufio.Writer) {
+		k := len(sim.Columns)
+		for t := 0; t*k < len(sim.States); t++ {
+			w.WriteString(output.Float(float64(t+1) * cs.DtMs))
+			for _, v := range sim.States[t*k : (t+1)*k] {
+				w.WriteByte(',')
+				w.WriteString(output.Float(v))
+			}
+			w.WriteByte('\n')
+		}
+	}, sim.Columns...)
+}
