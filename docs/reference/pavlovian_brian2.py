@@ -29,8 +29,10 @@ Where it differs from dopa, none of which changes the work done: a spike
 arriving over a synapse of delay d is added in the synapse slot of step
 n + d − 1 and consumed in step n + d (dopa: the same step); the stimulus
 is a 40-mV kick of v in the synapse slot (dopa: a current of 40 for one
-step); spikes in the same step pair at lag 0 (dopa: they do not pair); the
-random streams differ.
+step); the random streams differ. Spikes of the same step do not pair, as
+in dopa (refractory = 0 ms only makes lastspike available, to tell them
+apart): Brian2's pathways would otherwise pair them at lag 0, which
+changes the learning (docs/reward.md).
 """
 import sys
 import time
@@ -88,7 +90,7 @@ v += 0.5 * ((0.04 * v + 5) * v + 140 - u + I)
 u += a * (b * v - u)
 I = 0
 """
-P = NeuronGroup(N, neuron, threshold="v >= 30", reset="v = c; u += d",
+P = NeuronGroup(N, neuron, threshold="v >= 30", reset="v = c; u += d", refractory=0 * ms,
                 events={"reward": "da_flag(t) > 0"}, method="euler")
 P.run_regularly(update, when="groups")
 # The dopamine d of the script (in every neuron, read by its synapses as
@@ -124,9 +126,9 @@ syn = []
 for post, k in ((E, 80), (I, 20)):
     S = Synapses(E, post, plastic, namespace=ns,
                  on_pre={"pre": "I_post += w",
-                         "stdp": advance + "elig -= 1.5 * Apost\nApre = 1",
+                         "stdp": advance + "elig -= 1.5 * Apost * int(lastspike_post < t)\nApre = 1",
                          "da": advance},
-                 on_post={"post": advance + "elig += 1.0 * Apre\nApost = 1"},
+                 on_post={"post": advance + "elig += 1.0 * Apre * int(lastspike_pre < t)\nApost = 1"},
                  on_event={"pre": "spike", "stdp": "spike", "post": "spike", "da": "reward"},
                  )
     n = len(post)
