@@ -36,6 +36,8 @@ var longCommands = map[string]struct {
 		"8 runs of one simulated hour (about 90 CPU s each); ran in full 2026-12-06: its table in docs/reward.md"},
 	"dopa run distal_reward --out out/distal_reward": {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.0.last_s=1"},
 		"8 runs of one simulated hour; ran in full 2026-12-06: its table in docs/reward.md"},
+	"dopa run water_maze --out out/water_maze": {[]string{"--seeds", "2", "--set", "episodes=6"}, "34 s on 2 cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
+	"dopa run cartpole --out out/cartpole":     {[]string{"--seeds", "2", "--set", "episodes=20"}, "28 s on 2 cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run pav_one.toml --seeds 1 --workers 1": {nil, "the timing of docs/reward.md's speed section: a local copy of pavlovian.toml without its conditions, one simulated hour (run by hand 2026-12-06)"},
 	"dopa run bandit_spiking --out out/spiking": {[]string{"--seeds", "2", "--set", "episodes=100"},
 		"252 CPU s (8 min on 2 shared cores); ran in full by hand 2026-12-06: its table in docs/results.md"},

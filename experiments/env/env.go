@@ -116,8 +116,29 @@ type Def struct {
 	Reported func(p Params) []Field
 	// StepMs, if not 0, is the duration of a step (ms) the environment's
 	// times are counted in (its delays and intervals are in steps): a run
-	// must step it at that duration (critic.step_ms).
+	// must step it at that duration (critic.step_ms). An environment
+	// whose step is one of its keys says so through Stepped instead.
 	StepMs float64
+	// Measures are numbers of a whole run that the environment defines
+	// (the maze's final latency, the cart-pole's balanced fraction):
+	// summaries carry them beside every run, and by agent and condition
+	// their median and quartiles over seeds.
+	Measures []Measure
+}
+
+// Measure is a number of a run, computed from its episodes.
+type Measure struct {
+	Name, Doc string
+	// Of computes it from the steps and the return of every episode, in
+	// order (NaN where it does not apply).
+	Of func(p Params, steps []int, returns []float64) float64
+}
+
+// Stepped is implemented by the parameters of an environment whose step
+// duration is one of its keys (its physics depends on it): a run must
+// step it at StepMs (critic.step_ms).
+type Stepped interface {
+	StepMs() float64
 }
 
 // Bounded is implemented by the parameters of an environment that knows a
@@ -127,7 +148,7 @@ type Bounded interface {
 	RegretBound(n int) float64
 }
 
-var registry = []*Def{&conditioningDef, &banditDef, &gridDef, &pavlovianDef, &distalDef}
+var registry = []*Def{&conditioningDef, &banditDef, &gridDef, &pavlovianDef, &distalDef, &mazeDef, &cartPoleDef}
 
 // Lookup returns the environment of that name.
 func Lookup(name string) (*Def, bool) {

@@ -105,9 +105,14 @@ func (s *Spec) metricNames() []string {
 	for _, m := range metrics {
 		names = append(names, m.name)
 	}
-	if d, ok := env.Lookup(s.Environment.Name); ok && d.Reported != nil {
-		for _, f := range d.Reported(s.Environment.Params) {
-			names = append(names, f.Name)
+	if d, ok := env.Lookup(s.Environment.Name); ok {
+		if d.Reported != nil {
+			for _, f := range d.Reported(s.Environment.Params) {
+				names = append(names, f.Name)
+			}
+		}
+		for _, m := range d.Measures {
+			names = append(names, m.Name)
 		}
 	}
 	for _, a := range s.Agents {

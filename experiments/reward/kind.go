@@ -146,6 +146,19 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 		fmt.Fprintf(w, " %28s", m.name)
 	}
 	fmt.Fprintln(w)
+	// measured counts, per agent, condition and metric, the runs whose
+	// value is defined (a run that never balanced has no trials_to_balance).
+	rsx := results(rs)
+	measured := func(agent, cond string, m metric) int {
+		k := 0
+		for i, j := range e.jobs {
+			if r := rsx[i]; r != nil && r.Fail == "" && j.Agent.ID() == agent && j.Condition == cond && !math.IsNaN(m.get(r)) {
+				k++
+			}
+		}
+		return k
+	}
+	partial := false
 	for _, ro := range by.(output.Object) {
 		bc, _ := ro.Value.(output.Object).Get("by_condition")
 		for _, c := range bc.(output.Object) {
@@ -153,13 +166,21 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 			n, _ := st.Get("n")
 			fmt.Fprintf(w, "%-16s %-14s %4d", ro.Key, c.Key, n)
 			for _, m := range cols {
-				fmt.Fprintf(w, " %28s", spread(st, m.name))
+				cell := spread(st, m.name)
+				if k := measured(ro.Key, c.Key, m); k > 0 && k < n.(int) {
+					cell += fmt.Sprintf(" (%d/%d)", k, n)
+					partial = true
+				}
+				fmt.Fprintf(w, " %28s", cell)
 			}
 			fmt.Fprintln(w)
 		}
 	}
 	fmt.Fprintln(w, "median [25 %, 75 %] over seeds; δ in units of reward over the last", e.spec.Record.DeltaLast,
 		"episodes, returns and choices over the last", e.spec.Record.Last)
+	if partial {
+		fmt.Fprintln(w, "(k/n): the median is over the k of n runs in which the measure is defined (say, that balanced the pole at all)")
+	}
 	printChecks(w, e.verdicts(results(rs)))
 }
 

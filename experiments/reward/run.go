@@ -235,8 +235,17 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		r.Episodes = append(r.Episodes, row)
 	}
 	r.finish(s, eps.sums, eps.counts)
+	if len(d.Measures) > 0 {
+		steps, returns := make([]int, len(r.Episodes)), make([]float64, len(r.Episodes))
+		for i, e := range r.Episodes {
+			steps[i], returns[i] = e.Steps, e.Return
+		}
+		for _, m := range d.Measures {
+			r.Fields = append(r.Fields, env.Field{Name: m.Name, Value: m.Of(s.Environment.Params, steps, returns)})
+		}
+	}
 	if rep, ok := eps.agent.(Reporter); ok {
-		r.Fields = rep.Report()
+		r.Fields = append(r.Fields, rep.Report()...)
 	}
 	if rec, ok := eps.agent.(Recorder); ok {
 		r.Recording = rec.Recording()

@@ -408,6 +408,9 @@ func (s *Spec) validate() error {
 	if d, _ := env.Lookup(s.Environment.Name); d.StepMs != 0 && s.Critic.StepMs != d.StepMs {
 		return param.New(fmt.Sprintf("environment %q counts its times in steps of %g ms: must be %g, got %g", s.Environment.Name, d.StepMs, d.StepMs, s.Critic.StepMs), "critic", "step_ms")
 	}
+	if st, ok := s.Environment.Params.(env.Stepped); ok && math.Abs(s.Critic.StepMs-st.StepMs()) > 1e-9*st.StepMs() {
+		return param.New(fmt.Sprintf("environment %q steps its physics by environment.step_s = %g s: must be %g, got %g", s.Environment.Name, st.StepMs()/1000, st.StepMs(), s.Critic.StepMs), "critic", "step_ms")
+	}
 	ids := map[string]bool{}
 	for i, a := range s.Agents {
 		d, _ := lookupAgent(a.Name)

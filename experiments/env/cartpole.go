@@ -1,0 +1,196 @@
+package env
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// CartPoleParams are the keys of the cart-pole.
+//
+// The cart-pole of Barto, Sutton & Anderson (1983), with the constants and
+// the integration of OpenAI Gym's CartPole (frictionless; Barto et al.'s
+// friction terms are zero): a cart of mass m_c on a track, a pole (a
+// uniform rod of mass m_p and half-length l) hinged on it, θ its angle
+// from the vertical. Each step a force of ±Force pushes the cart (action 0
+// left, 1 right) and the state moves by one explicit Euler step of StepS
+// seconds:
+//
+//	a    = (F + m_p·l·θ̇²·sin θ)/M,          M = m_c + m_p
+//	θ̈    = (g·sin θ − cos θ·a) / (l·(4/3 − m_p·cos²θ/M))
+//	ẍ    = a − m_p·l·θ̈·cos θ/M
+//	x ← x + τ·ẋ,  ẋ ← ẋ + τ·ẍ,  θ ← θ + τ·θ̇,  θ̇ ← θ̇ + τ·θ̈
+//
+// A trial fails when |x| > XLimit or |θ| > ThetaLimitDeg; a failure pays
+// FailReward (−1, as Barto et al.) and ends the trial; every other step
+// pays 0; a trial that lasts MaxSteps steps has balanced the pole for the
+// whole horizon and ends. Trials start with every state variable drawn
+// uniformly in ±StartNoise (Gym; Barto et al. started at 0). The
+// observation is Barto et al.'s 162 boxes, one-hot: x in 3 (±0.8 m), ẋ in
+// 3 (±0.5 m/s), θ in 6 (0, ±1°, ±6°) and θ̇ in 3 (±50°/s).
+type CartPoleParams struct {
+	// Gravity g (m/s²), MassCart m_c and MassPole m_p (kg), HalfLength l
+	// (m), Force (N): each > 0.
+	Gravity    float64 `toml:"gravity"`
+	MassCart   float64 `toml:"mass_cart"`
+	MassPole   float64 `toml:"mass_pole"`
+	HalfLength float64 `toml:"half_length"`
+	Force      float64 `toml:"force"`
+	// StepS is τ, the step (s); a run steps the cart-pole at
+	// critic.step_ms = 1000·step_s.
+	StepS float64 `toml:"step_s"`
+	// XLimit (m) and ThetaLimitDeg (degrees) bound the trial.
+	XLimit        float64 `toml:"x_limit"`
+	ThetaLimitDeg float64 `toml:"theta_limit_deg"`
+	// MaxSteps is the horizon: a trial that lasts this many steps has
+	// balanced the pole, in [1, 10⁶].
+	MaxSteps int `toml:"max_steps"`
+	// StartNoise bounds the initial state, drawn uniformly in ±StartNoise
+	// for x, ẋ, θ (rad) and θ̇, in [0, 0.2].
+	StartNoise float64 `toml:"start_noise"`
+	// FailReward is paid on failing.
+	FailReward float64 `toml:"fail_reward"`
+}
+
+// Validate reports a key out of range.
+func (p CartPoleParams) Validate() error {
+	for _, k := range []struct {
+		key string
+		v   float64
+	}{{"gravity", p.Gravity}, {"mass_cart", p.MassCart}, {"mass_pole", p.MassPole}, {"half_length", p.HalfLength}, {"force", p.Force}} {
+		if !(k.v > 0 && k.v <= 1e6) {
+			return bad("must be in (0, 1e6], got %g", k.v, k.key)
+		}
+	}
+	switch {
+	case !(p.StepS > 0 && p.StepS <= 1):
+		return bad("must be in (0, 1] s, got %g", p.StepS, "step_s")
+	case !(p.XLimit > 0 && p.XLimit <= 1e3):
+		return bad("must be in (0, 1000] m, got %g", p.XLimit, "x_limit")
+	case !(p.ThetaLimitDeg > 0 && p.ThetaLimitDeg < 90):
+		return bad("must be in (0, 90) degrees, got %g", p.ThetaLimitDeg, "theta_limit_deg")
+	case p.MaxSteps < 1 || p.MaxSteps > 1_000_000:
+		return bad("must be in [1, 1000000], got %d", p.MaxSteps, "max_steps")
+	case !(p.StartNoise >= 0 && p.StartNoise <= 0.2):
+		return bad("must be in [0, 0.2], got %g", p.StartNoise, "start_noise")
+	case !finite(p.FailReward) || math.Abs(p.FailReward) > 1e6:
+		return bad("must be a finite number in [-1e6, 1e6], got %g", p.FailReward, "fail_reward")
+	}
+	return nil
+}
+
+// StepMs is the duration of one step (ms), at which a run must step it.
+func (p CartPoleParams) StepMs() float64 { return p.StepS * 1000 }
+
+var cartPoleDef = Def{
+	Name: "cartpole",
+	Doc:  "cart-pole (Barto, Sutton & Anderson 1983; Gym's constants): push left or right, fail past ±2.4 m or ±12°, Barto's 162 boxes as input",
+	Defaults: func() Params {
+		return CartPoleParams{Gravity: 9.8, MassCart: 1, MassPole: 0.1, HalfLength: 0.5, Force: 10, StepS: 0.02, XLimit: 2.4,
+			ThetaLimitDeg: 12, MaxSteps: 10000, StartNoise: 0.05, FailReward: -1}
+	},
+	New: func(p Params) (Env, error) { return &cartPole{CartPoleParams: p.(CartPoleParams)}, nil },
+	Measures: []Measure{
+		{Name: "balanced_fraction", Doc: "the fraction of the last 10 trials that lasted the whole horizon (max_steps)",
+			Of: func(p Params, steps []int, _ []float64) float64 {
+				last := steps[max(0, len(steps)-10):]
+				if len(last) == 0 {
+					return math.NaN()
+				}
+				n := 0
+				for _, s := range last {
+					if s >= p.(CartPoleParams).MaxSteps {
+						n++
+					}
+				}
+				return float64(n) / float64(len(last))
+			}},
+		{Name: "trials_to_balance", Doc: "the first trial (from 1) that lasted the whole horizon (null: none)",
+			Of: func(p Params, steps []int, _ []float64) float64 {
+				for i, s := range steps {
+					if s >= p.(CartPoleParams).MaxSteps {
+						return float64(i + 1)
+					}
+				}
+				return math.NaN()
+			}},
+	},
+}
+
+// CartPoleState is the state of a cart-pole: x (m), ẋ (m/s), θ (rad), θ̇
+// (rad/s).
+type CartPoleState struct{ X, V, Theta, Omega float64 }
+
+// Accel returns ẍ and θ̈ under force f.
+func (p CartPoleParams) Accel(s CartPoleState, f float64) (xacc, thacc float64) {
+	m := p.MassCart + p.MassPole
+	sin, cos := math.Sincos(s.Theta)
+	a := (f + p.MassPole*p.HalfLength*s.Omega*s.Omega*sin) / m
+	thacc = (p.Gravity*sin - cos*a) / (p.HalfLength * (4.0/3.0 - p.MassPole*cos*cos/m))
+	xacc = a - p.MassPole*p.HalfLength*thacc*cos/m
+	return xacc, thacc
+}
+
+// Energy returns the cart-pole's mechanical energy (J, the pole's centre
+// at height l·cos θ): conserved by its equations when no force acts.
+func (p CartPoleParams) Energy(s CartPoleState) float64 {
+	m, l := p.MassPole, p.HalfLength
+	return 0.5*(p.MassCart+m)*s.V*s.V + m*l*math.Cos(s.Theta)*s.V*s.Omega + 0.5*(4.0/3.0)*m*l*l*s.Omega*s.Omega + m*p.Gravity*l*math.Cos(s.Theta)
+}
+
+type cartPole struct {
+	CartPoleParams
+	s     CartPoleState
+	steps int
+}
+
+func (c *cartPole) Features() int { return 162 }
+func (c *cartPole) Actions() int  { return 2 }
+func (c *cartPole) MaxSteps() int { return c.CartPoleParams.MaxSteps }
+
+// State returns the current state.
+func (c *cartPole) State() CartPoleState { return c.s }
+
+// box returns Barto et al.'s box of a state (0 … 161).
+func box(s CartPoleState) int {
+	deg := math.Pi / 180
+	bin := func(v float64, edges ...float64) int {
+		k := 0
+		for _, e := range edges {
+			if v > e {
+				k++
+			}
+		}
+		return k
+	}
+	return ((bin(s.X, -0.8, 0.8)*3+bin(s.V, -0.5, 0.5))*6+bin(s.Theta, -6*deg, -deg, 0, deg, 6*deg))*3 + bin(s.Omega, -50*deg, 50*deg)
+}
+
+func (c *cartPole) Reset(_ int, rng *rand.Rand, x []float64) {
+	u := func() float64 { return c.StartNoise * (2*rng.Float64() - 1) }
+	c.s = CartPoleState{X: u(), V: u(), Theta: u(), Omega: u()}
+	c.steps = 0
+	clear(x[:162])
+	x[box(c.s)] = 1
+}
+
+func (c *cartPole) Step(a int, _ *rand.Rand, x []float64) Outcome {
+	c.steps++
+	f := -c.Force
+	if a == 1 {
+		f = c.Force
+	}
+	xacc, thacc := c.Accel(c.s, f)
+	t := c.StepS
+	c.s = CartPoleState{X: c.s.X + t*c.s.V, V: c.s.V + t*xacc, Theta: c.s.Theta + t*c.s.Omega, Omega: c.s.Omega + t*thacc}
+	o := Outcome{Optimal: -1, Regret: math.NaN()}
+	clear(x[:162])
+	switch {
+	case math.Abs(c.s.X) > c.XLimit || math.Abs(c.s.Theta) > c.ThetaLimitDeg*math.Pi/180:
+		o.Reward, o.End = c.FailReward, true
+	case c.steps >= c.CartPoleParams.MaxSteps:
+		o.End = true
+	default:
+		x[box(c.s)] = 1
+	}
+	return o
+}
