@@ -194,14 +194,21 @@ stimulus_populations = ["exc"]
 		{`step_ms = 1`, `step_ms = 1.5`, "critic.step_ms: environment \"pavlovian\" counts its times in steps of 1 ms"},
 		{`source = "reward"`, `source = "dopamine"`, "critic.source: must be"},
 	} {
-		file, body := networkFile(t, strings.Replace(base, c.old, c.new, 1))
-		doc, err := config.Parse(file, []byte(body))
-		if err == nil {
-			_, err = FromDoc(doc)
-		}
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s → %s: got %v, want %q", c.old, c.new, err, c.want)
-		}
+		wantEditRefused(t, base, c.old, c.new, c.want)
+	}
+}
+
+// wantEditRefused: the reward file base (beside small.toml) with old
+// replaced by new is refused with an error that contains want.
+func wantEditRefused(t *testing.T, base, old, new, want string) {
+	t.Helper()
+	file, body := networkFile(t, strings.Replace(base, old, new, 1))
+	doc, err := config.Parse(file, []byte(body))
+	if err == nil {
+		_, err = FromDoc(doc)
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s → %s: got %v, want %q", old, new, err, want)
 	}
 }
 

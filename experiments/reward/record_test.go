@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -147,14 +146,7 @@ func TestRecordingBounds(t *testing.T) {
 		{"raster_s = 1", "raster_s = 61", "agent[network].raster_s: must be in [0, 60]"},
 		{"seeds = 1", "seeds = 50000", "agent[network].weights_end: weights_end.csv would hold"},
 	} {
-		file, body := networkFile(t, strings.Replace(recordedDistal, c.old, c.new, 1))
-		doc, err := config.Parse(file, []byte(body))
-		if err == nil {
-			_, err = FromDoc(doc)
-		}
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s → %s: got %v, want %q", c.old, c.new, err, c.want)
-		}
+		wantEditRefused(t, recordedDistal, c.old, c.new, c.want)
 	}
 }
 
@@ -233,13 +225,6 @@ bound = "in [0, 0.1]"
 		{`agent = "network"`, `agent = "nobody"`, `check[2].agent: no agent is labelled "nobody"`},
 		{`condition = "rewarded"` + "\nbound", `condition = "reward"` + "\nbound", `check[0].condition: no condition is named "reward"`},
 	} {
-		file, body := networkFile(t, strings.Replace(recordedDistal+checks, c.old, c.new, 1))
-		doc, err := config.Parse(file, []byte(body))
-		if err == nil {
-			_, err = FromDoc(doc)
-		}
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s → %s: got %v, want %q", c.old, c.new, err, c.want)
-		}
+		wantEditRefused(t, recordedDistal+checks, c.old, c.new, c.want)
 	}
 }
