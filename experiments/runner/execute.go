@@ -118,6 +118,12 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 		workers = runtime.GOMAXPROCS(0)
 	}
 	m.Workers = workers
+	pooled := workers
+	if n, ok := exp.(Nested); ok {
+		// Its jobs run one at a time, each on the workers.
+		n.SetWorkers(workers)
+		pooled = 1
+	}
 	dir, old, err := claim(o, m)
 	if err != nil {
 		return nil, err
@@ -162,9 +168,9 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 	defer cancel()
 	var mu sync.Mutex
 	var fault error
-	pool.Run(ctx, len(todo), workers, func(k int) {
+	pool.Run(ctx, len(todo), pooled, func(k int) {
 		i := todo[k]
-		ck := Checkpoint{Path: j.checkpoint(i), Every: every}
+		ck := Checkpoint{Path: j.checkpoint(i), Every: every, Dir: dir}
 		r, done, err := exp.Run(ctx, i, ck)
 		if errors.Is(err, ErrBadCheckpoint) {
 			// A damaged checkpoint costs only time: the job starts over.
@@ -191,13 +197,15 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 		}
 	})
 	m.End, m.RunsDone = time.Now().UTC(), count(rep.Results)
-	m.Complete = m.RunsDone == len(jobs)
-	m.Interrupted = !m.Complete
 	for _, r := range rep.Results {
 		if r != nil && r.Failure() != "" {
 			rep.Failed++
 		}
 	}
+	// A failed job leaves the run incomplete: --resume runs it again (the
+	// journal keeps the others).
+	m.Interrupted = m.RunsDone < len(jobs)
+	m.Complete = !m.Interrupted && rep.Failed == 0
 	// The result files show every finished job, interrupted or not; the
 	// manifest last, so that it says complete only when they are there.
 	if err := exp.Write(dir, &m, rep.Results); err != nil {
@@ -223,7 +231,7 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 	switch {
 	case fault != nil:
 		return rep, fault
-	case !m.Complete:
+	case m.Interrupted:
 		return rep, fmt.Errorf("interrupted: kept the %d finished runs of %d in %s (the same command with --out %s --resume continues)", m.RunsDone, len(jobs), dir, dir)
 	}
 	return rep, nil

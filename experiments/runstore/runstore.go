@@ -148,7 +148,7 @@ func (r *Recorder) Record(ctx context.Context, m output.Manifest, dir string, re
 	}
 	defer st.Close()
 	status := store.Done
-	if !m.Complete {
+	if m.Interrupted {
 		status = store.Interrupted
 	}
 	runs := make([]*store.Run, 0, len(recs))
