@@ -11,20 +11,22 @@ import (
 	"github.com/dopa-sim/dopa/experiments/kinds"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
-	"github.com/dopa-sim/dopa/experiments/sweep"
-	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
-// runFile runs a source of any kind: a sweep runs its points (each a
-// training run through the runner); every other kind goes through the
-// runner itself.
+// runFile runs a source of any kind through the runner; a sweep on
+// Slurm, and its array tasks and collecting job, go to runSweep.
 func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
-	if src.Kind == output.Sweep {
-		return runSweep(ctx, src, o, stdout, stderr)
-	}
-	if sweepFlags(o) {
+	if src.Kind != output.Sweep && sweepFlags(o) {
 		return usagef("--backend, --throttle, --points-per-task, --detach, --point and --collect are for sweeps; %s is a %s file", src.File, src.Kind)
+	}
+	if src.Kind == output.Sweep {
+		if o.backend != "local" && o.backend != "slurm" {
+			return usagef("--backend %q: want local or slurm", o.backend)
+		}
+		if o.backend == "slurm" || o.collect || len(o.points) > 0 {
+			return runSweep(ctx, src, o, stdout, stderr)
+		}
 	}
 	k, exp, err := kinds.Load(src, o.allOverrides())
 	if err != nil {
@@ -81,13 +83,6 @@ func sweepFlags(o runOptions) bool {
 // validateFile checks a source of any kind without running it and
 // describes it.
 func validateFile(src *experiments.Source) (string, error) {
-	if src.Kind == output.Sweep {
-		sw, err := sweep.Load(src, nil, true)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("valid sweep %q (%s × %s × %s)", sw.Base.Spec.Name, count(len(sw.Points), "point"), count(len(sw.Base.Spec.Variants()), "rule variant"), count(sw.Base.Spec.Seeds, "seed")), nil
-	}
 	_, exp, err := kinds.Load(src, nil)
 	if err != nil {
 		return "", err
@@ -102,16 +97,13 @@ func plotDir(dir string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	plot := sweep.WritePlots
-	if k, ok := kinds.Of(name); ok {
-		plot = k.Plot
+	k, ok := kinds.Of(name)
+	if !ok {
+		return usagef("%s holds a %s run: no kind of that name", dir, name)
 	}
-	err = plot(dir)
+	err = k.Plot(dir)
 	if errors.As(err, new(*output.ReadError)) {
 		return usageError{err} // a damaged or missing file of the run is bad input
 	}
 	return err
 }
-
-// count renders n and noun, in the plural unless n is 1.
-func count(n int, noun string) string { return training.Count(n, noun) }

@@ -124,7 +124,7 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 		n.SetWorkers(workers)
 		pooled = 1
 	}
-	dir, old, err := claim(o, m)
+	dir, old, err := ClaimRun(o, m)
 	if err != nil {
 		return nil, err
 	}
@@ -247,9 +247,12 @@ func count(rs []Result) int {
 	return n
 }
 
-// claim returns the run's directory, ready before any work, and with
-// Resume the manifest of the run it continues.
-func claim(o Options, m output.Manifest) (string, *output.Manifest, error) {
+// ClaimRun returns the directory of a run of manifest m, ready before any
+// work (o.Dir claimed, or a new directory under o.Parent), and with
+// o.Resume the manifest of the run it continues (Check). This is what
+// Execute does first; a backend that runs the jobs elsewhere (a sweep on
+// Slurm) claims its directory with it too.
+func ClaimRun(o Options, m output.Manifest) (string, *output.Manifest, error) {
 	if o.Dir == "" {
 		if o.Resume {
 			return "", nil, refused("--resume needs --out DIR: the directory of the run to continue")
@@ -265,15 +268,9 @@ func claim(o Options, m output.Manifest) (string, *output.Manifest, error) {
 		return "", nil, refused("--resume continues the run in --out and --force replaces it: give one")
 	}
 	if o.Resume {
-		old, err := output.ReadManifest(o.Dir)
+		old, err := Check(o.Dir, m)
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: %v", ErrNotResumable, err)
-		}
-		if old.Kind != m.Kind {
-			return "", nil, fmt.Errorf("%w: %s holds a %s run, not a %s run", ErrNotResumable, o.Dir, old.Kind, m.Kind)
-		}
-		if diff := ConfigDiff(old, m); diff != "" {
-			return "", nil, fmt.Errorf("%w: %s holds a run of another configuration (%s); nothing was changed", ErrNotResumable, o.Dir, diff)
+			return "", nil, fmt.Errorf("%w: %w", ErrNotResumable, err)
 		}
 		if !old.Complete {
 			if err := probe(o.Dir); err != nil {
@@ -286,6 +283,31 @@ func claim(o Options, m output.Manifest) (string, *output.Manifest, error) {
 		return "", nil, err
 	}
 	return o.Dir, nil, nil
+}
+
+// ManifestError is a directory with no readable manifest.json: it holds
+// no run to continue.
+type ManifestError struct{ Err error }
+
+func (e *ManifestError) Error() string { return e.Err.Error() }
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// Check returns the manifest of the run in dir if a run of manifest m
+// continues it (or works for it): dir must hold a run (else a
+// ManifestError) of m's kind and of its configuration (ConfigDiff).
+// Nothing is written.
+func Check(dir string, m output.Manifest) (output.Manifest, error) {
+	old, err := output.ReadManifest(dir)
+	if err != nil {
+		return old, &ManifestError{err}
+	}
+	if old.Kind != m.Kind {
+		return old, fmt.Errorf("%s holds a %s run, not a %s run", dir, old.Kind, m.Kind)
+	}
+	if diff := ConfigDiff(old, m); diff != "" {
+		return old, fmt.Errorf("%s holds a run of another configuration (%s); nothing was changed", dir, diff)
+	}
+	return old, nil
 }
 
 // Claim makes dir ready for a new run before any work: it must not hold a
