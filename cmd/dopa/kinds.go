@@ -32,13 +32,9 @@ func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout,
 	if err != nil {
 		return usageError{err}
 	}
-	rec, err := runstore.Open(o.store)
+	store, err := openStore(o.store)
 	if err != nil {
-		return usageError{fmt.Errorf("%w (--store off records nothing)", err)}
-	}
-	var store runner.Recorder
-	if rec != nil {
-		store = rec
+		return err
 	}
 	start := time.Now()
 	bar := progress(stderr, len(exp.Jobs()), o.quiet)
@@ -73,6 +69,19 @@ func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout,
 		err = errors.Join(err, fmt.Errorf("run store %s: %v: the runs were not recorded (their files are complete)", o.store, rep.StoreErr))
 	}
 	return err
+}
+
+// openStore opens the run store at path before any work ("off": none);
+// a store that cannot be used refuses the run (exit 2).
+func openStore(path string) (runner.Recorder, error) {
+	rec, err := runstore.Open(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%w (--store off records nothing)", err)}
+	}
+	if rec == nil {
+		return nil, nil // not a nil *Recorder in the interface
+	}
+	return rec, nil
 }
 
 // sweepFlags reports whether a flag that only sweeps take was given.

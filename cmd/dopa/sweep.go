@@ -14,7 +14,6 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runner"
-	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/experiments/sweep"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/slurm"
@@ -109,13 +108,9 @@ func sweepTask(ctx context.Context, sw *sweep.Sweep, o runOptions) error {
 		}
 		return sw.Task(ctx, o.out, o.points, max(o.workers, 0))
 	}
-	rec, err := runstore.Open(o.store)
+	store, err := openStore(o.store)
 	if err != nil {
-		return usageError{fmt.Errorf("%w (--store off records nothing)", err)}
-	}
-	var store runner.Recorder
-	if rec != nil {
-		store = rec
+		return err
 	}
 	sw.Collecting = true
 	rep, err := runner.Execute(ctx, sweep.Kind, sw, runner.Options{Dir: o.out, Overrides: o.allOverrides(), Resume: true, Workers: o.workers, Store: store})
