@@ -11,32 +11,30 @@ import (
 	"github.com/dopa-sim/dopa/experiments/kinds"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
-	"github.com/dopa-sim/dopa/experiments/sweep"
-	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
-// runFile runs a source of any kind: a sweep runs its points (each a
-// training run through the runner); every other kind goes through the
-// runner itself.
+// runFile runs a source of any kind through the runner; a sweep on
+// Slurm, and its array tasks and collecting job, go to runSweep.
 func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
-	if src.Kind == output.Sweep {
-		return runSweep(ctx, src, o, stdout, stderr)
-	}
-	if sweepFlags(o) {
+	if src.Kind != output.Sweep && sweepFlags(o) {
 		return usagef("--backend, --throttle, --points-per-task, --detach, --point and --collect are for sweeps; %s is a %s file", src.File, src.Kind)
+	}
+	if src.Kind == output.Sweep {
+		if o.backend != "local" && o.backend != "slurm" {
+			return usagef("--backend %q: want local or slurm", o.backend)
+		}
+		if o.backend == "slurm" || o.collect || len(o.points) > 0 {
+			return runSweep(ctx, src, o, stdout, stderr)
+		}
 	}
 	k, exp, err := kinds.Load(src, o.allOverrides())
 	if err != nil {
 		return usageError{err}
 	}
-	rec, err := runstore.Open(o.store)
+	store, err := openStore(o.store)
 	if err != nil {
-		return usageError{fmt.Errorf("%w (--store off records nothing)", err)}
-	}
-	var store runner.Recorder
-	if rec != nil {
-		store = rec
+		return err
 	}
 	start := time.Now()
 	bar := progress(stderr, len(exp.Jobs()), o.quiet)
@@ -73,6 +71,19 @@ func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout,
 	return err
 }
 
+// openStore opens the run store at path before any work ("off": none);
+// a store that cannot be used refuses the run (exit 2).
+func openStore(path string) (runner.Recorder, error) {
+	rec, err := runstore.Open(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%w (--store off records nothing)", err)}
+	}
+	if rec == nil {
+		return nil, nil // not a nil *Recorder in the interface
+	}
+	return rec, nil
+}
+
 // sweepFlags reports whether a flag that only sweeps take was given.
 func sweepFlags(o runOptions) bool {
 	return o.backend != "local" || o.throttle != 0 || o.pointsPerTask != 1 || o.detach || o.collect || len(o.points) > 0
@@ -81,13 +92,6 @@ func sweepFlags(o runOptions) bool {
 // validateFile checks a source of any kind without running it and
 // describes it.
 func validateFile(src *experiments.Source) (string, error) {
-	if src.Kind == output.Sweep {
-		sw, err := sweep.Load(src, nil, true)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("valid sweep %q (%s × %s × %s)", sw.Base.Spec.Name, count(len(sw.Points), "point"), count(len(sw.Base.Spec.Variants()), "rule variant"), count(sw.Base.Spec.Seeds, "seed")), nil
-	}
 	_, exp, err := kinds.Load(src, nil)
 	if err != nil {
 		return "", err
@@ -102,16 +106,13 @@ func plotDir(dir string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	plot := sweep.WritePlots
-	if k, ok := kinds.Of(name); ok {
-		plot = k.Plot
+	k, ok := kinds.Of(name)
+	if !ok {
+		return usagef("%s holds a %s run: no kind of that name", dir, name)
 	}
-	err = plot(dir)
+	err = k.Plot(dir)
 	if errors.As(err, new(*output.ReadError)) {
 		return usageError{err} // a damaged or missing file of the run is bad input
 	}
 	return err
 }
-
-// count renders n and noun, in the plural unless n is 1.
-func count(n int, noun string) string { return training.Count(n, noun) }

@@ -18,7 +18,6 @@ import (
 	"github.com/dopa-sim/dopa/experiments/kinds"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/runstore"
-	"github.com/dopa-sim/dopa/internal/output"
 )
 
 const runUsage = `Usage: dopa run [FILE] [flags]
@@ -220,13 +219,11 @@ func (o runOptions) allOverrides() []string {
 }
 
 // kindList lists the kinds of file and run, one a line, from the kinds
-// registry (and the sweep, which runs its points as training runs): the
-// help of validate and plot names every kind there is.
+// registry: the help of validate and plot names every kind there is.
 func kindList() string {
 	var b strings.Builder
 	for _, k := range kinds.All() {
 		fmt.Fprintf(&b, "  %-14s %s\n", k.Name, k.Doc)
 	}
-	fmt.Fprintf(&b, "  %-14s %s\n", output.Sweep, "an experiment file with a [sweep]: every point a training run, in DIR/points/ID")
 	return b.String()
 }

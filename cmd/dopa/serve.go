@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/experiments/kinds"
 	"github.com/dopa-sim/dopa/experiments/live"
 	"github.com/dopa-sim/dopa/experiments/runstore"
 )
@@ -62,7 +63,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{err}
 	}
 	if !live.Served(src.Kind) {
-		return usagef("%s is a %s file; dopa serve runs training (a circuit with its rule, or an experiment), simulation (a circuit with task = \"simulate\"), memory and reward files", src.File, src.Kind)
+		// Every kind of the registry runs with dopa run; the live view
+		// serves those it can watch one run of.
+		var served []string
+		for _, k := range kinds.All() {
+			if live.Served(k.Name) {
+				served = append(served, string(k.Name))
+			}
+		}
+		return usagef("%s is a %s file, which dopa serve does not run: it serves %s files (a %s file runs with dopa run)", src.File, src.Kind, strings.Join(served, ", "), src.Kind)
 	}
 	data, err := sourceData(src.File)
 	if err != nil {

@@ -27,6 +27,7 @@ func TestServeBadInput(t *testing.T) {
 		{[]string{"serve", "cuba", "--set", "duration_ms=-1"}, "duration_ms"},
 		{[]string{"serve", "--listen", "nonsense"}, "nonsense"},
 		{[]string{"serve", "no/such/file.toml"}, "no such file"},
+		{[]string{"serve", "xor_sweep"}, "builtin:xor_sweep.toml is a sweep file, which dopa serve does not run"},
 	} {
 		code, _, stderr := dopa(t, append(c.args, "--store", "off")...)
 		if code != exitUsage || !strings.Contains(stderr, c.msg) {

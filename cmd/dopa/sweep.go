@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,65 +15,36 @@ import (
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/sweep"
-	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/slurm"
 )
 
-// runSweep runs an experiment with a [sweep]: every point on this machine
-// (--backend local) or as Slurm job arrays (--backend slurm). Array tasks
-// call it back with --point (run those points) and the collecting job with
-// --collect.
+// runSweep runs a sweep where the runner does not: on Slurm (--backend
+// slurm: the points go to job arrays and a collecting job gathers them),
+// and the work of its array tasks (--point) and of its collecting job
+// (--collect). On this machine a sweep is a kind like any other (runFile).
 func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout, stderr io.Writer) error {
 	overrides := o.allOverrides()
 	task := len(o.points) > 0 || o.collect
-	if o.backend != "local" && o.backend != "slurm" {
-		return usagef("--backend %q: want local or slurm", o.backend)
-	}
 	sw, err := sweep.Load(src, overrides, !task)
 	if err != nil {
 		return usageError{err}
 	}
-	if o.workers >= 0 {
-		// Workers never change results: not an override of the points.
-		if err := sw.Base.Set("workers=" + strconv.Itoa(o.workers)); err != nil {
-			return usageError{err}
-		}
+	sw.Backend = o.backend
+	if task {
+		return sweepTask(ctx, sw, o)
+	}
+	// The cluster is asked before the directory is claimed: a backend that
+	// cannot take the sweep leaves nothing behind.
+	if err := slurmReady(ctx); err != nil {
+		return err
 	}
 	start := time.Now()
-	m := sweepManifest(src, sw, overrides, o.backend, start)
-	if task {
-		// An array task or the collecting job works in the directory of
-		// the sweep it belongs to, and nowhere else: a directory of another
-		// run (or of another sweep) is refused before anything is written.
-		if o.out == "" {
-			return usagef("--point and --collect need --out DIR: the sweep's directory")
-		}
-		old, err := sweepDir(o.out, m)
-		if err != nil {
-			return err
-		}
-		if o.collect {
-			_, err = sw.Collect(ctx, o.out, old, o.store, o.backend)
-			return err
-		}
-		for _, id := range o.points {
-			if _, ok := sw.Point(id); !ok {
-				return usagef("--point %s: no such point in the sweep", id)
-			}
-		}
-		return sw.Local(ctx, o.out, o.points, nil)
-	}
-	if o.backend == "slurm" {
-		// The cluster is asked before the directory is claimed: a backend
-		// that cannot take the sweep leaves nothing behind.
-		if err := slurmReady(ctx); err != nil {
-			return err
-		}
-	}
-	dir, old, err := claimSweep(o, m)
+	m := sw.Manifest()
+	m.Overrides, m.Start, m.RunsPlanned = overrides, start.UTC(), len(sw.Points)
+	dir, old, err := runner.ClaimRun(runner.Options{Dir: o.out, Resume: o.resume, Force: o.force}, m)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	if old != nil && old.Complete {
 		fmt.Fprintf(stderr, "dopa run: %s is complete; nothing to resume\n", dir)
@@ -82,61 +52,77 @@ func runSweep(ctx context.Context, src *experiments.Source, o runOptions, stdout
 	}
 	if old != nil {
 		m.Start = old.Start
+		if err := output.CleanTemp(dir); err != nil {
+			return err
+		}
 	}
+	// The manifest first, as the runner writes it: the collecting job
+	// checks that it gathers this sweep, and writes the sweep's files.
 	if err := output.WriteJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "dopa run: sweep %s: %d points × %d rule variants × %d seeds, backend %s, into %s\n",
 		sw.Base.Spec.Name, len(sw.Points), len(sw.Base.Spec.Variants()), sw.Base.Spec.Seeds, o.backend, dir)
-	var runErr error
-	switch o.backend {
-	case "local":
-		bar := progress(stderr, len(sw.Points), o.quiet)
-		last := ""
-		runErr = sw.Local(ctx, dir, nil, func(point string, n, of int) {
-			if n == of && point != last {
-				last = point
-				bar.inc()
-			}
-		})
-		bar.done()
-	case "slurm":
-		var submitted bool
-		submitted, runErr = submitSweep(ctx, sw, dir, o, stdout, stderr)
-		if !submitted && old == nil {
-			// Nothing reached the cluster: the directory is left as it was
-			// found, so that the same command can be given again.
-			if err := output.Clean(dir); err != nil {
-				runErr = errors.Join(runErr, err)
-			}
-			if o.out == "" {
-				os.Remove(dir)
-			}
+	submitted, runErr := submitSweep(ctx, sw, dir, o, stdout, stderr)
+	if !submitted && old == nil {
+		// Nothing reached the cluster: the directory is left as it was
+		// found, so that the same command can be given again.
+		if err := output.Clean(dir); err != nil {
+			runErr = errors.Join(runErr, err)
 		}
-		if o.detach || runErr != nil {
-			return runErr
+		if o.out == "" {
+			os.Remove(dir)
 		}
 	}
-	if ctx.Err() != nil {
-		// Interrupted: gather what is done, keep the rest for --resume.
-		ctx = context.Background()
+	if o.detach || !submitted {
+		return runErr
 	}
-	st, err := collected(ctx, sw, dir, m, o)
-	if err != nil {
-		return err
-	}
-	printPoints(stdout, st, sw)
+	sw.PrintStatus(stdout, sw.Status(dir))
 	fmt.Fprintf(stdout, "wrote %s (%.1f s)\n", dir, time.Since(start).Seconds())
 	return runErr
 }
 
-// collected returns the points' states: gathered here after a local
-// sweep; read back after a Slurm sweep, whose collecting job gathered them.
-func collected(ctx context.Context, sw *sweep.Sweep, dir string, m output.Manifest, o runOptions) ([]sweep.PointStatus, error) {
-	if o.backend == "slurm" {
-		return sw.Status(dir), nil
+// sweepTask is the work of an array task (--point: run those points) or
+// of the collecting job (--collect: gather the points through the runner,
+// which writes the sweep's files, its manifest and the run store). Either
+// works in the directory of the sweep it belongs to, and nowhere else: a
+// directory of another run (or of another sweep) is refused before
+// anything is written.
+func sweepTask(ctx context.Context, sw *sweep.Sweep, o runOptions) error {
+	if o.out == "" {
+		return usagef("--point and --collect need --out DIR: the sweep's directory")
 	}
-	return sw.Collect(ctx, dir, m, o.store, o.backend)
+	const where = "--point and --collect work only in the directory of their sweep; nothing was written"
+	_, err := runner.Check(o.out, sw.Manifest())
+	if errors.As(err, new(*runner.ManifestError)) && errors.Is(err, fs.ErrNotExist) {
+		return usagef("%s holds no sweep (no %s): --point and --collect work in the directory of a sweep started by dopa run FILE --out DIR; nothing was written", o.out, output.ManifestFile)
+	}
+	if err != nil {
+		return usagef("%v; %s", err, where)
+	}
+	if !o.collect {
+		for _, id := range o.points {
+			if _, ok := sw.Point(id); !ok {
+				return usagef("--point %s: no such point in the sweep", id)
+			}
+		}
+		return sw.Task(ctx, o.out, o.points, max(o.workers, 0))
+	}
+	store, err := openStore(o.store)
+	if err != nil {
+		return err
+	}
+	sw.Collecting = true
+	rep, err := runner.Execute(ctx, sweep.Kind, sw, runner.Options{Dir: o.out, Overrides: o.allOverrides(), Resume: true, Workers: o.workers, Store: store})
+	if errors.Is(err, runner.ErrRefused) {
+		return usageError{err}
+	}
+	if err == nil && rep.StoreErr != nil {
+		err = fmt.Errorf("run store %s: %v: the runs were not recorded (their files are complete)", o.store, rep.StoreErr)
+	}
+	// Points that failed or did not finish are the sweep's state, not the
+	// collecting job's failure: sweep.json says which.
+	return err
 }
 
 // submitSweep submits the sweep to Slurm and, unless --detach, waits for
@@ -206,105 +192,6 @@ func submitSweep(ctx context.Context, sw *sweep.Sweep, dir string, o runOptions,
 		return true, errors.New(strconv.Itoa(len(failed)) + " points not done: " + strings.Join(failed, "; ") + " (--resume reruns them)")
 	}
 	return true, nil
-}
-
-// printPoints prints each point's parameters, status and the median
-// headline metric of each rule.
-func printPoints(w io.Writer, st []sweep.PointStatus, sw *sweep.Sweep) {
-	metric := sw.Base.HeadlineMetric()
-	var keys []string
-	for _, p := range sw.Base.Spec.Sweep.Params {
-		keys = append(keys, p.Key)
-	}
-	fmt.Fprintf(w, "%-12s %-40s %-11s median %s by rule\n", "point", strings.Join(keys, ", "), "status", metric)
-	for _, p := range st {
-		var vals []string
-		for _, k := range keys {
-			vals = append(vals, p.Params[k])
-		}
-		line := ""
-		if p.ByRule != nil {
-			var raw map[string]map[string]*float64
-			if json.Unmarshal(p.ByRule, &raw) == nil {
-				for _, r := range sw.Base.Spec.Variants() {
-					if agg, ok := raw[r.Label]; ok {
-						line += fmt.Sprintf(" %s %s", r.Label, training.Num(agg["median_"+metric]))
-					}
-				}
-			}
-		}
-		fmt.Fprintf(w, "%-12s %-40s %-11s%s\n", p.ID, strings.Join(vals, ", "), p.Status, line)
-	}
-}
-
-// claimSweep returns a sweep's directory, claimed before any work as the
-// runner claims one, and with --resume the manifest of the sweep it
-// continues (refused when its configuration differs).
-func claimSweep(o runOptions, m output.Manifest) (string, *output.Manifest, error) {
-	if o.out == "" {
-		if o.resume {
-			return "", nil, usagef("--resume needs --out DIR: the directory of the run to continue")
-		}
-		dir, err := runner.NewDir("out", m.Experiment, time.Now())
-		if err != nil {
-			return "", nil, usageError{err}
-		}
-		return dir, nil, nil
-	}
-	if o.resume && o.force {
-		return "", nil, usagef("--resume continues the run in --out and --force replaces it: give one")
-	}
-	if !o.resume {
-		if err := runner.Claim(o.out, o.force); err != nil {
-			return "", nil, usageError{err}
-		}
-		return o.out, nil, nil
-	}
-	old, err := output.ReadManifest(o.out)
-	if err != nil {
-		return "", nil, usageError{fmt.Errorf("%w: %v", runner.ErrNotResumable, err)}
-	}
-	if old.Kind != output.Sweep {
-		return "", nil, usagef("%v: %s holds a %s run, not a sweep", runner.ErrNotResumable, o.out, old.Kind)
-	}
-	if diff := runner.ConfigDiff(old, m); diff != "" {
-		return "", nil, usagef("%v: %s holds a sweep of another configuration (%s); nothing was changed", runner.ErrNotResumable, o.out, diff)
-	}
-	return o.out, &old, output.CleanTemp(o.out)
-}
-
-// sweepManifest is the manifest of a sweep: its resolved configuration
-// (the experiment before any point), seeds and backend.
-func sweepManifest(src *experiments.Source, sw *sweep.Sweep, overrides []string, backend string, start time.Time) output.Manifest {
-	m := output.NewManifest(output.Sweep, sw.Base.Spec.Name, overrides, start)
-	m.File, m.CircuitFile, m.RunsPlanned = src.File, sw.Base.CircuitFile, len(sw.Points)
-	m.Resolved = map[string]any{"experiment": output.Resolved(sw.Base.Spec), "circuit": output.Resolved(sw.Base.Circuit)}
-	for i := range sw.Base.Spec.Seeds {
-		m.Seeds = append(m.Seeds, sw.Base.Spec.Seed+i)
-	}
-	m.Streams = "backend " + backend
-	return m
-}
-
-// sweepDir returns the manifest of the sweep in dir that an array task
-// (--point) or the collecting job (--collect) works for: dir must hold a
-// sweep, of this configuration. Anything else (no run, a run of another
-// kind, another sweep) is refused with nothing touched.
-func sweepDir(dir string, m output.Manifest) (output.Manifest, error) {
-	old, err := output.ReadManifest(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return old, usagef("%s holds no sweep (no %s): --point and --collect work in the directory of a sweep started by dopa run FILE --out DIR; nothing was written", dir, output.ManifestFile)
-	}
-	if err != nil {
-		return old, usageError{err}
-	}
-	if old.Kind != output.Sweep {
-		return old, usagef("%s holds a %s run, not a sweep: --point and --collect work only in the directory of their sweep; nothing was written", dir, old.Kind)
-	}
-	if diff := runner.ConfigDiff(old, m); diff != "" {
-		return old, usagef("%s holds a sweep of another configuration (%s); --point and --collect work only in the directory of their sweep; nothing was written", dir, diff)
-	}
-	return old, nil
 }
 
 // slurmReady checks that Slurm can take a sweep: sbatch on PATH and a

@@ -9,6 +9,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/experiments/simulation"
+	"github.com/dopa-sim/dopa/experiments/sweep"
 	"github.com/dopa-sim/dopa/experiments/training"
 	"github.com/dopa-sim/dopa/internal/output"
 )
@@ -19,6 +20,7 @@ var registry = []runner.Kind{
 	simulation.SimulationKind,
 	memory.RunKind,
 	reward.RunKind,
+	sweep.Kind,
 }
 
 // All returns the registered kinds.
@@ -45,10 +47,9 @@ func Load(src *experiments.Source, overrides []string) (runner.Kind, runner.Expe
 	return k, exp, err
 }
 
-// NotRunnerError is a kind that the runner does not run (a sweep runs its
-// points, each a training run through the runner).
+// NotRunnerError is a kind that no entry of the registry runs.
 type NotRunnerError struct{ Kind output.Kind }
 
 func (e *NotRunnerError) Error() string {
-	return "a " + string(e.Kind) + " file is not run by the runner"
+	return "a " + string(e.Kind) + " file is not a kind of run dopa knows"
 }

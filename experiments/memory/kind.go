@@ -121,7 +121,7 @@ func (s *study) NewResult(i int) runner.Result {
 func (s *study) outcome(m *output.Manifest, rs []runner.Result) *Outcome {
 	o := &Outcome{File: s.f, Runs: slices.Clone(s.out.Runs), Capacities: slices.Clone(s.out.Capacities)}
 	if m != nil {
-		o.Workers, o.Start, o.End, o.Interrupted = m.Workers, m.Start, m.End, !m.Complete
+		o.Workers, o.Start, o.End, o.Interrupted = m.Workers, m.Start, m.End, m.Interrupted
 	}
 	nl, _ := s.f.Planned()
 	modes := len(s.f.Modes)

@@ -118,7 +118,13 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 		workers = runtime.GOMAXPROCS(0)
 	}
 	m.Workers = workers
-	dir, old, err := claim(o, m)
+	pooled := workers
+	if n, ok := exp.(Nested); ok {
+		// Its jobs run one at a time, each on the workers.
+		n.SetWorkers(workers)
+		pooled = 1
+	}
+	dir, old, err := ClaimRun(o, m)
 	if err != nil {
 		return nil, err
 	}
@@ -162,9 +168,9 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 	defer cancel()
 	var mu sync.Mutex
 	var fault error
-	pool.Run(ctx, len(todo), workers, func(k int) {
+	pool.Run(ctx, len(todo), pooled, func(k int) {
 		i := todo[k]
-		ck := Checkpoint{Path: j.checkpoint(i), Every: every}
+		ck := Checkpoint{Path: j.checkpoint(i), Every: every, Dir: dir}
 		r, done, err := exp.Run(ctx, i, ck)
 		if errors.Is(err, ErrBadCheckpoint) {
 			// A damaged checkpoint costs only time: the job starts over.
@@ -191,13 +197,15 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 		}
 	})
 	m.End, m.RunsDone = time.Now().UTC(), count(rep.Results)
-	m.Complete = m.RunsDone == len(jobs)
-	m.Interrupted = !m.Complete
 	for _, r := range rep.Results {
 		if r != nil && r.Failure() != "" {
 			rep.Failed++
 		}
 	}
+	// A failed job leaves the run incomplete: --resume runs it again (the
+	// journal keeps the others).
+	m.Interrupted = m.RunsDone < len(jobs)
+	m.Complete = !m.Interrupted && rep.Failed == 0
 	// The result files show every finished job, interrupted or not; the
 	// manifest last, so that it says complete only when they are there.
 	if err := exp.Write(dir, &m, rep.Results); err != nil {
@@ -223,7 +231,7 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 	switch {
 	case fault != nil:
 		return rep, fault
-	case !m.Complete:
+	case m.Interrupted:
 		return rep, fmt.Errorf("interrupted: kept the %d finished runs of %d in %s (the same command with --out %s --resume continues)", m.RunsDone, len(jobs), dir, dir)
 	}
 	return rep, nil
@@ -239,9 +247,12 @@ func count(rs []Result) int {
 	return n
 }
 
-// claim returns the run's directory, ready before any work, and with
-// Resume the manifest of the run it continues.
-func claim(o Options, m output.Manifest) (string, *output.Manifest, error) {
+// ClaimRun returns the directory of a run of manifest m, ready before any
+// work (o.Dir claimed, or a new directory under o.Parent), and with
+// o.Resume the manifest of the run it continues (Check). This is what
+// Execute does first; a backend that runs the jobs elsewhere (a sweep on
+// Slurm) claims its directory with it too.
+func ClaimRun(o Options, m output.Manifest) (string, *output.Manifest, error) {
 	if o.Dir == "" {
 		if o.Resume {
 			return "", nil, refused("--resume needs --out DIR: the directory of the run to continue")
@@ -257,15 +268,9 @@ func claim(o Options, m output.Manifest) (string, *output.Manifest, error) {
 		return "", nil, refused("--resume continues the run in --out and --force replaces it: give one")
 	}
 	if o.Resume {
-		old, err := output.ReadManifest(o.Dir)
+		old, err := Check(o.Dir, m)
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: %v", ErrNotResumable, err)
-		}
-		if old.Kind != m.Kind {
-			return "", nil, fmt.Errorf("%w: %s holds a %s run, not a %s run", ErrNotResumable, o.Dir, old.Kind, m.Kind)
-		}
-		if diff := ConfigDiff(old, m); diff != "" {
-			return "", nil, fmt.Errorf("%w: %s holds a run of another configuration (%s); nothing was changed", ErrNotResumable, o.Dir, diff)
+			return "", nil, fmt.Errorf("%w: %w", ErrNotResumable, err)
 		}
 		if !old.Complete {
 			if err := probe(o.Dir); err != nil {
@@ -278,6 +283,31 @@ func claim(o Options, m output.Manifest) (string, *output.Manifest, error) {
 		return "", nil, err
 	}
 	return o.Dir, nil, nil
+}
+
+// ManifestError is a directory with no readable manifest.json: it holds
+// no run to continue.
+type ManifestError struct{ Err error }
+
+func (e *ManifestError) Error() string { return e.Err.Error() }
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// Check returns the manifest of the run in dir if a run of manifest m
+// continues it (or works for it): dir must hold a run (else a
+// ManifestError) of m's kind and of its configuration (ConfigDiff).
+// Nothing is written.
+func Check(dir string, m output.Manifest) (output.Manifest, error) {
+	old, err := output.ReadManifest(dir)
+	if err != nil {
+		return old, &ManifestError{err}
+	}
+	if old.Kind != m.Kind {
+		return old, fmt.Errorf("%s holds a %s run, not a %s run", dir, old.Kind, m.Kind)
+	}
+	if diff := ConfigDiff(old, m); diff != "" {
+		return old, fmt.Errorf("%s holds a run of another configuration (%s); nothing was changed", dir, diff)
+	}
+	return old, nil
 }
 
 // Claim makes dir ready for a new run before any work: it must not hold a

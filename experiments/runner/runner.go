@@ -99,18 +99,32 @@ type Experiment interface {
 // encoding/gob, so it must be a pointer to a gob-encodable struct.
 type Result interface {
 	// Failure says why the job failed ("" if it did not): a failed job
-	// runs again on --resume, is stored with status failed, and makes the
-	// command exit with status 1. A result that is bad science (a
+	// leaves the run incomplete (it runs again on --resume), is stored
+	// with status failed, and makes the command exit with status 1. A result that is bad science (a
 	// divergence) is not a failure.
 	Failure() string
 }
 
 // Checkpoint is where a long job saves its state to continue after an
 // interruption, and how often. Path is "" when the run has no directory
-// (a job run for a test): nothing is saved.
+// (a job run for a test): nothing is saved. Dir is the run's output
+// directory ("" when it has none): a job whose work is a run of its own
+// (a sweep's point) keeps that run's files under it.
 type Checkpoint struct {
 	Path  string
 	Every time.Duration
+	Dir   string
+}
+
+// Nested is an Experiment whose jobs are runs of their own, each on a
+// pool of workers (a sweep: a job is a point, whose runs are the point's
+// rules and seeds). Execute runs its jobs one at a time and gives each
+// job the run's worker count instead.
+type Nested interface {
+	Experiment
+	// SetWorkers sets how many runs of a job run at once (never changes
+	// results).
+	SetWorkers(n int)
 }
 
 // Record is one run as the run store records it.
@@ -126,6 +140,10 @@ type Record struct {
 	Error string
 	// Failed: the run failed or diverged (status failed in the store).
 	Failed bool
+	// Point is the sweep point the run belongs to ("" for none): the
+	// store records the run as a run of the point (dopa runs --point,
+	// --compare).
+	Point string
 }
 
 // SetEach applies key=value overrides with a kind's own set; an override

@@ -139,17 +139,23 @@ func TestInterruptResumeAndRefusals(t *testing.T) {
 	rec := &recorder{}
 	k2 := &tiny{n: 6, fail: 4, scale: 1}
 	rep, err = Execute(context.Background(), tinyKind, k2, Options{Dir: dir, Resume: true, Workers: 3, Store: rec})
-	if err != nil || !rep.Manifest.Complete || len(k2.ran) != 4 || rep.Failed != 1 || len(rep.Warnings) != 1 {
-		t.Fatalf("resume: %v, ran %v, failed %d, warnings %q", err, k2.ran, rep.Failed, rep.Warnings)
+	if err != nil || rep.Manifest.Complete || rep.Manifest.Interrupted || len(k2.ran) != 4 || rep.Failed != 1 || len(rep.Warnings) != 1 {
+		t.Fatalf("resume: %v, ran %v, failed %d, warnings %q, manifest %+v", err, k2.ran, rep.Failed, rep.Warnings, rep.Manifest)
 	}
 	if len(rec.recs) != 6 || !rec.recs[4].Failed || rec.recs[3].Failed {
 		t.Errorf("recorded %+v", rec.recs)
+	}
+	// A failed job leaves the run incomplete: --resume runs it alone again.
+	k3 := &tiny{n: 6, fail: -1, scale: 1}
+	rep, err = Execute(context.Background(), tinyKind, k3, Options{Dir: dir, Resume: true, Workers: 2})
+	if err != nil || !rep.Manifest.Complete || rep.Failed != 0 || len(k3.ran) != 1 || k3.ran[0] != 4 {
+		t.Fatalf("resume after a failed job: %v, ran %v, failed %d", err, k3.ran, rep.Failed)
 	}
 	if _, err := os.Stat(filepath.Join(dir, output.JournalDir)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a complete run keeps its journal: %v", err)
 	}
 	before = hashTree(t, dir)
-	k3 := &tiny{n: 6, fail: 4, scale: 1}
+	k3 = &tiny{n: 6, fail: 4, scale: 1}
 	rep, err = Execute(context.Background(), tinyKind, k3, Options{Dir: dir, Resume: true})
 	if err != nil || !rep.AlreadyComplete || len(k3.ran) != 0 || hashTree(t, dir) != before {
 		t.Errorf("resume of a complete run: %v, ran %v", err, k3.ran)

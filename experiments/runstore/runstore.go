@@ -1,17 +1,18 @@
 // Package runstore records runs in the run store (internal/store): the
-// runner's Recorder, and the records of a sweep's points.
+// runner's Recorder, and the records of a training summary (a sweep's
+// points).
 package runstore
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/dopa-sim/dopa/experiments/runner"
 	"github.com/dopa-sim/dopa/internal/output"
@@ -36,23 +37,10 @@ func DefaultStore() string {
 	return filepath.Join(base, "dopa", "runs.db")
 }
 
-// StoreRecord names what a set of runs is recorded as in the run store.
-type StoreRecord struct {
-	Kind       string            // "run" or "sweep"
-	Experiment string            // the experiment's name
-	OutDir     string            // the directory the runs' files are in (absolute)
-	SweepID    int64             // 0: not part of a sweep
-	PointID    string            // the sweep point
-	Params     map[string]string // the overrides (--set and the point's) as key = value
-	Status     store.Status      // of every run
-	Error      string
-}
-
-// RecordSummary records the runs of a training summary.json (the file's
-// bytes) in the store at path, replacing what was recorded before for the
-// same out directory and point. Each run carries its headline metric: the
-// one its comparisons use.
-func RecordSummary(ctx context.Context, st *store.Store, rec StoreRecord, summary []byte, replace bool) error {
+// SummaryRecords returns the runs of a training summary.json (the file's
+// bytes) as the run store records them: each with its headline metric,
+// the one its comparisons use, and failed when it has an error.
+func SummaryRecords(summary []byte) ([]runner.Record, error) {
 	var s struct {
 		Comparisons []struct {
 			Metric string `json:"metric"`
@@ -63,7 +51,7 @@ func RecordSummary(ctx context.Context, st *store.Store, rec StoreRecord, summar
 		Runs []map[string]json.RawMessage `json:"runs"`
 	}
 	if err := json.Unmarshal(summary, &s); err != nil {
-		return fmt.Errorf("run store: summary: %w", err)
+		return nil, fmt.Errorf("run store: summary: %w", err)
 	}
 	metric := "final_loss"
 	if len(s.Comparisons) > 0 {
@@ -71,33 +59,23 @@ func RecordSummary(ctx context.Context, st *store.Store, rec StoreRecord, summar
 	} else if s.Criterion.LossBelow > 0 {
 		metric = "trials_to_criterion"
 	}
-	var runs []*store.Run
+	var recs []runner.Record
 	for _, r := range s.Runs {
-		var rule string
-		var seed int64
-		var wall float64
-		json.Unmarshal(r["rule"], &rule)
-		json.Unmarshal(r["seed"], &seed)
-		json.Unmarshal(r["wall_seconds"], &wall)
-		v := math.NaN()
+		rec := runner.Record{Metric: metric, Value: math.NaN()}
+		json.Unmarshal(r["rule"], &rec.Rule)
+		json.Unmarshal(r["seed"], &rec.Seed)
+		json.Unmarshal(r["wall_seconds"], &rec.WallSeconds)
 		var x *float64
 		if json.Unmarshal(r[metric], &x) == nil && x != nil {
-			v = *x
+			rec.Value = *x
 		}
 		var errText *string
-		json.Unmarshal(r["error"], &errText)
-		run := &store.Run{Kind: rec.Kind, Experiment: rec.Experiment, Rule: rule, Seed: seed, SweepID: rec.SweepID, PointID: rec.PointID,
-			Status: rec.Status, Error: rec.Error, OutDir: rec.OutDir, Metric: metric, MetricValue: v, WallSeconds: wall,
-			Params: rec.Params, Ended: time.Now()}
-		if errText != nil && run.Error == "" {
-			run.Error = *errText
+		if json.Unmarshal(r["error"], &errText) == nil && errText != nil {
+			rec.Error, rec.Failed = *errText, true
 		}
-		runs = append(runs, run)
+		recs = append(recs, rec)
 	}
-	if !replace {
-		return st.RecordRuns(ctx, runs)
-	}
-	return st.ReplaceRuns(ctx, rec.OutDir, runs)
+	return recs, nil
 }
 
 // OpenStore opens the run store at path (creating its directory) and
@@ -139,16 +117,21 @@ func Open(path string) (*Recorder, error) {
 
 // Record replaces the runs recorded for dir by recs: each with the
 // manifest's overrides and its own parameters, the status failed (it
-// failed or diverged), interrupted (the run in dir is not complete) or
-// done.
+// failed or diverged), interrupted (the run in dir was interrupted) or
+// done. Runs of sweep points are recorded as runs of their point, in the
+// sweep of dir (recorded once, with its points in the order they come).
 func (r *Recorder) Record(ctx context.Context, m output.Manifest, dir string, recs []runner.Record) error {
 	abs, st, err := OpenStore(r.Path, dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	sweepID, err := sweepOf(ctx, st, m, abs, recs)
+	if err != nil {
+		return err
+	}
 	status := store.Done
-	if !m.Complete {
+	if m.Interrupted {
 		status = store.Interrupted
 	}
 	runs := make([]*store.Run, 0, len(recs))
@@ -163,8 +146,36 @@ func (r *Recorder) Record(ctx context.Context, m output.Manifest, dir string, re
 		if x.Failed {
 			s = store.Failed
 		}
-		runs = append(runs, &store.Run{Kind: string(m.Kind), Experiment: m.Experiment, Rule: x.Rule, Seed: int64(x.Seed), Status: s,
-			Error: x.Error, OutDir: abs, Metric: x.Metric, MetricValue: x.Value, WallSeconds: x.WallSeconds, Params: params, Ended: m.End})
+		run := &store.Run{Kind: string(m.Kind), Experiment: m.Experiment, Rule: x.Rule, Seed: int64(x.Seed), Status: s,
+			Error: x.Error, OutDir: abs, Metric: x.Metric, MetricValue: x.Value, WallSeconds: x.WallSeconds, Params: params, Ended: m.End}
+		if x.Point != "" {
+			run.SweepID, run.PointID = sweepID, x.Point
+		}
+		runs = append(runs, run)
 	}
 	return st.ReplaceRuns(ctx, abs, runs)
+}
+
+// sweepOf returns the sweep of dir in the store, recording it with the
+// points of recs when it is not there yet (0: recs hold no point). Its
+// backend is what the manifest's streams name ("backend slurm").
+func sweepOf(ctx context.Context, st *store.Store, m output.Manifest, abs string, recs []runner.Record) (int64, error) {
+	var points []store.Point
+	seen := map[string]bool{}
+	for _, x := range recs {
+		if x.Point != "" && !seen[x.Point] {
+			seen[x.Point] = true
+			points = append(points, store.Point{ID: x.Point, Position: len(points), Params: x.Params})
+		}
+	}
+	if len(points) == 0 {
+		return 0, nil
+	}
+	sw, err := st.SweepByOutDir(ctx, abs)
+	if errors.Is(err, store.ErrNotFound) {
+		backend, _ := strings.CutPrefix(m.Streams, "backend ")
+		sw = store.Sweep{Name: m.Experiment, Experiment: m.Experiment, File: m.File, Backend: backend, OutDir: abs}
+		err = st.CreateSweep(ctx, &sw, points)
+	}
+	return sw.ID, err
 }

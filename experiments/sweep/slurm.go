@@ -51,7 +51,7 @@ func (s *Sweep) Submit(ctx context.Context, c *slurm.Client, dir string, o Slurm
 	if o.PointsPerTask < 1 {
 		o.PointsPerTask = 1
 	}
-	common := []string{"run", o.File, "--out", abs, "--quiet", "--store", o.Store}
+	common := []string{"run", o.File, "--out", abs, "--backend", "slurm", "--quiet", "--store", o.Store}
 	for _, kv := range s.Overrides {
 		common = append(common, "--set", kv)
 	}

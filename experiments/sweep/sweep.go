@@ -1,9 +1,13 @@
-// Package sweep runs an experiment at every point of its [sweep]: on this
-// machine (Local) or as Slurm job arrays (Submit), every point in a
-// directory of its own (DIR/points/ID, an ordinary training output), and
-// gathers them (Collect): DIR/sweep.json (the points, their parameters
-// and status), DIR/summary.json (each point's by_rule), the figures of the
-// headline metric against the swept parameters, and the run store.
+// Package sweep is the kind of run of an experiment file with a [sweep]
+// (Kind): it runs the experiment at every point, each point a job of the
+// one runner (experiments/runner) and a whole training run in a directory
+// of its own (DIR/points/ID, an ordinary training output), on this machine
+// or as Slurm job arrays (Submit, whose array tasks run their points with
+// Task and whose collecting job runs the kind in Collecting mode). Its
+// result files gather the points: DIR/sweep.json (the points, their
+// parameters and status), DIR/summary.json (each point's by_rule) and the
+// figures of the headline metric against the swept parameters; the run
+// store records every run of every point.
 //
 // A point's results depend only on its parameter values and seeds: the
 // same whatever else is in the sweep and whichever backend runs it. Every
@@ -20,17 +24,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dopa-sim/dopa/experiments/sweep/space"
 	"github.com/dopa-sim/dopa/experiments/training"
 
 	"github.com/dopa-sim/dopa/experiments"
-	"github.com/dopa-sim/dopa/experiments/runstore"
 	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
-	"github.com/dopa-sim/dopa/internal/store"
 )
 
 // Sweep is an experiment file with a [sweep], its overrides applied and
@@ -45,6 +46,16 @@ type Sweep struct {
 	Base *training.Plan
 	// Points are the sweep's points, in order.
 	Points []space.Point
+	// Backend is where the points run ("local" if empty; "slurm"): the
+	// manifest and the run store say it.
+	Backend string
+	// Collecting makes a job gather its point as its array task left it,
+	// without running it: what the collecting job of a sweep on Slurm
+	// does.
+	Collecting bool
+
+	workers int           // runs of a point at once (0: as the file says)
+	status  []PointStatus // the points as Write gathered them
 }
 
 // Load reads a sweep from its source and checks it: every key is swept
@@ -236,9 +247,10 @@ const errorFile = "error.txt"
 const FailPointsEnv = "DOPA_TEST_FAIL_POINTS"
 
 // RunPoint runs one point into its directory: skipped if complete,
-// continued if interrupted, run again if failed. A failure is written to
-// the point's error.txt and returned.
-func (s *Sweep) RunPoint(ctx context.Context, dir string, p space.Point, done func(int, int)) error {
+// continued if interrupted, run again if failed, its runs workers at a
+// time (0: as the file says). A failure is written to the point's
+// error.txt and returned.
+func (s *Sweep) RunPoint(ctx context.Context, dir string, p space.Point, workers int) error {
 	pd := PointDir(dir, p.ID)
 	m, err := output.ReadManifest(pd)
 	if err == nil && m.Complete {
@@ -260,30 +272,39 @@ func (s *Sweep) RunPoint(ctx context.Context, dir string, p space.Point, done fu
 	if err != nil {
 		return fail(err)
 	}
-	_, _, err = plan.Execute(ctx, pd, training.Options{Overrides: append(slices.Clone(s.Overrides), p.Sets()...), Resume: resume, Done: done})
+	if workers > 0 {
+		plan.Spec.Workers = workers // never changes results
+	}
+	rs, _, err := plan.Execute(ctx, pd, training.Options{Overrides: append(slices.Clone(s.Overrides), p.Sets()...), Resume: resume})
 	if err != nil && ctx.Err() == nil {
 		return fail(err)
+	}
+	if err == nil {
+		// A failed run fails its point: --resume runs the point again,
+		// which reruns that run alone.
+		var failed []string
+		for _, r := range rs {
+			if r.Failed() {
+				failed = append(failed, r.Rule+" seed "+fmt.Sprint(r.Seed)+": "+r.Failure())
+			}
+		}
+		if len(failed) > 0 {
+			return fail(fmt.Errorf("%d of %d runs failed: %s", len(failed), len(rs), strings.Join(failed, "; ")))
+		}
 	}
 	return err
 }
 
-// Local runs the points (all, or those of only) one after another on this
-// machine, each on the worker pool. It goes on after a failed point; the
-// error lists the failures.
-func (s *Sweep) Local(ctx context.Context, dir string, only []string, done func(point string, runs, planned int)) error {
+// Task runs the points of those IDs one after another into dir, as an
+// array task of a sweep on Slurm does: only into their directories. It
+// goes on after a failed point; the error lists the failures.
+func (s *Sweep) Task(ctx context.Context, dir string, ids []string, workers int) error {
 	var failed []string
 	for _, p := range s.Points {
-		if len(only) > 0 && !slices.Contains(only, p.ID) {
+		if !slices.Contains(ids, p.ID) {
 			continue
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		err := s.RunPoint(ctx, dir, p, func(n, of int) {
-			if done != nil {
-				done(p.ID, n, of)
-			}
-		})
+		err := s.RunPoint(ctx, dir, p, workers)
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted in point %s: the finished runs are kept (--resume continues)", p.ID)
 		}
@@ -324,37 +345,43 @@ type Summary struct {
 // Status reads the state of every point from its directory.
 func (s *Sweep) Status(dir string) []PointStatus {
 	out := make([]PointStatus, len(s.Points))
-	for i, p := range s.Points {
-		ps := PointStatus{ID: p.ID, Params: map[string]string{}, Status: "planned", Dir: filepath.Join(output.PointsDir, p.ID)}
-		for k, key := range p.Keys {
-			ps.Params[key] = p.Values[k]
-		}
-		pd := PointDir(dir, p.ID)
-		if b, err := os.ReadFile(filepath.Join(pd, errorFile)); err == nil {
-			ps.Status = "failed"
-			json.Unmarshal(b, &ps.Error)
-		} else if m, err := output.ReadManifest(pd); err == nil {
-			ps.RunsDone, ps.RunsPlanned = m.RunsDone, m.RunsPlanned
-			ps.Status = "interrupted"
-			if m.Complete {
-				ps.Status = "done"
-				var sum struct {
-					ByRule json.RawMessage `json:"by_rule"`
-				}
-				if b, err := os.ReadFile(filepath.Join(pd, output.SummaryFile)); err == nil && json.Unmarshal(b, &sum) == nil {
-					ps.ByRule = sum.ByRule
-				}
-			}
-		}
-		out[i] = ps
+	for i := range s.Points {
+		out[i] = s.pointStatus(dir, i)
 	}
 	return out
 }
 
-// Collect gathers the points into dir: summary.json, sweep.json, the
-// manifest (complete when every point is done), the figures and the run
-// store at storePath ("off": none). It returns the points' states.
-func (s *Sweep) Collect(ctx context.Context, dir string, m output.Manifest, storePath, backend string) ([]PointStatus, error) {
+// pointStatus reads the state of point i from its directory.
+func (s *Sweep) pointStatus(dir string, i int) PointStatus {
+	p := s.Points[i]
+	ps := PointStatus{ID: p.ID, Params: map[string]string{}, Status: "planned", Dir: filepath.Join(output.PointsDir, p.ID)}
+	for k, key := range p.Keys {
+		ps.Params[key] = p.Values[k]
+	}
+	pd := PointDir(dir, p.ID)
+	if b, err := os.ReadFile(filepath.Join(pd, errorFile)); err == nil {
+		ps.Status = "failed"
+		json.Unmarshal(b, &ps.Error)
+	} else if m, err := output.ReadManifest(pd); err == nil {
+		ps.RunsDone, ps.RunsPlanned = m.RunsDone, m.RunsPlanned
+		ps.Status = "interrupted"
+		if m.Complete {
+			ps.Status = "done"
+			var sum struct {
+				ByRule json.RawMessage `json:"by_rule"`
+			}
+			if b, err := os.ReadFile(filepath.Join(pd, output.SummaryFile)); err == nil && json.Unmarshal(b, &sum) == nil {
+				ps.ByRule = sum.ByRule
+			}
+		}
+	}
+	return ps
+}
+
+// gather writes the points' state into dir: summary.json (each point's
+// by_rule) and sweep.json (the points and their state). It returns the
+// states.
+func (s *Sweep) gather(dir string) ([]PointStatus, error) {
 	st := s.Status(dir)
 	sum := Summary{Experiment: s.Base.Spec.Name, Metric: s.Base.HeadlineMetric(), Points: st}
 	for _, p := range s.Base.Spec.Sweep.Params {
@@ -369,74 +396,5 @@ func (s *Sweep) Collect(ctx context.Context, dir string, m output.Manifest, stor
 		p.ByRule = nil
 		bare[i] = p
 	}
-	if err := output.WriteJSON(filepath.Join(dir, output.SweepFile), bare); err != nil {
-		return st, err
-	}
-	m.RunsPlanned, m.RunsDone = len(st), 0
-	for _, p := range st {
-		if p.Status == "done" {
-			m.RunsDone++
-		}
-	}
-	m.End, m.Complete, m.Interrupted = time.Now().UTC(), m.RunsDone == len(st), m.RunsDone < len(st)
-	if err := output.WriteJSON(filepath.Join(dir, output.ManifestFile), m); err != nil {
-		return st, err
-	}
-	if err := WritePlots(dir); err != nil {
-		return st, fmt.Errorf("sweep figures: %w", err)
-	}
-	return st, s.record(ctx, dir, st, backend, storePath)
-}
-
-// record puts every run of every point in the run store, replacing what
-// an earlier collection of the same directory recorded.
-func (s *Sweep) record(ctx context.Context, dir string, points []PointStatus, backend, path string) error {
-	if path == "off" {
-		return nil
-	}
-	abs, st, err := runstore.OpenStore(path, dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	sw, err := st.SweepByOutDir(ctx, abs)
-	if errors.Is(err, store.ErrNotFound) {
-		sw = store.Sweep{Name: s.Base.Spec.Name, Experiment: s.Base.Spec.Name, File: s.Source.File, Backend: backend, OutDir: abs}
-		var pts []store.Point
-		for i, p := range points {
-			pts = append(pts, store.Point{ID: p.ID, Position: i, Params: p.Params})
-		}
-		err = st.CreateSweep(ctx, &sw, pts)
-	}
-	if err != nil {
-		return err
-	}
-	first := true
-	for _, p := range points {
-		b, err := os.ReadFile(filepath.Join(PointDir(dir, p.ID), output.SummaryFile))
-		if err != nil {
-			continue // nothing run yet
-		}
-		params := map[string]string{}
-		for _, kv := range s.Overrides {
-			k, v, _ := strings.Cut(kv, "=")
-			params[k] = v
-		}
-		for k, v := range p.Params {
-			params[k] = v
-		}
-		status := store.Done
-		switch p.Status {
-		case "failed":
-			status = store.Failed
-		case "interrupted":
-			status = store.Interrupted
-		}
-		rec := runstore.StoreRecord{Kind: "sweep", Experiment: s.Base.Spec.Name, OutDir: abs, SweepID: sw.ID, PointID: p.ID, Params: params, Status: status, Error: p.Error}
-		if err := runstore.RecordSummary(ctx, st, rec, b, first); err != nil {
-			return err
-		}
-		first = false
-	}
-	return nil
+	return st, output.WriteJSON(filepath.Join(dir, output.SweepFile), bare)
 }

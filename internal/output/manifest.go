@@ -121,8 +121,9 @@ type Manifest struct {
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	Interrupted bool      `json:"interrupted"`
-	// Complete: every planned run finished and every result file is
-	// written. While a run goes on (or after it was killed) it is false.
+	// Complete: every planned run finished, none failed, and every result
+	// file is written. While a run goes on (or after it was killed), and
+	// when a run failed (--resume runs it again), it is false.
 	Complete    bool `json:"complete"`
 	RunsDone    int  `json:"runs_done"`
 	RunsPlanned int  `json:"runs_planned"`
