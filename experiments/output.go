@@ -1,9 +1,7 @@
 package experiments
 
 import (
-	"bufio"
 	"embed"
-	"fmt"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -12,7 +10,6 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/output"
 )
@@ -256,41 +253,53 @@ func quantile(p float64, xs []float64) float64 {
 }
 
 // WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv
-// (unless weights is false: record.weights = false), predictions.csv and
-// rasters (where there are any) into dir (which must exist), each
-// atomically. The runner writes manifest.json after them.
-func WriteResults(dir string, s Summary, results []Result, weights bool) error {
+// (unless record.weights = false), predictions.csv and rasters (where
+// there are any) into dir (which must exist), each atomically, the tables
+// in record.format. The runner writes manifest.json after them.
+func WriteResults(dir string, s Summary, results []Result, rec Record) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
-	if err := output.Metrics.Write(dir, func(w *bufio.Writer) {
+	f := rec.Format
+	if err := output.Metrics.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, row := range r.Metrics {
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s\n", r.Rule, r.Seed, row.Epoch, row.Trials, ff(row.Loss))
+				w.Str(r.Rule)
+				w.Int(r.Seed)
+				w.Int(row.Epoch)
+				w.Int(row.Trials)
+				w.Float(row.Loss)
+				w.End()
 			}
 		}
 	}); err != nil {
 		return err
 	}
-	if weights {
-		if err := writeWeights(dir, results); err != nil {
+	if rec.Weights {
+		if err := writeWeights(dir, f, results); err != nil {
 			return err
 		}
 	}
-	if err := writePredictions(dir, results); err != nil {
+	if err := writePredictions(dir, f, results); err != nil {
 		return err
 	}
-	if err := writeRasters(dir, results); err != nil {
+	if err := writeRasters(dir, f, results); err != nil {
 		return err
 	}
-	if err := writeDiagnostics(dir, results); err != nil {
+	if err := writeDiagnostics(dir, f, results); err != nil {
 		return err
 	}
-	if err := output.Traces.Write(dir, func(w *bufio.Writer) {
+	if err := output.Traces.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, t := range r.Traces {
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
-					ff(t.RPE), ff(t.Dopamine), ff(t.LearningRate), ff(t.EligibilityRMS), ff(t.WeightRMS))
+				w.Str(r.Rule)
+				w.Int(r.Seed)
+				w.Int(t.Epoch)
+				w.Int(t.Trials)
+				for _, v := range [...]float64{t.Reward, t.Expectation, t.RPE, t.Dopamine, t.LearningRate, t.EligibilityRMS, t.WeightRMS} {
+					w.Float(v)
+				}
+				w.End()
 			}
 		}
 	}); err != nil {
@@ -302,8 +311,8 @@ func WriteResults(dir string, s Summary, results []Result, weights bool) error {
 // writeWeights writes weights.csv: the plastic synapses of the traced
 // runs before and after training, one row per synapse (pre = -1 for a
 // bias).
-func writeWeights(dir string, results []Result) error {
-	return output.Weights.Write(dir, func(w *bufio.Writer) {
+func writeWeights(dir string, f output.Format, results []Result) error {
+	return output.Weights.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, s := range r.Weights {
 				nw := s.NPre * s.NPost
@@ -312,7 +321,14 @@ func writeWeights(dir string, results []Result) error {
 					if k >= nw {
 						pre, post = -1, k-nw
 					}
-					fmt.Fprintf(w, "%s,%d,%s,%s,%d,%d,%s\n", r.Rule, r.Seed, s.When, s.Projection, pre, post, ff(x))
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Str(s.When)
+					w.Str(s.Projection)
+					w.Int(pre)
+					w.Int(post)
+					w.Float(x)
+					w.End()
 				}
 			}
 		}
@@ -321,7 +337,7 @@ func writeWeights(dir string, results []Result) error {
 
 // writePredictions writes predictions.csv (forecasting tasks): the
 // forecasts of the traced seeds beside the truth, in the series' units.
-func writePredictions(dir string, results []Result) error {
+func writePredictions(dir string, f output.Format, results []Result) error {
 	any := false
 	for _, r := range results {
 		any = any || len(r.Prediction.Step) > 0
@@ -329,12 +345,19 @@ func writePredictions(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return output.Predictions.Write(dir, func(w *bufio.Writer) {
+	return output.Predictions.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			p := r.Prediction
 			for d := range p.Target {
 				for i, step := range p.Step {
-					fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s\n", r.Rule, r.Seed, step, d, ff(p.Target[d][i]), ff(p.OneStep[d][i]), ff(p.FreeRun[d][i]))
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Int(step)
+					w.Int(d)
+					w.Float(p.Target[d][i])
+					w.Float(p.OneStep[d][i])
+					w.Float(p.FreeRun[d][i])
+					w.End()
 				}
 			}
 		}
@@ -351,7 +374,7 @@ var (
 
 // writeRasters writes rasters.csv (spiking circuits on xor, traced seeds):
 // the spikes of one trial per pattern before and after learning.
-func writeRasters(dir string, results []Result) error {
+func writeRasters(dir string, f output.Format, results []Result) error {
 	any := false
 	for _, r := range results {
 		any = any || len(r.Rasters) > 0
@@ -359,17 +382,21 @@ func writeRasters(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	err := output.Rasters.Write(dir, func(w *bufio.Writer) {
+	err := output.Rasters.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
-				writeSpikes(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
+				writeSpikes(w, ra, func() {
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Str(ra.Label)
+				})
 			}
 		}
 	})
 	if err != nil {
 		return err
 	}
-	return output.RasterTrials.Write(dir, func(w *bufio.Writer) {
+	return output.RasterTrials.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				for k, m := range ra.Marks {
@@ -377,16 +404,30 @@ func writeRasters(dir string, results []Result) error {
 					if k+1 < len(ra.Marks) {
 						end = ra.Marks[k+1]
 					}
-					fmt.Fprintf(w, "%s,%d,%s,%s,%s,\"%s\"\n", r.Rule, r.Seed, ra.Label, ff(float64(m)*ra.DtMs), ff(float64(end)*ra.DtMs), ra.Inputs[k])
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Str(ra.Label)
+					w.Float(float64(m) * ra.DtMs)
+					w.Float(float64(end) * ra.DtMs)
+					w.Str(ra.Inputs[k])
+					w.End()
 				}
 			}
 		}
 	})
 }
 
-func writeSpikes(w *bufio.Writer, prefix string, ra Raster) {
+// writeSpikes writes a raster's spikes, each row after the values of
+// prefix (nil: none).
+func writeSpikes(w *output.Rows, ra Raster, prefix func()) {
 	for _, sp := range ra.Spikes {
-		fmt.Fprintf(w, "%s%s,%s,%d\n", prefix, ff(float64(sp.Step+1)*ra.DtMs), ra.PopNames[sp.Pop], sp.Neuron)
+		if prefix != nil {
+			prefix()
+		}
+		w.Float(float64(sp.Step+1) * ra.DtMs)
+		w.Str(ra.PopNames[sp.Pop])
+		w.Int(int(sp.Neuron))
+		w.End()
 	}
 }
 
@@ -439,42 +480,53 @@ func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
 		return err
 	}
-	if err := output.Layout.Write(dir, func(w *bufio.Writer) {
+	return WriteSimulationTables(dir, cf.RecordFormat, cs.DtMs, sim)
+}
+
+// WriteSimulationTables writes the tables of a simulation into dir in
+// format f: populations.csv, spikes.csv and, with [[record]] monitors,
+// states.csv (the benchmark of the formats writes them alone).
+func WriteSimulationTables(dir string, f output.Format, dtMs float64, sim *Simulation) error {
+	ra := sim.Raster
+	if err := output.Layout.Write(dir, f, func(w *output.Rows) {
 		for i, n := range ra.PopNames {
-			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], ff(cs.DtMs), sim.Steps)
+			w.Str(n)
+			w.Int(ra.PopSizes[i])
+			w.Float(dtMs)
+			w.Int(sim.Steps)
+			w.End()
 		}
 	}); err != nil {
 		return err
 	}
-	if err := output.Spikes.Write(dir, func(w *bufio.Writer) {
-		writeSpikes(w, "", ra)
+	if err := output.Spikes.Write(dir, f, func(w *output.Rows) {
+		writeSpikes(w, ra, nil)
 	}); err != nil {
 		return err
 	}
 	if len(sim.Columns) > 0 {
-		return writeStates(dir, cs, sim)
+		return writeStates(dir, f, dtMs, sim)
 	}
 	return nil
 }
 
 // writeStates writes states.csv: the [[record]] monitors, one row per step.
-func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
-	return output.States.Write(dir, func(w *bufio.Writer) {
+func writeStates(dir string, f output.Format, dtMs float64, sim *Simulation) error {
+	return output.States.Write(dir, f, func(w *output.Rows) {
 		k := len(sim.Columns)
 		for t := 0; t*k < len(sim.States); t++ {
-			w.WriteString(ff(float64(t+1) * cs.DtMs))
+			w.Float(float64(t+1) * dtMs)
 			for _, v := range sim.States[t*k : (t+1)*k] {
-				w.WriteByte(',')
-				w.WriteString(ff(v))
+				w.Float(v)
 			}
-			w.WriteByte('\n')
+			w.End()
 		}
 	}, sim.Columns...)
 }
 
 // writeDiagnostics writes diagnostics.csv (record.diagnostics_every > 0):
 // rule,seed,epoch,trials,name,value, one row per measure.
-func writeDiagnostics(dir string, results []Result) error {
+func writeDiagnostics(dir string, f output.Format, results []Result) error {
 	any := false
 	for _, r := range results {
 		any = any || len(r.Diagnostics) > 0
@@ -482,10 +534,16 @@ func writeDiagnostics(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return output.Diagnostics.Write(dir, func(w *bufio.Writer) {
+	return output.Diagnostics.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, d := range r.Diagnostics {
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s\n", r.Rule, r.Seed, d.Epoch, d.Trials, d.Name, ff(d.Value))
+				w.Str(r.Rule)
+				w.Int(r.Seed)
+				w.Int(d.Epoch)
+				w.Int(d.Trials)
+				w.Str(d.Name)
+				w.Float(d.Value)
+				w.End()
 			}
 		}
 	})

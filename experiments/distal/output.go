@@ -1,8 +1,6 @@
 package distal
 
 import (
-	"bufio"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -207,33 +205,49 @@ func Write(dir string, r *Result) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), Summarize(r)); err != nil {
 		return err
 	}
-	if err := output.SynapseTraces.Write(dir, func(w *bufio.Writer) {
+	f := r.Spec.Record.Format
+	if err := output.SynapseTraces.Write(dir, f, func(w *output.Rows) {
 		for _, x := range r.Runs {
 			for _, t := range x.Traces {
-				fmt.Fprintf(w, "%s,%d,%s,%s,%s,%s,%s\n", x.Condition, x.Seed, ff(t.TS), ff(t.Dopamine), ff(t.Eligibility), ff(t.Weight), ff(t.MeanExc))
+				w.Str(x.Condition)
+				w.Int(x.Seed)
+				for _, v := range [...]float64{t.TS, t.Dopamine, t.Eligibility, t.Weight, t.MeanExc} {
+					w.Float(v)
+				}
+				w.End()
 			}
 		}
 	}); err != nil {
 		return err
 	}
-	if err := output.WeightsEnd.Write(dir, func(w *bufio.Writer) {
+	if err := output.WeightsEnd.Write(dir, f, func(w *output.Rows) {
 		for _, x := range r.Runs {
 			for k, v := range x.Weights {
 				rw := 0
 				if k == x.Index {
 					rw = 1
 				}
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%d\n", x.Condition, x.Seed, x.WPre[k], x.WPost[k], ff(v), rw)
+				w.Str(x.Condition)
+				w.Int(x.Seed)
+				w.Int(int(x.WPre[k]))
+				w.Int(int(x.WPost[k]))
+				w.Float(v)
+				w.Int(rw)
+				w.End()
 			}
 		}
 	}); err != nil {
 		return err
 	}
-	if err := output.NetworkRasters.Write(dir, func(w *bufio.Writer) {
+	if err := output.NetworkRasters.Write(dir, f, func(w *output.Rows) {
 		for _, x := range r.Runs {
 			for _, sp := range [][]Spike{x.RasterFirst, x.RasterLast} {
 				for _, s := range sp {
-					fmt.Fprintf(w, "%s,%d,%d,%d\n", x.Condition, x.Seed, s.TMs, s.Neuron)
+					w.Str(x.Condition)
+					w.Int(x.Seed)
+					w.Int(int(s.TMs))
+					w.Int(int(s.Neuron))
+					w.End()
 				}
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/neuron"
 )
@@ -135,6 +136,9 @@ type Record struct {
 	// LastS is the length (s) of the final stretch over which the weight of
 	// the rewarded synapse is averaged.
 	LastS float64 `toml:"last_s"`
+	// Format is the format of the tables: "csv" (the default), "npz"
+	// (NumPy: one .npz file per table) or "both" (docs/python.md).
+	Format output.Format `toml:"format"`
 }
 
 // Condition is one condition of the experiment.
@@ -161,7 +165,7 @@ func (Spec) Defaults() Spec {
 			RatePerMs: 0.01, Pairing: "nearest"},
 		Dopamine: Dopamine{TauDMs: 200, Tonic: 0.002},
 		Reward:   Reward{Pulse: 0.5, WindowMs: 20, DelayMinMs: 1000, DelayMaxMs: 3000},
-		Record:   Record{TraceEveryMs: 100, RasterMs: 1000, LastS: 600},
+		Record:   Record{TraceEveryMs: 100, RasterMs: 1000, LastS: 600, Format: output.CSV},
 		Conditions: []Condition{
 			{Name: "rewarded", Reward: true},
 			{Name: "control", Reward: false},
@@ -293,6 +297,8 @@ func (s *Spec) Validate() error {
 		return fieldErr(fmt.Sprintf("must be in [delay_min_ms (%d), 1000000], got %d", r.DelayMinMs, r.DelayMaxMs), "reward", "delay_max_ms")
 	case s.Record.TraceEveryMs < 1:
 		return fieldErr(fmt.Sprintf("must be >= 1, got %d", s.Record.TraceEveryMs), "record", "trace_every_ms")
+	case s.Record.Format.Check() != nil:
+		return fieldErr(s.Record.Format.Check().Error(), "record", "format")
 	case s.Record.RasterMs < 0:
 		return fieldErr(fmt.Sprintf("must be >= 0, got %d", s.Record.RasterMs), "record", "raster_ms")
 	case !(s.Record.LastS > 0) || math.IsInf(s.Record.LastS, 0):

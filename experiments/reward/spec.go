@@ -7,6 +7,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 )
@@ -141,6 +142,9 @@ type Record struct {
 	// StepsEvery: steps.csv holds every step of every steps_every-th
 	// episode (and of the last one); 0 records no steps.
 	StepsEvery int `toml:"steps_every"`
+	// Format is the format of the tables: "csv" (the default), "npz"
+	// (NumPy: one .npz file per table) or "both" (docs/python.md).
+	Format output.Format `toml:"format"`
 }
 
 // Defaults returns an experiment of 10 seeds of 200 episodes, a TD(0)
@@ -149,7 +153,7 @@ func (Spec) Defaults() Spec {
 	return Spec{Kind: Kind, Name: "reward", Seed: 1, Seeds: 10, Episodes: 200,
 		Critic: Critic{Model: "td", Source: "td", TDParams: modulator.TDParams{}.Defaults(), Spiking: SpikingCritic{}.Defaults(), StepMs: 100,
 			Dopamine: modulator.PulsedParams{}.Defaults()},
-		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1}}
+		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1, Format: output.CSV}}
 }
 
 // Bounds on what one experiment may ask for, so that a slip in a number
@@ -338,6 +342,8 @@ func (s *Spec) validate() error {
 		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.DeltaLast), "record", "delta_last")
 	case s.Record.Last < 1:
 		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.Last), "record", "last")
+	case s.Record.Format.Check() != nil:
+		return param.New(s.Record.Format.Check().Error(), "record", "format")
 	case s.Record.StepsEvery < 0:
 		return param.New(fmt.Sprintf("must be >= 0 (0 records no steps), got %d", s.Record.StepsEvery), "record", "steps_every")
 	case len(s.Agents) == 0:

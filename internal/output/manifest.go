@@ -53,6 +53,7 @@ const (
 	SpikesFile       = "spikes.csv"        // simulation: every spike
 	StatesFile       = "states.csv"        // simulation: the [[record]] monitors
 	LayoutFile       = "populations.csv"   // simulation: population sizes
+	SonataFile       = "spikes.h5"         // simulation (record_sonata, dopa export): the spikes as SONATA
 	PlotsDir         = "plots"             // every kind: the figures
 	JournalDir       = "journal"           // every run kept as it finishes, until the files are written
 	PointsDir        = "points"            // a sweep: one output directory per point
@@ -76,14 +77,21 @@ var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, Diagnos
 	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, EpisodesFile, StepsFile,
 	"slurm", "slurm-jobs.json"}
 
-// Clean removes what a run left in dir (Files), and nothing else.
+// Clean removes what a run left in dir (Files, the .npz file of every
+// table and SonataFile), and nothing else.
 func Clean(dir string) error {
 	for _, f := range Files {
-		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
-			return err
+		names := []string{f}
+		if _, ok := SchemaOf(f); ok {
+			names = append(names, NPZName(f))
+		}
+		for _, n := range names {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return os.RemoveAll(filepath.Join(dir, SonataFile))
 }
 
 // ReadManifest reads dir/manifest.json.
