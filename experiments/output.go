@@ -456,7 +456,9 @@ type PopSimSummary struct {
 // WriteSimulation writes summary.json, spikes.csv (every
 // spike: time_ms of the end of its step, population, neuron),
 // populations.csv (name, size, dt_ms, steps) and, with [[record]]
-// monitors, states.csv into dir (which must exist).
+// monitors, states.csv into dir (which must exist), the tables in the
+// circuit file's record_format, and with record_sonata the spikes as
+// SONATA (spikes.h5).
 func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
 	cs := &cf.Spec
 	ra := sim.Raster
@@ -480,7 +482,19 @@ func WriteSimulation(dir string, cf *CircuitFile, sim *Simulation) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
 		return err
 	}
-	return WriteSimulationTables(dir, cf.RecordFormat, cs.DtMs, sim)
+	if err := WriteSimulationTables(dir, cf.RecordFormat, cs.DtMs, sim); err != nil {
+		return err
+	}
+	if !cf.RecordSonata {
+		return nil
+	}
+	st := &output.SpikeTrain{Populations: ra.PopNames}
+	for _, sp := range ra.Spikes {
+		st.TimeMs = append(st.TimeMs, float64(sp.Step+1)*ra.DtMs)
+		st.Pop = append(st.Pop, int(sp.Pop))
+		st.Neuron = append(st.Neuron, int(sp.Neuron))
+	}
+	return output.WriteSonata(filepath.Join(dir, output.SonataFile), st)
 }
 
 // WriteSimulationTables writes the tables of a simulation into dir in
