@@ -167,3 +167,34 @@ func TestNPZDamaged(t *testing.T) {
 		t.Errorf("wrong type: %v", err)
 	}
 }
+
+// TestPythonDocListsEveryDtype: docs/python.md's table of dtypes is the
+// schemas', row for row: the integer and text columns of every table
+// (every other column is float64).
+func TestPythonDocListsEveryDtype(t *testing.T) {
+	b, err := os.ReadFile("../../docs/python.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Schemas() {
+		var ints, strs []string
+		for _, c := range s.Columns {
+			switch c.Type {
+			case IntType:
+				ints = append(ints, "`"+c.Name+"`")
+			case StrType:
+				strs = append(strs, "`"+c.Name+"`")
+			}
+		}
+		list := func(cols []string) string {
+			if len(cols) == 0 {
+				return "—"
+			}
+			return strings.Join(cols, ", ")
+		}
+		row := "| `" + NPZName(s.File) + "` | " + list(ints) + " | " + list(strs) + " |\n"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("docs/python.md lacks the row of %s:\n%s", NPZName(s.File), row)
+		}
+	}
+}
