@@ -22,11 +22,31 @@ var formatCases = map[string][]string{
 	"experiments/mnist_podlaski":  {"--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.diagnostics_every=10", "--set", "record.format=both"},
 	"circuits/cuba":               {"--set", "duration_ms=50", "--set", "record_format=both"},
 	"experiments/izhikevich2007":  {"--set", "duration_s=1", "--set", "network.n_exc=80", "--set", "network.n_inh=20", "--set", "network.synapses_per_neuron=10", "--set", "record.format=both"},
+	"distal_probes.toml":          {}, // distalProbes, written by the test
 	"experiments/conditioning":    {"--seeds", "1", "--set", "episodes=40", "--set", "record.steps_every=10", "--set", "record.format=both"},
 	"experiments/bandit":          {"--seeds", "1", "--set", "episodes=60", "--set", "record.format=both"},
 	"experiments/willshaw":        {"--set", "queries=100", "--set", "capacity.eps=0.1", "--set", "capacity.max_m=2000"},
 	"experiments/autoassociation": {"--seeds", "1", "--set", "queries=50", "--set", "m=1000"},
 }
+
+// distalProbes is a small distal-reward run with probes (probes.csv).
+const distalProbes = `kind = "distal_reward"
+name = "probes"
+duration_s = 1
+[network]
+n_exc = 80
+n_inh = 20
+synapses_per_neuron = 10
+[record]
+format = "both"
+[[record.probe]]
+synapse = "rewarded"
+every_ms = 10
+[[record.probe]]
+synapse = "index"
+index = 5
+every_ms = 1
+`
 
 // TestNPZMatchesCSV: every table a run writes as .npz reads back, through
 // its schema, value for value and bit for bit what its CSV file holds
@@ -48,6 +68,10 @@ func TestNPZMatchesCSV(t *testing.T) {
 			src := name
 			if base, ok := strings.CutPrefix(name, "circuits/"); ok {
 				src = filepath.Join("..", "..", "circuits", base+".toml")
+			}
+			if name == "distal_probes.toml" {
+				src = filepath.Join(t.TempDir(), name)
+				writeFile(t, src, distalProbes)
 			}
 			out := filepath.Join(t.TempDir(), "out")
 			args := append([]string{"run", src, "--out", out, "--quiet"}, formatCases[name]...)

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 TABLES = ["metrics", "traces", "diagnostics", "weights", "weights_end", "predictions",
           "rasters", "raster_trials", "spikes", "states", "populations", "memory", "capacity",
-          "synapse_traces", "network_rasters", "episodes", "steps"]
+          "synapse_traces", "network_rasters", "probes", "episodes", "steps"]
 
 
 def load_csv(path):

@@ -34,6 +34,8 @@ type simState struct {
 	LastN                int
 	Traces               []TraceRow
 	RasterFirst, RasterL []Spike
+	ProbeCWD             [][3]float64 // C, W, D of every record.probe
+	ProbeRows            []ProbeRow
 }
 
 func (s *sim) state() (simState, error) {
@@ -41,6 +43,10 @@ func (s *sim) state() (simState, error) {
 		Wheel: append([]int32(nil), s.wheel...), Rewards: s.rewards, Pairings: s.pairings, SpikesE: s.spikesE, SpikesI: s.spikesI,
 		N: s.n, ProbeC: s.probe.C, ProbeW: s.probe.W, ProbeD: s.probe.D, LastSum: s.lastSum, LastN: s.lastN,
 		Traces: s.traces, RasterFirst: s.rasterFirst, RasterL: s.rasterLast}
+	for _, p := range s.probes {
+		x.ProbeCWD = append(x.ProbeCWD, [3]float64{p.p.C, p.p.W, p.p.D})
+	}
+	x.ProbeRows = s.probeRows
 	if s.I != nil {
 		x.I, x.HasI = s.I.Snapshot(), true
 	}
@@ -59,7 +65,7 @@ func (s *sim) state() (simState, error) {
 }
 
 func (s *sim) setState(x simState) error {
-	if x.HasI != (s.I != nil) || x.HasEI != (s.EI != nil) || x.HasIE != (s.IE != nil) || len(x.Wheel) != len(s.wheel) {
+	if x.HasI != (s.I != nil) || x.HasEI != (s.EI != nil) || x.HasIE != (s.IE != nil) || len(x.Wheel) != len(s.wheel) || len(x.ProbeCWD) != len(s.probes) {
 		return errors.New("the checkpoint is of another network")
 	}
 	if err := s.E.Restore(x.E); err != nil {
@@ -95,6 +101,10 @@ func (s *sim) setState(x simState) error {
 	s.probe.C, s.probe.W, s.probe.D = x.ProbeC, x.ProbeW, x.ProbeD
 	s.lastSum, s.lastN = x.LastSum, x.LastN
 	s.traces, s.rasterFirst, s.rasterLast = x.Traces, x.RasterFirst, x.RasterL
+	for i, v := range x.ProbeCWD {
+		s.probes[i].p.C, s.probes[i].p.W, s.probes[i].p.D = v[0], v[1], v[2]
+	}
+	s.probeRows = append(s.probeRows[:0], x.ProbeRows...)
 	return nil
 }
 

@@ -239,6 +239,26 @@ func Write(dir string, r *Result) error {
 	}); err != nil {
 		return err
 	}
+	if len(r.Spec.Record.Probes) > 0 {
+		if err := output.Probes.Write(dir, f, func(w *output.Rows) {
+			for _, x := range r.Runs {
+				for _, p := range x.Probes {
+					syn := x.Probed[p.Probe]
+					w.Str(x.Condition)
+					w.Int(x.Seed)
+					w.Str(syn.Name)
+					w.Int(int(syn.Pre))
+					w.Int(int(syn.Post))
+					for _, v := range [...]float64{p.TS, p.Dopamine, p.Eligibility, p.Weight} {
+						w.Float(v)
+					}
+					w.End()
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
 	if err := output.NetworkRasters.Write(dir, f, func(w *output.Rows) {
 		for _, x := range r.Runs {
 			for _, sp := range [][]Spike{x.RasterFirst, x.RasterLast} {

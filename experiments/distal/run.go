@@ -55,6 +55,8 @@ type RunResult struct {
 	WPre                            []int32
 	WPost                           []int32
 	Traces                          []TraceRow
+	Probed                          []ProbedSynapse // record.probe, resolved in this run's network
+	Probes                          []ProbeRow
 	RasterFirst, RasterLast         []Spike
 	RasterFirstFrom, RasterLastFrom int // the first step of each raster window
 }
@@ -203,6 +205,10 @@ func (s *sim) summarize(r *RunResult) {
 	st := otherStats(others, r.RewardedWeight, s.wMax)
 	r.Percentile, r.MeanOther, r.MedianOther, r.FracOtherAbove90 = st.percentile, st.mean, st.median, st.above90
 	r.Traces = s.traces
+	for _, p := range s.probes {
+		r.Probed = append(r.Probed, p.syn)
+	}
+	r.Probes = s.probeRows
 	r.RasterFirst, r.RasterLast = s.rasterFirst, s.rasterLast
 	r.RasterFirstFrom = 1
 	r.RasterLastFrom = max(s.steps-s.rasterMs+1, s.rasterMs+1)

@@ -31,6 +31,30 @@ type TraceRow struct {
 	MeanExc     float64 // mean excitatory weight (see the package documentation)
 }
 
+// ProbeRow is one row of probes.csv (output.Probes): a sample of one
+// probed synapse.
+type ProbeRow struct {
+	Probe       int32   // the probe's index in record.probe
+	TS          float64 // time (s)
+	Dopamine    float64 // d + tonic
+	Eligibility float64 // the synapse's eligibility trace c
+	Weight      float64 // its weight
+}
+
+// ProbedSynapse is a probe resolved in one run's network.
+type ProbedSynapse struct {
+	Name      string
+	Index     int32 // in the excitatory projection
+	Pre, Post int32
+}
+
+// probe follows one probed synapse (synapse.Probe) and samples it.
+type probe struct {
+	syn   ProbedSynapse
+	p     *synapse.Probe
+	every int
+}
+
 // sim is one run: the network, its dopamine, the reward schedule and what
 // is recorded. Everything step touches is allocated by newSim.
 type sim struct {
@@ -75,6 +99,8 @@ type sim struct {
 	lastN                   int
 	traces                  []TraceRow
 	rasterFirst, rasterLast []Spike
+	probes                  []probe // record.probe, in file order
+	probeRows               []ProbeRow
 }
 
 // newSim builds the network of a seed and a condition.
@@ -110,8 +136,18 @@ func newSim(spec *Spec, seed int, reward bool) (*sim, error) {
 	s.wheel = make([]int32, spec.Reward.DelayMaxMs+1)
 	s.lastPre = math.MinInt32
 
-	s.probe = s.EE.NewProbe(s.kR, synapse.ProbeParams{Rate: s.eta, Tonic: s.tonic, TauCMs: spec.STDP.TauCMs,
-		TauDMs: spec.Dopamine.TauDMs, WMax: s.wMax})
+	pp := synapse.ProbeParams{Rate: s.eta, Tonic: s.tonic, TauCMs: spec.STDP.TauCMs, TauDMs: spec.Dopamine.TauDMs, WMax: s.wMax}
+	s.probe = s.EE.NewProbe(s.kR, pp)
+	rows := 0
+	for _, ps := range spec.Record.Probes {
+		syn, err := s.resolve(ps, seed)
+		if err != nil {
+			return nil, err
+		}
+		s.probes = append(s.probes, probe{syn: syn, p: s.EE.NewProbe(syn.Index, pp), every: ps.EveryMs})
+		rows += s.steps / ps.EveryMs
+	}
+	s.probeRows = make([]ProbeRow, 0, rows)
 
 	s.traces = make([]TraceRow, 0, s.steps/s.every+1)
 	s.lastFrom = s.steps - int(math.Round(spec.Record.LastS*1000)) + 1
@@ -120,6 +156,38 @@ func newSim(spec *Spec, seed int, reward bool) (*sim, error) {
 	s.rasterFirst = make([]Spike, 0, n*r/50+16)
 	s.rasterLast = make([]Spike, 0, n*r/50+16)
 	return s, nil
+}
+
+// resolve finds the synapse of a probe in the network of a seed.
+func (s *sim) resolve(p Probe, seed int) (ProbedSynapse, error) {
+	syn := ProbedSynapse{Name: p.Label(), Index: -1}
+	switch p.Synapse {
+	case "rewarded":
+		syn.Index = s.kR
+	case "index":
+		if p.Index >= len(s.EE.W) {
+			return syn, fmt.Errorf("probe %q: index %d: the excitatory projection of seed %d has %d synapses", syn.Name, p.Index, seed, len(s.EE.W))
+		}
+		syn.Index = int32(p.Index)
+	case "pair":
+		for k := s.EE.RowPtr[p.Pre]; k < s.EE.RowPtr[p.Pre+1]; k++ {
+			if s.EE.Post[k] == int32(p.Post) {
+				syn.Index = k
+				break
+			}
+		}
+		if syn.Index < 0 {
+			return syn, fmt.Errorf("probe %q: the network of seed %d has no synapse from excitatory neuron %d to %d", syn.Name, seed, p.Pre, p.Post)
+		}
+	}
+	syn.Post = s.EE.Post[syn.Index]
+	for j := range len(s.EE.RowPtr) - 1 {
+		if s.EE.RowPtr[j] <= syn.Index && syn.Index < s.EE.RowPtr[j+1] {
+			syn.Pre = int32(j)
+			break
+		}
+	}
+	return syn, nil
 }
 
 // connect draws the synapses (stream "network") and the rewarded synapse
@@ -345,6 +413,10 @@ func (s *sim) step() {
 	out := s.E.Output()
 	preFired, postFired := out[s.preR] != 0, out[s.postR] != 0
 	s.probe.Step(preFired || postFired)
+	for i := range s.probes {
+		p := &s.probes[i]
+		p.p.Step(out[p.syn.Pre] != 0 || out[p.syn.Post] != 0)
+	}
 	if preFired {
 		s.lastPre = n
 	}
@@ -362,6 +434,14 @@ func (s *sim) step() {
 		s.rewards += int(c)
 		s.mod.RewardAt(t, s.pulse*float64(c))
 		s.probe.Reward(s.pulse * float64(c))
+		for i := range s.probes {
+			s.probes[i].p.Reward(s.pulse * float64(c))
+		}
+	}
+	for i := range s.probes {
+		if p := &s.probes[i]; n%p.every == 0 {
+			s.probeRows = append(s.probeRows, ProbeRow{Probe: int32(i), TS: t / 1000, Dopamine: p.p.Dopamine(), Eligibility: p.p.C, Weight: p.p.W})
+		}
 	}
 
 	if n%s.every == 0 {

@@ -139,6 +139,41 @@ type Record struct {
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
+	// Probes record chosen excitatory synapses: their weight, eligibility
+	// and the dopamine they receive, into probes.csv ([[record.probe]]).
+	Probes []Probe `toml:"probe"`
+}
+
+// Probe records one excitatory→excitatory synapse of every run, every
+// EveryMs ms: chosen as the rewarded synapse of the seed, by its index in
+// the projection, or by its pre- and postsynaptic neurons. A run without
+// probes does no work for them.
+type Probe struct {
+	// Name labels its rows (default: "rewarded", "index K" or "PRE->POST").
+	Name string `toml:"name"`
+	// Synapse says how it is chosen: "rewarded", "index" or "pair".
+	Synapse string `toml:"synapse"`
+	// Index is the synapse's index in the excitatory projection (synapse
+	// = "index"), in the order of its presynaptic neurons.
+	Index int `toml:"index"`
+	// Pre and Post are its excitatory neurons (synapse = "pair").
+	Pre  int `toml:"pre"`
+	Post int `toml:"post"`
+	// EveryMs is the sampling interval (ms; 1: every step).
+	EveryMs int `toml:"every_ms"`
+}
+
+// Label is the probe's name in probes.csv.
+func (p Probe) Label() string {
+	switch {
+	case p.Name != "":
+		return p.Name
+	case p.Synapse == "index":
+		return fmt.Sprintf("index %d", p.Index)
+	case p.Synapse == "pair":
+		return fmt.Sprintf("%d->%d", p.Pre, p.Post)
+	}
+	return p.Synapse
 }
 
 // Condition is one condition of the experiment.
@@ -192,6 +227,9 @@ func FromDoc(doc *config.Doc) (*Spec, error) {
 	}
 	if err := doc.Decode(&s); err != nil {
 		return nil, err
+	}
+	if len(s.Record.Probes) == 0 {
+		s.Record.Probes = nil // "probe = []" of a manifest's resolved file: none, as the defaults say
 	}
 	if err := s.Validate(); err != nil {
 		return nil, doc.Locate(err)
@@ -303,10 +341,37 @@ func (s *Spec) Validate() error {
 		return fieldErr(fmt.Sprintf("must be >= 0, got %d", s.Record.RasterMs), "record", "raster_ms")
 	case !(s.Record.LastS > 0) || math.IsInf(s.Record.LastS, 0):
 		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Record.LastS), "record", "last_s")
+	case len(s.Record.Probes) > maxProbes:
+		return fieldErr(fmt.Sprintf("%d probes, more than %d", len(s.Record.Probes), maxProbes), "record", "probe")
 	case len(s.Conditions) == 0:
 		return fieldErr("must list at least one [[condition]]", "condition")
 	case len(s.Conditions) > maxConditions:
 		return fieldErr(fmt.Sprintf("%d conditions, more than %d", len(s.Conditions), maxConditions), "condition")
+	}
+	rows := 0.0
+	names := map[string]bool{}
+	for i, p := range s.Record.Probes {
+		switch {
+		case p.Synapse != "rewarded" && p.Synapse != "index" && p.Synapse != "pair":
+			return fieldErr(fmt.Sprintf("must be \"rewarded\", \"index\" or \"pair\", got %q", p.Synapse), "record", "probe", i, "synapse")
+		case p.Synapse == "index" && p.Index < 0:
+			return fieldErr(fmt.Sprintf("must be >= 0, got %d", p.Index), "record", "probe", i, "index")
+		case p.Synapse == "pair" && (p.Pre < 0 || p.Pre >= s.Network.NExc):
+			return fieldErr(fmt.Sprintf("must be an excitatory neuron in [0, %d), got %d", s.Network.NExc, p.Pre), "record", "probe", i, "pre")
+		case p.Synapse == "pair" && (p.Post < 0 || p.Post >= s.Network.NExc):
+			return fieldErr(fmt.Sprintf("must be an excitatory neuron in [0, %d), got %d", s.Network.NExc, p.Post), "record", "probe", i, "post")
+		case p.EveryMs < 1:
+			return fieldErr(fmt.Sprintf("must be >= 1 (1: every step), got %d", p.EveryMs), "record", "probe", i, "every_ms")
+		case strings.ContainsAny(p.Name, ",\"\n\r"):
+			return fieldErr(fmt.Sprintf("must not contain commas, quotes or line breaks, got %q", p.Name), "record", "probe", i, "name")
+		case names[p.Label()]:
+			return fieldErr(fmt.Sprintf("two probes are named %q: name one", p.Label()), "record", "probe", i, "name")
+		}
+		names[p.Label()] = true
+		rows += float64(s.Steps()/p.EveryMs) * float64(s.Seeds) * float64(len(s.Conditions))
+	}
+	if rows > maxProbeRows {
+		return fieldErr(fmt.Sprintf("the probes would write %.3g rows, more than %g: sample less often (every_ms)", rows, float64(maxProbeRows)), "record", "probe")
 	}
 	seen := map[string]bool{}
 	for i, c := range s.Conditions {
@@ -328,6 +393,8 @@ func (s *Spec) Validate() error {
 const (
 	maxSeeds      = 100_000
 	maxConditions = 100
+	maxProbes     = 100
+	maxProbeRows  = 50_000_000 // probes.csv: about 3 GB
 )
 
 // Steps returns the number of 1-ms steps of a run.

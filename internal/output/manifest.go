@@ -66,6 +66,8 @@ const (
 	SynapseTracesFile = "synapse_traces.csv"
 	// distal reward: the network's spikes in the first and last recorded stretches
 	NetworkRastersFile = "network_rasters.csv"
+	// distal reward: the synapses of record.probe, sampled every every_ms
+	ProbesFile = "probes.csv"
 )
 
 // The columns of each CSV file are declared once, in schema.go.
@@ -74,7 +76,7 @@ const (
 // ones Clean removes.
 var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
-	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, EpisodesFile, StepsFile,
+	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, ProbesFile, EpisodesFile, StepsFile,
 	"slurm", "slurm-jobs.json"}
 
 // Clean removes what a run left in dir (Files, the .npz file of every

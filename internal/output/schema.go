@@ -261,6 +261,14 @@ var (
 			fltCol("weight", "", "s at the end (0 to w_max)"), intCol("rewarded", "", "1 for the rewarded synapse, else 0")}}
 	NetworkRasters = &Schema{File: NetworkRastersFile, Kinds: []Kind{DistalReward}, Row: "one spike in the first or the last recorded stretch of a run",
 		Columns: []Column{conditionCol, seedCol, intCol("t_ms", "ms", "simulated time of the spike"), intCol("neuron", "", "the neuron's index")}}
+	Probes = &Schema{File: ProbesFile, Kinds: []Kind{DistalReward}, Row: "one sample of a probed synapse (record.probe, every every_ms) of a run",
+		Columns: []Column{conditionCol, seedCol,
+			strCol("probe", "", "the probe's name"),
+			intCol("pre", "", "presynaptic excitatory neuron"), intCol("post", "", "postsynaptic excitatory neuron"),
+			fltCol("t_s", "s", "simulated time"),
+			fltCol("dopamine", "", "d + tonic, the dopamine the synapse receives"),
+			fltCol("eligibility", "", "c, its eligibility trace"),
+			fltCol("weight", "", "s, its weight (0 to w_max)")}}
 	MemoryRuns = &Schema{File: MemoryFile, Kinds: []Kind{Memory}, Row: "one finished run: rule, mode, size, seed and load",
 		Columns: []Column{nCol, kCol, ruleCol, modeCol, seedCol,
 			intCol("patterns", "", "M, the patterns stored"),
@@ -320,7 +328,7 @@ var (
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
 	return []*Schema{Metrics, Traces, Diagnostics, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
-		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Episodes, Steps}
+		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps}
 }
 
 // SchemaOf returns the schema of a file name.
