@@ -206,8 +206,8 @@ func NewManifest(f *File) output.Manifest {
 
 // Write writes the result files of an outcome into dir (created if
 // needed): summary.json, memory.csv (ε and the other measures of every
-// finished run) and capacity.csv (if the study asked for capacities). The
-// runner writes manifest.json after them.
+// finished run) and capacity.csv (if the study asked for capacities), in
+// record.format. The runner writes manifest.json after them.
 func Write(dir string, o *Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -215,7 +215,7 @@ func Write(dir string, o *Outcome) error {
 	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), SummarizeFile(o)); err != nil {
 		return err
 	}
-	f := output.CSV // a memory file has no record.format: dopa export converts its tables
+	f := o.File.Record.Format
 	if err := output.MemoryRuns.Write(dir, f, func(w *output.Rows) {
 		for _, r := range o.Runs {
 			if !r.Done {
