@@ -198,3 +198,40 @@ func TestPythonDocListsEveryDtype(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadNPZ: a damaged or hostile .npz table is an error, never a panic
+// (dopa plot reads whatever a directory holds).
+func FuzzReadNPZ(f *testing.F) {
+	dir := f.TempDir()
+	if err := testSchema.Write(dir, NPZ, func(r *Rows) {
+		r.Str("exc")
+		r.Int(1)
+		r.Float(0.5)
+		r.Float(math.NaN())
+		r.Str("q")
+		r.Float(2)
+		r.End()
+	}, "exc.v.0"); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, "t.npz"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/3])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, "t.npz"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		testSchema.Read(d, false, func(tb *Table) error {
+			for _, c := range tb.Columns() {
+				tb.Str(c)
+				tb.Float(c)
+				tb.Int(c)
+			}
+			return nil
+		})
+	})
+}
