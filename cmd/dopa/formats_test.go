@@ -254,3 +254,25 @@ func TestExportBadInput(t *testing.T) {
 		t.Errorf("a refused export changed the directory: %d entries, then %d", len(before), len(after))
 	}
 }
+
+// TestPlotRefusesDamagedNPZ: dopa plot of a run whose tables are .npz
+// files refuses a truncated one with exit 2 and a message naming it.
+func TestPlotRefusesDamagedNPZ(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "cuba")
+	cuba := filepath.Join("..", "..", "circuits", "cuba.toml")
+	if code, _, stderr := dopa(t, "run", cuba, "--out", out, "--quiet", "--set", "duration_ms=20", "--set", "record_format=npz"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	path := filepath.Join(out, output.NPZName(output.SpikesFile))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := dopa(t, "plot", out)
+	if code != 2 || !strings.Contains(stderr, "spikes.npz") {
+		t.Errorf("plot of a truncated spikes.npz: exit %d, %q; want 2 and the file named", code, stderr)
+	}
+}
