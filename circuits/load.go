@@ -11,7 +11,7 @@ import (
 // RunKeys are the top-level keys of a circuit file that say how the
 // circuit runs on its own rather than what it is: the experiments package
 // reads and checks them; Parse leaves them out.
-var RunKeys = []string{"task", "duration_ms", "rule", "record"}
+var RunKeys = []string{"task", "duration_ms", "rule", "record", "record_format", "record_sonata"}
 
 // Load reads a circuit: a built-in name ("xor") or a file path. Its RunKeys
 // are left to the experiments package.

@@ -164,6 +164,13 @@ type CircuitFile struct {
 	Rule train.Spec `toml:"rule"`
 	// Record lists state monitors (task "simulate").
 	Record []RecordSpec `toml:"record"`
+	// RecordFormat is the format of a simulation's tables (task
+	// "simulate"): "csv" (the default), "npz" or "both" — record.format of
+	// the other files, whose [[record]] here lists the monitors.
+	RecordFormat output.Format `toml:"record_format"`
+	// RecordSonata also writes a simulation's spikes as SONATA
+	// (spikes.h5, docs/python.md).
+	RecordSonata bool `toml:"record_sonata"`
 }
 
 // RecordSpec is a state monitor of a simulated circuit: one variable of
@@ -179,7 +186,7 @@ type RecordSpec struct {
 // DecodeCircuit decodes a parsed circuit file strictly, with the defaults
 // of every key it leaves out, and validates it.
 func DecodeCircuit(doc *config.Doc) (*CircuitFile, error) {
-	cf := CircuitFile{Spec: circuits.Layout(doc), Task: "xor"}
+	cf := CircuitFile{Spec: circuits.Layout(doc), Task: "xor", RecordFormat: output.CSV}
 	if _, ok := doc.Value("rule"); ok {
 		name := doc.String("rule", "name")
 		rs, ok := train.Defaults(name)
@@ -233,6 +240,12 @@ func (cf *CircuitFile) Validate() error {
 		if s.Readout.Population == "" {
 			return param.New("must be set", "readout", "population")
 		}
+	}
+	if err := cf.RecordFormat.Check(); err != nil {
+		return param.New(err.Error(), "record_format")
+	}
+	if !simulate && (cf.RecordFormat != output.CSV || cf.RecordSonata) {
+		return param.New("applies only to task = \"simulate\"", map[bool]string{true: "record_sonata", false: "record_format"}[cf.RecordSonata])
 	}
 	for i, r := range cf.Record {
 		if !simulate {

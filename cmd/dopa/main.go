@@ -42,6 +42,8 @@ Usage:
   dopa run [FILE] [flags]   train a circuit or an experiment (default: built-in XOR experiment)
   dopa validate FILE        check a circuit or experiment file without running it
   dopa plot DIR             (re)make the figures of a finished run in DIR/plots
+  dopa export DIR --format npz|sonata
+                            write a finished run's tables as NumPy .npz or its spikes as SONATA
   dopa data mackey-glass|lorenz --n N [--out FILE.csv]
                             write a chaotic time series (the forecasting tasks' data)
   dopa runs [filters]       list the runs of the run store; --compare POINT_A POINT_B
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(rest, stdout, stderr)
 	case "plot":
 		err = cmdPlot(rest, stdout, stderr)
+	case "export":
+		err = cmdExport(rest, stdout, stderr)
 	case "data":
 		err = cmdData(rest, stdout, stderr)
 	case "runs":

@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
@@ -66,6 +67,15 @@ type File struct {
 	// Capacity, when Eps > 0, also finds M_ε of every rule, mode, size and
 	// seed by bisection.
 	Capacity CapacitySpec `toml:"capacity"`
+	// Record says in which format the tables are written.
+	Record Record `toml:"record"`
+}
+
+// Record says in which format the tables are written.
+type Record struct {
+	// Format is "csv" (the default), "npz" (NumPy: one .npz file per
+	// table) or "both" (docs/python.md).
+	Format output.Format `toml:"format"`
 }
 
 // MRange is a range of loads; Step 0 means none.
@@ -148,6 +158,7 @@ func (File) Defaults() File {
 		Floor:      1e-6,
 		Modes:      modes,
 		Capacity:   CapacitySpec{MaxM: synapse.MaxPatterns},
+		Record:     Record{Format: output.CSV},
 	}
 }
 
@@ -314,6 +325,8 @@ func (f *File) Validate() error {
 		return bad("list at least one retrieval mode ([[mode]])", "mode")
 	case len(f.Modes) > MaxModes:
 		return bad(fmt.Sprintf("%d modes, more than %d", len(f.Modes), MaxModes), "mode")
+	case f.Record.Format.Check() != nil:
+		return bad(f.Record.Format.Check().Error(), "record", "format")
 	case math.IsNaN(f.Capacity.Eps) || f.Capacity.Eps < 0 || f.Capacity.Eps >= 1:
 		return bad(fmt.Sprintf("must be in [0, 1) (0: no capacity), got %g", f.Capacity.Eps), "capacity", "eps")
 	case f.Capacity.MaxM < 64 || f.Capacity.MaxM > synapse.MaxPatterns:

@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"os"
@@ -207,8 +206,8 @@ func NewManifest(f *File) output.Manifest {
 
 // Write writes the result files of an outcome into dir (created if
 // needed): summary.json, memory.csv (ε and the other measures of every
-// finished run) and capacity.csv (if the study asked for capacities). The
-// runner writes manifest.json after them.
+// finished run) and capacity.csv (if the study asked for capacities), in
+// record.format. The runner writes manifest.json after them.
 func Write(dir string, o *Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -216,27 +215,45 @@ func Write(dir string, o *Outcome) error {
 	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), SummarizeFile(o)); err != nil {
 		return err
 	}
-	ff := output.Float
-	if err := output.MemoryRuns.Write(dir, func(w *bufio.Writer) {
+	f := o.File.Record.Format
+	if err := output.MemoryRuns.Write(dir, f, func(w *output.Rows) {
 		for _, r := range o.Runs {
 			if !r.Done {
 				continue
 			}
-			fmt.Fprintf(w, "%d,%d,%s,%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r.N, r.K, r.Rule, r.Mode, r.Seed, r.M, r.Queries,
-				ff(r.OutputNoise), ff(r.OutputNoiseSE), ff(r.PerfectRecallFraction), ff(r.False), ff(r.Missed), ff(r.FalseRate), ff(r.FalseRateSE),
-				ff(r.FalseRateExact), ff(r.FalseRateClassical), ff(r.MeanSteps), ff(r.SetFraction), ff(r.BitsPerSynapse))
+			w.Int(r.N)
+			w.Int(r.K)
+			w.Str(r.Rule)
+			w.Str(r.Mode)
+			w.Int(r.Seed)
+			w.Int(r.M)
+			w.Int(r.Queries)
+			for _, v := range [...]float64{r.OutputNoise, r.OutputNoiseSE, r.PerfectRecallFraction, r.False, r.Missed, r.FalseRate, r.FalseRateSE,
+				r.FalseRateExact, r.FalseRateClassical, r.MeanSteps, r.SetFraction, r.BitsPerSynapse} {
+				w.Float(v)
+			}
+			w.End()
 		}
 	}); err != nil {
 		return err
 	}
 	if len(o.Capacities) > 0 {
-		if err := output.Capacity.Write(dir, func(w *bufio.Writer) {
+		if err := output.Capacity.Write(dir, f, func(w *output.Rows) {
 			for _, c := range o.Capacities {
 				if !c.Done {
 					continue
 				}
-				fmt.Fprintf(w, "%d,%d,%s,%s,%d,%s,%d,%s,%s,%s\n", c.N, c.K, c.Rule, c.Mode, c.Seed, ff(c.Eps), c.Capacity,
-					ff(c.OutputNoise), ff(c.PerfectRecallFraction), ff(c.BitsPerSynapse))
+				w.Int(c.N)
+				w.Int(c.K)
+				w.Str(c.Rule)
+				w.Str(c.Mode)
+				w.Int(c.Seed)
+				w.Float(c.Eps)
+				w.Int(c.Capacity)
+				for _, v := range [...]float64{c.OutputNoise, c.PerfectRecallFraction, c.BitsPerSynapse} {
+					w.Float(v)
+				}
+				w.End()
 			}
 		}); err != nil {
 			return err

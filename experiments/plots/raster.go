@@ -70,12 +70,7 @@ func WriteSimulation(dir string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(filepath.Join(dir, spikesFile))
-	if err != nil {
-		return err
-	}
-	sp, err := readSpikes(spikesFile, f, lay, nil)
-	f.Close()
+	sp, err := readSpikes(filepath.Join(dir, spikesFile), lay, nil)
 	if err != nil {
 		return err
 	}
@@ -280,15 +275,11 @@ func safeName(s string) string {
 
 func readLayout(path string) (_ *popLayout, err error) {
 	defer func() { err = output.AsReadError(err) }()
-	f, err := os.Open(path)
+	t, err := output.Layout.OpenFile(path, filepath.Base(path))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	t, err := output.Layout.Open(filepath.Base(path), f)
-	if err != nil {
-		return nil, err
-	}
+	defer t.Close()
 	lay := &popLayout{}
 	for {
 		ok, err := t.Next()
@@ -321,14 +312,17 @@ func readLayout(path string) (_ *popLayout, err error) {
 	return lay, nil
 }
 
-// readSpikes reads time_ms,population,neuron rows; populations and
-// neurons must be in the layout.
-func readSpikes(name string, f *os.File, lay *popLayout, keep func(*output.Table) bool) (_ *spikeSet, err error) {
+// readSpikes reads the time_ms,population,neuron rows of the spikes
+// table at path (CSV or .npz); populations and neurons must be in the
+// layout.
+func readSpikes(path string, lay *popLayout, keep func(*output.Table) bool) (_ *spikeSet, err error) {
 	defer func() { err = output.AsReadError(err) }()
-	t, err := output.Spikes.Open(name, f)
+	t, err := output.Spikes.OpenFile(path, filepath.Base(path))
 	if err != nil {
 		return nil, err
 	}
+	defer t.Close()
+	name := t.Name
 	idx := map[string]int{}
 	for i, n := range lay.names {
 		idx[n] = i
@@ -483,15 +477,11 @@ func drawRasterRate(dc draw.Canvas, s *spikeSet, lay *popLayout, dur float64) er
 // readStates reads states.csv: time_ms then one column per monitor.
 func readStates(path string) (cols []string, times []float64, vals [][]float64, err error) {
 	defer func() { err = output.AsReadError(err) }()
-	f, err := os.Open(path)
+	t, err := output.States.OpenFile(path, filepath.Base(path))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	defer f.Close()
-	t, err := output.States.Open(filepath.Base(path), f)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	defer t.Close()
 	for _, c := range t.Columns() {
 		if c != "time_ms" {
 			cols = append(cols, c)

@@ -3,9 +3,6 @@
 package raster
 
 import (
-	"bufio"
-	"fmt"
-
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/internal/output"
 )
@@ -29,6 +26,7 @@ type Raster struct {
 	Spikes   []Spike
 }
 
+// New returns an empty raster of the circuit's populations.
 func New(c *circuits.Circuit, label string) Raster {
 	r := Raster{Label: label, DtMs: c.DtMs, PopNames: c.PopNames}
 	for _, p := range c.Pops {
@@ -37,7 +35,7 @@ func New(c *circuits.Circuit, label string) Raster {
 	return r
 }
 
-// record appends the spikes of the circuit's last step as step r.Steps.
+// Record appends the spikes of the circuit's last step as step r.Steps.
 func (r *Raster) Record(c *circuits.Circuit) {
 	for p := range c.Pops {
 		for _, i := range c.SpikesOf(p) {
@@ -47,8 +45,17 @@ func (r *Raster) Record(c *circuits.Circuit) {
 	r.Steps++
 }
 
-func Write(w *bufio.Writer, prefix string, ra Raster) {
+// Write writes a raster's spikes as rows (the time at the end of the
+// spike's step, the population, the neuron), each after the values that
+// prefix writes (nil: none).
+func Write(w *output.Rows, ra Raster, prefix func()) {
 	for _, sp := range ra.Spikes {
-		fmt.Fprintf(w, "%s%s,%s,%d\n", prefix, output.Float(float64(sp.Step+1)*ra.DtMs), ra.PopNames[sp.Pop], sp.Neuron)
+		if prefix != nil {
+			prefix()
+		}
+		w.Float(float64(sp.Step+1) * ra.DtMs)
+		w.Str(ra.PopNames[sp.Pop])
+		w.Int(int(sp.Neuron))
+		w.End()
 	}
 }

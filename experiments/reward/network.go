@@ -2,6 +2,7 @@ package reward
 
 import (
 	"fmt"
+	"strings"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -65,13 +66,76 @@ type NetworkParams struct {
 	// WeightsEnd: the weight of every plastic synapse at the end of a run
 	// goes into weights_end.csv.
 	WeightsEnd bool `toml:"weights_end"`
+	// Probes are synapses whose weight, eligibility and dopamine the agent
+	// samples every probe_every_ms (probes.csv), read without changing
+	// them, as the trace is.
+	Probes []Probe `toml:"probe"`
+	// ProbeEveryMs is the probes' sampling interval (ms), a whole number
+	// of the circuit's dt_ms; > 0 when there are probes.
+	ProbeEveryMs float64 `toml:"probe_every_ms"`
 
 	spec *circuits.Spec
 	file string
 }
 
+// Probe is one [[agent.probe]]: a synapse of a plastic sparse projection,
+// chosen by its index in the projection, by its pre and post neurons, or
+// the watched synapse.
+type Probe struct {
+	// Name labels the probe in probes.csv (default: probeN, N its place).
+	Name string `toml:"name"`
+	// Projection is the plastic sparse projection's label (default: the
+	// watched one).
+	Projection string `toml:"projection"`
+	// Synapse says how the synapse is chosen: "watched" (the agent's
+	// watched synapse, drawn per seed), "index" (Index, its place in the
+	// projection) or "pair" (the synapse from neuron Pre to neuron Post; a
+	// pair the seed's network does not connect fails the run, naming it).
+	Synapse string `toml:"synapse"`
+	Index   int    `toml:"index"`
+	Pre     int    `toml:"pre"`
+	Post    int    `toml:"post"`
+}
+
+// maxProbes bounds the probes of an agent.
+const maxProbes = 1000
+
 // Validate reports a key out of range.
 func (p NetworkParams) Validate() error {
+	if len(p.Probes) > maxProbes {
+		return param.New(fmt.Sprintf("%d probes, more than %d", len(p.Probes), maxProbes), "probe")
+	}
+	if len(p.Probes) > 0 && !(p.ProbeEveryMs > 0 && p.ProbeEveryMs <= 1e7) {
+		return param.New(fmt.Sprintf("must be in (0, 1e7] ms when there are probes, got %g", p.ProbeEveryMs), "probe_every_ms")
+	}
+	names := map[string]bool{}
+	for i, pr := range p.Probes {
+		switch pr.Synapse {
+		case "watched", "index", "pair":
+		default:
+			return param.New(fmt.Sprintf("must be \"watched\", \"index\" or \"pair\", got %q", pr.Synapse), "probe", i, "synapse")
+		}
+		if pr.Index < 0 || pr.Index > math.MaxInt32 {
+			return param.New(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, pr.Index), "probe", i, "index")
+		}
+		if pr.Pre < 0 || pr.Post < 0 {
+			return param.New(fmt.Sprintf("pre and post must be >= 0, got %d and %d", pr.Pre, pr.Post), "probe", i, "pre")
+		}
+		if pr.Synapse != "index" && pr.Index != 0 {
+			return param.New("applies only to synapse = \"index\"", "probe", i, "index")
+		}
+		if pr.Synapse != "pair" && (pr.Pre != 0 || pr.Post != 0) {
+			return param.New("applies only to synapse = \"pair\"", "probe", i, "pre")
+		}
+		name := p.probeName(i)
+		if strings.ContainsAny(name, ",\"\n\r") {
+			return param.New(fmt.Sprintf("must not contain commas, quotes or line breaks, got %q", name), "probe", i, "name")
+		}
+		if names[name] {
+			return param.New(fmt.Sprintf("probe %q is named twice", name), "probe", i, "name")
+		}
+		names[name] = true
+	}
 	switch {
 	case p.Circuit == "":
 		return param.New("must name the agent's circuit file", "circuit")
@@ -156,6 +220,32 @@ func (p NetworkParams) check(n, actions, episodes, maxSteps int) error {
 			return param.New(fmt.Sprintf("must be within [w_min, w_max] = [%g, %g] of %q, got %g", proj.WMin, proj.WMax, p.Watch, p.WatchWeight), "watch_weight")
 		}
 	}
+	for i, pr := range p.Probes {
+		proj := pr.Projection
+		if proj == "" {
+			proj = p.Watch
+		}
+		if pr.Synapse == "watched" && (p.Watch == "" || pr.Projection != "" && pr.Projection != p.Watch) {
+			return param.New("the agent watches no synapse of this projection (watch)", "probe", i, "synapse")
+		}
+		var ps *circuits.ProjectionSpec
+		for k := range s.Projections {
+			if s.Projections[k].Label() == proj {
+				ps = &s.Projections[k]
+			}
+		}
+		if ps == nil || ps.Connectivity != "sparse" || !ps.Plastic {
+			return param.New(fmt.Sprintf("circuit %s has no plastic sparse projection %q", p.file, proj), "probe", i, "projection")
+		}
+		from, _ := s.PopulationIndex(ps.From)
+		to, _ := s.PopulationIndex(ps.To)
+		if pr.Pre >= s.Populations[from].Size {
+			return param.New(fmt.Sprintf("must be < %d (the neurons of %q), got %d", s.Populations[from].Size, ps.From, pr.Pre), "probe", i, "pre")
+		}
+		if pr.Post >= s.Populations[to].Size {
+			return param.New(fmt.Sprintf("must be < %d (the neurons of %q), got %d", s.Populations[to].Size, ps.To, pr.Post), "probe", i, "post")
+		}
+	}
 	if steps := float64(episodes) * float64(maxSteps); steps > 1e10 {
 		return param.New(fmt.Sprintf("%.3g steps per run, more than 1e10", steps), "circuit")
 	}
@@ -171,24 +261,41 @@ func (p NetworkParams) checkStep(stepMs float64) error {
 	if math.Abs(k-math.Round(k)) > 1e-9*k || math.Round(k) < 1 || k > 1e6 {
 		return param.New(fmt.Sprintf("critic.step_ms = %g is not a whole number (1 to 10⁶) of the circuit's dt_ms = %g", stepMs, p.spec.DtMs), "circuit")
 	}
-	if p.TraceEveryMs > 0 {
-		if k := p.TraceEveryMs / p.spec.DtMs; math.Abs(k-math.Round(k)) > 1e-9*k || math.Round(k) < 1 {
-			return param.New(fmt.Sprintf("is not a whole number of the circuit's dt_ms = %g, got %g", p.spec.DtMs, p.TraceEveryMs), "trace_every_ms")
+	for _, c := range []struct {
+		key string
+		v   float64
+	}{{"trace_every_ms", p.TraceEveryMs}, {"probe_every_ms", p.ProbeEveryMs}} {
+		if c.v > 0 {
+			if k := c.v / p.spec.DtMs; math.Abs(k-math.Round(k)) > 1e-9*k || math.Round(k) < 1 {
+				return param.New(fmt.Sprintf("is not a whole number of the circuit's dt_ms = %g, got %g", p.spec.DtMs, c.v), c.key)
+			}
 		}
 	}
 	return nil
 }
 
-// rows returns the rows one run adds to synapse_traces.csv and
-// weights_end.csv (Spec.Validate bounds their sum over all runs).
-func (p NetworkParams) rows(episodes, maxSteps int, stepMs float64) (traces, weights float64) {
+// probeName is probe i's label.
+func (p NetworkParams) probeName(i int) string {
+	if p.Probes[i].Name != "" {
+		return p.Probes[i].Name
+	}
+	return fmt.Sprintf("probe%d", i)
+}
+
+// rows returns the rows one run adds to synapse_traces.csv, probes.csv
+// and weights_end.csv (Spec.Validate bounds their sums over all runs).
+func (p NetworkParams) rows(episodes, maxSteps int, stepMs float64) (r recordRows) {
+	runMs := float64(episodes) * float64(maxSteps) * stepMs
 	if p.TraceEveryMs > 0 {
-		traces = math.Floor(float64(episodes) * float64(maxSteps) * stepMs / p.TraceEveryMs)
+		r.traces = math.Floor(runMs / p.TraceEveryMs)
+	}
+	if len(p.Probes) > 0 {
+		r.probes = float64(len(p.Probes)) * math.Floor(runMs/p.ProbeEveryMs)
 	}
 	if p.WeightsEnd && p.spec != nil {
-		weights = p.spec.PlasticSparseSynapses()
+		r.weights = p.spec.PlasticSparseSynapses()
 	}
-	return traces, weights
+	return r
 }
 
 // The network agent: a circuit of spiking neurons that does not choose.
@@ -257,6 +364,14 @@ type network struct {
 	rasterSteps int64 // circuit steps of each raster stretch (0: none)
 	spiking     []neuron.Spiking
 	rec         Recording
+	probeEvery  int64 // circuit steps between probe samples (0: none)
+	probes      []probeAt
+}
+
+// probeAt is a probed synapse: its projection and its index there.
+type probeAt struct {
+	link *circuits.SparseLink
+	k    int32
 }
 
 func newNetwork(p AgentParams, s Setup) (Agent, error) {
@@ -328,7 +443,64 @@ func newNetwork(p AgentParams, s Setup) (Agent, error) {
 			return nil, err
 		}
 	}
+	if err := a.placeProbes(); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// placeProbes finds the probed synapses in the built circuit.
+func (a *network) placeProbes() error {
+	if len(a.Probes) == 0 {
+		return nil
+	}
+	a.probeEvery = int64(math.Round(a.ProbeEveryMs / a.dt))
+	for i, pr := range a.Probes {
+		name := pr.Projection
+		if name == "" {
+			name = a.Watch
+		}
+		var l *circuits.SparseLink
+		for _, x := range a.c.PlasticLinks() {
+			if x.Name == name {
+				l = x
+			}
+		}
+		if l == nil {
+			return fmt.Errorf("probe %q: no plastic sparse projection %q", a.probeName(i), name)
+		}
+		k := int32(-1)
+		switch pr.Synapse {
+		case "watched":
+			k = a.kW
+		case "index":
+			if pr.Index >= len(l.W) {
+				return fmt.Errorf("probe %q: projection %q has %d synapses in this seed's network, no index %d", a.probeName(i), name, len(l.W), pr.Index)
+			}
+			k = int32(pr.Index)
+		case "pair":
+			for s := l.RowPtr[pr.Pre]; s < l.RowPtr[pr.Pre+1]; s++ {
+				if int(l.Sparse.Post[s]) == pr.Post {
+					k = s
+					break
+				}
+			}
+			if k < 0 {
+				return fmt.Errorf("probe %q: this seed's network has no synapse %d→%d in projection %q", a.probeName(i), pr.Pre, pr.Post, name)
+			}
+		}
+		a.probes = append(a.probes, probeAt{l, k})
+		pre := int32(0)
+		for j := range l.NPre {
+			if l.RowPtr[j] <= k && k < l.RowPtr[j+1] {
+				pre = int32(j)
+				break
+			}
+		}
+		a.rec.ProbeNames = append(a.rec.ProbeNames, a.probeName(i))
+		a.rec.ProbeSynapses = append(a.rec.ProbeSynapses, ProbeSynapse{Projection: name, Pre: pre, Post: l.Sparse.Post[k]})
+	}
+	return nil
 }
 
 // pickWatched draws the watched synapse among the synapses of the watched
@@ -424,6 +596,13 @@ func (a *network) observe(stimStep bool) {
 	}
 	if a.rasterSteps > 0 && (a.n <= a.rasterSteps || a.n > a.total-a.rasterSteps) {
 		a.keepSpikes()
+	}
+	if a.probeEvery > 0 && a.n%a.probeEvery == 0 {
+		t, d := a.da.T, a.da.Level()
+		for i, p := range a.probes {
+			w, c := p.link.SynapseAt(p.k, t)
+			a.rec.Probes = append(a.rec.Probes, ProbeRow{Probe: int32(i), TS: float64(a.n) * a.dt / 1000, Dopamine: d, Eligibility: c, Weight: w})
+		}
 	}
 	if a.watch == nil {
 		return

@@ -1,8 +1,6 @@
 package reward
 
 import (
-	"bufio"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -176,33 +174,51 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), e.Summary(rs)); err != nil {
 		return err
 	}
-	if err := output.Episodes.Write(dir, func(w *bufio.Writer) {
+	f := e.spec.Record.Format
+	if err := output.Episodes.Write(dir, f, func(w *output.Rows) {
 		for _, r := range rs {
 			if r == nil {
 				continue
 			}
 			for k, ep := range r.Episodes {
-				fmt.Fprintf(w, "%s,%s,%d,%d,%s,%d,%d,%s,%s\n", r.Agent, r.Condition, r.Seed, k, output.Float(ep.Return), ep.Steps, ep.Action,
-					ff(ep.Optimal), ff(ep.Regret))
+				w.Str(r.Agent)
+				w.Str(r.Condition)
+				w.Int(r.Seed)
+				w.Int(k)
+				w.Float(ep.Return)
+				w.Int(ep.Steps)
+				w.Int(ep.Action)
+				w.Float(ep.Optimal) // NaN: empty (Column.EmptyNaN)
+				w.Float(ep.Regret)
+				w.End()
 			}
 		}
 	}); err != nil {
 		return err
 	}
-	if err := writeRecordings(dir, rs); err != nil {
+	if err := writeRecordings(dir, f, rs); err != nil {
 		return err
 	}
 	if e.spec.Record.StepsEvery == 0 {
 		return nil
 	}
-	return output.Steps.Write(dir, func(w *bufio.Writer) {
+	return output.Steps.Write(dir, f, func(w *output.Rows) {
 		for _, r := range rs {
 			if r == nil {
 				continue
 			}
 			for _, s := range r.Steps {
-				fmt.Fprintf(w, "%s,%s,%d,%d,%d,%s,%s,%s,%s,%d,%s\n", r.Agent, r.Condition, r.Seed, s.Episode, s.K, output.Float(s.Reward),
-					output.Float(s.Delta), output.Float(s.Value), output.Float(s.Dopamine), s.Action, s.Mark)
+				w.Str(r.Agent)
+				w.Str(r.Condition)
+				w.Int(r.Seed)
+				w.Int(s.Episode)
+				w.Int(s.K)
+				for _, v := range [...]float64{s.Reward, s.Delta, s.Value, s.Dopamine} {
+					w.Float(v)
+				}
+				w.Int(s.Action)
+				w.Str(s.Mark.String())
+				w.End()
 			}
 		}
 	})

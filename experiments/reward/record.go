@@ -1,7 +1,6 @@
 package reward
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"slices"
@@ -34,6 +33,23 @@ type Recording struct {
 	Weights     []WeightRow
 	Projections []string
 	WMax        []float64
+	// Probes are the samples of the probed synapses; ProbeNames and
+	// ProbeSynapses name them (ProbeRow.Probe indexes both).
+	Probes        []ProbeRow
+	ProbeNames    []string
+	ProbeSynapses []ProbeSynapse
+}
+
+// ProbeRow is one sample of a probed synapse (probes.csv).
+type ProbeRow struct {
+	Probe                             int32
+	TS, Dopamine, Eligibility, Weight float64
+}
+
+// ProbeSynapse is a probed synapse: its projection and neurons.
+type ProbeSynapse struct {
+	Projection string
+	Pre, Post  int32
 }
 
 // TraceRow is one sample (synapse_traces.csv).
@@ -66,20 +82,31 @@ type WeightRow struct {
 // maxRasterSpikes bounds the spikes a run keeps for its raster.
 const maxRasterSpikes = 2_000_000
 
-// writeRecordings writes the recordings of the runs that have one.
-func writeRecordings(dir string, rs []*RunResult) error {
-	has := func(f func(*Recording) bool) bool {
-		return slices.ContainsFunc(rs, func(r *RunResult) bool { return r != nil && f(&r.Recording) })
+// writeRecordings writes the recordings of the runs that have one, in
+// format f.
+func writeRecordings(dir string, f output.Format, rs []*RunResult) error {
+	has := func(g func(*Recording) bool) bool {
+		return slices.ContainsFunc(rs, func(r *RunResult) bool { return r != nil && g(&r.Recording) })
+	}
+	head := func(w *output.Rows, r *RunResult) {
+		w.Str(r.Agent)
+		w.Str(r.Condition)
+		w.Int(r.Seed)
 	}
 	if has(func(x *Recording) bool { return len(x.Traces) > 0 }) {
-		if err := output.SynapseTraces.Write(dir, func(w *bufio.Writer) {
+		if err := output.SynapseTraces.Write(dir, f, func(w *output.Rows) {
 			for _, r := range rs {
 				if r == nil {
 					continue
 				}
 				for _, t := range r.Traces {
-					fmt.Fprintf(w, "%s,%s,%d,%s,%s,%s,%s,%s\n", r.Agent, r.Condition, r.Seed, output.Float(t.TS), output.Float(t.Dopamine),
-						ff(t.Eligibility), ff(t.Weight), output.Float(t.MeanWeight))
+					head(w, r)
+					w.Float(t.TS)
+					w.Float(t.Dopamine)
+					w.Float(t.Eligibility) // NaN: empty (none watched)
+					w.Float(t.Weight)
+					w.Float(t.MeanWeight)
+					w.End()
 				}
 			}
 		}); err != nil {
@@ -87,13 +114,41 @@ func writeRecordings(dir string, rs []*RunResult) error {
 		}
 	}
 	if has(func(x *Recording) bool { return x.RasterMs > 0 }) {
-		if err := output.NetworkRasters.Write(dir, func(w *bufio.Writer) {
+		if err := output.NetworkRasters.Write(dir, f, func(w *output.Rows) {
 			for _, r := range rs {
 				if r == nil {
 					continue
 				}
 				for _, s := range r.Spikes {
-					fmt.Fprintf(w, "%s,%s,%d,%s,%s,%d\n", r.Agent, r.Condition, r.Seed, output.Float(s.TMs), r.Populations[s.Pop], s.Neuron)
+					head(w, r)
+					w.Float(s.TMs)
+					w.Str(r.Populations[s.Pop])
+					w.Int(int(s.Neuron))
+					w.End()
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if has(func(x *Recording) bool { return len(x.ProbeNames) > 0 }) {
+		if err := output.Probes.Write(dir, f, func(w *output.Rows) {
+			for _, r := range rs {
+				if r == nil {
+					continue
+				}
+				for _, p := range r.Probes {
+					syn := r.ProbeSynapses[p.Probe]
+					head(w, r)
+					w.Str(r.ProbeNames[p.Probe])
+					w.Str(syn.Projection)
+					w.Int(int(syn.Pre))
+					w.Int(int(syn.Post))
+					w.Float(p.TS)
+					w.Float(p.Dopamine)
+					w.Float(p.Eligibility)
+					w.Float(p.Weight)
+					w.End()
 				}
 			}
 		}); err != nil {
@@ -101,18 +156,24 @@ func writeRecordings(dir string, rs []*RunResult) error {
 		}
 	}
 	if has(func(x *Recording) bool { return len(x.Weights) > 0 }) {
-		if err := output.WeightsEnd.Write(dir, func(w *bufio.Writer) {
+		if err := output.WeightsEnd.Write(dir, f, func(w *output.Rows) {
 			for _, r := range rs {
 				if r == nil {
 					continue
 				}
 				for _, s := range r.Weights {
+					head(w, r)
+					w.Str(r.Projections[s.Proj])
+					w.Int(int(s.Pre))
+					w.Int(int(s.Post))
+					w.Float(s.Weight)
+					w.Float(r.WMax[s.Proj])
 					watched := 0
 					if s.Watched {
 						watched = 1
 					}
-					fmt.Fprintf(w, "%s,%s,%d,%s,%d,%d,%s,%s,%d\n", r.Agent, r.Condition, r.Seed, r.Projections[s.Proj], s.Pre, s.Post,
-						output.Float(s.Weight), output.Float(r.WMax[s.Proj]), watched)
+					w.Int(watched)
+					w.End()
 				}
 			}
 		}); err != nil {

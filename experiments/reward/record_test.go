@@ -1,7 +1,9 @@
 package reward
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -30,6 +32,13 @@ last_s = 5
 trace_every_ms = 100
 raster_s = 1
 weights_end = true
+probe_every_ms = 100
+[[agent.probe]]
+synapse = "watched"
+[[agent.probe]]
+name = "third"
+synapse = "index"
+index = 3
 [[condition]]
 name = "rewarded"
 [[condition]]
@@ -45,7 +54,11 @@ set = ["environment.reward=0"]
 // weight).
 func TestRecordingChangesNothing(t *testing.T) {
 	file, body := networkFile(t, recordedDistal)
-	quiet := strings.NewReplacer("trace_every_ms = 100\n", "", "raster_s = 1\n", "", "weights_end = true\n", "").Replace(body)
+	quiet := strings.NewReplacer("trace_every_ms = 100\n", "", "raster_s = 1\n", "", "weights_end = true\n", "", "probe_every_ms = 100\n", "",
+		"[[agent.probe]]\nsynapse = \"watched\"\n", "", "[[agent.probe]]\nname = \"third\"\nsynapse = \"index\"\nindex = 3\n", "").Replace(body)
+	if strings.Contains(quiet, "probe") {
+		t.Fatal("the quiet file still probes")
+	}
 	rec, plain := runAll(t, load(t, file, body)), runAll(t, load(t, file, quiet))
 	for i := range rec {
 		a, b := fields(rec[i].Fields), fields(plain[i].Fields)
@@ -226,5 +239,77 @@ bound = "in [0, 0.1]"
 		{`condition = "rewarded"` + "\nbound", `condition = "reward"` + "\nbound", `check[0].condition: no condition is named "reward"`},
 	} {
 		wantEditRefused(t, recordedDistal+checks, c.old, c.new, c.want)
+	}
+}
+
+// A probe of the watched synapse samples what the trace samples, value for
+// value; a probe by index and a probe by the same synapse's neurons sample
+// the same rows; a pair the network does not connect fails the run,
+// naming it; probes are refused at their keys when they cannot apply.
+func TestProbes(t *testing.T) {
+	file, body := networkFile(t, recordedDistal)
+	rs := runAll(t, load(t, file, body))
+	r := rs[0]
+	if len(r.ProbeNames) != 2 || r.ProbeNames[0] != "probe0" || r.ProbeNames[1] != "third" {
+		t.Fatalf("probe names %v", r.ProbeNames)
+	}
+	var watched, third []ProbeRow
+	for _, p := range r.Probes {
+		if p.Probe == 0 {
+			watched = append(watched, p)
+		} else {
+			third = append(third, p)
+		}
+	}
+	if len(watched) != len(r.Traces) || len(third) != len(r.Traces) {
+		t.Fatalf("%d and %d probe rows, %d trace rows", len(watched), len(third), len(r.Traces))
+	}
+	for i, p := range watched {
+		tr := r.Traces[i]
+		if p.TS != tr.TS || p.Weight != tr.Weight || p.Eligibility != tr.Eligibility || p.Dopamine != tr.Dopamine {
+			t.Fatalf("sample %d: probe %+v, trace %+v", i, p, tr)
+		}
+	}
+	syn := r.ProbeSynapses[1]
+	pair := strings.Replace(recordedDistal, "synapse = \"index\"\nindex = 3", fmt.Sprintf("synapse = \"pair\"\npre = %d\npost = %d", syn.Pre, syn.Post), 1)
+	file, body = networkFile(t, pair)
+	r2 := runAll(t, load(t, file, body))[0]
+	for i, p := range r.Probes {
+		if q := r2.Probes[i]; p != q {
+			t.Fatalf("row %d: by index %+v, by pair %+v", i, p, q)
+		}
+	}
+	// An unconnected pair: the first post neuron that pre neuron 0 does
+	// not reach in this seed's network (weights_end lists its synapses).
+	missing := -1
+	for post := range 80 {
+		connected := false
+		for _, w := range r.Weights {
+			if r.Projections[w.Proj] == "ee" && w.Pre == 0 && int(w.Post) == post {
+				connected = true
+			}
+		}
+		if !connected {
+			missing = post
+			break
+		}
+	}
+	bad := strings.Replace(recordedDistal, "synapse = \"index\"\nindex = 3", fmt.Sprintf("synapse = \"pair\"\npre = 0\npost = %d", missing), 1)
+	file, body = networkFile(t, bad)
+	e := load(t, file, body)
+	res, _, err := Run(context.Background(), e.jobs[0])
+	if err == nil && res.Fail == "" || !strings.Contains(res.Fail+fmt.Sprint(err), fmt.Sprintf("no synapse 0→%d", missing)) {
+		t.Errorf("unconnected pair 0→%d: fail %q, err %v", missing, res.Fail, err)
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{`synapse = "watched"`, `synapse = "rewarded"`, `probe[0].synapse: must be "watched", "index" or "pair"`},
+		{"index = 3", "index = -1", "probe[third].index: must be in [0,"},
+		{"probe_every_ms = 100", "probe_every_ms = 0", "probe_every_ms: must be in (0, 1e7] ms when there are probes"},
+		{"probe_every_ms = 100", "probe_every_ms = 0.5", "probe_every_ms: is not a whole number"},
+		{`name = "third"`, `name = "probe0"`, `probe[probe0].name: probe "probe0" is named twice`},
+		{`synapse = "watched"`, "synapse = \"watched\"\nprojection = \"ie\"", "probe[0].synapse: the agent watches no synapse of this projection"},
+		{"index = 3", "index = 3\npre = 2", `probe[third].pre: applies only to synapse = "pair"`},
+	} {
+		wantEditRefused(t, recordedDistal, c.old, c.new, c.want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 )
@@ -144,6 +145,9 @@ type Record struct {
 	// StepsEvery: steps.csv holds every step of every steps_every-th
 	// episode (and of the last one); 0 records no steps.
 	StepsEvery int `toml:"steps_every"`
+	// Format is the format of the tables: "csv" (the default), "npz"
+	// (NumPy: one .npz file per table) or "both" (docs/python.md).
+	Format output.Format `toml:"format"`
 }
 
 // Defaults returns an experiment of 10 seeds of 200 episodes, a TD(0)
@@ -152,7 +156,7 @@ func (Spec) Defaults() Spec {
 	return Spec{Kind: Kind, Name: "reward", Seed: 1, Seeds: 10, Episodes: 200,
 		Critic: Critic{Model: "td", Source: "td", TDParams: modulator.TDParams{}.Defaults(), Spiking: SpikingCritic{}.Defaults(), StepMs: 100,
 			Dopamine: modulator.PulsedParams{}.Defaults()},
-		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1}}
+		Record: Record{DeltaLast: 50, Last: 100, StepsEvery: 1, Format: output.CSV}}
 }
 
 // Bounds on what one experiment may ask for, so that a slip in a number
@@ -174,11 +178,14 @@ const (
 )
 
 // rowser is implemented by the keys of an agent that records its circuit
-// (Recorder): rows says how many rows one run adds to synapse_traces.csv
-// and weights_end.csv.
+// (Recorder): rows says how many rows one run adds to the recording files.
 type rowser interface {
-	rows(episodes, maxSteps int, stepMs float64) (traces, weights float64)
+	rows(episodes, maxSteps int, stepMs float64) recordRows
 }
+
+// recordRows counts the rows of synapse_traces.csv, probes.csv and
+// weights_end.csv.
+type recordRows struct{ traces, probes, weights float64 }
 
 // FromDoc decodes a parsed reward file strictly, with the defaults of
 // every key it leaves out, and validates it. Errors name the file, the
@@ -316,7 +323,7 @@ func (s *Spec) Validate() error {
 		return param.New(fmt.Sprintf("%g runs (conditions × agents × seeds), more than %d", jobs, maxJobs), "seeds")
 	}
 	steps, rows := 0.0, 0.0
-	traces, weights := make([]float64, len(s.Agents)), make([]float64, len(s.Agents))
+	recs := make([]recordRows, len(s.Agents))
 	for _, t := range specs {
 		e, err := newEnv(&t)
 		if err != nil {
@@ -329,19 +336,23 @@ func (s *Spec) Validate() error {
 		}
 		for i, a := range t.Agents {
 			if r, ok := a.AgentParams.(rowser); ok {
-				tr, w := r.rows(t.Episodes, e.MaxSteps(), t.Critic.StepMs)
-				traces[i] += tr * float64(t.Seeds)
-				weights[i] += w * float64(t.Seeds)
+				x := r.rows(t.Episodes, e.MaxSteps(), t.Critic.StepMs)
+				recs[i].traces += x.traces * float64(t.Seeds)
+				recs[i].probes += x.probes * float64(t.Seeds)
+				recs[i].weights += x.weights * float64(t.Seeds)
 			}
 		}
 	}
-	var sumT, sumW float64
-	for i := range s.Agents {
-		if sumT += traces[i]; sumT > maxTraceRows {
-			return param.New(fmt.Sprintf("synapse_traces.csv would hold up to %.3g rows, more than %g: sample less often", sumT, float64(maxTraceRows)), "agent", i, "trace_every_ms")
+	var sum recordRows
+	for i, x := range recs {
+		if sum.weights += x.weights; sum.weights > maxWeightRows {
+			return param.New(fmt.Sprintf("weights_end.csv would hold about %.3g rows, more than %g: fewer seeds or conditions, or no weights_end", sum.weights, float64(maxWeightRows)), "agent", i, "weights_end")
 		}
-		if sumW += weights[i]; sumW > maxWeightRows {
-			return param.New(fmt.Sprintf("weights_end.csv would hold about %.3g rows, more than %g: fewer seeds or conditions, or no weights_end", sumW, float64(maxWeightRows)), "agent", i, "weights_end")
+		if sum.traces += x.traces; sum.traces > maxTraceRows {
+			return param.New(fmt.Sprintf("synapse_traces.csv would hold up to %.3g rows, more than %g: sample less often", sum.traces, float64(maxTraceRows)), "agent", i, "trace_every_ms")
+		}
+		if sum.probes += x.probes; sum.probes > maxTraceRows {
+			return param.New(fmt.Sprintf("probes.csv would hold up to %.3g rows, more than %g: sample less often or probe fewer synapses", sum.probes, float64(maxTraceRows)), "agent", i, "probe_every_ms")
 		}
 	}
 	if steps > maxSteps {
@@ -372,6 +383,8 @@ func (s *Spec) validate() error {
 		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.DeltaLast), "record", "delta_last")
 	case s.Record.Last < 1:
 		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.Last), "record", "last")
+	case s.Record.Format.Check() != nil:
+		return param.New(s.Record.Format.Check().Error(), "record", "format")
 	case s.Record.StepsEvery < 0:
 		return param.New(fmt.Sprintf("must be >= 0 (0 records no steps), got %d", s.Record.StepsEvery), "record", "steps_every")
 	case len(s.Agents) == 0:

@@ -1,12 +1,9 @@
 package simulation
 
 import (
-	"bufio"
-	"fmt"
 	"math"
 	"path/filepath"
 
-	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/raster"
 	"github.com/dopa-sim/dopa/experiments/task"
@@ -39,7 +36,9 @@ type PopSimSummary struct {
 // WriteSimulation writes summary.json, spikes.csv (every
 // spike: time_ms of the end of its step, population, neuron),
 // populations.csv (name, size, dt_ms, steps) and, with [[record]]
-// monitors, states.csv into dir (which must exist).
+// monitors, states.csv into dir (which must exist), the tables in the
+// circuit file's record_format, and with record_sonata the spikes as
+// SONATA (spikes.h5).
 func WriteSimulation(dir string, cf *experiments.CircuitFile, sim *Simulation) error {
 	cs := &cf.Spec
 	ra := sim.Raster
@@ -63,35 +62,58 @@ func WriteSimulation(dir string, cf *experiments.CircuitFile, sim *Simulation) e
 	if err := output.WriteJSON(filepath.Join(dir, output.SummaryFile), sum); err != nil {
 		return err
 	}
-	if err := output.Layout.Write(dir, func(w *bufio.Writer) {
+	if err := WriteSimulationTables(dir, cf.RecordFormat, cs.DtMs, sim); err != nil {
+		return err
+	}
+	if !cf.RecordSonata {
+		return nil
+	}
+	st := &output.SpikeTrain{Populations: ra.PopNames}
+	for _, sp := range ra.Spikes {
+		st.TimeMs = append(st.TimeMs, float64(sp.Step+1)*ra.DtMs)
+		st.Pop = append(st.Pop, int(sp.Pop))
+		st.Neuron = append(st.Neuron, int(sp.Neuron))
+	}
+	return output.WriteSonata(filepath.Join(dir, output.SonataFile), st)
+}
+
+// WriteSimulationTables writes the tables of a simulation into dir in
+// format f: populations.csv, spikes.csv and, with [[record]] monitors,
+// states.csv (the benchmark of the formats writes them alone).
+func WriteSimulationTables(dir string, f output.Format, dtMs float64, sim *Simulation) error {
+	ra := sim.Raster
+	if err := output.Layout.Write(dir, f, func(w *output.Rows) {
 		for i, n := range ra.PopNames {
-			fmt.Fprintf(w, "%s,%d,%s,%d\n", n, ra.PopSizes[i], output.Float(cs.DtMs), sim.Steps)
+			w.Str(n)
+			w.Int(ra.PopSizes[i])
+			w.Float(dtMs)
+			w.Int(sim.Steps)
+			w.End()
 		}
 	}); err != nil {
 		return err
 	}
-	if err := output.Spikes.Write(dir, func(w *bufio.Writer) {
-		raster.Write(w, "", ra)
+	if err := output.Spikes.Write(dir, f, func(w *output.Rows) {
+		raster.Write(w, ra, nil)
 	}); err != nil {
 		return err
 	}
 	if len(sim.Columns) > 0 {
-		return writeStates(dir, cs, sim)
+		return writeStates(dir, f, dtMs, sim)
 	}
 	return nil
 }
 
 // writeStates writes states.csv: the [[record]] monitors, one row per step.
-func writeStates(dir string, cs *circuits.Spec, sim *Simulation) error {
-	return output.States.Write(dir, func(w *bufio.Writer) {
+func writeStates(dir string, f output.Format, dtMs float64, sim *Simulation) error {
+	return output.States.Write(dir, f, func(w *output.Rows) {
 		k := len(sim.Columns)
 		for t := 0; t*k < len(sim.States); t++ {
-			w.WriteString(output.Float(float64(t+1) * cs.DtMs))
+			w.Float(float64(t+1) * dtMs)
 			for _, v := range sim.States[t*k : (t+1)*k] {
-				w.WriteByte(',')
-				w.WriteString(output.Float(v))
+				w.Float(v)
 			}
-			w.WriteByte('\n')
+			w.End()
 		}
 	}, sim.Columns...)
 }

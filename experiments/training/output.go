@@ -1,8 +1,6 @@
 package training
 
 import (
-	"bufio"
-	"fmt"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -252,41 +250,53 @@ func quantile(p float64, xs []float64) float64 {
 }
 
 // WriteResults writes summary.json, metrics.csv, traces.csv, weights.csv
-// (unless weights is false: record.weights = false), predictions.csv and
-// rasters (where there are any) into dir (which must exist), each
-// atomically. The runner writes manifest.json after them.
-func WriteResults(dir string, s Summary, results []Result, weights bool) error {
+// (unless record.weights = false), predictions.csv and rasters (where
+// there are any) into dir (which must exist), each atomically, the tables
+// in record.format. The runner writes manifest.json after them.
+func WriteResults(dir string, s Summary, results []Result, rec Record) error {
 	if err := writeJSON(filepath.Join(dir, output.SummaryFile), s); err != nil {
 		return err
 	}
-	if err := output.Metrics.Write(dir, func(w *bufio.Writer) {
+	f := rec.Format
+	if err := output.Metrics.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, row := range r.Metrics {
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s\n", r.Rule, r.Seed, row.Epoch, row.Trials, ff(row.Loss))
+				w.Str(r.Rule)
+				w.Int(r.Seed)
+				w.Int(row.Epoch)
+				w.Int(row.Trials)
+				w.Float(row.Loss)
+				w.End()
 			}
 		}
 	}); err != nil {
 		return err
 	}
-	if weights {
-		if err := writeWeights(dir, results); err != nil {
+	if rec.Weights {
+		if err := writeWeights(dir, f, results); err != nil {
 			return err
 		}
 	}
-	if err := writePredictions(dir, results); err != nil {
+	if err := writePredictions(dir, f, results); err != nil {
 		return err
 	}
-	if err := writeRasters(dir, results); err != nil {
+	if err := writeRasters(dir, f, results); err != nil {
 		return err
 	}
-	if err := writeDiagnostics(dir, results); err != nil {
+	if err := writeDiagnostics(dir, f, results); err != nil {
 		return err
 	}
-	if err := output.Traces.Write(dir, func(w *bufio.Writer) {
+	if err := output.Traces.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, t := range r.Traces {
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", r.Rule, r.Seed, t.Epoch, t.Trials, ff(t.Reward), ff(t.Expectation),
-					ff(t.RPE), ff(t.Dopamine), ff(t.LearningRate), ff(t.EligibilityRMS), ff(t.WeightRMS))
+				w.Str(r.Rule)
+				w.Int(r.Seed)
+				w.Int(t.Epoch)
+				w.Int(t.Trials)
+				for _, v := range [...]float64{t.Reward, t.Expectation, t.RPE, t.Dopamine, t.LearningRate, t.EligibilityRMS, t.WeightRMS} {
+					w.Float(v)
+				}
+				w.End()
 			}
 		}
 	}); err != nil {
@@ -298,8 +308,8 @@ func WriteResults(dir string, s Summary, results []Result, weights bool) error {
 // writeWeights writes weights.csv: the plastic synapses of the traced
 // runs before and after training, one row per synapse (pre = -1 for a
 // bias).
-func writeWeights(dir string, results []Result) error {
-	return output.Weights.Write(dir, func(w *bufio.Writer) {
+func writeWeights(dir string, f output.Format, results []Result) error {
+	return output.Weights.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, s := range r.Weights {
 				nw := s.NPre * s.NPost
@@ -308,7 +318,14 @@ func writeWeights(dir string, results []Result) error {
 					if k >= nw {
 						pre, post = -1, k-nw
 					}
-					fmt.Fprintf(w, "%s,%d,%s,%s,%d,%d,%s\n", r.Rule, r.Seed, s.When, s.Projection, pre, post, ff(x))
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Str(s.When)
+					w.Str(s.Projection)
+					w.Int(pre)
+					w.Int(post)
+					w.Float(x)
+					w.End()
 				}
 			}
 		}
@@ -317,7 +334,7 @@ func writeWeights(dir string, results []Result) error {
 
 // writePredictions writes predictions.csv (forecasting tasks): the
 // forecasts of the traced seeds beside the truth, in the series' units.
-func writePredictions(dir string, results []Result) error {
+func writePredictions(dir string, f output.Format, results []Result) error {
 	any := false
 	for _, r := range results {
 		any = any || len(r.Prediction.Step) > 0
@@ -325,12 +342,19 @@ func writePredictions(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return output.Predictions.Write(dir, func(w *bufio.Writer) {
+	return output.Predictions.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			p := r.Prediction
 			for d := range p.Target {
 				for i, step := range p.Step {
-					fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s,%s\n", r.Rule, r.Seed, step, d, ff(p.Target[d][i]), ff(p.OneStep[d][i]), ff(p.FreeRun[d][i]))
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Int(step)
+					w.Int(d)
+					w.Float(p.Target[d][i])
+					w.Float(p.OneStep[d][i])
+					w.Float(p.FreeRun[d][i])
+					w.End()
 				}
 			}
 		}
@@ -347,7 +371,7 @@ var (
 
 // writeRasters writes rasters.csv (spiking circuits on xor, traced seeds):
 // the spikes of one trial per pattern before and after learning.
-func writeRasters(dir string, results []Result) error {
+func writeRasters(dir string, f output.Format, results []Result) error {
 	any := false
 	for _, r := range results {
 		any = any || len(r.Rasters) > 0
@@ -355,17 +379,21 @@ func writeRasters(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	err := output.Rasters.Write(dir, func(w *bufio.Writer) {
+	err := output.Rasters.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
-				raster.Write(w, fmt.Sprintf("%s,%d,%s,", r.Rule, r.Seed, ra.Label), ra)
+				raster.Write(w, ra, func() {
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Str(ra.Label)
+				})
 			}
 		}
 	})
 	if err != nil {
 		return err
 	}
-	return output.RasterTrials.Write(dir, func(w *bufio.Writer) {
+	return output.RasterTrials.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, ra := range r.Rasters {
 				for k, m := range ra.Marks {
@@ -373,7 +401,13 @@ func writeRasters(dir string, results []Result) error {
 					if k+1 < len(ra.Marks) {
 						end = ra.Marks[k+1]
 					}
-					fmt.Fprintf(w, "%s,%d,%s,%s,%s,\"%s\"\n", r.Rule, r.Seed, ra.Label, ff(float64(m)*ra.DtMs), ff(float64(end)*ra.DtMs), ra.Inputs[k])
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Str(ra.Label)
+					w.Float(float64(m) * ra.DtMs)
+					w.Float(float64(end) * ra.DtMs)
+					w.Str(ra.Inputs[k])
+					w.End()
 				}
 			}
 		}
@@ -382,7 +416,7 @@ func writeRasters(dir string, results []Result) error {
 
 // writeDiagnostics writes diagnostics.csv (record.diagnostics_every > 0):
 // rule,seed,epoch,trials,name,value, one row per measure.
-func writeDiagnostics(dir string, results []Result) error {
+func writeDiagnostics(dir string, f output.Format, results []Result) error {
 	any := false
 	for _, r := range results {
 		any = any || len(r.Diagnostics) > 0
@@ -390,10 +424,16 @@ func writeDiagnostics(dir string, results []Result) error {
 	if !any {
 		return nil
 	}
-	return output.Diagnostics.Write(dir, func(w *bufio.Writer) {
+	return output.Diagnostics.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, d := range r.Diagnostics {
-				fmt.Fprintf(w, "%s,%d,%d,%d,%s,%s\n", r.Rule, r.Seed, d.Epoch, d.Trials, d.Name, ff(d.Value))
+				w.Str(r.Rule)
+				w.Int(r.Seed)
+				w.Int(d.Epoch)
+				w.Int(d.Trials)
+				w.Str(d.Name)
+				w.Float(d.Value)
+				w.End()
 			}
 		}
 	})

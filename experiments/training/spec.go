@@ -10,6 +10,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/internal/pathname"
 )
@@ -74,6 +75,9 @@ type Record struct {
 	// runs before and after training (one row per synapse: 785 000 rows a
 	// run for a 784-1000-10 network, 43 MB).
 	Weights bool `toml:"weights"`
+	// Format is the format of the tables: "csv" (the default), "npz"
+	// (NumPy: one .npz file per table) or "both" (docs/python.md).
+	Format output.Format `toml:"format"`
 }
 
 // RuleEntry is one rule of the comparison: a rule with its parameters,
@@ -97,7 +101,7 @@ type Sweep struct {
 // Defaults returns an experiment of one seed, 40 000 trials at most and
 // the XOR criterion, on task (whose keys get their defaults).
 func (Spec) Defaults(taskName string) Spec {
-	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1, Weights: true},
+	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1, Weights: true, Format: output.CSV},
 		Sweep: space.Spec{Mode: "grid", Seed: 1}}
 	if d, ok := task.Lookup(taskName); ok {
 		s.Params = d.Defaults()
@@ -187,6 +191,8 @@ func (s *Spec) Validate() error {
 		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.TraceSeeds), "record", "trace_seeds")
 	case s.Record.DiagnosticsEvery < 0:
 		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.DiagnosticsEvery), "record", "diagnostics_every")
+	case s.Record.Format.Check() != nil:
+		return fe(s.Record.Format.Check().Error(), "record", "format")
 	case len(s.Rules) == 0:
 		return fe("an experiment needs at least one [[rule]]", "rule")
 	}

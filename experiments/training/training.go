@@ -113,7 +113,7 @@ func (t training) results(rs []runner.Result) []Result {
 
 func (t training) Write(dir string, m *output.Manifest, rs []runner.Result) error {
 	results := t.results(rs)
-	return WriteResults(dir, t.p.Summarize(results), results, t.p.Spec.Record.Weights)
+	return WriteResults(dir, t.p.Summarize(results), results, t.p.Spec.Record)
 }
 
 func (t training) Print(w io.Writer, rs []runner.Result) {

@@ -51,6 +51,7 @@ const (
 	SpikesFile       = "spikes.csv"        // simulation: every spike
 	StatesFile       = "states.csv"        // simulation: the [[record]] monitors
 	LayoutFile       = "populations.csv"   // simulation: population sizes
+	SonataFile       = "spikes.h5"         // simulation (record_sonata, dopa export): the spikes as SONATA
 	PlotsDir         = "plots"             // every kind: the figures
 	JournalDir       = "journal"           // every run kept as it finishes, until the files are written
 	PointsDir        = "points"            // a sweep: one output directory per point
@@ -63,6 +64,8 @@ const (
 	SynapseTracesFile = "synapse_traces.csv"
 	// reward: a network agent's spikes in the first and last raster_s seconds
 	NetworkRastersFile = "network_rasters.csv"
+	// reward: the synapses a network agent probes, sampled every probe_every_ms
+	ProbesFile = "probes.csv"
 )
 
 // The columns of each CSV file are declared once, in schema.go.
@@ -71,17 +74,24 @@ const (
 // ones Clean removes.
 var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
-	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, EpisodesFile, StepsFile,
+	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, ProbesFile, EpisodesFile, StepsFile,
 	"slurm", "slurm-jobs.json"}
 
-// Clean removes what a run left in dir (Files), and nothing else.
+// Clean removes what a run left in dir (Files, the .npz file of every
+// table and SonataFile), and nothing else.
 func Clean(dir string) error {
 	for _, f := range Files {
-		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
-			return err
+		names := []string{f}
+		if _, ok := SchemaOf(f); ok {
+			names = append(names, NPZName(f))
+		}
+		for _, n := range names {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return os.RemoveAll(filepath.Join(dir, SonataFile))
 }
 
 // ReadManifest reads dir/manifest.json.

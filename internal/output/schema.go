@@ -1,9 +1,10 @@
 package output
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,13 +19,70 @@ type Column struct {
 	Unit string
 	// Doc says what the column holds.
 	Doc string
+	// Type is the column's data type: how its writer hands its values
+	// over (Rows) and its dtype in a .npz file.
+	Type Type
+	// Quoted: the CSV field is always written between double quotes.
+	Quoted bool
+	// EmptyNaN: NaN is written as an empty CSV field (a value that does
+	// not apply); a .npz file holds NaN.
+	EmptyNaN bool
 }
 
-// Schema is one CSV file of an output directory, declared once: its name,
-// the kinds that write it, what a row is and its columns. The file's
-// writer writes Header and fills the columns in this order; its readers
-// read the columns by name through Read or Open, which require every
-// declared column. A file name means the same columns in every kind that
+// Type is the data type of a column.
+type Type uint8
+
+// The types of a column, with their dtype in a .npz file.
+const (
+	// StrType: text, "<U{n}" (UTF-32, n the longest value's length; "<U1"
+	// for a table without rows).
+	StrType Type = iota
+	// IntType: a 64-bit signed integer, "<i8".
+	IntType
+	// FloatType: a 64-bit float, "<f8", NaN and ±Inf included.
+	FloatType
+)
+
+// Dtype is the type's NumPy dtype ("<U" without its length for Str).
+func (t Type) Dtype() string {
+	switch t {
+	case IntType:
+		return "<i8"
+	case FloatType:
+		return "<f8"
+	}
+	return "<U"
+}
+
+func (t Type) String() string {
+	switch t {
+	case IntType:
+		return "int"
+	case FloatType:
+		return "float"
+	}
+	return "str"
+}
+
+// The constructors of the columns of each type.
+func strCol(name, unit, doc string) Column {
+	return Column{Name: name, Unit: unit, Doc: doc, Type: StrType}
+}
+func intCol(name, unit, doc string) Column {
+	return Column{Name: name, Unit: unit, Doc: doc, Type: IntType}
+}
+func fltCol(name, unit, doc string) Column {
+	return Column{Name: name, Unit: unit, Doc: doc, Type: FloatType}
+}
+func quoted(c Column) Column   { c.Quoted = true; return c }
+func emptyNaN(c Column) Column { c.EmptyNaN = true; return c }
+
+// Schema is one table of an output directory, declared once: its CSV
+// file's name, the kinds that write it, what a row is and its columns
+// with their types. The table's writer hands its rows over through Write
+// (as CSV, .npz or both); its readers read the columns by name through
+// Read or OpenFile, which require every declared column, from the CSV
+// file or the .npz file. A file name means the same columns in every kind that
 // writes it: a kind whose rows differ writes a file of its own.
 type Schema struct {
 	File  string
@@ -55,156 +113,226 @@ func (s *Schema) Header(extra ...string) string {
 // Has reports whether the schema declares the column.
 func (s *Schema) Has(col string) bool { return slices.Contains(s.Names(), col) }
 
-// Write writes dir/File atomically: the header (with the extra columns of
-// More), then whatever rows writes.
-func (s *Schema) Write(dir string, rows func(*bufio.Writer), extra ...string) error {
-	return WriteCSV(filepath.Join(dir, s.File), s.Header(extra...), rows)
-}
-
 // Read calls row for every record of dir/File (named File in errors),
-// after checking that the header has every declared column. A missing
-// file is an error, or, when optional, calls nothing and reports found =
+// after checking that the header has every declared column; where File
+// is missing, it reads its .npz file (NPZName) instead. A missing table
+// is an error, or, when optional, calls nothing and reports found =
 // false.
 func (s *Schema) Read(dir string, optional bool, row func(t *Table) error) (found bool, err error) {
 	return s.ReadAt(filepath.Join(dir, s.File), s.File, optional, row)
 }
 
-// ReadAt is Read for the file at path, named name in errors.
+// ReadAt is Read for the file at path (a .csv file, or its .npz
+// sibling), named name in errors.
 func (s *Schema) ReadAt(path, name string, optional bool, row func(t *Table) error) (found bool, err error) {
-	return ReadTable(path, name, optional, s.Names(), row)
+	defer func() { err = AsReadError(err) }()
+	t, err := s.OpenFile(path, name)
+	if optional && errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return t != nil, err
+	}
+	defer t.Close()
+	for {
+		ok, err := t.Next()
+		if err != nil || !ok {
+			return true, err
+		}
+		if err := row(t); err != nil {
+			return true, err
+		}
+	}
 }
 
-// Open reads the header of the file from rd (named name in errors) and
-// checks that it has every declared column.
-func (s *Schema) Open(name string, rd io.Reader) (*Table, error) {
-	return OpenTable(name, rd, s.Names()...)
+// OpenFile opens the table at path (named name in errors): the CSV file
+// at path, or, where it is missing, its .npz sibling (NPZName; named
+// after it), or the .npz file at path, and checks that it has every declared column, of its
+// declared type in a .npz file. The caller closes the table.
+func (s *Schema) OpenFile(path, name string) (*Table, error) {
+	if strings.HasSuffix(path, ".npz") {
+		return s.openNPZ(path, name)
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && strings.HasSuffix(path, ".csv") {
+		zpath := NPZName(path)
+		if _, zerr := os.Stat(zpath); zerr == nil {
+			return s.openNPZ(zpath, NPZName(name))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := OpenTable(name, f, s.Names()...)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	t.c = f
+	return t, nil
+}
+
+// openNPZ reads a .npz table and checks its columns against the schema.
+func (s *Schema) openNPZ(path, name string) (*Table, error) {
+	z, err := readNPZ(path, name)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Name: name, cols: make(map[string]int), n: len(z.names), z: z, Line: 1}
+	for i, c := range z.names {
+		if _, dup := t.cols[c]; dup {
+			return nil, fmt.Errorf("%s: array %q twice", name, c)
+		}
+		t.cols[c] = i
+	}
+	z.emptyNaN = make([]bool, len(z.names))
+	for _, c := range s.Columns {
+		i, ok := t.cols[c.Name]
+		if !ok {
+			return nil, fmt.Errorf("%s: missing array %q (have %s)", name, c.Name, strings.Join(z.names, ", "))
+		}
+		if z.types[i] != c.Type {
+			return nil, fmt.Errorf("%s: array %q is %s, want %s (%s)", name, c.Name, z.types[i], c.Type, c.Type.Dtype())
+		}
+		z.emptyNaN[i] = c.EmptyNaN
+	}
+	return t, nil
 }
 
 // The CSV files of every kind of run.
 var (
 	Metrics = &Schema{File: MetricsFile, Kinds: []Kind{Training}, Row: "one rule, seed and recorded epoch",
-		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol, {"loss", "", "the task's loss on its evaluation set"}}}
+		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol, fltCol("loss", "", "the task's loss on its evaluation set")}}
 	Traces = &Schema{File: TracesFile, Kinds: []Kind{Training}, Row: "one update of a traced seed (modulator.Trace)",
 		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol,
-			{"reward", "", "r, the outcome of the perturbed circuit (−loss)"},
-			{"expectation", "", "b, the expectation r is compared with"},
-			{"rpe", "", "δ = r − b, the reward prediction error"},
-			{"dopamine", "", "D, the dopamine level broadcast to the synapses"},
-			{"learning_rate", "", "η"},
-			{"eligibility_rms", "", "root mean square of the plastic synapses' eligibility"},
-			{"weight_rms", "", "root mean square of the plastic weights"}}}
+			fltCol("reward", "", "r, the outcome of the perturbed circuit (−loss)"),
+			fltCol("expectation", "", "b, the expectation r is compared with"),
+			fltCol("rpe", "", "δ = r − b, the reward prediction error"),
+			fltCol("dopamine", "", "D, the dopamine level broadcast to the synapses"),
+			fltCol("learning_rate", "", "η"),
+			fltCol("eligibility_rms", "", "root mean square of the plastic synapses' eligibility"),
+			fltCol("weight_rms", "", "root mean square of the plastic weights")}}
 	Diagnostics = &Schema{File: DiagnosticsFile, Kinds: []Kind{Training}, Row: "one measure at one recorded epoch (record.diagnostics_every)",
 		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol,
-			{"name", "", "the measure: a held-out metric, or a rule's own (angle_deg/LAYER, abscissa/LAYER, …)"},
-			{"value", "", "its value"}}}
+			strCol("name", "", "the measure: a held-out metric, or a rule's own (angle_deg/LAYER, abscissa/LAYER, …)"),
+			fltCol("value", "", "its value")}}
 	Weights = &Schema{File: WeightsFile, Kinds: []Kind{Training}, Row: "one plastic synapse of a traced seed, before or after training",
 		Columns: []Column{ruleCol, seedCol,
-			{"when", "", "start or end"},
-			{"projection", "", "the projection's name"},
-			{"pre", "", "presynaptic neuron (−1: the bias)"},
-			{"post", "", "postsynaptic neuron"},
-			{"weight", "", "w"}}}
+			strCol("when", "", "start or end"),
+			strCol("projection", "", "the projection's name"),
+			intCol("pre", "", "presynaptic neuron (−1: the bias)"),
+			intCol("post", "", "postsynaptic neuron"),
+			fltCol("weight", "", "w")}}
 	Predictions = &Schema{File: PredictionsFile, Kinds: []Kind{Training}, Row: "one step and dimension of a traced seed's forecast (forecasting tasks)",
 		Columns: []Column{ruleCol, seedCol,
-			{"step", "", "the step of the test series"},
-			{"dim", "", "the dimension of the series"},
-			{"target", "series units", "the truth"},
-			{"one_step", "series units", "the forecast from the true past"},
-			{"free_run", "series units", "the forecast fed its own outputs (NaN where not run)"}}}
+			intCol("step", "", "the step of the test series"),
+			intCol("dim", "", "the dimension of the series"),
+			fltCol("target", "series units", "the truth"),
+			fltCol("one_step", "series units", "the forecast from the true past"),
+			fltCol("free_run", "series units", "the forecast fed its own outputs (NaN where not run)")}}
 	Rasters = &Schema{File: RastersFile, Kinds: []Kind{Training}, Row: "one spike of a recorded trial of a traced seed (spiking circuits on xor)",
 		Columns: []Column{ruleCol, seedCol, phaseCol,
-			{"time_ms", "ms", "end of the spike's step, from the start of the stretch"},
-			{"population", "", "the population's name"},
-			{"neuron", "", "the neuron's index in it"}}}
+			fltCol("time_ms", "ms", "end of the spike's step, from the start of the stretch"),
+			strCol("population", "", "the population's name"),
+			intCol("neuron", "", "the neuron's index in it")}}
 	RasterTrials = &Schema{File: RasterTrialsFile, Kinds: []Kind{Training}, Row: "one trial of a recorded stretch",
 		Columns: []Column{ruleCol, seedCol, phaseCol,
-			{"start_ms", "ms", "the trial's start"},
-			{"end_ms", "ms", "its end"},
-			{"input", "", "the input presented"}}}
+			fltCol("start_ms", "ms", "the trial's start"),
+			fltCol("end_ms", "ms", "its end"),
+			quoted(strCol("input", "", "the input presented"))}}
 	Layout = &Schema{File: LayoutFile, Kinds: []Kind{Simulation}, Row: "one population",
-		Columns: []Column{{"population", "", "the population's name"}, {"size", "", "its number of neurons"},
-			{"dt_ms", "ms", "the time step"}, {"steps", "", "the steps simulated"}}}
+		Columns: []Column{strCol("population", "", "the population's name"), intCol("size", "", "its number of neurons"),
+			fltCol("dt_ms", "ms", "the time step"), intCol("steps", "", "the steps simulated")}}
 	Spikes = &Schema{File: SpikesFile, Kinds: []Kind{Simulation}, Row: "one spike",
-		Columns: []Column{{"time_ms", "ms", "end of the spike's step"}, {"population", "", "the population's name"}, {"neuron", "", "the neuron's index in it"}}}
+		Columns: []Column{fltCol("time_ms", "ms", "end of the spike's step"), strCol("population", "", "the population's name"), intCol("neuron", "", "the neuron's index in it")}}
 	States = &Schema{File: StatesFile, Kinds: []Kind{Simulation}, Row: "one step",
-		Columns: []Column{{"time_ms", "ms", "end of the step"}},
+		Columns: []Column{fltCol("time_ms", "ms", "end of the step")},
 		More:    "one column per recorded variable and neuron of the [[record]] monitors, POPULATION.VARIABLE.NEURON"}
 	SynapseTraces = &Schema{File: SynapseTracesFile, Kinds: []Kind{Reward}, Row: "one sample (every trace_every_ms of a network agent) of a run",
 		Columns: []Column{ruleCol, conditionCol, seedCol,
-			{"t_s", "s", "simulated time"},
-			{"dopamine", "", "D = d + tonic, the agent's dopamine level"},
-			{"eligibility", "", "c, the eligibility trace of the watched synapse (empty: none watched)"},
-			{"weight", "", "the weight of the watched synapse (empty: none watched)"},
-			{"mean_weight", "", "the mean weight of the circuit's plastic synapses"}}}
+			fltCol("t_s", "s", "simulated time"),
+			fltCol("dopamine", "", "D = d + tonic, the agent's dopamine level"),
+			emptyNaN(fltCol("eligibility", "", "c, the eligibility trace of the watched synapse (empty: none watched)")),
+			emptyNaN(fltCol("weight", "", "the weight of the watched synapse (empty: none watched)")),
+			fltCol("mean_weight", "", "the mean weight of the circuit's plastic synapses")}}
 	WeightsEnd = &Schema{File: WeightsEndFile, Kinds: []Kind{Reward}, Row: "one plastic synapse at the end of a run (weights_end of a network agent)",
 		Columns: []Column{ruleCol, conditionCol, seedCol,
-			{"projection", "", "the plastic projection's label"},
-			{"pre", "", "presynaptic neuron (index in its population)"}, {"post", "", "postsynaptic neuron (index in its population)"},
-			{"weight", "", "the weight at the end (w_min to w_max)"}, {"w_max", "", "the projection's bound on its weights"},
-			{"watched", "", "1 for the watched synapse, else 0"}}}
+			strCol("projection", "", "the plastic projection's label"),
+			intCol("pre", "", "presynaptic neuron (index in its population)"), intCol("post", "", "postsynaptic neuron (index in its population)"),
+			fltCol("weight", "", "the weight at the end (w_min to w_max)"), fltCol("w_max", "", "the projection's bound on its weights"),
+			intCol("watched", "", "1 for the watched synapse, else 0")}}
 	NetworkRasters = &Schema{File: NetworkRastersFile, Kinds: []Kind{Reward}, Row: "one spike in the first or the last raster_s seconds of a run",
-		Columns: []Column{ruleCol, conditionCol, seedCol, {"t_ms", "ms", "simulated time of the spike"},
-			{"population", "", "the neuron's population"}, {"neuron", "", "the neuron's index in its population"}}}
+		Columns: []Column{ruleCol, conditionCol, seedCol, fltCol("t_ms", "ms", "simulated time of the spike"),
+			strCol("population", "", "the neuron's population"), intCol("neuron", "", "the neuron's index in its population")}}
+	Probes = &Schema{File: ProbesFile, Kinds: []Kind{Reward}, Row: "one sample of a probed synapse (a network agent's [[agent.probe]], every probe_every_ms)",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
+			strCol("probe", "", "the probe's name"),
+			strCol("projection", "", "the plastic projection's label"),
+			intCol("pre", "", "presynaptic neuron (index in its population)"), intCol("post", "", "postsynaptic neuron (index in its population)"),
+			fltCol("t_s", "s", "simulated time"),
+			fltCol("dopamine", "", "D = d + tonic, the dopamine the synapse receives"),
+			fltCol("eligibility", "", "c, its eligibility trace"),
+			fltCol("weight", "", "its weight (w_min to w_max)")}}
 	MemoryRuns = &Schema{File: MemoryFile, Kinds: []Kind{Memory}, Row: "one finished run: rule, mode, size, seed and load",
 		Columns: []Column{nCol, kCol, ruleCol, modeCol, seedCol,
-			{"patterns", "", "M, the patterns stored"},
-			{"queries", "", "the queries made"},
-			{"output_noise", "", "ε = (false + missed)/k, mean over the queries"},
-			{"output_noise_se", "", "its standard error"},
-			{"perfect_recall_fraction", "", "the fraction of queries recalled without error"},
-			{"false_units", "", "mean false units per query"},
-			{"missed_units", "", "mean missed units per query"},
-			{"false_rate", "", "the rate of false units"},
-			{"false_rate_se", "", "its standard error"},
-			{"false_rate_exact", "", "the exact expectation of the false rate (NaN where it does not apply)"},
-			{"false_rate_classical", "", "the classical approximation p₁^z (NaN where it does not apply)"},
-			{"mean_steps", "", "mean retrieval steps"},
-			{"set_fraction", "", "p₁, the fraction of set synapses"},
+			intCol("patterns", "", "M, the patterns stored"),
+			intCol("queries", "", "the queries made"),
+			fltCol("output_noise", "", "ε = (false + missed)/k, mean over the queries"),
+			fltCol("output_noise_se", "", "its standard error"),
+			fltCol("perfect_recall_fraction", "", "the fraction of queries recalled without error"),
+			fltCol("false_units", "", "mean false units per query"),
+			fltCol("missed_units", "", "mean missed units per query"),
+			fltCol("false_rate", "", "the rate of false units"),
+			fltCol("false_rate_se", "", "its standard error"),
+			fltCol("false_rate_exact", "", "the exact expectation of the false rate (NaN where it does not apply)"),
+			fltCol("false_rate_classical", "", "the classical approximation p₁^z (NaN where it does not apply)"),
+			fltCol("mean_steps", "", "mean retrieval steps"),
+			fltCol("set_fraction", "", "p₁, the fraction of set synapses"),
 			bitsCol}}
 	Capacity = &Schema{File: CapacityFile, Kinds: []Kind{Memory}, Row: "one capacity search: rule, mode, size and seed",
 		Columns: []Column{nCol, kCol, ruleCol, modeCol, seedCol,
-			{"eps", "", "the output noise ε the capacity is taken at"},
-			{"capacity", "", "M_ε, the most patterns stored with output noise ≤ ε"},
-			{"output_noise", "", "ε at M_ε"},
-			{"perfect_recall_fraction", "", "at M_ε"},
+			fltCol("eps", "", "the output noise ε the capacity is taken at"),
+			intCol("capacity", "", "M_ε, the most patterns stored with output noise ≤ ε"),
+			fltCol("output_noise", "", "ε at M_ε"),
+			fltCol("perfect_recall_fraction", "", "at M_ε"),
 			bitsCol}}
 	Episodes = &Schema{File: EpisodesFile, Kinds: []Kind{Reward}, Row: "one episode (trial) of a run",
 		Columns: []Column{ruleCol, conditionCol, seedCol,
-			{"episode", "", "the episode, from 0"},
-			{"return", "reward", "the sum of the episode's rewards"},
-			{"steps", "", "the episode's steps"},
-			{"action", "", "the episode's first action (−1: the agent does not act)"},
-			{"optimal", "", "the fraction of the episode's actions that were best ones (empty: not judged)"},
-			{"regret", "reward", "expected reward lost against the best actions (empty: not defined)"}}}
+			intCol("episode", "", "the episode, from 0"),
+			fltCol("return", "reward", "the sum of the episode's rewards"),
+			intCol("steps", "", "the episode's steps"),
+			intCol("action", "", "the episode's first action (−1: the agent does not act)"),
+			emptyNaN(fltCol("optimal", "", "the fraction of the episode's actions that were best ones (empty: not judged)")),
+			emptyNaN(fltCol("regret", "reward", "expected reward lost against the best actions (empty: not defined)"))}}
 	Steps = &Schema{File: StepsFile, Kinds: []Kind{Reward}, Row: "one step of a recorded episode (record.steps_every)",
 		Columns: []Column{ruleCol, conditionCol, seedCol,
-			{"episode", "", "the episode, from 0"},
-			{"step", "", "the step within the episode, from 1, on entering its state"},
-			{"reward", "reward", "the reward delivered on entering the state"},
-			{"delta", "reward", "the critic's prediction error δ = r + γV(x′) − V(x)"},
-			{"value", "reward", "V of the state entered, after the update (0 at the end)"},
-			{"dopamine", "", "the dopamine level D = d + tonic after the step's pulse"},
-			{"action", "", "the action that led to the step (−1: the agent does not act)"},
-			{"mark", "", "cs, us, omitted (conditioning) or empty"}}}
+			intCol("episode", "", "the episode, from 0"),
+			intCol("step", "", "the step within the episode, from 1, on entering its state"),
+			fltCol("reward", "reward", "the reward delivered on entering the state"),
+			fltCol("delta", "reward", "the critic's prediction error δ = r + γV(x′) − V(x)"),
+			fltCol("value", "reward", "V of the state entered, after the update (0 at the end)"),
+			fltCol("dopamine", "", "the dopamine level D = d + tonic after the step's pulse"),
+			intCol("action", "", "the action that led to the step (−1: the agent does not act)"),
+			strCol("mark", "", "cs, us, omitted (conditioning) or empty")}}
 )
 
 var (
-	ruleCol      = Column{"rule", "", "the rule's label"}
-	seedCol      = Column{"seed", "", "the run's seed"}
-	epochCol     = Column{"epoch", "", "epochs done"}
-	trialsCol    = Column{"trials", "", "trials (forward passes) done"}
-	phaseCol     = Column{"phase", "", "the recorded stretch: before or after learning"}
-	conditionCol = Column{"condition", "", "the condition's name"}
-	nCol         = Column{"n", "", "neurons of the memory"}
-	kCol         = Column{"k", "", "active units per pattern"}
-	modeCol      = Column{"mode", "", "the retrieval mode's name"}
-	bitsCol      = Column{"bits_per_synapse", "bit", "the information stored per synapse"}
+	ruleCol      = strCol("rule", "", "the rule's label")
+	seedCol      = intCol("seed", "", "the run's seed")
+	epochCol     = intCol("epoch", "", "epochs done")
+	trialsCol    = intCol("trials", "", "trials (forward passes) done")
+	phaseCol     = strCol("phase", "", "the recorded stretch: before or after learning")
+	conditionCol = strCol("condition", "", "the condition's name")
+	nCol         = intCol("n", "", "neurons of the memory")
+	kCol         = intCol("k", "", "active units per pattern")
+	modeCol      = strCol("mode", "", "the retrieval mode's name")
+	bitsCol      = fltCol("bits_per_synapse", "bit", "the information stored per synapse")
 )
 
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
 	return []*Schema{Metrics, Traces, Diagnostics, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
-		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Episodes, Steps}
+		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps}
 }
 
 // SchemaOf returns the schema of a file name.

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"slices"
@@ -47,24 +46,35 @@ func TestSchemasAreOnePerFile(t *testing.T) {
 // back through it, column by column; one that lacks a declared column is
 // refused, naming the file, the line and the column.
 func TestSchemaReadsWhatItWrites(t *testing.T) {
-	dir := t.TempDir()
-	s := &Schema{File: "x.csv", Columns: []Column{{"a", "", "a"}, {"b", "ms", "b"}}, More: "the rest"}
-	if err := s.Write(dir, func(w *bufio.Writer) { w.WriteString("1,2,3\n") }, "c"); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	if _, err := s.Read(dir, false, func(tb *Table) error {
-		got = append(got, tb.Str("a"), tb.Str("b"), tb.Str("c"))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, []string{"1", "2", "3"}) {
-		t.Errorf("read back %v", got)
-	}
-	other := &Schema{File: "x.csv", Columns: []Column{{"a", "", "a"}, {"d", "", "d"}}}
-	if _, err := other.Read(dir, false, func(*Table) error { return nil }); err == nil || !strings.Contains(err.Error(), `x.csv line 1: missing column "d"`) {
-		t.Errorf("a file without a declared column: %v", err)
+	for _, f := range Formats {
+		dir := t.TempDir()
+		s := &Schema{File: "x.csv", Columns: []Column{intCol("a", "", "a"), fltCol("b", "ms", "b")}, More: "the rest"}
+		if err := s.Write(dir, f, func(r *Rows) { r.Int(1); r.Float(2); r.Float(3); r.End() }, "c"); err != nil {
+			t.Fatal(err)
+		}
+		if f == NPZ {
+			if _, err := os.Stat(dir + "/x.csv"); err == nil {
+				t.Errorf("format npz wrote x.csv")
+			}
+		}
+		var got []string
+		if _, err := s.Read(dir, false, func(tb *Table) error {
+			got = append(got, tb.Str("a"), tb.Str("b"), tb.Str("c"))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, []string{"1", "2", "3"}) {
+			t.Errorf("%s: read back %v", f, got)
+		}
+		other := &Schema{File: "x.csv", Columns: []Column{intCol("a", "", "a"), intCol("d", "", "d")}}
+		want := `x.csv line 1: missing column "d"`
+		if f == NPZ {
+			want = `x.npz: missing array "d"`
+		}
+		if _, err := other.Read(dir, false, func(*Table) error { return nil }); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: a file without a declared column: %v", f, err)
+		}
 	}
 }
 

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"strconv"
 	"strings"
 )
 
-// Table reads a CSV file of an output directory: a header line, then
-// records whose fields are read by column name. Every error names the file
-// and the line. It is the one reader behind dopa plot.
+// Table reads a table of an output directory, a CSV file (a header line,
+// then records) or a .npz file (one array per column), whose fields are
+// read by column name. Every error names the file and the line (for a
+// .npz file, the line the row has in the CSV file: row i from 0 is line
+// i+2). It is the one reader behind dopa plot.
 type Table struct {
 	Name string // file name used in error messages
 	r    *csv.Reader
@@ -21,6 +24,18 @@ type Table struct {
 	n    int      // number of header fields
 	rec  []string // current record
 	Line int      // line of the current record
+	z    *npzTable
+	row  int // the current row of z, from 0
+	c    io.Closer
+	buf  []byte
+}
+
+// Close closes the file of a table opened by Schema.OpenFile.
+func (t *Table) Close() error {
+	if t.c == nil {
+		return nil
+	}
+	return t.c.Close()
 }
 
 // OpenTable reads the header of a CSV file and checks its required
@@ -56,6 +71,14 @@ func OpenTable(name string, rd io.Reader, required ...string) (*Table, error) {
 // Next advances to the next record. It returns false at the end of the
 // file or on error; err is nil at the end of the file.
 func (t *Table) Next() (ok bool, err error) {
+	if t.z != nil {
+		if t.Line-1 >= t.z.rows {
+			return false, nil
+		}
+		t.row = t.Line - 1
+		t.Line++
+		return true, nil
+	}
 	rec, err := t.r.Read()
 	if err == io.EOF {
 		return false, nil
@@ -103,13 +126,32 @@ func ReadTable(path, name string, optional bool, required []string, row func(t *
 	}
 }
 
-// Str returns the field of a column, spaces trimmed.
+// Str returns the field of a column, spaces trimmed; a number of a .npz
+// file as the CSV file writes it.
 func (t *Table) Str(col string) string {
+	if t.z != nil {
+		k := t.cols[col]
+		d := &t.z.cols[k]
+		switch t.z.types[k] {
+		case IntType:
+			return strconv.FormatInt(d.i[t.row], 10)
+		case FloatType:
+			v := d.f[t.row]
+			if t.z.emptyNaN[k] && math.IsNaN(v) {
+				return ""
+			}
+			return Float(v)
+		}
+		return strings.TrimSpace(d.s[t.row])
+	}
 	return strings.TrimSpace(t.rec[t.cols[col]])
 }
 
 // Int parses the field of a column as an integer.
 func (t *Table) Int(col string) (int, error) {
+	if t.z != nil && t.z.types[t.cols[col]] == IntType {
+		return int(t.z.cols[t.cols[col]].i[t.row]), nil
+	}
 	s := t.Str(col)
 	v, err := strconv.Atoi(s)
 	if err != nil {
@@ -121,6 +163,14 @@ func (t *Table) Int(col string) (int, error) {
 // Float parses the field of a column as a number; the NaN and Inf
 // spellings of strconv are allowed.
 func (t *Table) Float(col string) (float64, error) {
+	if t.z != nil {
+		switch k := t.cols[col]; t.z.types[k] {
+		case FloatType:
+			return t.z.cols[k].f[t.row], nil
+		case IntType:
+			return float64(t.z.cols[k].i[t.row]), nil
+		}
+	}
 	s := t.Str(col)
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -131,6 +181,9 @@ func (t *Table) Float(col string) (float64, error) {
 
 // Columns lists the header's columns, in file order (lower case).
 func (t *Table) Columns() []string {
+	if t.z != nil {
+		return append([]string(nil), t.z.names...)
+	}
 	out := make([]string, len(t.cols))
 	for c, i := range t.cols {
 		out[i] = c

@@ -1,0 +1,62 @@
+package simulation
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/internal/output"
+)
+
+// cubaSecond is the CUBA circuit (circuits/cuba.toml: 4000 LIF neurons,
+// three monitored membrane potentials) simulated for its one second,
+// made once for the format benchmarks.
+var cubaSecond = sync.OnceValues(func() (*Simulation, error) {
+	src, err := experiments.Open("cuba")
+	if err != nil {
+		return nil, err
+	}
+	cf, err := experiments.LoadSimulation(src)
+	if err != nil {
+		return nil, err
+	}
+	return Simulate(context.Background(), cf, 1)
+})
+
+// BenchmarkCubaTables writes the tables of the CUBA second (spikes,
+// states and populations) as CSV and as .npz, atomically as a run writes
+// them; bytes/op-file is the size of the three files. Compare:
+//
+//	go test ./experiments/simulation -run '^$' -bench CubaTables -benchmem -count 5
+func BenchmarkCubaTables(b *testing.B) {
+	sim, err := cubaSecond()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []output.Format{output.CSV, output.NPZ} {
+		b.Run(string(f), func(b *testing.B) {
+			dir := b.TempDir()
+			for b.Loop() {
+				if err := WriteSimulationTables(dir, f, 0.1, sim); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var size int64
+			for _, t := range []string{output.SpikesFile, output.StatesFile, output.LayoutFile} {
+				if f == output.NPZ {
+					t = output.NPZName(t)
+				}
+				st, err := os.Stat(filepath.Join(dir, t))
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += st.Size()
+			}
+			b.ReportMetric(float64(size), "bytes-on-disk")
+			b.ReportMetric(float64(len(sim.Raster.Spikes)), "spikes")
+		})
+	}
+}

@@ -1,0 +1,284 @@
+package output
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"codeberg.org/sbinet/npyio/npy"
+)
+
+// A table as a .npz file is what numpy.savez_compressed writes: a zip
+// archive with one .npy array per column, named after the column
+// ("time_ms.npy", loaded as npz["time_ms"]), in the order of the CSV
+// file's columns, each of shape (rows,) and of its column's dtype (Type),
+// in NPY format 1.0. The archive is deflated at the fastest level, which
+// still makes a table several times smaller than its CSV.
+//
+// The arrays are encoded here (npyEncode: a header and the values in
+// little-endian order, 60 lines) and read back with npyio
+// (codeberg.org/sbinet/npyio), which the tests also use to check every
+// header. npyio's own writer cannot do the job: it discovers the dtype by
+// reflection on every element (about 7 allocations a value: the CUBA
+// second took 74 ms as .npz against 19 ms as CSV), and it writes an empty
+// slice with shape () instead of (0,), which NumPy cannot load.
+
+// writeNPZ writes the columns as a .npz archive: each array deflated, or
+// stored where a sample of it does not shrink by a fifth (a membrane
+// potential's float64 bits hardly compress, and deflating them would
+// cost more time than the bytes saved).
+func writeNPZ(w io.Writer, cols []Column, data []colData) error {
+	z := zip.NewWriter(w)
+	z.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) { return getFlate(out) })
+	var arr bytes.Buffer
+	for k, c := range cols {
+		arr.Reset()
+		if err := npyEncode(&arr, c.Type, &data[k]); err != nil {
+			return fmt.Errorf("column %s: %w", c.Name, err)
+		}
+		method := zip.Store
+		if compresses(arr.Bytes()) {
+			method = zip.Deflate
+		}
+		e, err := z.CreateHeader(&zip.FileHeader{Name: c.Name + ".npy", Method: method})
+		if err != nil {
+			return err
+		}
+		if _, err := e.Write(arr.Bytes()); err != nil {
+			return err
+		}
+	}
+	return z.Close()
+}
+
+// compresses reports whether the first 16 KiB of b deflate to at most
+// four fifths of their size.
+func compresses(b []byte) bool {
+	b = b[:min(len(b), 1<<14)]
+	var n countBytes
+	fw, err := getFlate(&n)
+	if err != nil {
+		return true
+	}
+	fw.Write(b)
+	fw.Close()
+	return int(n)*5 <= len(b)*4
+}
+
+type countBytes int
+
+func (c *countBytes) Write(p []byte) (int, error) { *c += countBytes(len(p)); return len(p), nil }
+
+func getFlate(out io.Writer) (io.WriteCloser, error) {
+	select {
+	case fw := <-flaters:
+		fw.Reset(out)
+		return pooledFlate{fw}, nil
+	default:
+		fw, err := flate.NewWriter(out, flate.BestSpeed)
+		return pooledFlate{fw}, err
+	}
+}
+
+// flaters keeps a few compressors of finished entries: a new one
+// allocates about 1 MB, more than a small column holds (a sync.Pool
+// loses them at every collection, which these allocations trigger).
+var flaters = make(chan *flate.Writer, 4)
+
+// pooledFlate returns its compressor to flaters when closed.
+type pooledFlate struct{ *flate.Writer }
+
+func (p pooledFlate) Close() error {
+	err := p.Writer.Close()
+	select {
+	case flaters <- p.Writer:
+	default:
+	}
+	return err
+}
+
+// npyHeader is the NPY 1.0 header of a one-dimensional array of n values
+// of dtype: the magic string, the version, the length of the header
+// dictionary, and the dictionary padded with spaces and ended by a
+// newline so that the data start at a multiple of 64 bytes.
+func npyHeader(dtype string, n int) []byte {
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }", dtype, n)
+	pad := (64 - (10+len(dict)+1)%64) % 64
+	dict += strings.Repeat(" ", pad) + "\n"
+	l := len(dict)
+	return append([]byte{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, byte(l), byte(l >> 8)}, dict...)
+}
+
+// npyEncode writes one column as a .npy array.
+func npyEncode(w io.Writer, t Type, d *colData) error {
+	buf := make([]byte, 0, 1<<15+256)
+	flush := func(force bool) error {
+		if len(buf) >= 1<<15 || (force && len(buf) > 0) {
+			_, err := w.Write(buf)
+			buf = buf[:0]
+			return err
+		}
+		return nil
+	}
+	switch t {
+	case IntType:
+		buf = append(buf, npyHeader(t.Dtype(), len(d.i))...)
+		for _, v := range d.i {
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
+			if err := flush(false); err != nil {
+				return err
+			}
+		}
+	case FloatType:
+		buf = append(buf, npyHeader(t.Dtype(), len(d.f))...)
+		for _, v := range d.f {
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+			if err := flush(false); err != nil {
+				return err
+			}
+		}
+	default:
+		width := maxRunes(d.levels)
+		enc := make([][]byte, len(d.levels))
+		for k, v := range d.levels {
+			for _, r := range v {
+				enc[k] = binary.LittleEndian.AppendUint32(enc[k], uint32(r))
+			}
+			enc[k] = append(enc[k], make([]byte, 4*width-len(enc[k]))...)
+		}
+		buf = append(buf, npyHeader(t.Dtype()+strconv.Itoa(width), len(d.codes))...)
+		for _, c := range d.codes {
+			buf = append(buf, enc[c]...)
+			if err := flush(false); err != nil {
+				return err
+			}
+		}
+	}
+	return flush(true)
+}
+
+// npzTable is a .npz table read whole: its columns in archive order.
+type npzTable struct {
+	names []string
+	cols  []colData
+	types []Type
+	rows  int
+	// emptyNaN: the column's NaN reads as an empty field (Column.EmptyNaN)
+	emptyNaN []bool
+}
+
+// maxNPZ bounds what a .npz table may hold once read (bytes of values),
+// as the CSV reader is bounded by the file's size: a damaged or hostile
+// header cannot make dopa allocate without end.
+const maxNPZ = 1 << 32
+
+// readNPZ reads a .npz table (named name in errors): every array must be
+// one-dimensional, of a dtype of Type, all of one length.
+func readNPZ(path, name string) (*npzTable, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	z, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a .npz archive: %v", name, err)
+	}
+	t := &npzTable{rows: -1}
+	var total uint64
+	// Deflate shrinks data at most about 1032-fold: a header that claims
+	// more is a lie, refused before anything is allocated for it.
+	limit := min(uint64(maxNPZ), 1100*uint64(st.Size())+1<<20)
+	for _, e := range z.File {
+		col, ok := strings.CutSuffix(e.Name, ".npy")
+		if !ok {
+			return nil, fmt.Errorf("%s: entry %q is not a .npy array", name, e.Name)
+		}
+		total += e.UncompressedSize64
+		if total > limit {
+			return nil, fmt.Errorf("%s: its arrays claim more than %d bytes", name, limit)
+		}
+		d, typ, n, err := readNPY(e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: array %s: %v", name, col, err)
+		}
+		if t.rows >= 0 && n != t.rows {
+			return nil, fmt.Errorf("%s: array %s has %d rows, want %d as %s", name, col, n, t.rows, t.names[0])
+		}
+		t.rows = n
+		t.names, t.cols, t.types = append(t.names, col), append(t.cols, d), append(t.types, typ)
+	}
+	if len(t.names) == 0 {
+		return nil, fmt.Errorf("%s: no arrays", name)
+	}
+	return t, nil
+}
+
+// readNPY reads one array of a .npz archive. npyio's header parser
+// panics on some malformed headers (found by FuzzReadNPZ): a panic is an
+// error here.
+func readNPY(e *zip.File) (d colData, typ Type, n int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d, typ, n, err = colData{}, 0, 0, fmt.Errorf("malformed array: %v", p)
+		}
+	}()
+	rc, err := e.Open()
+	if err != nil {
+		return d, 0, 0, err
+	}
+	defer rc.Close()
+	r, err := npy.NewReader(bufio.NewReader(rc))
+	if err != nil {
+		return d, 0, 0, err
+	}
+	h := r.Header.Descr
+	h.Type = strings.Trim(h.Type, "'\"")
+	if len(h.Shape) != 1 || h.Fortran {
+		return d, 0, 0, fmt.Errorf("shape %v: want one dimension, C order", h.Shape)
+	}
+	n = h.Shape[0]
+	if n < 0 || uint64(n) > e.UncompressedSize64 {
+		return d, 0, 0, fmt.Errorf("shape %v: more rows than bytes", h.Shape)
+	}
+	switch {
+	case h.Type == "<i8":
+		typ, d.i = IntType, make([]int64, n)
+		if n > 0 {
+			err = r.Read(&d.i)
+		}
+	case h.Type == "<f8":
+		typ, d.f = FloatType, make([]float64, n)
+		if n > 0 {
+			err = r.Read(&d.f)
+		}
+	case strings.HasPrefix(h.Type, "<U"):
+		typ = StrType
+		d.s = []string{}
+		if n > 0 {
+			err = r.Read(&d.s)
+		}
+	default:
+		return d, 0, 0, fmt.Errorf("dtype %s: want <i8, <f8 or <U", h.Type)
+	}
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("truncated: %v", err)
+		}
+		return d, 0, 0, err
+	}
+	return d, typ, n, nil
+}

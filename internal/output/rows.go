@@ -1,0 +1,248 @@
+package output
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Format says in which formats a run writes its tables: CSV (the
+// default), NumPy's .npz (one archive per table, one array per column) or
+// both. The key record.format of a file sets it (docs/python.md).
+type Format string
+
+// The formats of the tables.
+const (
+	CSV  Format = "csv"
+	NPZ  Format = "npz"
+	Both Format = "both"
+)
+
+// Formats lists the formats, for messages.
+var Formats = []Format{CSV, NPZ, Both}
+
+// Check reports an error for a format that is none of Formats ("" is
+// CSV).
+func (f Format) Check() error {
+	switch f {
+	case "", CSV, NPZ, Both:
+		return nil
+	}
+	return fmt.Errorf("unknown format %q (want csv, npz or both)", string(f))
+}
+
+// CSV reports whether the format writes CSV files ("" is CSV).
+func (f Format) CSV() bool { return f == "" || f == CSV || f == Both }
+
+// NPZ reports whether the format writes .npz files.
+func (f Format) NPZ() bool { return f == NPZ || f == Both }
+
+// NPZName is the .npz file of a table: NAME.csv becomes NAME.npz.
+func NPZName(file string) string { return strings.TrimSuffix(file, ".csv") + ".npz" }
+
+// Rows takes the rows of a table from its writer, value by value in the
+// order of the columns, each through the method of the column's declared
+// Type (Str for StrType, Int for IntType, Float for FloatType), and End after the last value of a row. It
+// writes them as CSV text (the same bytes whatever else is written) and
+// gathers them into columns for a .npz file. A value of the wrong type or
+// a row of the wrong length is a fault of the writer: Rows remembers the
+// first and Schema.Write returns it.
+type Rows struct {
+	cols []Column
+	w    *bufio.Writer // nil: no CSV
+	data []colData     // nil: no npz
+	i    int           // the column of the next value
+	n    int           // rows ended
+	buf  []byte
+	err  error
+}
+
+// colData is one column's values, in the slice of its type. A text
+// column being written keeps each distinct value once (levels) and a code
+// per row: a table's text is a few labels repeated (population, rule),
+// and a slice of codes costs the collector nothing to scan.
+type colData struct {
+	s      []string // text read back
+	i      []int64
+	f      []float64
+	codes  []int32 // text written: levels[codes[row]]
+	levels []string
+	index  map[string]int32
+}
+
+// addStr appends a text value to a column being written.
+func (d *colData) addStr(v string) {
+	k, ok := d.index[v]
+	if !ok {
+		if d.index == nil {
+			d.index = map[string]int32{}
+		}
+		k = int32(len(d.levels))
+		d.index[v] = k
+		d.levels = append(d.levels, v)
+	}
+	d.codes = append(d.codes, k)
+}
+
+func newRows(cols []Column, w *bufio.Writer, npz bool) *Rows {
+	r := &Rows{cols: cols, w: w, buf: make([]byte, 0, 32)}
+	if npz {
+		r.data = make([]colData, len(cols))
+	}
+	return r
+}
+
+// next checks the type of the next value and writes the separator before
+// it.
+func (r *Rows) next(t Type) bool {
+	if r.err != nil {
+		return false
+	}
+	if r.i >= len(r.cols) {
+		r.err = fmt.Errorf("row %d: more than the %d columns", r.n+1, len(r.cols))
+		return false
+	}
+	if c := r.cols[r.i]; c.Type != t {
+		r.err = fmt.Errorf("row %d: column %s is %s, written as %s", r.n+1, c.Name, c.Type, t)
+		return false
+	}
+	if r.w != nil && r.i > 0 {
+		r.w.WriteByte(',')
+	}
+	return true
+}
+
+// Str writes a text value.
+func (r *Rows) Str(v string) {
+	if !r.next(StrType) {
+		return
+	}
+	if r.w != nil {
+		if r.cols[r.i].Quoted {
+			r.w.WriteByte('"')
+			r.w.WriteString(v)
+			r.w.WriteByte('"')
+		} else {
+			r.w.WriteString(v)
+		}
+	}
+	if r.data != nil {
+		r.data[r.i].addStr(v)
+	}
+	r.i++
+}
+
+// Int writes an integer.
+func (r *Rows) Int(v int) {
+	if !r.next(IntType) {
+		return
+	}
+	if r.w != nil {
+		r.buf = strconv.AppendInt(r.buf[:0], int64(v), 10)
+		r.w.Write(r.buf)
+	}
+	if r.data != nil {
+		r.data[r.i].i = append(r.data[r.i].i, int64(v))
+	}
+	r.i++
+}
+
+// Float writes a number, in CSV in its shortest exact form (Float); NaN
+// is one NaN in a .npz file (math.NaN), as CSV cannot tell NaNs apart.
+func (r *Rows) Float(v float64) {
+	if !r.next(FloatType) {
+		return
+	}
+	nan := math.IsNaN(v)
+	if r.w != nil && !(nan && r.cols[r.i].EmptyNaN) {
+		r.buf = strconv.AppendFloat(r.buf[:0], v, 'g', -1, 64)
+		r.w.Write(r.buf)
+	}
+	if r.data != nil {
+		if nan {
+			v = math.NaN()
+		}
+		r.data[r.i].f = append(r.data[r.i].f, v)
+	}
+	r.i++
+}
+
+// End ends a row.
+func (r *Rows) End() {
+	if r.err != nil {
+		return
+	}
+	if r.i != len(r.cols) {
+		r.err = fmt.Errorf("row %d: %d values, want %d", r.n+1, r.i, len(r.cols))
+		return
+	}
+	if r.w != nil {
+		r.w.WriteByte('\n')
+	}
+	r.i = 0
+	r.n++
+}
+
+// columns returns the columns of the table: the declared ones, then
+// extra (the columns of More), every one of them a Float.
+func (s *Schema) columns(extra []string) []Column {
+	cols := append([]Column(nil), s.Columns...)
+	for _, e := range extra {
+		cols = append(cols, Column{Name: e, Type: FloatType})
+	}
+	return cols
+}
+
+// Write writes the table of dir/File in format f, each file atomically
+// (WriteFile): File as CSV (the header, with the extra columns of More,
+// then the rows) and, for NPZ, NPZName(File). rows hands the rows over
+// once, whatever the format. A fault of rows (a value of the wrong type,
+// a row too short) is an error naming the file.
+func (s *Schema) Write(dir string, f Format, rows func(*Rows), extra ...string) error {
+	if err := f.Check(); err != nil {
+		return err
+	}
+	cols := s.columns(extra)
+	var r *Rows
+	if f.CSV() {
+		if err := WriteFile(filepath.Join(dir, s.File), func(w *bufio.Writer) error {
+			w.WriteString(s.Header(extra...) + "\n")
+			r = newRows(cols, w, f.NPZ())
+			rows(r)
+			if r.err == nil && r.i != 0 {
+				r.err = fmt.Errorf("row %d: not ended", r.n+1)
+			}
+			return r.err
+		}); err != nil {
+			return err
+		}
+	} else {
+		r = newRows(cols, nil, true)
+		rows(r)
+		if r.err == nil && r.i != 0 {
+			r.err = fmt.Errorf("row %d: not ended", r.n+1)
+		}
+		if r.err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, s.File), r.err)
+		}
+	}
+	if !f.NPZ() {
+		return nil
+	}
+	path := filepath.Join(dir, NPZName(s.File))
+	return WriteFile(path, func(w *bufio.Writer) error { return writeNPZ(w, cols, r.data) })
+}
+
+// maxRunes is the length of the longest string (in runes: "<U" counts
+// UTF-32 code points), at least 1.
+func maxRunes(ss []string) int {
+	n := 1
+	for _, s := range ss {
+		n = max(n, utf8.RuneCountInString(s))
+	}
+	return n
+}
