@@ -397,7 +397,9 @@ var recordable = map[string][]string{
 	"poisson":    {},
 }
 
-func spikingModel(m string) bool { return m == "lif" || m == "alif" || m == "izhikevich" || m == "poisson" }
+func spikingModel(m string) bool {
+	return m == "lif" || m == "alif" || m == "izhikevich" || m == "poisson"
+}
 
 // validateModel checks the model's keys, and that the keys of the other
 // models keep their defaults.
