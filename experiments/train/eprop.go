@@ -206,6 +206,7 @@ type epLink struct {
 	ea        []float64 // ε^a per synapse (adaptive post neurons)
 	ebar      []float64 // ē per synapse (hidden)
 	sumE      []float64 // Σ_t e per synapse (regularisation)
+	sE, sA    []float64 // per post neuron: the scale of its row of ē and ε^a (hiddenRows)
 }
 
 // Eprop is the e-prop rule bound to a circuit.
@@ -270,6 +271,7 @@ func newEprop(s Spec, c *circuits.Circuit, rng *rand.Rand) (*Eprop, error) {
 			}
 			el.h = h
 			el.ebar = make([]float64, len(l.W))
+			el.sE, el.sA = make([]float64, l.NPost), make([]float64, l.NPost)
 			if eh := r.hidden[h]; eh.alif != nil {
 				if eh.alif.Beta > 0 && eh.alif.Adaptive() > 0 {
 					el.ea = make([]float64, len(l.W))
@@ -395,6 +397,9 @@ func (r *Eprop) startSequence() {
 		clear(el.ea)
 		clear(el.ebar)
 		clear(el.sumE)
+		for j := range el.sE {
+			el.sE[j], el.sA[j] = 1, 1
+		}
 	}
 	for i := range r.hidden {
 		clear(r.hidden[i].count)
@@ -482,64 +487,141 @@ func (r *Eprop) stepEligibility() {
 			zb[i] = a*zb[i] + g*xi
 		}
 		zb[nPre] = a*zb[nPre] + g
-		kap, gk := r.kappa, r.gOut
-		nW := nPre * l.NPost
-		for j := range l.NPost {
-			psi, sig := h.psi[j], h.sig[j]
-			var beta float64
-			if h.beta != nil {
-				beta = h.beta[j]
+		r.hiddenRows(el, l, h)
+	}
+}
+
+// hiddenRows advances the traces of the synapses onto a trained
+// population by one step, row by row (one post neuron j):
+//
+//	e   = ψ_j·(z̄_i − β_j·ε^a_ji)
+//	ε^a ← ρ·ε^a + e
+//	ē   ← κ·ē + (1 − κ)·e
+//	g  += L_j·ē,  Σe += e
+//
+// A neuron far from threshold has ψ_j = 0, so e = 0 for its whole row:
+// its ē and ε^a only decay, which the row's scale factors (sE, sA) record
+// without touching the row, until a step with ψ_j ≠ 0 or L_j ≠ 0 needs
+// its values.
+func (r *Eprop) hiddenRows(el *epLink, l *circuits.Link, h *epHidden) {
+	nPre := l.NPre
+	nW := nPre * l.NPost
+	zb := el.zbar[:nPre]
+	zbias := el.zbar[nPre]
+	kap, gk, rho := r.kappa, r.gOut, h.rho
+	for j := range l.NPost {
+		psi, sig := h.psi[j], h.sig[j]
+		var beta float64
+		if h.beta != nil {
+			beta = h.beta[j]
+		}
+		lo, hi := j*nPre, (j+1)*nPre
+		eb, gr := el.ebar[lo:hi], l.Grad[lo:hi]
+		bi := nW + j
+		if psi == 0 {
+			el.sE[j] *= kap
+			if el.ea != nil {
+				el.sA[j] *= rho
 			}
-			lo, hi := j*nPre, (j+1)*nPre
-			eb, gr := el.ebar[lo:hi], l.Grad[lo:hi]
-			switch {
-			case beta != 0 && el.sumE != nil:
-				ea, se := el.ea[lo:hi], el.sumE[lo:hi]
-				rho := h.rho
-				for i, z := range zb[:nPre] {
-					e := psi * (z - beta*ea[i])
-					ea[i] = rho*ea[i] + e
-					eb[i] = kap*eb[i] + gk*e
-					gr[i] += sig * eb[i]
+			if sig != 0 {
+				f := sig * el.sE[j]
+				for i, v := range eb {
+					gr[i] += f * v
+				}
+				if l.Bias {
+					l.Grad[bi] += f * el.ebar[bi]
+				}
+			}
+			if el.sE[j] < 1e-150 || el.ea != nil && el.sA[j] < 1e-150 {
+				el.rescale(j, nPre, nW, l.Bias)
+			}
+			continue
+		}
+		kE := kap * el.sE[j]
+		el.sE[j] = 1
+		if beta == 0 {
+			if el.ea != nil && el.sA[j] != 1 {
+				el.rescale(j, nPre, nW, l.Bias)
+			}
+			for i, z := range zb {
+				e := psi * z
+				eb[i] = kE*eb[i] + gk*e
+			}
+			if el.sumE != nil {
+				se := el.sumE[lo:hi]
+				for i, z := range zb {
+					se[i] += psi * z
+				}
+			}
+		} else {
+			cA := el.sA[j]
+			el.sA[j] = 1
+			ea := el.ea[lo:hi]
+			if el.sumE != nil {
+				se := el.sumE[lo:hi]
+				for i, z := range zb {
+					av := cA * ea[i]
+					e := psi * (z - beta*av)
+					ea[i] = rho*av + e
+					eb[i] = kE*eb[i] + gk*e
 					se[i] += e
 				}
-			case beta != 0:
-				ea := el.ea[lo:hi]
-				rho := h.rho
-				for i, z := range zb[:nPre] {
-					e := psi * (z - beta*ea[i])
-					ea[i] = rho*ea[i] + e
-					eb[i] = kap*eb[i] + gk*e
-					gr[i] += sig * eb[i]
-				}
-			default:
-				for i, z := range zb[:nPre] {
-					e := psi * z
-					eb[i] = kap*eb[i] + gk*e
-					gr[i] += sig * eb[i]
-				}
-				if el.sumE != nil {
-					se := el.sumE[lo:hi]
-					for i, z := range zb[:nPre] {
-						se[i] += psi * z
-					}
+			} else {
+				for i, z := range zb {
+					av := cA * ea[i]
+					e := psi * (z - beta*av)
+					ea[i] = rho*av + e
+					eb[i] = kE*eb[i] + gk*e
 				}
 			}
 			if l.Bias {
-				bi := nW + j
-				var e float64
-				if beta != 0 {
-					e = psi * (zb[nPre] - beta*el.ea[bi])
-					el.ea[bi] = h.rho*el.ea[bi] + e
-				} else {
-					e = psi * zb[nPre]
-				}
-				el.ebar[bi] = kap*el.ebar[bi] + gk*e
-				l.Grad[bi] += sig * el.ebar[bi]
-				if el.sumE != nil {
-					el.sumE[bi] += e
-				}
+				el.ea[bi] *= cA
 			}
+		}
+		if sig != 0 {
+			for i, v := range eb {
+				gr[i] += sig * v
+			}
+		}
+		if l.Bias {
+			var e float64
+			if beta != 0 {
+				e = psi * (zbias - beta*el.ea[bi])
+				el.ea[bi] = rho*el.ea[bi] + e
+			} else {
+				e = psi * zbias
+			}
+			el.ebar[bi] = kE*el.ebar[bi] + gk*e
+			l.Grad[bi] += sig * el.ebar[bi]
+			if el.sumE != nil {
+				el.sumE[bi] += e
+			}
+		}
+	}
+}
+
+// rescale writes row j's scale factors into its values (ē, ε^a and the
+// bias's) and sets them to 1.
+func (el *epLink) rescale(j, nPre, nW int, bias bool) {
+	lo, hi := j*nPre, (j+1)*nPre
+	if f := el.sE[j]; f != 1 {
+		for i := lo; i < hi; i++ {
+			el.ebar[i] *= f
+		}
+		if bias {
+			el.ebar[nW+j] *= f
+		}
+		el.sE[j] = 1
+	}
+	if el.ea != nil {
+		if f := el.sA[j]; f != 1 {
+			for i := lo; i < hi; i++ {
+				el.ea[i] *= f
+			}
+			if bias {
+				el.ea[nW+j] *= f
+			}
+			el.sA[j] = 1
 		}
 	}
 }
@@ -613,7 +695,7 @@ func (r *Eprop) StateBytes() int {
 		n += len(r.m[k]) + len(r.v[k])
 	}
 	for _, el := range r.links {
-		n += len(el.zbar) + len(el.ea) + len(el.ebar) + len(el.sumE)
+		n += len(el.zbar) + len(el.ea) + len(el.ebar) + len(el.sumE) + len(el.sE) + len(el.sA)
 	}
 	for _, b := range r.prev {
 		n += len(b)
