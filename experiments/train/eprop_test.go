@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/neuron"
 )
 
@@ -457,5 +458,43 @@ func TestEpropParamsValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: got %v", key, err)
 		}
+	}
+}
+
+// TestEpropMemoryIsFlatInSequenceLength: e-prop's memory (the rule's
+// state and the circuit's) is the same for sequences of 100 and 1000
+// steps, BPTT's (adam: the tape) grows with the length. Measured on the
+// sines task and a rate circuit (the only kind BPTT runs on).
+func TestEpropMemoryIsFlatInSequenceLength(t *testing.T) {
+	mem := func(rule string, steps int) int {
+		c := epropCircuit(t, 5, 20, 1, "activation = \"tanh\"\ntau_ms = 20.0", true, false, 1, 1)
+		d, _ := task.Lookup("sines")
+		p := task.SinesParams{}.Defaults()
+		p.Inputs, p.SequenceSteps = 5, steps
+		mk, err := d.Prepare(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _ := mk()
+		if err := tk.Check(c); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := Defaults(rule)
+		r, err := New(s, c, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Measure(tk)
+		r.Learn(tk)
+		return r.StateBytes() + c.StateBytes()
+	}
+	e100, e1000 := mem("eprop", 100), mem("eprop", 1000)
+	b100, b1000 := mem("adam", 100), mem("adam", 1000)
+	t.Logf("bytes for 100 and 1000 steps: eprop %d, %d; adam (BPTT) %d, %d", e100, e1000, b100, b1000)
+	if e100 != e1000 {
+		t.Errorf("e-prop's memory grows with the sequence: %d → %d bytes", e100, e1000)
+	}
+	if b1000 < 5*b100 {
+		t.Errorf("BPTT's memory %d → %d bytes: expected it to grow with the sequence", b100, b1000)
 	}
 }
