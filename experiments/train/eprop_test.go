@@ -498,3 +498,59 @@ func TestEpropMemoryIsFlatInSequenceLength(t *testing.T) {
 		t.Errorf("BPTT's memory %d → %d bytes: expected it to grow with the sequence", b100, b1000)
 	}
 }
+
+// TestEpropSymmetricIsBackpropOnXOR: on the built-in XOR circuit (one
+// step, feedforward) e-prop with symmetric feedback is backprop: its
+// gradient of ½‖y − y*‖² averaged over the patterns (task.Supervised's
+// loss) is half of XOR's own loss's (the mean of (y − y*)²) as sgd's
+// Measure computes it, to rounding, at the initial weights and after 200
+// updates (e-prop's SGD with twice sgd's η: the same trajectory); with
+// random feedback the hidden layer's is another.
+func TestEpropSymmetricIsBackpropOnXOR(t *testing.T) {
+	s, err := circuits.Load("xor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads := func(rule string, feedback string, updates int) []float64 {
+		c, err := s.Build(rand.New(rand.NewPCG(3, 3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, _ := Defaults(rule)
+		spec.LearningRate = 0.5
+		if feedback != "" {
+			p := spec.Params.(EpropParams)
+			p.Feedback, p.Optimizer = feedback, "sgd"
+			spec.Params = p
+			spec.LearningRate = 1
+		}
+		r, err := New(spec, c, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := &task.XOR{}
+		for range updates {
+			r.Measure(tk)
+			r.Learn(tk)
+		}
+		r.Measure(tk)
+		var g []float64
+		for _, l := range c.Links {
+			g = append(g, l.Grad...)
+		}
+		return g
+	}
+	for _, n := range []int{0, 200} {
+		bp := grads("sgd", "", n)
+		ep := grads("eprop", "symmetric", n)
+		for i := range ep {
+			ep[i] *= 2
+		}
+		if e := relErr(ep, bp); e > 1e-12 {
+			t.Errorf("after %d updates: e-prop (symmetric) differs from backprop by %.3g", n, e)
+		}
+	}
+	if e := relErr(grads("eprop", "random", 0), grads("eprop", "symmetric", 0)); e < 1e-3 {
+		t.Errorf("random feedback gave symmetric feedback's gradient (%.3g): the feedback is not used", e)
+	}
+}
