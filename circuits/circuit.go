@@ -657,6 +657,15 @@ func (c *Circuit) Variable(p int, name string) []float64 {
 		case "u":
 			return z.U
 		}
+	case *neuron.ALIF:
+		switch name {
+		case "v":
+			return z.V
+		case "a":
+			return z.A
+		case "psi":
+			return z.Psi
+		}
 	}
 	return nil
 }

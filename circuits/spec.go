@@ -44,10 +44,14 @@ type Spec struct {
 type PopulationSpec struct {
 	Name string `toml:"name"`
 	Size int    `toml:"size"`
-	// Model is the neuron model: "rate", "lif", "izhikevich" or "poisson".
+	// Model is the neuron model: "rate", "lif", "alif", "izhikevich" or
+	// "poisson".
 	Model string `toml:"model"`
 	neuron.RateParams
 	neuron.LIFParams
+	// ALIF are the keys of model "alif" (the [population.alif] table;
+	// their names would clash with lif's at the top level).
+	ALIF neuron.ALIFParams `toml:"alif"`
 	// Preset chooses the defaults of the izhikevich keys:
 	// "regular_spiking" (the default) or "fast_spiking".
 	Preset string `toml:"preset"`
@@ -129,7 +133,7 @@ func (Spec) Defaults() Spec {
 // Defaults returns a rate population with the neuron package's defaults
 // (and the defaults of every other model's keys).
 func (PopulationSpec) Defaults() PopulationSpec {
-	return PopulationSpec{Model: "rate", RateParams: neuron.RateParams{}.Defaults(), LIFParams: neuron.LIFParams{}.Defaults(),
+	return PopulationSpec{Model: "rate", RateParams: neuron.RateParams{}.Defaults(), LIFParams: neuron.LIFParams{}.Defaults(), ALIF: neuron.ALIFParams{}.Defaults(),
 		IzhikevichParams: neuron.IzhikevichParams{}.Defaults(), PoissonParams: neuron.PoissonParams{}.Defaults()}
 }
 
@@ -255,7 +259,7 @@ func (s *Spec) Validate() error {
 		}
 	case "spike_count":
 		if s.Readout.Population == "" || !spikingModel(s.Populations[names[s.Readout.Population]].Model) {
-			return fieldErr("spike_count needs a spiking readout population (lif, izhikevich or poisson)", "readout", "mode")
+			return fieldErr("spike_count needs a spiking readout population (lif, alif, izhikevich or poisson)", "readout", "mode")
 		}
 		if !(s.Readout.CountScale > 0) || math.IsInf(s.Readout.CountScale, 0) {
 			return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Readout.CountScale), "readout", "count_scale")
@@ -416,11 +420,14 @@ func Recordable(model string) []string { return slices.Clone(recordable[model]) 
 var recordable = map[string][]string{
 	"rate":       {"v", "r"},
 	"lif":        {"v", "syn_e", "syn_i"},
+	"alif":       {"v", "a", "psi"},
 	"izhikevich": {"v", "u"},
 	"poisson":    {},
 }
 
-func spikingModel(m string) bool { return m == "lif" || m == "izhikevich" || m == "poisson" }
+func spikingModel(m string) bool {
+	return m == "lif" || m == "alif" || m == "izhikevich" || m == "poisson"
+}
 
 // validateModel checks the model's keys, and that the keys of the other
 // models keep their defaults.
@@ -432,12 +439,16 @@ func (p PopulationSpec) validateModel() error {
 		err = p.RateParams.Validate()
 	case "lif":
 		err = p.LIFParams.Validate()
+	case "alif":
+		if err := p.ALIF.Validate(); err != nil {
+			return param.Under(err, "alif")
+		}
 	case "izhikevich":
 		err = p.IzhikevichParams.Validate()
 	case "poisson":
 		err = p.PoissonParams.Validate()
 	default:
-		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, izhikevich or poisson)", p.Model), "model")
+		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, alif, izhikevich or poisson)", p.Model), "model")
 	}
 	if err != nil {
 		return param.Under(err)
@@ -456,6 +467,7 @@ func (p PopulationSpec) validateModel() error {
 	}{
 		{"rate", p.RateParams, d.RateParams},
 		{"lif", p.LIFParams, d.LIFParams},
+		{"alif", p.ALIF, d.ALIF},
 		{"izhikevich", p.IzhikevichParams, d.IzhikevichParams},
 		{"poisson", p.PoissonParams, d.PoissonParams},
 	} {
@@ -463,6 +475,9 @@ func (p PopulationSpec) validateModel() error {
 			continue
 		}
 		if key := changedKey(o.got, o.want); key != "" {
+			if o.model == "alif" {
+				return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), "alif", key)
+			}
 			return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), key)
 		}
 	}
@@ -613,6 +628,8 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 		switch p.Model {
 		case "lif":
 			pop, err = neuron.NewLIF(p.Size, p.LIFParams)
+		case "alif":
+			pop, err = neuron.NewALIF(p.Size, p.ALIF)
 		case "izhikevich":
 			pop, err = neuron.NewIzhikevich(p.Size, p.IzhikevichParams)
 		case "poisson":

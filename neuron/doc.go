@@ -27,8 +27,26 @@
 //     with threshold, reset and refractory period (LIFParams).
 //   - Izhikevich: the two-variable model of Izhikevich (2003), with the
 //     RegularSpiking and FastSpiking presets (IzhikevichParams).
+//   - ALIF: adaptive leaky integrate-and-fire neurons as e-prop uses them
+//     (Bellec et al. 2020; ALIFParams), below.
 //   - Poisson: spike sources that rate-code their drive, spiking in a step
 //     of dt ms with probability min(1, RateHzPerUnit·max(0, I)·dt/1000),
 //     from their own seeded ChaCha8 stream, optionally frozen (rewound at
 //     every Reset) (PoissonParams).
+//
+// ALIF neurons have potentials relative to rest, a reset by subtraction, a
+// threshold A raised by each spike and decaying with its own time
+// constant, and the pseudo-derivative ψ that e-prop's eligibility traces
+// use in place of ∂z/∂v:
+//
+//	v_n = α·v_{n−1} + g·I_n − v_th·z_{n−1}
+//	a_n = ρ·a_{n−1} + z_{n−1}
+//	A_n = v_th + β·a_n
+//	z_n = H(v_n − A_n)                          (0 while refractory)
+//	ψ_n = γ/v_th·max(0, 1 − |v_n − A_n|/v_th)   (0 while refractory)
+//
+// with α = exp(−dt/τ_m), ρ = exp(−dt/τ_a), g = 1 − α or 1 (ScaleInput);
+// β = 0 gives LIF neurons with e-prop's reset and pseudo-derivative.
+// e-prop's leaky readout is a linear Rate unit with τ = τ_out:
+// y ← κ·y + (1 − κ)·I, κ = exp(−dt/τ_out).
 package neuron

@@ -50,6 +50,12 @@ var longCommands = map[string]struct {
 		"35 min (docs/credit.md); not re-checked by hand in this change"},
 	"dopa run autoassociation --out out/auto --set activation=threshold --set rules=willshaw,bcpnn,bayes": {memoryBudget, "about a minute; not re-checked by hand in this change"},
 	"dopa run autoassociation --out out/auto --workers 2":                                                 {memoryBudget, "33 s and more on 2 cores; not re-checked by hand in this change"},
+	"dopa run experiments/eprop_sines.toml --out out/eprop_sines": {[]string{"--seeds", "1", "--set", "max_trials=10"},
+		"20 CPU s; ran in full by hand 2026-12-06: its table in docs/results.md"},
+	"dopa run experiments/eprop_sines.toml --out out/eprop_sines_adam --set rule.eprop.optimizer=adam --set rule.eprop.learning_rate=0.001 --set max_trials=1000": {[]string{"--seeds", "1", "--set", "max_trials=10"},
+		"8 CPU min; ran in full by hand 2026-12-06: its table in docs/results.md"},
+	"dopa run experiments/eprop_evidence.toml --out out/eprop_evidence --workers 2 --set batch_size=32 --set test_trials=128 --set max_trials=300": {[]string{"--seeds", "1", "--set", "max_trials=2", "--set", "batch_size=2", "--set", "test_trials=8"},
+		"15 CPU min; ran in full by hand 2026-12-06: its table in docs/results.md"},
 }
 
 // The reduced budgets of longCommands.

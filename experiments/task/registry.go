@@ -100,7 +100,7 @@ type Budget struct {
 }
 
 // registry lists every task, in the order docs list them.
-var registry = []*Def{&xorDef, &mackeyGlassDef, &lorenzDef, &regressionDef, &mnistDef}
+var registry = []*Def{&xorDef, &mackeyGlassDef, &lorenzDef, &regressionDef, &mnistDef, &sinesDef, &evidenceDef}
 
 // Register adds a task after the built-in ones; call it from an init
 // function. It panics if the Def lacks a name, its defaults or Prepare, or

@@ -85,7 +85,7 @@ type Def struct {
 }
 
 // registry lists every rule, in the order outputs and docs list them.
-var registry = []*Def{&wpDef, &npDef, &dopamineDef, &dopamine2Def, &sgdDef, &adamDef, &faDef, &dfaDef, &pbpDef, &ndiDef, &diDef, &npfbDef, &npfbLSDef}
+var registry = []*Def{&wpDef, &npDef, &dopamineDef, &dopamine2Def, &sgdDef, &adamDef, &faDef, &dfaDef, &pbpDef, &ndiDef, &diDef, &npfbDef, &npfbLSDef, &epropDef}
 
 // Register adds a rule after the built-in ones; call it from an init
 // function. It panics if the Def lacks a name, a stream id, its defaults

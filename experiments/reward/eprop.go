@@ -1,0 +1,217 @@
+package reward
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/train"
+	"github.com/dopa-sim/dopa/internal/param"
+)
+
+// EpropParams are the keys of the eprop agent.
+type EpropParams struct {
+	// Circuit is the agent's circuit file: a path (relative to the reward
+	// file) or a built-in circuit, of the shape the rule eprop trains
+	// (docs/eprop.md): its input population, one block of neurons per
+	// feature, receives x_i·input_scale; its readout has one unit per
+	// action.
+	Circuit string `toml:"circuit"`
+	// LearningRate is η of Δw = −η·δ·ẽ, in (0, 1000].
+	LearningRate float64 `toml:"learning_rate"`
+	// Beta is the inverse temperature β of the softmax over the readout at
+	// the end of the decision, in (0, 1000].
+	Beta float64 `toml:"beta"`
+	// InputScale is each input neuron's drive per unit of its feature
+	// (for a poisson input, rate_hz_per_unit·drive Hz), in [0, 1e6].
+	InputScale float64 `toml:"input_scale"`
+	// DecisionMs is how long the observation is presented before the
+	// choice, in (0, 1e6] ms: the circuit runs from rest for that long.
+	DecisionMs float64 `toml:"decision_ms"`
+	// Feedback is how the choice's error reaches the recurrent neurons:
+	// "random" (fixed random B) or "symmetric" (B = the readout weights'
+	// transpose), as the rule eprop's key.
+	Feedback string `toml:"feedback"`
+	// FeedbackScale is the scale of a random B: N(0, scale²/n).
+	FeedbackScale float64 `toml:"feedback_scale"`
+	// TraceDecay is λ, in [0, 1): the per-step decay of the action's
+	// eligibility ẽ across the steps of an episode.
+	TraceDecay float64 `toml:"trace_decay"`
+
+	spec *circuits.Spec
+	file string
+}
+
+// Validate reports a key out of range.
+func (p EpropParams) Validate() error {
+	switch {
+	case p.Circuit == "":
+		return param.New("must name the agent's circuit file", "circuit")
+	case !(p.LearningRate > 0 && p.LearningRate <= 1e3):
+		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.LearningRate), "learning_rate")
+	case !(p.Beta > 0 && p.Beta <= 1e3):
+		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.Beta), "beta")
+	case !(p.InputScale >= 0 && p.InputScale <= 1e6):
+		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.InputScale), "input_scale")
+	case !(p.DecisionMs > 0 && p.DecisionMs <= 1e6):
+		return param.New(fmt.Sprintf("must be in (0, 1e6] ms, got %g", p.DecisionMs), "decision_ms")
+	case p.Feedback != "random" && p.Feedback != "symmetric":
+		return param.New(fmt.Sprintf("must be \"random\" or \"symmetric\", got %q", p.Feedback), "feedback")
+	case !(p.FeedbackScale > 0 && p.FeedbackScale <= 1e6):
+		return param.New(fmt.Sprintf("must be in (0, 1e6], got %g", p.FeedbackScale), "feedback_scale")
+	case !(p.TraceDecay >= 0 && p.TraceDecay < 1):
+		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.TraceDecay), "trace_decay")
+	}
+	return nil
+}
+
+func (p EpropParams) resolve(base string) (AgentParams, error) {
+	spec, file, err := loadCircuit(p.Circuit, base)
+	if err != nil {
+		return p, err
+	}
+	p.spec, p.file = spec, file
+	return p, nil
+}
+
+// ruleSpec is the rule eprop as the agent uses it: its feedback, plain
+// gradient steps (the agent applies them), no regularisation.
+func (p EpropParams) ruleSpec() train.Spec {
+	s, _ := train.Defaults("eprop")
+	rp := s.Params.(train.EpropParams)
+	rp.Feedback, rp.FeedbackScale, rp.Optimizer, rp.CReg = p.Feedback, p.FeedbackScale, "sgd", 0
+	s.Params, s.LearningRate = rp, p.LearningRate
+	return s
+}
+
+func (p EpropParams) check(n, actions, episodes, maxSteps int) error {
+	s := p.spec
+	if s == nil {
+		return param.New("the circuit was not read", "circuit")
+	}
+	if err := p.ruleSpec().CheckCircuit(s); err != nil {
+		msg := err.Error()
+		if pe, ok := err.(*param.Error); ok {
+			msg = pe.Msg
+		}
+		return param.New(fmt.Sprintf("circuit %s: %s", p.file, msg), "circuit")
+	}
+	in, _ := s.PopulationIndex(s.Input)
+	out, _ := s.PopulationIndex(s.Readout.Population)
+	switch {
+	case s.Populations[in].Size%n != 0:
+		return param.New(fmt.Sprintf("the input population %q of %s has %d neurons, not a multiple of the environment's %d features", s.Input, p.file, s.Populations[in].Size, n), "circuit")
+	case s.Populations[out].Size != actions:
+		return param.New(fmt.Sprintf("the readout population %q of %s must have one unit per action (%d), got %d", s.Readout.Population, p.file, actions, s.Populations[out].Size), "circuit")
+	}
+	if steps := p.DecisionMs / s.DtMs * float64(episodes) * float64(maxSteps); steps > 1e10 {
+		return param.New(fmt.Sprintf("%.3g circuit steps per run, more than 1e10", steps), "decision_ms")
+	}
+	return nil
+}
+
+// Reward-based e-prop (Bellec et al. 2020, its actor-critic form): the
+// circuit sees the observation for decision_ms, the action is drawn from
+// softmax(β·y) of the readout y at the end, and the rule eprop computes,
+// forward in time, ∂(−log π_a)/∂w from every synapse's eligibility trace
+// and the learning signal B·β(π − 1_a). The agent keeps it as the action's
+// eligibility ẽ ← λ·ẽ + ∂(−log π_a)/∂w and applies the critic's δ:
+// Δw = −η·δ·ẽ (the policy gradient with δ as the advantage).
+var epropDef = AgentDef{
+	Name: "eprop",
+	Doc:  "reward-based e-prop: a spiking circuit (circuit file) chooses by softmax on its leaky readout; eligibility traces forward in time, the critic's δ as the third factor",
+	Acts: true,
+	Defaults: func() AgentParams {
+		return EpropParams{LearningRate: 0.01, Beta: 1, InputScale: 1, DecisionMs: 100, Feedback: "random", FeedbackScale: 1}
+	},
+	New: newEpropAgent,
+}
+
+type epropAgent struct {
+	EpropParams
+	c     *circuits.Circuit
+	rule  *train.Eprop
+	steps int
+	block int       // input neurons per feature
+	in    []float64 // the input drive
+	pi    []float64
+	g     []float64
+	act   int
+	rng   *rand.Rand
+	tr    [][]float64 // ẽ per link
+}
+
+func newEpropAgent(p AgentParams, s Setup) (Agent, error) {
+	ep := p.(EpropParams)
+	c, err := ep.spec.Build(s.Rng)
+	if err != nil {
+		return nil, err
+	}
+	r, err := train.New(ep.ruleSpec(), c, s.Rng)
+	if err != nil {
+		return nil, err
+	}
+	n := c.Pops[c.In].Len()
+	a := &epropAgent{EpropParams: ep, c: c, rule: r.(*train.Eprop), steps: max(1, int(math.Round(ep.DecisionMs/c.DtMs))),
+		block: n / max(1, s.Features), in: make([]float64, n), pi: make([]float64, s.Actions), g: make([]float64, s.Actions)}
+	for _, l := range c.Links {
+		a.tr = append(a.tr, make([]float64, len(l.W)))
+	}
+	return a, nil
+}
+
+func (a *epropAgent) Begin() {
+	for _, t := range a.tr {
+		clear(t)
+	}
+}
+
+// Trials, Steps, Input and StepLoss make the decision one sequence for the
+// rule's pass: the observation held for its steps, the choice at the last.
+func (a *epropAgent) Trials() int              { return 1 }
+func (a *epropAgent) Steps() int               { return a.steps }
+func (a *epropAgent) Input(_, _ int) []float64 { return a.in }
+func (a *epropAgent) StepLoss(_, t int, y, g []float64) float64 {
+	clear(g)
+	if t != a.steps-1 {
+		return 0
+	}
+	softmax(a.pi, a.Beta, y)
+	a.act = sample(a.pi, a.rng)
+	for k, p := range a.pi {
+		g[k] = a.Beta * p // ∂(−log π_a)/∂y_k = β·(π_k − 1[k = a])
+	}
+	g[a.act] -= a.Beta
+	return -math.Log(max(a.pi[a.act], 1e-300))
+}
+
+func (a *epropAgent) Act(x []float64, rng *rand.Rand) int {
+	for i := range a.in {
+		a.in[i] = x[i/a.block] * a.InputScale
+	}
+	a.rng = rng
+	a.c.ZeroGrad()
+	a.rule.Pass(a)
+	for k, l := range a.c.Links {
+		if !l.Plastic {
+			continue
+		}
+		t := a.tr[k]
+		for i, g := range l.Grad {
+			t[i] = a.TraceDecay*t[i] + g
+		}
+	}
+	return a.act
+}
+
+func (a *epropAgent) Learn(_ []float64, _ int, _ float64, _ []float64, _ bool, delta float64) {
+	if delta == 0 {
+		return
+	}
+	for k, l := range a.c.Links {
+		if l.Plastic {
+			l.Step(a.LearningRate*delta, a.tr[k])
+		}
+	}
+}
