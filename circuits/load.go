@@ -57,10 +57,18 @@ func Parse(file string, data []byte) (*Spec, error) {
 	return &s, nil
 }
 
+// Shape is what Layout reads of a parsed file before decoding it: how
+// many elements a list of tables has and a string key of one of them
+// ("" if absent). A parsed configuration file (internal/config) has it.
+type Shape interface {
+	Len(path ...any) int
+	String(path ...any) string
+}
+
 // Layout returns the defaults of a parsed circuit file's spec, before its
 // keys are decoded: one element with the defaults of its kind (model,
 // preset, connectivity) for every [[population]] and [[projection]].
-func Layout(doc *config.Doc) Spec {
+func Layout(doc Shape) Spec {
 	s := Spec{}.Defaults()
 	s.Populations = make([]PopulationSpec, doc.Len("population"))
 	for i := range s.Populations {
