@@ -2,10 +2,10 @@ package reward
 
 import (
 	"fmt"
-	"strings"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/env"
