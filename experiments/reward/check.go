@@ -159,33 +159,38 @@ type verdict struct {
 
 // verdicts evaluates the checks on every finished run, in job order.
 func (e *experiment) verdicts(rs []*RunResult) []verdict {
-	all := allMetrics(rs)
 	var out []verdict
 	for _, c := range e.spec.Checks {
 		b, _ := parseBound(c.Bound)
-		get := func(r *RunResult) float64 { return math.NaN() }
-		if i := slices.IndexFunc(all, func(m metric) bool { return m.name == c.Metric }); i >= 0 {
-			get = all[i].get
-		} else {
-			get = func(r *RunResult) float64 {
-				for _, f := range r.Reported {
-					if f.Name == c.Metric {
-						return f.Value
-					}
-				}
-				return math.NaN()
-			}
-		}
 		for i, j := range e.jobs {
 			r := rs[i]
 			if r == nil || r.Fail != "" || (c.Agent != "" && j.Agent.ID() != c.Agent) || (c.Condition != "" && j.Condition != c.Condition) {
 				continue
 			}
-			v := get(r)
+			v := r.value(c.Metric)
 			out = append(out, verdict{check: c, agent: j.Agent.ID(), condition: j.Condition, seed: j.Seed, value: v, pass: b.holds(v)})
 		}
 	}
 	return out
+}
+
+// value returns the run's number of that name: a run metric, a measure
+// of the environment or a field of the agent, or a reported parameter
+// (NaN: the run has none).
+func (r *RunResult) value(name string) float64 {
+	for _, m := range metrics {
+		if m.name == name {
+			return m.get(r)
+		}
+	}
+	for _, fs := range [][]env.Field{r.Fields, r.Reported} {
+		for _, f := range fs {
+			if f.Name == name {
+				return f.Value
+			}
+		}
+	}
+	return math.NaN()
 }
 
 // checksJSON is summary.json's "checks": one entry per check and run.

@@ -41,14 +41,7 @@ func allMetrics(rs []*RunResult) []metric {
 				continue
 			}
 			name := f.Name
-			out = append(out, metric{name, func(r *RunResult) float64 {
-				for _, g := range r.Fields {
-					if g.Name == name {
-						return g.Value
-					}
-				}
-				return math.NaN()
-			}})
+			out = append(out, metric{name, func(r *RunResult) float64 { return r.value(name) }})
 		}
 	}
 	return out
