@@ -22,6 +22,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/internal/race"
 	"github.com/dopa-sim/dopa/modulator"
 )
 
@@ -264,6 +265,13 @@ func experimentFile(t *testing.T, top map[string]any, rule map[string]any) strin
 // run must end as the uninterrupted one.
 func checkEntry(t *testing.T, file string, sets []string) {
 	t.Helper()
+	// 24 trials, and a quarter of that under the race detector, which runs
+	// e-prop's evidence accumulation (2250-step sequences) some 20× slower:
+	// the run, the half run and the resumed run test no concurrency.
+	budget := 24
+	if race.Enabled {
+		budget = 6
+	}
 	load := func(trials int) *Plan {
 		p, err := Load(file)
 		if err != nil {
@@ -279,7 +287,6 @@ func checkEntry(t *testing.T, file string, sets []string) {
 		}
 		return p
 	}
-	const budget = 24
 	p := load(budget)
 	jobs := p.Jobs()
 	if len(jobs) != 1 {
