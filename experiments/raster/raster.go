@@ -49,6 +49,7 @@ func (r *Raster) Record(c *circuits.Circuit) {
 // spike's step, the population, the neuron), each after the values that
 // prefix writes (nil: none).
 func Write(w *output.Rows, ra Raster, prefix func()) {
+	w.Grow(len(ra.Spikes))
 	for _, sp := range ra.Spikes {
 		if prefix != nil {
 			prefix()

@@ -108,6 +108,7 @@ func WriteSimulationTables(dir string, f output.Format, dtMs float64, sim *Simul
 func writeStates(dir string, f output.Format, dtMs float64, sim *Simulation) error {
 	return output.States.Write(dir, f, func(w *output.Rows) {
 		k := len(sim.Columns)
+		w.Grow(len(sim.States) / k)
 		for t := 0; t*k < len(sim.States); t++ {
 			w.Float(float64(t+1) * dtMs)
 			for _, v := range sim.States[t*k : (t+1)*k] {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -72,10 +73,15 @@ type colData struct {
 	codes  []int32 // text written: levels[codes[row]]
 	levels []string
 	index  map[string]int32
+	last   int32 // the code of the value written last
 }
 
 // addStr appends a text value to a column being written.
 func (d *colData) addStr(v string) {
+	if len(d.levels) > 0 && d.levels[d.last] == v {
+		d.codes = append(d.codes, d.last)
+		return
+	}
 	k, ok := d.index[v]
 	if !ok {
 		if d.index == nil {
@@ -85,6 +91,7 @@ func (d *colData) addStr(v string) {
 		d.index[v] = k
 		d.levels = append(d.levels, v)
 	}
+	d.last = k
 	d.codes = append(d.codes, k)
 }
 
@@ -169,6 +176,27 @@ func (r *Rows) Float(v float64) {
 		r.data[r.i].f = append(r.data[r.i].f, v)
 	}
 	r.i++
+}
+
+// Grow makes room for n more rows in the columns of a .npz file, so that
+// a writer that knows its row count (the spikes of a raster, the steps of
+// a monitor) gathers them without growing a slice again and again. It
+// changes nothing that is written.
+func (r *Rows) Grow(n int) {
+	if r.data == nil || n <= 0 {
+		return
+	}
+	for k := range r.data {
+		d := &r.data[k]
+		switch r.cols[k].Type {
+		case IntType:
+			d.i = slices.Grow(d.i, n)
+		case FloatType:
+			d.f = slices.Grow(d.f, n)
+		default:
+			d.codes = slices.Grow(d.codes, n)
+		}
+	}
 }
 
 // End ends a row.
