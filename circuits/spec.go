@@ -37,6 +37,13 @@ type Spec struct {
 	Feedback []FeedbackSpec `toml:"feedback"`
 	// Readout says where the task reads the circuit's answer.
 	Readout ReadoutSpec `toml:"readout"`
+	// Probes are synapses of plastic sparse projections that a run which
+	// drives the circuit's plasticity samples every ProbeEveryMs
+	// (probes.csv; probe.go).
+	Probes []Probe `toml:"probe"`
+	// ProbeEveryMs is the probes' sampling interval (ms), a whole number
+	// of dt_ms; > 0 when there are probes.
+	ProbeEveryMs float64 `toml:"probe_every_ms"`
 }
 
 // PopulationSpec declares a population. The keys of a model other than
@@ -294,6 +301,12 @@ func (s *Spec) Validate() error {
 	}
 	if err := s.validateFeedback(ref, links); err != nil {
 		return err
+	}
+	if err := s.CheckProbes(s.Probes, s.ProbeEveryMs, ProbeOwner{}); err != nil {
+		return err
+	}
+	if len(s.Probes) == 0 && s.ProbeEveryMs != 0 {
+		return fieldErr("applies only to a circuit with [[probe]]", "probe_every_ms")
 	}
 	return s.validateTotals()
 }

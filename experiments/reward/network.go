@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/env"
@@ -80,40 +79,6 @@ type NetworkParams struct {
 
 // Validate reports a key out of range.
 func (p NetworkParams) Validate() error {
-	if len(p.Probes) > maxProbes {
-		return param.New(fmt.Sprintf("%d probes, more than %d", len(p.Probes), maxProbes), "probe")
-	}
-	if len(p.Probes) > 0 && !(p.ProbeEveryMs > 0 && p.ProbeEveryMs <= 1e7) {
-		return param.New(fmt.Sprintf("must be in (0, 1e7] ms when there are probes, got %g", p.ProbeEveryMs), "probe_every_ms")
-	}
-	names := map[string]bool{}
-	for i, pr := range p.Probes {
-		switch pr.Synapse {
-		case "watched", "index", "pair":
-		default:
-			return param.New(fmt.Sprintf("must be \"watched\", \"index\" or \"pair\", got %q", pr.Synapse), "probe", i, "synapse")
-		}
-		if pr.Index < 0 || pr.Index > math.MaxInt32 {
-			return param.New(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, pr.Index), "probe", i, "index")
-		}
-		if pr.Pre < 0 || pr.Post < 0 {
-			return param.New(fmt.Sprintf("pre and post must be >= 0, got %d and %d", pr.Pre, pr.Post), "probe", i, "pre")
-		}
-		if pr.Synapse != "index" && pr.Index != 0 {
-			return param.New("applies only to synapse = \"index\"", "probe", i, "index")
-		}
-		if pr.Synapse != "pair" && (pr.Pre != 0 || pr.Post != 0) {
-			return param.New("applies only to synapse = \"pair\"", "probe", i, "pre")
-		}
-		name := p.probeName(i)
-		if strings.ContainsAny(name, ",\"\n\r") {
-			return param.New(fmt.Sprintf("must not contain commas, quotes or line breaks, got %q", name), "probe", i, "name")
-		}
-		if names[name] {
-			return param.New(fmt.Sprintf("probe %q is named twice", name), "probe", i, "name")
-		}
-		names[name] = true
-	}
 	switch {
 	case p.Circuit == "":
 		return param.New("must name the agent's circuit file", "circuit")
@@ -198,31 +163,12 @@ func (p NetworkParams) check(n, actions, episodes, maxSteps int) error {
 			return param.New(fmt.Sprintf("must be within [w_min, w_max] = [%g, %g] of %q, got %g", proj.WMin, proj.WMax, p.Watch, p.WatchWeight), "watch_weight")
 		}
 	}
-	for i, pr := range p.Probes {
-		proj := pr.Projection
-		if proj == "" {
-			proj = p.Watch
-		}
-		if pr.Synapse == "watched" && (p.Watch == "" || pr.Projection != "" && pr.Projection != p.Watch) {
-			return param.New("the agent watches no synapse of this projection (watch)", "probe", i, "synapse")
-		}
-		var ps *circuits.ProjectionSpec
-		for k := range s.Projections {
-			if s.Projections[k].Label() == proj {
-				ps = &s.Projections[k]
-			}
-		}
-		if ps == nil || ps.Connectivity != "sparse" || !ps.Plastic {
-			return param.New(fmt.Sprintf("circuit %s has no plastic sparse projection %q", p.file, proj), "probe", i, "projection")
-		}
-		from, _ := s.PopulationIndex(ps.From)
-		to, _ := s.PopulationIndex(ps.To)
-		if pr.Pre >= s.Populations[from].Size {
-			return param.New(fmt.Sprintf("must be < %d (the neurons of %q), got %d", s.Populations[from].Size, ps.From, pr.Pre), "probe", i, "pre")
-		}
-		if pr.Post >= s.Populations[to].Size {
-			return param.New(fmt.Sprintf("must be < %d (the neurons of %q), got %d", s.Populations[to].Size, ps.To, pr.Post), "probe", i, "post")
-		}
+	taken := map[string]bool{}
+	for i := range s.Probes {
+		taken[circuits.ProbeName(s.Probes, i, 0)] = true
+	}
+	if err := s.CheckProbes(p.Probes, p.ProbeEveryMs, circuits.ProbeOwner{Agent: true, Watched: p.Watch, Taken: taken, Offset: len(s.Probes)}); err != nil {
+		return err
 	}
 	if steps := float64(episodes) * float64(maxSteps); steps > 1e10 {
 		return param.New(fmt.Sprintf("%.3g steps per run, more than 1e10", steps), "circuit")
@@ -242,7 +188,7 @@ func (p NetworkParams) checkStep(stepMs float64) error {
 	for _, c := range []struct {
 		key string
 		v   float64
-	}{{"trace_every_ms", p.TraceEveryMs}, {"probe_every_ms", p.ProbeEveryMs}} {
+	}{{"trace_every_ms", p.TraceEveryMs}} {
 		if c.v > 0 {
 			if k := c.v / p.spec.DtMs; math.Abs(k-math.Round(k)) > 1e-9*k || math.Round(k) < 1 {
 				return param.New(fmt.Sprintf("is not a whole number of the circuit's dt_ms = %g, got %g", p.spec.DtMs, c.v), c.key)
@@ -318,8 +264,7 @@ type network struct {
 	rasterSteps int64 // circuit steps of each raster stretch (0: none)
 	spiking     []neuron.Spiking
 	rec         Recording
-	probeEvery  int64 // circuit steps between probe samples (0: none)
-	probes      []probeAt
+	probes      []probeAt // the circuit's [[probe]], then the agent's
 }
 
 func newNetwork(p AgentParams, s Setup) (Agent, error) {
@@ -491,12 +436,8 @@ func (a *network) observe(stimStep bool) {
 	if a.rasterSteps > 0 && (a.n <= a.rasterSteps || a.n > a.total-a.rasterSteps) {
 		a.keepSpikes()
 	}
-	if a.probeEvery > 0 && a.n%a.probeEvery == 0 {
-		t, d := a.da.T, a.da.Level()
-		for i, p := range a.probes {
-			w, c := p.link.SynapseAt(p.k, t)
-			a.rec.Probes = append(a.rec.Probes, ProbeRow{Probe: int32(i), TS: float64(a.n) * a.dt / 1000, Dopamine: d, Eligibility: c, Weight: w})
-		}
+	if len(a.probes) > 0 {
+		a.sampleProbes()
 	}
 	if a.watch == nil {
 		return

@@ -6,7 +6,6 @@ package reward
 // without changing the run.
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -14,33 +13,9 @@ import (
 
 // Probe is one [[agent.probe]]: a synapse of a plastic sparse projection,
 // chosen by its index in the projection, by its pre and post neurons, or
-// the watched synapse.
-type Probe struct {
-	// Name labels the probe in probes.csv (default: probeN, N its place).
-	Name string `toml:"name"`
-	// Projection is the plastic sparse projection's label (default: the
-	// watched one).
-	Projection string `toml:"projection"`
-	// Synapse says how the synapse is chosen: "watched" (the agent's
-	// watched synapse, drawn per seed), "index" (Index, its place in the
-	// projection) or "pair" (the synapse from neuron Pre to neuron Post; a
-	// pair the seed's network does not connect fails the run, naming it).
-	Synapse string `toml:"synapse"`
-	Index   int    `toml:"index"`
-	Pre     int    `toml:"pre"`
-	Post    int    `toml:"post"`
-}
-
-// maxProbes bounds the probes of an agent.
-const maxProbes = 1000
-
-// probeName is probe i's label.
-func (p NetworkParams) probeName(i int) string {
-	if p.Probes[i].Name != "" {
-		return p.Probes[i].Name
-	}
-	return fmt.Sprintf("probe%d", i)
-}
+// the watched synapse (synapse = "watched"); the same keys as a circuit
+// file's [[probe]].
+type Probe = circuits.Probe
 
 // rows returns the rows one run adds to synapse_traces.csv, probes.csv
 // and weights_end.csv (Spec.Validate bounds their sums over all runs).
@@ -52,70 +27,65 @@ func (p NetworkParams) rows(episodes, maxSteps int, stepMs float64) (r recordRow
 	if len(p.Probes) > 0 {
 		r.probes = float64(len(p.Probes)) * math.Floor(runMs/p.ProbeEveryMs)
 	}
+	if p.spec != nil && len(p.spec.Probes) > 0 {
+		r.probes += float64(len(p.spec.Probes)) * math.Floor(runMs/p.spec.ProbeEveryMs)
+	}
 	if p.WeightsEnd && p.spec != nil {
 		r.weights = p.spec.PlasticSparseSynapses()
 	}
 	return r
 }
 
-// probeAt is a probed synapse: its projection and its index there.
+// probeAt is a probed synapse: its projection, its index there and the
+// circuit steps between its samples.
 type probeAt struct {
-	link *circuits.SparseLink
-	k    int32
+	link  *circuits.SparseLink
+	k     int32
+	every int64
 }
 
-// placeProbes finds the probed synapses in the built circuit.
+// placeProbes finds the probed synapses in the built circuit: the
+// circuit file's [[probe]], then the agent's own.
 func (a *network) placeProbes() error {
-	if len(a.Probes) == 0 {
-		return nil
-	}
-	a.probeEvery = int64(math.Round(a.ProbeEveryMs / a.dt))
-	for i, pr := range a.Probes {
-		name := pr.Projection
-		if name == "" {
-			name = a.Watch
-		}
-		var l *circuits.SparseLink
-		for _, x := range a.c.PlasticLinks() {
-			if x.Name == name {
-				l = x
-			}
-		}
-		if l == nil {
-			return fmt.Errorf("probe %q: no plastic sparse projection %q", a.probeName(i), name)
-		}
-		k := int32(-1)
-		switch pr.Synapse {
-		case "watched":
-			k = a.kW
-		case "index":
-			if pr.Index >= len(l.W) {
-				return fmt.Errorf("probe %q: projection %q has %d synapses in this seed's network, no index %d", a.probeName(i), name, len(l.W), pr.Index)
-			}
-			k = int32(pr.Index)
-		case "pair":
-			for s := l.RowPtr[pr.Pre]; s < l.RowPtr[pr.Pre+1]; s++ {
-				if int(l.Sparse.Post[s]) == pr.Post {
-					k = s
-					break
+	for _, set := range []struct {
+		probes  []Probe
+		everyMs float64
+		offset  int
+	}{{a.spec.Probes, a.spec.ProbeEveryMs, 0}, {a.Probes, a.ProbeEveryMs, len(a.spec.Probes)}} {
+		for i, pr := range set.probes {
+			name := circuits.ProbeName(set.probes, i, set.offset)
+			var l *circuits.SparseLink
+			k := a.kW
+			if pr.Synapse == "watched" {
+				l = a.watch
+			} else {
+				if pr.Projection == "" {
+					pr.Projection = a.Watch
+				}
+				var err error
+				if l, k, err = a.c.FindProbe(pr, name); err != nil {
+					return err
 				}
 			}
-			if k < 0 {
-				return fmt.Errorf("probe %q: this seed's network has no synapse %d→%d in projection %q", a.probeName(i), pr.Pre, pr.Post, name)
-			}
+			a.probes = append(a.probes, probeAt{l, k, int64(math.Round(set.everyMs / a.dt))})
+			a.rec.ProbeNames = append(a.rec.ProbeNames, name)
+			a.rec.ProbeSynapses = append(a.rec.ProbeSynapses, ProbeSynapse{Projection: l.Name, Pre: l.PreOf(k), Post: l.Sparse.Post[k]})
 		}
-		a.probes = append(a.probes, probeAt{l, k})
-		pre := int32(0)
-		for j := range l.NPre {
-			if l.RowPtr[j] <= k && k < l.RowPtr[j+1] {
-				pre = int32(j)
-				break
-			}
-		}
-		a.rec.ProbeNames = append(a.rec.ProbeNames, a.probeName(i))
-		a.rec.ProbeSynapses = append(a.rec.ProbeSynapses, ProbeSynapse{Projection: name, Pre: pre, Post: l.Sparse.Post[k]})
 	}
 	return nil
+}
+
+// sampleProbes appends a row for each probe whose interval ends at this
+// step, its synapse read without changing it.
+func (a *network) sampleProbes() {
+	t, d := a.da.T, a.da.Level()
+	for i, p := range a.probes {
+		if a.n%p.every != 0 {
+			continue
+		}
+		w, c := p.link.SynapseAt(p.k, t)
+		a.rec.Probes = append(a.rec.Probes, ProbeRow{Probe: int32(i), TS: float64(a.n) * a.dt / 1000, Dopamine: d, Eligibility: c, Weight: w})
+	}
 }
 
 // sample appends a row to the trace: the dopamine level, the watched

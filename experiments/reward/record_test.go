@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 )
 
@@ -311,5 +312,70 @@ func TestProbes(t *testing.T) {
 		{"index = 3", "index = 3\npre = 2", `probe[third].pre: applies only to synapse = "pair"`},
 	} {
 		wantEditRefused(t, recordedDistal, c.old, c.new, c.want)
+	}
+}
+
+// A circuit file's [[probe]] is sampled by the network agent as its own
+// probes are: a circuit probe of synapse 3 every 50 ms holds, at every
+// second sample, the rows of the agent's probe of the same synapse every
+// 100 ms, and probing changes none of the run's numbers. A circuit probe
+// is refused at its key in the circuit file when it cannot apply.
+func TestCircuitFileProbes(t *testing.T) {
+	probed := strings.Replace(smallNetwork, "dt_ms = 1.0\n", "dt_ms = 1.0\nprobe_every_ms = 50\n", 1) +
+		"[[probe]]\nname = \"circuit3\"\nprojection = \"ee\"\nsynapse = \"index\"\nindex = 3\n"
+	write := func(circuit string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "small.toml"), []byte(circuit), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, "x.toml")
+	}
+	r := runAll(t, load(t, write(probed), recordedDistal))[0]
+	plain := runAll(t, load(t, write(smallNetwork), recordedDistal))[0]
+	if want := []string{"circuit3", "probe1", "third"}; !slices.Equal(r.ProbeNames, want) {
+		t.Fatalf("probe names %v, want %v (the agent's numbered after the circuit's)", r.ProbeNames, want)
+	}
+	if r.ProbeSynapses[0] != r.ProbeSynapses[2] {
+		t.Fatalf("the circuit's probe is synapse %+v, the agent's %+v", r.ProbeSynapses[0], r.ProbeSynapses[2])
+	}
+	var circ, agent []ProbeRow
+	for _, p := range r.Probes {
+		switch p.Probe {
+		case 0:
+			circ = append(circ, p)
+		case 2:
+			p.Probe = 0
+			agent = append(agent, p)
+		}
+	}
+	if len(circ) != 240 || len(agent) != 120 {
+		t.Fatalf("%d circuit and %d agent probe rows, want 240 and 120", len(circ), len(agent))
+	}
+	for i, p := range agent {
+		if q := circ[2*i+1]; p != q {
+			t.Fatalf("sample %d: agent %+v, circuit %+v", i, p, q)
+		}
+	}
+	a, b := fields(r.Fields), fields(plain.Fields)
+	for k, v := range b {
+		if a[k] != v && !(math.IsNaN(v) && math.IsNaN(a[k])) {
+			t.Errorf("%s = %g probed, %g not", k, a[k], v)
+		}
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{`projection = "ee"` + "\nsynapse", `projection = "ie"` + "\nsynapse", `probe[circuit3].projection: circuit small has no plastic sparse projection "ie"`},
+		{`synapse = "index"` + "\nindex = 3\n", `synapse = "watched"` + "\n", `probe[circuit3].synapse: must be "index" or "pair" ("watched" is for an agent's probes)`},
+		{"probe_every_ms = 50", "probe_every_ms = 0.5", "probe_every_ms: is not a whole number of the circuit's dt_ms = 1"},
+		{"index = 3", "pre = 2\npost = 99", `probe[circuit3].pre: applies only to synapse = "pair"`},
+	} {
+		bad := strings.Replace(probed, c.old, c.new, 1)
+		file := write(bad)
+		doc, err := config.Parse(file, []byte(recordedDistal))
+		if err == nil {
+			_, err = FromDoc(doc)
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "small.toml:") {
+			t.Errorf("%s → %s: got %v, want small.toml:LINE: %q", c.old, c.new, err, c.want)
+		}
 	}
 }
