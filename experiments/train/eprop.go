@@ -60,13 +60,24 @@ type EpropParams struct {
 	CReg float64 `toml:"c_reg"`
 	// FTargetHz is f*, the target rate of the regularisation (Hz), ≥ 0.
 	FTargetHz float64 `toml:"f_target_hz"`
+	// AdamForm is where Adam adds ε: "kingma" (Kingma & Ba's algorithm 1,
+	// w ← w − η·m̂/(√v̂ + ε)) or "nest" (NEST's and TensorFlow's form, the
+	// bias corrections moved into the step size: w ← w −
+	// η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·m/(√v + ε)). The two differ where |g| is
+	// not large against ε; "nest" reproduces NEST's e-prop losses.
+	AdamForm string `toml:"adam_form"`
+	// Autapses trains the diagonal of a trained population's projection
+	// onto itself (a neuron's synapse onto itself). false: there are
+	// none, as in NEST's e-prop networks — the rule sets those weights to
+	// 0 when it is bound to the circuit and never changes them.
+	Autapses bool `toml:"autapses"`
 }
 
-// Defaults returns random feedback B ~ N(0, 1/n), Adam (0.9, 0.999, 1e-8)
-// and no regularisation.
+// Defaults returns random feedback B ~ N(0, 1/n), Adam (0.9, 0.999, 1e-8,
+// Kingma & Ba's form), no regularisation, and autapses trained.
 func (EpropParams) Defaults() EpropParams {
 	return EpropParams{Feedback: "random", FeedbackInit: "normal", FeedbackScale: 1, Optimizer: "adam",
-		Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, FTargetHz: 10}
+		Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, FTargetHz: 10, AdamForm: "kingma", Autapses: true}
 }
 
 // Validate checks every key.
@@ -88,6 +99,9 @@ func (p EpropParams) Validate() error {
 	}
 	if !(p.FTargetHz >= 0) || math.IsInf(p.FTargetHz, 0) {
 		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.FTargetHz), "f_target_hz")
+	}
+	if p.AdamForm != "kingma" && p.AdamForm != "nest" {
+		return param.New(fmt.Sprintf("must be kingma or nest, got %q", p.AdamForm), "adam_form")
 	}
 	return nil
 }
@@ -202,6 +216,7 @@ type epLink struct {
 	k         int  // index in Circuit.Links
 	h         int  // index in hidden; -1: onto the readout
 	recurrent bool // reads the pre population's previous step
+	noAutapse bool // a population onto itself without autapses: its diagonal stays 0
 	zbar      []float64
 	ea        []float64 // ε^a per synapse (adaptive post neurons)
 	ebar      []float64 // ē per synapse (hidden)
@@ -258,6 +273,12 @@ func newEprop(s Spec, c *circuits.Circuit, rng *rand.Rand) (*Eprop, error) {
 			r.prev[l.Pre] = make([]float64, c.Pops[l.Pre].Len())
 		}
 		el := epLink{k: k, h: -1, recurrent: l.Pre >= l.Post, zbar: make([]float64, l.NPre+1)}
+		if !p.Autapses && l.Pre == l.Post {
+			el.noAutapse = true
+			for j := range l.NPost {
+				l.W[j*l.NPre+j] = 0
+			}
+		}
 		if l.Post != c.Out {
 			h, seen := hid[l.Post]
 			if !seen {
@@ -385,6 +406,14 @@ func (r *Eprop) Pass(src seqSource) float64 {
 			r.stepEligibility()
 		}
 		r.endSequence(T, n)
+	}
+	for i := range r.links {
+		if el := &r.links[i]; el.noAutapse {
+			l := &c.Links[el.k]
+			for j := range l.NPost {
+				l.Grad[j*l.NPre+j] = 0
+			}
+		}
 	}
 	return loss
 }
@@ -663,6 +692,8 @@ func (r *Eprop) Learn(task.Task) int {
 	p := r.p
 	c1 := 1 - math.Pow(p.Beta1, float64(r.t))
 	c2 := 1 - math.Pow(p.Beta2, float64(r.t))
+	nest := p.AdamForm == "nest"
+	a := math.Sqrt(c2) / c1 // NEST's form: the bias corrections in the step size
 	for k, l := range r.c.Links {
 		if !l.Plastic {
 			continue
@@ -675,7 +706,11 @@ func (r *Eprop) Learn(task.Task) int {
 		for i, g := range l.Grad {
 			m[i] = p.Beta1*m[i] + (1-p.Beta1)*g
 			v[i] = p.Beta2*v[i] + (1-p.Beta2)*g*g
-			s[i] = (m[i] / c1) / (math.Sqrt(v[i]/c2) + p.Epsilon)
+			if nest {
+				s[i] = a * m[i] / (math.Sqrt(v[i]) + p.Epsilon)
+			} else {
+				s[i] = (m[i] / c1) / (math.Sqrt(v[i]/c2) + p.Epsilon)
+			}
 		}
 		l.Step(r.eta, s)
 	}

@@ -451,6 +451,7 @@ func TestEpropParamsValidate(t *testing.T) {
 		"beta1":          func(p *EpropParams) { p.Beta1 = 1 },
 		"c_reg":          func(p *EpropParams) { p.CReg = -1 },
 		"f_target_hz":    func(p *EpropParams) { p.FTargetHz = math.NaN() },
+		"adam_form":      func(p *EpropParams) { p.AdamForm = "tensorflow" },
 	} {
 		p := EpropParams{}.Defaults()
 		mod(&p)
@@ -552,5 +553,51 @@ func TestEpropSymmetricIsBackpropOnXOR(t *testing.T) {
 	}
 	if e := relErr(grads("eprop", "random", 0), grads("eprop", "symmetric", 0)); e < 1e-3 {
 		t.Errorf("random feedback gave symmetric feedback's gradient (%.3g): the feedback is not used", e)
+	}
+}
+
+// TestEpropWithoutAutapses: with autapses = false the diagonal of the
+// recurrent projection is 0 from the rule's start and stays 0 through
+// learning, while the other recurrent weights learn; with the default the
+// autapses learn too.
+func TestEpropWithoutAutapses(t *testing.T) {
+	const alif = "model = \"alif\"\nalif.v_th_mv = 0.2\nalif.t_ref_ms = 0.0"
+	for _, autapses := range []bool{false, true} {
+		c := epropCircuit(t, 5, 6, 2, alif, true, false, 1, 4)
+		s := newTestSeq(2, 30, 5, 2, 0, 0.3, 5)
+		r := epropRule(t, c, func(p *EpropParams) { p.Autapses = autapses })
+		var rec *circuits.Link
+		for k := range c.Links {
+			if c.Links[k].Pre == c.Links[k].Post {
+				rec = &c.Links[k]
+			}
+		}
+		w0 := append([]float64(nil), rec.W...)
+		for range 3 {
+			c.ZeroGrad()
+			r.Pass(s)
+			r.Learn(nil)
+		}
+		diag, off := 0, 0
+		for j := range rec.NPost {
+			for i := range rec.NPre {
+				k := j*rec.NPre + i
+				switch {
+				case i == j && (autapses && rec.W[k] != w0[k] || !autapses && rec.W[k] != 0):
+					diag++ // learned (autapses) or not 0 (none)
+				case i != j && rec.W[k] != w0[k]:
+					off++
+				}
+			}
+		}
+		if off == 0 {
+			t.Errorf("autapses = %v: no recurrent weight learned", autapses)
+		}
+		if !autapses && diag != 0 {
+			t.Errorf("autapses = false: %d autapses are not 0", diag)
+		}
+		if autapses && diag == 0 {
+			t.Errorf("autapses = true: no autapse learned")
+		}
 	}
 }
