@@ -356,3 +356,41 @@ func TestDistalRewardsPairings(t *testing.T) {
 		}
 	}
 }
+
+// wall_reward is paid on top of step_reward for a move into a wall or off
+// the grid, which leaves the agent in place; a move that lands pays
+// step_reward alone.
+func TestGridWallReward(t *testing.T) {
+	e := mustNew(t, "grid", func(p Params) Params {
+		g := p.(GridParams)
+		g.Walls = [][2]int{{1, 0}}
+		g.StepReward, g.WallReward = -0.1, -1
+		return g
+	})
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := make([]float64, e.Features())
+	e.Reset(0, rng, x)
+	for _, c := range []struct {
+		a    int
+		want float64
+	}{{0, -1.1}, {3, -1.1}, {1, -1.1}, {2, -0.1}} { // up and left off the grid, right into the wall, down
+		if o := e.Step(c.a, rng, x); math.Abs(o.Reward-c.want) > 1e-12 {
+			t.Errorf("move %d paid %g, want %g", c.a, o.Reward, c.want)
+		}
+	}
+}
+
+// trials_to_goal is the first episode from which the median length of 10
+// episodes is within 1.5 times the shortest path (NaN if never).
+func TestTrialsToGoal(t *testing.T) {
+	steps := []int{100, 100, 100, 100, 50, 20, 13, 9, 9, 9, 9, 9, 9, 9, 9, 9}
+	if got := trialsToGoal(steps, 9, 10); got != 3 {
+		t.Errorf("trialsToGoal = %g, want 3 (episodes 3–12: median 11, the first window within 13.5)", got)
+	}
+	if got := trialsToGoal(steps[:9], 9, 10); !math.IsNaN(got) {
+		t.Errorf("9 episodes: %g, want NaN", got)
+	}
+	if got := trialsToGoal([]int{100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100}, 9, 10); !math.IsNaN(got) {
+		t.Errorf("never: %g, want NaN", got)
+	}
+}

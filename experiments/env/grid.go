@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // GridParams are the keys of the grid world.
@@ -12,9 +13,10 @@ import (
 // moves up, right, down or left (actions 0 … 3); a move into a wall or off
 // the grid leaves it in place. With probability Slip the move goes in a
 // random direction instead. Entering Goal pays GoalReward and ends the
-// episode; every other step pays StepReward. An episode also ends after
-// MaxSteps steps. The observation is one-hot over the cells. A move is
-// optimal if it is one of the moves that shorten the path to the goal.
+// episode; every other step pays StepReward, and a move into a wall or off
+// the grid WallReward on top of it. An episode also ends after MaxSteps steps. The
+// observation is one-hot over the cells. A move is optimal if it is one of
+// the moves that shorten the path to the goal.
 type GridParams struct {
 	// Width and Height are the grid's size, each in [1, 100], at least 2 cells.
 	Width  int `toml:"width"`
@@ -24,8 +26,11 @@ type GridParams struct {
 	Goal  [2]int `toml:"goal"`
 	// Walls are blocked cells [column, row].
 	Walls [][2]int `toml:"walls"`
-	// GoalReward is paid on entering the goal; StepReward on every other step.
+	// GoalReward is paid on entering the goal; StepReward on every other
+	// step, and WallReward on top of it on a move into a wall or off the
+	// grid (the agent stays in its cell).
 	GoalReward float64 `toml:"goal_reward"`
+	WallReward float64 `toml:"wall_reward"`
 	StepReward float64 `toml:"step_reward"`
 	// Slip is the probability that a move goes in a random direction, in [0, 1].
 	Slip float64 `toml:"slip"`
@@ -53,6 +58,8 @@ func (p GridParams) Validate() error {
 		return bad("must be a finite number in [-1e6, 1e6], got %g", p.GoalReward, "goal_reward")
 	case !finite(p.StepReward) || math.Abs(p.StepReward) > 1e6:
 		return bad("must be a finite number in [-1e6, 1e6], got %g", p.StepReward, "step_reward")
+	case !finite(p.WallReward) || math.Abs(p.WallReward) > 1e6:
+		return bad("must be a finite number in [-1e6, 1e6], got %g", p.WallReward, "wall_reward")
 	case !(p.Slip >= 0 && p.Slip <= 1):
 		return bad("must be in [0, 1], got %g", p.Slip, "slip")
 	case p.MaxSteps < 1 || p.MaxSteps > 1_000_000:
@@ -86,6 +93,28 @@ var gridDef = Def{
 		}
 		return g, nil
 	},
+	Measures: []Measure{
+		{Name: "trials_to_goal", Doc: "the first episode (from 1) from which the median length of 10 episodes is at most 1.5 times the shortest path to the goal (null: never)",
+			Of: func(p Params, steps []int, _ []float64) float64 {
+				gp := p.(GridParams)
+				return trialsToGoal(steps, distances(gp)[gp.Start[1]*gp.Width+gp.Start[0]], 10)
+			}},
+	},
+}
+
+// trialsToGoal is the first episode (from 1) from which the median length
+// of n episodes is at most 1.5 times the shortest path (NaN: never).
+func trialsToGoal(steps []int, shortest, n int) float64 {
+	win := make([]int, n)
+	for t := 0; t+n <= len(steps); t++ {
+		copy(win, steps[t:t+n])
+		slices.Sort(win)
+		med := float64(win[(n-1)/2]+win[n/2]) / 2
+		if med <= 1.5*float64(shortest) {
+			return float64(t + 1)
+		}
+	}
+	return math.NaN()
 }
 
 // moves are the actions: up, right, down, left.
@@ -162,7 +191,9 @@ func (g *grid) Step(a int, rng *rand.Rand, x []float64) Outcome {
 	if g.Slip > 0 && rng.Float64() < g.Slip {
 		a = rng.IntN(4)
 	}
-	g.cell = g.move(g.cell, a)
+	next := g.move(g.cell, a)
+	bumped := next == g.cell
+	g.cell = next
 	g.steps++
 	x = x[:g.Features()]
 	clear(x)
@@ -170,11 +201,16 @@ func (g *grid) Step(a int, rng *rand.Rand, x []float64) Outcome {
 	switch {
 	case g.cell == goal:
 		o.Reward, o.End = g.GoalReward, true
-	case g.steps >= g.GridParams.MaxSteps:
-		o.Reward, o.End = g.StepReward, true
 	default:
 		o.Reward = g.StepReward
-		x[g.cell] = 1
+		if bumped {
+			o.Reward += g.WallReward
+		}
+		if g.steps >= g.GridParams.MaxSteps {
+			o.End = true
+		} else {
+			x[g.cell] = 1
+		}
 	}
 	return o
 }
