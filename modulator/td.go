@@ -18,10 +18,18 @@ type TDParams struct {
 	Alpha float64 `toml:"alpha"`
 	// Init is the initial value weight of every feature.
 	Init float64 `toml:"init"`
+	// DeltaFloor bounds the prediction error below, ≥ 0: with
+	// DeltaFloor > 0 the critic learns from and broadcasts
+	// δ_DA = max(δ, −DeltaFloor); 0 (the default) leaves δ symmetric.
+	// Dopamine neurons fire at a low baseline rate, so a worse-than-
+	// predicted outcome can only pause them: their signal is bounded
+	// below (Potjans, Diesmann & Morrison 2011). DeltaFloor is that
+	// baseline in units of δ.
+	DeltaFloor float64 `toml:"delta_floor"`
 }
 
-// Defaults returns γ = 1 (episodes are finite), λ = 0 (TD(0)), α = 0.1 and
-// weights starting at 0.
+// Defaults returns γ = 1 (episodes are finite), λ = 0 (TD(0)), α = 0.1,
+// weights starting at 0 and a symmetric δ.
 func (TDParams) Defaults() TDParams { return TDParams{Gamma: 1, Lambda: 0, Alpha: 0.1} }
 
 // Validate reports a parameter out of range, naming its key.
@@ -35,6 +43,8 @@ func (p TDParams) Validate() error {
 		return param.New(fmt.Sprintf("must be in (0, 10], got %g", p.Alpha), "alpha")
 	case math.IsNaN(p.Init) || math.Abs(p.Init) > 1e6:
 		return param.New(fmt.Sprintf("must be a finite number in [-1e6, 1e6], got %g", p.Init), "init")
+	case !(p.DeltaFloor >= 0 && p.DeltaFloor <= 1e6):
+		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.DeltaFloor), "delta_floor")
 	}
 	return nil
 }
@@ -49,6 +59,8 @@ func (p TDParams) Validate() error {
 //	z ← γλ·z + x                  eligibility of the value weights
 //	w ← w + α·δ·z
 //
+// With DeltaFloor = f > 0, δ is replaced by max(δ, −f) before the update
+// and in what Step returns (a dopamine signal bounded below).
 // δ is the dopamine signal of the TD account of dopamine: it is positive
 // when things turn out better than predicted, negative when worse, and
 // zero when fully predicted. The trace z is cleared at the start of every
@@ -118,7 +130,7 @@ func (c *TD) Step(r float64, x []float64, end bool) (delta float64) {
 	if !end {
 		next = c.Value(x)
 	}
-	delta = r + c.Gamma*next - c.Value(c.prev)
+	delta = c.Bound(r + c.Gamma*next - c.Value(c.prev))
 	decay := c.Gamma * c.Lambda
 	ad := c.Alpha * delta
 	for i, p := range c.prev {
@@ -128,6 +140,15 @@ func (c *TD) Step(r float64, x []float64, end bool) (delta float64) {
 	}
 	copy(c.prev, x[:len(c.prev)])
 	c.begun = !end
+	return delta
+}
+
+// Bound returns δ as the dopamine neurons signal it: max(δ, −DeltaFloor)
+// with a floor, δ itself without.
+func (p TDParams) Bound(delta float64) float64 {
+	if p.DeltaFloor > 0 {
+		return max(delta, -p.DeltaFloor)
+	}
 	return delta
 }
 

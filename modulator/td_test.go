@@ -199,3 +199,39 @@ func ExampleTD() {
 	// first trial: δ at cue 0.00, at reward 1.00
 	// trained:     δ at cue 1.00, at reward 0.00
 }
+
+// With a floor the critic learns from and returns max(δ, −floor): a
+// one-step episode that pays −1 lowers the weight by α·floor, not by α;
+// one that pays +1 is not bounded; without a floor δ is the plain error.
+func TestTDDeltaFloor(t *testing.T) {
+	p := modulator.TDParams{}.Defaults()
+	p.DeltaFloor = 0.2
+	c, err := modulator.NewTD(p, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{1}
+	c.Begin(x)
+	if d := c.Step(-1, x, true); d != -0.2 {
+		t.Errorf("δ = %g, want the floor -0.2", d)
+	}
+	if w := c.W[0]; math.Abs(w-(-0.1*0.2)) > 1e-15 {
+		t.Errorf("w = %g, want α·(−floor) = -0.02", w)
+	}
+	c.Begin(x)
+	if d := c.Step(1, x, true); math.Abs(d-1.02) > 1e-15 {
+		t.Errorf("δ = %g, want 1 − V = 1.02 (no bound above)", d)
+	}
+	p.DeltaFloor = 0
+	c, _ = modulator.NewTD(p, 1)
+	c.Begin(x)
+	if d := c.Step(-1, x, true); d != -1 {
+		t.Errorf("no floor: δ = %g, want -1", d)
+	}
+	for _, bad := range []float64{-0.1, math.NaN(), math.Inf(1)} {
+		p.DeltaFloor = bad
+		if p.Validate() == nil {
+			t.Errorf("delta_floor = %g accepted", bad)
+		}
+	}
+}

@@ -159,7 +159,7 @@ func (c *spikingCritic) Step(r float64, x []float64, end bool) float64 {
 	} else {
 		clear(c.counts)
 	}
-	delta := r + c.td.Gamma*next - c.vLast
+	delta := c.td.Bound(r + c.td.Gamma*next - c.vLast)
 	decay := c.td.Gamma * c.td.Lambda
 	norm := 1 / (c.pIn * float64(c.steps))
 	ad := c.td.Alpha * delta
