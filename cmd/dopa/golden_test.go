@@ -50,6 +50,7 @@ func init() {
 	goldenArgs["experiment/bandit"] = []string{"--seeds", "2", "--set", "episodes=300"}
 	goldenArgs["experiment/conditioning_spiking"] = []string{"--seeds", "1", "--set", "episodes=20", "--set", "record.steps_every=10"}
 	goldenArgs["experiment/gridworld"] = []string{"--seeds", "2", "--set", "episodes=50"}
+	goldenArgs["experiment/gridworld_regimes"] = []string{"--seeds", "1", "--set", "episodes=60"}
 	goldenArgs["experiment/bandit_spiking"] = []string{"--seeds", "2", "--set", "episodes=40"}
 	goldenArgs["experiment/pavlovian"] = []string{"--seeds", "2", "--set", "episodes=4", "--set", "agent.0.compare_s=2", "--set", "environment.stimuli=4"}
 	goldenArgs["experiment/water_maze"] = []string{"--seeds", "2", "--set", "episodes=6"}
