@@ -88,6 +88,10 @@ type Def struct {
 	// Alone is the budget of a circuit file run alone on the task (an
 	// experiment file sets its own).
 	Alone Budget
+	// Forecast: the task trains on windows of a series (forecasting); it
+	// is neither Sequential nor Supervised, so a rule that needs an error
+	// at every step of a trial (e-prop) cannot learn it.
+	Forecast bool
 }
 
 // Budget is how long a run trains.

@@ -24,6 +24,7 @@ var (
 		},
 		Prepare:  prepareMackeyGlass,
 		Fits:     forecastFits("mackey_glass", 1),
+		Forecast: true,
 		Metrics:  forecastMetrics,
 		Headline: "test_nrmse",
 		Note:     forecastNote,
@@ -35,8 +36,9 @@ var (
 		Defaults: func() Params {
 			return LorenzParams{Lorenz: series.LorenzParams{}.Defaults(), Forecast: ForecastParams{}.Defaults()}
 		},
-		Prepare: prepareLorenz,
-		Fits:    forecastFits("lorenz", 3),
+		Prepare:  prepareLorenz,
+		Fits:     forecastFits("lorenz", 3),
+		Forecast: true,
 		Metrics: append(forecastMetrics[:len(forecastMetrics):len(forecastMetrics)],
 			Metric{Name: "valid_time_lyapunov", Label: "valid (λt)", HigherIsBetter: true}),
 		Headline: "test_nrmse",

@@ -27,6 +27,12 @@ var epropDef = Def{
 	Doc:    "e-prop (Bellec et al. 2020): eligibility traces computed forward in time times a learning signal broadcast from the readout through random (or symmetric) feedback; Adam",
 	Trains: RateCircuits | SpikingCircuits | RecurrentCircuits,
 	Check:  checkEprop,
+	Learns: func(d *task.Def) error {
+		if d.Forecast {
+			return fmt.Errorf("eprop needs an error at every step of a trial; task %s forecasts a series (a task of sequences or of input-target pairs: sines, evidence, xor, regression, mnist)", d.Name)
+		}
+		return nil
+	},
 	Defaults: func() Spec {
 		return Spec{Name: "eprop", LearningRate: 0.05, Params: EpropParams{}.Defaults()}
 	},

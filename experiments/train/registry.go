@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/internal/param"
 )
 
@@ -76,6 +77,10 @@ type Def struct {
 	// Check, if set, is the rule's own check of the circuits it can train
 	// (beyond Trains), located at the rule's keys; nil accepts them.
 	Check func(s Spec, cs *circuits.Spec) error
+	// Learns, if set, is the rule's check that it can learn the task of
+	// that Def (e-prop needs an error at every step); nil accepts every
+	// task.
+	Learns func(d *task.Def) error
 	// Defaults returns the rule's parameters, tuned for the built-in XOR
 	// circuit (docs/results.md has the tuning studies).
 	Defaults func() Spec
@@ -174,6 +179,17 @@ func (s Spec) Validate() error {
 		return param.New(fmt.Sprintf("the parameters of rule %q are %T, not %T", s.Name, want, s.Params), "name")
 	}
 	return s.Params.Validate()
+}
+
+// CheckTask reports whether the rule can learn the task of Def td,
+// located at the rule's name.
+func (s Spec) CheckTask(td *task.Def) error {
+	if d, ok := Lookup(s.Name); ok && d.Learns != nil {
+		if err := d.Learns(td); err != nil {
+			return param.New(err.Error(), "name")
+		}
+	}
+	return nil
 }
 
 // CheckCircuit reports whether the rule can train circuits like cs; the

@@ -288,6 +288,16 @@ func (p *Plan) Validate() error {
 			return p.cdoc.Locate(param.Under(err, "rule"))
 		}
 	}
+	// Every rule must be able to learn the task (e-prop needs an error at
+	// every step).
+	for i, e := range p.Spec.Rules {
+		if err := e.Spec.CheckTask(p.task); err != nil {
+			if p.doc != nil {
+				return p.doc.Locate(param.Under(err, "rule", i))
+			}
+			return p.cdoc.Locate(param.Under(err, "rule"))
+		}
+	}
 	// The task must fit the circuit. A task whose data are costly to make
 	// (MNIST) checks the circuit without them (Fits), and its data are
 	// made once, by the first run that needs them: validation stays fast
