@@ -206,7 +206,19 @@ func (c *COBA) Step(dt float64) {
 	v, ge, gi, ref := c.V, c.GE[:n], c.GI[:n], c.Ref[:n]
 	k, de, di := c.k, c.de, c.di
 	vl, ee, ei, vth := c.ELMV+c.IBiasMV, c.EExcMV, c.EInhMV, c.VThreshMV
-	for i := range v {
+	// The AVX2 kernel steps the neurons four at a time (the same
+	// operations, the same bits); the scalar loop does the rest.
+	m := 0
+	if useAVX2 && n >= 4 {
+		m = n &^ 3
+		kk := [7]float64{k, vl, ee, ei, de, di, vth}
+		if cap(spikes) < n {
+			spikes = make([]int32, 0, n)
+		}
+		buf := spikes[:n]
+		spikes = buf[:cobaAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &kk, &buf[0])]
+	}
+	for i := m; i < n; i++ {
 		e, h := ge[i], gi[i]
 		ge[i], gi[i] = e*de, h*di
 		if r := ref[i]; r > 0 {
