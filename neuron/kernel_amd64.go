@@ -22,3 +22,11 @@ func lifAVX2(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int32
 //
 //go:noescape
 func cobaAVX2(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int32) int
+
+// izhAVX2 steps neurons [0, n), n a multiple of 4, of an Izhikevich
+// population with the constants k = {dt/2, 0.04, 5, 140, k_syn, b, dt·a,
+// c, d, v_peak} (see Izhikevich.Step), and writes the indices of the
+// neurons that spiked, ascending, to spikes. It returns their number.
+//
+//go:noescape
+func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int

@@ -144,3 +144,87 @@ cobadone:
 	VZEROUPPER
 	MOVQ R10, ret+56(FP)
 	RET
+
+// func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
+// k = {h, 0.04, 5, 140, k_syn, b, dt·a, c, d, peak}.
+// Registers: DI v, SI u, DX in, CX n, AX k, R9 spikes, BX i, R10 count;
+// Y8–Y14 the first seven constants; Y0 x, Y1 y, Y2 I, Y3 t, Y4 spike mask.
+TEXT ·izhAVX2(SB), NOSPLIT, $0-56
+	MOVQ v+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ in+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), AX
+	MOVQ spikes+40(FP), R9
+	VBROADCASTSD 0(AX), Y8   // h
+	VBROADCASTSD 8(AX), Y9   // 0.04
+	VBROADCASTSD 16(AX), Y10 // 5
+	VBROADCASTSD 24(AX), Y11 // 140
+	VBROADCASTSD 32(AX), Y12 // k_syn
+	VBROADCASTSD 40(AX), Y13 // b
+	VBROADCASTSD 48(AX), Y14 // dt·a
+	XORQ BX, BX
+	XORQ R10, R10
+
+izhloop:
+	CMPQ BX, CX
+	JGE  izhdone
+	VMOVUPD (DX)(BX*8), Y2   // I
+	VMULPD  Y12, Y2, Y5      // I·k_syn
+	VMOVUPD Y5, (DX)(BX*8)
+	VMOVUPD (DI)(BX*8), Y0   // x
+	VMOVUPD (SI)(BX*8), Y1   // y
+	// x += h·((0.04·x + 5)·x + 140 − y + I), twice
+	VMULPD  Y9, Y0, Y3
+	VADDPD  Y10, Y3, Y3
+	VMULPD  Y0, Y3, Y3
+	VADDPD  Y11, Y3, Y3
+	VSUBPD  Y1, Y3, Y3
+	VADDPD  Y2, Y3, Y3
+	VMULPD  Y3, Y8, Y3
+	VADDPD  Y3, Y0, Y0
+	VMULPD  Y9, Y0, Y3
+	VADDPD  Y10, Y3, Y3
+	VMULPD  Y0, Y3, Y3
+	VADDPD  Y11, Y3, Y3
+	VSUBPD  Y1, Y3, Y3
+	VADDPD  Y2, Y3, Y3
+	VMULPD  Y3, Y8, Y3
+	VADDPD  Y3, Y0, Y0
+	// y += dt·a·(b·x − y)
+	VMULPD  Y13, Y0, Y3
+	VSUBPD  Y1, Y3, Y3
+	VMULPD  Y3, Y14, Y3
+	VADDPD  Y3, Y1, Y1
+	// spike: x ≥ peak → x = c, y += d
+	VBROADCASTSD 72(AX), Y6  // peak
+	VCMPPD  $0x1d, Y6, Y0, Y4
+	VBROADCASTSD 56(AX), Y6  // c
+	VBLENDVPD Y4, Y6, Y0, Y0
+	VBROADCASTSD 64(AX), Y7  // d
+	VADDPD  Y7, Y1, Y5
+	VBLENDVPD Y4, Y5, Y1, Y1
+	VMOVUPD Y0, (DI)(BX*8)
+	VMOVUPD Y1, (SI)(BX*8)
+	VMOVMSKPD Y4, R11
+	TESTQ   R11, R11
+	JNZ     izhspikes
+
+izhnext:
+	ADDQ $4, BX
+	JMP  izhloop
+
+izhspikes:
+	BSFQ R11, R12
+	ADDQ BX, R12
+	MOVL R12, (R9)(R10*4)
+	INCQ R10
+	LEAQ -1(R11), R13
+	ANDQ R13, R11
+	JNZ  izhspikes
+	JMP  izhnext
+
+izhdone:
+	VZEROUPPER
+	MOVQ R10, ret+48(FP)
+	RET

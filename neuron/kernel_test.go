@@ -7,19 +7,46 @@ import (
 	"testing"
 )
 
-// spikingKernel is a population with an AVX2 kernel: LIF or COBA.
+// spikingKernel is a population with an AVX2 kernel: LIF, COBA or
+// Izhikevich (given an inhibitory channel by izh).
 type spikingKernel interface {
 	Spiking
 	InputInh() []float64
 }
 
+// izh gives an Izhikevich population a second input to draw into: its
+// one input, with the opposite sign.
+type izh struct {
+	*Izhikevich
+	inh []float64
+}
+
+func (z izh) InputInh() []float64 { return z.inh }
+
+func (z izh) Step(dt float64) {
+	for i, x := range z.inh {
+		z.Input()[i] -= x
+	}
+	clear(z.inh)
+	z.Izhikevich.Step(dt)
+}
+
 // stepBoth steps two copies of a population, one with the AVX2 kernel and
 // one with the scalar loop only, under the same random input, and fails at
-// the first bit that differs in v, the channels, ref or the spikes.
-func stepBoth(t *testing.T, name string, a, b spikingKernel, vars func(p spikingKernel) ([]float64, []int32), scale float64) {
+// the first bit that differs in the state (vars: its float variables and
+// refractory counts), the inputs, the outputs or the spikes.
+func stepBoth(t *testing.T, name string, a, b spikingKernel, vars func(p spikingKernel) ([][]float64, []int32), scale float64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	total := 0
+	same := func(x, y []float64) int {
+		for i := range x {
+			if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
+				return i
+			}
+		}
+		return -1
+	}
 	for step := range 3000 {
 		// The same drive into both, in bursts, to make neurons spike.
 		for i := range a.Input() {
@@ -38,19 +65,17 @@ func stepBoth(t *testing.T, name string, a, b spikingKernel, vars func(p spiking
 		a.Step(0.1)
 		useAVX2 = false
 		b.Step(0.1)
-		va, ra := vars(a)
-		vb, rb := vars(b)
-		for i := range va {
-			if math.Float64bits(va[i]) != math.Float64bits(vb[i]) {
-				t.Fatalf("%s, step %d, neuron %d: v %v (AVX2) != %v (scalar)", name, step, i, va[i], vb[i])
+		fa, ra := vars(a)
+		fb, rb := vars(b)
+		fa = append(fa, a.Input(), a.InputInh(), a.Output())
+		fb = append(fb, b.Input(), b.InputInh(), b.Output())
+		for k := range fa {
+			if i := same(fa[k], fb[k]); i >= 0 {
+				t.Fatalf("%s, step %d, variable %d, neuron %d: %v (AVX2) != %v (scalar)", name, step, k, i, fa[k][i], fb[k][i])
 			}
-			if math.Float64bits(a.Input()[i]) != math.Float64bits(b.Input()[i]) ||
-				math.Float64bits(a.InputInh()[i]) != math.Float64bits(b.InputInh()[i]) {
-				t.Fatalf("%s, step %d, neuron %d: channels differ", name, step, i)
-			}
-			if ra[i] != rb[i] {
-				t.Fatalf("%s, step %d, neuron %d: ref %d (AVX2) != %d (scalar)", name, step, i, ra[i], rb[i])
-			}
+		}
+		if !slices.Equal(ra, rb) {
+			t.Fatalf("%s, step %d: refractory counts differ", name, step)
 		}
 		if !slices.Equal(a.Spikes(), b.Spikes()) {
 			t.Fatalf("%s, step %d: spikes %v (AVX2) != %v (scalar)", name, step, a.Spikes(), b.Spikes())
@@ -82,7 +107,7 @@ func TestKernelsMatchScalar(t *testing.T) {
 	lb, _ := NewLIF(n, lp)
 	init(la.V)
 	init(lb.V)
-	stepBoth(t, "lif", la, lb, func(p spikingKernel) ([]float64, []int32) { z := p.(*LIF); return z.V, z.Ref }, 2)
+	stepBoth(t, "lif", la, lb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 2)
 
 	cp := COBAParams{}.Defaults()
 	cp.IBiasMV = 20
@@ -90,5 +115,25 @@ func TestKernelsMatchScalar(t *testing.T) {
 	cb, _ := NewCOBA(n, cp)
 	init(ca.V)
 	init(cb.V)
-	stepBoth(t, "coba", ca, cb, func(p spikingKernel) ([]float64, []int32) { z := p.(*COBA); return z.V, z.Ref }, 0.5)
+	stepBoth(t, "coba", ca, cb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*COBA); return [][]float64{z.V}, z.Ref }, 0.5)
+
+	// Regular spiking with a synaptic time constant (the input decays, not
+	// zeroed), and fast spiking without one.
+	for _, c := range []struct {
+		name string
+		p    IzhikevichParams
+		tau  float64
+	}{{"izhikevich rs", RegularSpiking(), 5}, {"izhikevich fs", FastSpiking(), 0}} {
+		p := c.p
+		p.TauSynMs = c.tau
+		za, _ := NewIzhikevich(n, p)
+		zb, _ := NewIzhikevich(n, p)
+		init(za.V)
+		init(zb.V)
+		ia, ib := izh{za, make([]float64, n)}, izh{zb, make([]float64, n)}
+		stepBoth(t, c.name, ia, ib, func(p spikingKernel) ([][]float64, []int32) {
+			z := p.(izh)
+			return [][]float64{z.V, z.U}, nil
+		}, 60)
+	}
 }
