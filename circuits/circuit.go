@@ -13,7 +13,7 @@ import (
 // population Pre to population Post (indices into Circuit.Pops). It reads
 // the pre population's Output (the spike indicator, for spiking
 // populations) and drives the post population's Input, or, with Inh, the
-// inhibitory channel of a LIF post population (LIF.InputInh).
+// inhibitory channel of a LIF or COBA post population (InputInh).
 type Link struct {
 	Name      string
 	Pre, Post int
@@ -24,9 +24,10 @@ type Link struct {
 // SparseLink is a sparse, event-driven projection placed in a circuit: the
 // spikes of population Pre (a neuron.Spiking) reach population Post through
 // per-synapse delays (synapse.Sparse.Propagate), into its Input or, with
-// Inh, into the inhibitory channel of a LIF. The training rules do not
-// touch sparse links; a plastic one (synapse.SparseParams.Plastic) learns
-// by reward-modulated STDP through Circuit.Plasticity.
+// Inh, into the inhibitory channel of a LIF or COBA population. The
+// training rules do not touch sparse links; a plastic one
+// (synapse.SparseParams.Plastic) learns by reward-modulated STDP through
+// Circuit.Plasticity.
 type SparseLink struct {
 	Name      string
 	Pre, Post int
@@ -630,7 +631,7 @@ func (c *Circuit) SpikesOf(p int) []int32 {
 }
 
 // Variable returns the state variable of population p that a [[record]]
-// monitor names ("v", "r", "syn_e", "syn_i", "u"; see RecordSpec), one
+// monitor names ("v", "r", "syn_e", "syn_i", "g_e", "g_i", "u"; see RecordSpec), one
 // value per neuron, owned by the population; nil if it has none.
 func (c *Circuit) Variable(p int, name string) []float64 {
 	switch z := c.Pops[p].(type) {
@@ -649,6 +650,15 @@ func (c *Circuit) Variable(p int, name string) []float64 {
 			return z.SynE
 		case "syn_i":
 			return z.SynI
+		}
+	case *neuron.COBA:
+		switch name {
+		case "v":
+			return z.V
+		case "g_e":
+			return z.GE
+		case "g_i":
+			return z.GI
 		}
 	case *neuron.Izhikevich:
 		switch name {

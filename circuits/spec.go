@@ -51,22 +51,25 @@ type Spec struct {
 type PopulationSpec struct {
 	Name string `toml:"name"`
 	Size int    `toml:"size"`
-	// Model is the neuron model: "rate", "lif", "alif", "izhikevich" or
-	// "poisson".
+	// Model is the neuron model: "rate", "lif", "coba", "alif",
+	// "izhikevich" or "poisson".
 	Model string `toml:"model"`
 	neuron.RateParams
 	neuron.LIFParams
 	// ALIF are the keys of model "alif" (the [population.alif] table;
 	// their names would clash with lif's at the top level).
 	ALIF neuron.ALIFParams `toml:"alif"`
+	// COBA are the keys of model "coba" (the [population.coba] table;
+	// several names would clash with lif's at the top level).
+	COBA neuron.COBAParams `toml:"coba"`
 	// Preset chooses the defaults of the izhikevich keys:
 	// "regular_spiking" (the default) or "fast_spiking".
 	Preset string `toml:"preset"`
 	neuron.IzhikevichParams
 	neuron.PoissonParams
 	// InitVUniformMV, when given as [lo, hi], draws the initial membrane
-	// potential of every neuron uniformly in [lo, hi) mV at build time (lif
-	// and izhikevich). Reset returns to rest, not to this draw.
+	// potential of every neuron uniformly in [lo, hi) mV at build time (lif,
+	// coba and izhikevich). Reset returns to rest, not to this draw.
 	InitVUniformMV []float64 `toml:"init_v_uniform_mv"`
 	// NoiseUniform, when > 0, adds to the input of every neuron, every
 	// step, an independent current noise_uniform·(U − 0.5), U uniform in
@@ -89,9 +92,10 @@ type ProjectionSpec struct {
 	To   string `toml:"to"`
 	// Connectivity is "dense" (all to all) or "sparse" (drawn, event driven).
 	Connectivity string `toml:"connectivity"`
-	// Channel is the input channel of a lif post population:
+	// Channel is the input channel of a lif or coba post population:
 	// "excitatory" or "inhibitory"; "" picks excitatory for a dense
-	// projection and, for a sparse one, inhibitory when weight < 0.
+	// projection and, for a sparse one, inhibitory when weight < 0 (onto
+	// coba weights are conductances, >= 0: name the inhibitory channel).
 	Channel string `toml:"channel"`
 	synapse.DenseParams
 	SparseKeys
@@ -141,7 +145,7 @@ func (Spec) Defaults() Spec {
 // (and the defaults of every other model's keys).
 func (PopulationSpec) Defaults() PopulationSpec {
 	return PopulationSpec{Model: "rate", RateParams: neuron.RateParams{}.Defaults(), LIFParams: neuron.LIFParams{}.Defaults(), ALIF: neuron.ALIFParams{}.Defaults(),
-		IzhikevichParams: neuron.IzhikevichParams{}.Defaults(), PoissonParams: neuron.PoissonParams{}.Defaults()}
+		COBA: neuron.COBAParams{}.Defaults(), IzhikevichParams: neuron.IzhikevichParams{}.Defaults(), PoissonParams: neuron.PoissonParams{}.Defaults()}
 }
 
 // DefaultsFor returns the defaults of a population of the given model and
@@ -266,7 +270,7 @@ func (s *Spec) Validate() error {
 		}
 	case "spike_count":
 		if s.Readout.Population == "" || !spikingModel(s.Populations[names[s.Readout.Population]].Model) {
-			return fieldErr("spike_count needs a spiking readout population (lif, alif, izhikevich or poisson)", "readout", "mode")
+			return fieldErr("spike_count needs a spiking readout population (lif, coba, alif, izhikevich or poisson)", "readout", "mode")
 		}
 		if !(s.Readout.CountScale > 0) || math.IsInf(s.Readout.CountScale, 0) {
 			return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Readout.CountScale), "readout", "count_scale")
@@ -414,8 +418,8 @@ func (s *Spec) RecurrentProjection() (name string, ok bool) {
 	return "", false
 }
 
-// SpikingPopulation returns the first spiking population (lif, izhikevich
-// or poisson) of the circuit, if it has one.
+// SpikingPopulation returns the first spiking population (lif, coba,
+// alif, izhikevich or poisson) of the circuit, if it has one.
 func (s *Spec) SpikingPopulation() (name, model string, ok bool) {
 	for _, p := range s.Populations {
 		if spikingModel(p.Model) {
@@ -433,13 +437,14 @@ func Recordable(model string) []string { return slices.Clone(recordable[model]) 
 var recordable = map[string][]string{
 	"rate":       {"v", "r"},
 	"lif":        {"v", "syn_e", "syn_i"},
+	"coba":       {"v", "g_e", "g_i"},
 	"alif":       {"v", "a", "psi"},
 	"izhikevich": {"v", "u"},
 	"poisson":    {},
 }
 
 func spikingModel(m string) bool {
-	return m == "lif" || m == "alif" || m == "izhikevich" || m == "poisson"
+	return m == "lif" || m == "coba" || m == "alif" || m == "izhikevich" || m == "poisson"
 }
 
 // validateModel checks the model's keys, and that the keys of the other
@@ -456,12 +461,16 @@ func (p PopulationSpec) validateModel() error {
 		if err := p.ALIF.Validate(); err != nil {
 			return param.Under(err, "alif")
 		}
+	case "coba":
+		if err := p.COBA.Validate(); err != nil {
+			return param.Under(err, "coba")
+		}
 	case "izhikevich":
 		err = p.IzhikevichParams.Validate()
 	case "poisson":
 		err = p.PoissonParams.Validate()
 	default:
-		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, alif, izhikevich or poisson)", p.Model), "model")
+		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, coba, alif, izhikevich or poisson)", p.Model), "model")
 	}
 	if err != nil {
 		return param.Under(err)
@@ -481,6 +490,7 @@ func (p PopulationSpec) validateModel() error {
 		{"rate", p.RateParams, d.RateParams},
 		{"lif", p.LIFParams, d.LIFParams},
 		{"alif", p.ALIF, d.ALIF},
+		{"coba", p.COBA, d.COBA},
 		{"izhikevich", p.IzhikevichParams, d.IzhikevichParams},
 		{"poisson", p.PoissonParams, d.PoissonParams},
 	} {
@@ -488,8 +498,8 @@ func (p PopulationSpec) validateModel() error {
 			continue
 		}
 		if key := changedKey(o.got, o.want); key != "" {
-			if o.model == "alif" {
-				return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), "alif", key)
+			if o.model == "alif" || o.model == "coba" {
+				return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), o.model, key)
 			}
 			return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), key)
 		}
@@ -503,8 +513,8 @@ func (p PopulationSpec) validateModel() error {
 		}
 	}
 	if p.InitVUniformMV != nil {
-		if p.Model != "lif" && p.Model != "izhikevich" {
-			return fieldErr(fmt.Sprintf("applies only to models lif and izhikevich (model is %q)", p.Model), "init_v_uniform_mv")
+		if p.Model != "lif" && p.Model != "coba" && p.Model != "izhikevich" {
+			return fieldErr(fmt.Sprintf("applies only to models lif, coba and izhikevich (model is %q)", p.Model), "init_v_uniform_mv")
 		}
 		v := p.InitVUniformMV
 		if len(v) != 2 || math.IsNaN(v[0]) || math.IsNaN(v[1]) || math.IsInf(v[0], 0) || math.IsInf(v[1], 0) || v[0] > v[1] {
@@ -538,11 +548,22 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 	switch p.Channel {
 	case "", "excitatory":
 	case "inhibitory":
-		if to.Model != "lif" {
-			return fieldErr(fmt.Sprintf("only lif populations have an inhibitory channel (%q is %s)", to.Name, to.Model), "channel")
+		if to.Model != "lif" && to.Model != "coba" {
+			return fieldErr(fmt.Sprintf("only lif and coba populations have an inhibitory channel (%q is %s)", to.Name, to.Model), "channel")
 		}
 	default:
 		return fieldErr(fmt.Sprintf("unknown channel %q (want excitatory or inhibitory)", p.Channel), "channel")
+	}
+	if to.Model == "coba" {
+		// A coba population's inputs are conductances: they only grow.
+		switch {
+		case p.Connectivity != "sparse":
+			return fieldErr(fmt.Sprintf("a coba population (%q) takes sparse projections only (conductance increments)", to.Name), "connectivity")
+		case !(p.Weight >= 0):
+			return fieldErr(fmt.Sprintf("a conductance increment onto a coba population must be >= 0 (channel = \"inhibitory\" for inhibition), got %g", p.Weight), "weight")
+		case p.Plastic && !(p.WMin >= 0):
+			return fieldErr(fmt.Sprintf("must be >= 0 for a plastic projection onto a coba population (conductances), got %g", p.WMin), "w_min")
+		}
 	}
 	d := ProjectionSpec{}.DefaultsFor(p.Connectivity)
 	switch p.Connectivity {
@@ -643,6 +664,8 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 			pop, err = neuron.NewLIF(p.Size, p.LIFParams)
 		case "alif":
 			pop, err = neuron.NewALIF(p.Size, p.ALIF)
+		case "coba":
+			pop, err = neuron.NewCOBA(p.Size, p.COBA)
 		case "izhikevich":
 			pop, err = neuron.NewIzhikevich(p.Size, p.IzhikevichParams)
 		case "poisson":
@@ -715,6 +738,10 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 			lo, hi := v[0], v[1]
 			switch z := pops[i].(type) {
 			case *neuron.LIF:
+				for k := range z.V {
+					z.V[k] = lo + rng.Float64()*(hi-lo)
+				}
+			case *neuron.COBA:
 				for k := range z.V {
 					z.V[k] = lo + rng.Float64()*(hi-lo)
 				}

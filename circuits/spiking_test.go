@@ -163,7 +163,7 @@ func TestSpikingCircuitErrors(t *testing.T) {
 	// Channel onto a rate population, a sparse projection from a rate one.
 	rate := strings.Replace(spikingBase, "name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8", 1)
 	for _, tc := range []struct{ old, new, want string }{
-		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nchannel = \"inhibitory\"", "projection[0].channel: only lif populations have an inhibitory channel"},
+		{"to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nchannel = \"inhibitory\"", "projection[0].channel: only lif and coba populations have an inhibitory channel"},
 		{"to = \"out\"\ninit_gain = 150.0", "to = \"out\"\nconnectivity = \"sparse\"", "projection[1].connectivity: a sparse projection carries spikes: \"hid\" is rate"},
 	} {
 		_, err := Parse("s.toml", []byte(strings.Replace(rate, tc.old, tc.new, 1)))

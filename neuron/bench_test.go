@@ -39,3 +39,22 @@ func BenchmarkIzhikevichStep(b *testing.B) {
 		z.Step(0.1)
 	}
 }
+
+// BenchmarkCOBAStep steps 4000 COBA neurons with the benchmark's
+// parameters (bias 20 mV, no synaptic input): one op is one step of
+// dt = 0.1 ms.
+func BenchmarkCOBAStep(b *testing.B) {
+	p := neuron.COBAParams{}.Defaults()
+	p.IBiasMV = 20
+	c, err := neuron.NewCOBA(4000, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range c.V {
+		c.V[i] = -60 + 10*float64(i)/4000
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Step(0.1)
+	}
+}

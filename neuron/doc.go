@@ -25,6 +25,12 @@
 //   - LIF: leaky integrate-and-fire with excitatory (Input) and inhibitory
 //     (InputInh) exponential current channels, integrated exactly over dt,
 //     with threshold, reset and refractory period (LIFParams).
+//   - COBA: leaky integrate-and-fire with excitatory (Input) and
+//     inhibitory (InputInh) exponential conductances and their reversal
+//     potentials, v stepped by forward Euler, the neurons of the COBA
+//     benchmark (Vogels & Abbott 2005; COBAParams):
+//     τ_m·dv/dt = −(v − E_L) + I_b + g_e·(E_e − v) + g_i·(E_i − v),
+//     τ_x·dg_x/dt = −g_x, conductances in units of the leak conductance.
 //   - Izhikevich: the two-variable model of Izhikevich (2003), with the
 //     RegularSpiking and FastSpiking presets (IzhikevichParams).
 //   - ALIF: adaptive leaky integrate-and-fire neurons as e-prop uses them

@@ -229,9 +229,21 @@ func (l *LIF) Step(dt float64) {
 	pm, pe, pi, de, di := l.pm, l.pe, l.pi, l.de, l.di
 	v0 := l.VRestMV * (1 - pm) // v ← v·pm + v_rest·(1 − pm) + P_e·I_e + P_i·I_i
 	vth := l.VThreshMV
-	// A threshold crossing is rare: the loop only records it, and the
-	// reset is done for the few spiking neurons after the loop.
-	for i := range v {
+	// A threshold crossing is rare: the loops only record it, and the
+	// reset is done for the few spiking neurons after them. The AVX2
+	// kernel steps the neurons four at a time (the same operations, the
+	// same bits); the scalar loop does the rest.
+	m := 0
+	if useAVX2 && n >= 4 {
+		m = n &^ 3
+		k := [7]float64{pm, v0, pe, pi, de, di, vth}
+		if cap(spikes) < n {
+			spikes = make([]int32, 0, n)
+		}
+		buf := spikes[:n]
+		spikes = buf[:lifAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &k, &buf[0])]
+	}
+	for i := m; i < n; i++ {
 		ie, ii := ge[i], gi[i]
 		ge[i], gi[i] = ie*de, ii*di
 		x := v[i]*pm + v0 + ie*pe + ii*pi

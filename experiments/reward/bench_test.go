@@ -61,3 +61,9 @@ func TestEpisodeAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDistalRewardSecond: one second (one episode) of the
+// distal-reward hour, rewarded condition (1000 Izhikevich neurons, 100 000
+// plastic synapses, event-driven R-STDP): the number per second of the
+// hour's CPU time (the network fires more as the hour goes on).
+func BenchmarkDistalRewardSecond(b *testing.B) { benchEpisodes(b, "../distal_reward.toml") }

@@ -1,0 +1,236 @@
+package circuits
+
+import (
+	"bufio"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/neuron"
+)
+
+func buildCOBA(t testing.TB, seed uint64) *Circuit {
+	t.Helper()
+	s, err := Load("coba")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{byte(seed)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// spikeStats simulates steps steps of dt ms and returns the statistics of
+// docs/reference/coba_brian2.py: the mean rate (Hz) over every neuron and
+// the whole run, and the mean over neurons with at least 3 spikes at or
+// after skipMs of the CV of their inter-spike intervals (std with ddof = 0
+// over mean).
+func spikeStats(c *Circuit, steps int, skipMs float64) (rate, cv float64, neurons int) {
+	var offsets []int
+	n := 0
+	for _, p := range c.Pops {
+		offsets = append(offsets, n)
+		n += p.Len()
+	}
+	times := make([][]float64, n)
+	for s := range steps {
+		c.Step(nil)
+		t := float64(s) * c.DtMs // Brian2 stamps a spike at the start of its step
+		for p, pop := range c.Pops {
+			for _, i := range pop.(neuron.Spiking).Spikes() {
+				if t >= skipMs {
+					times[offsets[p]+int(i)] = append(times[offsets[p]+int(i)], t)
+				}
+			}
+		}
+	}
+	rate = float64(c.SpikeCount) / float64(n) / (float64(steps) * c.DtMs / 1000)
+	sum := 0.0
+	for _, ts := range times {
+		if len(ts) < 3 {
+			continue
+		}
+		var m, m2 float64
+		for k := 1; k < len(ts); k++ {
+			m += ts[k] - ts[k-1]
+		}
+		m /= float64(len(ts) - 1)
+		for k := 1; k < len(ts); k++ {
+			d := ts[k] - ts[k-1] - m
+			m2 += d * d
+		}
+		sum += math.Sqrt(m2/float64(len(ts)-1)) / m
+		neurons++
+	}
+	return rate, sum / float64(neurons), neurons
+}
+
+// brianCOBA reads the rates and CVs that docs/reference/coba_brian2.py
+// printed, one line "spikes … mean rate R Hz, mean CV of ISIs C (…)" per seed.
+func brianCOBA(t *testing.T) (rates, cvs []float64) {
+	f, err := os.Open("testdata/coba_brian2.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		_, after, ok := strings.Cut(line, "mean rate ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, after, _ := strings.Cut(after, " Hz, mean CV of ISIs ")
+		c, _, _ := strings.Cut(after, " ")
+		rv, err1 := strconv.ParseFloat(r, 64)
+		cv, err2 := strconv.ParseFloat(c, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("testdata/coba_brian2.txt: bad line %q", line)
+		}
+		rates, cvs = append(rates, rv), append(cvs, cv)
+	}
+	if len(rates) < 3 {
+		t.Fatalf("testdata/coba_brian2.txt: %d seeds, want at least 3", len(rates))
+	}
+	return rates, cvs
+}
+
+func TestCOBACircuit(t *testing.T) {
+	c := buildCOBA(t, 1)
+	if len(c.Sparse) != 4 || len(c.Links) != 0 {
+		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
+	}
+	syn := 0
+	for _, l := range c.Sparse {
+		syn += l.Len()
+		if l.Inh != (l.Pre == 1) {
+			t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
+		}
+	}
+	if syn < 317000 || syn > 323000 {
+		t.Errorf("%d synapses, want 320000 ± 3000", syn)
+	}
+	for _, p := range c.Pops {
+		z, ok := p.(*neuron.COBA)
+		if !ok {
+			t.Fatalf("population of %T, want *neuron.COBA", p)
+		}
+		if z.IBiasMV != 20 || z.EInhMV != -80 {
+			t.Fatalf("parameters %+v not the file's", z.COBAParams)
+		}
+		for _, v := range z.V {
+			if v < -60 || v >= -50 {
+				t.Fatalf("initial v %g outside [-60, -50)", v)
+			}
+		}
+	}
+	for range 500 {
+		c.Step(nil)
+	}
+	before := c.SpikeCount
+	if a := testing.AllocsPerRun(500, func() { c.Step(nil) }); a != 0 {
+		t.Fatalf("%g allocations per step", a)
+	}
+	if c.SpikeCount == before {
+		t.Fatal("no spikes during the allocation check")
+	}
+}
+
+// TestCOBAMatchesBrian2 checks that circuits/coba.toml is the network of
+// Brian2's COBA benchmark: its mean rate and mean CV of inter-spike
+// intervals over 1 s fall in the range Brian2 2.5.1 gave on five seeds
+// (testdata/coba_brian2.txt, made once by
+//
+//	for s in 1 2 3 4 5; do /usr/bin/python3 docs/reference/coba_brian2.py 1 $s; done
+//
+// ) widened by 15 % of its mean for the rate and 0.15 for the CV.
+func TestCOBAMatchesBrian2(t *testing.T) {
+	rates, cvs := brianCOBA(t)
+	lo := func(x []float64, m float64) float64 { return minOf(x) - m }
+	hi := func(x []float64, m float64) float64 { return maxOf(x) + m }
+	rm := 0.15 * mean(rates)
+	for seed := uint64(1); seed <= 2; seed++ {
+		c := buildCOBA(t, seed)
+		rate, cv, n := spikeStats(c, 10000, 200)
+		t.Logf("seed %d: rate %.3f Hz, CV %.4f (%d neurons); Brian2 rates %v, CVs %v", seed, rate, cv, n, rates, cvs)
+		if rate < lo(rates, rm) || rate > hi(rates, rm) {
+			t.Errorf("seed %d: rate %.3f Hz outside Brian2's [%.3f, %.3f] ± %.3f", seed, rate, minOf(rates), maxOf(rates), rm)
+		}
+		if cv < lo(cvs, 0.15) || cv > hi(cvs, 0.15) {
+			t.Errorf("seed %d: CV %.4f outside Brian2's [%.4f, %.4f] ± 0.15", seed, cv, minOf(cvs), maxOf(cvs))
+		}
+		if n < 1000 {
+			t.Errorf("seed %d: only %d neurons with 3 spikes after 200 ms", seed, n)
+		}
+	}
+}
+
+func minOf(x []float64) float64 {
+	m := x[0]
+	for _, v := range x {
+		m = min(m, v)
+	}
+	return m
+}
+
+func maxOf(x []float64) float64 {
+	m := x[0]
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// BenchmarkCOBACircuit simulates 1 s of circuits/coba.toml (10000 steps of
+// 0.1 ms) per op; construction is not timed.
+func BenchmarkCOBACircuit(b *testing.B) {
+	b.ReportAllocs()
+	var total int64
+	for b.Loop() {
+		b.StopTimer()
+		c := buildCOBA(b, 1)
+		b.StartTimer()
+		for range 10000 {
+			c.Step(nil)
+		}
+		total += c.SpikeCount
+	}
+	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
+}
+
+// Projections onto a coba population carry conductances: sparse, >= 0.
+func TestCOBAProjectionsAreConductances(t *testing.T) {
+	base, ok := Builtin("coba")
+	if !ok {
+		t.Fatal("no built-in coba")
+	}
+	for _, c := range []struct{ from, to, want string }{
+		{"weight = 6.7             # g_i increment: the inhibitory channel", "weight = -6.7", "coba.toml:77: projection[ie].weight: a conductance increment onto a coba population must be >= 0"},
+		{"[[projection]]\nname = \"ee\"\nfrom = \"exc\"\nto = \"exc\"\nconnectivity = \"sparse\"\np = 0.02\nweight = 0.6",
+			"[[projection]]\nname = \"ee\"\nfrom = \"exc\"\nto = \"exc\"", "coba.toml:55: projection[ee].connectivity: a coba population (\"exc\") takes sparse projections only"},
+		{"tau_syn_i_ms = 10.0\ne_exc_mv = 0.0\ne_inh_mv = -80.0\n\n[[population]]", "tau_syn_i_ms = 10.0\ne_exc_mv = 0.0\ne_inh_mv = 5.0\n\n[[population]]", "coba.toml:36: population[exc].coba.e_inh_mv: must be below e_exc_mv"},
+		{"model = \"coba\"\ninit_v_uniform_mv = [-60.0, -50.0]   # uniform", "model = \"coba\"\ntau_m_ms = 10.0\ninit_v_uniform_mv = [-60.0, -50.0]   # uniform", "coba.toml:25: population[exc].tau_m_ms: applies only to model = \"lif\""},
+	} {
+		src := strings.Replace(string(base), c.from, c.to, 1)
+		if src == string(base) {
+			t.Fatalf("edit %q not found in coba.toml", c.from)
+		}
+		_, err := Parse("coba.toml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.to, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,230 @@
+#include "textflag.h"
+
+// Registers of both kernels:
+//   DI v, SI ge, DX gi, R8 ref, CX n, R9 spikes, BX i, R10 spike count
+//   Y8–Y14 the seven constants, broadcast
+//   Y0 g_e, Y1 g_i, Y3 v, Y4 the new v, Y6 ref (4 × int32), Y7 refractory mask
+// Y15 and R14 (the Go ABI's zero and g registers) are not touched.
+
+// func lifAVX2(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int32) int
+TEXT ·lifAVX2(SB), NOSPLIT, $0-64
+	MOVQ v+0(FP), DI
+	MOVQ ge+8(FP), SI
+	MOVQ gi+16(FP), DX
+	MOVQ ref+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), AX
+	MOVQ spikes+48(FP), R9
+	VBROADCASTSD 0(AX), Y8   // pm
+	VBROADCASTSD 8(AX), Y9   // v0
+	VBROADCASTSD 16(AX), Y10 // pe
+	VBROADCASTSD 24(AX), Y11 // pi
+	VBROADCASTSD 32(AX), Y12 // de
+	VBROADCASTSD 40(AX), Y13 // di
+	VBROADCASTSD 48(AX), Y14 // vth
+	XORQ BX, BX
+	XORQ R10, R10
+
+lifloop:
+	CMPQ BX, CX
+	JGE  lifdone
+	VMOVUPD (SI)(BX*8), Y0   // ie
+	VMOVUPD (DX)(BX*8), Y1   // ii
+	VMULPD  Y12, Y0, Y2      // ie·de
+	VMOVUPD Y2, (SI)(BX*8)
+	VMULPD  Y13, Y1, Y2      // ii·di
+	VMOVUPD Y2, (DX)(BX*8)
+	VMOVUPD (DI)(BX*8), Y3   // v
+	VMULPD  Y8, Y3, Y4       // v·pm
+	VADDPD  Y9, Y4, Y4       // + v0
+	VMULPD  Y10, Y0, Y5      // ie·pe
+	VADDPD  Y5, Y4, Y4
+	VMULPD  Y11, Y1, Y5      // ii·pi
+	VADDPD  Y5, Y4, Y4       // x
+	VMOVDQU (R8)(BX*4), X6   // ref
+	VPXOR   X5, X5, X5
+	VPCMPGTD X5, X6, X7      // ref > 0: −1
+	VPADDD  X7, X6, X6       // ref − 1 where refractory
+	VMOVDQU X6, (R8)(BX*4)
+	VPMOVSXDQ X7, Y7         // the mask on 64 bits
+	VBLENDVPD Y7, Y3, Y4, Y2 // refractory: v unchanged; else x
+	VMOVUPD Y2, (DI)(BX*8)
+	VCMPPD  $0x1d, Y14, Y4, Y5 // x >= vth (ordered)
+	VANDNPD Y5, Y7, Y5       // and not refractory
+	VMOVMSKPD Y5, R11
+	TESTQ   R11, R11
+	JNZ     lifspikes
+
+lifnext:
+	ADDQ $4, BX
+	JMP  lifloop
+
+lifspikes:
+	BSFQ R11, R12
+	ADDQ BX, R12
+	MOVL R12, (R9)(R10*4)
+	INCQ R10
+	LEAQ -1(R11), R13
+	ANDQ R13, R11
+	JNZ  lifspikes
+	JMP  lifnext
+
+lifdone:
+	VZEROUPPER
+	MOVQ R10, ret+56(FP)
+	RET
+
+// func cobaAVX2(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int32) int
+TEXT ·cobaAVX2(SB), NOSPLIT, $0-64
+	MOVQ v+0(FP), DI
+	MOVQ ge+8(FP), SI
+	MOVQ gi+16(FP), DX
+	MOVQ ref+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), AX
+	MOVQ spikes+48(FP), R9
+	VBROADCASTSD 0(AX), Y8   // k = dt/τ_m
+	VBROADCASTSD 8(AX), Y9   // vl = E_L + I_b
+	VBROADCASTSD 16(AX), Y10 // E_e
+	VBROADCASTSD 24(AX), Y11 // E_i
+	VBROADCASTSD 32(AX), Y12 // de
+	VBROADCASTSD 40(AX), Y13 // di
+	VBROADCASTSD 48(AX), Y14 // vth
+	XORQ BX, BX
+	XORQ R10, R10
+
+cobaloop:
+	CMPQ BX, CX
+	JGE  cobadone
+	VMOVUPD (SI)(BX*8), Y0   // e
+	VMOVUPD (DX)(BX*8), Y1   // h
+	VMULPD  Y12, Y0, Y2      // e·de
+	VMOVUPD Y2, (SI)(BX*8)
+	VMULPD  Y13, Y1, Y2      // h·di
+	VMOVUPD Y2, (DX)(BX*8)
+	VMOVUPD (DI)(BX*8), Y3   // x = v
+	VSUBPD  Y3, Y9, Y4       // vl − x
+	VSUBPD  Y3, Y10, Y5      // E_e − x
+	VMULPD  Y5, Y0, Y5       // e·(E_e − x)
+	VADDPD  Y5, Y4, Y4
+	VSUBPD  Y3, Y11, Y5      // E_i − x
+	VMULPD  Y5, Y1, Y5       // h·(E_i − x)
+	VADDPD  Y5, Y4, Y4
+	VMULPD  Y4, Y8, Y4       // k·(…)
+	VADDPD  Y4, Y3, Y4       // x + k·(…)
+	VMOVDQU (R8)(BX*4), X6   // ref
+	VPXOR   X5, X5, X5
+	VPCMPGTD X5, X6, X7      // ref > 0: −1
+	VPADDD  X7, X6, X6       // ref − 1 where refractory
+	VMOVDQU X6, (R8)(BX*4)
+	VPMOVSXDQ X7, Y7
+	VBLENDVPD Y7, Y3, Y4, Y2 // refractory: v unchanged; else the new x
+	VMOVUPD Y2, (DI)(BX*8)
+	VCMPPD  $0x1d, Y14, Y4, Y5 // x >= vth (ordered)
+	VANDNPD Y5, Y7, Y5
+	VMOVMSKPD Y5, R11
+	TESTQ   R11, R11
+	JNZ     cobaspikes
+
+cobanext:
+	ADDQ $4, BX
+	JMP  cobaloop
+
+cobaspikes:
+	BSFQ R11, R12
+	ADDQ BX, R12
+	MOVL R12, (R9)(R10*4)
+	INCQ R10
+	LEAQ -1(R11), R13
+	ANDQ R13, R11
+	JNZ  cobaspikes
+	JMP  cobanext
+
+cobadone:
+	VZEROUPPER
+	MOVQ R10, ret+56(FP)
+	RET
+
+// func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
+// k = {h, 0.04, 5, 140, k_syn, b, dt·a, c, d, peak}.
+// Registers: DI v, SI u, DX in, CX n, AX k, R9 spikes, BX i, R10 count;
+// Y8–Y14 the first seven constants; Y0 x, Y1 y, Y2 I, Y3 t, Y4 spike mask.
+TEXT ·izhAVX2(SB), NOSPLIT, $0-56
+	MOVQ v+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ in+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), AX
+	MOVQ spikes+40(FP), R9
+	VBROADCASTSD 0(AX), Y8   // h
+	VBROADCASTSD 8(AX), Y9   // 0.04
+	VBROADCASTSD 16(AX), Y10 // 5
+	VBROADCASTSD 24(AX), Y11 // 140
+	VBROADCASTSD 32(AX), Y12 // k_syn
+	VBROADCASTSD 40(AX), Y13 // b
+	VBROADCASTSD 48(AX), Y14 // dt·a
+	XORQ BX, BX
+	XORQ R10, R10
+
+izhloop:
+	CMPQ BX, CX
+	JGE  izhdone
+	VMOVUPD (DX)(BX*8), Y2   // I
+	VMULPD  Y12, Y2, Y5      // I·k_syn
+	VMOVUPD Y5, (DX)(BX*8)
+	VMOVUPD (DI)(BX*8), Y0   // x
+	VMOVUPD (SI)(BX*8), Y1   // y
+	// x += h·((0.04·x + 5)·x + 140 − y + I), twice
+	VMULPD  Y9, Y0, Y3
+	VADDPD  Y10, Y3, Y3
+	VMULPD  Y0, Y3, Y3
+	VADDPD  Y11, Y3, Y3
+	VSUBPD  Y1, Y3, Y3
+	VADDPD  Y2, Y3, Y3
+	VMULPD  Y3, Y8, Y3
+	VADDPD  Y3, Y0, Y0
+	VMULPD  Y9, Y0, Y3
+	VADDPD  Y10, Y3, Y3
+	VMULPD  Y0, Y3, Y3
+	VADDPD  Y11, Y3, Y3
+	VSUBPD  Y1, Y3, Y3
+	VADDPD  Y2, Y3, Y3
+	VMULPD  Y3, Y8, Y3
+	VADDPD  Y3, Y0, Y0
+	// y += dt·a·(b·x − y)
+	VMULPD  Y13, Y0, Y3
+	VSUBPD  Y1, Y3, Y3
+	VMULPD  Y3, Y14, Y3
+	VADDPD  Y3, Y1, Y1
+	// spike: x ≥ peak → x = c, y += d
+	VBROADCASTSD 72(AX), Y6  // peak
+	VCMPPD  $0x1d, Y6, Y0, Y4
+	VBROADCASTSD 56(AX), Y6  // c
+	VBLENDVPD Y4, Y6, Y0, Y0
+	VBROADCASTSD 64(AX), Y7  // d
+	VADDPD  Y7, Y1, Y5
+	VBLENDVPD Y4, Y5, Y1, Y1
+	VMOVUPD Y0, (DI)(BX*8)
+	VMOVUPD Y1, (SI)(BX*8)
+	VMOVMSKPD Y4, R11
+	TESTQ   R11, R11
+	JNZ     izhspikes
+
+izhnext:
+	ADDQ $4, BX
+	JMP  izhloop
+
+izhspikes:
+	BSFQ R11, R12
+	ADDQ BX, R12
+	MOVL R12, (R9)(R10*4)
+	INCQ R10
+	LEAQ -1(R11), R13
+	ANDQ R13, R11
+	JNZ  izhspikes
+	JMP  izhnext
+
+izhdone:
+	VZEROUPPER
+	MOVQ R10, ret+48(FP)
+	RET

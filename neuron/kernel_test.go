@@ -1,0 +1,139 @@
+package neuron
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// spikingKernel is a population with an AVX2 kernel: LIF, COBA or
+// Izhikevich (given an inhibitory channel by izh).
+type spikingKernel interface {
+	Spiking
+	InputInh() []float64
+}
+
+// izh gives an Izhikevich population a second input to draw into: its
+// one input, with the opposite sign.
+type izh struct {
+	*Izhikevich
+	inh []float64
+}
+
+func (z izh) InputInh() []float64 { return z.inh }
+
+func (z izh) Step(dt float64) {
+	for i, x := range z.inh {
+		z.Input()[i] -= x
+	}
+	clear(z.inh)
+	z.Izhikevich.Step(dt)
+}
+
+// stepBoth steps two copies of a population, one with the AVX2 kernel and
+// one with the scalar loop only, under the same random input, and fails at
+// the first bit that differs in the state (vars: its float variables and
+// refractory counts), the inputs, the outputs or the spikes.
+func stepBoth(t *testing.T, name string, a, b spikingKernel, vars func(p spikingKernel) ([][]float64, []int32), scale float64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	total := 0
+	same := func(x, y []float64) int {
+		for i := range x {
+			if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
+				return i
+			}
+		}
+		return -1
+	}
+	for step := range 3000 {
+		// The same drive into both, in bursts, to make neurons spike.
+		for i := range a.Input() {
+			if rng.Float64() < 0.05 {
+				w := scale * rng.Float64()
+				a.Input()[i] += w
+				b.Input()[i] += w
+			}
+			if rng.Float64() < 0.02 {
+				w := scale * rng.Float64()
+				a.InputInh()[i] += w
+				b.InputInh()[i] += w
+			}
+		}
+		useAVX2 = true
+		a.Step(0.1)
+		useAVX2 = false
+		b.Step(0.1)
+		fa, ra := vars(a)
+		fb, rb := vars(b)
+		fa = append(fa, a.Input(), a.InputInh(), a.Output())
+		fb = append(fb, b.Input(), b.InputInh(), b.Output())
+		for k := range fa {
+			if i := same(fa[k], fb[k]); i >= 0 {
+				t.Fatalf("%s, step %d, variable %d, neuron %d: %v (AVX2) != %v (scalar)", name, step, k, i, fa[k][i], fb[k][i])
+			}
+		}
+		if !slices.Equal(ra, rb) {
+			t.Fatalf("%s, step %d: refractory counts differ", name, step)
+		}
+		if !slices.Equal(a.Spikes(), b.Spikes()) {
+			t.Fatalf("%s, step %d: spikes %v (AVX2) != %v (scalar)", name, step, a.Spikes(), b.Spikes())
+		}
+		total += len(a.Spikes())
+	}
+	if total < 1000 {
+		t.Fatalf("%s: only %d spikes: the comparison saw too little", name, total)
+	}
+	t.Logf("%s: %d spikes, identical", name, total)
+}
+
+// The AVX2 kernels give the scalar loops' bits, spikes and refractory
+// counts, on a size that is not a multiple of 4 (the scalar loop finishes).
+func TestKernelsMatchScalar(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this machine: the scalar loops step every neuron")
+	}
+	defer func(u bool) { useAVX2 = u }(useAVX2)
+	const n = 1003
+	init := func(v []float64) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for i := range v {
+			v[i] = -60 + 10*rng.Float64()
+		}
+	}
+	lp := LIFParams{TauMMs: 20, VRestMV: -49, VResetMV: -60, VThreshMV: -50, TRefMs: 5, TauSynEMs: 5, TauSynIMs: 10}
+	la, _ := NewLIF(n, lp)
+	lb, _ := NewLIF(n, lp)
+	init(la.V)
+	init(lb.V)
+	stepBoth(t, "lif", la, lb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 2)
+
+	cp := COBAParams{}.Defaults()
+	cp.IBiasMV = 20
+	ca, _ := NewCOBA(n, cp)
+	cb, _ := NewCOBA(n, cp)
+	init(ca.V)
+	init(cb.V)
+	stepBoth(t, "coba", ca, cb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*COBA); return [][]float64{z.V}, z.Ref }, 0.5)
+
+	// Regular spiking with a synaptic time constant (the input decays, not
+	// zeroed), and fast spiking without one.
+	for _, c := range []struct {
+		name string
+		p    IzhikevichParams
+		tau  float64
+	}{{"izhikevich rs", RegularSpiking(), 5}, {"izhikevich fs", FastSpiking(), 0}} {
+		p := c.p
+		p.TauSynMs = c.tau
+		za, _ := NewIzhikevich(n, p)
+		zb, _ := NewIzhikevich(n, p)
+		init(za.V)
+		init(zb.V)
+		ia, ib := izh{za, make([]float64, n)}, izh{zb, make([]float64, n)}
+		stepBoth(t, c.name, ia, ib, func(p spikingKernel) ([][]float64, []int32) {
+			z := p.(izh)
+			return [][]float64{z.V, z.U}, nil
+		}, 60)
+	}
+}
