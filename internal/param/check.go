@@ -30,6 +30,8 @@ import (
 //     its bounds written as numbers (1e6, -0.5, inf) or as a power with
 //     superscript digits (10⁶, 2³⁰), and printed as written;
 //   - oneof=a|b|c: a string among the names;
+//   - optional: with oneof, the empty string passes too (a default chosen
+//     later, not named in the message);
 //   - set: a string that is not empty;
 //   - unit=U: the unit printed after the range;
 //   - note=TEXT: a remark printed in parentheses after the range.
@@ -56,7 +58,7 @@ type Bound struct {
 	LoText, HiText string
 	LoOpen, HiOpen bool
 	OneOf          []string
-	Set            bool
+	Set, Optional  bool
 	Unit, Note     string
 	interval       bool
 	kind           reflect.Kind
@@ -188,7 +190,7 @@ func (b *Bound) check(v reflect.Value) string {
 		if b.Set && s == "" {
 			return "must be " + b.Range()
 		}
-		if len(b.OneOf) == 0 {
+		if len(b.OneOf) == 0 || b.Optional && s == "" {
 			return ""
 		}
 		for _, n := range b.OneOf {
@@ -320,6 +322,11 @@ func ParseBound(tag string, k reflect.Kind) (*Bound, error) {
 				return nil, fmt.Errorf("oneof applies to strings only")
 			}
 			b.OneOf = strings.Split(strings.TrimPrefix(item, "oneof="), "|")
+		case item == "optional":
+			if b.Type != "string" {
+				return nil, fmt.Errorf("optional applies to strings only")
+			}
+			b.Optional = true
 		case item == "set":
 			if b.Type != "string" {
 				return nil, fmt.Errorf("set applies to strings only")

@@ -20,6 +20,7 @@ type sample struct {
 	K       int     `toml:"k" check:">=1"`
 	Every   float64 `toml:"every_ms" check:"[0,1e7],unit=ms,note=0: never"`
 	Init    string  `toml:"init" check:"oneof=normal|uniform"`
+	Law     string  `toml:"law" check:"oneof=normal|uniform,optional"`
 	Mode    string  `toml:"mode" check:"oneof=a|b|c"`
 	Name    string  `toml:"name" check:"set"`
 	WMin    float64 `toml:"w_min" check:"number|-inf"`
@@ -59,6 +60,8 @@ func TestCheckMessages(t *testing.T) {
 		{func(s *sample) { s.K = 0 }, "k: must be >= 1, got 0"},
 		{func(s *sample) { s.Every = -1 }, "every_ms: must be in [0, 1e7] ms (0: never), got -1"},
 		{func(s *sample) { s.Init = "gauss" }, `init: must be normal or uniform, got "gauss"`},
+		{func(s *sample) { s.Law = "x" }, `law: must be normal or uniform, got "x"`},
+		{func(s *sample) { s.Init = "" }, `init: must be normal or uniform, got ""`},
 		{func(s *sample) { s.Mode = "" }, `mode: must be a, b or c, got ""`},
 		{func(s *sample) { s.Name = "" }, "name: must be set"},
 		{func(s *sample) { s.WMin = inf }, "w_min: must be a number or -inf, got +Inf"},
@@ -86,6 +89,7 @@ func TestCheckMessages(t *testing.T) {
 	s := good()
 	s.P, s.Steps, s.Every, s.Bounded, s.Open, s.Thresh = 0, 1000000, 1e7, -1e6, 10, inf
 	s.Nested.Gain = nan
+	s.Law = ""
 	if err := Check(s); err != nil {
 		t.Errorf("edges refused: %v", err)
 	}
