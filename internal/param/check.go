@@ -63,7 +63,7 @@ type Bound struct {
 	interval       bool
 	kind           reflect.Kind
 	key            string
-	index          []int
+	index          int
 }
 
 // Range renders the range part of the message: "a finite number > 0",
@@ -206,11 +206,11 @@ func (b *Bound) check(v reflect.Value) string {
 }
 
 // Check validates every field of the struct v (or of the struct v points to)
-// that carries a `check` tag, in the order of the fields, and of the structs
-// it embeds; it returns the first value out of its range as an *Error at the
-// field's TOML key, nil when all are within. Nested structs that are not
-// embedded are left to their own Validate (which puts its errors Under its
-// key). It panics on a malformed tag: a tag is code, and the test of the
+// that carries a `check` tag, in the order of the fields; it returns the
+// first value out of its range as an *Error at the field's TOML key, nil
+// when all are within. Nested and embedded structs are left to their own
+// Validate (which puts its errors Under its key, and may check them only
+// where they apply: the keys of a population's other neuron models). It panics on a malformed tag: a tag is code, and the test of the
 // package that declares it (Bounds) finds the fault.
 func Check(v any) error {
 	rv := reflect.ValueOf(v)
@@ -224,7 +224,7 @@ func Check(v any) error {
 		panic(fmt.Sprintf("param.Check: %T is not a struct", v))
 	}
 	for _, b := range boundsOf(rv.Type()) {
-		if msg := b.check(rv.FieldByIndex(b.index)); msg != "" {
+		if msg := b.check(rv.Field(b.index)); msg != "" {
 			return New(msg, b.key)
 		}
 	}
@@ -254,19 +254,14 @@ func boundsOf(t reflect.Type) []*Bound {
 		return bs.([]*Bound)
 	}
 	var bs []*Bound
-	collect(t, nil, &bs)
+	collect(t, &bs)
 	cache.Store(t, bs)
 	return bs
 }
 
-func collect(t reflect.Type, index []int, bs *[]*Bound) {
+func collect(t reflect.Type, bs *[]*Bound) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		idx := append(append([]int(nil), index...), i)
-		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			collect(f.Type, idx, bs)
-			continue
-		}
 		tag, ok := f.Tag.Lookup("check")
 		if !ok {
 			continue
@@ -279,7 +274,7 @@ func collect(t reflect.Type, index []int, bs *[]*Bound) {
 		if err != nil {
 			panic(fmt.Sprintf("param: field %s.%s: %v", t, f.Name, err))
 		}
-		b.key, b.index = key, idx
+		b.key, b.index = key, i
 		*bs = append(*bs, b)
 	}
 }

@@ -47,7 +47,6 @@ func TestCheckMessages(t *testing.T) {
 		set  func(*sample)
 		want string
 	}{
-		{func(s *sample) { s.Gain = nan }, "gain: must be a finite number, got NaN"},
 		{func(s *sample) { s.TauMs = -5 }, "tau_ms: must be a finite number > 0, got -5"},
 		{func(s *sample) { s.TauMs = 0 }, "tau_ms: must be a finite number > 0, got 0"},
 		{func(s *sample) { s.TauMs = inf }, "tau_ms: must be a finite number > 0, got +Inf"},
@@ -84,11 +83,11 @@ func TestCheckMessages(t *testing.T) {
 			t.Errorf("got %q, want %q", err, c.want)
 		}
 	}
-	// Values at the edges of closed ranges pass; the nested struct that is
-	// not embedded is its own Validate's.
+	// Values at the edges of closed ranges pass; nested and embedded
+	// structs are their own Validate's.
 	s := good()
 	s.P, s.Steps, s.Every, s.Bounded, s.Open, s.Thresh = 0, 1000000, 1e7, -1e6, 10, inf
-	s.Nested.Gain = nan
+	s.Nested.Gain, s.Gain = nan, nan
 	s.Law = ""
 	if err := Check(s); err != nil {
 		t.Errorf("edges refused: %v", err)
@@ -100,12 +99,12 @@ func TestCheckMessages(t *testing.T) {
 
 func TestBoundsDoc(t *testing.T) {
 	keys, bs := Bounds(sample{})
-	if keys[0] != "gain" || keys[1] != "tau_ms" {
+	if keys[0] != "tau_ms" || keys[1] != "t_ref_ms" {
 		t.Errorf("keys out of field order: %v", keys)
 	}
 	for key, want := range map[string]string{
 		"tau_ms": "float > 0", "t_ref_ms": "float ≥ 0", "steps": "int in [1, 10⁶]", "k": "int ≥ 1",
-		"gain": "float", "init": "string", "alpha": "float in (0, 10]", "small": "float < 0.5",
+		"init": "string", "alpha": "float in (0, 10]", "small": "float < 0.5",
 	} {
 		if got := bs[key].Doc(); got != want {
 			t.Errorf("%s: Doc() = %q, want %q", key, got, want)
@@ -113,6 +112,12 @@ func TestBoundsDoc(t *testing.T) {
 	}
 	if _, ok := bs["free"]; ok {
 		t.Error("a field without a check tag has no bound")
+	}
+	if _, ok := bs["gain"]; ok {
+		t.Error("the bounds of an embedded struct are its own")
+	}
+	if _, bs := Bounds(inner{}); bs["gain"].Doc() != "float" {
+		t.Errorf("finite alone: Doc() = %q, want float", bs["gain"].Doc())
 	}
 }
 
