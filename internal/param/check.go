@@ -36,6 +36,9 @@ import (
 //   - unit=U: the unit printed after the range;
 //   - note=TEXT: a remark printed in parentheses after the range.
 //
+// On a slice of numbers or strings the items apply to every element, and
+// the error names the element (periods_steps[2]).
+//
 // A bound or an interval rejects NaN by itself (no comparison holds for it).
 // Ints print with %d, floats with %g, strings with %q. A check is the range
 // of one field: a bound that depends on another field (v_reset_mv below
@@ -43,7 +46,8 @@ import (
 
 // Bound is a parsed `check` tag: the declared range of one field.
 type Bound struct {
-	// Type is the field's kind as docs spell it: float, int, string or bool.
+	// Type is the field's kind (of a slice: its elements' kind) as docs
+	// spell it: float, int, string or bool.
 	Type string
 	// Finite rejects NaN and both infinities; Number rejects NaN;
 	// AllowInf, when Number, is the one infinity also allowed (-1 or +1;
@@ -224,8 +228,17 @@ func Check(v any) error {
 		panic(fmt.Sprintf("param.Check: %T is not a struct", v))
 	}
 	for _, b := range boundsOf(rv.Type()) {
-		if msg := b.check(rv.Field(b.index)); msg != "" {
-			return New(msg, b.key)
+		f := rv.Field(b.index)
+		if f.Kind() != reflect.Slice {
+			if msg := b.check(f); msg != "" {
+				return New(msg, b.key)
+			}
+			continue
+		}
+		for i := range f.Len() {
+			if msg := b.check(f.Index(i)); msg != "" {
+				return New(msg, b.key, i)
+			}
 		}
 	}
 	return nil
@@ -270,7 +283,11 @@ func collect(t reflect.Type, bs *[]*Bound) {
 		if key == "" {
 			key = f.Name
 		}
-		b, err := ParseBound(tag, f.Type.Kind())
+		k := f.Type.Kind()
+		if k == reflect.Slice {
+			k = f.Type.Elem().Kind()
+		}
+		b, err := ParseBound(tag, k)
 		if err != nil {
 			panic(fmt.Sprintf("param: field %s.%s: %v", t, f.Name, err))
 		}

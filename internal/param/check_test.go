@@ -30,6 +30,7 @@ type sample struct {
 	Open    float64 `toml:"alpha" check:"(0,10]"`
 	Small   float64 `toml:"small" check:"<0.5"`
 	Free    float64 `toml:"free"`
+	Periods []int   `toml:"periods_steps" check:">=1"`
 	Nested  inner   `toml:"nested"`
 }
 
@@ -70,6 +71,7 @@ func TestCheckMessages(t *testing.T) {
 		{func(s *sample) { s.Bounded = 2e6 }, "init_value: must be a finite number in [-1e6, 1e6], got 2e+06"},
 		{func(s *sample) { s.Open = 0 }, "alpha: must be in (0, 10], got 0"},
 		{func(s *sample) { s.Small = 0.5 }, "small: must be < 0.5, got 0.5"},
+		{func(s *sample) { s.Periods = []int{3, 1, 0} }, "periods_steps[2]: must be >= 1, got 0"},
 	} {
 		s := good()
 		c.set(&s)
