@@ -14,15 +14,15 @@ type RateParams struct {
 	// (relative to the reward file) or a built-in circuit. Its input
 	// population has one unit per feature, its readout population one per
 	// action; its plastic dense projections learn.
-	Circuit string `toml:"circuit"`
+	Circuit string `toml:"circuit" check:"set,note=the agent's circuit file"`
 	// LearningRate is η of the three-factor rule Δw = η·δ·e, in (0, 1000].
-	LearningRate float64 `toml:"learning_rate"`
+	LearningRate float64 `toml:"learning_rate" check:"(0,1000]"`
 	// Beta is the inverse temperature β of the softmax choice, in (0, 1000].
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"(0,1000]"`
 	// Post is the postsynaptic factor of a readout unit's eligibility:
 	// "deviation" (1[a chosen] − π_a) or "chosen" (1[a chosen]). Units of
 	// other populations pair their own rate (Hebbian).
-	Post string `toml:"post"`
+	Post string `toml:"post" check:"oneof=deviation|chosen"`
 
 	spec *circuits.Spec
 	file string
@@ -30,17 +30,7 @@ type RateParams struct {
 
 // Validate reports a key out of range.
 func (p RateParams) Validate() error {
-	switch {
-	case p.Circuit == "":
-		return param.New("must name the agent's circuit file", "circuit")
-	case !(p.LearningRate > 0 && p.LearningRate <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.LearningRate), "learning_rate")
-	case !(p.Beta > 0 && p.Beta <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.Beta), "beta")
-	case p.Post != "deviation" && p.Post != "chosen":
-		return param.New(fmt.Sprintf("must be \"deviation\" or \"chosen\", got %q", p.Post), "post")
-	}
-	return nil
+	return param.Check(p)
 }
 
 func (p RateParams) resolve(base string) (AgentParams, error) {
