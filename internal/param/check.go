@@ -449,14 +449,39 @@ var superscripts = map[rune]byte{'⁰': '0', '¹': '1', '²': '2', '³': '3', '�
 
 // ParseNumber reads a bound as tags and docs write it: a Go float literal
 // (1e6, -0.5, inf, -inf), a power with superscript digits (10⁶, 2³⁰, 10⁻³),
-// with − for a minus sign.
+// or a sum of them (2³¹−1), with − for a minus sign.
 func ParseNumber(s string) (float64, error) { return parseNumber(s) }
 
 func parseNumber(s string) (float64, error) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), "−", "-")
+	// Split into signed terms at a + or - that follows a digit or a
+	// superscript (not the sign of an exponent: 1e-8).
+	if s == "" {
+		return 0, fmt.Errorf("no number")
+	}
+	sum, start := 0.0, 0
+	rs := []rune(s)
+	for i := 1; i <= len(rs); i++ {
+		if i < len(rs) && !((rs[i] == '+' || rs[i] == '-') && rs[i-1] != 'e' && rs[i-1] != 'E') {
+			continue
+		}
+		x, err := parseTerm(string(rs[start:i]))
+		if err != nil {
+			return 0, fmt.Errorf("bad number %q", s)
+		}
+		sum += x
+		start = i
+	}
+	return sum, nil
+}
+
+// parseTerm reads one signed number or power.
+func parseTerm(s string) (float64, error) {
 	sign := 1.0
 	if rest, ok := strings.CutPrefix(s, "-"); ok && strings.ContainsAny(rest, "⁰¹²³⁴⁵⁶⁷⁸⁹") {
 		sign, s = -1, rest
+	} else if rest, ok := strings.CutPrefix(s, "+"); ok {
+		s = rest
 	}
 	if i := strings.IndexFunc(s, func(r rune) bool { _, ok := superscripts[r]; return ok }); i > 0 {
 		var exp []byte
@@ -469,17 +494,13 @@ func parseNumber(s string) (float64, error) {
 		}
 		base, err := strconv.ParseFloat(s[:i], 64)
 		if err != nil {
-			return 0, fmt.Errorf("bad number %q", s)
+			return 0, err
 		}
 		e, err := strconv.Atoi(string(exp))
 		if err != nil {
-			return 0, fmt.Errorf("bad number %q", s)
+			return 0, err
 		}
 		return sign * math.Pow(base, float64(e)), nil
 	}
-	x, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("bad number %q", s)
-	}
-	return x, nil
+	return strconv.ParseFloat(s, 64)
 }

@@ -148,12 +148,13 @@ func TestParseBoundRefusesMalformedTags(t *testing.T) {
 func TestParseNumber(t *testing.T) {
 	for s, want := range map[string]float64{
 		"10⁶": 1e6, "2³⁰": 1 << 30, "-10⁶": -1e6, "−65": -65, "1e7": 1e7, "10⁻³": 1e-3, "-inf": math.Inf(-1),
+		"2³¹−1": math.MaxInt32, "1e-8": 1e-8, "-1e+6": -1e6, "2+0.5": 2.5,
 	} {
 		if got, err := ParseNumber(s); err != nil || got != want {
 			t.Errorf("ParseNumber(%q) = %g, %v; want %g", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"", "x", "10⁶x", "⁶"} {
+	for _, s := range []string{"", "x", "10⁶x", "⁶", "2³¹−", "1--2", "-"} {
 		if _, err := ParseNumber(s); err == nil {
 			t.Errorf("ParseNumber(%q) accepted", s)
 		}
