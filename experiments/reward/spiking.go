@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
@@ -253,7 +254,7 @@ func loadCircuit(name, base string) (*circuits.Spec, string, error) {
 	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
 		name = filepath.Join(filepath.Dir(base), name)
 	}
-	spec, err := circuits.Load(name)
+	spec, err := experiments.LoadNetwork(name)
 	if err != nil {
 		return nil, name, param.New(err.Error(), "circuit")
 	}
