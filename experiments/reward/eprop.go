@@ -12,12 +12,11 @@ import (
 
 // EpropParams are the keys of the eprop agent.
 type EpropParams struct {
-	// Circuit is the agent's circuit file: a path (relative to the reward
-	// file) or a built-in circuit, of the shape the rule eprop trains
-	// (docs/eprop.md): its input population, one block of neurons per
-	// feature, receives x_i·input_scale; its readout has one unit per
+	// CircuitAgent is the agent's circuit, of the shape the rule eprop
+	// trains (docs/eprop.md): its input population, one block of neurons
+	// per feature, receives x_i·input_scale; its readout has one unit per
 	// action.
-	Circuit string `toml:"circuit" check:"set,note=the agent's circuit file"`
+	CircuitAgent
 	// LearningRate is η of Δw = −η·δ·ẽ, in (0, 1000].
 	LearningRate float64 `toml:"learning_rate" check:"(0,1000]"`
 	// Beta is the inverse temperature β of the softmax over the readout at
@@ -38,24 +37,17 @@ type EpropParams struct {
 	// TraceDecay is λ, in [0, 1): the per-step decay of the action's
 	// eligibility ẽ across the steps of an episode.
 	TraceDecay float64 `toml:"trace_decay" check:"[0,1)"`
-
-	spec *circuits.Spec
-	file string
 }
 
 // Validate reports a key out of range.
 func (p EpropParams) Validate() error {
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
+	}
 	return param.Check(p)
 }
 
-func (p EpropParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p EpropParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 // ruleSpec is the rule eprop as the agent uses it: its feedback, plain
 // gradient steps (the agent applies them), no regularisation.
@@ -68,9 +60,9 @@ func (p EpropParams) ruleSpec() train.Spec {
 }
 
 func (p EpropParams) check(n, actions, episodes, maxSteps int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	if err := p.ruleSpec().CheckCircuit(s); err != nil {
 		msg := err.Error()

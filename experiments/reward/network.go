@@ -16,10 +16,9 @@ import (
 
 // NetworkParams are the keys of the network agent.
 type NetworkParams struct {
-	// Circuit is the agent's circuit file: a path (relative to the reward
-	// file) or a built-in circuit. Its plastic sparse projections learn by
-	// R-STDP gated by the dopamine δ drives.
-	Circuit string `toml:"circuit" check:"set,note=the agent's circuit file"`
+	// CircuitAgent is the agent's circuit. Its plastic sparse projections
+	// learn by R-STDP gated by the dopamine δ drives.
+	CircuitAgent
 	// StimulusPopulations are the spiking populations whose neurons, taken
 	// together in this order, make up the stimulus groups: one group per
 	// feature of the observation, each of group_size distinct neurons drawn
@@ -73,9 +72,6 @@ type NetworkParams struct {
 	// ProbeEveryMs is the probes' sampling interval (ms), a whole number
 	// of the circuit's dt_ms; > 0 when there are probes.
 	ProbeEveryMs float64 `toml:"probe_every_ms"`
-
-	spec *circuits.Spec
-	file string
 }
 
 // Validate reports a key out of range.
@@ -106,25 +102,19 @@ func (p NetworkParams) Validate() error {
 		}
 		names[name] = true
 	}
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
+	}
 	return param.Check(p)
 }
 
-// resolve reads the circuit file (relative to the reward file base unless
-// built in or absolute).
-func (p NetworkParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p NetworkParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 // check tells whether the circuit fits the environment and bounds its cost.
 func (p NetworkParams) check(n, actions, episodes, maxSteps int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	if !s.PlasticSparse() {
 		return param.New(fmt.Sprintf("circuit %s has no plastic sparse projection: nothing would learn", p.file), "circuit")

@@ -10,11 +10,10 @@ import (
 
 // RateParams are the keys of the rate agent.
 type RateParams struct {
-	// Circuit is the agent's circuit file of rate populations: a path
-	// (relative to the reward file) or a built-in circuit. Its input
+	// CircuitAgent is the agent's circuit, of rate populations. Its input
 	// population has one unit per feature, its readout population one per
 	// action; its plastic dense projections learn.
-	Circuit string `toml:"circuit" check:"set,note=the agent's circuit file"`
+	CircuitAgent
 	// LearningRate is η of the three-factor rule Δw = η·δ·e, in (0, 1000].
 	LearningRate float64 `toml:"learning_rate" check:"(0,1000]"`
 	// Beta is the inverse temperature β of the softmax choice, in (0, 1000].
@@ -23,29 +22,22 @@ type RateParams struct {
 	// "deviation" (1[a chosen] − π_a) or "chosen" (1[a chosen]). Units of
 	// other populations pair their own rate (Hebbian).
 	Post string `toml:"post" check:"oneof=deviation|chosen"`
-
-	spec *circuits.Spec
-	file string
 }
 
 // Validate reports a key out of range.
 func (p RateParams) Validate() error {
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
+	}
 	return param.Check(p)
 }
 
-func (p RateParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p RateParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 func (p RateParams) check(n, actions, _, _ int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	size := map[string]int{}
 	for _, q := range s.Populations {

@@ -4,11 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
-	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
@@ -16,12 +13,11 @@ import (
 
 // SpikingParams are the keys of the spiking agent.
 type SpikingParams struct {
-	// Circuit is the agent's circuit file: a path (relative to the reward
-	// file) or a built-in circuit. Its input population receives the
-	// observation, its readout population is split into one group of
+	// CircuitAgent is the agent's circuit. Its input population receives
+	// the observation, its readout population is split into one group of
 	// neurons per action, and its plastic sparse projections learn by
 	// R-STDP gated by the dopamine δ drives.
-	Circuit string `toml:"circuit" check:"set,note=the agent's circuit file"`
+	CircuitAgent
 	// InputScale is the drive of an input neuron per unit of its feature:
 	// the input population is split into one block per feature, and each
 	// neuron of block i receives x_i·input_scale every step of the decision
@@ -51,33 +47,24 @@ type SpikingParams struct {
 	// synapses gain, the others lose, so that the action groups compete
 	// for the input.
 	Normalize bool `toml:"normalize"`
-
-	spec *circuits.Spec // the circuit, read when the file is loaded
-	file string         // its file, for messages
 }
 
 // Validate reports a key out of range.
 func (p SpikingParams) Validate() error {
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
+	}
 	return param.Check(p)
 }
 
-// resolve reads the circuit file (relative to the directory of the reward
-// file base, unless built in or absolute) and checks that it can act.
-func (p SpikingParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p SpikingParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 // check tells whether the circuit fits an environment of n features and
 // the given actions, and bounds its cost.
 func (p SpikingParams) check(n, actions, episodes, maxSteps int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	pop := func(name string) *circuits.PopulationSpec {
 		if i, ok := s.PopulationIndex(name); ok {
@@ -244,19 +231,4 @@ func (a *spiking) Learn(_ []float64, _ int, _ float64, _ []float64, _ bool, delt
 			}
 		}
 	}
-}
-
-// loadCircuit reads an agent's circuit file: a path relative to the
-// reward file base (unless built in or absolute), or a built-in circuit.
-// It returns the spec and the file's name for messages; an error is at
-// the agent's key circuit.
-func loadCircuit(name, base string) (*circuits.Spec, string, error) {
-	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
-		name = filepath.Join(filepath.Dir(base), name)
-	}
-	spec, err := experiments.LoadNetwork(name)
-	if err != nil {
-		return nil, name, param.New(err.Error(), "circuit")
-	}
-	return spec, name, nil
 }
