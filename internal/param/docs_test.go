@@ -349,24 +349,13 @@ func cells(line string) []string {
 	return c
 }
 
-// splitTop splits a cell at the commas outside brackets.
+// splitTop splits a cell at the commas outside brackets, as tags are split.
 func splitTop(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i, r := range s {
-		switch r {
-		case '[', '(':
-			depth++
-		case ']', ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, strings.TrimSpace(s[start:i]))
-				start = i + 1
-			}
-		}
+	out := param.SplitItems(s)
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
 	}
-	return append(out, strings.TrimSpace(s[start:]))
+	return out
 }
 
 var (
