@@ -200,7 +200,7 @@ func LoadNetwork(nameOrPath string) (*circuits.Spec, error) {
 // RecordSpec is a state monitor of a simulated circuit: one variable of
 // some neurons of a population, every step.
 type RecordSpec struct {
-	Population string `toml:"population"`
+	Population string `toml:"population" check:"set"`
 	// Variable is "v" (every model but poisson), "syn_e" and "syn_i" (lif),
 	// "u" (izhikevich) or "r" (rate).
 	Variable string `toml:"variable"`
@@ -275,8 +275,8 @@ func (cf *CircuitFile) Validate() error {
 		if !simulate {
 			return param.New("[[record]] applies only to task = \"simulate\"", "record", i)
 		}
-		if r.Population == "" {
-			return param.New("must be set", "record", i, "population")
+		if err := param.Check(r); err != nil {
+			return param.Under(err, "record", i)
 		}
 		k, ok := s.PopulationIndex(r.Population)
 		if !ok {

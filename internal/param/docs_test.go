@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
+	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/series"
@@ -73,6 +74,7 @@ func documentedStructs() []documented {
 		{doc: "circuits.md", after: "### `[rule]`", v: adam.Defaults().Params},
 		{doc: "circuits.md", after: "### `[rule]`", v: train.Decay{}},
 		{doc: "circuits.md", after: "### `[rule.modulator]`", v: modulator.Params{}.Defaults()},
+		{doc: "circuits.md", after: "### `[[record]]` — state monitors", v: experiments.RecordSpec{}},
 		{doc: "circuits.md", after: "## Experiment file", v: exp},
 		{doc: "circuits.md", after: "## Experiment file", prefix: "criterion.", v: exp.Criterion},
 		{doc: "circuits.md", after: "## Experiment file", prefix: "record.", v: exp.Record},
