@@ -246,7 +246,8 @@ func TestEveryDeclarationIsDocumentedOrExcused(t *testing.T) {
 }
 
 // structsWithChecks returns "pkg.Type" of every struct of the module's
-// non-test sources with a check tag.
+// non-test sources with a check tag, and reports a tag that does not parse
+// for its field's type (which param.Check would panic on).
 func structsWithChecks(t *testing.T) []string {
 	t.Helper()
 	var out []string
@@ -274,15 +275,25 @@ func structsWithChecks(t *testing.T) []string {
 			if !ok {
 				return true
 			}
+			name, has := f.Name.Name+"."+ts.Name.Name, false
 			for _, fl := range st.Fields.List {
 				if fl.Tag == nil {
 					continue
 				}
 				tag, _ := strconv.Unquote(fl.Tag.Value)
-				if _, ok := reflect.StructTag(tag).Lookup("check"); ok {
-					out = append(out, f.Name.Name+"."+ts.Name.Name)
-					break
+				check, ok := reflect.StructTag(tag).Lookup("check")
+				if !ok {
+					continue
 				}
+				has = true
+				if k := kindOf(fl.Type); k == reflect.Invalid {
+					continue // a named type: param.Bounds on the struct parses it
+				} else if _, err := param.ParseBound(check, k); err != nil {
+					t.Errorf("%s: %s: %v", fset.Position(fl.Pos()), name, err)
+				}
+			}
+			if has {
+				out = append(out, name)
 			}
 			return true
 		})
@@ -292,6 +303,24 @@ func structsWithChecks(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// kindOf is the kind of a field's type as the source writes it (of a
+// slice: its elements'); Invalid for a named type of another kind.
+func kindOf(e ast.Expr) reflect.Kind {
+	if a, ok := e.(*ast.ArrayType); ok {
+		e = a.Elt
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return reflect.Invalid
+	}
+	for k := reflect.Bool; k <= reflect.String; k++ {
+		if k.String() == id.Name {
+			return k
+		}
+	}
+	return reflect.Invalid
 }
 
 // docRow is one key of a table: its type and default cells.
