@@ -286,9 +286,11 @@ func structsWithChecks(t *testing.T) []string {
 					continue
 				}
 				has = true
-				if k := kindOf(fl.Type); k == reflect.Invalid {
+				k := kindOf(fl.Type)
+				if k == reflect.Invalid {
 					continue // a named type: param.Bounds on the struct parses it
-				} else if _, err := param.ParseBound(check, k); err != nil {
+				}
+				if _, err := param.ParseBound(check, k); err != nil {
 					t.Errorf("%s: %s: %v", fset.Position(fl.Pos()), name, err)
 				}
 			}
