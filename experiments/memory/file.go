@@ -254,12 +254,13 @@ func (f *File) Set(path, value string) error {
 		return err
 	}
 	if err := t.Validate(); err != nil {
-		msg := err.Error()
+		key, msg := path, err.Error()
 		var pe *param.Error
-		if errors.As(err, &pe) && pe.Key() == path {
-			msg = pe.Msg // the key is the one set: say it once
+		if errors.As(err, &pe) && (pe.Key() == path || strings.HasPrefix(pe.Key(), path+"[")) {
+			// The key is the one set, or an element of its list: say it once.
+			key, msg = pe.Key(), pe.Msg
 		}
-		return &config.Error{Key: "--set " + path, Msg: msg}
+		return &config.Error{Key: "--set " + key, Msg: msg}
 	}
 	*f = t
 	return nil
