@@ -84,8 +84,16 @@ func (p NetworkParams) Validate() error {
 	}
 	names := map[string]bool{}
 	for i, pr := range p.Probes {
-		if err := param.Check(pr); err != nil {
-			return param.Under(err, "probe", i)
+		switch pr.Synapse {
+		case "watched", "index", "pair":
+		default:
+			return param.New(fmt.Sprintf("must be \"watched\", \"index\" or \"pair\", got %q", pr.Synapse), "probe", i, "synapse")
+		}
+		if pr.Index < 0 || pr.Index > math.MaxInt32 {
+			return param.New(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, pr.Index), "probe", i, "index")
+		}
+		if pr.Pre < 0 || pr.Post < 0 {
+			return param.New(fmt.Sprintf("pre and post must be >= 0, got %d and %d", pr.Pre, pr.Post), "probe", i, "pre")
 		}
 		if pr.Synapse != "index" && pr.Index != 0 {
 			return param.New("applies only to synapse = \"index\"", "probe", i, "index")

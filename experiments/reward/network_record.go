@@ -25,10 +25,10 @@ type Probe struct {
 	// watched synapse, drawn per seed), "index" (Index, its place in the
 	// projection) or "pair" (the synapse from neuron Pre to neuron Post; a
 	// pair the seed's network does not connect fails the run, naming it).
-	Synapse string `toml:"synapse" check:"oneof=watched|index|pair"`
-	Index   int    `toml:"index" check:"[0,2147483647]"`
-	Pre     int    `toml:"pre" check:">=0"`
-	Post    int    `toml:"post" check:">=0"`
+	Synapse string `toml:"synapse"`
+	Index   int    `toml:"index"`
+	Pre     int    `toml:"pre"`
+	Post    int    `toml:"post"`
 }
 
 // maxProbes bounds the probes of an agent.

@@ -302,7 +302,7 @@ func TestProbes(t *testing.T) {
 		t.Errorf("unconnected pair 0→%d: fail %q, err %v", missing, res.Fail, err)
 	}
 	for _, c := range []struct{ old, new, want string }{
-		{`synapse = "watched"`, `synapse = "rewarded"`, `probe[0].synapse: must be watched, index or pair, got "rewarded"`},
+		{`synapse = "watched"`, `synapse = "rewarded"`, `probe[0].synapse: must be "watched", "index" or "pair"`},
 		{"index = 3", "index = -1", "probe[third].index: must be in [0,"},
 		{"probe_every_ms = 100", "probe_every_ms = 0", "probe_every_ms: must be in (0, 1e7] ms when there are probes"},
 		{"probe_every_ms = 100", "probe_every_ms = 0.5", "probe_every_ms: is not a whole number"},

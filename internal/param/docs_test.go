@@ -133,7 +133,6 @@ var undocumented = map[string]string{
 	"reward.EpropParams":       "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.NetworkParams":     "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.CircuitAgent":      "the agents' circuit key is listed inline in docs/reward.md's agents table, without types",
-	"reward.Probe":             "the probes' keys are described in docs/reward.md's text, without a typed table",
 	"reward.Condition":         "a condition's name is described in docs/reward.md's text",
 }
 
