@@ -8,13 +8,8 @@ import (
 	"github.com/dopa-sim/dopa/internal/config"
 )
 
-// RunKeys are the top-level keys of a circuit file that say how the
-// circuit runs on its own rather than what it is: the experiments package
-// reads and checks them; Parse leaves them out.
-var RunKeys = []string{"task", "duration_ms", "rule", "record", "record_format", "record_sonata"}
-
-// Load reads a circuit: a built-in name ("xor") or a file path. Its RunKeys
-// are left to the experiments package.
+// Load reads the network of a circuit: a built-in name ("xor") or a file
+// path (see Parse).
 func Load(nameOrPath string) (*Spec, error) {
 	file, data, err := Source(nameOrPath)
 	if err != nil {
@@ -39,16 +34,38 @@ func Source(nameOrPath string) (file string, data []byte, err error) {
 	return "", nil, err
 }
 
-// Parse decodes a circuit file's network strictly (every key but RunKeys),
-// fills every key it leaves out with its default, and validates the result. Errors are *config.Error naming
-// the file, the line and the key.
+// Parse reads the network of a circuit file: it decodes the network's keys
+// strictly, fills every key it leaves out with its default, and validates
+// the result. Errors are *config.Error naming the file, the line and the
+// key. A top-level key that is not the network's and no near miss of one
+// (a case variant or a likely typo, which are errors) is left alone: a
+// circuit file also says how the circuit runs on its own (task, [rule],
+// ...), which the program that runs it reads and checks (in dopa, package
+// experiments, which refuses the keys that no part reads).
 func Parse(file string, data []byte) (*Spec, error) {
 	doc, err := config.Parse(file, data)
 	if err != nil {
 		return nil, err
 	}
+	return Decode(doc.Without(doc.Foreign(Spec{})...))
+}
+
+// Document is a parsed circuit file as Decode reads it (internal/config's
+// Doc is one): its shape, a strict decoding into a value, and the location
+// of a parameter error's key in the file.
+type Document interface {
+	Shape
+	Decode(v any) error
+	Locate(err error) error
+}
+
+// Decode decodes the network of a parsed circuit file strictly (every key
+// of doc must be the network's: a caller whose files hold keys of its own
+// hands Decode the document without them), fills every key it leaves out
+// with its default, and validates the result.
+func Decode(doc Document) (*Spec, error) {
 	s := Layout(doc)
-	if err := doc.Without(RunKeys...).Decode(&s); err != nil {
+	if err := doc.Decode(&s); err != nil {
 		return nil, err
 	}
 	if err := s.Validate(); err != nil {

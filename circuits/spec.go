@@ -22,9 +22,9 @@ type Spec struct {
 	// Description is free text for people.
 	Description string `toml:"description"`
 	// DtMs is the step dt (ms).
-	DtMs float64 `toml:"dt_ms"`
+	DtMs float64 `toml:"dt_ms" check:"finite,>0"`
 	// StepsPerTrial is how many steps a trial presents its input for.
-	StepsPerTrial int `toml:"steps_per_trial"`
+	StepsPerTrial int `toml:"steps_per_trial" check:"[1,1000000]"`
 	// Input names the population that receives a task's input ("": the
 	// circuit has no input; a task that needs one says so).
 	Input string `toml:"input"`
@@ -49,8 +49,8 @@ type Spec struct {
 // PopulationSpec declares a population. The keys of a model other than
 // the population's own must keep their defaults.
 type PopulationSpec struct {
-	Name string `toml:"name"`
-	Size int    `toml:"size"`
+	Name string `toml:"name" check:"set"`
+	Size int    `toml:"size" check:"[1,10000000]"`
 	// Model is the neuron model: "rate", "lif", "coba", "alif",
 	// "izhikevich" or "poisson".
 	Model string `toml:"model"`
@@ -77,7 +77,7 @@ type PopulationSpec struct {
 	// the random thalamic input of Izhikevich (2007), 13·(U − 0.5) per ms.
 	// Its random stream is the population's own, seeded from the circuit's
 	// stream when it is built.
-	NoiseUniform float64 `toml:"noise_uniform"`
+	NoiseUniform float64 `toml:"noise_uniform" check:"[0,1e6],note=0: no noise"`
 }
 
 // ProjectionSpec declares a projection. A dense projection uses the keys
@@ -124,7 +124,7 @@ type ReadoutSpec struct {
 	// divided by CountScale; spiking populations only).
 	Mode string `toml:"mode"`
 	// CountScale is the spike count read as 1 (spike_count mode), > 0.
-	CountScale float64 `toml:"count_scale"`
+	CountScale float64 `toml:"count_scale" check:"finite,>0"`
 }
 
 // MaxPopulation bounds the size of one population (10 million neurons).
@@ -219,27 +219,21 @@ func (s *Spec) Validate() error {
 		// The name names output directories when the circuit runs alone.
 		return fieldErr(err.Error(), "name")
 	}
-	if !(s.DtMs > 0) || math.IsInf(s.DtMs, 0) {
-		return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.DtMs), "dt_ms")
-	}
-	if s.StepsPerTrial < 1 || s.StepsPerTrial > MaxStepsPerTrial {
-		return fieldErr(fmt.Sprintf("must be in [1, %d], got %d", MaxStepsPerTrial, s.StepsPerTrial), "steps_per_trial")
+	if err := param.Check(s); err != nil {
+		return err
 	}
 	if len(s.Populations) == 0 {
 		return fieldErr("a circuit needs at least one [[population]]", "population")
 	}
 	names := map[string]int{}
 	for i, p := range s.Populations {
-		if p.Name == "" {
-			return fieldErr("must be set", "population", i, "name")
+		if err := param.Check(p); err != nil {
+			return param.Under(err, "population", i)
 		}
 		if _, dup := names[p.Name]; dup {
 			return fieldErr(fmt.Sprintf("population %q is declared twice", p.Name), "population", i, "name")
 		}
 		names[p.Name] = i
-		if p.Size < 1 || p.Size > MaxPopulation {
-			return fieldErr(fmt.Sprintf("must be in [1, %d], got %d", MaxPopulation, p.Size), "population", i, "size")
-		}
 		if err := p.validateModel(); err != nil {
 			return param.Under(err, "population", i)
 		}
@@ -263,6 +257,9 @@ func (s *Spec) Validate() error {
 			return err
 		}
 	}
+	if err := param.Check(s.Readout); err != nil {
+		return param.Under(err, "readout")
+	}
 	switch s.Readout.Mode {
 	case "output":
 		if s.Readout.CountScale != 1 {
@@ -271,9 +268,6 @@ func (s *Spec) Validate() error {
 	case "spike_count":
 		if s.Readout.Population == "" || !spikingModel(s.Populations[names[s.Readout.Population]].Model) {
 			return fieldErr("spike_count needs a spiking readout population (lif, coba, alif, izhikevich or poisson)", "readout", "mode")
-		}
-		if !(s.Readout.CountScale > 0) || math.IsInf(s.Readout.CountScale, 0) {
-			return fieldErr(fmt.Sprintf("must be a finite number > 0, got %g", s.Readout.CountScale), "readout", "count_scale")
 		}
 	default:
 		return fieldErr(fmt.Sprintf("unknown readout mode %q (want output or spike_count)", s.Readout.Mode), "readout", "mode")
@@ -507,9 +501,6 @@ func (p PopulationSpec) validateModel() error {
 	if p.NoiseUniform != 0 {
 		if p.Model != "lif" && p.Model != "izhikevich" {
 			return fieldErr(fmt.Sprintf("applies only to models lif and izhikevich (model is %q)", p.Model), "noise_uniform")
-		}
-		if !(p.NoiseUniform > 0 && p.NoiseUniform <= 1e6) {
-			return fieldErr(fmt.Sprintf("must be in [0, 1e6] (0: no noise), got %g", p.NoiseUniform), "noise_uniform")
 		}
 	}
 	if p.InitVUniformMV != nil {

@@ -1,6 +1,9 @@
 package experiments
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,5 +46,44 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %q → %q: got %v, want an error containing %q", tc.circuit, tc.old, tc.new, err, tc.want)
 		}
+	}
+}
+
+// TestRunKeysAreCircuitFileKeys: the run keys are the keys CircuitFile
+// reads beside the network's, so that circuits knows none of them.
+func TestRunKeysAreCircuitFileKeys(t *testing.T) {
+	keys := RunKeys()
+	for _, k := range []string{"task", "duration_ms", "rule", "record", "record_format", "record_sonata"} {
+		if !slices.Contains(keys, k) {
+			t.Errorf("RunKeys() = %v lacks %q", keys, k)
+		}
+	}
+	for _, k := range []string{"name", "dt_ms", "population", "projection", "readout", "input"} {
+		if slices.Contains(keys, k) {
+			t.Errorf("RunKeys() = %v holds the network's key %q", keys, k)
+		}
+	}
+}
+
+// TestLoadNetwork: an agent's circuit file may say how it runs alone (its
+// run keys are left out), and any other key that is not the network's is
+// an error at its file, line and key.
+func TestLoadNetwork(t *testing.T) {
+	dir := t.TempDir()
+	base, _ := circuits.Builtin("xor")
+	good := filepath.Join(dir, "good.toml")
+	if err := os.WriteFile(good, base, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadNetwork(good)
+	if err != nil || s.Name != "xor" {
+		t.Fatalf("LoadNetwork(xor with its task and [rule]) = %v, %v", s, err)
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("bogus = 1\n"+string(base)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadNetwork(bad); err == nil || !strings.Contains(err.Error(), "bad.toml:1: bogus: unknown key") {
+		t.Errorf("LoadNetwork(a file with bogus = 1) = %v, want bad.toml:1: bogus: unknown key", err)
 	}
 }

@@ -173,10 +173,34 @@ type CircuitFile struct {
 	RecordSonata bool `toml:"record_sonata"`
 }
 
+// RunKeys are the top-level keys of a circuit file that say how the
+// circuit runs on its own rather than what it is: CircuitFile's own keys,
+// beside those of its network (circuits.Spec).
+func RunKeys() []string {
+	network := config.Keys(circuits.Spec{})
+	return slices.DeleteFunc(config.Keys(CircuitFile{}), func(k string) bool { return slices.Contains(network, k) })
+}
+
+// LoadNetwork reads the network of a circuit file (a built-in name or a
+// path) that another file runs (an agent's circuit): its keys of how it
+// runs alone (RunKeys) are left out, every other key must be the
+// network's. Errors name the file, the line and the key.
+func LoadNetwork(nameOrPath string) (*circuits.Spec, error) {
+	file, data, err := circuits.Source(nameOrPath)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := config.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return circuits.Decode(doc.Without(RunKeys()...))
+}
+
 // RecordSpec is a state monitor of a simulated circuit: one variable of
 // some neurons of a population, every step.
 type RecordSpec struct {
-	Population string `toml:"population"`
+	Population string `toml:"population" check:"set"`
 	// Variable is "v" (every model but poisson), "syn_e" and "syn_i" (lif),
 	// "u" (izhikevich) or "r" (rate).
 	Variable string `toml:"variable"`
@@ -251,8 +275,8 @@ func (cf *CircuitFile) Validate() error {
 		if !simulate {
 			return param.New("[[record]] applies only to task = \"simulate\"", "record", i)
 		}
-		if r.Population == "" {
-			return param.New("must be set", "record", i, "population")
+		if err := param.Check(r); err != nil {
+			return param.Under(err, "record", i)
 		}
 		k, ok := s.PopulationIndex(r.Population)
 		if !ok {

@@ -44,22 +44,22 @@ type Params struct {
 	RPE Source `toml:"rpe"`
 	// CriticRate is α_V, the rate at which the critic's expectation V
 	// follows the outcome (critic only), in (0, 1].
-	CriticRate float64 `toml:"critic_rate"`
+	CriticRate float64 `toml:"critic_rate" check:"(0,1]"`
 	// Tonic is the tonic dopamine baseline D₀ added to what is broadcast.
-	Tonic float64 `toml:"tonic"`
+	Tonic float64 `toml:"tonic" check:"finite"`
 	// TauDMs is the decay time constant τ_d of the phasic dopamine response
 	// (ms); 0 means the response lasts one trial.
-	TauDMs float64 `toml:"tau_d_ms"`
+	TauDMs float64 `toml:"tau_d_ms" check:"finite,>=0"`
 	// GainRate is β, the rate of the running mean square v of the RPE by
 	// which the phasic response is divided (adaptive coding), in [0, 1]. 0
 	// turns the gain off (the raw RPE is broadcast); 1 makes the response
 	// a pure burst or dip, sign(δ).
-	GainRate float64 `toml:"gain_rate"`
+	GainRate float64 `toml:"gain_rate" check:"[0,1]"`
 	// LRUp and LRDown are the multiplicative steps of the learning rate after
 	// an improvement (π > 0) or a worsening (π < 0) of the unperturbed outcome (π = 0 leaves η):
 	// η ← η·(1+LRUp) or η ← η·(1−LRDown). Both 0 keep η = η₀.
-	LRUp   float64 `toml:"lr_up"`
-	LRDown float64 `toml:"lr_down"`
+	LRUp   float64 `toml:"lr_up" check:"finite,>=0"`
+	LRDown float64 `toml:"lr_down" check:"[0,1)"`
 	// LRRange bounds the adapted learning rate to [η₀/LRRange, η₀·LRRange].
 	LRRange float64 `toml:"lr_range"`
 	// Revert undoes a weight change that the next outcome did not confirm
@@ -69,10 +69,10 @@ type Params struct {
 	// reverted only when π < −ε·|b_{t−1}|, so that changes whose cost is
 	// below that fraction of the expected outcome are kept. In [0, 1); 0
 	// reverts every worsening.
-	RevertTolerance float64 `toml:"revert_tolerance"`
+	RevertTolerance float64 `toml:"revert_tolerance" check:"[0,1)"`
 	// Lambda is λ, the persistence per update of the plasticity trace
 	// (synaptic tag) m ← λ·m + D·e, in [0, 1); 0 gives Δw = η·D·e.
-	Lambda float64 `toml:"lambda"`
+	Lambda float64 `toml:"lambda" check:"[0,1)"`
 	// Central: when the data change with every update (a new context), an
 	// update is a pair of trials on the same data with opposite noise, ξ
 	// and −ξ; the first trial's outcome is the expectation of the second,
@@ -90,30 +90,15 @@ func (Params) Defaults() Params {
 
 // Validate reports a parameter out of range, naming its key.
 func (p Params) Validate() error {
-	bad := func(key, msg string, v float64) error {
-		return param.New(fmt.Sprintf("%s, got %g", msg, v), key)
-	}
-	switch {
-	case p.RPE != Paired && p.RPE != Critic:
+	if p.RPE != Paired && p.RPE != Critic {
 		return param.New(fmt.Sprintf("unknown rpe source %q (want paired or critic)", p.RPE), "rpe")
-	case !(p.CriticRate > 0 && p.CriticRate <= 1):
-		return bad("critic_rate", "must be in (0, 1]", p.CriticRate)
-	case math.IsNaN(p.Tonic) || math.IsInf(p.Tonic, 0):
-		return bad("tonic", "must be a finite number", p.Tonic)
-	case !(p.TauDMs >= 0) || math.IsInf(p.TauDMs, 0):
-		return bad("tau_d_ms", "must be a finite number >= 0", p.TauDMs)
-	case !(p.GainRate >= 0 && p.GainRate <= 1):
-		return bad("gain_rate", "must be in [0, 1]", p.GainRate)
-	case !(p.LRUp >= 0) || math.IsInf(p.LRUp, 0):
-		return bad("lr_up", "must be a finite number >= 0", p.LRUp)
-	case !(p.LRDown >= 0 && p.LRDown < 1):
-		return bad("lr_down", "must be in [0, 1)", p.LRDown)
-	case (p.LRUp > 0 || p.LRDown > 0) && !(p.LRRange >= 1) || math.IsInf(p.LRRange, 0):
-		return bad("lr_range", "must be a finite number >= 1", p.LRRange)
-	case !(p.Lambda >= 0 && p.Lambda < 1):
-		return bad("lambda", "must be in [0, 1)", p.Lambda)
-	case !(p.RevertTolerance >= 0 && p.RevertTolerance < 1):
-		return bad("revert_tolerance", "must be in [0, 1)", p.RevertTolerance)
+	}
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	// The range of η is read only when η adapts.
+	if (p.LRUp > 0 || p.LRDown > 0) && !(p.LRRange >= 1) || math.IsInf(p.LRRange, 0) {
+		return param.New(fmt.Sprintf("must be a finite number >= 1, got %g", p.LRRange), "lr_range")
 	}
 	return nil
 }

@@ -11,11 +11,11 @@ import (
 // events in continuous time (see Pulsed).
 type PulsedParams struct {
 	// TauDMs is the decay time constant τ_d of the phasic dopamine (ms), > 0.
-	TauDMs float64 `toml:"tau_d_ms"`
+	TauDMs float64 `toml:"tau_d_ms" check:"finite,>0"`
 	// Tonic is the tonic baseline added to the broadcast level.
-	Tonic float64 `toml:"tonic"`
+	Tonic float64 `toml:"tonic" check:"finite"`
 	// Gain is the phasic pulse per unit of reward: a reward r adds Gain·r to d.
-	Gain float64 `toml:"gain"`
+	Gain float64 `toml:"gain" check:"finite"`
 }
 
 // Defaults returns τ_d = 200 ms (NEST's stdp_dopamine_synapse τ_n and
@@ -24,15 +24,7 @@ func (PulsedParams) Defaults() PulsedParams { return PulsedParams{TauDMs: 200, G
 
 // Validate reports a parameter out of range, naming its key.
 func (p PulsedParams) Validate() error {
-	switch {
-	case !(p.TauDMs > 0) || math.IsInf(p.TauDMs, 0):
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.TauDMs), "tau_d_ms")
-	case math.IsNaN(p.Tonic) || math.IsInf(p.Tonic, 0):
-		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Tonic), "tonic")
-	case math.IsNaN(p.Gain) || math.IsInf(p.Gain, 0):
-		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Gain), "gain")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // Subscriber receives the dopamine signal of a Pulsed modulator as

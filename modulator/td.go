@@ -2,7 +2,6 @@ package modulator
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/dopa-sim/dopa/internal/param"
 )
@@ -10,14 +9,14 @@ import (
 // TDParams are the parameters of a temporal-difference critic (see TD).
 type TDParams struct {
 	// Gamma is the discount factor γ per step, in [0, 1].
-	Gamma float64 `toml:"gamma"`
+	Gamma float64 `toml:"gamma" check:"[0,1]"`
 	// Lambda is the decay λ of the critic's eligibility trace, in [0, 1]:
 	// 0 is TD(0), 1 a Monte-Carlo-like update.
-	Lambda float64 `toml:"lambda"`
+	Lambda float64 `toml:"lambda" check:"[0,1]"`
 	// Alpha is the learning rate α of the value weights, in (0, 10].
-	Alpha float64 `toml:"alpha"`
+	Alpha float64 `toml:"alpha" check:"(0,10]"`
 	// Init is the initial value weight of every feature.
-	Init float64 `toml:"init"`
+	Init float64 `toml:"init" check:"finite,[-1e6,1e6]"`
 	// DeltaFloor bounds the prediction error below, ≥ 0: with
 	// DeltaFloor > 0 the critic learns from and broadcasts
 	// δ_DA = max(δ, −DeltaFloor); 0 (the default) leaves δ symmetric.
@@ -25,7 +24,7 @@ type TDParams struct {
 	// predicted outcome can only pause them: their signal is bounded
 	// below (Potjans, Diesmann & Morrison 2011). DeltaFloor is that
 	// baseline in units of δ.
-	DeltaFloor float64 `toml:"delta_floor"`
+	DeltaFloor float64 `toml:"delta_floor" check:"[0,1e6]"`
 }
 
 // Defaults returns γ = 1 (episodes are finite), λ = 0 (TD(0)), α = 0.1,
@@ -34,19 +33,7 @@ func (TDParams) Defaults() TDParams { return TDParams{Gamma: 1, Lambda: 0, Alpha
 
 // Validate reports a parameter out of range, naming its key.
 func (p TDParams) Validate() error {
-	switch {
-	case !(p.Gamma >= 0 && p.Gamma <= 1):
-		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.Gamma), "gamma")
-	case !(p.Lambda >= 0 && p.Lambda <= 1):
-		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.Lambda), "lambda")
-	case !(p.Alpha > 0 && p.Alpha <= 10):
-		return param.New(fmt.Sprintf("must be in (0, 10], got %g", p.Alpha), "alpha")
-	case math.IsNaN(p.Init) || math.Abs(p.Init) > 1e6:
-		return param.New(fmt.Sprintf("must be a finite number in [-1e6, 1e6], got %g", p.Init), "init")
-	case !(p.DeltaFloor >= 0 && p.DeltaFloor <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.DeltaFloor), "delta_floor")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // TD is a linear temporal-difference critic, TD(λ) with accumulating

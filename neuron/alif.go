@@ -13,29 +13,29 @@ import (
 // 0 mV).
 type ALIFParams struct {
 	// TauMMs is the membrane time constant τ_m (ms), > 0: α = exp(−dt/τ_m).
-	TauMMs float64 `toml:"tau_m_ms"`
+	TauMMs float64 `toml:"tau_m_ms" check:"finite,>0"`
 	// VThMV is the baseline threshold v_th (mV above rest), > 0. A spike
 	// also subtracts v_th from v (reset by subtraction).
-	VThMV float64 `toml:"v_th_mv"`
+	VThMV float64 `toml:"v_th_mv" check:"finite,>0"`
 	// TRefMs is the refractory period (ms), >= 0, rounded to whole steps
 	// (k = round(t_ref/dt)): a neuron that spiked in step n can spike
 	// again from step n + k on, and its pseudo-derivative is 0 in the
 	// steps between (v keeps integrating); NEST's count.
-	TRefMs float64 `toml:"t_ref_ms"`
+	TRefMs float64 `toml:"t_ref_ms" check:"finite,>=0"`
 	// TauAMs is the time constant τ_a (ms) of the threshold adaptation,
 	// > 0: ρ = exp(−dt/τ_a).
-	TauAMs float64 `toml:"tau_a_ms"`
+	TauAMs float64 `toml:"tau_a_ms" check:"finite,>0"`
 	// Beta is β (mV per unit of adaptation), >= 0: the threshold is
 	// A = v_th + β·a. 0 makes the neurons plain LIF neurons.
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"finite,>=0"`
 	// AdaptFraction in [0, 1]: the first round(AdaptFraction·n) neurons of
 	// the population adapt (threshold v_th + β·a), the others have β = 0
 	// (the LSNN of Bellec et al.: LIF and ALIF neurons in one recurrent
 	// population).
-	AdaptFraction float64 `toml:"adapt_fraction"`
+	AdaptFraction float64 `toml:"adapt_fraction" check:"[0,1]"`
 	// Gamma is γ, the height of the pseudo-derivative, > 0:
 	// ψ = γ/v_th·max(0, 1 − |v − A|/v_th).
-	Gamma float64 `toml:"gamma"`
+	Gamma float64 `toml:"gamma" check:"finite,>0"`
 	// ScaleInput multiplies the summed drive by 1 − α (the input enters as
 	// a current over the step, NEST's regular_spike_arrival = false);
 	// false adds the drive to v unscaled (the paper's equations).
@@ -52,34 +52,7 @@ func (ALIFParams) Defaults() ALIFParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p ALIFParams) Validate() error {
-	pos := func(key string, v float64) error {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", v), key)
-		}
-		return nil
-	}
-	nonneg := func(key string, v float64) error {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", v), key)
-		}
-		return nil
-	}
-	for _, err := range []error{
-		pos("tau_m_ms", p.TauMMs),
-		pos("v_th_mv", p.VThMV),
-		nonneg("t_ref_ms", p.TRefMs),
-		pos("tau_a_ms", p.TauAMs),
-		nonneg("beta", p.Beta),
-		pos("gamma", p.Gamma),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if !(p.AdaptFraction >= 0 && p.AdaptFraction <= 1) {
-		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.AdaptFraction), "adapt_fraction")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // ALIF is a population of adaptive leaky integrate-and-fire neurons with

@@ -2,7 +2,6 @@ package neuron
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/dopa-sim/dopa/internal/param"
@@ -64,7 +63,7 @@ type BinaryParams struct {
 	Activation BinaryActivation `toml:"activation"`
 	// Threshold is θ of the threshold activation (in the units of the
 	// input, e.g. a count of synapses or a log-odds).
-	Threshold float64 `toml:"threshold"`
+	Threshold float64 `toml:"threshold" check:"number"`
 	// K is the number of winners of the kwta activation (1 ≤ K ≤ n).
 	K int `toml:"k"`
 	// Modules is the number H of modules of the module_wta activation; it
@@ -81,11 +80,12 @@ func (BinaryParams) Defaults() BinaryParams {
 // Validate reports a parameter out of range, naming its key. It checks
 // what does not depend on the population size; NewBinary checks the rest.
 func (p BinaryParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
 	case p.Activation < ThresholdActivation || p.Activation > ModuleWinners:
 		return param.New(fmt.Sprintf("unknown binary activation %d", int(p.Activation)), "activation")
-	case math.IsNaN(p.Threshold):
-		return param.New("must be a number, got NaN", "threshold")
 	case p.Activation == KWinners && p.K < 1:
 		return param.New(fmt.Sprintf("must be >= 1, got %d", p.K), "k")
 	case p.Activation == ModuleWinners && p.Modules < 1:

@@ -11,22 +11,22 @@ import (
 // neurons (see Izhikevich for the equations).
 type IzhikevichParams struct {
 	// A is the recovery rate a of u (1/ms), >= 0.
-	A float64 `toml:"a"`
+	A float64 `toml:"a" check:"finite,>=0"`
 	// B is the sensitivity b of u to v (dimensionless in the model's units).
-	B float64 `toml:"b"`
+	B float64 `toml:"b" check:"finite"`
 	// CMV is the after-spike reset value c of v (mV), below v_peak_mv.
-	CMV float64 `toml:"c_mv"`
+	CMV float64 `toml:"c_mv" check:"finite"`
 	// D is the after-spike increment d of u (in the units of u, mV/ms).
-	D float64 `toml:"d"`
+	D float64 `toml:"d" check:"finite"`
 	// VPeakMV is the spike cut-off v_peak (mV): a neuron spikes when v ≥ v_peak.
-	VPeakMV float64 `toml:"v_peak_mv"`
+	VPeakMV float64 `toml:"v_peak_mv" check:"finite"`
 	// VInitMV is the potential v (mV) that Reset starts from, with u = b·v.
-	VInitMV float64 `toml:"v_init_mv"`
+	VInitMV float64 `toml:"v_init_mv" check:"finite"`
 	// TauSynMs is the time constant τ_syn (ms) of a current-based exponential
 	// synapse: a drive added to Input makes the synaptic current I jump, and
 	// I decays by exp(−dt/τ_syn) each step. 0 (the default, as in
 	// Izhikevich 2007) holds a drive for one step only.
-	TauSynMs float64 `toml:"tau_syn_ms"`
+	TauSynMs float64 `toml:"tau_syn_ms" check:"finite,>=0"`
 }
 
 // RegularSpiking returns the regular-spiking cortical excitatory neuron of
@@ -48,33 +48,14 @@ func (IzhikevichParams) Defaults() IzhikevichParams { return RegularSpiking() }
 
 // Validate reports a parameter out of range, naming its key.
 func (p IzhikevichParams) Validate() error {
-	fin := func(key string, v float64) error {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number, got %g", v), key)
-		}
-		if !(p.TauSynMs >= 0) || math.IsInf(p.TauSynMs, 0) {
-			return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs), "tau_syn_ms")
-		}
-		return nil
-	}
-	for _, err := range []error{
-		fin("a", p.A), fin("b", p.B), fin("c_mv", p.CMV), fin("d", p.D),
-		fin("v_peak_mv", p.VPeakMV), fin("v_init_mv", p.VInitMV),
-	} {
-		if err != nil {
-			return err
-		}
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	switch {
-	case p.A < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %g", p.A), "a")
 	case p.CMV >= p.VPeakMV:
 		return param.New(fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.CMV), "c_mv")
 	case p.VInitMV >= p.VPeakMV:
 		return param.New(fmt.Sprintf("must be below v_peak_mv (%g), got %g", p.VPeakMV, p.VInitMV), "v_init_mv")
-	}
-	if !(p.TauSynMs >= 0) || math.IsInf(p.TauSynMs, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauSynMs), "tau_syn_ms")
 	}
 	return nil
 }

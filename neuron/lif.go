@@ -22,24 +22,24 @@ type Spiking interface {
 // neurons with current-based exponential synapses (see LIF for the equations).
 type LIFParams struct {
 	// TauMMs is the membrane time constant τ_m (ms), > 0.
-	TauMMs float64 `toml:"tau_m_ms"`
+	TauMMs float64 `toml:"tau_m_ms" check:"finite,>0"`
 	// VRestMV is the resting potential v_rest (mV): where v relaxes without
 	// input. It may lie above threshold, which makes the neuron fire tonically.
-	VRestMV float64 `toml:"v_rest_mv"`
+	VRestMV float64 `toml:"v_rest_mv" check:"finite"`
 	// VResetMV is the potential v_reset (mV) a neuron is set to after a
 	// spike and held at while refractory; below v_thresh.
-	VResetMV float64 `toml:"v_reset_mv"`
+	VResetMV float64 `toml:"v_reset_mv" check:"finite"`
 	// VThreshMV is the threshold v_thresh (mV): a neuron spikes when v ≥ v_thresh.
-	VThreshMV float64 `toml:"v_thresh_mv"`
+	VThreshMV float64 `toml:"v_thresh_mv" check:"finite"`
 	// TRefMs is the refractory period t_ref (ms), >= 0, rounded to a whole
 	// number of steps.
-	TRefMs float64 `toml:"t_ref_ms"`
+	TRefMs float64 `toml:"t_ref_ms" check:"finite,>=0"`
 	// TauSynEMs is the decay time constant τ_e (ms) of the excitatory
 	// synaptic current, the channel fed by Input; > 0.
-	TauSynEMs float64 `toml:"tau_syn_e_ms"`
+	TauSynEMs float64 `toml:"tau_syn_e_ms" check:"finite,>0"`
 	// TauSynIMs is the decay time constant τ_i (ms) of the inhibitory
 	// synaptic current, the channel fed by InputInh; > 0.
-	TauSynIMs float64 `toml:"tau_syn_i_ms"`
+	TauSynIMs float64 `toml:"tau_syn_i_ms" check:"finite,>0"`
 }
 
 // Defaults returns τ_m = 20 ms, v_rest = v_reset = −70 mV, v_thresh = −50 mV,
@@ -50,32 +50,8 @@ func (LIFParams) Defaults() LIFParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p LIFParams) Validate() error {
-	pos := func(key string, v float64) error {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", v), key)
-		}
-		return nil
-	}
-	fin := func(key string, v float64) error {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number, got %g", v), key)
-		}
-		return nil
-	}
-	for _, err := range []error{
-		pos("tau_m_ms", p.TauMMs),
-		fin("v_rest_mv", p.VRestMV),
-		fin("v_reset_mv", p.VResetMV),
-		fin("v_thresh_mv", p.VThreshMV),
-		pos("tau_syn_e_ms", p.TauSynEMs),
-		pos("tau_syn_i_ms", p.TauSynIMs),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if !(p.TRefMs >= 0) || math.IsInf(p.TRefMs, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TRefMs), "t_ref_ms")
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	if p.VResetMV >= p.VThreshMV {
 		return param.New(fmt.Sprintf("must be below v_thresh_mv (%g), got %g", p.VThreshMV, p.VResetMV), "v_reset_mv")

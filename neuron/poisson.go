@@ -2,7 +2,6 @@ package neuron
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/dopa-sim/dopa/internal/param"
@@ -14,7 +13,7 @@ type PoissonParams struct {
 	// RateHzPerUnit converts the drive into a firing rate: neuron i fires at
 	// rate_i = RateHzPerUnit · max(0, I_i) Hz, where I_i is its input drive
 	// in the step. >= 0.
-	RateHzPerUnit float64 `toml:"rate_hz_per_unit"`
+	RateHzPerUnit float64 `toml:"rate_hz_per_unit" check:"finite,>=0"`
 	// Frozen makes Reset rewind the random stream to its start, so that
 	// every trial presenting the same drive sees the same spike trains
 	// ("frozen" Poisson noise). Without it the stream runs on across trials.
@@ -26,10 +25,7 @@ func (PoissonParams) Defaults() PoissonParams { return PoissonParams{RateHzPerUn
 
 // Validate reports a parameter out of range, naming its key.
 func (p PoissonParams) Validate() error {
-	if !(p.RateHzPerUnit >= 0) || math.IsInf(p.RateHzPerUnit, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.RateHzPerUnit), "rate_hz_per_unit")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // Poisson is a population of Poisson spike sources: rate coding of its

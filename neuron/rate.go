@@ -78,7 +78,7 @@ type RateParams struct {
 	Activation Activation `toml:"activation"`
 	// TauMs is the leak time constant τ (ms). 0 means no leak: v follows
 	// the input within the step.
-	TauMs float64 `toml:"tau_ms"`
+	TauMs float64 `toml:"tau_ms" check:"finite,>=0"`
 }
 
 // Defaults returns linear units without leak.
@@ -89,10 +89,7 @@ func (p RateParams) Validate() error {
 	if p.Activation < Linear || p.Activation > ReLU {
 		return param.New(fmt.Sprintf("unknown activation %d", int(p.Activation)), "activation")
 	}
-	if !(p.TauMs >= 0) || math.IsInf(p.TauMs, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauMs), "tau_ms")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // ParamError is a parameter out of its valid range: the one parameter-error

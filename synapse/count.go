@@ -103,19 +103,18 @@ var MemoryRules = []MemoryRule{Willshaw, BCPNN, Covariance, Bayes}
 // address pattern, bit by bit and independently.
 type Noise struct {
 	// P01 is p₀₁ = P(query bit 0 | stored bit 1), the fraction of deleted active units.
-	P01 float64 `toml:"p01"`
+	P01 float64 `toml:"p01" check:"[0,1)"`
 	// P10 is p₁₀ = P(query bit 1 | stored bit 0), the fraction of added silent units.
-	P10 float64 `toml:"p10"`
+	P10 float64 `toml:"p10" check:"[0,1)"`
 }
 
 // Validate reports a noise level out of range: each in [0, 1), and
 // p₀₁ + p₁₀ < 1 (otherwise the query says nothing about the pattern).
 func (n Noise) Validate() error {
+	if err := param.Check(n); err != nil {
+		return err
+	}
 	switch {
-	case !(n.P01 >= 0 && n.P01 < 1):
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", n.P01), "p01")
-	case !(n.P10 >= 0 && n.P10 < 1):
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", n.P10), "p10")
 	case n.P01+n.P10 >= 1:
 		return param.New(fmt.Sprintf("p01 + p10 must be < 1, got %g", n.P01+n.P10), "p10")
 	}
@@ -441,11 +440,11 @@ type ReadoutParams struct {
 	// smallest p_ij (a count of zero would otherwise give log 0). Default
 	// 1e-6: below 1/M for any M that Counts can hold, so only zero counts
 	// are floored.
-	Floor float64 `toml:"floor"`
+	Floor float64 `toml:"floor" check:"(0,1)"`
 	// PreActivity and PostActivity are p_u and p_v of the covariance
 	// rule; 0 means the mean activity of the stored patterns.
-	PreActivity  float64 `toml:"pre_activity"`
-	PostActivity float64 `toml:"post_activity"`
+	PreActivity  float64 `toml:"pre_activity" check:"[0,1)"`
+	PostActivity float64 `toml:"post_activity" check:"[0,1)"`
 	// NoSelf drops the self-synapses ii of auto-association (w_ii = 0, the
 	// Hopfield convention) from the Willshaw, BCPNN and covariance
 	// potentials, so that an active query unit does not excite itself.
@@ -462,15 +461,13 @@ func (ReadoutParams) Defaults() ReadoutParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p ReadoutParams) Validate() error {
-	switch {
-	case p.Rule < Willshaw || p.Rule > Bayes:
+	if p.Rule < Willshaw || p.Rule > Bayes {
 		return param.New(fmt.Sprintf("unknown memory rule %d", int(p.Rule)), "rule")
-	case !(p.Floor > 0 && p.Floor < 1):
-		return param.New(fmt.Sprintf("must be in (0, 1), got %g", p.Floor), "floor")
-	case !(p.PreActivity >= 0 && p.PreActivity < 1):
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.PreActivity), "pre_activity")
-	case !(p.PostActivity >= 0 && p.PostActivity < 1):
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.PostActivity), "post_activity")
+	}
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	switch {
 	case p.NoSelf && p.Rule == Bayes:
 		return param.New("the Bayes rule keeps its self-synapses (evidence of the query bit)", "no_self")
 	}

@@ -19,17 +19,17 @@ type DenseParams struct {
 	Plastic bool `toml:"plastic"`
 	// InitGain scales the initial weights to the variance InitGain²/n_pre.
 	// Biases start at 0.
-	InitGain float64 `toml:"init_gain"`
+	InitGain float64 `toml:"init_gain" check:"finite,>=0"`
 	// Init is the law of the initial weights: "normal", w ~ N(0,
 	// InitGain²/n_pre), or "uniform", w ~ U(−a, a) with a =
 	// √3·InitGain/√n_pre (the same variance). "" means normal.
-	Init string `toml:"init"`
+	Init string `toml:"init" check:"oneof=normal|uniform,optional"`
 	// WMin and WMax bound every weight (not the biases) after each change; ±Inf for none.
-	WMin float64 `toml:"w_min"`
-	WMax float64 `toml:"w_max"`
+	WMin float64 `toml:"w_min" check:"number|-inf"`
+	WMax float64 `toml:"w_max" check:"number|inf"`
 	// TauEMs is the decay time constant τ_e of the eligibility trace (ms);
 	// 0 means the trace holds only the last trial's term.
-	TauEMs float64 `toml:"tau_e_ms"`
+	TauEMs float64 `toml:"tau_e_ms" check:"finite,>=0"`
 }
 
 // Defaults returns a plastic projection with biases, unit init gain,
@@ -40,19 +40,11 @@ func (DenseParams) Defaults() DenseParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p DenseParams) Validate() error {
-	switch {
-	case !(p.InitGain >= 0) || math.IsInf(p.InitGain, 0):
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.InitGain), "init_gain")
-	case p.Init != "" && p.Init != "normal" && p.Init != "uniform":
-		return param.New(fmt.Sprintf("must be normal or uniform, got %q", p.Init), "init")
-	case math.IsNaN(p.WMin) || math.IsInf(p.WMin, 1):
-		return param.New(fmt.Sprintf("must be a number or -inf, got %g", p.WMin), "w_min")
-	case math.IsNaN(p.WMax) || math.IsInf(p.WMax, -1):
-		return param.New(fmt.Sprintf("must be a number or inf, got %g", p.WMax), "w_max")
-	case p.WMin > p.WMax:
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	if p.WMin > p.WMax {
 		return param.New(fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax), "w_max")
-	case !(p.TauEMs >= 0) || math.IsInf(p.TauEMs, 0):
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TauEMs), "tau_e_ms")
 	}
 	return nil
 }

@@ -58,30 +58,30 @@ type SparseParams struct {
 	// "in_degree" (uses InDegree) or "out_degree" (uses OutDegree).
 	Connect ConnectRule `toml:"connect"`
 	// P is the connection probability of each (pre, post) pair, in [0, 1].
-	P float64 `toml:"p"`
+	P float64 `toml:"p" check:"[0,1]"`
 	// InDegree is the number of pre neurons of each post neuron, >= 0 and at
 	// most the number of candidates.
-	InDegree int `toml:"in_degree"`
+	InDegree int `toml:"in_degree" check:">=0"`
 	// OutDegree is the number of post neurons of each pre neuron, >= 0 and
 	// at most the number of candidates.
-	OutDegree int `toml:"out_degree"`
+	OutDegree int `toml:"out_degree" check:">=0"`
 	// NoSelf forbids the synapse from pre j to post j (for a projection of
 	// a population onto itself).
 	NoSelf bool `toml:"no_self"`
 	// Weight is the initial weight of every synapse, in the units of the
 	// post population's input (for LIF a jump of the synaptic current in mV).
-	Weight float64 `toml:"weight"`
+	Weight float64 `toml:"weight" check:"finite"`
 	// DelaySteps is the synaptic delay in steps, >= 1: a spike of step n
 	// reaches the input consumed by the post population in step n + delay
 	// (1, the smallest, is the next step).
-	DelaySteps int `toml:"delay_steps"`
+	DelaySteps int `toml:"delay_steps" check:"[1,65535]"`
 	// DelayMaxSteps, when above DelaySteps, makes the delays uniform
 	// integers in [DelaySteps, DelayMaxSteps], one per synapse; 0 means
 	// every synapse has DelaySteps. At most 65535.
 	DelayMaxSteps int `toml:"delay_max_steps"`
 	// WMin and WMax bound every weight after each plastic change; ±Inf for none.
-	WMin float64 `toml:"w_min"`
-	WMax float64 `toml:"w_max"`
+	WMin float64 `toml:"w_min" check:"number|-inf"`
+	WMax float64 `toml:"w_max" check:"number|inf"`
 	// Plastic enables reward-modulated STDP with the parameters STDP.
 	Plastic bool `toml:"plastic"`
 	// STDP are the plasticity parameters, used when Plastic is set.
@@ -103,25 +103,15 @@ const maxDelay = math.MaxUint16
 
 // Validate reports a parameter out of range, naming its key.
 func (p SparseParams) Validate() error {
-	switch {
-	case p.Connect != Probability && p.Connect != InDegree && p.Connect != OutDegree:
+	if p.Connect != Probability && p.Connect != InDegree && p.Connect != OutDegree {
 		return param.New(fmt.Sprintf("unknown connection rule %d", int(p.Connect)), "connect")
-	case p.Connect == Probability && !(p.P >= 0 && p.P <= 1):
-		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.P), "p")
-	case p.Connect == InDegree && p.InDegree < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.InDegree), "in_degree")
-	case p.Connect == OutDegree && p.OutDegree < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.OutDegree), "out_degree")
-	case math.IsNaN(p.Weight) || math.IsInf(p.Weight, 0):
-		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Weight), "weight")
-	case p.DelaySteps < 1 || p.DelaySteps > maxDelay:
-		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxDelay, p.DelaySteps), "delay_steps")
+	}
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	switch {
 	case p.DelayMaxSteps != 0 && (p.DelayMaxSteps < p.DelaySteps || p.DelayMaxSteps > maxDelay):
 		return param.New(fmt.Sprintf("must be 0 or in [delay_steps (%d), %d], got %d", p.DelaySteps, maxDelay, p.DelayMaxSteps), "delay_max_steps")
-	case math.IsNaN(p.WMin) || math.IsInf(p.WMin, 1):
-		return param.New(fmt.Sprintf("must be a number or -inf, got %g", p.WMin), "w_min")
-	case math.IsNaN(p.WMax) || math.IsInf(p.WMax, -1):
-		return param.New(fmt.Sprintf("must be a number or inf, got %g", p.WMax), "w_max")
 	case p.WMin > p.WMax:
 		return param.New(fmt.Sprintf("must be >= w_min (%g), got %g", p.WMin, p.WMax), "w_max")
 	case p.Weight < p.WMin || p.Weight > p.WMax:

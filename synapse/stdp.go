@@ -112,16 +112,16 @@ func (r *Rule) UnmarshalText(b []byte) error {
 type STDPParams struct {
 	// APlus is the potentiation amplitude A₊ (added to c by a pre-before-post
 	// pair at zero lag), >= 0.
-	APlus float64 `toml:"a_plus"`
+	APlus float64 `toml:"a_plus" check:"finite,>=0"`
 	// AMinus is the depression amplitude A₋ (subtracted from c by a
 	// post-before-pre pair at zero lag), >= 0.
-	AMinus float64 `toml:"a_minus"`
+	AMinus float64 `toml:"a_minus" check:"finite,>=0"`
 	// TauPlusMs is the decay time constant τ₊ of the presynaptic trace (ms), > 0.
-	TauPlusMs float64 `toml:"tau_plus_ms"`
+	TauPlusMs float64 `toml:"tau_plus_ms" check:"finite,>0"`
 	// TauMinusMs is the decay time constant τ₋ of the postsynaptic trace (ms), > 0.
-	TauMinusMs float64 `toml:"tau_minus_ms"`
+	TauMinusMs float64 `toml:"tau_minus_ms" check:"finite,>0"`
 	// TauCMs is the decay time constant τ_c of the eligibility trace (ms), > 0.
-	TauCMs float64 `toml:"tau_c_ms"`
+	TauCMs float64 `toml:"tau_c_ms" check:"finite,>0"`
 	// Pairing is which spike pairs count: "all_to_all" or "nearest".
 	Pairing Pairing `toml:"pairing"`
 	// Rule is the three-factor rule: "rstdp" (the default, the equations
@@ -141,7 +141,7 @@ type STDPParams struct {
 	// stdp_dopamine_synapse (its delay counted as dendritic). The circuit
 	// that feeds the projection applies it (a whole number of its dt_ms);
 	// 0 pairs post spikes at once.
-	DendriticDelayMs float64 `toml:"dendritic_delay_ms"`
+	DendriticDelayMs float64 `toml:"dendritic_delay_ms" check:"[0,1000],unit=ms"`
 }
 
 // Defaults returns NEST's stdp_dopamine_synapse values: A₊ = 1, A₋ = 1.5,
@@ -153,31 +153,11 @@ func (STDPParams) Defaults() STDPParams {
 // Validate reports a parameter out of range, naming its key (prefixed by
 // "stdp.", the table it lives in inside a projection).
 func (p STDPParams) Validate() error {
-	nonneg := func(key string, v float64) error {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", v), "stdp", key)
-		}
-		return nil
-	}
-	pos := func(key string, v float64) error {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", v), "stdp", key)
-		}
-		return nil
-	}
-	for _, err := range []error{
-		nonneg("a_plus", p.APlus), nonneg("a_minus", p.AMinus),
-		pos("tau_plus_ms", p.TauPlusMs), pos("tau_minus_ms", p.TauMinusMs), pos("tau_c_ms", p.TauCMs),
-	} {
-		if err != nil {
-			return err
-		}
+	if err := param.Check(p); err != nil {
+		return param.Under(err, "stdp")
 	}
 	if p.Pairing != AllToAll && p.Pairing != Nearest {
 		return param.New(fmt.Sprintf("unknown pairing %d", int(p.Pairing)), "stdp", "pairing")
-	}
-	if !(p.DendriticDelayMs >= 0 && p.DendriticDelayMs <= 1000) {
-		return param.New(fmt.Sprintf("must be in [0, 1000] ms, got %g", p.DendriticDelayMs), "stdp", "dendritic_delay_ms")
 	}
 	if p.Rule != RSTDP && p.Rule != MSTDPET && p.Rule != MSTDP {
 		return param.New(fmt.Sprintf("unknown rule %d", int(p.Rule)), "stdp", "rule")

@@ -38,7 +38,7 @@ func TestMeaninglessInputsRefused(t *testing.T) {
 		{name: "dt of di on ndi", file: edit(t, tanhE, "feedback = \"neg_transpose\"\nclip = 1.0\n\n[[rule]]\nname = \"di\"", "feedback = \"neg_transpose\"\nclip = 1.0\ndt = 0.5\n\n[[rule]]\nname = \"di\""), at: "dt = 0.5\n\n[[rule]]\nname = \"di\"", want: []string{"dt", "applies only to rule di (rule is \"ndi\")"}},
 		{name: "steps of di on ndi", file: edit(t, tanhE, "name = \"ndi\"", "name = \"ndi\"\nsteps = 100"), at: "steps = 100", want: []string{"steps", "applies only to rule di (rule is \"ndi\")"}},
 		{name: "gamma of npfb_ls on npfb", file: edit(t, tanhE, "feedback_rate = 0.001", "feedback_rate = 0.001\ngamma = 0.1"), at: "gamma = 0.1\n", want: []string{"gamma", "applies only to rule npfb_ls (rule is \"npfb\")"}},
-		{name: "gamma of 0 on npfb_ls", file: edit(t, tanhE, "gamma = 0.1", "gamma = 0.0"), at: "gamma = 0.0", want: []string{"gamma", "must be a finite number > 0 for npfb_ls"}},
+		{name: "gamma of 0 on npfb_ls", file: edit(t, tanhE, "gamma = 0.1", "gamma = 0.0"), at: "gamma = 0.0", want: []string{"gamma", "npfb_ls", "must be a finite number > 0, got 0"}},
 		{name: "feedback_rate of npfb on npfb_ls", file: edit(t, tanhE, "gamma = 0.1", "gamma = 0.1\nfeedback_rate = 0.01"), at: "feedback_rate = 0.01", want: []string{"feedback_rate", "applies only to rule npfb (rule is \"npfb_ls\")"}},
 		{name: "npfb on non-plastic feedback", file: npfbOn("false"), at: "name = \"npfb\"", want: []string{"rule.name", "npfb teaches its feedback", "plastic = false"}},
 	} {

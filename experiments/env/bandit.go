@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // BanditParams are the keys of the n-armed bandit.
@@ -19,39 +21,31 @@ import (
 // lowest, so the best arm becomes the worst and the worst the best.
 type BanditParams struct {
 	// Arms is the number of arms n, in [2, 1000].
-	Arms int `toml:"arms"`
+	Arms int `toml:"arms" check:"[2,1000]"`
 	// Probabilities are the arms' reward probabilities (empty: evenly
 	// spaced from low to high), each in [0, 1].
-	Probabilities []float64 `toml:"probabilities"`
+	Probabilities []float64 `toml:"probabilities" check:"[0,1]"`
 	// Low and High bound the evenly spaced probabilities, 0 ≤ low < high ≤ 1.
 	Low  float64 `toml:"low"`
 	High float64 `toml:"high"`
 	// Shuffle assigns the probabilities to the arms in a random order.
 	Shuffle bool `toml:"shuffle"`
 	// Reward is the size of a reward.
-	Reward float64 `toml:"reward"`
+	Reward float64 `toml:"reward" check:"finite,[-1e6,1e6]"`
 	// ReversalAfter: from this trial on, the assignment is reversed (0: never).
-	ReversalAfter int `toml:"reversal_after"`
+	ReversalAfter int `toml:"reversal_after" check:">=0"`
 }
 
 // Validate reports a key out of range.
 func (p BanditParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.Arms < 2 || p.Arms > 1000:
-		return bad("must be in [2, 1000], got %d", p.Arms, "arms")
 	case len(p.Probabilities) != 0 && len(p.Probabilities) != p.Arms:
 		return bad(fmt.Sprintf("must list one probability per arm (%d), got %%d", p.Arms), len(p.Probabilities), "probabilities")
 	case !(p.Low >= 0 && p.Low < p.High && p.High <= 1):
 		return bad("low must be in [0, high) and high in (low, 1], got low = %g", p.Low, "low")
-	case !finite(p.Reward) || math.Abs(p.Reward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.Reward, "reward")
-	case p.ReversalAfter < 0:
-		return bad("must be >= 0, got %d", p.ReversalAfter, "reversal_after")
-	}
-	for i, q := range p.Probabilities {
-		if !(q >= 0 && q <= 1) {
-			return bad("must be in [0, 1], got %g", q, "probabilities", fmt.Sprint(i))
-		}
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package env
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // CartPoleParams are the keys of the cart-pole.
@@ -30,52 +32,30 @@ import (
 type CartPoleParams struct {
 	// Gravity g (m/s²), MassCart m_c and MassPole m_p (kg), HalfLength l
 	// (m), Force (N): each > 0.
-	Gravity    float64 `toml:"gravity"`
-	MassCart   float64 `toml:"mass_cart"`
-	MassPole   float64 `toml:"mass_pole"`
-	HalfLength float64 `toml:"half_length"`
-	Force      float64 `toml:"force"`
+	Gravity    float64 `toml:"gravity" check:"(0,1e6]"`
+	MassCart   float64 `toml:"mass_cart" check:"(0,1e6]"`
+	MassPole   float64 `toml:"mass_pole" check:"(0,1e6]"`
+	HalfLength float64 `toml:"half_length" check:"(0,1e6]"`
+	Force      float64 `toml:"force" check:"(0,1e6]"`
 	// StepS is τ, the step (s); a run steps the cart-pole at
 	// critic.step_ms = 1000·step_s.
-	StepS float64 `toml:"step_s"`
+	StepS float64 `toml:"step_s" check:"(0,1],unit=s"`
 	// XLimit (m) and ThetaLimitDeg (degrees) bound the trial.
-	XLimit        float64 `toml:"x_limit"`
-	ThetaLimitDeg float64 `toml:"theta_limit_deg"`
+	XLimit        float64 `toml:"x_limit" check:"(0,1000],unit=m"`
+	ThetaLimitDeg float64 `toml:"theta_limit_deg" check:"(0,90),unit=degrees"`
 	// MaxSteps is the horizon: a trial that lasts this many steps has
 	// balanced the pole, in [1, 10⁶].
-	MaxSteps int `toml:"max_steps"`
+	MaxSteps int `toml:"max_steps" check:"[1,1000000]"`
 	// StartNoise bounds the initial state, drawn uniformly in ±StartNoise
 	// for x, ẋ, θ (rad) and θ̇, in [0, 0.2].
-	StartNoise float64 `toml:"start_noise"`
+	StartNoise float64 `toml:"start_noise" check:"[0,0.2]"`
 	// FailReward is paid on failing.
-	FailReward float64 `toml:"fail_reward"`
+	FailReward float64 `toml:"fail_reward" check:"finite,[-1e6,1e6]"`
 }
 
 // Validate reports a key out of range.
 func (p CartPoleParams) Validate() error {
-	for _, k := range []struct {
-		key string
-		v   float64
-	}{{"gravity", p.Gravity}, {"mass_cart", p.MassCart}, {"mass_pole", p.MassPole}, {"half_length", p.HalfLength}, {"force", p.Force}} {
-		if !(k.v > 0 && k.v <= 1e6) {
-			return bad("must be in (0, 1e6], got %g", k.v, k.key)
-		}
-	}
-	switch {
-	case !(p.StepS > 0 && p.StepS <= 1):
-		return bad("must be in (0, 1] s, got %g", p.StepS, "step_s")
-	case !(p.XLimit > 0 && p.XLimit <= 1e3):
-		return bad("must be in (0, 1000] m, got %g", p.XLimit, "x_limit")
-	case !(p.ThetaLimitDeg > 0 && p.ThetaLimitDeg < 90):
-		return bad("must be in (0, 90) degrees, got %g", p.ThetaLimitDeg, "theta_limit_deg")
-	case p.MaxSteps < 1 || p.MaxSteps > 1_000_000:
-		return bad("must be in [1, 1000000], got %d", p.MaxSteps, "max_steps")
-	case !(p.StartNoise >= 0 && p.StartNoise <= 0.2):
-		return bad("must be in [0, 0.2], got %g", p.StartNoise, "start_noise")
-	case !finite(p.FailReward) || math.Abs(p.FailReward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.FailReward, "fail_reward")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // StepMs is the duration of one step (ms), at which a run must step it.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // ConditioningParams are the keys of classical conditioning.
@@ -30,7 +32,7 @@ import (
 // inter-trial interval is unpredictable.
 type ConditioningParams struct {
 	// TrialSteps is the number of steps of a trial, in [2, 10000].
-	TrialSteps int `toml:"trial_steps"`
+	TrialSteps int `toml:"trial_steps" check:"[2,10000]"`
 	// CSStep is the step the CS comes on, in [1, trial_steps − 1].
 	CSStep int `toml:"cs_step"`
 	// CSSteps is how long the CS stays on (steps); 0: until us_step.
@@ -38,51 +40,38 @@ type ConditioningParams struct {
 	// USStep is the step the reward is due, in (cs_step, trial_steps − 1].
 	USStep int `toml:"us_step"`
 	// Reward is the size r of the reward.
-	Reward float64 `toml:"reward"`
+	Reward float64 `toml:"reward" check:"finite,[-1e6,1e6]"`
 	// RewardProbability is the probability that a trial is rewarded, in [0, 1].
-	RewardProbability float64 `toml:"reward_probability"`
+	RewardProbability float64 `toml:"reward_probability" check:"[0,1]"`
 	// OmitEvery: every omit_every-th trial is a probe trial without reward
 	// (0: none).
 	OmitEvery int `toml:"omit_every"`
 	// ExtinctionAfter: from this trial on no reward is given (0: never).
-	ExtinctionAfter int `toml:"extinction_after"`
+	ExtinctionAfter int `toml:"extinction_after" check:">=0"`
 	// Representation is "csc", "microstimulus" or "presence".
-	Representation string `toml:"representation"`
+	Representation string `toml:"representation" check:"oneof=csc|microstimulus|presence"`
 	// Microstimuli is the number m of microstimuli, in [1, 1000].
-	Microstimuli int `toml:"microstimuli"`
+	Microstimuli int `toml:"microstimuli" check:"[1,1000]"`
 	// Decay is the per-step decay of the microstimulus memory trace, in (0, 1).
-	Decay float64 `toml:"decay"`
+	Decay float64 `toml:"decay" check:"(0,1)"`
 	// Sigma is the width σ of the microstimuli, > 0.
-	Sigma float64 `toml:"sigma"`
+	Sigma float64 `toml:"sigma" check:"finite,>0"`
 }
 
 // Validate reports a key out of range.
 func (p ConditioningParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.TrialSteps < 2 || p.TrialSteps > 10000:
-		return bad("must be in [2, 10000], got %d", p.TrialSteps, "trial_steps")
 	case p.CSStep < 1 || p.CSStep >= p.TrialSteps:
 		return bad(fmt.Sprintf("must be in [1, trial_steps − 1 = %d], got %%d", p.TrialSteps-1), p.CSStep, "cs_step")
 	case p.USStep <= p.CSStep || p.USStep >= p.TrialSteps:
 		return bad(fmt.Sprintf("must be in [cs_step + 1 = %d, trial_steps − 1 = %d], got %%d", p.CSStep+1, p.TrialSteps-1), p.USStep, "us_step")
 	case p.CSSteps < 0 || p.CSSteps > p.TrialSteps-p.CSStep:
 		return bad(fmt.Sprintf("must be in [0, trial_steps − cs_step = %d], got %%d", p.TrialSteps-p.CSStep), p.CSSteps, "cs_steps")
-	case !finite(p.Reward) || math.Abs(p.Reward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.Reward, "reward")
-	case !(p.RewardProbability >= 0 && p.RewardProbability <= 1):
-		return bad("must be in [0, 1], got %g", p.RewardProbability, "reward_probability")
 	case p.OmitEvery < 0 || p.OmitEvery == 1:
 		return bad("must be 0 (no probe trials) or at least 2, got %d", p.OmitEvery, "omit_every")
-	case p.ExtinctionAfter < 0:
-		return bad("must be >= 0, got %d", p.ExtinctionAfter, "extinction_after")
-	case p.Representation != "csc" && p.Representation != "microstimulus" && p.Representation != "presence":
-		return bad("must be \"csc\", \"microstimulus\" or \"presence\", got %q", p.Representation, "representation")
-	case p.Microstimuli < 1 || p.Microstimuli > 1000:
-		return bad("must be in [1, 1000], got %d", p.Microstimuli, "microstimuli")
-	case !(p.Decay > 0 && p.Decay < 1):
-		return bad("must be in (0, 1), got %g", p.Decay, "decay")
-	case !(p.Sigma > 0) || !finite(p.Sigma):
-		return bad("must be a finite number > 0, got %g", p.Sigma, "sigma")
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // DistalParams are the keys of the distal-reward task of Izhikevich (2007,
@@ -21,31 +23,27 @@ import (
 type DistalParams struct {
 	// DelayMinMs and DelayMaxMs bound the delay of the reward after a
 	// pairing (ms), 1 ≤ min ≤ max ≤ 10⁶.
-	DelayMinMs int `toml:"delay_min_ms"`
+	DelayMinMs int `toml:"delay_min_ms" check:"[1,1000000]"`
 	DelayMaxMs int `toml:"delay_max_ms"`
 	// Reward is the size of a reward (0: the control condition).
-	Reward float64 `toml:"reward"`
+	Reward float64 `toml:"reward" check:"finite,[-1e6,1e6]"`
 	// EpisodeMs is the length of an episode (ms), in [1, 10⁶].
-	EpisodeMs int `toml:"episode_ms"`
+	EpisodeMs int `toml:"episode_ms" check:"[1,1000000]"`
 }
 
 // Validate reports a key out of range.
 func (p DistalParams) Validate() error {
-	return checkStream(p.DelayMinMs, p.DelayMaxMs, p.Reward, p.EpisodeMs)
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	return checkDelays(p.DelayMinMs, p.DelayMaxMs)
 }
 
-// checkStream checks the keys the 1-ms streams (distal, pavlovian) share:
-// the bounds of the reward delay, the reward, the length of an episode.
-func checkStream(delayMin, delayMax int, reward float64, episodeMs int) error {
-	switch {
-	case delayMin < 1 || delayMin > 1e6:
-		return bad("must be in [1, 1000000], got %d", delayMin, "delay_min_ms")
-	case delayMax < delayMin || delayMax > 1e6:
+// checkDelays checks the upper bound of the reward delay of the 1-ms
+// streams (distal, pavlovian) against the lower one.
+func checkDelays(delayMin, delayMax int) error {
+	if delayMax < delayMin || delayMax > 1e6 {
 		return bad(fmt.Sprintf("must be in [delay_min_ms = %d, 1000000], got %%d", delayMin), delayMax, "delay_max_ms")
-	case !finite(reward) || math.Abs(reward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", reward, "reward")
-	case episodeMs < 1 || episodeMs > 1e6:
-		return bad("must be in [1, 1000000], got %d", episodeMs, "episode_ms")
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // GridParams are the keys of the grid world.
@@ -19,8 +21,8 @@ import (
 // the moves that shorten the path to the goal.
 type GridParams struct {
 	// Width and Height are the grid's size, each in [1, 100], at least 2 cells.
-	Width  int `toml:"width"`
-	Height int `toml:"height"`
+	Width  int `toml:"width" check:"[1,100]"`
+	Height int `toml:"height" check:"[1,100]"`
 	// Start and Goal are cells [column, row], row 0 at the top.
 	Start [2]int `toml:"start"`
 	Goal  [2]int `toml:"goal"`
@@ -29,23 +31,22 @@ type GridParams struct {
 	// GoalReward is paid on entering the goal; StepReward on every other
 	// step, and WallReward on top of it on a move into a wall or off the
 	// grid (the agent stays in its cell).
-	GoalReward float64 `toml:"goal_reward"`
-	WallReward float64 `toml:"wall_reward"`
-	StepReward float64 `toml:"step_reward"`
+	GoalReward float64 `toml:"goal_reward" check:"finite,[-1e6,1e6]"`
+	WallReward float64 `toml:"wall_reward" check:"finite,[-1e6,1e6]"`
+	StepReward float64 `toml:"step_reward" check:"finite,[-1e6,1e6]"`
 	// Slip is the probability that a move goes in a random direction, in [0, 1].
-	Slip float64 `toml:"slip"`
+	Slip float64 `toml:"slip" check:"[0,1]"`
 	// MaxSteps ends an episode that has not reached the goal, in [1, 1000000].
-	MaxSteps int `toml:"max_steps"`
+	MaxSteps int `toml:"max_steps" check:"[1,1000000]"`
 }
 
 // Validate reports a key out of range.
 func (p GridParams) Validate() error {
 	in := func(c [2]int) bool { return c[0] >= 0 && c[0] < p.Width && c[1] >= 0 && c[1] < p.Height }
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.Width < 1 || p.Width > 100:
-		return bad("must be in [1, 100], got %d", p.Width, "width")
-	case p.Height < 1 || p.Height > 100:
-		return bad("must be in [1, 100], got %d", p.Height, "height")
 	case p.Width*p.Height < 2:
 		return bad("the grid must have at least 2 cells, got %d", p.Width*p.Height, "width")
 	case !in(p.Start):
@@ -54,16 +55,6 @@ func (p GridParams) Validate() error {
 		return bad(fmt.Sprintf("must be a cell of the %d × %d grid, got %%v", p.Width, p.Height), p.Goal, "goal")
 	case p.Start == p.Goal:
 		return bad("must differ from start, got %v", p.Goal, "goal")
-	case !finite(p.GoalReward) || math.Abs(p.GoalReward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.GoalReward, "goal_reward")
-	case !finite(p.StepReward) || math.Abs(p.StepReward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.StepReward, "step_reward")
-	case !finite(p.WallReward) || math.Abs(p.WallReward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.WallReward, "wall_reward")
-	case !(p.Slip >= 0 && p.Slip <= 1):
-		return bad("must be in [0, 1], got %g", p.Slip, "slip")
-	case p.MaxSteps < 1 || p.MaxSteps > 1_000_000:
-		return bad("must be in [1, 1000000], got %d", p.MaxSteps, "max_steps")
 	}
 	for i, w := range p.Walls {
 		switch {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // PavlovianParams are the keys of the Pavlovian experiment of Izhikevich
@@ -21,32 +23,30 @@ import (
 // its bounds, both included; rewards due in the same ms add up.
 type PavlovianParams struct {
 	// Stimuli is the number n of stimuli, in [1, 10000]; S1 is the first.
-	Stimuli int `toml:"stimuli"`
+	Stimuli int `toml:"stimuli" check:"[1,10000]"`
 	// IntervalMinMs and IntervalMaxMs bound the interval between two
 	// stimuli (ms), 1 ≤ min ≤ max ≤ 10⁶.
-	IntervalMinMs int `toml:"interval_min_ms"`
+	IntervalMinMs int `toml:"interval_min_ms" check:"[1,1000000]"`
 	IntervalMaxMs int `toml:"interval_max_ms"`
 	// DelayMinMs and DelayMaxMs bound the delay of the reward after S1
 	// (ms), 1 ≤ min ≤ max ≤ 10⁶.
-	DelayMinMs int `toml:"delay_min_ms"`
+	DelayMinMs int `toml:"delay_min_ms" check:"[1,1000000]"`
 	DelayMaxMs int `toml:"delay_max_ms"`
 	// Reward is the size of a reward.
-	Reward float64 `toml:"reward"`
+	Reward float64 `toml:"reward" check:"finite,[-1e6,1e6]"`
 	// EpisodeMs is the length of an episode (ms), in [1, 10⁶].
-	EpisodeMs int `toml:"episode_ms"`
+	EpisodeMs int `toml:"episode_ms" check:"[1,1000000]"`
 }
 
 // Validate reports a key out of range.
 func (p PavlovianParams) Validate() error {
-	switch {
-	case p.Stimuli < 1 || p.Stimuli > 10000:
-		return bad("must be in [1, 10000], got %d", p.Stimuli, "stimuli")
-	case p.IntervalMinMs < 1 || p.IntervalMinMs > 1e6:
-		return bad("must be in [1, 1000000], got %d", p.IntervalMinMs, "interval_min_ms")
-	case p.IntervalMaxMs < p.IntervalMinMs || p.IntervalMaxMs > 1e6:
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	if p.IntervalMaxMs < p.IntervalMinMs || p.IntervalMaxMs > 1e6 {
 		return bad(fmt.Sprintf("must be in [interval_min_ms = %d, 1000000], got %%d", p.IntervalMinMs), p.IntervalMaxMs, "interval_max_ms")
 	}
-	return checkStream(p.DelayMinMs, p.DelayMaxMs, p.Reward, p.EpisodeMs)
+	return checkDelays(p.DelayMinMs, p.DelayMaxMs)
 }
 
 var pavlovianDef = Def{

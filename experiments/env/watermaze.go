@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/dopa-sim/dopa/internal/param"
 )
 
 // MazeParams are the keys of the water maze.
@@ -25,62 +27,47 @@ import (
 // bearing.
 type MazeParams struct {
 	// Radius is the pool's radius (m), in (0, 100].
-	Radius float64 `toml:"radius_m"`
+	Radius float64 `toml:"radius_m" check:"(0,100],unit=m"`
 	// Platform is the platform's centre [x, y] (m), inside the pool.
 	Platform [2]float64 `toml:"platform"`
 	// PlatformRadius is the platform's radius (m), > 0.
 	PlatformRadius float64 `toml:"platform_radius_m"`
 	// Speed is the swimming speed (m/s), > 0.
-	Speed float64 `toml:"speed_m_s"`
+	Speed float64 `toml:"speed_m_s" check:"(0,1000],unit=m/s"`
 	// StepS is the duration of a step (s); a run steps the maze at
 	// critic.step_ms = 1000·step_s.
-	StepS float64 `toml:"step_s"`
+	StepS float64 `toml:"step_s" check:"(0,10],unit=s"`
 	// TimeoutS ends a trial that has not found the platform (s).
 	TimeoutS float64 `toml:"timeout_s"`
 	// Directions is the number of headings, in [2, 360].
-	Directions int `toml:"directions"`
+	Directions int `toml:"directions" check:"[2,360]"`
 	// PlaceCells is the number of place cells along each side of the
 	// square grid that spans the pool, in [1, 100].
-	PlaceCells int `toml:"place_cells"`
+	PlaceCells int `toml:"place_cells" check:"[1,100]"`
 	// PlaceSigma is the width σ of a place cell's tuning (m), > 0.
-	PlaceSigma float64 `toml:"place_sigma_m"`
+	PlaceSigma float64 `toml:"place_sigma_m" check:"(0,100],unit=m"`
 	// Encoding is "place" (every place cell's Gaussian activity) or
 	// "tiles" (one-hot: only the place cell nearest to the swimmer, 1: the
 	// maze discretised into the cells' tiles, for tabular learners).
-	Encoding string `toml:"encoding"`
+	Encoding string `toml:"encoding" check:"oneof=place|tiles"`
 	// Reward is paid on reaching the platform; StepReward on every other
 	// step.
-	Reward     float64 `toml:"reward"`
-	StepReward float64 `toml:"step_reward"`
+	Reward     float64 `toml:"reward" check:"finite,[-1e6,1e6]"`
+	StepReward float64 `toml:"step_reward" check:"finite,[-1e6,1e6]"`
 }
 
 // Validate reports a key out of range.
 func (p MazeParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case !(p.Radius > 0 && p.Radius <= 100):
-		return bad("must be in (0, 100] m, got %g", p.Radius, "radius_m")
 	case !(p.PlatformRadius > 0 && p.PlatformRadius < p.Radius):
 		return bad(fmt.Sprintf("must be in (0, radius_m = %g) m, got %%g", p.Radius), p.PlatformRadius, "platform_radius_m")
 	case !finite(p.Platform[0]) || !finite(p.Platform[1]) || math.Hypot(p.Platform[0], p.Platform[1])+p.PlatformRadius > p.Radius:
 		return bad(fmt.Sprintf("must lie inside the pool (its edge within radius_m = %g of the centre), got %%v", p.Radius), p.Platform, "platform")
-	case !(p.Speed > 0 && p.Speed <= 1e3):
-		return bad("must be in (0, 1000] m/s, got %g", p.Speed, "speed_m_s")
-	case !(p.StepS > 0 && p.StepS <= 10):
-		return bad("must be in (0, 10] s, got %g", p.StepS, "step_s")
 	case !(p.TimeoutS >= p.StepS && p.TimeoutS/p.StepS <= 1e6):
 		return bad(fmt.Sprintf("must be at least step_s (%g) and at most 10⁶ steps, got %%g", p.StepS), p.TimeoutS, "timeout_s")
-	case p.Directions < 2 || p.Directions > 360:
-		return bad("must be in [2, 360], got %d", p.Directions, "directions")
-	case p.PlaceCells < 1 || p.PlaceCells > 100:
-		return bad("must be in [1, 100], got %d", p.PlaceCells, "place_cells")
-	case !(p.PlaceSigma > 0 && p.PlaceSigma <= 100):
-		return bad("must be in (0, 100] m, got %g", p.PlaceSigma, "place_sigma_m")
-	case p.Encoding != "place" && p.Encoding != "tiles":
-		return bad("must be \"place\" or \"tiles\", got %q", p.Encoding, "encoding")
-	case !finite(p.Reward) || math.Abs(p.Reward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.Reward, "reward")
-	case !finite(p.StepReward) || math.Abs(p.StepReward) > 1e6:
-		return bad("must be a finite number in [-1e6, 1e6], got %g", p.StepReward, "step_reward")
 	}
 	for _, s := range mazeStarts(p.Radius) {
 		if math.Hypot(s[0]-p.Platform[0], s[1]-p.Platform[1]) <= p.PlatformRadius {

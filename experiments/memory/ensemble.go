@@ -48,7 +48,7 @@ type Ensemble struct {
 	// Kind is fixed_k, bernoulli or modular.
 	Kind EnsembleKind `toml:"kind"`
 	// N is the number of units.
-	N int `toml:"n"`
+	N int `toml:"n" check:">=2"`
 	// K is the number of active units of fixed_k patterns (1 ≤ K < N).
 	K int `toml:"k"`
 	// P is the activity of bernoulli patterns, in (0, 1).
@@ -59,8 +59,8 @@ type Ensemble struct {
 
 // Validate reports a parameter out of range, naming its key.
 func (e Ensemble) Validate() error {
-	if e.N < 2 {
-		return param.New(fmt.Sprintf("must be >= 2, got %d", e.N), "n")
+	if err := param.Check(e); err != nil {
+		return err
 	}
 	switch e.Kind {
 	case FixedK:

@@ -34,11 +34,11 @@ type File struct {
 	Description string `toml:"description"`
 	// Seed is the first seed; the runs use Seed, Seed+1, … All rules and
 	// modes of a seed, size and load see the same patterns and queries.
-	Seed int `toml:"seed"`
+	Seed int `toml:"seed" check:"[0,2147483647]"`
 	// Seeds is the number of seeds.
-	Seeds int `toml:"seeds"`
+	Seeds int `toml:"seeds" check:"[1,1000]"`
 	// Queries is the number of queries of every run.
-	Queries int `toml:"queries"`
+	Queries int `toml:"queries" check:"[1,100000]"`
 	// Rules are the learning rules compared (willshaw, bcpnn, covariance,
 	// bayes).
 	Rules []synapse.MemoryRule `toml:"rules"`
@@ -91,7 +91,7 @@ type Patterns struct {
 	// Kind is fixed_k, bernoulli or modular.
 	Kind EnsembleKind `toml:"kind"`
 	// N lists the network sizes (units).
-	N []int `toml:"n"`
+	N []int `toml:"n" check:"[2,10000]"`
 	// K is the number of active units of fixed_k patterns.
 	K int `toml:"k"`
 	// KLog2 sets K = round(log₂ n) at every size (fixed_k), or
@@ -106,9 +106,9 @@ type Patterns struct {
 // FileMode is one retrieval mode of a study.
 type FileMode struct {
 	// Name names the mode in outputs ("one-step", "iterative+ane").
-	Name string `toml:"name"`
+	Name string `toml:"name" check:"set"`
 	// Steps is the most retrieval steps (1: one-step retrieval).
-	Steps int `toml:"steps"`
+	Steps int `toml:"steps" check:"[1,1000]"`
 	// UntilStable stops early when the output equals its query.
 	UntilStable bool `toml:"until_stable"`
 	// ANE re-estimates the query noise at every step.
@@ -119,9 +119,9 @@ type FileMode struct {
 type CapacitySpec struct {
 	// Eps is the output noise ε at which the capacity is measured; 0: no
 	// capacity.
-	Eps float64 `toml:"eps"`
+	Eps float64 `toml:"eps" check:"[0,1),note=0: no capacity"`
 	// MaxM bounds the search.
-	MaxM int `toml:"max_m"`
+	MaxM int `toml:"max_m" check:"[64,65535]"`
 }
 
 // Bounds on what one study may ask for, so that a slip in a number is
@@ -254,12 +254,13 @@ func (f *File) Set(path, value string) error {
 		return err
 	}
 	if err := t.Validate(); err != nil {
-		msg := err.Error()
+		key, msg := path, err.Error()
 		var pe *param.Error
-		if errors.As(err, &pe) && pe.Key() == path {
-			msg = pe.Msg // the key is the one set: say it once
+		if errors.As(err, &pe) && (pe.Key() == path || strings.HasPrefix(pe.Key(), path+"[")) {
+			// The key is the one set, or an element of its list: say it once.
+			key, msg = pe.Key(), pe.Msg
 		}
-		return &config.Error{Key: "--set " + path, Msg: msg}
+		return &config.Error{Key: "--set " + key, Msg: msg}
 	}
 	*f = t
 	return nil
@@ -309,12 +310,8 @@ func (f *File) Validate() error {
 		return bad(fmt.Sprintf("must be %q, got %q", Kind, f.Kind), "kind")
 	case strings.ContainsAny(f.Name, "/\\\n\r\"") || strings.HasPrefix(f.Name, "."):
 		return bad(fmt.Sprintf("must be usable as a file name (no slashes, quotes or line breaks, no leading dot), got %q", f.Name), "name")
-	case f.Seeds < 1 || f.Seeds > MaxSeeds:
-		return bad(fmt.Sprintf("must be in [1, %d], got %d", MaxSeeds, f.Seeds), "seeds")
-	case f.Seed < 0 || f.Seed > math.MaxInt32:
-		return bad(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, f.Seed), "seed")
-	case f.Queries < 1 || f.Queries > MaxQueries:
-		return bad(fmt.Sprintf("must be in [1, %d], got %d", MaxQueries, f.Queries), "queries")
+	case param.Check(f) != nil:
+		return param.Check(f)
 	case len(f.Rules) == 0:
 		return bad("list at least one rule (willshaw, bcpnn, covariance, bayes)", "rules")
 	case len(p.N) == 0:
@@ -327,10 +324,8 @@ func (f *File) Validate() error {
 		return bad(fmt.Sprintf("%d modes, more than %d", len(f.Modes), MaxModes), "mode")
 	case f.Record.Format.Check() != nil:
 		return bad(f.Record.Format.Check().Error(), "record", "format")
-	case math.IsNaN(f.Capacity.Eps) || f.Capacity.Eps < 0 || f.Capacity.Eps >= 1:
-		return bad(fmt.Sprintf("must be in [0, 1) (0: no capacity), got %g", f.Capacity.Eps), "capacity", "eps")
-	case f.Capacity.MaxM < 64 || f.Capacity.MaxM > synapse.MaxPatterns:
-		return bad(fmt.Sprintf("must be in [64, %d], got %d", synapse.MaxPatterns, f.Capacity.MaxM), "capacity", "max_m")
+	case param.Check(f.Capacity) != nil:
+		return param.Under(param.Check(f.Capacity), "capacity")
 	}
 	for i, r := range f.Rules {
 		if r < synapse.Willshaw || r > synapse.Bayes {
@@ -340,10 +335,8 @@ func (f *File) Validate() error {
 			return bad(fmt.Sprintf("rule %s is listed twice", r), "rules")
 		}
 	}
-	for _, n := range p.N {
-		if n < 2 || n > MaxUnits {
-			return bad(fmt.Sprintf("must be in [2, %d], got %d", MaxUnits, n), "patterns", "n")
-		}
+	if err := param.Check(p); err != nil {
+		return param.Under(err, "patterns")
 	}
 	if f.Hetero && (f.Content.N < 2 || f.Content.N > MaxUnits) {
 		return bad(fmt.Sprintf("must be in [2, %d], got %d", MaxUnits, f.Content.N), "content", "n")
@@ -361,15 +354,14 @@ func (f *File) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, md := range f.Modes {
+		if err := param.Check(md); err != nil {
+			return param.Under(err, "mode", i)
+		}
 		switch {
-		case md.Name == "":
-			return bad("must be set", "mode", i, "name")
 		case strings.ContainsAny(md.Name, ",\"\n\r"):
 			return bad(fmt.Sprintf("must not contain commas, quotes or line breaks, got %q", md.Name), "mode", i, "name")
 		case seen[md.Name]:
 			return bad(fmt.Sprintf("mode %q is listed twice", md.Name), "mode", i, "name")
-		case md.Steps < 1 || md.Steps > MaxSteps:
-			return bad(fmt.Sprintf("must be in [1, %d], got %d", MaxSteps, md.Steps), "mode", i, "steps")
 		}
 		seen[md.Name] = true
 	}

@@ -22,7 +22,7 @@ type Config struct {
 	// Content is the ensemble of the content patterns v of hetero-association.
 	Content Ensemble `toml:"content"`
 	// M is the number of stored patterns (pairs).
-	M int `toml:"m"`
+	M int `toml:"m" check:"[1,65535]"`
 	// Query is the noise that makes queries from stored address patterns;
 	// the rules' fixed noise model is its Model().
 	Query QueryNoise `toml:"query"`
@@ -34,10 +34,10 @@ type Config struct {
 	Activation neuron.BinaryActivation `toml:"activation"`
 	// Threshold is the threshold of the covariance rule under threshold
 	// activation (the other rules have their own, see docs/memory.md).
-	Threshold float64 `toml:"threshold"`
+	Threshold float64 `toml:"threshold" check:"finite"`
 	// Steps is the number of retrieval steps: 1 is one-step retrieval;
 	// more feed the output back as the next query (auto-association only).
-	Steps int `toml:"steps"`
+	Steps int `toml:"steps" check:">=1"`
 	// UntilStable ends iterative retrieval early when the output equals
 	// its query.
 	UntilStable bool `toml:"until_stable"`
@@ -49,10 +49,10 @@ type Config struct {
 	// ignored by the Bayes rule, whose self-synapse is evidence).
 	NoSelf bool `toml:"no_self"`
 	// Floor is the smallest probability of BCPNN.
-	Floor float64 `toml:"floor"`
+	Floor float64 `toml:"floor" check:"(0,1)"`
 	// Queries is the number of queries, each of a stored pattern drawn
 	// uniformly (with replacement).
-	Queries int `toml:"queries"`
+	Queries int `toml:"queries" check:">=1"`
 	// Workers is the number of goroutines (0: one per CPU). Results do not
 	// depend on it.
 	Workers int `toml:"-"`
@@ -93,27 +93,20 @@ func (c Config) Validate() error {
 			return param.Under(err, "content")
 		}
 	}
+	if err := param.Check(c); err != nil {
+		return err
+	}
 	switch {
-	case c.M < 1 || c.M > synapse.MaxPatterns:
-		return param.New(fmt.Sprintf("must be in [1, %d], got %d", synapse.MaxPatterns, c.M), "m")
 	case c.Rule < synapse.Willshaw || c.Rule > synapse.Bayes:
 		return param.New(fmt.Sprintf("unknown memory rule %d", int(c.Rule)), "rule")
 	case c.Activation < neuron.ThresholdActivation || c.Activation > neuron.ModuleWinners:
 		return param.New(fmt.Sprintf("unknown activation %d", int(c.Activation)), "activation")
 	case c.Activation == neuron.ModuleWinners && c.content().Kind != Modular:
 		return param.New("module_wta needs modular content patterns", "activation")
-	case math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0):
-		return param.New(fmt.Sprintf("must be a finite number, got %g", c.Threshold), "threshold")
-	case c.Steps < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", c.Steps), "steps")
 	case c.Hetero && c.Steps > 1:
 		return param.New("iterative retrieval needs auto-association (hetero = false)", "steps")
 	case c.Hetero && c.ANE:
 		return param.New("adaptive noise estimation needs auto-association (hetero = false)", "ane")
-	case !(c.Floor > 0 && c.Floor < 1):
-		return param.New(fmt.Sprintf("must be in (0, 1), got %g", c.Floor), "floor")
-	case c.Queries < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", c.Queries), "queries")
 	}
 	return param.Under(c.Query.Validate(), "query")
 }

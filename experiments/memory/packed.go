@@ -17,34 +17,31 @@ import (
 // networks, n² bits (1.25 GB at n = 100 000).
 type PackedConfig struct {
 	// N is the number of units, K the active units per pattern.
-	N int `toml:"n"`
+	N int `toml:"n" check:">=2"`
 	K int `toml:"k"`
 	// M is the number of stored patterns.
-	M int `toml:"m"`
+	M int `toml:"m" check:">=1"`
 	// Query is the query noise (exact or bit by bit).
 	Query QueryNoise `toml:"query"`
 	// Activation is threshold (θ = round(|q| − p₁₀·(N−K)), at least 1)
 	// or kwta (K winners).
 	Activation neuron.BinaryActivation `toml:"activation"`
 	// Queries is the number of queries, of stored patterns drawn uniformly.
-	Queries int `toml:"queries"`
+	Queries int `toml:"queries" check:">=1"`
 	// Workers is the number of goroutines (0: one per CPU); results do not depend on it.
 	Workers int `toml:"-"`
 }
 
 // Validate reports a parameter out of range, naming its key.
 func (c PackedConfig) Validate() error {
+	if err := param.Check(c); err != nil {
+		return err
+	}
 	switch {
-	case c.N < 2:
-		return param.New(fmt.Sprintf("must be >= 2, got %d", c.N), "n")
 	case c.K < 1 || c.K >= c.N:
 		return param.New(fmt.Sprintf("must be in [1, n), got %d", c.K), "k")
-	case c.M < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", c.M), "m")
 	case c.Activation != neuron.ThresholdActivation && c.Activation != neuron.KWinners:
 		return param.New("must be threshold or kwta", "activation")
-	case c.Queries < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", c.Queries), "queries")
 	}
 	return param.Under(c.Query.Validate(), "query")
 }

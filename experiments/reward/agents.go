@@ -127,36 +127,24 @@ func (passive) Learn([]float64, int, float64, []float64, bool, float64) {}
 // ActorCriticParams are the keys of the rate actor.
 type ActorCriticParams struct {
 	// LearningRate is η of the three-factor rule Δθ = η·δ·e, > 0.
-	LearningRate float64 `toml:"learning_rate"`
+	LearningRate float64 `toml:"learning_rate" check:"(0,1000]"`
 	// Beta is the inverse temperature β of the softmax choice, > 0.
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"(0,1000]"`
 	// TraceDecay is the per-step decay λ_a of the eligibility trace e, in [0, 1).
-	TraceDecay float64 `toml:"trace_decay"`
+	TraceDecay float64 `toml:"trace_decay" check:"[0,1)"`
 	// WMax bounds every weight to [−w_max, w_max] (0: unbounded), as
 	// synapses are bounded: a preference cannot grow without limit, so a
 	// choice that was once bad can be tried again after a reversal.
-	WMax float64 `toml:"w_max"`
+	WMax float64 `toml:"w_max" check:"[0,1e6],note=0: unbounded"`
 	// Post is the postsynaptic factor of the eligibility: "deviation"
 	// (1[a chosen] − π_a: the policy gradient, Williams 1992) or "chosen"
 	// (1[a chosen]: a Hebbian pre × post term).
-	Post string `toml:"post"`
+	Post string `toml:"post" check:"oneof=deviation|chosen"`
 }
 
 // Validate reports a key out of range.
 func (p ActorCriticParams) Validate() error {
-	switch {
-	case !(p.LearningRate > 0 && p.LearningRate <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.LearningRate), "learning_rate")
-	case !(p.Beta > 0 && p.Beta <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.Beta), "beta")
-	case !(p.TraceDecay >= 0 && p.TraceDecay < 1):
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.TraceDecay), "trace_decay")
-	case !(p.WMax >= 0 && p.WMax <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6] (0: unbounded), got %g", p.WMax), "w_max")
-	case p.Post != "deviation" && p.Post != "chosen":
-		return param.New(fmt.Sprintf("must be \"deviation\" or \"chosen\", got %q", p.Post), "post")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // The rate actor of an actor-critic (Barto, Sutton & Anderson 1983): one
@@ -263,37 +251,23 @@ func sample(p []float64, rng *rand.Rand) int {
 // QLearningParams are the keys of Q-learning.
 type QLearningParams struct {
 	// Alpha is the learning rate α, in (0, 1].
-	Alpha float64 `toml:"alpha"`
+	Alpha float64 `toml:"alpha" check:"(0,1]"`
 	// Gamma is the discount γ, in [0, 1].
-	Gamma float64 `toml:"gamma"`
+	Gamma float64 `toml:"gamma" check:"[0,1]"`
 	// Policy is "epsilon_greedy" or "softmax".
-	Policy string `toml:"policy"`
+	Policy string `toml:"policy" check:"oneof=epsilon_greedy|softmax"`
 	// Epsilon is the exploration probability of epsilon_greedy, in [0, 1].
-	Epsilon float64 `toml:"epsilon"`
+	Epsilon float64 `toml:"epsilon" check:"[0,1]"`
 	// Beta is the inverse temperature of softmax, > 0.
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"(0,1000]"`
 	// Init is the initial value of every Q (optimistic above the rewards:
 	// every action gets tried early).
-	Init float64 `toml:"init"`
+	Init float64 `toml:"init" check:"finite,[-1e6,1e6]"`
 }
 
 // Validate reports a key out of range.
 func (p QLearningParams) Validate() error {
-	switch {
-	case !(p.Alpha > 0 && p.Alpha <= 1):
-		return param.New(fmt.Sprintf("must be in (0, 1], got %g", p.Alpha), "alpha")
-	case !(p.Gamma >= 0 && p.Gamma <= 1):
-		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.Gamma), "gamma")
-	case p.Policy != "epsilon_greedy" && p.Policy != "softmax":
-		return param.New(fmt.Sprintf("must be \"epsilon_greedy\" or \"softmax\", got %q", p.Policy), "policy")
-	case !(p.Epsilon >= 0 && p.Epsilon <= 1):
-		return param.New(fmt.Sprintf("must be in [0, 1], got %g", p.Epsilon), "epsilon")
-	case !(p.Beta > 0 && p.Beta <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.Beta), "beta")
-	case math.IsNaN(p.Init) || math.Abs(p.Init) > 1e6:
-		return param.New(fmt.Sprintf("must be a finite number in [-1e6, 1e6], got %g", p.Init), "init")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // Tabular Q-learning (Watkins 1989), the baseline: Q(x, a) = Σ_i q_ai·x_i

@@ -39,15 +39,15 @@ type critic interface {
 // on w̄; the spikes add noise, less with more neurons and longer steps.
 type SpikingCritic struct {
 	// InputNeurons is the number of input neurons per feature, in [1, 10000].
-	InputNeurons int `toml:"input_neurons"`
+	InputNeurons int `toml:"input_neurons" check:"[1,10000]"`
 	// InputRateHz is an input neuron's rate at feature value 1 (Hz), in (0, 1000].
-	InputRateHz float64 `toml:"input_rate_hz"`
+	InputRateHz float64 `toml:"input_rate_hz" check:"(0,1000],unit=Hz"`
 	// Neurons is the number of critic neurons, in [1, 100000].
-	Neurons int `toml:"neurons"`
+	Neurons int `toml:"neurons" check:"[1,100000]"`
 	// HzPerUnit is a critic neuron's rate per unit of drive (Hz), > 0.
-	HzPerUnit float64 `toml:"hz_per_unit"`
+	HzPerUnit float64 `toml:"hz_per_unit" check:"(0,1e6],unit=Hz"`
 	// DtMs is the simulation step (ms), in (0, step_ms].
-	DtMs float64 `toml:"dt_ms"`
+	DtMs float64 `toml:"dt_ms" check:"(0,1000],unit=ms"`
 }
 
 // Defaults: 40 input neurons per feature at 100 Hz, 100 critic neurons at
@@ -62,17 +62,10 @@ func (SpikingCritic) Defaults() SpikingCritic {
 
 // Validate reports a key out of range.
 func (p SpikingCritic) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.InputNeurons < 1 || p.InputNeurons > 10000:
-		return param.New(fmt.Sprintf("must be in [1, 10000], got %d", p.InputNeurons), "input_neurons")
-	case !(p.InputRateHz > 0 && p.InputRateHz <= 1000):
-		return param.New(fmt.Sprintf("must be in (0, 1000] Hz, got %g", p.InputRateHz), "input_rate_hz")
-	case p.Neurons < 1 || p.Neurons > 100000:
-		return param.New(fmt.Sprintf("must be in [1, 100000], got %d", p.Neurons), "neurons")
-	case !(p.HzPerUnit > 0 && p.HzPerUnit <= 1e6):
-		return param.New(fmt.Sprintf("must be in (0, 1e6] Hz, got %g", p.HzPerUnit), "hz_per_unit")
-	case !(p.DtMs > 0 && p.DtMs <= 1000):
-		return param.New(fmt.Sprintf("must be in (0, 1000] ms, got %g", p.DtMs), "dt_ms")
 	case p.InputRateHz*p.DtMs/1000 > 1:
 		return param.New(fmt.Sprintf("input_rate_hz·dt_ms = %g spikes per step: at most 1", p.InputRateHz*p.DtMs/1000), "input_rate_hz")
 	}

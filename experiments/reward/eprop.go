@@ -12,68 +12,42 @@ import (
 
 // EpropParams are the keys of the eprop agent.
 type EpropParams struct {
-	// Circuit is the agent's circuit file: a path (relative to the reward
-	// file) or a built-in circuit, of the shape the rule eprop trains
-	// (docs/eprop.md): its input population, one block of neurons per
-	// feature, receives x_i·input_scale; its readout has one unit per
+	// CircuitAgent is the agent's circuit, of the shape the rule eprop
+	// trains (docs/eprop.md): its input population, one block of neurons
+	// per feature, receives x_i·input_scale; its readout has one unit per
 	// action.
-	Circuit string `toml:"circuit"`
+	CircuitAgent
 	// LearningRate is η of Δw = −η·δ·ẽ, in (0, 1000].
-	LearningRate float64 `toml:"learning_rate"`
+	LearningRate float64 `toml:"learning_rate" check:"(0,1000]"`
 	// Beta is the inverse temperature β of the softmax over the readout at
 	// the end of the decision, in (0, 1000].
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"(0,1000]"`
 	// InputScale is each input neuron's drive per unit of its feature
 	// (for a poisson input, rate_hz_per_unit·drive Hz), in [0, 1e6].
-	InputScale float64 `toml:"input_scale"`
+	InputScale float64 `toml:"input_scale" check:"[0,1e6]"`
 	// DecisionMs is how long the observation is presented before the
 	// choice, in (0, 1e6] ms: the circuit runs from rest for that long.
-	DecisionMs float64 `toml:"decision_ms"`
+	DecisionMs float64 `toml:"decision_ms" check:"(0,1e6],unit=ms"`
 	// Feedback is how the choice's error reaches the recurrent neurons:
 	// "random" (fixed random B) or "symmetric" (B = the readout weights'
 	// transpose), as the rule eprop's key.
-	Feedback string `toml:"feedback"`
+	Feedback string `toml:"feedback" check:"oneof=random|symmetric"`
 	// FeedbackScale is the scale of a random B: N(0, scale²/n).
-	FeedbackScale float64 `toml:"feedback_scale"`
+	FeedbackScale float64 `toml:"feedback_scale" check:"(0,1e6]"`
 	// TraceDecay is λ, in [0, 1): the per-step decay of the action's
 	// eligibility ẽ across the steps of an episode.
-	TraceDecay float64 `toml:"trace_decay"`
-
-	spec *circuits.Spec
-	file string
+	TraceDecay float64 `toml:"trace_decay" check:"[0,1)"`
 }
 
 // Validate reports a key out of range.
 func (p EpropParams) Validate() error {
-	switch {
-	case p.Circuit == "":
-		return param.New("must name the agent's circuit file", "circuit")
-	case !(p.LearningRate > 0 && p.LearningRate <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.LearningRate), "learning_rate")
-	case !(p.Beta > 0 && p.Beta <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.Beta), "beta")
-	case !(p.InputScale >= 0 && p.InputScale <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.InputScale), "input_scale")
-	case !(p.DecisionMs > 0 && p.DecisionMs <= 1e6):
-		return param.New(fmt.Sprintf("must be in (0, 1e6] ms, got %g", p.DecisionMs), "decision_ms")
-	case p.Feedback != "random" && p.Feedback != "symmetric":
-		return param.New(fmt.Sprintf("must be \"random\" or \"symmetric\", got %q", p.Feedback), "feedback")
-	case !(p.FeedbackScale > 0 && p.FeedbackScale <= 1e6):
-		return param.New(fmt.Sprintf("must be in (0, 1e6], got %g", p.FeedbackScale), "feedback_scale")
-	case !(p.TraceDecay >= 0 && p.TraceDecay < 1):
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.TraceDecay), "trace_decay")
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
 	}
-	return nil
+	return param.Check(p)
 }
 
-func (p EpropParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p EpropParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 // ruleSpec is the rule eprop as the agent uses it: its feedback, plain
 // gradient steps (the agent applies them), no regularisation.
@@ -86,9 +60,9 @@ func (p EpropParams) ruleSpec() train.Spec {
 }
 
 func (p EpropParams) check(n, actions, episodes, maxSteps int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	if err := p.ruleSpec().CheckCircuit(s); err != nil {
 		msg := err.Error()

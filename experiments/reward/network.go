@@ -15,29 +15,28 @@ import (
 
 // NetworkParams are the keys of the network agent.
 type NetworkParams struct {
-	// Circuit is the agent's circuit file: a path (relative to the reward
-	// file) or a built-in circuit. Its plastic sparse projections learn by
-	// R-STDP gated by the dopamine δ drives.
-	Circuit string `toml:"circuit"`
+	// CircuitAgent is the agent's circuit. Its plastic sparse projections
+	// learn by R-STDP gated by the dopamine δ drives.
+	CircuitAgent
 	// StimulusPopulations are the spiking populations whose neurons, taken
 	// together in this order, make up the stimulus groups: one group per
 	// feature of the observation, each of group_size distinct neurons drawn
 	// at random (groups may overlap).
 	StimulusPopulations []string `toml:"stimulus_populations"`
 	// GroupSize is the number of neurons of a stimulus group.
-	GroupSize int `toml:"group_size"`
+	GroupSize int `toml:"group_size" check:"[0,10000000]"`
 	// StimulusDrive is the input current added, for one circuit step (the
 	// first of the environment's step), to every neuron of group i per unit
 	// of feature x_i.
-	StimulusDrive float64 `toml:"stimulus_drive"`
+	StimulusDrive float64 `toml:"stimulus_drive" check:"[0,1e6]"`
 	// ResponseMs is the window after a stimulus in which the spikes of the
 	// stimulus populations count as the network's response, in ms: the
 	// steps after the stimulus step, the spikes of the stimulated group's
 	// own neurons excluded (they fire because they were driven).
-	ResponseMs float64 `toml:"response_ms"`
+	ResponseMs float64 `toml:"response_ms" check:"(0,1e5],unit=ms"`
 	// CompareS: the responses are averaged over the first and over the
 	// last compare_s seconds of the run (early and late).
-	CompareS float64 `toml:"compare_s"`
+	CompareS float64 `toml:"compare_s" check:"(0,1e7],unit=s"`
 	// Watch names a plastic sparse projection one synapse of which the
 	// agent watches: drawn per seed among its synapses between two
 	// different neurons, its weight set to watch_weight; the agent's action
@@ -46,22 +45,22 @@ type NetworkParams struct {
 	// pairing), else 0. "" watches nothing (environments without actions).
 	Watch string `toml:"watch"`
 	// WatchWindowMs is the pairing window (ms).
-	WatchWindowMs float64 `toml:"watch_window_ms"`
+	WatchWindowMs float64 `toml:"watch_window_ms" check:"(0,1e5],unit=ms"`
 	// WatchWeight is the initial weight of the watched synapse.
-	WatchWeight float64 `toml:"watch_weight"`
+	WatchWeight float64 `toml:"watch_weight" check:"finite"`
 	// LastS: the watched synapse's weight is averaged over the last last_s
 	// seconds of the run.
-	LastS float64 `toml:"last_s"`
+	LastS float64 `toml:"last_s" check:"(0,1e7],unit=s"`
 	// TraceEveryMs: every trace_every_ms the agent samples its dopamine
 	// level, the watched synapse's eligibility and weight and the mean
 	// weight of its plastic synapses, read without changing them
 	// (synapse_traces.csv); 0 samples nothing. It must be a whole number of
 	// the circuit's steps.
-	TraceEveryMs float64 `toml:"trace_every_ms"`
+	TraceEveryMs float64 `toml:"trace_every_ms" check:"[0,1e7],unit=ms,note=0: no trace"`
 	// RasterS: the spikes of every spiking population in the first and the
 	// last raster_s seconds of a run are kept (network_rasters.csv, at most
 	// 2·10⁶ per run); 0 keeps none.
-	RasterS float64 `toml:"raster_s"`
+	RasterS float64 `toml:"raster_s" check:"[0,60],unit=s,note=0: no raster"`
 	// WeightsEnd: the weight of every plastic synapse at the end of a run
 	// goes into weights_end.csv.
 	WeightsEnd bool `toml:"weights_end"`
@@ -72,54 +71,23 @@ type NetworkParams struct {
 	// ProbeEveryMs is the probes' sampling interval (ms), a whole number
 	// of the circuit's dt_ms; > 0 when there are probes.
 	ProbeEveryMs float64 `toml:"probe_every_ms"`
-
-	spec *circuits.Spec
-	file string
 }
 
 // Validate reports a key out of range.
 func (p NetworkParams) Validate() error {
-	switch {
-	case p.Circuit == "":
-		return param.New("must name the agent's circuit file", "circuit")
-	case p.GroupSize < 0 || p.GroupSize > circuits.MaxPopulation:
-		return param.New(fmt.Sprintf("must be in [0, %d], got %d", circuits.MaxPopulation, p.GroupSize), "group_size")
-	case !(p.StimulusDrive >= 0 && p.StimulusDrive <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.StimulusDrive), "stimulus_drive")
-	case !(p.ResponseMs > 0 && p.ResponseMs <= 1e5):
-		return param.New(fmt.Sprintf("must be in (0, 1e5] ms, got %g", p.ResponseMs), "response_ms")
-	case !(p.CompareS > 0 && p.CompareS <= 1e7):
-		return param.New(fmt.Sprintf("must be in (0, 1e7] s, got %g", p.CompareS), "compare_s")
-	case !(p.WatchWindowMs > 0 && p.WatchWindowMs <= 1e5):
-		return param.New(fmt.Sprintf("must be in (0, 1e5] ms, got %g", p.WatchWindowMs), "watch_window_ms")
-	case math.IsNaN(p.WatchWeight) || math.IsInf(p.WatchWeight, 0):
-		return param.New(fmt.Sprintf("must be a finite number, got %g", p.WatchWeight), "watch_weight")
-	case !(p.LastS > 0 && p.LastS <= 1e7):
-		return param.New(fmt.Sprintf("must be in (0, 1e7] s, got %g", p.LastS), "last_s")
-	case !(p.TraceEveryMs >= 0 && p.TraceEveryMs <= 1e7):
-		return param.New(fmt.Sprintf("must be in [0, 1e7] ms (0: no trace), got %g", p.TraceEveryMs), "trace_every_ms")
-	case !(p.RasterS >= 0 && p.RasterS <= 60):
-		return param.New(fmt.Sprintf("must be in [0, 60] s (0: no raster), got %g", p.RasterS), "raster_s")
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
 	}
-	return nil
+	return param.Check(p)
 }
 
-// resolve reads the circuit file (relative to the reward file base unless
-// built in or absolute).
-func (p NetworkParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p NetworkParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 // check tells whether the circuit fits the environment and bounds its cost.
 func (p NetworkParams) check(n, actions, episodes, maxSteps int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	if !s.PlasticSparse() {
 		return param.New(fmt.Sprintf("circuit %s has no plastic sparse projection: nothing would learn", p.file), "circuit")

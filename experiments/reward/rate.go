@@ -10,52 +10,34 @@ import (
 
 // RateParams are the keys of the rate agent.
 type RateParams struct {
-	// Circuit is the agent's circuit file of rate populations: a path
-	// (relative to the reward file) or a built-in circuit. Its input
+	// CircuitAgent is the agent's circuit, of rate populations. Its input
 	// population has one unit per feature, its readout population one per
 	// action; its plastic dense projections learn.
-	Circuit string `toml:"circuit"`
+	CircuitAgent
 	// LearningRate is η of the three-factor rule Δw = η·δ·e, in (0, 1000].
-	LearningRate float64 `toml:"learning_rate"`
+	LearningRate float64 `toml:"learning_rate" check:"(0,1000]"`
 	// Beta is the inverse temperature β of the softmax choice, in (0, 1000].
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"(0,1000]"`
 	// Post is the postsynaptic factor of a readout unit's eligibility:
 	// "deviation" (1[a chosen] − π_a) or "chosen" (1[a chosen]). Units of
 	// other populations pair their own rate (Hebbian).
-	Post string `toml:"post"`
-
-	spec *circuits.Spec
-	file string
+	Post string `toml:"post" check:"oneof=deviation|chosen"`
 }
 
 // Validate reports a key out of range.
 func (p RateParams) Validate() error {
-	switch {
-	case p.Circuit == "":
-		return param.New("must name the agent's circuit file", "circuit")
-	case !(p.LearningRate > 0 && p.LearningRate <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.LearningRate), "learning_rate")
-	case !(p.Beta > 0 && p.Beta <= 1e3):
-		return param.New(fmt.Sprintf("must be in (0, 1000], got %g", p.Beta), "beta")
-	case p.Post != "deviation" && p.Post != "chosen":
-		return param.New(fmt.Sprintf("must be \"deviation\" or \"chosen\", got %q", p.Post), "post")
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
 	}
-	return nil
+	return param.Check(p)
 }
 
-func (p RateParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p RateParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 func (p RateParams) check(n, actions, _, _ int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	size := map[string]int{}
 	for _, q := range s.Populations {

@@ -274,7 +274,7 @@ func TestRateAgentIsActorCritic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := RateParams{Circuit: "bandit_rate", LearningRate: 0.1, Beta: 2, Post: "deviation"}.resolve("")
+	rp, err := RateParams{CircuitAgent: CircuitAgent{Circuit: "bandit_rate"}, LearningRate: 0.1, Beta: 2, Post: "deviation"}.resolve("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,11 +26,11 @@ type Spec struct {
 	Description string `toml:"description"`
 	// Seed is the first seed; runs use Seed, Seed+1, … The agents and
 	// conditions of one seed meet the same environment draws.
-	Seed int `toml:"seed"`
+	Seed int `toml:"seed" check:"[0,2147483647]"`
 	// Seeds is the number of seeds, in [1, 100000].
-	Seeds int `toml:"seeds"`
+	Seeds int `toml:"seeds" check:"[1,100000]"`
 	// Episodes is the number of episodes (trials) of a run, in [1, 10⁷].
-	Episodes int `toml:"episodes"`
+	Episodes int `toml:"episodes" check:"[1,10000000]"`
 	// Environment is the task the agents act in.
 	Environment EnvSpec `toml:"environment"`
 	// Critic is the TD critic whose error is the dopamine signal.
@@ -93,16 +93,16 @@ type EnvSpec struct {
 type Critic struct {
 	// Model is "td" (the linear TD critic, modulator.TD) or "spiking" (a
 	// population of spiking neurons whose rate codes V, [critic.spiking]).
-	Model string `toml:"model"`
+	Model string `toml:"model" check:"oneof=td|spiking"`
 	// Source is where δ comes from: "td" (the TD critic's error) or
 	// "reward" (δ = r: the reward itself is the dopamine signal, the critic
 	// bypassed, as in Izhikevich 2007's scripted dopamine).
-	Source string `toml:"source"`
+	Source string `toml:"source" check:"oneof=td|reward"`
 	modulator.TDParams
 	// Spiking are the keys of the spiking critic.
 	Spiking SpikingCritic `toml:"spiking"`
 	// StepMs is the duration of one step (ms), for the dopamine's decay.
-	StepMs float64 `toml:"step_ms"`
+	StepMs float64 `toml:"step_ms" check:"(0,1e6],unit=ms"`
 	// Dopamine is the dopamine level that δ drives: each step it decays
 	// with τ_d and jumps by gain·δ.
 	Dopamine modulator.PulsedParams `toml:"dopamine"`
@@ -129,7 +129,7 @@ func (a AgentSpec) ID() string {
 // Condition is one [[condition]]: a name and overrides of the experiment's
 // keys (as --set spells them) that hold in it.
 type Condition struct {
-	Name string   `toml:"name"`
+	Name string   `toml:"name" check:"set"`
 	Set  []string `toml:"set"`
 }
 
@@ -138,13 +138,13 @@ type Condition struct {
 type Record struct {
 	// DeltaLast: delta_cs, delta_us and delta_omitted are means over the
 	// last delta_last episodes.
-	DeltaLast int `toml:"delta_last"`
+	DeltaLast int `toml:"delta_last" check:">=1"`
 	// Last: mean_return and optimal_choice_fraction are over the last
 	// `last` episodes.
-	Last int `toml:"last"`
+	Last int `toml:"last" check:">=1"`
 	// StepsEvery: steps.csv holds every step of every steps_every-th
 	// episode (and of the last one); 0 records no steps.
-	StepsEvery int `toml:"steps_every"`
+	StepsEvery int `toml:"steps_every" check:">=0,note=0 records no steps"`
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
@@ -162,8 +162,6 @@ func (Spec) Defaults() Spec {
 // Bounds on what one experiment may ask for, so that a slip in a number
 // is refused at once instead of running for days or filling the disk.
 const (
-	maxSeeds      = 100_000
-	maxEpisodes   = 10_000_000
 	maxAgents     = 100
 	maxConditions = 1000
 	maxJobs       = 100_000
@@ -298,9 +296,10 @@ func (s *Spec) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range s.Conditions {
+		if err := param.Check(c); err != nil {
+			return param.Under(err, "condition", i)
+		}
 		switch {
-		case c.Name == "":
-			return param.New("must be set", "condition", i, "name")
 		case strings.ContainsAny(c.Name, ",\"\n\r"):
 			return param.New(fmt.Sprintf("must not contain commas, quotes or line breaks, got %q", c.Name), "condition", i, "name")
 		case seen[c.Name]:
@@ -369,24 +368,14 @@ func (s *Spec) validate() error {
 	switch {
 	case s.Kind != Kind:
 		return param.New(fmt.Sprintf("must be %q, got %q", Kind, s.Kind), "kind")
-	case s.Seeds < 1 || s.Seeds > maxSeeds:
-		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxSeeds, s.Seeds), "seeds")
-	case s.Seed < 0 || s.Seed > math.MaxInt32:
-		return param.New(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, s.Seed), "seed")
-	case s.Episodes < 1 || s.Episodes > maxEpisodes:
-		return param.New(fmt.Sprintf("must be in [1, %d], got %d", maxEpisodes, s.Episodes), "episodes")
-	case s.Critic.Source != "td" && s.Critic.Source != "reward":
-		return param.New(fmt.Sprintf("must be \"td\" or \"reward\", got %q", s.Critic.Source), "critic", "source")
-	case !(s.Critic.StepMs > 0 && s.Critic.StepMs <= 1e6):
-		return param.New(fmt.Sprintf("must be in (0, 1e6] ms, got %g", s.Critic.StepMs), "critic", "step_ms")
-	case s.Record.DeltaLast < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.DeltaLast), "record", "delta_last")
-	case s.Record.Last < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", s.Record.Last), "record", "last")
+	case param.Check(s) != nil:
+		return param.Check(s)
+	case param.Check(s.Critic) != nil:
+		return param.Under(param.Check(s.Critic), "critic")
+	case param.Check(s.Record) != nil:
+		return param.Under(param.Check(s.Record), "record")
 	case s.Record.Format.Check() != nil:
 		return param.New(s.Record.Format.Check().Error(), "record", "format")
-	case s.Record.StepsEvery < 0:
-		return param.New(fmt.Sprintf("must be >= 0 (0 records no steps), got %d", s.Record.StepsEvery), "record", "steps_every")
 	case len(s.Agents) == 0:
 		return param.New("a reward experiment needs at least one [[agent]]", "agent")
 	}
@@ -408,8 +397,6 @@ func (s *Spec) validate() error {
 		if s.Critic.Spiking.DtMs > s.Critic.StepMs {
 			return param.New(fmt.Sprintf("must be at most critic.step_ms (%g), got %g", s.Critic.StepMs, s.Critic.Spiking.DtMs), "critic", "spiking", "dt_ms")
 		}
-	default:
-		return param.New(fmt.Sprintf("must be \"td\" or \"spiking\", got %q", s.Critic.Model), "critic", "model")
 	}
 	if err := s.Critic.Dopamine.Validate(); err != nil {
 		return param.Under(err, "critic", "dopamine")

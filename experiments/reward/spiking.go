@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/internal/param"
@@ -15,34 +13,33 @@ import (
 
 // SpikingParams are the keys of the spiking agent.
 type SpikingParams struct {
-	// Circuit is the agent's circuit file: a path (relative to the reward
-	// file) or a built-in circuit. Its input population receives the
-	// observation, its readout population is split into one group of
+	// CircuitAgent is the agent's circuit. Its input population receives
+	// the observation, its readout population is split into one group of
 	// neurons per action, and its plastic sparse projections learn by
 	// R-STDP gated by the dopamine δ drives.
-	Circuit string `toml:"circuit"`
+	CircuitAgent
 	// InputScale is the drive of an input neuron per unit of its feature:
 	// the input population is split into one block per feature, and each
 	// neuron of block i receives x_i·input_scale every step of the decision
 	// (for a poisson population, rate_hz_per_unit·drive Hz).
-	InputScale float64 `toml:"input_scale"`
+	InputScale float64 `toml:"input_scale" check:"[0,1e6]"`
 	// DecisionMs is how long the observation is presented before the
 	// choice (ms): the action is the group that fired most in that time,
 	// ties broken at random.
-	DecisionMs float64 `toml:"decision_ms"`
+	DecisionMs float64 `toml:"decision_ms" check:"(0,1e6],unit=ms"`
 	// FeedbackMs is how long, after the choice, the cue stays on while the
 	// chosen group receives feedback_drive (a corollary discharge of the
 	// action: its neurons fire with the cue, so that the eligibility of its
 	// synapses records the choice), in ms; 0: no feedback.
-	FeedbackMs float64 `toml:"feedback_ms"`
+	FeedbackMs float64 `toml:"feedback_ms" check:"[0,1e6],unit=ms"`
 	// FeedbackDrive is the drive added every step of the feedback to each
 	// neuron of the chosen group (in the units of the readout population's
 	// input), >= 0.
-	FeedbackDrive float64 `toml:"feedback_drive"`
+	FeedbackDrive float64 `toml:"feedback_drive" check:"[0,1e6]"`
 	// RewardMs is how long the circuit runs on without input after the
 	// choice (ms): the dopamine of the outcome acts on the eligibility left
 	// by the decision.
-	RewardMs float64 `toml:"reward_ms"`
+	RewardMs float64 `toml:"reward_ms" check:"[0,1e6],unit=ms"`
 
 	// Normalize rescales, after every trial, the outgoing weights of each
 	// presynaptic neuron of every plastic projection to the sum they had
@@ -50,47 +47,24 @@ type SpikingParams struct {
 	// synapses gain, the others lose, so that the action groups compete
 	// for the input.
 	Normalize bool `toml:"normalize"`
-
-	spec *circuits.Spec // the circuit, read when the file is loaded
-	file string         // its file, for messages
 }
 
 // Validate reports a key out of range.
 func (p SpikingParams) Validate() error {
-	switch {
-	case p.Circuit == "":
-		return param.New("must name the agent's circuit file", "circuit")
-	case !(p.InputScale >= 0 && p.InputScale <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.InputScale), "input_scale")
-	case !(p.DecisionMs > 0 && p.DecisionMs <= 1e6):
-		return param.New(fmt.Sprintf("must be in (0, 1e6] ms, got %g", p.DecisionMs), "decision_ms")
-	case !(p.FeedbackMs >= 0 && p.FeedbackMs <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6] ms, got %g", p.FeedbackMs), "feedback_ms")
-	case !(p.FeedbackDrive >= 0 && p.FeedbackDrive <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.FeedbackDrive), "feedback_drive")
-	case !(p.RewardMs >= 0 && p.RewardMs <= 1e6):
-		return param.New(fmt.Sprintf("must be in [0, 1e6] ms, got %g", p.RewardMs), "reward_ms")
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
 	}
-	return nil
+	return param.Check(p)
 }
 
-// resolve reads the circuit file (relative to the directory of the reward
-// file base, unless built in or absolute) and checks that it can act.
-func (p SpikingParams) resolve(base string) (AgentParams, error) {
-	spec, file, err := loadCircuit(p.Circuit, base)
-	if err != nil {
-		return p, err
-	}
-	p.spec, p.file = spec, file
-	return p, nil
-}
+func (p SpikingParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
 // check tells whether the circuit fits an environment of n features and
 // the given actions, and bounds its cost.
 func (p SpikingParams) check(n, actions, episodes, maxSteps int) error {
-	s := p.spec
-	if s == nil {
-		return param.New("the circuit was not read", "circuit")
+	s, err := p.circuit()
+	if err != nil {
+		return err
 	}
 	pop := func(name string) *circuits.PopulationSpec {
 		if i, ok := s.PopulationIndex(name); ok {
@@ -257,19 +231,4 @@ func (a *spiking) Learn(_ []float64, _ int, _ float64, _ []float64, _ bool, delt
 			}
 		}
 	}
-}
-
-// loadCircuit reads an agent's circuit file: a path relative to the
-// reward file base (unless built in or absolute), or a built-in circuit.
-// It returns the spec and the file's name for messages; an error is at
-// the agent's key circuit.
-func loadCircuit(name, base string) (*circuits.Spec, string, error) {
-	if _, ok := circuits.Builtin(name); !ok && !filepath.IsAbs(name) && base != "" && !strings.HasPrefix(base, "builtin:") {
-		name = filepath.Join(filepath.Dir(base), name)
-	}
-	spec, err := circuits.Load(name)
-	if err != nil {
-		return nil, name, param.New(err.Error(), "circuit")
-	}
-	return spec, name, nil
 }

@@ -13,18 +13,18 @@ import (
 // integration and sampling.
 type LorenzParams struct {
 	// Sigma is σ, the Prandtl number (default 10).
-	Sigma float64 `toml:"sigma"`
+	Sigma float64 `toml:"sigma" check:"finite,>0"`
 	// Rho is ρ, the Rayleigh number (default 28, chaotic).
-	Rho float64 `toml:"rho"`
+	Rho float64 `toml:"rho" check:"finite,>0"`
 	// Beta is β, the geometric factor (default 8/3).
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"finite,>0"`
 	// Dt is the RK4 step in time units (default 0.01).
-	Dt float64 `toml:"dt"`
+	Dt float64 `toml:"dt" check:"finite,>0"`
 	// SampleEvery is the number of steps between two samples (default 1).
-	SampleEvery int `toml:"sample_every"`
+	SampleEvery int `toml:"sample_every" check:">=1"`
 	// Transient is the number of leading steps dropped (default 1000):
 	// the first sample is the state at t = Transient·Dt.
-	Transient int `toml:"transient"`
+	Transient int `toml:"transient" check:">=0"`
 }
 
 // Defaults returns σ = 10, ρ = 28, β = 8/3, dt = 0.01, every step sampled,
@@ -35,21 +35,7 @@ func (LorenzParams) Defaults() LorenzParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p LorenzParams) Validate() error {
-	switch {
-	case !(p.Sigma > 0) || !finite(p.Sigma):
-		return badParam("sigma", "must be a finite number > 0", p.Sigma)
-	case !(p.Rho > 0) || !finite(p.Rho):
-		return badParam("rho", "must be a finite number > 0", p.Rho)
-	case !(p.Beta > 0) || !finite(p.Beta):
-		return badParam("beta", "must be a finite number > 0", p.Beta)
-	case !(p.Dt > 0) || !finite(p.Dt):
-		return badParam("dt", "must be a finite number > 0", p.Dt)
-	case p.SampleEvery < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", p.SampleEvery), "sample_every")
-	case p.Transient < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.Transient), "transient")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // LorenzSeries is a sampled Lorenz trajectory and how it was made (always

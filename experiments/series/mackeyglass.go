@@ -12,31 +12,31 @@ import (
 // dx/dt = β·x(t−τ)/(1+x(t−τ)^n) − γ·x and of its integration and sampling.
 type MackeyGlassParams struct {
 	// Beta is β, the gain of the delayed production term (default 0.2).
-	Beta float64 `toml:"beta"`
+	Beta float64 `toml:"beta" check:"finite,>=0"`
 	// Gamma is γ, the decay rate of x (default 0.1).
-	Gamma float64 `toml:"gamma"`
+	Gamma float64 `toml:"gamma" check:"finite,>=0"`
 	// N is n, the exponent of the delayed term's saturation (default 10).
-	N float64 `toml:"n"`
+	N float64 `toml:"n" check:"finite,>0"`
 	// Tau is τ, the delay in time units (default 17, chaotic; 30 is more
 	// strongly chaotic). It must be a whole multiple of Step.
-	Tau float64 `toml:"tau"`
+	Tau float64 `toml:"tau" check:"finite,>0"`
 	// Method is the integration scheme, "euler" (default, the reference
 	// convention) or "rk4" (delayed half-step values from cubic Hermite
 	// interpolation; see the package documentation).
 	Method Method `toml:"method"`
 	// Step is h, the integration step in time units (default 0.1).
-	Step float64 `toml:"step"`
+	Step float64 `toml:"step" check:"finite,>0"`
 	// SampleInterval is the time between two samples (default 1.0). It must
 	// be a whole multiple of Step.
-	SampleInterval float64 `toml:"sample_interval"`
+	SampleInterval float64 `toml:"sample_interval" check:"finite,>0"`
 	// Discard is the number of leading samples dropped (default 500): the
 	// first sample returned is x(Discard·SampleInterval).
-	Discard int `toml:"discard"`
+	Discard int `toml:"discard" check:">=0"`
 	// History is the constant value of x(t) for t ≤ 0 (default 1.2).
-	History float64 `toml:"history"`
+	History float64 `toml:"history" check:"finite,>0"`
 	// HistoryNoise is the standard deviation of the perturbation of History
 	// for seeds other than 0 (default 0.01); seed 0 uses History exactly.
-	HistoryNoise float64 `toml:"history_noise"`
+	HistoryNoise float64 `toml:"history_noise" check:"finite,>=0"`
 }
 
 // Defaults returns the reference convention: β = 0.2, γ = 0.1, n = 10,
@@ -52,34 +52,19 @@ func (MackeyGlassParams) Defaults() MackeyGlassParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p MackeyGlassParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case !(p.Beta >= 0) || !finite(p.Beta):
-		return badParam("beta", "must be a finite number >= 0", p.Beta)
-	case !(p.Gamma >= 0) || !finite(p.Gamma):
-		return badParam("gamma", "must be a finite number >= 0", p.Gamma)
-	case !(p.N > 0) || !finite(p.N):
-		return badParam("n", "must be a finite number > 0", p.N)
 	case p.Method != Euler && p.Method != RK4:
 		return param.New(fmt.Sprintf("unknown method %q (want euler or rk4)", p.Method), "method")
-	case !(p.Step > 0) || !finite(p.Step):
-		return badParam("step", "must be a finite number > 0", p.Step)
-	case !(p.Tau > 0) || !finite(p.Tau):
-		return badParam("tau", "must be a finite number > 0", p.Tau)
 	case gridSteps(p.Tau, p.Step) == 0:
 		return param.New(fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.Tau), "tau")
 	case gridSteps(p.Tau, p.Step) > MaxDelaySteps:
 		// The delay is held in memory, one value (two for rk4) per step.
 		return param.New(fmt.Sprintf("tau / step = %d steps of delay, more than %d", gridSteps(p.Tau, p.Step), MaxDelaySteps), "tau")
-	case !(p.SampleInterval > 0) || !finite(p.SampleInterval):
-		return badParam("sample_interval", "must be a finite number > 0", p.SampleInterval)
 	case gridSteps(p.SampleInterval, p.Step) == 0:
 		return param.New(fmt.Sprintf("must be a whole multiple of step (%g), got %g", p.Step, p.SampleInterval), "sample_interval")
-	case p.Discard < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.Discard), "discard")
-	case !(p.History > 0) || !finite(p.History):
-		return badParam("history", "must be a finite number > 0", p.History)
-	case !(p.HistoryNoise >= 0) || !finite(p.HistoryNoise):
-		return badParam("history_noise", "must be a finite number >= 0", p.HistoryNoise)
 	}
 	return nil
 }

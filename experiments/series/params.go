@@ -1,7 +1,6 @@
 package series
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -21,11 +20,6 @@ const (
 // ParamError is a parameter out of its valid range: the one parameter-error
 // type of dopa (internal/param), carrying the key path.
 type ParamError = param.Error
-
-// badParam is a ParamError for a numeric value.
-func badParam(key, msg string, v float64) error {
-	return param.New(fmt.Sprintf("%s, got %g", msg, v), key)
-}
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 

@@ -31,31 +31,31 @@ var evidenceDef = Def{
 // four equal groups: left cues, right cues, recall, background noise.
 type EvidenceParams struct {
 	// DataSeed seeds the test sequences (the same for every run).
-	DataSeed int `toml:"data_seed"`
+	DataSeed int `toml:"data_seed" check:"[0,2147483647]"`
 	// BatchSize is the number of sequences per update, in [1, 1024].
-	BatchSize int `toml:"batch_size"`
+	BatchSize int `toml:"batch_size" check:"[1,1024]"`
 	// TestTrials is the number of test sequences, in [1, 100 000].
-	TestTrials int `toml:"test_trials"`
+	TestTrials int `toml:"test_trials" check:"[1,100000]"`
 	// Cues is the number of cues per sequence, odd, in [1, 99].
-	Cues int `toml:"cues"`
+	Cues int `toml:"cues" check:"[1,99]"`
 	// CueSteps and SpacingSteps are a cue's length and the pause before
 	// it, in steps (≥ 1, ≥ 0).
-	CueSteps     int `toml:"cue_steps"`
-	SpacingSteps int `toml:"spacing_steps"`
+	CueSteps     int `toml:"cue_steps" check:"[1,100000]"`
+	SpacingSteps int `toml:"spacing_steps" check:"[0,100000]"`
 	// DelaySteps is the delay after the last cue, in steps (≥ 0).
-	DelaySteps int `toml:"delay_steps"`
+	DelaySteps int `toml:"delay_steps" check:"[0,1000000]"`
 	// RecallSteps is the recall window at the end, in steps (≥ 1).
-	RecallSteps int `toml:"recall_steps"`
+	RecallSteps int `toml:"recall_steps" check:"[1,100000]"`
 	// Inputs (input_size) is the size of the input population, a multiple of 4 in
 	// [4, 10 000].
-	Inputs int `toml:"input_size"`
+	Inputs int `toml:"input_size" check:"[4,10000]"`
 	// RateHz is the rate of an active group (a cue, the recall), Hz; the
 	// background group fires at RateHz/4 throughout. In [0, 1e6].
-	RateHz float64 `toml:"rate_hz"`
+	RateHz float64 `toml:"rate_hz" check:"[0,1e6]"`
 	// ProbGroup is the probability of the minority side for each cue:
 	// each sequence picks a side that gets cues with 1 − ProbGroup. In
 	// [0, 0.5].
-	ProbGroup float64 `toml:"prob_group"`
+	ProbGroup float64 `toml:"prob_group" check:"[0,0.5]"`
 }
 
 // Defaults returns NEST's example: batches of 32, 7 cues of 100 steps
@@ -74,38 +74,14 @@ func (p EvidenceParams) Steps() int {
 
 // Validate checks the keys' ranges and bounds the data's size.
 func (p EvidenceParams) Validate() error {
-	in := func(key string, v, lo, hi int) error {
-		if v < lo || v > hi {
-			return param.New(fmt.Sprintf("must be in [%d, %d], got %d", lo, hi, v), key)
-		}
-		return nil
-	}
-	for _, err := range []error{
-		in("data_seed", p.DataSeed, 0, math.MaxInt32),
-		in("batch_size", p.BatchSize, 1, 1024),
-		in("test_trials", p.TestTrials, 1, 100_000),
-		in("cues", p.Cues, 1, 99),
-		in("cue_steps", p.CueSteps, 1, 100_000),
-		in("spacing_steps", p.SpacingSteps, 0, 100_000),
-		in("delay_steps", p.DelaySteps, 0, 1_000_000),
-		in("recall_steps", p.RecallSteps, 1, 100_000),
-		in("input_size", p.Inputs, 4, 10_000),
-	} {
-		if err != nil {
-			return err
-		}
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	if p.Cues%2 == 0 {
 		return param.New(fmt.Sprintf("must be odd (a majority), got %d", p.Cues), "cues")
 	}
 	if p.Inputs%4 != 0 {
 		return param.New(fmt.Sprintf("must be a multiple of 4 (left, right, recall, noise), got %d", p.Inputs), "input_size")
-	}
-	if !(p.RateHz >= 0 && p.RateHz <= 1e6) {
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.RateHz), "rate_hz")
-	}
-	if !(p.ProbGroup >= 0 && p.ProbGroup <= 0.5) {
-		return param.New(fmt.Sprintf("must be in [0, 0.5], got %g", p.ProbGroup), "prob_group")
 	}
 	if n := int64(max(p.BatchSize, p.TestTrials)) * int64(p.Steps()) * int64(p.Inputs); n > 1_000_000_000 {
 		return param.New(fmt.Sprintf("max(batch_size, test_trials) × steps × input_size = %d input bits, more than 1e9", n), "test_trials")

@@ -17,21 +17,21 @@ type ForecastParams struct {
 	// TestSteps is the length of the held-out test segment that follows it.
 	TestSteps int `toml:"test_steps"`
 	// Window is the number of steps of one training trial.
-	Window int `toml:"window"`
+	Window int `toml:"window" check:">=2"`
 	// Washout is the number of steps at the start of every trial, and
 	// before every evaluation, over which the circuit runs without loss.
 	Washout int `toml:"washout"`
 	// Horizon: the circuit forecasts x(t + Horizon) from x(t) and its past.
-	Horizon int `toml:"horizon"`
+	Horizon int `toml:"horizon" check:">=1"`
 	// FreeRunSteps is the length of a closed-loop forecast (its own output
 	// fed back as input).
-	FreeRunSteps int `toml:"free_run_steps"`
+	FreeRunSteps int `toml:"free_run_steps" check:">=0"`
 	// FreeRunStarts is the number of closed-loop forecasts, from start
 	// points evenly spread over the test segment.
-	FreeRunStarts int `toml:"free_run_starts"`
+	FreeRunStarts int `toml:"free_run_starts" check:">=1"`
 	// ValidThreshold is the normalised error at which a closed-loop forecast
 	// stops being valid (valid prediction time).
-	ValidThreshold float64 `toml:"valid_threshold"`
+	ValidThreshold float64 `toml:"valid_threshold" check:">0"`
 }
 
 // Defaults returns 2000 training and 1000 test samples, windows of 100
@@ -51,28 +51,21 @@ type ParamError = param.Error
 
 // Validate reports a parameter out of range as a *ParamError.
 func (p ForecastParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.Window < 2:
-		return param.New(fmt.Sprintf("must be >= 2, got %d", p.Window), "window")
 	case p.Washout < 0 || p.Washout >= p.Window:
 		return param.New(fmt.Sprintf("must be in [0, window), got %d", p.Washout), "washout")
-	case p.Horizon < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", p.Horizon), "horizon")
 	case p.TrainSteps+p.TestSteps > maxSamples || p.Window > maxSamples:
 		return param.New(fmt.Sprintf("train_steps + test_steps and window must be <= %d, got %d and %d", maxSamples, p.TrainSteps+p.TestSteps, p.Window), "train_steps")
 	case p.TrainSteps < p.Window+p.Horizon:
 		return param.New(fmt.Sprintf("must be >= window + horizon (%d), got %d", p.Window+p.Horizon, p.TrainSteps), "train_steps")
 	case p.TestSteps < p.Washout+p.FreeRunSteps+p.Horizon+1:
 		return param.New(fmt.Sprintf("must be >= washout + free_run_steps + horizon + 1, got %d", p.TestSteps), "test_steps")
-	case p.FreeRunSteps < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.FreeRunSteps), "free_run_steps")
-	case p.FreeRunStarts < 1:
-		return param.New(fmt.Sprintf("must be >= 1, got %d", p.FreeRunStarts), "free_run_starts")
 	case int64(p.FreeRunStarts)*int64(p.FreeRunSteps+p.Washout) > maxSamples:
 		// Every evaluation runs each forecast: bound the product.
 		return param.New(fmt.Sprintf("free_run_starts × (washout + free_run_steps) = %d × %d steps per evaluation, more than %d", p.FreeRunStarts, p.FreeRunSteps+p.Washout, maxSamples), "free_run_starts")
-	case !(p.ValidThreshold > 0):
-		return param.New(fmt.Sprintf("must be > 0, got %g", p.ValidThreshold), "valid_threshold")
 	}
 	return nil
 }

@@ -53,9 +53,9 @@ type MNISTParams struct {
 	// BatchSize is the number of images per learning update, in [1, 60 000].
 	BatchSize int `toml:"batch_size"`
 	// TrainImages uses the first this many training images, in [1, 60 000].
-	TrainImages int `toml:"train_images"`
+	TrainImages int `toml:"train_images" check:"[1,60000]"`
 	// TestImages evaluates on the first this many test images, in [1, 10 000].
-	TestImages int `toml:"test_images"`
+	TestImages int `toml:"test_images" check:"[1,10000]"`
 	// ValidationImages holds out the last this many of the training images
 	// used for choosing parameters: training draws only from the others,
 	// and the validation error is measured on these (diagnostics.csv:
@@ -65,12 +65,12 @@ type MNISTParams struct {
 	// al.), or "cross_entropy", −log softmax(ŷ)ₗ for label l: the readout
 	// passed through a softmax (Podlaski & Machens); its gradient is
 	// softmax(ŷ) − y.
-	Loss string `toml:"loss"`
+	Loss string `toml:"loss" check:"oneof=squared|cross_entropy"`
 	// Inputs is "unit", each pixel / 255 in [0, 1], or "standardized",
 	// (pixel / 255 − m) / s with m and s the mean and standard deviation
 	// of every pixel of the first train_images training images (Podlaski
 	// & Machens).
-	Inputs string `toml:"inputs"`
+	Inputs string `toml:"inputs" check:"oneof=unit|standardized"`
 }
 
 // Defaults returns Lansdell et al.'s setting: batch of 32, the whole data
@@ -81,19 +81,14 @@ func (MNISTParams) Defaults() MNISTParams {
 
 // Validate checks the sizes.
 func (p MNISTParams) Validate() error {
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.TrainImages < 1 || p.TrainImages > 60000:
-		return param.New(fmt.Sprintf("must be in [1, 60000], got %d", p.TrainImages), "train_images")
 	case p.BatchSize < 1 || p.BatchSize > p.TrainImages:
 		return param.New(fmt.Sprintf("must be in [1, train_images = %d], got %d", p.TrainImages, p.BatchSize), "batch_size")
-	case p.TestImages < 1 || p.TestImages > 10000:
-		return param.New(fmt.Sprintf("must be in [1, 10000], got %d", p.TestImages), "test_images")
 	case p.ValidationImages < 0 || p.ValidationImages > p.TrainImages-p.BatchSize:
 		return param.New(fmt.Sprintf("must be in [0, train_images − batch_size = %d], got %d", p.TrainImages-p.BatchSize, p.ValidationImages), "validation_images")
-	case p.Loss != "squared" && p.Loss != "cross_entropy":
-		return param.New(fmt.Sprintf("must be squared or cross_entropy, got %q", p.Loss), "loss")
-	case p.Inputs != "unit" && p.Inputs != "standardized":
-		return param.New(fmt.Sprintf("must be unit or standardized, got %q", p.Inputs), "inputs")
 	}
 	return nil
 }

@@ -39,20 +39,20 @@ type Supervised interface {
 type RegressionParams struct {
 	// DataSeed seeds the teacher and the inputs (every seed of an
 	// experiment learns the same teacher from the same data).
-	DataSeed int `toml:"data_seed"`
+	DataSeed int `toml:"data_seed" check:">=0"`
 	// Samples is the size of the data set, in [1, 10⁶]: the inputs the
 	// student is trained on (in a fresh random order per pass and seed)
 	// and evaluated on, as the authors do.
-	Samples int `toml:"samples"`
+	Samples int `toml:"samples" check:"[1,10⁶]"`
 	// BatchSize is the number of samples per learning update, ≥ 1.
 	BatchSize int `toml:"batch_size"`
 	// TeacherHidden are the sizes of the teacher's hidden layers; empty:
 	// one matrix from the input to the output.
-	TeacherHidden []int `toml:"teacher_hidden"`
+	TeacherHidden []int `toml:"teacher_hidden" check:"[1,10⁴]"`
 	// TeacherActivation is the hidden layers' f: "linear" or "tanh".
-	TeacherActivation string `toml:"teacher_activation"`
+	TeacherActivation string `toml:"teacher_activation" check:"oneof=linear|tanh"`
 	// TeacherScale is the half-width of the teacher's weights, U(−s, s).
-	TeacherScale float64 `toml:"teacher_scale"`
+	TeacherScale float64 `toml:"teacher_scale" check:"finite,>0"`
 	// TeacherBias gives every teacher layer biases U(−s, s).
 	TeacherBias bool `toml:"teacher_bias"`
 }
@@ -65,24 +65,15 @@ func (RegressionParams) Defaults() RegressionParams {
 
 // Validate checks the sizes and the teacher.
 func (p RegressionParams) Validate() error {
+	if len(p.TeacherHidden) > 8 {
+		return param.New(fmt.Sprintf("at most 8 hidden layers, got %d", len(p.TeacherHidden)), "teacher_hidden")
+	}
+	if err := param.Check(p); err != nil {
+		return err
+	}
 	switch {
-	case p.DataSeed < 0:
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.DataSeed), "data_seed")
-	case p.Samples < 1 || p.Samples > 1000000:
-		return param.New(fmt.Sprintf("must be in [1, 10⁶], got %d", p.Samples), "samples")
 	case p.BatchSize < 1 || p.BatchSize > p.Samples:
 		return param.New(fmt.Sprintf("must be in [1, samples = %d], got %d", p.Samples, p.BatchSize), "batch_size")
-	case len(p.TeacherHidden) > 8:
-		return param.New(fmt.Sprintf("at most 8 hidden layers, got %d", len(p.TeacherHidden)), "teacher_hidden")
-	case p.TeacherActivation != "linear" && p.TeacherActivation != "tanh":
-		return param.New(fmt.Sprintf("must be linear or tanh, got %q", p.TeacherActivation), "teacher_activation")
-	case !(p.TeacherScale > 0) || math.IsInf(p.TeacherScale, 0):
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.TeacherScale), "teacher_scale")
-	}
-	for _, n := range p.TeacherHidden {
-		if n < 1 || n > 10000 {
-			return param.New(fmt.Sprintf("sizes must be in [1, 10⁴], got %d", n), "teacher_hidden")
-		}
 	}
 	// Each size within its bound still multiplies: bound the products the
 	// file alone determines (the input and output sizes come with the

@@ -56,7 +56,7 @@ const LorenzLyapunov = 0.906
 // MackeyGlassParams are the keys of task mackey_glass.
 type MackeyGlassParams struct {
 	// DataSeed seeds the series (0: the reference convention).
-	DataSeed int `toml:"data_seed"`
+	DataSeed int `toml:"data_seed" check:">=0"`
 	// MackeyGlass generates the series.
 	MackeyGlass series.MackeyGlassParams `toml:"mackey_glass"`
 	// Forecast sets the forecasting conventions.
@@ -70,13 +70,13 @@ func (p MackeyGlassParams) Validate() error {
 	if err == nil {
 		err = p.MackeyGlass.CheckSamples(p.Forecast.TrainSteps + p.Forecast.TestSteps)
 	}
-	return validateForecast(p.DataSeed, p.Forecast, "mackey_glass", 1, err)
+	return validateForecast(p, p.Forecast, "mackey_glass", 1, err)
 }
 
 // LorenzParams are the keys of task lorenz.
 type LorenzParams struct {
 	// DataSeed seeds the initial state.
-	DataSeed int `toml:"data_seed"`
+	DataSeed int `toml:"data_seed" check:">=0"`
 	// Lorenz generates the series.
 	Lorenz series.LorenzParams `toml:"lorenz"`
 	// Forecast sets the forecasting conventions.
@@ -90,18 +90,19 @@ func (p LorenzParams) Validate() error {
 	if err == nil {
 		err = p.Lorenz.CheckSamples(p.Forecast.TrainSteps + p.Forecast.TestSteps)
 	}
-	return validateForecast(p.DataSeed, p.Forecast, "lorenz", 3, err)
+	return validateForecast(p, p.Forecast, "lorenz", 3, err)
 }
 
 // MaxSeriesValues bounds the values of a forecasting task's series,
 // samples × dimensions (each factor has its own bound too).
 const MaxSeriesValues = 10_000_000
 
-// validateForecast checks the conventions of a series of dim dimensions:
-// the products of sizes are bounded before any series is made.
-func validateForecast(dataSeed int, f ForecastParams, table string, dim int, seriesErr error) error {
-	if dataSeed < 0 {
-		return param.New(fmt.Sprintf("must be >= 0, got %d", dataSeed), "data_seed")
+// validateForecast checks the task's own keys (own), then the conventions
+// of a series of dim dimensions: the products of sizes are bounded before
+// any series is made.
+func validateForecast(own any, f ForecastParams, table string, dim int, seriesErr error) error {
+	if err := param.Check(own); err != nil {
+		return err
 	}
 	if err := f.Validate(); err != nil {
 		return param.Under(err, "forecast")

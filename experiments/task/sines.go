@@ -28,17 +28,17 @@ var sinesDef = Def{
 type SinesParams struct {
 	// DataSeed seeds the input pattern and the target (every run of an
 	// experiment learns the same pattern).
-	DataSeed int `toml:"data_seed"`
+	DataSeed int `toml:"data_seed" check:">=0"`
 	// SequenceSteps is the length of the sequence, in [1, 100 000] steps.
-	SequenceSteps int `toml:"sequence_steps"`
+	SequenceSteps int `toml:"sequence_steps" check:"[1,100000]"`
 	// Inputs (input_size) is the number of input channels, in [1, 10 000]: the size of
 	// the circuit's input population.
-	Inputs int `toml:"input_size"`
+	Inputs int `toml:"input_size" check:"[1,10000]"`
 	// InputRateHz is each channel's Poisson rate (Hz), in [0, 1000/dt]:
 	// a spike (input 1) in a step with probability rate·dt/1000.
-	InputRateHz float64 `toml:"input_rate_hz"`
+	InputRateHz float64 `toml:"input_rate_hz" check:"[0,1e6]"`
 	// PeriodsSteps are the periods of the sines, in steps (each > 0).
-	PeriodsSteps []int `toml:"periods_steps"`
+	PeriodsSteps []int `toml:"periods_steps" check:">=1"`
 }
 
 // Defaults returns NEST's example: 1000 steps, 100 inputs at 50 Hz,
@@ -49,28 +49,14 @@ func (SinesParams) Defaults() SinesParams {
 
 // Validate checks the keys' ranges and bounds the pattern's size.
 func (p SinesParams) Validate() error {
-	if p.DataSeed < 0 {
-		return param.New(fmt.Sprintf("must be >= 0, got %d", p.DataSeed), "data_seed")
-	}
-	if p.SequenceSteps < 1 || p.SequenceSteps > 100_000 {
-		return param.New(fmt.Sprintf("must be in [1, 100000], got %d", p.SequenceSteps), "sequence_steps")
-	}
-	if p.Inputs < 1 || p.Inputs > 10_000 {
-		return param.New(fmt.Sprintf("must be in [1, 10000], got %d", p.Inputs), "input_size")
-	}
-	if int64(p.Inputs)*int64(p.SequenceSteps) > 100_000_000 {
-		return param.New(fmt.Sprintf("input_size × sequence_steps = %d, more than 1e8", int64(p.Inputs)*int64(p.SequenceSteps)), "input_size")
-	}
-	if !(p.InputRateHz >= 0 && p.InputRateHz <= 1e6) {
-		return param.New(fmt.Sprintf("must be in [0, 1e6], got %g", p.InputRateHz), "input_rate_hz")
-	}
 	if len(p.PeriodsSteps) == 0 || len(p.PeriodsSteps) > 100 {
 		return param.New(fmt.Sprintf("must list 1 to 100 periods, got %d", len(p.PeriodsSteps)), "periods_steps")
 	}
-	for i, t := range p.PeriodsSteps {
-		if t < 1 {
-			return param.New(fmt.Sprintf("must be >= 1, got %d", t), "periods_steps", i)
-		}
+	if err := param.Check(p); err != nil {
+		return err
+	}
+	if int64(p.Inputs)*int64(p.SequenceSteps) > 100_000_000 {
+		return param.New(fmt.Sprintf("input_size × sequence_steps = %d, more than 1e8", int64(p.Inputs)*int64(p.SequenceSteps)), "input_size")
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -34,15 +33,12 @@ type Decay struct {
 	// (decoupled from η, per update, as Podlaski & Machens' MNIST script
 	// writes it; for adam this is AdamW's form with λ in place of ηλ).
 	// 0 (the default) is no decay. Feedback synapses do not decay.
-	WeightDecay float64 `toml:"weight_decay"`
+	WeightDecay float64 `toml:"weight_decay" check:"[0,1)"`
 }
 
 // Validate checks λ.
 func (p Decay) Validate() error {
-	if !(p.WeightDecay >= 0 && p.WeightDecay < 1) {
-		return param.New(fmt.Sprintf("must be in [0, 1), got %g", p.WeightDecay), "weight_decay")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // decayer is a rule's Params that embed Decay.
@@ -60,24 +56,16 @@ type AdamParams struct {
 	Decay
 	// Beta1 and Beta2 are the decay rates of the first and second moment
 	// estimates, in [0, 1).
-	Beta1 float64 `toml:"beta1"`
-	Beta2 float64 `toml:"beta2"`
+	Beta1 float64 `toml:"beta1" check:"[0,1)"`
+	Beta2 float64 `toml:"beta2" check:"[0,1)"`
 	// Epsilon guards the denominator, > 0.
-	Epsilon float64 `toml:"epsilon"`
+	Epsilon float64 `toml:"epsilon" check:">0"`
 }
 
 // Validate checks the decay rates and ε.
 func (p AdamParams) Validate() error {
-	for _, b := range []struct {
-		key string
-		v   float64
-	}{{"beta1", p.Beta1}, {"beta2", p.Beta2}} {
-		if !(b.v >= 0 && b.v < 1) {
-			return param.New(fmt.Sprintf("must be in [0, 1), got %g", b.v), b.key)
-		}
-	}
-	if !(p.Epsilon > 0) {
-		return param.New(fmt.Sprintf("must be > 0, got %g", p.Epsilon), "epsilon")
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	return p.Decay.Validate()
 }

@@ -1,9 +1,6 @@
 package train
 
 import (
-	"fmt"
-	"math"
-
 	"github.com/dopa-sim/dopa/internal/param"
 )
 
@@ -16,46 +13,51 @@ type FeedbackParams struct {
 	// Init is the distribution of the fixed feedback weights: "normal",
 	// B ~ N(0, Scale²/n) with n the size of the lower population (as the
 	// forward weights' init), or "uniform", B ~ U(−Scale, Scale).
-	Init string `toml:"feedback_init"`
+	Init string `toml:"feedback_init" check:"oneof=normal|uniform"`
 	// Scale is the gain (normal) or half-width (uniform) of B, > 0.
-	Scale float64 `toml:"feedback_scale"`
+	Scale float64 `toml:"feedback_scale" check:"finite,>0"`
 	// Clip bounds the Euclidean norm of the error sent to each hidden
 	// layer, per sample; 0 = no bound.
-	Clip float64 `toml:"clip"`
+	Clip float64 `toml:"clip" check:"finite,>=0,note=0: none"`
 }
 
 // Validate checks the distribution, the scale and the bound.
 func (p FeedbackParams) Validate() error {
-	if err := checkInit(p.Init, p.Scale); err != nil {
+	if err := param.Check(p); err != nil {
 		return err
 	}
-	return checkClip(p.Decay, p.Clip)
+	return p.Decay.Validate()
 }
 
 // PBPParams are the keys of pbp.
 type PBPParams struct {
 	Decay
 	// Clip bounds the norm of the error sent to each hidden layer; 0 = none.
-	Clip float64 `toml:"clip"`
+	Clip float64 `toml:"clip" check:"finite,>=0,note=0: none"`
 }
 
 // Validate checks the bound.
-func (p PBPParams) Validate() error { return checkClip(p.Decay, p.Clip) }
+func (p PBPParams) Validate() error {
+	if err := p.Decay.Validate(); err != nil {
+		return err
+	}
+	return param.Check(p)
+}
 
 // InversionParams are the keys of ndi (and, with DIParams, of di).
 type InversionParams struct {
 	Decay
 	// Alpha is the leak α of the controller, ≥ 0.
-	Alpha float64 `toml:"alpha"`
+	Alpha float64 `toml:"alpha" check:"finite,>=0"`
 	// Feedback is B: "neg_transpose" (B = −W₀ᵀ, the negative transpose of
 	// the initial forward weights, kept fixed) or "random" (drawn by Init
 	// and Scale, fixed).
-	Feedback string `toml:"feedback"`
+	Feedback string `toml:"feedback" check:"oneof=neg_transpose|random"`
 	// Init and Scale draw a random B (as FeedbackParams).
-	Init  string  `toml:"feedback_init"`
-	Scale float64 `toml:"feedback_scale"`
+	Init  string  `toml:"feedback_init" check:"oneof=normal|uniform"`
+	Scale float64 `toml:"feedback_scale" check:"finite,>0"`
 	// Clip bounds the norm of the error sent to each hidden layer; 0 = none.
-	Clip float64 `toml:"clip"`
+	Clip float64 `toml:"clip" check:"finite,>=0,note=0: none"`
 	// Stabilize lowers the spectral abscissa of the controller
 	// [[−I, B], [W, −αI]] by steps on B (the authors' SSA step; see
 	// stability.go) when B starts with an abscissa above −min(0.01, α/2),
@@ -66,27 +68,18 @@ type InversionParams struct {
 	// start. A check costs one eigenvalue decomposition per hidden layer
 	// (26 µs for a 10+6 controller here) and allocates inside gonum's
 	// Dlahqr; with 0, updates allocate nothing.
-	StabilityEvery int `toml:"stability_every"`
+	StabilityEvery int `toml:"stability_every" check:"[0,2³⁰],note=0: only at the start"`
 }
 
 // Validate checks α and the feedback.
 func (p InversionParams) Validate() error {
-	if !(p.Alpha >= 0) || math.IsInf(p.Alpha, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.Alpha), "alpha")
-	}
-	if p.Feedback != "neg_transpose" && p.Feedback != "random" {
-		return param.New(fmt.Sprintf("must be neg_transpose or random, got %q", p.Feedback), "feedback")
-	}
-	if err := checkInit(p.Init, p.Scale); err != nil {
+	if err := param.Check(p); err != nil {
 		return err
-	}
-	if p.StabilityEvery < 0 || p.StabilityEvery > 1<<30 {
-		return param.New(fmt.Sprintf("must be in [0, 2³⁰] (0: only at the start), got %d", p.StabilityEvery), "stability_every")
 	}
 	if p.StabilityEvery > 0 && !p.Stabilize {
 		return param.New("checks the abscissa to stabilise B: needs stabilize = true", "stability_every")
 	}
-	return checkClip(p.Decay, p.Clip)
+	return p.Decay.Validate()
 }
 
 // DIParams are the keys of di: ndi's and the dynamics'.
@@ -94,17 +87,14 @@ type DIParams struct {
 	InversionParams
 	// Dt and Steps are the Euler step and the number of steps of the
 	// controller's dynamics.
-	Dt    float64 `toml:"dt"`
-	Steps int     `toml:"steps"`
+	Dt    float64 `toml:"dt" check:"(0,1]"`
+	Steps int     `toml:"steps" check:"[1,10⁶]"`
 }
 
 // Validate checks the dynamics, then what InversionParams checks.
 func (p DIParams) Validate() error {
-	if !(p.Dt > 0 && p.Dt <= 1) {
-		return param.New(fmt.Sprintf("must be in (0, 1] for di, got %g", p.Dt), "dt")
-	}
-	if p.Steps < 1 || p.Steps > 1000000 {
-		return param.New(fmt.Sprintf("must be in [1, 10⁶] for di, got %d", p.Steps), "steps")
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	return p.InversionParams.Validate()
 }
@@ -114,33 +104,30 @@ type NodeFeedbackParams struct {
 	Decay
 	// Sigma is c, the standard deviation of the noise ξ added to every
 	// hidden unit's output in the noisy pass, > 0.
-	Sigma float64 `toml:"sigma"`
+	Sigma float64 `toml:"sigma" check:"finite,>0"`
 	// Warmup is the number of updates at the start in which only the
 	// feedback learns (the forward weights stay), ≥ 0.
-	Warmup int `toml:"warmup_updates"`
+	Warmup int `toml:"warmup_updates" check:"[0,2³⁰]"`
 	// Clip bounds the norm of the error sent to each hidden layer; 0 = none.
-	Clip float64 `toml:"clip"`
+	Clip float64 `toml:"clip" check:"finite,>=0,note=0: none"`
 }
 
 // Validate checks c, the warm-up and the bound.
 func (p NodeFeedbackParams) Validate() error {
-	if !(p.Sigma > 0) || math.IsInf(p.Sigma, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.Sigma), "sigma")
+	if err := p.Decay.Validate(); err != nil {
+		return err
 	}
-	if p.Warmup < 0 || p.Warmup > 1<<30 {
-		return param.New(fmt.Sprintf("must be in [0, 2³⁰], got %d", p.Warmup), "warmup_updates")
-	}
-	return checkClip(p.Decay, p.Clip)
+	return param.Check(p)
 }
 
 // NPFBParams are the keys of npfb.
 type NPFBParams struct {
 	NodeFeedbackParams
 	// FeedbackRate is η_B, the learning rate of B, > 0.
-	FeedbackRate float64 `toml:"feedback_rate"`
+	FeedbackRate float64 `toml:"feedback_rate" check:"finite,>0"`
 	// Init and Scale draw the initial B (as FeedbackParams).
-	Init  string  `toml:"feedback_init"`
-	Scale float64 `toml:"feedback_scale"`
+	Init  string  `toml:"feedback_init" check:"oneof=normal|uniform"`
+	Scale float64 `toml:"feedback_scale" check:"finite,>0"`
 }
 
 // Validate checks c, the warm-up, the bound, η_B and the initial B.
@@ -148,10 +135,7 @@ func (p NPFBParams) Validate() error {
 	if err := p.NodeFeedbackParams.Validate(); err != nil {
 		return err
 	}
-	if !(p.FeedbackRate > 0) || math.IsInf(p.FeedbackRate, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.FeedbackRate), "feedback_rate")
-	}
-	return checkInit(p.Init, p.Scale)
+	return param.Check(p)
 }
 
 // NPFBLSParams are the keys of npfb_ls.
@@ -159,34 +143,13 @@ type NPFBLSParams struct {
 	NodeFeedbackParams
 	// Gamma is γ, the ridge V₀ = γI of the least squares, > 0. B starts
 	// from S V⁻¹ = 0.
-	Gamma float64 `toml:"gamma"`
+	Gamma float64 `toml:"gamma" check:"finite,>0"`
 }
 
 // Validate checks γ, c, the warm-up and the bound.
 func (p NPFBLSParams) Validate() error {
-	if !(p.Gamma > 0) || math.IsInf(p.Gamma, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0 for npfb_ls, got %g", p.Gamma), "gamma")
-	}
-	return p.NodeFeedbackParams.Validate()
-}
-
-func checkInit(init string, scale float64) error {
-	if init != "normal" && init != "uniform" {
-		return param.New(fmt.Sprintf("must be normal or uniform, got %q", init), "feedback_init")
-	}
-	if !(scale > 0) || math.IsInf(scale, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", scale), "feedback_scale")
-	}
-	return nil
-}
-
-// checkClip checks the weight decay and the bound on the sent error.
-func checkClip(d Decay, c float64) error {
-	if err := d.Validate(); err != nil {
+	if err := param.Check(p); err != nil {
 		return err
 	}
-	if !(c >= 0) || math.IsInf(c, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0 (0: none), got %g", c), "clip")
-	}
-	return nil
+	return p.NodeFeedbackParams.Validate()
 }

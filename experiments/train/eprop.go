@@ -47,31 +47,31 @@ type EpropParams struct {
 	// FeedbackInit and FeedbackScale) or "symmetric" (B = the current
 	// readout weights' transpose: e-prop with stopped recurrent terms of
 	// BPTT's gradient).
-	Feedback string `toml:"feedback"`
+	Feedback string `toml:"feedback" check:"oneof=random|symmetric"`
 	// FeedbackInit and FeedbackScale draw a random B: "normal", N(0,
 	// scale²/n) with n the trained population's size, or "uniform",
 	// U(−scale, scale).
-	FeedbackInit  string  `toml:"feedback_init"`
-	FeedbackScale float64 `toml:"feedback_scale"`
+	FeedbackInit  string  `toml:"feedback_init" check:"oneof=normal|uniform"`
+	FeedbackScale float64 `toml:"feedback_scale" check:"finite,>0"`
 	// Optimizer is "adam" (as the paper and NEST's examples) or "sgd"
 	// (w ← w − η·g).
-	Optimizer string `toml:"optimizer"`
+	Optimizer string `toml:"optimizer" check:"oneof=adam|sgd"`
 	// Beta1, Beta2 and Epsilon are Adam's.
-	Beta1   float64 `toml:"beta1"`
-	Beta2   float64 `toml:"beta2"`
-	Epsilon float64 `toml:"epsilon"`
+	Beta1   float64 `toml:"beta1" check:"[0,1)"`
+	Beta2   float64 `toml:"beta2" check:"[0,1)"`
+	Epsilon float64 `toml:"epsilon" check:">0"`
 	// CReg is c_reg ≥ 0, the weight of the firing-rate regularisation
 	// (c_reg/2)·Σ_j (f̄_j − f*)² per sequence, f̄_j the spikes of neuron j
 	// per step over the sequence; 0 = none. Spiking (alif) populations only.
-	CReg float64 `toml:"c_reg"`
+	CReg float64 `toml:"c_reg" check:"finite,>=0,note=0: none"`
 	// FTargetHz is f*, the target rate of the regularisation (Hz), ≥ 0.
-	FTargetHz float64 `toml:"f_target_hz"`
+	FTargetHz float64 `toml:"f_target_hz" check:"finite,>=0"`
 	// AdamForm is where Adam adds ε: "kingma" (Kingma & Ba's algorithm 1,
 	// w ← w − η·m̂/(√v̂ + ε)) or "nest" (NEST's and TensorFlow's form, the
 	// bias corrections moved into the step size: w ← w −
 	// η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·m/(√v + ε)). The two differ where |g| is
 	// not large against ε; "nest" reproduces NEST's e-prop losses.
-	AdamForm string `toml:"adam_form"`
+	AdamForm string `toml:"adam_form" check:"oneof=kingma|nest"`
 	// Autapses trains the diagonal of a trained population's projection
 	// onto itself (a neuron's synapse onto itself). false: there are
 	// none, as in NEST's e-prop networks — the rule sets those weights to
@@ -88,28 +88,7 @@ func (EpropParams) Defaults() EpropParams {
 
 // Validate checks every key.
 func (p EpropParams) Validate() error {
-	if p.Feedback != "random" && p.Feedback != "symmetric" {
-		return param.New(fmt.Sprintf("must be random or symmetric, got %q", p.Feedback), "feedback")
-	}
-	if err := checkInit(p.FeedbackInit, p.FeedbackScale); err != nil {
-		return err
-	}
-	if p.Optimizer != "adam" && p.Optimizer != "sgd" {
-		return param.New(fmt.Sprintf("must be adam or sgd, got %q", p.Optimizer), "optimizer")
-	}
-	if err := (AdamParams{Beta1: p.Beta1, Beta2: p.Beta2, Epsilon: p.Epsilon}).Validate(); err != nil {
-		return err
-	}
-	if !(p.CReg >= 0) || math.IsInf(p.CReg, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0 (0: none), got %g", p.CReg), "c_reg")
-	}
-	if !(p.FTargetHz >= 0) || math.IsInf(p.FTargetHz, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.FTargetHz), "f_target_hz")
-	}
-	if p.AdamForm != "kingma" && p.AdamForm != "nest" {
-		return param.New(fmt.Sprintf("must be kingma or nest, got %q", p.AdamForm), "adam_form")
-	}
-	return nil
+	return param.Check(p)
 }
 
 // checkEprop accepts circuits of e-prop's shape: an input, trained

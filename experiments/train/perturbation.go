@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -30,7 +29,7 @@ var (
 type PerturbationParams struct {
 	// Sigma is σ, the standard deviation of the perturbation ξ (of the
 	// weights; of the neurons' drive for np), > 0.
-	Sigma float64 `toml:"sigma"`
+	Sigma float64 `toml:"sigma" check:"finite,>0"`
 	// Modulator holds the dopamine system's parameters; the rule's
 	// defaults set them (docs/dopamine.md), and [rule.modulator] changes
 	// them.
@@ -39,8 +38,8 @@ type PerturbationParams struct {
 
 // Validate checks σ and the dopamine system.
 func (p PerturbationParams) Validate() error {
-	if !(p.Sigma > 0) || math.IsInf(p.Sigma, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", p.Sigma), "sigma")
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	return param.Under(p.Modulator.Validate(), "modulator")
 }

@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -20,7 +19,7 @@ type Spec struct {
 	// Name is a registered rule name (Names).
 	Name string `toml:"name"`
 	// LearningRate is η (the initial η₀ for rules that adapt it), > 0.
-	LearningRate float64 `toml:"learning_rate"`
+	LearningRate float64 `toml:"learning_rate" check:"finite,>0"`
 	// Params are the rule's own keys (sigma and [rule.modulator] for the
 	// perturbation rules, beta1, beta2 and epsilon for adam, none for
 	// sgd). A key of another rule is an unknown key.
@@ -171,8 +170,8 @@ func (s Spec) Validate() error {
 	if !ok {
 		return param.New(UnknownRule(s.Name), "name")
 	}
-	if !(s.LearningRate > 0) || math.IsInf(s.LearningRate, 0) {
-		return param.New(fmt.Sprintf("must be a finite number > 0, got %g", s.LearningRate), "learning_rate")
+	if err := param.Check(s); err != nil {
+		return err
 	}
 	want := d.Defaults().Params
 	if s.Params == nil || reflect.TypeOf(s.Params) != reflect.TypeOf(want) {

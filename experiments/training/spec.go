@@ -2,7 +2,6 @@ package training
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -23,7 +22,7 @@ type Spec struct {
 	Description string `toml:"description"`
 	// Circuit is a built-in circuit name ("xor") or a path to a circuit
 	// file, relative to the experiment file.
-	Circuit string `toml:"circuit"`
+	Circuit string `toml:"circuit" check:"set,note=a built-in circuit name or a file path"`
 	// Task is the task the circuit learns, a registered task name
 	// (task.Names).
 	Task string `toml:"task"`
@@ -32,15 +31,15 @@ type Spec struct {
 	// another task are unknown keys.
 	task.Params
 	// Seeds is the number of seeds (runs per rule).
-	Seeds int `toml:"seeds"`
+	Seeds int `toml:"seeds" check:"[1,100000]"`
 	// Seed is the first seed; runs use Seed, Seed+1, …
-	Seed int `toml:"seed"`
+	Seed int `toml:"seed" check:"[0,2147483647]"`
 	// MaxTrials stops a run after this many trials (forward passes over
 	// the task's batch).
-	MaxTrials int `toml:"max_trials"`
+	MaxTrials int `toml:"max_trials" check:"[1,2⁴⁰]"`
 	// Workers is the number of runs trained at once; 0 means one per CPU.
 	// It never changes results.
-	Workers int `toml:"workers"`
+	Workers int `toml:"workers" check:"[0,4096]"`
 	// Criterion says when a run has solved the task.
 	Criterion Criterion `toml:"criterion"`
 	// Rules are the learning rules to compare.
@@ -56,21 +55,21 @@ type Spec struct {
 type Criterion struct {
 	// LossBelow: a run is solved when the unperturbed loss drops below it;
 	// 0 means train for MaxTrials.
-	LossBelow float64 `toml:"loss_below" json:"loss_below"`
+	LossBelow float64 `toml:"loss_below" json:"loss_below" check:"finite,>=0"`
 }
 
 // Record chooses what goes into metrics.csv and traces.csv.
 type Record struct {
 	// Every logs one metrics row every this many learning updates (the
 	// first and last update are always logged).
-	Every int `toml:"every"`
+	Every int `toml:"every" check:">=1"`
 	// TraceSeeds is the number of seeds per rule (the first ones) whose
 	// modulator traces are written, one row per update.
-	TraceSeeds int `toml:"trace_seeds"`
+	TraceSeeds int `toml:"trace_seeds" check:">=0"`
 	// DiagnosticsEvery writes diagnostics.csv every this many updates (and
 	// after the last): the task's held-out measure (test error, NSE) and
 	// the rule's own (the credit rules' alignment with backprop); 0: none.
-	DiagnosticsEvery int `toml:"diagnostics_every"`
+	DiagnosticsEvery int `toml:"diagnostics_every" check:">=0"`
 	// Weights writes weights.csv: every plastic synapse of the traced
 	// runs before and after training (one row per synapse: 785 000 rows a
 	// run for a 784-1000-10 network, 43 MB).
@@ -95,7 +94,7 @@ type RuleEntry struct {
 
 // Sweep lists values a rule parameter takes.
 type Sweep struct {
-	LearningRate []float64 `toml:"learning_rate"`
+	LearningRate []float64 `toml:"learning_rate" check:"finite,>0"`
 }
 
 // Defaults returns an experiment of one seed, 40 000 trials at most and
@@ -155,12 +154,11 @@ func checkLabel(l string) error {
 }
 
 // Bounds on what one experiment may ask for, so that a slip in a number is
-// refused instead of running for days or allocating without end.
+// refused instead of running for days or allocating without end (those of
+// one key are in its check tag: seeds, max_trials, workers).
 const (
-	maxSeeds   = 100000 // seeds of one experiment (a sweep multiplies them)
-	maxTrials  = 1 << 40
-	maxRules   = 1000 // rule variants, sweeps expanded
-	maxWorkers = 4096
+	maxSeeds = 100000 // seeds of one experiment (the seeds key's bound; a sweep multiplies them)
+	maxRules = 1000   // rule variants, sweeps expanded
 )
 
 // Validate checks the experiment's own keys (not the circuit's); errors
@@ -171,26 +169,14 @@ func (s *Spec) Validate() error {
 	case pathname.Check(s.Name) != nil:
 		// The name names output directories (dopa run, the live page).
 		return fe(pathname.Check(s.Name).Error(), "name")
-	case s.Circuit == "":
-		return fe("must be set (a built-in circuit name or a file path)", "circuit")
 	case s.Params == nil:
 		return fe(task.UnknownTask(s.Task), "task")
-	case s.Seeds < 1 || s.Seeds > maxSeeds:
-		return fe(fmt.Sprintf("must be in [1, %d], got %d", maxSeeds, s.Seeds), "seeds")
-	case s.Seed < 0 || s.Seed > math.MaxInt32:
-		return fe(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, s.Seed), "seed")
-	case s.MaxTrials < 1 || s.MaxTrials > maxTrials:
-		return fe(fmt.Sprintf("must be in [1, %d], got %d", int64(maxTrials), s.MaxTrials), "max_trials")
-	case s.Workers < 0 || s.Workers > maxWorkers:
-		return fe(fmt.Sprintf("must be in [0, %d], got %d", maxWorkers, s.Workers), "workers")
-	case !(s.Criterion.LossBelow >= 0) || math.IsInf(s.Criterion.LossBelow, 0):
-		return fe(fmt.Sprintf("must be a finite number >= 0, got %g", s.Criterion.LossBelow), "criterion", "loss_below")
-	case s.Record.Every < 1:
-		return fe(fmt.Sprintf("must be >= 1, got %d", s.Record.Every), "record", "every")
-	case s.Record.TraceSeeds < 0:
-		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.TraceSeeds), "record", "trace_seeds")
-	case s.Record.DiagnosticsEvery < 0:
-		return fe(fmt.Sprintf("must be >= 0, got %d", s.Record.DiagnosticsEvery), "record", "diagnostics_every")
+	case param.Check(s) != nil:
+		return param.Check(s)
+	case param.Check(s.Criterion) != nil:
+		return param.Under(param.Check(s.Criterion), "criterion")
+	case param.Check(s.Record) != nil:
+		return param.Under(param.Check(s.Record), "record")
 	case s.Record.Format.Check() != nil:
 		return fe(s.Record.Format.Check().Error(), "record", "format")
 	case len(s.Rules) == 0:
@@ -210,10 +196,8 @@ func (s *Spec) Validate() error {
 		if err := checkLabel(e.Label); err != nil {
 			return param.Under(err, "rule", i)
 		}
-		for _, lr := range e.Sweep.LearningRate {
-			if !(lr > 0) || math.IsInf(lr, 0) {
-				return fe(fmt.Sprintf("learning rates must be finite numbers > 0, got %g", lr), "rule", i, "sweep", "learning_rate")
-			}
+		if err := param.Check(e.Sweep); err != nil {
+			return param.Under(err, "rule", i, "sweep")
 		}
 	}
 	vs := s.Variants()

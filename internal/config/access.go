@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/dopa-sim/dopa/internal/param"
 )
@@ -76,6 +77,26 @@ func (d *Doc) Without(keys ...string) *Doc {
 		}
 	}
 	return &Doc{file: d.file, tree: tree, loc: d.loc}
+}
+
+// Foreign lists the top-level keys of the document that a struct value v
+// does not accept and that are not near misses of a key it accepts (a case
+// variant or a likely typo, which stay errors of v's decoding): the keys of
+// another layer, for a layer that reads its part of a file without knowing
+// the others (Without them).
+func (d *Doc) Foreign(v any) []string {
+	own := Keys(v)
+	var out []string
+	for _, k := range sortedKeys(d.tree) {
+		if slices.Contains(own, k) {
+			continue
+		}
+		if _, near := suggest(k, own); near || slices.ContainsFunc(own, func(o string) bool { return strings.EqualFold(o, k) }) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // Keys lists the keys a struct value (or a pointer to one) accepts: its

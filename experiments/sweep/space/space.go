@@ -45,7 +45,7 @@ func (s *Spec) Declare() { s.declared = true }
 type Param struct {
 	// Key is a key as --set takes it: "rule.dopamine.learning_rate",
 	// "circuit.population.hidden.size", "max_trials".
-	Key string `toml:"key"`
+	Key string `toml:"key" check:"set,note=a key as --set takes it"`
 	// Values lists the values (numbers, strings or booleans).
 	Values []any `toml:"values"`
 	// Range is [lo, hi]: Steps values from lo to hi (grid and list), or
@@ -110,9 +110,10 @@ func (s *Spec) Validate() error {
 	keys := map[string]bool{}
 	for i, p := range s.Params {
 		at := func(key string) []any { return []any{"sweep", "param", i, key} }
+		if err := param.Check(p); err != nil {
+			return param.Under(err, "sweep", "param", i)
+		}
 		switch {
-		case p.Key == "":
-			return param.New("must be set (a key as --set takes it)", at("key")...)
 		case keys[p.Key]:
 			return param.New(fmt.Sprintf("key %q is swept twice", p.Key), at("key")...)
 		case p.Key == "sweep" || strings.HasPrefix(p.Key, "sweep."):
