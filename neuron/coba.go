@@ -12,33 +12,33 @@ import (
 // dimensionless: in units of the leak conductance g_L.
 type COBAParams struct {
 	// TauMMs is the membrane time constant τ_m = C/g_L (ms), > 0.
-	TauMMs float64 `toml:"tau_m_ms"`
+	TauMMs float64 `toml:"tau_m_ms" check:"finite,>0"`
 	// ELMV is the leak reversal potential E_L (mV), where v relaxes without
 	// input and bias.
-	ELMV float64 `toml:"e_l_mv"`
+	ELMV float64 `toml:"e_l_mv" check:"finite"`
 	// IBiasMV is a constant drive I_b (mV: R·I, the shift of the resting
 	// potential it causes). E_L + I_b above threshold makes a neuron fire
 	// tonically.
-	IBiasMV float64 `toml:"i_bias_mv"`
+	IBiasMV float64 `toml:"i_bias_mv" check:"finite"`
 	// VResetMV is the potential v_reset (mV) a neuron is set to after a
 	// spike and held at while refractory; below v_thresh.
-	VResetMV float64 `toml:"v_reset_mv"`
+	VResetMV float64 `toml:"v_reset_mv" check:"finite"`
 	// VThreshMV is the threshold v_thresh (mV): a neuron spikes when v ≥ v_thresh.
-	VThreshMV float64 `toml:"v_thresh_mv"`
+	VThreshMV float64 `toml:"v_thresh_mv" check:"finite"`
 	// TRefMs is the refractory period t_ref (ms), >= 0, rounded to a whole
 	// number of steps.
-	TRefMs float64 `toml:"t_ref_ms"`
+	TRefMs float64 `toml:"t_ref_ms" check:"finite,>=0"`
 	// TauSynEMs is the decay time constant τ_e (ms) of the excitatory
 	// conductance g_e, the channel fed by Input; > 0.
-	TauSynEMs float64 `toml:"tau_syn_e_ms"`
+	TauSynEMs float64 `toml:"tau_syn_e_ms" check:"finite,>0"`
 	// TauSynIMs is the decay time constant τ_i (ms) of the inhibitory
 	// conductance g_i, the channel fed by InputInh; > 0.
-	TauSynIMs float64 `toml:"tau_syn_i_ms"`
+	TauSynIMs float64 `toml:"tau_syn_i_ms" check:"finite,>0"`
 	// EExcMV is the reversal potential E_e (mV) of the excitatory
 	// conductance; above E_inh.
-	EExcMV float64 `toml:"e_exc_mv"`
+	EExcMV float64 `toml:"e_exc_mv" check:"finite"`
 	// EInhMV is the reversal potential E_i (mV) of the inhibitory conductance.
-	EInhMV float64 `toml:"e_inh_mv"`
+	EInhMV float64 `toml:"e_inh_mv" check:"finite"`
 }
 
 // Defaults returns the neurons of the COBA benchmark (Vogels & Abbott 2005,
@@ -52,35 +52,8 @@ func (COBAParams) Defaults() COBAParams {
 
 // Validate reports a parameter out of range, naming its key.
 func (p COBAParams) Validate() error {
-	pos := func(key string, v float64) error {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number > 0, got %g", v), key)
-		}
-		return nil
-	}
-	fin := func(key string, v float64) error {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return param.New(fmt.Sprintf("must be a finite number, got %g", v), key)
-		}
-		return nil
-	}
-	for _, err := range []error{
-		pos("tau_m_ms", p.TauMMs),
-		fin("e_l_mv", p.ELMV),
-		fin("i_bias_mv", p.IBiasMV),
-		fin("v_reset_mv", p.VResetMV),
-		fin("v_thresh_mv", p.VThreshMV),
-		pos("tau_syn_e_ms", p.TauSynEMs),
-		pos("tau_syn_i_ms", p.TauSynIMs),
-		fin("e_exc_mv", p.EExcMV),
-		fin("e_inh_mv", p.EInhMV),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if !(p.TRefMs >= 0) || math.IsInf(p.TRefMs, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.TRefMs), "t_ref_ms")
+	if err := param.Check(p); err != nil {
+		return err
 	}
 	if p.VResetMV >= p.VThreshMV {
 		return param.New(fmt.Sprintf("must be below v_thresh_mv (%g), got %g", p.VThreshMV, p.VResetMV), "v_reset_mv")

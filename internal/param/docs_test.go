@@ -61,6 +61,7 @@ func documentedStructs() []documented {
 		{doc: "circuits.md", after: "(`neuron.RateParams`)", v: neuron.RateParams{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.LIFParams`", v: neuron.LIFParams{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.ALIFParams`)", prefix: "alif.", v: neuron.ALIFParams{}.Defaults()},
+		{doc: "circuits.md", after: "(`neuron.COBAParams`)", prefix: "coba.", v: neuron.COBAParams{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.IzhikevichParams`", v: neuron.IzhikevichParams{}.Defaults()},
 		{doc: "circuits.md", after: "`model = \"poisson\"`", v: neuron.PoissonParams{}.Defaults()},
 		{doc: "circuits.md", after: "### `[[projection]]`", v: synapse.DenseParams{}.Defaults()},
