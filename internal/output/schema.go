@@ -264,7 +264,7 @@ var (
 	NetworkRasters = &Schema{File: NetworkRastersFile, Kinds: []Kind{Reward}, Row: "one spike in the first or the last raster_s seconds of a run",
 		Columns: []Column{ruleCol, conditionCol, seedCol, fltCol("t_ms", "ms", "simulated time of the spike"),
 			strCol("population", "", "the neuron's population"), intCol("neuron", "", "the neuron's index in its population")}}
-	Probes = &Schema{File: ProbesFile, Kinds: []Kind{Reward}, Row: "one sample of a probed synapse (a network agent's [[agent.probe]], every probe_every_ms)",
+	Probes = &Schema{File: ProbesFile, Kinds: []Kind{Reward}, Row: "one sample of a probed synapse (a circuit file's [[probe]] or a network agent's [[agent.probe]], every probe_every_ms)",
 		Columns: []Column{ruleCol, conditionCol, seedCol,
 			strCol("probe", "", "the probe's name"),
 			strCol("projection", "", "the plastic projection's label"),
