@@ -74,3 +74,29 @@ func TestEpropWatchedIsWhatTheRuleUses(t *testing.T) {
 		t.Error("a synapse from input neuron 40 of 40 was accepted")
 	}
 }
+
+// BenchmarkEpropEvidenceSequenceWatched is BenchmarkEpropEvidenceSequence
+// with 8 synapses watched (4 input, 2 recurrent, 2 readout): the cost of
+// recording them, beside the pass that records nothing.
+func BenchmarkEpropEvidenceSequenceWatched(b *testing.B) {
+	p := task.EvidenceParams{}.Defaults()
+	p.BatchSize = 1
+	r, c, tk := epropEvidence(b, p)
+	var ws []Watch
+	for k, l := range c.Links {
+		for i := range 4 {
+			if l.Name == "in_rec" || i < 2 {
+				ws = append(ws, Watch{Link: k, Pre: (7 * i) % l.NPre, Post: (3 * i) % l.NPost})
+			}
+		}
+	}
+	if err := r.Watch(ws); err != nil {
+		b.Fatal(err)
+	}
+	src := tk.(task.Sequential)
+	r.Pass(src)
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Pass(src)
+	}
+}

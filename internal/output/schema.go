@@ -216,6 +216,15 @@ var (
 		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol,
 			strCol("name", "", "the measure: a held-out metric, or a rule's own (angle_deg/LAYER, abscissa/LAYER, …)"),
 			fltCol("value", "", "its value")}}
+	Eligibility = &Schema{File: EligibilityFile, Kinds: []Kind{Training},
+		Row: "one step of the first sequence of a recorded update, for one watched synapse of a traced seed (record.synapse; eprop)",
+		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol,
+			strCol("projection", "", "the watched synapse's projection"),
+			intCol("pre", "", "presynaptic neuron"),
+			intCol("post", "", "postsynaptic neuron"),
+			intCol("step", "", "step of the sequence, from 0"),
+			fltCol("eligibility", "", "the filtered eligibility trace ē_ji (onto the readout: z̄_i)"),
+			fltCol("learning_signal", "", "the learning signal L_j (onto the readout: ∂E/∂v_k); Σ over steps of eligibility × learning_signal is the synapse's gradient from the sequence")}}
 	Weights = &Schema{File: WeightsFile, Kinds: []Kind{Training}, Row: "one plastic synapse of a traced seed, before or after training",
 		Columns: []Column{ruleCol, seedCol,
 			strCol("when", "", "start or end"),
@@ -331,7 +340,7 @@ var (
 
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
-	return []*Schema{Metrics, Traces, Diagnostics, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
+	return []*Schema{Metrics, Traces, Diagnostics, Eligibility, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
 		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps}
 }
 
