@@ -22,6 +22,7 @@ var formatCases = map[string][]string{
 	"experiments/mnist_podlaski":  {"--set", "max_trials=20", "--set", "train_images=500", "--set", "test_images=200", "--set", "record.diagnostics_every=10", "--set", "record.format=both"},
 	"circuits/cuba":               {"--set", "duration_ms=50", "--set", "record_format=both"},
 	"distal_probes.toml":          {}, // distalProbes, written by the test
+	"eprop_watch.toml":            {}, // epropWatch, written by the test
 	"experiments/conditioning":    {"--seeds", "1", "--set", "episodes=40", "--set", "record.steps_every=10", "--set", "record.format=both"},
 	"experiments/bandit":          {"--seeds", "1", "--set", "episodes=60", "--set", "record.format=both"},
 	"experiments/willshaw":        {"--set", "queries=100", "--set", "capacity.eps=0.1", "--set", "capacity.max_m=2000", "--set", "record.format=both"},
@@ -59,6 +60,39 @@ format = "both"
 steps_every = 0
 `
 
+// epropWatch is a short e-prop run of the evidence circuit that watches
+// three synapses (eligibility).
+const epropWatch = `name = "eprop_watch"
+circuit = "eprop_evidence"
+task = "evidence"
+seeds = 1
+max_trials = 3
+batch_size = 2
+test_trials = 4
+delay_steps = 50
+[criterion]
+loss_below = 0.0
+[record]
+format = "both"
+weights = false
+synapses_every = 1
+[[record.synapse]]
+projection = "in_rec"
+pre = 0
+post = 3
+[[record.synapse]]
+projection = "rec_rec"
+pre = 7
+post = 60
+[[record.synapse]]
+projection = "rec_out"
+pre = 4
+post = 1
+[[rule]]
+name = "eprop"
+learning_rate = 5e-3
+`
+
 // TestNPZMatchesCSV: every table a run writes as .npz reads back, through
 // its schema, value for value and bit for bit what its CSV file holds
 // (ints equal, floats with equal bits, NaN as NaN, text equal), with the
@@ -83,6 +117,10 @@ func TestNPZMatchesCSV(t *testing.T) {
 			if name == "distal_probes.toml" {
 				src = filepath.Join(t.TempDir(), name)
 				writeFile(t, src, distalProbes)
+			}
+			if name == "eprop_watch.toml" {
+				src = filepath.Join(t.TempDir(), name)
+				writeFile(t, src, epropWatch)
 			}
 			out := filepath.Join(t.TempDir(), "out")
 			args := append([]string{"run", src, "--out", out, "--quiet"}, formatCases[name]...)

@@ -98,6 +98,9 @@ func Write(dir string) error {
 	if err := WriteDiagnostics(dir); err != nil {
 		return err
 	}
+	if err := WriteEligibility(dir); err != nil {
+		return err
+	}
 	preds, noOneStep := splitNoOneStep(preds)
 	if len(preds) == 0 {
 		return nil

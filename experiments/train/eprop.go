@@ -227,6 +227,32 @@ type Eprop struct {
 	step   []float64
 	t      int
 	seq    supervisedSeq
+	watch  []epWatch // synapses recorded in the first sequence of each pass (Watch)
+}
+
+// Watch names one synapse whose eligibility and learning signal a rule
+// records: link Link of the circuit (an index in Circuit.Links), from
+// presynaptic neuron Pre to postsynaptic neuron Post.
+type Watch struct{ Link, Pre, Post int }
+
+// Watcher is a rule that records, for chosen synapses, the eligibility
+// trace and the learning signal of every step of the first sequence of
+// its last pass (eprop). Watch allocates; a pass of a rule that watches
+// nothing does no recording work.
+type Watcher interface {
+	Watch(ws []Watch) error
+	// Watched returns, per watched synapse, the eligibility and the
+	// learning signal of each step of the last pass's first sequence
+	// (owned by the rule, overwritten by the next pass).
+	Watched() (elig, signal [][]float64)
+}
+
+// epWatch is one watched synapse and what the last pass recorded of it.
+type epWatch struct {
+	Watch
+	el        int // index in Eprop.links
+	elig, sig []float64
+	length    int
 }
 
 func newEprop(s Spec, c *circuits.Circuit, rng *rand.Rand) (*Eprop, error) {
@@ -389,6 +415,9 @@ func (r *Eprop) Pass(src seqSource) float64 {
 			c.Step(src.Input(b, t))
 			loss += src.StepLoss(b, t, c.Output(), r.err)
 			r.stepEligibility()
+			if b == 0 && r.watch != nil {
+				r.sample(t, T)
+			}
 		}
 		r.endSequence(T, n)
 	}
@@ -401,6 +430,65 @@ func (r *Eprop) Pass(src seqSource) float64 {
 		}
 	}
 	return loss
+}
+
+// Watch records synapses ws from the next pass on (nil: none). A synapse
+// must be one of a plastic link the rule trains.
+func (r *Eprop) Watch(ws []Watch) error {
+	r.watch = nil
+	for _, w := range ws {
+		if w.Link < 0 || w.Link >= len(r.c.Links) {
+			return fmt.Errorf("eprop: no link %d in circuit %q", w.Link, r.c.Name)
+		}
+		l := &r.c.Links[w.Link]
+		if w.Pre < 0 || w.Pre >= l.NPre || w.Post < 0 || w.Post >= l.NPost {
+			return fmt.Errorf("eprop: projection %q has no synapse from %d to %d (%d × %d neurons)", l.Name, w.Pre, w.Post, l.NPre, l.NPost)
+		}
+		el := -1
+		for i := range r.links {
+			if r.links[i].k == w.Link {
+				el = i
+			}
+		}
+		if el < 0 {
+			return fmt.Errorf("eprop: projection %q is not plastic", l.Name)
+		}
+		r.watch = append(r.watch, epWatch{Watch: w, el: el})
+	}
+	return nil
+}
+
+// Watched returns what the last pass recorded of the watched synapses
+// (Watcher).
+func (r *Eprop) Watched() (elig, signal [][]float64) {
+	for i := range r.watch {
+		w := &r.watch[i]
+		elig, signal = append(elig, w.elig[:w.length]), append(signal, w.sig[:w.length])
+	}
+	return elig, signal
+}
+
+// sample records step t (of T) of the watched synapses: the filtered
+// eligibility trace ē_ji and the learning signal L_j whose product the
+// step adds to the gradient (onto the readout: z̄_i and ∂E/∂v_k).
+func (r *Eprop) sample(t, T int) {
+	for i := range r.watch {
+		w := &r.watch[i]
+		if t == 0 {
+			if len(w.elig) < T {
+				w.elig, w.sig = make([]float64, T), make([]float64, T)
+			}
+			w.length = 0
+		}
+		el := &r.links[w.el]
+		if el.h < 0 {
+			w.elig[t], w.sig[t] = el.zbar[w.Pre], r.errV[w.Post]
+		} else {
+			nPre := r.c.Links[el.k].NPre
+			w.elig[t], w.sig[t] = el.ebar[w.Post*nPre+w.Pre]*el.sE[w.Post], r.hidden[el.h].sig[w.Post]
+		}
+		w.length = t + 1
+	}
 }
 
 // startSequence clears the eligibility state: every sequence starts from rest.

@@ -298,6 +298,9 @@ func (p *Plan) Validate() error {
 			return p.cdoc.Locate(param.Under(err, "rule"))
 		}
 	}
+	if err := p.checkWatched(); err != nil {
+		return p.doc.Locate(err)
+	}
 	// The task must fit the circuit. A task whose data are costly to make
 	// (MNIST) checks the circuit without them (Fits), and its data are
 	// made once, by the first run that needs them: validation stays fast
@@ -375,3 +378,37 @@ func (p *Plan) checkError(err error) error {
 
 // Task returns the plan's task.
 func (p *Plan) Task() *task.Def { return p.task }
+
+// checkWatched checks [[record.synapse]] against the circuit: a dense
+// projection of that name, and neurons within its populations.
+func (p *Plan) checkWatched() error {
+	cs := &p.Circuit.Spec
+	size := map[string]int{}
+	for _, q := range cs.Populations {
+		size[q.Name] = q.Size
+	}
+	for i, w := range p.Spec.Record.Synapses {
+		var names []string
+		found := false
+		for _, q := range cs.Projections {
+			if q.Connectivity == "sparse" {
+				continue
+			}
+			names = append(names, q.Label())
+			if q.Label() != w.Projection {
+				continue
+			}
+			found = true
+			if n := size[q.From]; w.Pre >= n {
+				return param.New(fmt.Sprintf("must be below %d (the size of %q)", n, q.From), "record", "synapse", i, "pre")
+			}
+			if n := size[q.To]; w.Post >= n {
+				return param.New(fmt.Sprintf("must be below %d (the size of %q)", n, q.To), "record", "synapse", i, "post")
+			}
+		}
+		if !found {
+			return param.New(fmt.Sprintf("circuit %q has no dense projection %q (it has %s)", cs.Name, w.Projection, strings.Join(names, ", ")), "record", "synapse", i, "projection")
+		}
+	}
+	return nil
+}

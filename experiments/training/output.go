@@ -286,6 +286,9 @@ func WriteResults(dir string, s Summary, results []Result, rec Record) error {
 	if err := writeDiagnostics(dir, f, results); err != nil {
 		return err
 	}
+	if err := writeEligibility(dir, f, results, rec.Synapses); err != nil {
+		return err
+	}
 	if err := output.Traces.Write(dir, f, func(w *output.Rows) {
 		for _, r := range results {
 			for _, t := range r.Traces {
@@ -434,6 +437,39 @@ func writeDiagnostics(dir string, f output.Format, results []Result) error {
 				w.Str(d.Name)
 				w.Float(d.Value)
 				w.End()
+			}
+		}
+	})
+}
+
+// writeEligibility writes eligibility.csv (record.synapse, rules that
+// record it): per recorded update and watched synapse, its eligibility
+// and learning signal at every step of the batch's first sequence.
+func writeEligibility(dir string, f output.Format, results []Result, ws []WatchedSynapse) error {
+	any := false
+	for _, r := range results {
+		any = any || len(r.Eligibility) > 0
+	}
+	if !any {
+		return nil
+	}
+	return output.Eligibility.Write(dir, f, func(w *output.Rows) {
+		for _, r := range results {
+			for _, e := range r.Eligibility {
+				s := ws[e.Synapse]
+				for n, v := range e.Elig {
+					w.Str(r.Rule)
+					w.Int(r.Seed)
+					w.Int(e.Epoch)
+					w.Int(e.Trials)
+					w.Str(s.Projection)
+					w.Int(s.Pre)
+					w.Int(s.Post)
+					w.Int(n)
+					w.Float(v)
+					w.Float(e.Signal[n])
+					w.End()
+				}
 			}
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -42,6 +43,15 @@ type TraceRow struct {
 	Reward, Expectation, RPE  float64
 	Dopamine, LearningRate    float64
 	EligibilityRMS, WeightRMS float64
+}
+
+// EligibilityRow is one recorded update of one watched synapse
+// (record.synapse): its eligibility trace and learning signal at every
+// step of the first sequence of the update's batch (eligibility.csv).
+type EligibilityRow struct {
+	Epoch, Trials int
+	Synapse       int // index in record.synapse
+	Elig, Signal  []float64
 }
 
 // WeightSnapshot is a copy of the synapses (weights, then biases) of one
@@ -90,7 +100,8 @@ type Result struct {
 	Metrics     []MetricRow
 	Traces      []TraceRow
 	Diagnostics []DiagnosticRow
-	Done        bool // false if interrupted before it finished
+	Eligibility []EligibilityRow // traced seeds of a rule that records them (train.Watcher)
+	Done        bool             // false if interrupted before it finished
 	// Spiking circuits only (else SpikeCount is -1): the spikes of every
 	// spiking population over the run's training loop and evaluation, and
 	// that loop's wall time (construction excluded).
@@ -212,6 +223,11 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 	if c.Spiking() && j.Trace {
 		res.Rasters = append(res.Rasters, xorRaster(c, t, "before"))
 	}
+	watcher, err := p.watch(j, c, rule)
+	if err != nil {
+		res.Err, res.Done = err.Error(), true
+		return res, nil
+	}
 	spikes0, simStart := c.SpikeCount, time.Now()
 	hooks := train.Hooks{Every: p.Spec.Record.Every, From: from, Loss: func(epoch, trials int, loss float64) {
 		res.Metrics = append(res.Metrics, MetricRow{Epoch: epoch, Trials: trials, Loss: loss})
@@ -225,6 +241,13 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 		}
 		if d := p.Spec.Record.DiagnosticsEvery; d > 0 && epoch%d == 0 {
 			res.Diagnostics = diagnose(res.Diagnostics, epoch, trials, rule, c, t)
+		}
+		if watcher != nil && (epoch == 1 || epoch%p.Spec.Record.SynapsesEvery == 0) {
+			elig, sig := watcher.Watched()
+			for i := range elig {
+				res.Eligibility = append(res.Eligibility, EligibilityRow{Epoch: epoch, Trials: trials, Synapse: i,
+					Elig: slices.Clone(elig[i]), Signal: slices.Clone(sig[i])})
+			}
 		}
 		cp.maybeSave(train.Outcome{Epochs: epoch, Trials: trials}, &res, false)
 	}
@@ -295,6 +318,29 @@ func xorRaster(c *circuits.Circuit, t task.Task, label string) raster.Raster {
 	c.Reset()
 	c.SpikeCount = n
 	return r
+}
+
+// watch makes a traced run's rule record the synapses of
+// [[record.synapse]], if it can (train.Watcher); nil when there is
+// nothing to record.
+func (p *Plan) watch(j Job, c *circuits.Circuit, rule train.Rule) (train.Watcher, error) {
+	ws := p.Spec.Record.Synapses
+	w, ok := rule.(train.Watcher)
+	if !j.Trace || len(ws) == 0 || !ok {
+		return nil, nil
+	}
+	var watch []train.Watch
+	for i, s := range ws {
+		k := slices.IndexFunc(c.Links, func(l circuits.Link) bool { return l.Name == s.Projection })
+		if k < 0 {
+			return nil, fmt.Errorf("record.synapse[%d]: circuit %q has no dense projection %q", i, c.Name, s.Projection)
+		}
+		watch = append(watch, train.Watch{Link: k, Pre: s.Pre, Post: s.Post})
+	}
+	if err := w.Watch(watch); err != nil {
+		return nil, fmt.Errorf("record.synapse: %w", err)
+	}
+	return w, nil
 }
 
 // diagnose appends the task's held-out measures and the rule's own after

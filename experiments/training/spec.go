@@ -77,7 +77,29 @@ type Record struct {
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
+	// Synapses ([[record.synapse]]) lists synapses whose eligibility
+	// trace and learning signal the traced seeds of a rule that records
+	// them (eprop) write to eligibility.csv: every step of the first
+	// sequence of the batch, at the updates SynapsesEvery picks. At most
+	// maxWatched. Other rules record nothing.
+	Synapses []WatchedSynapse `toml:"synapse"`
+	// SynapsesEvery records the watched synapses at the first update and
+	// then every this many updates, ≥ 1 (default 10).
+	SynapsesEvery int `toml:"synapses_every"`
 }
+
+// WatchedSynapse chooses one synapse of a dense projection.
+type WatchedSynapse struct {
+	// Projection is the projection's name (its name key, or FROM_TO).
+	Projection string `toml:"projection"`
+	// Pre and Post are the presynaptic and postsynaptic neurons, from 0.
+	Pre  int `toml:"pre"`
+	Post int `toml:"post"`
+}
+
+// maxWatched bounds [[record.synapse]]: each writes a row per step of a
+// sequence at every recorded update.
+const maxWatched = 100
 
 // RuleEntry is one rule of the comparison: a rule with its parameters,
 // optionally swept.
@@ -100,7 +122,7 @@ type Sweep struct {
 // Defaults returns an experiment of one seed, 40 000 trials at most and
 // the XOR criterion, on task (whose keys get their defaults).
 func (Spec) Defaults(taskName string) Spec {
-	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1, Weights: true, Format: output.CSV},
+	s := Spec{Task: taskName, Seeds: 1, Seed: 1, MaxTrials: 40000, Criterion: Criterion{LossBelow: 0.01}, Record: Record{Every: 10, TraceSeeds: 1, Weights: true, Format: output.CSV, SynapsesEvery: 10},
 		Sweep: space.Spec{Mode: "grid", Seed: 1}}
 	if d, ok := task.Lookup(taskName); ok {
 		s.Params = d.Defaults()
@@ -179,8 +201,22 @@ func (s *Spec) Validate() error {
 		return param.Under(param.Check(s.Record), "record")
 	case s.Record.Format.Check() != nil:
 		return fe(s.Record.Format.Check().Error(), "record", "format")
+	case s.Record.SynapsesEvery < 1:
+		return fe(fmt.Sprintf("must be >= 1, got %d", s.Record.SynapsesEvery), "record", "synapses_every")
+	case len(s.Record.Synapses) > maxWatched:
+		return fe(fmt.Sprintf("at most %d synapses, got %d", maxWatched, len(s.Record.Synapses)), "record", "synapse")
 	case len(s.Rules) == 0:
 		return fe("an experiment needs at least one [[rule]]", "rule")
+	}
+	for i, w := range s.Record.Synapses {
+		switch {
+		case w.Projection == "":
+			return fe("must name a projection", "record", "synapse", i, "projection")
+		case w.Pre < 0:
+			return fe(fmt.Sprintf("must be >= 0, got %d", w.Pre), "record", "synapse", i, "pre")
+		case w.Post < 0:
+			return fe(fmt.Sprintf("must be >= 0, got %d", w.Post), "record", "synapse", i, "post")
+		}
 	}
 	if err := s.Params.Validate(); err != nil {
 		return err

@@ -43,6 +43,7 @@ const (
 	MetricsFile      = "metrics.csv"       // training: the loss per epoch (Metrics)
 	TracesFile       = "traces.csv"        // training: modulator traces per update (Traces)
 	DiagnosticsFile  = "diagnostics.csv"   // training: held-out measures and the rules' own, during training
+	EligibilityFile  = "eligibility.csv"   // training: watched synapses' eligibility and learning signal (record.synapse)
 	WeightsFile      = "weights.csv"       // training: plastic synapses before and after
 	WeightsEndFile   = "weights_end.csv"   // reward: every plastic synapse of a network agent at the end
 	PredictionsFile  = "predictions.csv"   // training on a forecasting task
@@ -72,7 +73,7 @@ const (
 
 // Files lists every file and directory a run of any kind may write, the
 // ones Clean removes.
-var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, WeightsFile, WeightsEndFile, PredictionsFile,
+var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, EligibilityFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
 	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, ProbesFile, EpisodesFile, StepsFile,
 	"slurm", "slurm-jobs.json"}

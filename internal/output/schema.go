@@ -216,6 +216,15 @@ var (
 		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol,
 			strCol("name", "", "the measure: a held-out metric, or a rule's own (angle_deg/LAYER, abscissa/LAYER, …)"),
 			fltCol("value", "", "its value")}}
+	Eligibility = &Schema{File: EligibilityFile, Kinds: []Kind{Training},
+		Row: "one step of the first sequence of a recorded update, for one watched synapse of a traced seed (record.synapse; eprop)",
+		Columns: []Column{ruleCol, seedCol, epochCol, trialsCol,
+			strCol("projection", "", "the watched synapse's projection"),
+			intCol("pre", "", "presynaptic neuron"),
+			intCol("post", "", "postsynaptic neuron"),
+			intCol("step", "", "step of the sequence, from 0"),
+			fltCol("eligibility", "", "the filtered eligibility trace ē_ji (onto the readout: z̄_i)"),
+			fltCol("learning_signal", "", "the learning signal L_j (onto the readout: ∂E/∂v_k); Σ over steps of eligibility × learning_signal is the synapse's gradient from the sequence")}}
 	Weights = &Schema{File: WeightsFile, Kinds: []Kind{Training}, Row: "one plastic synapse of a traced seed, before or after training",
 		Columns: []Column{ruleCol, seedCol,
 			strCol("when", "", "start or end"),
@@ -264,7 +273,7 @@ var (
 	NetworkRasters = &Schema{File: NetworkRastersFile, Kinds: []Kind{Reward}, Row: "one spike in the first or the last raster_s seconds of a run",
 		Columns: []Column{ruleCol, conditionCol, seedCol, fltCol("t_ms", "ms", "simulated time of the spike"),
 			strCol("population", "", "the neuron's population"), intCol("neuron", "", "the neuron's index in its population")}}
-	Probes = &Schema{File: ProbesFile, Kinds: []Kind{Reward}, Row: "one sample of a probed synapse (a network agent's [[agent.probe]], every probe_every_ms)",
+	Probes = &Schema{File: ProbesFile, Kinds: []Kind{Reward}, Row: "one sample of a probed synapse (a circuit file's [[probe]] or a network agent's [[agent.probe]], every probe_every_ms)",
 		Columns: []Column{ruleCol, conditionCol, seedCol,
 			strCol("probe", "", "the probe's name"),
 			strCol("projection", "", "the plastic projection's label"),
@@ -331,7 +340,7 @@ var (
 
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
-	return []*Schema{Metrics, Traces, Diagnostics, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
+	return []*Schema{Metrics, Traces, Diagnostics, Eligibility, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
 		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps}
 }
 
