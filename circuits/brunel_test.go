@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -235,4 +236,28 @@ func TestBrunelPoissonInputErrors(t *testing.T) {
 	if _, err := Parse("x.toml", []byte(izh)); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("poisson_input on izhikevich: got %v, want %q", err, want)
 	}
+}
+
+// BenchmarkBrunelMemory reports the heap circuits/brunel.toml keeps once
+// built (10 000 neurons, 10⁷ static synapses with a 16-step delay ring,
+// the Poisson drives), per synapse and in all (docs/performance.md).
+func BenchmarkBrunelMemory(b *testing.B) {
+	var perSyn, total float64
+	for b.Loop() {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		c := buildBrunel(b, 1)
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		syn := 0
+		for _, l := range c.Sparse {
+			syn += l.Len()
+		}
+		total = float64(m1.HeapAlloc - m0.HeapAlloc)
+		perSyn = total / float64(syn)
+		runtime.KeepAlive(c)
+	}
+	b.ReportMetric(perSyn, "B/synapse")
+	b.ReportMetric(total/1e6, "MB")
 }
