@@ -84,9 +84,10 @@ type Circuit struct {
 	// step since the circuit was made (Reset keeps it).
 	SpikeCount int64
 
-	incoming [][]int          // per population, indices of links onto it
-	noise    []popNoise       // per population, its input noise (amp 0: none)
-	spiking  []neuron.Spiking // the spiking populations
+	incoming [][]int                // per population, indices of links onto it
+	noise    []popNoise             // per population, its input noise (amp 0: none)
+	drive    []*neuron.PoissonInput // per population, its external Poisson drive (nil: none)
+	spiking  []neuron.Spiking       // the spiking populations
 	// Spike-count readout: counts per readout neuron over a trial, divided
 	// by countScale (0: the readout is the population's output).
 	countScale float64
@@ -116,6 +117,13 @@ type Circuit struct {
 	gCarry   []float64 // ∂L/∂v carried through the leak to the previous step
 	gIn      []float64 // ∂L/∂I of one population
 	restingR []float64 // r at rest, the "previous step" of step 0
+}
+
+// popDrive is the external Poisson drive of a population
+// (PopulationSpec.PoissonInput), while the circuit is built.
+type popDrive struct {
+	pop int
+	in  *neuron.PoissonInput
 }
 
 // popNoise is the input noise of a population (PopulationSpec.NoiseUniform).
@@ -150,6 +158,7 @@ func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population,
 	c := &Circuit{Name: name, DtMs: dtMs, StepsPerTrial: stepsPerTrial, Pops: pops, PopNames: popNames, Links: links, In: in, Out: out}
 	c.incoming = make([][]int, len(pops))
 	c.noise = make([]popNoise, len(pops))
+	c.drive = make([]*neuron.PoissonInput, len(pops))
 	c.offsets = make([]int, len(pops))
 	for i, p := range pops {
 		c.offsets[i] = c.rowLen
@@ -340,6 +349,9 @@ func (c *Circuit) Step(x []float64) {
 		}
 		if n := &c.noise[p]; n.amp > 0 {
 			n.add(in)
+		}
+		if d := c.drive[p]; d != nil {
+			d.Add(in)
 		}
 		pop.Step(c.DtMs)
 	}

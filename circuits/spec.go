@@ -78,6 +78,13 @@ type PopulationSpec struct {
 	// Its random stream is the population's own, seeded from the circuit's
 	// stream when it is built.
 	NoiseUniform float64 `toml:"noise_uniform" check:"[0,1e6],note=0: no noise"`
+	// PoissonInput is an external Poisson drive (lif only; the
+	// [population.poisson_input] table): n inputs of rate_hz each onto
+	// every neuron, each spike adding weight to its excitatory input, a
+	// Poisson count per neuron and step (Brunel 2000's C_ext inputs at
+	// ν_ext). Its stream is the population's own, seeded from the
+	// circuit's stream when it is built. n = 0: none.
+	PoissonInput neuron.PoissonInputParams `toml:"poisson_input"`
 }
 
 // ProjectionSpec declares a projection. A dense projection uses the keys
@@ -236,6 +243,14 @@ func (s *Spec) Validate() error {
 		names[p.Name] = i
 		if err := p.validateModel(); err != nil {
 			return param.Under(err, "population", i)
+		}
+		if p.PoissonInput != (neuron.PoissonInputParams{}) {
+			if p.Model != "lif" {
+				return fieldErr(fmt.Sprintf("applies only to model = \"lif\" (model is %q)", p.Model), "population", i, "poisson_input")
+			}
+			if err := p.PoissonInput.ValidateFor(s.DtMs); err != nil {
+				return param.Under(err, "population", i, "poisson_input")
+			}
 		}
 	}
 	ref := func(name string, path ...any) error {
@@ -634,8 +649,8 @@ func (s *Spec) popList() string {
 
 // Build validates the spec and builds the circuit, its weights drawn from
 // rng. In this order, rng gives: the seed of every poisson population's own
-// stream and of every noise_uniform population's noise, population by
-// population, the connections of every sparse projection, the weights of every
+// stream, of every noise_uniform population's noise and of every
+// poisson_input drive, population by population, the connections of every sparse projection, the weights of every
 // dense projection, the initial potentials of init_v_uniform_mv, and the
 // weights of every feedback projection. A rate circuit without feedback
 // draws only its dense weights.
@@ -645,6 +660,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 	}
 	idx := map[string]int{}
 	var noise []popNoise
+	var drives []popDrive
 	pops := make([]neuron.Population, len(s.Populations))
 	names := make([]string, len(s.Populations))
 	for i, p := range s.Populations {
@@ -678,6 +694,17 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
 			}
 			noise = append(noise, popNoise{pop: i, amp: p.NoiseUniform, src: rand.NewChaCha8(seed)})
+		}
+		if !p.PoissonInput.Off() {
+			var seed [32]byte
+			for k := 0; k < 4; k++ {
+				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
+			}
+			d, err := neuron.NewPoissonInput(p.PoissonInput, s.DtMs, seed)
+			if err != nil {
+				return nil, param.Under(err, "population", i, "poisson_input")
+			}
+			drives = append(drives, popDrive{pop: i, in: d})
 		}
 	}
 	var links []Link
@@ -717,6 +744,9 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 	}
 	for _, n := range noise {
 		c.noise[n.pop] = n
+	}
+	for _, d := range drives {
+		c.drive[d.pop] = d.in
 	}
 	if s.Readout.Mode == "spike_count" {
 		if err := c.SetSpikeCountReadout(s.Readout.CountScale); err != nil {

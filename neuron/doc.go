@@ -24,7 +24,13 @@
 //
 //   - LIF: leaky integrate-and-fire with excitatory (Input) and inhibitory
 //     (InputInh) exponential current channels, integrated exactly over dt,
-//     with threshold, reset and refractory period (LIFParams).
+//     with threshold, reset and refractory period (LIFParams). A channel
+//     whose time constant is 0 has delta synapses (Brunel 2000): a drive w
+//     makes v jump by w, v ← v_rest + (v + w − v_rest)·exp(−dt/τ_m).
+//   - PoissonInput: not a population but the external drive of one:
+//     every neuron's input grows each step by weight·k, k a Poisson
+//     count of mean n·rate·dt/1000 (Brunel's C_ext inputs at ν_ext), from
+//     its own seeded ChaCha8 stream (PoissonInputParams).
 //   - COBA: leaky integrate-and-fire with excitatory (Input) and
 //     inhibitory (InputInh) exponential conductances and their reversal
 //     potentials, v stepped by forward Euler, the neurons of the COBA

@@ -109,6 +109,17 @@ func TestKernelsMatchScalar(t *testing.T) {
 	init(lb.V)
 	stepBoth(t, "lif", la, lb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 2)
 
+	// Delta synapses on both channels (Brunel 2000): the same kernel with
+	// P_x = e^(−dt/τ_m) and the currents cleared.
+	dp := LIFParams{TauMMs: 20, VRestMV: 0, VResetMV: 10, VThreshMV: 20, TRefMs: 2}
+	da, _ := NewLIF(n, dp)
+	db, _ := NewLIF(n, dp)
+	for i := range da.V {
+		da.V[i] = 20 * float64(i) / n
+		db.V[i] = da.V[i]
+	}
+	stepBoth(t, "lif delta", da, db, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 25)
+
 	cp := COBAParams{}.Defaults()
 	cp.IBiasMV = 20
 	ca, _ := NewCOBA(n, cp)

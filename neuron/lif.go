@@ -35,11 +35,13 @@ type LIFParams struct {
 	// number of steps.
 	TRefMs float64 `toml:"t_ref_ms" check:"finite,>=0"`
 	// TauSynEMs is the decay time constant τ_e (ms) of the excitatory
-	// synaptic current, the channel fed by Input; > 0.
-	TauSynEMs float64 `toml:"tau_syn_e_ms" check:"finite,>0"`
+	// synaptic current, the channel fed by Input; >= 0, 0 making the
+	// channel's synapses delta synapses (a drive w makes v jump by w mV).
+	TauSynEMs float64 `toml:"tau_syn_e_ms" check:"finite,>=0,note=0: delta synapses"`
 	// TauSynIMs is the decay time constant τ_i (ms) of the inhibitory
-	// synaptic current, the channel fed by InputInh; > 0.
-	TauSynIMs float64 `toml:"tau_syn_i_ms" check:"finite,>0"`
+	// synaptic current, the channel fed by InputInh; >= 0, 0 for delta
+	// synapses as for TauSynEMs.
+	TauSynIMs float64 `toml:"tau_syn_i_ms" check:"finite,>=0,note=0: delta synapses"`
 }
 
 // Defaults returns τ_m = 20 ms, v_rest = v_reset = −70 mV, v_thresh = −50 mV,
@@ -80,7 +82,21 @@ func (p LIFParams) Validate() error {
 //	I_x ← I_x·e^(−dt/τ_x)
 //	P_x = τ_x/(τ_x − τ_m)·(e^(−dt/τ_x) − e^(−dt/τ_m))   (→ dt/τ_m·e^(−dt/τ_m) as τ_x → τ_m)
 //
-// so the trajectory between spikes does not depend on dt. A step in which v
+// so the trajectory between spikes does not depend on dt.
+//
+// A channel whose time constant is 0 has delta synapses (Brunel 2000): a
+// drive w added into it makes v jump by w mV at the start of the next
+// Step, and the jump then relaxes with the membrane over that step,
+//
+//	v ← v_rest + (v + w − v_rest)·e^(−dt/τ_m)
+//
+// which is the update above with P_x = e^(−dt/τ_m) and the current
+// cleared by the step (e^(−dt/τ_x) read as 0). It is also Brian2's order
+// of a `v += w` on_pre event followed by the exact integration of the next
+// step. A refractory neuron loses the drive of a delta channel (Brunel's
+// neurons are insensitive while refractory).
+//
+// A step in which v
 // reaches v_thresh emits a spike (the spike is assigned to the step; its time
 // is not interpolated), sets v to v_reset and holds it there for the next
 // round(t_ref/dt) steps, during which the synaptic currents keep decaying
@@ -167,12 +183,20 @@ func (l *LIF) RefractorySteps(dt float64) int {
 func (l *LIF) prepare(dt float64) {
 	l.dt = dt
 	l.pm = math.Exp(-dt / l.TauMMs)
-	l.pe = synPropagator(dt, l.TauMMs, l.TauSynEMs)
-	l.pi = synPropagator(dt, l.TauMMs, l.TauSynIMs)
-	l.de = math.Exp(-dt / l.TauSynEMs)
-	l.di = math.Exp(-dt / l.TauSynIMs)
+	l.pe, l.de = channelPropagators(dt, l.TauMMs, l.TauSynEMs)
+	l.pi, l.di = channelPropagators(dt, l.TauMMs, l.TauSynIMs)
 	l.nref = int32(l.RefractorySteps(dt))
 	l.pp = l.LIFParams
+}
+
+// channelPropagators returns the effect P on v of a channel's current over
+// a step of h ms and the current's decay factor: a delta channel (τs = 0)
+// moves v by its whole drive, relaxed with the membrane, and is cleared.
+func channelPropagators(h, tauM, tauS float64) (p, decay float64) {
+	if tauS == 0 {
+		return math.Exp(-h / tauM), 0
+	}
+	return synPropagator(h, tauM, tauS), math.Exp(-h / tauS)
 }
 
 // synPropagator returns P = τs/(τs − τm)·(e^(−h/τs) − e^(−h/τm)), the effect

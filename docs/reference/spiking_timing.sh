@@ -8,6 +8,10 @@
 #   /usr/bin/python3 docs/reference/coba_brian2.py 1 1   # compiles /tmp/coba_brian2_1_0
 #   bash docs/reference/spiking_timing.sh 9 /tmp/dopa > timings.txt
 #
+# NETS chooses the networks (default "cuba coba"); Brunel's needs
+#   /usr/bin/python3 docs/reference/brunel_brian2.py 1 1  # compiles /tmp/brunel_brian2_1_0
+#   NETS=brunel bash docs/reference/spiking_timing.sh 5 /tmp/dopa > timings.txt
+#
 # More dopa binaries after the first (another commit's build) run in the
 # same rounds, each named by its file name.
 #
@@ -24,7 +28,7 @@ shift
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for r in $(seq 1 "$rounds"); do
-  for net in cuba coba; do
+  for net in ${NETS:-cuba coba}; do
     (cd "/tmp/${net}_brian2_1_0" && ./main >/dev/null)
     read -r loop _ < "/tmp/${net}_brian2_1_0/results/last_run_info.txt"
     echo "$r brian2 $net $loop"

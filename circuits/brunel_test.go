@@ -1,0 +1,263 @@
+package circuits
+
+import (
+	"bufio"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dopa-sim/dopa/neuron"
+)
+
+func buildBrunel(t testing.TB, seed uint64) *Circuit {
+	t.Helper()
+	s, err := Load("brunel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{byte(seed)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// brunelStats simulates steps steps and returns the statistics of
+// docs/reference/brunel_brian2.py over the spikes at or after skipMs: the
+// mean rate (Hz) over every neuron, the mean over neurons with at least 3
+// spikes of the CV of their inter-spike intervals (std with ddof = 0 over
+// mean), and the Fano factor (variance over mean) of the population's
+// spike count in 1 ms bins.
+func brunelStats(c *Circuit, steps int, skipMs float64) (rate, cv, fano float64, neurons int) {
+	var offsets []int
+	n := 0
+	for _, p := range c.Pops {
+		offsets = append(offsets, n)
+		n += p.Len()
+	}
+	times := make([][]float64, n)
+	bins := make([]float64, int(math.Round(float64(steps)*c.DtMs-skipMs)))
+	late := 0
+	for s := range steps {
+		c.Step(nil)
+		t := float64(s) * c.DtMs // Brian2 stamps a spike at the start of its step
+		if t < skipMs {
+			continue
+		}
+		for p, pop := range c.Pops {
+			sp := pop.(neuron.Spiking).Spikes()
+			late += len(sp)
+			bins[int((t-skipMs)/1.0)] += float64(len(sp))
+			for _, i := range sp {
+				times[offsets[p]+int(i)] = append(times[offsets[p]+int(i)], t)
+			}
+		}
+	}
+	rate = float64(late) / float64(n) / ((float64(steps)*c.DtMs - skipMs) / 1000)
+	sum := 0.0
+	for _, ts := range times {
+		if len(ts) < 3 {
+			continue
+		}
+		var m, m2 float64
+		for k := 1; k < len(ts); k++ {
+			m += ts[k] - ts[k-1]
+		}
+		m /= float64(len(ts) - 1)
+		for k := 1; k < len(ts); k++ {
+			d := ts[k] - ts[k-1] - m
+			m2 += d * d
+		}
+		sum += math.Sqrt(m2/float64(len(ts)-1)) / m
+		neurons++
+	}
+	bm := mean(bins)
+	v := 0.0
+	for _, b := range bins {
+		v += (b - bm) * (b - bm)
+	}
+	return rate, sum / float64(neurons), v / float64(len(bins)) / bm, neurons
+}
+
+// brianBrunel reads the statistics docs/reference/brunel_brian2.py
+// printed, one line "spikes … mean rate R Hz, mean CV of ISIs C (…),
+// Fano factor … bins F" per seed.
+func brianBrunel(t *testing.T) (rates, cvs, fanos []float64) {
+	const file = "testdata/brunel_brian2.txt"
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		_, after, ok := strings.Cut(line, "mean rate ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, after, _ := strings.Cut(after, " Hz, mean CV of ISIs ")
+		c, after, _ := strings.Cut(after, " ")
+		_, fs, _ := strings.Cut(after, "in 1 ms bins ")
+		rv, err1 := strconv.ParseFloat(r, 64)
+		cv, err2 := strconv.ParseFloat(c, 64)
+		fv, err3 := strconv.ParseFloat(strings.TrimSpace(fs), 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			t.Fatalf("%s: bad line %q", file, line)
+		}
+		rates, cvs, fanos = append(rates, rv), append(cvs, cv), append(fanos, fv)
+	}
+	if len(rates) < 3 {
+		t.Fatalf("%s: %d seeds, want at least 3", file, len(rates))
+	}
+	return rates, cvs, fanos
+}
+
+// circuits/brunel.toml builds Brunel's network: 10⁷ synapses by fixed
+// in-degree, delta-synapse neurons reset to 10 mV, a Poisson drive of
+// λ = 2 per step; its step allocates nothing.
+func TestBrunelCircuit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 10⁷ synapses")
+	}
+	c := buildBrunel(t, 1)
+	if len(c.Sparse) != 4 || len(c.Links) != 0 {
+		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
+	}
+	syn := 0
+	for _, l := range c.Sparse {
+		syn += l.Len()
+		if l.Inh != (l.Pre == 1) {
+			t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
+		}
+	}
+	if syn != 10_000_000 {
+		t.Errorf("%d synapses, want 8000·800 + 2000·800 + 8000·200 + 2000·200 = 10⁷", syn)
+	}
+	for p, pop := range c.Pops {
+		z, ok := pop.(*neuron.LIF)
+		if !ok {
+			t.Fatalf("population of %T, want *neuron.LIF", pop)
+		}
+		if z.VResetMV != 10 || z.VRestMV != 0 || z.TauSynEMs != 0 || z.TauSynIMs != 0 {
+			t.Fatalf("parameters %+v not the file's", z.LIFParams)
+		}
+		d := c.drive[p]
+		if d == nil || d.Mean(c.DtMs) != 2 || d.Weight != 0.1 {
+			t.Fatalf("population %d: drive %+v, want λ = 2 and weight 0.1", p, d)
+		}
+	}
+	for range 300 {
+		c.Step(nil)
+	}
+	before := c.SpikeCount
+	if a := testing.AllocsPerRun(200, func() { c.Step(nil) }); a != 0 {
+		t.Fatalf("%g allocations per step", a)
+	}
+	if c.SpikeCount == before {
+		t.Fatal("no spikes during the allocation check")
+	}
+}
+
+// TestBrunelMatchesBrian2 checks that circuits/brunel.toml is the network
+// of docs/reference/brunel_brian2.py: over 1 s (statistics from 200 ms
+// on), its mean rate, mean CV of inter-spike intervals and the Fano
+// factor of its population count in 1 ms bins fall in the range Brian2
+// 2.5.1 gave on three seeds (testdata/brunel_brian2.txt, made once by
+//
+//	for s in 1 2 3; do /usr/bin/python3 docs/reference/brunel_brian2.py 1 $s; done
+//
+// ) widened by 10 % of its mean for the rate, 0.05 for the CV and 25 %
+// of its mean for the Fano factor.
+func TestBrunelMatchesBrian2(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 1 s of 10⁷ synapses")
+	}
+	rates, cvs, fanos := brianBrunel(t)
+	rate, cv, fano, n := brunelStats(buildBrunel(t, 1), 10000, 200)
+	t.Logf("rate %.3f Hz, CV %.4f (%d neurons), Fano %.3f; Brian2 rates %v, CVs %v, Fano %v", rate, cv, n, fano, rates, cvs, fanos)
+	check := func(name string, got float64, ref []float64, margin float64) {
+		if got < minOf(ref)-margin || got > maxOf(ref)+margin {
+			t.Errorf("%s %.4f outside Brian2's [%.4f, %.4f] ± %.4f", name, got, minOf(ref), maxOf(ref), margin)
+		}
+	}
+	check("rate (Hz)", rate, rates, 0.10*mean(rates))
+	check("CV", cv, cvs, 0.05)
+	check("Fano factor", fano, fanos, 0.25*mean(fanos))
+	if n < 9000 {
+		t.Errorf("only %d neurons with 3 spikes after 200 ms", n)
+	}
+}
+
+// BenchmarkBrunelCircuit simulates 1 s of circuits/brunel.toml (10000
+// steps of 0.1 ms) per op; construction is not timed.
+func BenchmarkBrunelCircuit(b *testing.B) {
+	b.ReportAllocs()
+	var total int64
+	for b.Loop() {
+		b.StopTimer()
+		c := buildBrunel(b, 1)
+		b.StartTimer()
+		for range 10000 {
+			c.Step(nil)
+		}
+		total += c.SpikeCount
+	}
+	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
+}
+
+// A population's poisson_input is checked where it is written.
+func TestBrunelPoissonInputErrors(t *testing.T) {
+	base, ok := Builtin("brunel")
+	if !ok {
+		t.Fatal("no built-in brunel")
+	}
+	for _, c := range []struct{ from, to, want string }{
+		{"rate_hz = 25.0           # ν_ext = η·ν_thr", "rate_hz = -25.0", "brunel.toml:36: population[exc].poisson_input.rate_hz: must be a finite number >= 0"},
+		{"n = 800                  # C_ext", "n = -3", "brunel.toml:35: population[exc].poisson_input.n: must be in [0, 1e9]"},
+		{"n = 800                  # C_ext", "n = 800000000", "population[exc].poisson_input.rate_hz: n·rate_hz·dt/1000 = 2e+06 input spikes per neuron and step, more than 1000"},
+		{"tau_syn_e_ms = 0.0       # delta synapses: a spike makes v jump", "tau_syn_e_ms = -1.0", "brunel.toml:32: population[exc].tau_syn_e_ms: must be a finite number >= 0 (0: delta synapses)"},
+	} {
+		src := strings.Replace(string(base), c.from, c.to, 1)
+		if src == string(base) {
+			t.Fatalf("edit %q not found in brunel.toml", c.from)
+		}
+		_, err := Parse("brunel.toml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.to, err, c.want)
+		}
+	}
+	izh := "name = \"x\"\n[[population]]\nname = \"a\"\nsize = 4\nmodel = \"izhikevich\"\n[population.poisson_input]\nn = 10\nrate_hz = 5.0\nweight = 1.0\n"
+	want := "x.toml:6: population[a].poisson_input: applies only to model = \"lif\" (model is \"izhikevich\")"
+	if _, err := Parse("x.toml", []byte(izh)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("poisson_input on izhikevich: got %v, want %q", err, want)
+	}
+}
+
+// BenchmarkBrunelMemory reports the heap circuits/brunel.toml keeps once
+// built (10 000 neurons, 10⁷ static synapses with a 16-step delay ring,
+// the Poisson drives), per synapse and in all (docs/performance.md).
+func BenchmarkBrunelMemory(b *testing.B) {
+	var perSyn, total float64
+	for b.Loop() {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		c := buildBrunel(b, 1)
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		syn := 0
+		for _, l := range c.Sparse {
+			syn += l.Len()
+		}
+		total = float64(m1.HeapAlloc - m0.HeapAlloc)
+		perSyn = total / float64(syn)
+		runtime.KeepAlive(c)
+	}
+	b.ReportMetric(perSyn, "B/synapse")
+	b.ReportMetric(total/1e6, "MB")
+}
