@@ -192,6 +192,9 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 	if err := writeRecordings(dir, f, rs); err != nil {
 		return err
 	}
+	if err := e.writePaths(dir, rs); err != nil {
+		return err
+	}
 	if e.spec.Record.StepsEvery == 0 {
 		return nil
 	}
@@ -211,6 +214,71 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 				}
 				w.Int(s.Action)
 				w.Str(s.Mark.String())
+				w.End()
+			}
+		}
+	})
+}
+
+// writePaths writes trajectories.csv and arena.csv when a condition
+// records trajectories (record.trajectories), and nothing otherwise.
+func (e *experiment) writePaths(dir string, rs []*RunResult) error {
+	var arenas []string // the conditions, in order
+	specs := map[string]*Spec{}
+	for _, j := range e.jobs {
+		if _, ok := specs[j.Condition]; !ok && len(j.spec.Record.Trajectories) > 0 {
+			if _, ok := j.spec.Environment.Params.(env.Spatial); ok {
+				specs[j.Condition] = j.spec
+				arenas = append(arenas, j.Condition)
+			}
+		}
+	}
+	if len(arenas) == 0 {
+		return nil
+	}
+	f := e.spec.Record.Format
+	if err := output.Arena.Write(dir, f, func(w *output.Rows) {
+		for _, c := range arenas {
+			a := specs[c].Environment.Params.(env.Spatial).Arena()
+			shape := func(name string, x, y, size float64) {
+				w.Str(c)
+				w.Str(name)
+				w.Float(x)
+				w.Float(y)
+				w.Float(size)
+				w.End()
+			}
+			switch a.Shape {
+			case "pool":
+				shape("pool", 0, 0, a.Radius)
+				shape("platform", a.Platform[0], a.Platform[1], a.PlatformRadius)
+			case "grid":
+				shape("grid", float64(a.Width), float64(a.Height), 1)
+				for _, wl := range a.Walls {
+					shape("wall", float64(wl[0]), float64(wl[1]), 1)
+				}
+				shape("goal", float64(a.Goal[0]), float64(a.Goal[1]), 1)
+			}
+			for _, s := range a.Starts {
+				shape("start", s[0], s[1], 0)
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	return output.Trajectories.Write(dir, f, func(w *output.Rows) {
+		for _, r := range rs {
+			if r == nil {
+				continue
+			}
+			for _, p := range r.Path {
+				w.Str(r.Agent)
+				w.Str(r.Condition)
+				w.Int(r.Seed)
+				w.Int(p.Episode)
+				w.Int(p.K)
+				w.Float(p.X)
+				w.Float(p.Y)
 				w.End()
 			}
 		}
@@ -294,6 +362,29 @@ func readResults(dir string) ([]*RunResult, error) {
 			s.Mark = env.Omitted
 		}
 		r.Steps = append(r.Steps, s)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := output.Trajectories.Read(dir, true, func(t *output.Table) error {
+		r, err := get(t)
+		if err != nil {
+			return err
+		}
+		var p Point
+		if p.Episode, err = t.Int("episode"); err != nil {
+			return err
+		}
+		if p.K, err = t.Int("step"); err != nil {
+			return err
+		}
+		if p.X, err = t.Float("x"); err != nil {
+			return err
+		}
+		if p.Y, err = t.Float("y"); err != nil {
+			return err
+		}
+		r.Path = append(r.Path, p)
 		return nil
 	}); err != nil {
 		return nil, err

@@ -26,7 +26,8 @@ import (
 //     (trials down, steps across), for the first run of every condition;
 //   - schultz_traces: δ within the trial for chosen trials of that run;
 //   - delta_by_condition: δ within the last recorded trial, median over
-//     seeds, one line per condition (Fiorillo et al. 2003).
+//     seeds, one line per condition (Fiorillo et al. 2003);
+//   - trajectories: the recorded paths over the arena (record.trajectories).
 func writePlots(dir string, rs []*RunResult) error {
 	out := filepath.Join(dir, output.PlotsDir)
 	if err := plotsDir(out); err != nil {
@@ -42,6 +43,9 @@ func writePlots(dir string, rs []*RunResult) error {
 		return err
 	}
 	if err := writeRecordingPlots(out, rs); err != nil {
+		return err
+	}
+	if err := trajectoriesFigure(dir, out, rs); err != nil {
 		return err
 	}
 	return byCondition(out, rs)

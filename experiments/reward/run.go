@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/dopa-sim/dopa/experiments/env"
@@ -48,12 +49,23 @@ type Step struct {
 	Mark   env.Mark
 }
 
+// Point is one row of trajectories.csv: where the agent was at step K of
+// an episode (0: after Reset, the start; k: on entering step k's state),
+// in the arena's units (env.Arena).
+type Point struct {
+	Episode, K int
+	X, Y       float64
+}
+
 // RunResult is what one job produced (kept in the journal).
 type RunResult struct {
 	Agent, Condition string
 	Seed             int
 	Episodes         []Episode
 	Steps            []Step
+	// Path holds the points of the episodes of record.trajectories (and of
+	// the last one), in order.
+	Path []Point
 	// Metrics, NaN where they do not apply.
 	MeanReturn, DeltaCS, DeltaUS, DeltaOmitted, OptimalFraction, Regret float64
 	// RegretBound is the environment's lower bound on the expected regret
@@ -95,7 +107,10 @@ type Episodes struct {
 	x, y             []float64
 	fromReward       bool // δ = r: no critic
 	ep               int
-	sums             [3]float64 // δ at CS, US, omitted US over the last delta_last episodes
+	pos              env.Positioned // nil: not an arena environment
+	trace            bool           // record the path of the next episodes
+	path             []Point        // the path of the last traced episode
+	sums             [3]float64     // δ at CS, US, omitted US over the last delta_last episodes
 	counts           [3]int
 }
 
@@ -119,6 +134,7 @@ func NewEpisodes(j Job) (*Episodes, error) {
 		}
 		r.critic = td
 	}
+	r.pos, _ = e.(env.Positioned)
 	if r.da, err = modulator.NewPulsed(s.Critic.Dopamine); err != nil {
 		return nil, err
 	}
@@ -131,6 +147,14 @@ func NewEpisodes(j Job) (*Episodes, error) {
 	return r, nil
 }
 
+// TracePaths says whether the next episodes record their paths (Path);
+// it does nothing for an environment that is not in an arena.
+func (r *Episodes) TracePaths(on bool) { r.trace = on && r.pos != nil }
+
+// Path returns the points of the last episode run while TracePaths was
+// on (nil before any). The slice is reused by the next traced episode.
+func (r *Episodes) Path() []Point { return r.path }
+
 // Done reports whether every episode of the job has run.
 func (r *Episodes) Done() bool { return r.ep >= r.spec.Episodes }
 
@@ -142,6 +166,10 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 	r.ep++
 	x, y := r.x, r.y
 	e.Reset(ep, r.envRng, x)
+	if r.trace {
+		r.path = r.path[:0]
+		r.point(ep, 0)
+	}
 	critic.Begin(x)
 	agent.Begin()
 	row := Episode{Action: -1, Optimal: math.NaN(), Regret: math.NaN()}
@@ -156,6 +184,9 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 			}
 		}
 		o := e.Step(max(a, 0), r.envRng, y)
+		if r.trace {
+			r.point(ep, k)
+		}
 		delta := o.Reward // critic.source = "reward": the reward is the dopamine signal
 		if !r.fromReward {
 			delta = critic.Step(o.Reward, y, o.End)
@@ -202,6 +233,12 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 	return row, steps, nil
 }
 
+// point appends where the agent is to the path.
+func (r *Episodes) point(ep, k int) {
+	px, py := r.pos.Position()
+	r.path = append(r.path, Point{Episode: ep, K: k, X: px, Y: py})
+}
+
 // Run runs a job to the end, or until ctx is cancelled (done false).
 func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	start := time.Now()
@@ -225,6 +262,8 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 			return r, false, nil
 		}
 		record := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
+		traced := len(s.Record.Trajectories) > 0 && (ep == s.Episodes-1 || slices.Contains(s.Record.Trajectories, ep))
+		eps.TracePaths(traced)
 		var row Episode
 		row, r.Steps, err = eps.Next(record, r.Steps)
 		if err != nil {
@@ -233,6 +272,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 			return r, true, nil
 		}
 		r.Episodes = append(r.Episodes, row)
+		if traced && eps.pos != nil {
+			r.Path = append(r.Path, eps.Path()...)
+		}
 	}
 	r.finish(s, eps.sums, eps.counts)
 	if len(d.Measures) > 0 {

@@ -145,6 +145,11 @@ type Record struct {
 	// StepsEvery: steps.csv holds every step of every steps_every-th
 	// episode (and of the last one); 0 records no steps.
 	StepsEvery int `toml:"steps_every"`
+	// Trajectories lists episodes (numbered from 0, as in episodes.csv)
+	// whose paths trajectories.csv holds, the last episode with them;
+	// empty (the default) records none. Arena environments only
+	// (env.Spatial: water_maze, grid).
+	Trajectories []int `toml:"trajectories"`
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
@@ -166,7 +171,9 @@ const (
 	maxEpisodes   = 10_000_000
 	maxAgents     = 100
 	maxConditions = 1000
-	maxJobs       = 100_000
+	// maxTrajectories bounds record.trajectories.
+	maxTrajectories = 1000
+	maxJobs         = 100_000
 	// maxSteps bounds the steps of all runs together (episodes × max steps
 	// per episode × jobs).
 	maxSteps = 1e10
@@ -322,7 +329,7 @@ func (s *Spec) Validate() error {
 	if jobs > maxJobs {
 		return param.New(fmt.Sprintf("%g runs (conditions × agents × seeds), more than %d", jobs, maxJobs), "seeds")
 	}
-	steps, rows := 0.0, 0.0
+	steps, rows, paths := 0.0, 0.0, 0.0
 	recs := make([]recordRows, len(s.Agents))
 	for _, t := range specs {
 		e, err := newEnv(&t)
@@ -333,6 +340,9 @@ func (s *Spec) Validate() error {
 		steps += per * float64(t.Episodes)
 		if t.Record.StepsEvery > 0 {
 			rows += per * (math.Ceil(float64(t.Episodes)/float64(t.Record.StepsEvery)) + 1)
+		}
+		if n := len(t.Record.Trajectories); n > 0 {
+			paths += float64(t.Seeds) * float64(len(t.Agents)) * float64(n+1) * float64(e.MaxSteps()+1)
 		}
 		for i, a := range t.Agents {
 			if r, ok := a.AgentParams.(rowser); ok {
@@ -357,6 +367,9 @@ func (s *Spec) Validate() error {
 	}
 	if steps > maxSteps {
 		return param.New(fmt.Sprintf("up to %.3g steps in all (episodes × steps per episode × runs), more than %g", steps, maxSteps), "episodes")
+	}
+	if paths > maxStepRows {
+		return param.New(fmt.Sprintf("trajectories.csv would hold up to %.3g rows, more than %g: list fewer episodes", paths, float64(maxStepRows)), "record", "trajectories")
 	}
 	if rows > maxStepRows {
 		return param.New(fmt.Sprintf("steps.csv would hold up to %.3g rows, more than %g: record every n-th episode (record.steps_every) or none (0)", rows, maxStepRows), "record", "steps_every")
@@ -389,6 +402,16 @@ func (s *Spec) validate() error {
 		return param.New(fmt.Sprintf("must be >= 0 (0 records no steps), got %d", s.Record.StepsEvery), "record", "steps_every")
 	case len(s.Agents) == 0:
 		return param.New("a reward experiment needs at least one [[agent]]", "agent")
+	case len(s.Record.Trajectories) > maxTrajectories:
+		return param.New(fmt.Sprintf("lists %d episodes, more than %d", len(s.Record.Trajectories), maxTrajectories), "record", "trajectories")
+	}
+	for i, ep := range s.Record.Trajectories {
+		if ep < 0 || ep >= s.Episodes {
+			return param.New(fmt.Sprintf("must be an episode in [0, %d] (numbered from 0, as in episodes.csv), got %d", s.Episodes-1, ep), "record", "trajectories", i)
+		}
+	}
+	if _, ok := s.Environment.Params.(env.Spatial); !ok && len(s.Record.Trajectories) > 0 {
+		return param.New(fmt.Sprintf("applies only to environments in an arena (%s), not %q", spatialNames(), s.Environment.Name), "record", "trajectories")
 	}
 	if err := s.Environment.Params.Validate(); err != nil {
 		return param.Under(err, "environment")
@@ -456,6 +479,17 @@ func (s *Spec) validate() error {
 		ids[id] = true
 	}
 	return nil
+}
+
+// spatialNames lists the environments in an arena (env.Spatial).
+func spatialNames() string {
+	var names []string
+	for _, d := range env.All() {
+		if _, ok := d.Defaults().(env.Spatial); ok {
+			names = append(names, d.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // newEnv makes the experiment's environment (parameters validated).

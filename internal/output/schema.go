@@ -314,6 +314,18 @@ var (
 			fltCol("dopamine", "", "the dopamine level D = d + tonic after the step's pulse"),
 			intCol("action", "", "the action that led to the step (−1: the agent does not act)"),
 			strCol("mark", "", "cs, us, omitted (conditioning) or empty")}}
+	Trajectories = &Schema{File: TrajectoriesFile, Kinds: []Kind{Reward}, Row: "one position of the agent in an episode of record.trajectories (arena environments)",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
+			intCol("episode", "", "the episode, from 0"),
+			intCol("step", "", "the step within the episode: 0 the start, k on entering step k's state"),
+			fltCol("x", "", "the position across: m from the pool's centre (water_maze), the column (grid)"),
+			fltCol("y", "", "the position up: m from the pool's centre (water_maze), the row, 0 at the top (grid)")}}
+	Arena = &Schema{File: ArenaFile, Kinds: []Kind{Reward}, Row: "one shape of the arena of a condition (pool, platform, start; grid, wall, goal)",
+		Columns: []Column{conditionCol,
+			strCol("shape", "", "pool, platform or start (water_maze); grid, wall, goal or start (grid)"),
+			fltCol("x", "", "the shape's centre or cell across (m or column); the grid's width for grid"),
+			fltCol("y", "", "the shape's centre or cell up (m or row); the grid's height for grid"),
+			fltCol("size", "", "the radius of a pool or platform (m); 1 for a cell")}}
 )
 
 var (
@@ -332,7 +344,7 @@ var (
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
 	return []*Schema{Metrics, Traces, Diagnostics, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
-		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps}
+		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps, Trajectories, Arena}
 }
 
 // SchemaOf returns the schema of a file name.
