@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -270,4 +272,136 @@ func (c cellTicks) Ticks(_, _ float64) []plot.Tick {
 		ts = append(ts, plot.Tick{Value: float64(i) + 0.5, Label: strconv.Itoa(label)})
 	}
 	return ts
+}
+
+// valueGrid is a value map as a heat map's grid (NaN outside the pool).
+type valueGrid struct {
+	xs, ys []float64
+	v      map[[2]float64]float64
+}
+
+func (g valueGrid) Dims() (c, r int) { return len(g.xs), len(g.ys) }
+func (g valueGrid) X(c int) float64  { return g.xs[c] }
+func (g valueGrid) Y(r int) float64  { return g.ys[r] }
+func (g valueGrid) Z(c, r int) float64 {
+	if v, ok := g.v[[2]float64{g.xs[c], g.ys[r]}]; ok {
+		return v
+	}
+	return math.NaN()
+}
+
+// arrows draws the actor's preferred directions: a segment from every
+// point of the map, of length scale·|Σ π_a·u_a|, with a head.
+type arrows struct {
+	pts   []MapPoint
+	scale float64
+}
+
+func (a arrows) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := draw.LineStyle{Color: color.Gray{Y: 20}, Width: vg.Points(0.7)}
+	for _, q := range a.pts {
+		if math.IsNaN(q.PX) || math.IsNaN(q.PY) {
+			continue
+		}
+		from := vg.Point{X: trX(q.X), Y: trY(q.Y)}
+		to := vg.Point{X: trX(q.X + a.scale*q.PX), Y: trY(q.Y + a.scale*q.PY)}
+		d := to.Sub(from)
+		n := math.Hypot(float64(d.X), float64(d.Y))
+		if n < 0.5 {
+			continue
+		}
+		u := vg.Point{X: vg.Length(float64(d.X) / n), Y: vg.Length(float64(d.Y) / n)}
+		h := vg.Length(math.Min(3, n/2)) // the head's size (pt)
+		left := vg.Point{X: to.X - h*u.X - h*u.Y/2, Y: to.Y - h*u.Y + h*u.X/2}
+		right := vg.Point{X: to.X - h*u.X + h*u.Y/2, Y: to.Y - h*u.Y - h*u.X/2}
+		c.StrokeLines(sty, []vg.Point{from, to}, []vg.Point{left, to, right})
+	}
+}
+
+// valueMapFigure draws, for the lowest seed of every agent and condition
+// with a value map, the critic's V over the pool as a heat map and the
+// actor's preferred directions as arrows (value_map.png).
+func valueMapFigure(dir, out string, rs []*RunResult) error {
+	arenas, err := readArenas(dir)
+	if err != nil || len(arenas) == 0 {
+		return err
+	}
+	var panels []*plot.Plot
+	for _, r := range firstByCondition(rs, func(r *RunResult) bool {
+		a := arenas[r.Condition]
+		return len(r.Map) > 0 && a != nil && a.Shape == "pool"
+	}) {
+		g := valueGrid{v: map[[2]float64]float64{}}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		seenX, seenY := map[float64]bool{}, map[float64]bool{}
+		for _, q := range r.Map {
+			if !seenX[q.X] {
+				seenX[q.X] = true
+				g.xs = append(g.xs, q.X)
+			}
+			if !seenY[q.Y] {
+				seenY[q.Y] = true
+				g.ys = append(g.ys, q.Y)
+			}
+			if !math.IsNaN(q.Value) && !math.IsInf(q.Value, 0) {
+				g.v[[2]float64{q.X, q.Y}] = q.Value
+				lo, hi = min(lo, q.Value), max(hi, q.Value)
+			}
+		}
+		slices.Sort(g.xs)
+		slices.Sort(g.ys)
+		p := plots.NewPlot()
+		p.Title.Text = fmt.Sprintf("%s, %s, seed %d", r.Agent, r.Condition, r.Seed)
+		if len(g.v) > 0 && len(g.xs) > 1 && len(g.ys) > 1 {
+			if hi <= lo {
+				hi = lo + 1e-12
+			}
+			pal := moreland.SmoothBlueRed()
+			pal.SetMin(lo)
+			pal.SetMax(hi)
+			hm := plotter.NewHeatMap(g, pal.Palette(64))
+			hm.Min, hm.Max = lo, hi
+			hm.NaN = color.Transparent
+			p.Add(hm)
+			p.Title.Text += fmt.Sprintf("\nV from %.3g (blue) to %.3g (red)", lo, hi)
+		}
+		step := 0.0
+		if len(g.xs) > 1 {
+			step = g.xs[1] - g.xs[0]
+		}
+		a := arenas[r.Condition]
+		if err := drawArena(p, a); err != nil {
+			return err
+		}
+		p.Add(arrows{pts: r.Map, scale: 0.9 * step})
+		panels = append(panels, p)
+	}
+	if len(panels) == 0 {
+		return nil
+	}
+	cols := min(3, len(panels))
+	rows := (len(panels) + cols - 1) / cols
+	grid := make([][]*plot.Plot, rows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols)
+		for j := range cols {
+			if k := i*cols + j; k < len(panels) {
+				grid[i][j] = panels[k]
+			}
+		}
+	}
+	side := 4.6 * vg.Inch
+	return plots.SaveFigure(out, "value_map", vg.Length(cols)*side, vg.Length(rows)*side, func(dc draw.Canvas) error {
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter, PadTop: vg.Millimeter, PadBottom: vg.Millimeter}
+		cs := plot.Align(grid, tiles, dc)
+		for i := range grid {
+			for j, p := range grid[i] {
+				if p != nil {
+					p.Draw(cs[i][j])
+				}
+			}
+		}
+		return nil
+	})
 }

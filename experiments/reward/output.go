@@ -220,13 +220,14 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 	})
 }
 
-// writePaths writes trajectories.csv and arena.csv when a condition
-// records trajectories (record.trajectories), and nothing otherwise.
+// writePaths writes trajectories.csv, value_map.csv and arena.csv when a
+// condition records trajectories or value maps (record.trajectories,
+// record.value_map), and nothing otherwise.
 func (e *experiment) writePaths(dir string, rs []*RunResult) error {
 	var arenas []string // the conditions, in order
 	specs := map[string]*Spec{}
 	for _, j := range e.jobs {
-		if _, ok := specs[j.Condition]; !ok && len(j.spec.Record.Trajectories) > 0 {
+		if _, ok := specs[j.Condition]; !ok && (len(j.spec.Record.Trajectories) > 0 || j.spec.Record.ValueMap > 0) {
 			if _, ok := j.spec.Environment.Params.(env.Spatial); ok {
 				specs[j.Condition] = j.spec
 				arenas = append(arenas, j.Condition)
@@ -265,6 +266,34 @@ func (e *experiment) writePaths(dir string, rs []*RunResult) error {
 		}
 	}); err != nil {
 		return err
+	}
+	maps, paths := false, false
+	for _, c := range arenas {
+		maps = maps || specs[c].Record.ValueMap > 0
+		paths = paths || len(specs[c].Record.Trajectories) > 0
+	}
+	if maps {
+		if err := output.ValueMap.Write(dir, f, func(w *output.Rows) {
+			for _, r := range rs {
+				if r == nil {
+					continue
+				}
+				for _, p := range r.Map {
+					w.Str(r.Agent)
+					w.Str(r.Condition)
+					w.Int(r.Seed)
+					for _, v := range [...]float64{p.X, p.Y, p.Value, p.PX, p.PY} {
+						w.Float(v)
+					}
+					w.End()
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if !paths {
+		return nil
 	}
 	return output.Trajectories.Write(dir, f, func(w *output.Rows) {
 		for _, r := range rs {
@@ -385,6 +414,25 @@ func readResults(dir string) ([]*RunResult, error) {
 			return err
 		}
 		r.Path = append(r.Path, p)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := output.ValueMap.Read(dir, true, func(t *output.Table) error {
+		r, err := get(t)
+		if err != nil {
+			return err
+		}
+		var p MapPoint
+		for _, f := range []struct {
+			col string
+			dst *float64
+		}{{"x", &p.X}, {"y", &p.Y}, {"value", &p.Value}, {"pref_x", &p.PX}, {"pref_y", &p.PY}} {
+			if *f.dst, err = num(t, f.col); err != nil {
+				return err
+			}
+		}
+		r.Map = append(r.Map, p)
 		return nil
 	}); err != nil {
 		return nil, err

@@ -57,6 +57,13 @@ type Point struct {
 	X, Y       float64
 }
 
+// MapPoint is one row of value_map.csv: at position X, Y of the arena,
+// the critic's V at the end of the run and the actor's preferred
+// direction PX, PY (NaN where the agent cannot say).
+type MapPoint struct {
+	X, Y, Value, PX, PY float64
+}
+
 // RunResult is what one job produced (kept in the journal).
 type RunResult struct {
 	Agent, Condition string
@@ -66,6 +73,8 @@ type RunResult struct {
 	// Path holds the points of the episodes of record.trajectories (and of
 	// the last one), in order.
 	Path []Point
+	// Map is the value map at the end of the run (record.value_map).
+	Map []MapPoint
 	// Metrics, NaN where they do not apply.
 	MeanReturn, DeltaCS, DeltaUS, DeltaOmitted, OptimalFraction, Regret float64
 	// RegretBound is the environment's lower bound on the expected regret
@@ -239,6 +248,64 @@ func (r *Episodes) point(ep, k int) {
 	r.path = append(r.path, Point{Episode: ep, K: k, X: px, Y: py})
 }
 
+// mapValuer is a critic whose Value is not a function of the state (the
+// spiking critic's estimate of the last step): MapValue is its expected V.
+type mapValuer interface {
+	MapValue(x []float64) float64
+}
+
+// ValueMap returns, at the points of an n × n grid spanning the arena
+// (inside the pool), the critic's V (NaN with critic.source = "reward")
+// and the actor's preferred direction Σ_a π_a·u_a, π its policy and u_a
+// the unit vector of heading a (NaN for an agent that is not a Chooser).
+// Nil for an environment that is not Mapped.
+func (r *Episodes) ValueMap(n int) []MapPoint {
+	m, ok := r.env.(env.Mapped)
+	sp, ok2 := r.spec.Environment.Params.(env.Spatial)
+	if !ok || !ok2 || n < 1 {
+		return nil
+	}
+	a := sp.Arena()
+	ch, _ := r.agent.(Chooser)
+	x := make([]float64, len(r.x))
+	pi := make([]float64, max(1, r.env.Actions()))
+	var out []MapPoint
+	for j := range n {
+		for i := range n {
+			px, py := 0.0, 0.0
+			if n > 1 {
+				px = -a.Radius + 2*a.Radius*float64(i)/float64(n-1)
+				py = -a.Radius + 2*a.Radius*float64(j)/float64(n-1)
+			}
+			if math.Hypot(px, py) > a.Radius*(1+1e-12) {
+				continue
+			}
+			m.ObserveAt(px, py, x)
+			p := MapPoint{X: px, Y: py, Value: math.NaN(), PX: math.NaN(), PY: math.NaN()}
+			switch c := r.critic.(type) {
+			case mapValuer:
+				p.Value = c.MapValue(x)
+			default:
+				p.Value = c.Value(x)
+			}
+			if r.fromReward {
+				p.Value = math.NaN()
+			}
+			if ch != nil && r.env.Actions() > 0 {
+				ch.Policy(x, pi)
+				p.PX, p.PY = 0, 0
+				for k, q := range pi {
+					dx, dy := m.Heading(k)
+					p.PX += q * dx
+					p.PY += q * dy
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Run runs a job to the end, or until ctx is cancelled (done false).
 func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	start := time.Now()
@@ -285,6 +352,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		for _, m := range d.Measures {
 			r.Fields = append(r.Fields, env.Field{Name: m.Name, Value: m.Of(s.Environment.Params, steps, returns)})
 		}
+	}
+	if n := s.Record.ValueMap; n > 0 {
+		r.Map = eps.ValueMap(n)
 	}
 	if rep, ok := eps.agent.(Reporter); ok {
 		r.Fields = append(r.Fields, rep.Report()...)

@@ -150,6 +150,12 @@ type Record struct {
 	// empty (the default) records none. Arena environments only
 	// (env.Spatial: water_maze, grid).
 	Trajectories []int `toml:"trajectories"`
+	// ValueMap is the number of points along each side of the square grid
+	// over the arena at which value_map.csv gives, at the end of a run,
+	// the critic's V and the actor's preferred direction, in [0, 201]; 0
+	// (the default): none. Environments whose observation is a function of
+	// a position only (env.Mapped: water_maze).
+	ValueMap int `toml:"value_map"`
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
@@ -171,6 +177,8 @@ const (
 	maxEpisodes   = 10_000_000
 	maxAgents     = 100
 	maxConditions = 1000
+	// maxValueMap bounds record.value_map.
+	maxValueMap = 201
 	// maxTrajectories bounds record.trajectories.
 	maxTrajectories = 1000
 	maxJobs         = 100_000
@@ -329,7 +337,7 @@ func (s *Spec) Validate() error {
 	if jobs > maxJobs {
 		return param.New(fmt.Sprintf("%g runs (conditions × agents × seeds), more than %d", jobs, maxJobs), "seeds")
 	}
-	steps, rows, paths := 0.0, 0.0, 0.0
+	steps, rows, paths, maps := 0.0, 0.0, 0.0, 0.0
 	recs := make([]recordRows, len(s.Agents))
 	for _, t := range specs {
 		e, err := newEnv(&t)
@@ -340,6 +348,9 @@ func (s *Spec) Validate() error {
 		steps += per * float64(t.Episodes)
 		if t.Record.StepsEvery > 0 {
 			rows += per * (math.Ceil(float64(t.Episodes)/float64(t.Record.StepsEvery)) + 1)
+		}
+		if n := float64(t.Record.ValueMap); n > 0 {
+			maps += float64(t.Seeds) * float64(len(t.Agents)) * n * n
 		}
 		if n := len(t.Record.Trajectories); n > 0 {
 			paths += float64(t.Seeds) * float64(len(t.Agents)) * float64(n+1) * float64(e.MaxSteps()+1)
@@ -367,6 +378,9 @@ func (s *Spec) Validate() error {
 	}
 	if steps > maxSteps {
 		return param.New(fmt.Sprintf("up to %.3g steps in all (episodes × steps per episode × runs), more than %g", steps, maxSteps), "episodes")
+	}
+	if maps > maxStepRows {
+		return param.New(fmt.Sprintf("value_map.csv would hold up to %.3g rows, more than %g: fewer points", maps, float64(maxStepRows)), "record", "value_map")
 	}
 	if paths > maxStepRows {
 		return param.New(fmt.Sprintf("trajectories.csv would hold up to %.3g rows, more than %g: list fewer episodes", paths, float64(maxStepRows)), "record", "trajectories")
@@ -402,6 +416,8 @@ func (s *Spec) validate() error {
 		return param.New(fmt.Sprintf("must be >= 0 (0 records no steps), got %d", s.Record.StepsEvery), "record", "steps_every")
 	case len(s.Agents) == 0:
 		return param.New("a reward experiment needs at least one [[agent]]", "agent")
+	case s.Record.ValueMap < 0 || s.Record.ValueMap > maxValueMap:
+		return param.New(fmt.Sprintf("must be in [0, %d] (0: none), got %d", maxValueMap, s.Record.ValueMap), "record", "value_map")
 	case len(s.Record.Trajectories) > maxTrajectories:
 		return param.New(fmt.Sprintf("lists %d episodes, more than %d", len(s.Record.Trajectories), maxTrajectories), "record", "trajectories")
 	}
@@ -446,6 +462,9 @@ func (s *Spec) validate() error {
 	}
 	if st, ok := s.Environment.Params.(env.Stepped); ok && math.Abs(s.Critic.StepMs-st.StepMs()) > 1e-9*st.StepMs() {
 		return param.New(fmt.Sprintf("environment %q steps its physics by environment.step_s = %g s: must be %g, got %g", s.Environment.Name, st.StepMs()/1000, st.StepMs(), s.Critic.StepMs), "critic", "step_ms")
+	}
+	if _, ok := e.(env.Mapped); !ok && s.Record.ValueMap > 0 {
+		return param.New(fmt.Sprintf("applies only to environments whose observation is a function of a position (water_maze), not %q", s.Environment.Name), "record", "value_map")
 	}
 	ids := map[string]bool{}
 	for i, a := range s.Agents {

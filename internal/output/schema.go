@@ -326,6 +326,13 @@ var (
 			fltCol("x", "", "the shape's centre or cell across (m or column); the grid's width for grid"),
 			fltCol("y", "", "the shape's centre or cell up (m or row); the grid's height for grid"),
 			fltCol("size", "", "the radius of a pool or platform (m); 1 for a cell")}}
+	ValueMap = &Schema{File: ValueMapFile, Kinds: []Kind{Reward}, Row: "one point of the grid over the arena at the end of a run (record.value_map)",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
+			fltCol("x", "m", "the point across, from the pool's centre"),
+			fltCol("y", "m", "the point up, from the pool's centre"),
+			emptyNaN(fltCol("value", "reward", "the critic's V of the features observed there (the spiking critic's expectation; empty: no critic)")),
+			emptyNaN(fltCol("pref_x", "", "the actor's preferred direction Σ_a π_a·u_a across (empty: the agent cannot say)")),
+			emptyNaN(fltCol("pref_y", "", "the same, up"))}}
 )
 
 var (
@@ -344,7 +351,7 @@ var (
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
 	return []*Schema{Metrics, Traces, Diagnostics, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
-		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps, Trajectories, Arena}
+		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps, Trajectories, Arena, ValueMap}
 }
 
 // SchemaOf returns the schema of a file name.
