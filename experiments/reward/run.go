@@ -164,6 +164,15 @@ func (r *Episodes) TracePaths(on bool) { r.trace = on && r.pos != nil }
 // on (nil before any). The slice is reused by the next traced episode.
 func (r *Episodes) Path() []Point { return r.path }
 
+// Arena describes the arena of the job's environment (false: it is not in
+// one, env.Spatial).
+func (r *Episodes) Arena() (env.Arena, bool) {
+	if sp, ok := r.spec.Environment.Params.(env.Spatial); ok && r.pos != nil {
+		return sp.Arena(), true
+	}
+	return env.Arena{}, false
+}
+
 // Done reports whether every episode of the job has run.
 func (r *Episodes) Done() bool { return r.ep >= r.spec.Episodes }
 
