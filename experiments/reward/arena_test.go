@@ -278,3 +278,21 @@ func TestSpikingMapValue(t *testing.T) {
 		t.Errorf("MapValue = %g, want 2", v)
 	}
 }
+
+// A traced episode allocates nothing: its path fills a buffer made once.
+func TestTracedEpisodeAllocatesNothing(t *testing.T) {
+	e := load(t, "maze.toml", arenaMaze, "episodes=1000", "seeds=1")
+	for _, j := range e.jobs {
+		eps, err := NewEpisodes(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eps.TracePaths(true)
+		if a := testing.AllocsPerRun(5, func() { eps.Next(false, nil) }); a != 0 {
+			t.Errorf("%s: %g allocations per traced episode", j.Agent.ID(), a)
+		}
+		if len(eps.Path()) == 0 {
+			t.Errorf("%s: no path traced", j.Agent.ID())
+		}
+	}
+}

@@ -158,7 +158,12 @@ func NewEpisodes(j Job) (*Episodes, error) {
 
 // TracePaths says whether the next episodes record their paths (Path);
 // it does nothing for an environment that is not in an arena.
-func (r *Episodes) TracePaths(on bool) { r.trace = on && r.pos != nil }
+func (r *Episodes) TracePaths(on bool) {
+	r.trace = on && r.pos != nil
+	if n := r.env.MaxSteps() + 1; r.trace && cap(r.path) < n {
+		r.path = make([]Point, 0, n) // the longest episode: no allocation per step
+	}
+}
 
 // Path returns the points of the last episode run while TracePaths was
 // on (nil before any). The slice is reused by the next traced episode.
