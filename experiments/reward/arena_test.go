@@ -101,6 +101,32 @@ func TestTrajectories(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, output.PlotsDir, "trajectories.png")); err != nil {
 		t.Error(err)
 	}
+	// Damaged files are refused with their line.
+	for _, c := range []struct{ file, old, new, want string }{
+		{output.TrajectoriesFile, "\n", "\nactor_critic,default,1,0,0,Inf,0\n", "trajectories.csv line 2: bad x"},
+		{output.ArenaFile, "\n", "\ndefault,blob,0,0,1\n", "arena.csv line 2: bad shape"},
+		{output.ArenaFile, "\n", "\ndefault,grid,1e5,3,1\n", "arena.csv line 2: a grid"},
+	} {
+		bad := t.TempDir()
+		if err := e.write(bad, rs); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(bad, c.file)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(strings.Replace(string(data), c.old, c.new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rb, err := readResults(bad)
+		if err == nil {
+			err = writePlots(bad, rb)
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("damaged %s: err = %v, want %q", c.file, err, c.want)
+		}
+	}
 	quiet := t.TempDir()
 	pe := load(t, "maze.toml", strings.Replace(arenaMaze, "trajectories = [0, 4]\n", "", 1))
 	if err := pe.write(quiet, plain); err != nil {

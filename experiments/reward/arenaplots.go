@@ -35,8 +35,8 @@ func readArenas(dir string) (map[string]*env.Arena, error) {
 			if err != nil {
 				return err
 			}
-			if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e6 {
-				return fmt.Errorf("%s line %d: bad %s %g: want a finite number within ±1e6", t.Name, t.Line, col, x)
+			if !(math.Abs(x) <= maxCoord) {
+				return fmt.Errorf("%s line %d: bad %s %g: want a finite number within ±%g", t.Name, t.Line, col, x, maxCoord)
 			}
 			v[i] = x
 		}

@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -314,6 +315,10 @@ func (e *experiment) writePaths(dir string, rs []*RunResult) error {
 	})
 }
 
+// maxCoord bounds the numbers of trajectories.csv and value_map.csv that
+// dopa plot accepts (an arena's positions, V and directions).
+const maxCoord = 1e6
+
 // readResults reads episodes.csv and steps.csv of dir back into results,
 // one per rule, condition and seed in file order (for dopa plot).
 func readResults(dir string) ([]*RunResult, error) {
@@ -413,6 +418,11 @@ func readResults(dir string) ([]*RunResult, error) {
 		if p.Y, err = t.Float("y"); err != nil {
 			return err
 		}
+		for i, v := range [2]float64{p.X, p.Y} {
+			if !(math.Abs(v) <= maxCoord) {
+				return fmt.Errorf("%s line %d: bad %s %g: want a finite number within ±%g", t.Name, t.Line, [2]string{"x", "y"}[i], v, maxCoord)
+			}
+		}
 		r.Path = append(r.Path, p)
 		return nil
 	}); err != nil {
@@ -430,6 +440,10 @@ func readResults(dir string) ([]*RunResult, error) {
 		}{{"x", &p.X}, {"y", &p.Y}, {"value", &p.Value}, {"pref_x", &p.PX}, {"pref_y", &p.PY}} {
 			if *f.dst, err = num(t, f.col); err != nil {
 				return err
+			}
+			// x and y are positions; the others may be empty (NaN).
+			if v := *f.dst; !(math.Abs(v) <= maxCoord) && (f.col == "x" || f.col == "y" || !math.IsNaN(v)) {
+				return fmt.Errorf("%s line %d: bad %s %g: want a finite number within ±%g", t.Name, t.Line, f.col, v, maxCoord)
 			}
 		}
 		r.Map = append(r.Map, p)
