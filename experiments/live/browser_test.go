@@ -367,7 +367,9 @@ func TestBrowserRewardTrial(t *testing.T) {
 // start, the path's colours on the canvas, the same episode as the trial
 // plot.
 func TestBrowserRewardArena(t *testing.T) {
-	_, _, hs := testFile(t, "experiments/water_maze.toml", "actor_critic/place", 50)
+	// 1000 episodes at 50 a second: the run is still going when a slow
+	// browser connects, so that the page sees more than the last view.
+	_, _, hs := testFile(t, "experiments/water_maze.toml", "actor_critic/place", 50, "episodes=1000")
 	ctx := browser(t, hs.URL)
 	waitJS(t, ctx, 15*time.Second, `window.dopaLive.arenas > 1 && window.dopaLive.points > 3`)
 	got := eval[map[string]any](t, ctx, `(() => { const a = window.dopaLive.arena, t = window.dopaLive.trial;
