@@ -34,7 +34,7 @@ var longCommands = map[string]struct {
 	"dopa serve experiments/conditioning.toml --rule critic/p=0.5":           {nil, "serves until interrupted (TestRewardLive runs it)"},
 	"dopa serve experiments/water_maze.toml --rule actor_critic/place":       {nil, "serves until interrupted (TestBrowserRewardArena runs it)"},
 	"dopa run water_maze --out out/water_maze_maps --set record.value_map=21 --set record.trajectories=[0,9,49]": {[]string{"--seeds", "1", "--set", "episodes=50"},
-		"17 s on 2 shared cores; ran in full by hand 2026-12-06: the figures of docs/results.md"},
+		"12–14 s on 2 shared cores; ran in full by hand 2026-12-06: the figures of docs/results.md"},
 	"dopa run pavlovian --out out/pavlovian": {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.0.compare_s=1"},
 		"8 runs of one simulated hour (about 90 CPU s each); ran in full 2026-12-06: its table in docs/reward.md"},
 	"dopa run distal_reward --out out/distal_reward": {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.0.last_s=1"},
