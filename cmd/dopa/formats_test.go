@@ -25,6 +25,7 @@ var formatCases = map[string][]string{
 	"eprop_watch.toml":            {}, // epropWatch, written by the test
 	"experiments/conditioning":    {"--seeds", "1", "--set", "episodes=40", "--set", "record.steps_every=10", "--set", "record.format=both"},
 	"experiments/bandit":          {"--seeds", "1", "--set", "episodes=60", "--set", "record.format=both"},
+	"experiments/water_maze":      {"--seeds", "1", "--set", "episodes=6", "--set", "record.trajectories=[0,3]", "--set", "record.value_map=5", "--set", "record.format=both"},
 	"experiments/willshaw":        {"--set", "queries=100", "--set", "capacity.eps=0.1", "--set", "capacity.max_m=2000", "--set", "record.format=both"},
 	"experiments/autoassociation": {"--seeds", "1", "--set", "queries=50", "--set", "m=1000"},
 }

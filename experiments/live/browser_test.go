@@ -356,7 +356,48 @@ func TestBrowserRewardTrial(t *testing.T) {
 	if s := eval[string](t, ctx, `document.getElementById("count").textContent`); !strings.HasPrefix(s, "episode ") {
 		t.Errorf("count %q", s)
 	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="arena"]').length`); n != 0 {
+		t.Errorf("%d arena panels for conditioning, which has no arena", n)
+	}
 	screenshot(t, ctx, "DOPA_SCREENSHOT_REWARD", time.Second)
+}
+
+// TestBrowserRewardArena: on the water maze the page draws the latest
+// episode's path in the pool beside δ and V: one point per step and the
+// start, the path's colours on the canvas, the same episode as the trial
+// plot.
+func TestBrowserRewardArena(t *testing.T) {
+	// 1000 episodes at 50 a second: the run is still going when a slow
+	// browser connects, so that the page sees more than the last view.
+	_, _, hs := testFile(t, "experiments/water_maze.toml", "actor_critic/place", 50, "episodes=1000")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 15*time.Second, `window.dopaLive.arenas > 1 && window.dopaLive.points > 3`)
+	got := eval[map[string]any](t, ctx, `(() => { const a = window.dopaLive.arena, t = window.dopaLive.trial;
+		return { shape: a.shape, points: a.points, episode: a.episode, tepisode: t.episode, steps: t.steps, end: Math.hypot(a.end[0], a.end[1]) } })()`)
+	if got["shape"] != "pool" || got["episode"] != got["tepisode"] || got["points"] != got["steps"].(float64)+1 {
+		t.Errorf("arena view %v: want the pool, the trial's episode and one point per step plus the start", got)
+	}
+	if r := got["end"].(float64); r > 1+1e-9 {
+		t.Errorf("the path ends %g m from the centre, outside the pool", r)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#plots [data-panel="arena"] canvas').length`); n != 1 {
+		t.Fatalf("%d arena canvases", n)
+	}
+	// Pixels of the path (blue to red, green 60) and of the platform (gold).
+	px := eval[map[string]float64](t, ctx, `(() => { const c = document.querySelector('#plots [data-panel="arena"] canvas');
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let path = 0, gold = 0;
+		for (let i = 0; i < d.length; i += 4) {
+			if (d[i+3] > 200 && d[i+1] < 90 && (d[i] > 120 || d[i+2] > 120)) path++;
+			if (d[i] > 230 && d[i+1] > 190 && d[i+2] < 80) gold++;
+		}
+		return { path: path, gold: gold } })()`)
+	if px["path"] < 20 || px["gold"] < 20 {
+		t.Errorf("arena canvas: %g path pixels and %g platform pixels, want both drawn", px["path"], px["gold"])
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#plots .uplot").length`); n != 4 {
+		t.Errorf("%d uPlot panels, want return, δ, dopamine and the trial beside the arena", n)
+	}
+	screenshot(t, ctx, "DOPA_SCREENSHOT_ARENA", time.Second)
 }
 
 // TestBrowserNeuronControl: a neuron control (the hidden population's

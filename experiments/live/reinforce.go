@@ -18,7 +18,9 @@ import (
 // reward.Episodes). The update's point carries the episode's return
 // (Loss), δ at its CS, or else at its last step (RPE), and the peak
 // dopamine level (Dopamine); about four times a second the page gets the
-// "trial" view: δ, V and the reward at every step of the latest episode.
+// "trial" view: δ, V and the reward at every step of the latest episode,
+// and, in an arena environment (water_maze, grid), the arena and the
+// episode's path.
 
 // trialJSON is one episode as the page reads it.
 type trialJSON struct {
@@ -27,6 +29,24 @@ type trialJSON struct {
 	Delta   []float64 `json:"delta"`
 	Value   []float64 `json:"value"`
 	Reward  []float64 `json:"reward"`
+	// Arena and the path X, Y (from the start, one point per step) in
+	// arena environments; absent otherwise.
+	Arena *arenaJSON `json:"arena,omitempty"`
+	X     []float64  `json:"x,omitempty"`
+	Y     []float64  `json:"y,omitempty"`
+}
+
+// arenaJSON is env.Arena as the page reads it.
+type arenaJSON struct {
+	Shape          string       `json:"shape"`
+	Radius         float64      `json:"radius,omitempty"`
+	Platform       [2]float64   `json:"platform"`
+	PlatformRadius float64      `json:"platform_radius,omitempty"`
+	Starts         [][2]float64 `json:"starts"`
+	Width          int          `json:"width,omitempty"`
+	Height         int          `json:"height,omitempty"`
+	Walls          [][2]int     `json:"walls"`
+	Goal           [2]int       `json:"goal"`
 }
 
 // reinforce runs a reward experiment live.
@@ -38,6 +58,15 @@ func (s *Session) reinforce(ctx context.Context, f *reward.Spec, label string) (
 	eps, err := reward.NewEpisodes(job)
 	if err != nil {
 		return train.Outcome{}, "", err
+	}
+	var arena *arenaJSON
+	if a, ok := eps.Arena(); ok {
+		arena = &arenaJSON{Shape: a.Shape, Radius: a.Radius, Platform: a.Platform, PlatformRadius: a.PlatformRadius, Starts: a.Starts,
+			Width: a.Width, Height: a.Height, Walls: a.Walls, Goal: a.Goal}
+		if arena.Walls == nil {
+			arena.Walls = [][2]int{}
+		}
+		eps.TracePaths(true)
 	}
 	g := gate{s: s, next: time.Now()}
 	batch := &pointBatch{hub: s.hub}
@@ -67,7 +96,7 @@ func (s *Session) reinforce(ctx context.Context, f *reward.Spec, label string) (
 		n++
 		batch.add(p)
 		if ep == 1 || eps.Done() || time.Since(last) >= viewEvery/4 {
-			s.hub.SetNamedView("trial", trialView(ep, steps))
+			s.hub.SetNamedView("trial", trialView(ep, steps, arena, eps.Path()))
 			last = time.Now()
 		}
 		if !g.wait(ctx) {
@@ -79,9 +108,16 @@ func (s *Session) reinforce(ctx context.Context, f *reward.Spec, label string) (
 	return train.Outcome{Epochs: n, Trials: n}, fmt.Sprintf("%d episodes of %s: mean return %.3g", n, label, sum/float64(max(n, 1))), nil
 }
 
-// trialView encodes the steps of one episode.
-func trialView(ep int, steps []reward.Step) []byte {
-	v := trialJSON{Episode: ep, Step: []int{}, Delta: []float64{}, Value: []float64{}, Reward: []float64{}}
+// trialView encodes the steps of one episode, and its path in the arena
+// (arena nil: none).
+func trialView(ep int, steps []reward.Step, arena *arenaJSON, path []reward.Point) []byte {
+	v := trialJSON{Episode: ep, Step: []int{}, Delta: []float64{}, Value: []float64{}, Reward: []float64{}, Arena: arena}
+	if arena != nil {
+		v.X, v.Y = make([]float64, len(path)), make([]float64, len(path))
+		for i, p := range path {
+			v.X[i], v.Y[i] = p.X, p.Y
+		}
+	}
 	for _, st := range steps {
 		v.Step = append(v.Step, st.K)
 		v.Delta = append(v.Delta, st.Delta)

@@ -32,6 +32,14 @@ type Agent interface {
 	Learn(x []float64, a int, r float64, y []float64, end bool, delta float64)
 }
 
+// Chooser is implemented by an agent that can say how it would choose in
+// a state without acting or learning (the actor_critic agent): Policy
+// writes the probability of every action in the state x into pi. The
+// value map (record.value_map) draws its preferred direction from it.
+type Chooser interface {
+	Policy(x, pi []float64)
+}
+
 // AgentDef is one agent: everything the program knows about it. A new
 // agent is a file that defines its AgentDef (and its Agent type) plus one
 // line in the registry below.
@@ -191,6 +199,20 @@ func (a *actorCritic) policy(x []float64) {
 		a.pi[k] = h
 	}
 	softmax(a.pi, a.Beta, a.pi)
+}
+
+// Policy writes softmax(β·h) for the state x into pi (Chooser), leaving
+// the state the agent acted in untouched.
+func (a *actorCritic) Policy(x, pi []float64) {
+	for k := range pi {
+		h := 0.0
+		row := a.theta[k*a.n : (k+1)*a.n]
+		for i, xi := range x[:a.n] {
+			h += row[i] * xi
+		}
+		pi[k] = h
+	}
+	softmax(pi, a.Beta, pi)
 }
 
 // softmax writes p_k = exp(β·h_k) / Σ_j exp(β·h_j) into p (p may be h).

@@ -176,3 +176,25 @@ func (c *spikingCritic) Step(r float64, x []float64, end bool) float64 {
 // Value is the estimate of the state just presented (the spikes are
 // drawn once per step: reading it does not draw again).
 func (c *spikingCritic) Value([]float64) float64 { return c.vLast }
+
+// MapValue is the spiking critic's expected V̂ in the state x, Σ_i x_i·w̄_i
+// with w̄_i the mean weight from feature i's block (the rectification of
+// a neuron's drive aside), for the value map: Value is the estimate of the
+// last step, not a function of x.
+func (c *spikingCritic) MapValue(x []float64) float64 {
+	in := c.n * c.InputNeurons
+	v := 0.0
+	for i, xi := range x[:c.n] {
+		if xi == 0 {
+			continue
+		}
+		sum := 0.0
+		for m := range c.Neurons {
+			for _, w := range c.w[m*in+i*c.InputNeurons : m*in+(i+1)*c.InputNeurons] {
+				sum += w
+			}
+		}
+		v += xi * sum / float64(c.Neurons*c.InputNeurons)
+	}
+	return v
+}

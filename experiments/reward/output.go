@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -192,6 +193,9 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 	if err := writeRecordings(dir, f, rs); err != nil {
 		return err
 	}
+	if err := e.writePaths(dir, rs); err != nil {
+		return err
+	}
 	if e.spec.Record.StepsEvery == 0 {
 		return nil
 	}
@@ -216,6 +220,104 @@ func (e *experiment) write(dir string, rs []*RunResult) error {
 		}
 	})
 }
+
+// writePaths writes trajectories.csv, value_map.csv and arena.csv when a
+// condition records trajectories or value maps (record.trajectories,
+// record.value_map), and nothing otherwise.
+func (e *experiment) writePaths(dir string, rs []*RunResult) error {
+	var arenas []string // the conditions, in order
+	specs := map[string]*Spec{}
+	for _, j := range e.jobs {
+		if _, ok := specs[j.Condition]; !ok && (len(j.spec.Record.Trajectories) > 0 || j.spec.Record.ValueMap > 0) {
+			if _, ok := j.spec.Environment.Params.(env.Spatial); ok {
+				specs[j.Condition] = j.spec
+				arenas = append(arenas, j.Condition)
+			}
+		}
+	}
+	if len(arenas) == 0 {
+		return nil
+	}
+	f := e.spec.Record.Format
+	if err := output.Arena.Write(dir, f, func(w *output.Rows) {
+		for _, c := range arenas {
+			a := specs[c].Environment.Params.(env.Spatial).Arena()
+			shape := func(name string, x, y, size float64) {
+				w.Str(c)
+				w.Str(name)
+				w.Float(x)
+				w.Float(y)
+				w.Float(size)
+				w.End()
+			}
+			switch a.Shape {
+			case "pool":
+				shape("pool", 0, 0, a.Radius)
+				shape("platform", a.Platform[0], a.Platform[1], a.PlatformRadius)
+			case "grid":
+				shape("grid", float64(a.Width), float64(a.Height), 1)
+				for _, wl := range a.Walls {
+					shape("wall", float64(wl[0]), float64(wl[1]), 1)
+				}
+				shape("goal", float64(a.Goal[0]), float64(a.Goal[1]), 1)
+			}
+			for _, s := range a.Starts {
+				shape("start", s[0], s[1], 0)
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	maps, paths := false, false
+	for _, c := range arenas {
+		maps = maps || specs[c].Record.ValueMap > 0
+		paths = paths || len(specs[c].Record.Trajectories) > 0
+	}
+	if maps {
+		if err := output.ValueMap.Write(dir, f, func(w *output.Rows) {
+			for _, r := range rs {
+				if r == nil {
+					continue
+				}
+				for _, p := range r.Map {
+					w.Str(r.Agent)
+					w.Str(r.Condition)
+					w.Int(r.Seed)
+					for _, v := range [...]float64{p.X, p.Y, p.Value, p.PX, p.PY} {
+						w.Float(v)
+					}
+					w.End()
+				}
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if !paths {
+		return nil
+	}
+	return output.Trajectories.Write(dir, f, func(w *output.Rows) {
+		for _, r := range rs {
+			if r == nil {
+				continue
+			}
+			for _, p := range r.Path {
+				w.Str(r.Agent)
+				w.Str(r.Condition)
+				w.Int(r.Seed)
+				w.Int(p.Episode)
+				w.Int(p.K)
+				w.Float(p.X)
+				w.Float(p.Y)
+				w.End()
+			}
+		}
+	})
+}
+
+// maxCoord bounds the numbers of trajectories.csv and value_map.csv that
+// dopa plot accepts (an arena's positions, V and directions).
+const maxCoord = 1e6
 
 // readResults reads episodes.csv and steps.csv of dir back into results,
 // one per rule, condition and seed in file order (for dopa plot).
@@ -294,6 +396,57 @@ func readResults(dir string) ([]*RunResult, error) {
 			s.Mark = env.Omitted
 		}
 		r.Steps = append(r.Steps, s)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := output.Trajectories.Read(dir, true, func(t *output.Table) error {
+		r, err := get(t)
+		if err != nil {
+			return err
+		}
+		var p Point
+		if p.Episode, err = t.Int("episode"); err != nil {
+			return err
+		}
+		if p.K, err = t.Int("step"); err != nil {
+			return err
+		}
+		if p.X, err = t.Float("x"); err != nil {
+			return err
+		}
+		if p.Y, err = t.Float("y"); err != nil {
+			return err
+		}
+		for i, v := range [2]float64{p.X, p.Y} {
+			if !(math.Abs(v) <= maxCoord) {
+				return fmt.Errorf("%s line %d: bad %s %g: want a finite number within ±%g", t.Name, t.Line, [2]string{"x", "y"}[i], v, maxCoord)
+			}
+		}
+		r.Path = append(r.Path, p)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := output.ValueMap.Read(dir, true, func(t *output.Table) error {
+		r, err := get(t)
+		if err != nil {
+			return err
+		}
+		var p MapPoint
+		for _, f := range []struct {
+			col string
+			dst *float64
+		}{{"x", &p.X}, {"y", &p.Y}, {"value", &p.Value}, {"pref_x", &p.PX}, {"pref_y", &p.PY}} {
+			if *f.dst, err = num(t, f.col); err != nil {
+				return err
+			}
+			// x and y are positions; the others may be empty (NaN).
+			if v := *f.dst; !(math.Abs(v) <= maxCoord) && (f.col == "x" || f.col == "y" || !math.IsNaN(v)) {
+				return fmt.Errorf("%s line %d: bad %s %g: want a finite number within ±%g", t.Name, t.Line, f.col, v, maxCoord)
+			}
+		}
+		r.Map = append(r.Map, p)
 		return nil
 	}); err != nil {
 		return nil, err

@@ -26,7 +26,10 @@ import (
 //     (trials down, steps across), for the first run of every condition;
 //   - schultz_traces: δ within the trial for chosen trials of that run;
 //   - delta_by_condition: δ within the last recorded trial, median over
-//     seeds, one line per condition (Fiorillo et al. 2003).
+//     seeds, one line per condition (Fiorillo et al. 2003);
+//   - trajectories: the recorded paths over the arena (record.trajectories);
+//   - value_map: the critic's V over the pool and the actor's preferred
+//     directions at the end of a run (record.value_map).
 func writePlots(dir string, rs []*RunResult) error {
 	out := filepath.Join(dir, output.PlotsDir)
 	if err := plotsDir(out); err != nil {
@@ -42,6 +45,12 @@ func writePlots(dir string, rs []*RunResult) error {
 		return err
 	}
 	if err := writeRecordingPlots(out, rs); err != nil {
+		return err
+	}
+	if err := trajectoriesFigure(dir, out, rs); err != nil {
+		return err
+	}
+	if err := valueMapFigure(dir, out, rs); err != nil {
 		return err
 	}
 	return byCondition(out, rs)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/dopa-sim/dopa/experiments/env"
@@ -48,12 +49,32 @@ type Step struct {
 	Mark   env.Mark
 }
 
+// Point is one row of trajectories.csv: where the agent was at step K of
+// an episode (0: after Reset, the start; k: on entering step k's state),
+// in the arena's units (env.Arena).
+type Point struct {
+	Episode, K int
+	X, Y       float64
+}
+
+// MapPoint is one row of value_map.csv: at position X, Y of the arena,
+// the critic's V at the end of the run and the actor's preferred
+// direction PX, PY (NaN where the agent cannot say).
+type MapPoint struct {
+	X, Y, Value, PX, PY float64
+}
+
 // RunResult is what one job produced (kept in the journal).
 type RunResult struct {
 	Agent, Condition string
 	Seed             int
 	Episodes         []Episode
 	Steps            []Step
+	// Path holds the points of the episodes of record.trajectories (and of
+	// the last one), in order.
+	Path []Point
+	// Map is the value map at the end of the run (record.value_map).
+	Map []MapPoint
 	// Metrics, NaN where they do not apply.
 	MeanReturn, DeltaCS, DeltaUS, DeltaOmitted, OptimalFraction, Regret float64
 	// RegretBound is the environment's lower bound on the expected regret
@@ -95,7 +116,10 @@ type Episodes struct {
 	x, y             []float64
 	fromReward       bool // δ = r: no critic
 	ep               int
-	sums             [3]float64 // δ at CS, US, omitted US over the last delta_last episodes
+	pos              env.Positioned // nil: not an arena environment
+	trace            bool           // record the path of the next episodes
+	path             []Point        // the path of the last traced episode
+	sums             [3]float64     // δ at CS, US, omitted US over the last delta_last episodes
 	counts           [3]int
 }
 
@@ -119,6 +143,7 @@ func NewEpisodes(j Job) (*Episodes, error) {
 		}
 		r.critic = td
 	}
+	r.pos, _ = e.(env.Positioned)
 	if r.da, err = modulator.NewPulsed(s.Critic.Dopamine); err != nil {
 		return nil, err
 	}
@@ -129,6 +154,28 @@ func NewEpisodes(j Job) (*Episodes, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// TracePaths says whether the next episodes record their paths (Path);
+// it does nothing for an environment that is not in an arena.
+func (r *Episodes) TracePaths(on bool) {
+	r.trace = on && r.pos != nil
+	if n := r.env.MaxSteps() + 1; r.trace && cap(r.path) < n {
+		r.path = make([]Point, 0, n) // the longest episode: no allocation per step
+	}
+}
+
+// Path returns the points of the last episode run while TracePaths was
+// on (nil before any). The slice is reused by the next traced episode.
+func (r *Episodes) Path() []Point { return r.path }
+
+// Arena describes the arena of the job's environment (false: it is not in
+// one, env.Spatial).
+func (r *Episodes) Arena() (env.Arena, bool) {
+	if sp, ok := r.spec.Environment.Params.(env.Spatial); ok && r.pos != nil {
+		return sp.Arena(), true
+	}
+	return env.Arena{}, false
 }
 
 // Done reports whether every episode of the job has run.
@@ -142,6 +189,10 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 	r.ep++
 	x, y := r.x, r.y
 	e.Reset(ep, r.envRng, x)
+	if r.trace {
+		r.path = r.path[:0]
+		r.point(ep, 0)
+	}
 	critic.Begin(x)
 	agent.Begin()
 	row := Episode{Action: -1, Optimal: math.NaN(), Regret: math.NaN()}
@@ -156,6 +207,9 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 			}
 		}
 		o := e.Step(max(a, 0), r.envRng, y)
+		if r.trace {
+			r.point(ep, k)
+		}
 		delta := o.Reward // critic.source = "reward": the reward is the dopamine signal
 		if !r.fromReward {
 			delta = critic.Step(o.Reward, y, o.End)
@@ -202,6 +256,70 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 	return row, steps, nil
 }
 
+// point appends where the agent is to the path.
+func (r *Episodes) point(ep, k int) {
+	px, py := r.pos.Position()
+	r.path = append(r.path, Point{Episode: ep, K: k, X: px, Y: py})
+}
+
+// mapValuer is a critic whose Value is not a function of the state (the
+// spiking critic's estimate of the last step): MapValue is its expected V.
+type mapValuer interface {
+	MapValue(x []float64) float64
+}
+
+// ValueMap returns, at the points of an n × n grid spanning the arena
+// (inside the pool), the critic's V (NaN with critic.source = "reward")
+// and the actor's preferred direction Σ_a π_a·u_a, π its policy and u_a
+// the unit vector of heading a (NaN for an agent that is not a Chooser).
+// Nil for an environment that is not Mapped.
+func (r *Episodes) ValueMap(n int) []MapPoint {
+	m, ok := r.env.(env.Mapped)
+	sp, ok2 := r.spec.Environment.Params.(env.Spatial)
+	if !ok || !ok2 || n < 1 {
+		return nil
+	}
+	a := sp.Arena()
+	ch, _ := r.agent.(Chooser)
+	x := make([]float64, len(r.x))
+	pi := make([]float64, max(1, r.env.Actions()))
+	var out []MapPoint
+	for j := range n {
+		for i := range n {
+			px, py := 0.0, 0.0
+			if n > 1 {
+				px = -a.Radius + 2*a.Radius*float64(i)/float64(n-1)
+				py = -a.Radius + 2*a.Radius*float64(j)/float64(n-1)
+			}
+			if math.Hypot(px, py) > a.Radius*(1+1e-12) {
+				continue
+			}
+			m.ObserveAt(px, py, x)
+			p := MapPoint{X: px, Y: py, Value: math.NaN(), PX: math.NaN(), PY: math.NaN()}
+			switch c := r.critic.(type) {
+			case mapValuer:
+				p.Value = c.MapValue(x)
+			default:
+				p.Value = c.Value(x)
+			}
+			if r.fromReward {
+				p.Value = math.NaN()
+			}
+			if ch != nil && r.env.Actions() > 0 {
+				ch.Policy(x, pi)
+				p.PX, p.PY = 0, 0
+				for k, q := range pi {
+					dx, dy := m.Heading(k)
+					p.PX += q * dx
+					p.PY += q * dy
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Run runs a job to the end, or until ctx is cancelled (done false).
 func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	start := time.Now()
@@ -225,6 +343,8 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 			return r, false, nil
 		}
 		record := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
+		traced := len(s.Record.Trajectories) > 0 && (ep == s.Episodes-1 || slices.Contains(s.Record.Trajectories, ep))
+		eps.TracePaths(traced)
 		var row Episode
 		row, r.Steps, err = eps.Next(record, r.Steps)
 		if err != nil {
@@ -233,6 +353,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 			return r, true, nil
 		}
 		r.Episodes = append(r.Episodes, row)
+		if traced && eps.pos != nil {
+			r.Path = append(r.Path, eps.Path()...)
+		}
 	}
 	r.finish(s, eps.sums, eps.counts)
 	if len(d.Measures) > 0 {
@@ -243,6 +366,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		for _, m := range d.Measures {
 			r.Fields = append(r.Fields, env.Field{Name: m.Name, Value: m.Of(s.Environment.Params, steps, returns)})
 		}
+	}
+	if n := s.Record.ValueMap; n > 0 {
+		r.Map = eps.ValueMap(n)
 	}
 	if rep, ok := eps.agent.(Reporter); ok {
 		r.Fields = append(r.Fields, rep.Report()...)

@@ -145,6 +145,17 @@ type Record struct {
 	// StepsEvery: steps.csv holds every step of every steps_every-th
 	// episode (and of the last one); 0 records no steps.
 	StepsEvery int `toml:"steps_every" check:">=0,note=0 records no steps"`
+	// Trajectories lists episodes (numbered from 0, as in episodes.csv)
+	// whose paths trajectories.csv holds, the last episode with them;
+	// empty (the default) records none. Arena environments only
+	// (env.Spatial: water_maze, grid).
+	Trajectories []int `toml:"trajectories"`
+	// ValueMap is the number of points along each side of the square grid
+	// over the arena at which value_map.csv gives, at the end of a run,
+	// the critic's V and the actor's preferred direction, in [0, 201]; 0
+	// (the default): none. Environments whose observation is a function of
+	// a position only (env.Mapped: water_maze).
+	ValueMap int `toml:"value_map"`
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
@@ -164,7 +175,11 @@ func (Spec) Defaults() Spec {
 const (
 	maxAgents     = 100
 	maxConditions = 1000
-	maxJobs       = 100_000
+	// maxValueMap bounds record.value_map.
+	maxValueMap = 201
+	// maxTrajectories bounds record.trajectories.
+	maxTrajectories = 1000
+	maxJobs         = 100_000
 	// maxSteps bounds the steps of all runs together (episodes × max steps
 	// per episode × jobs).
 	maxSteps = 1e10
@@ -321,7 +336,7 @@ func (s *Spec) Validate() error {
 	if jobs > maxJobs {
 		return param.New(fmt.Sprintf("%g runs (conditions × agents × seeds), more than %d", jobs, maxJobs), "seeds")
 	}
-	steps, rows := 0.0, 0.0
+	steps, rows, paths, maps := 0.0, 0.0, 0.0, 0.0
 	recs := make([]recordRows, len(s.Agents))
 	for _, t := range specs {
 		e, err := newEnv(&t)
@@ -332,6 +347,12 @@ func (s *Spec) Validate() error {
 		steps += per * float64(t.Episodes)
 		if t.Record.StepsEvery > 0 {
 			rows += per * (math.Ceil(float64(t.Episodes)/float64(t.Record.StepsEvery)) + 1)
+		}
+		if n := float64(t.Record.ValueMap); n > 0 {
+			maps += float64(t.Seeds) * float64(len(t.Agents)) * n * n
+		}
+		if n := len(t.Record.Trajectories); n > 0 {
+			paths += float64(t.Seeds) * float64(len(t.Agents)) * float64(n+1) * float64(e.MaxSteps()+1)
 		}
 		for i, a := range t.Agents {
 			if r, ok := a.AgentParams.(rowser); ok {
@@ -357,6 +378,12 @@ func (s *Spec) Validate() error {
 	if steps > maxSteps {
 		return param.New(fmt.Sprintf("up to %.3g steps in all (episodes × steps per episode × runs), more than %g", steps, maxSteps), "episodes")
 	}
+	if maps > maxStepRows {
+		return param.New(fmt.Sprintf("value_map.csv would hold up to %.3g rows, more than %g: fewer points", maps, float64(maxStepRows)), "record", "value_map")
+	}
+	if paths > maxStepRows {
+		return param.New(fmt.Sprintf("trajectories.csv would hold up to %.3g rows, more than %g: list fewer episodes", paths, float64(maxStepRows)), "record", "trajectories")
+	}
 	if rows > maxStepRows {
 		return param.New(fmt.Sprintf("steps.csv would hold up to %.3g rows, more than %g: record every n-th episode (record.steps_every) or none (0)", rows, maxStepRows), "record", "steps_every")
 	}
@@ -378,6 +405,18 @@ func (s *Spec) validate() error {
 		return param.New(s.Record.Format.Check().Error(), "record", "format")
 	case len(s.Agents) == 0:
 		return param.New("a reward experiment needs at least one [[agent]]", "agent")
+	case s.Record.ValueMap < 0 || s.Record.ValueMap > maxValueMap:
+		return param.New(fmt.Sprintf("must be in [0, %d] (0: none), got %d", maxValueMap, s.Record.ValueMap), "record", "value_map")
+	case len(s.Record.Trajectories) > maxTrajectories:
+		return param.New(fmt.Sprintf("lists %d episodes, more than %d", len(s.Record.Trajectories), maxTrajectories), "record", "trajectories")
+	}
+	for i, ep := range s.Record.Trajectories {
+		if ep < 0 || ep >= s.Episodes {
+			return param.New(fmt.Sprintf("must be an episode in [0, %d] (numbered from 0, as in episodes.csv), got %d", s.Episodes-1, ep), "record", "trajectories", i)
+		}
+	}
+	if _, ok := s.Environment.Params.(env.Spatial); !ok && len(s.Record.Trajectories) > 0 {
+		return param.New(fmt.Sprintf("applies only to environments in an arena (%s), not %q", spatialNames(), s.Environment.Name), "record", "trajectories")
 	}
 	if err := s.Environment.Params.Validate(); err != nil {
 		return param.Under(err, "environment")
@@ -411,6 +450,9 @@ func (s *Spec) validate() error {
 	if st, ok := s.Environment.Params.(env.Stepped); ok && math.Abs(s.Critic.StepMs-st.StepMs()) > 1e-9*st.StepMs() {
 		return param.New(fmt.Sprintf("environment %q steps its physics by environment.step_s = %g s: must be %g, got %g", s.Environment.Name, st.StepMs()/1000, st.StepMs(), s.Critic.StepMs), "critic", "step_ms")
 	}
+	if _, ok := e.(env.Mapped); !ok && s.Record.ValueMap > 0 {
+		return param.New(fmt.Sprintf("applies only to environments whose observation is a function of a position (water_maze), not %q", s.Environment.Name), "record", "value_map")
+	}
 	ids := map[string]bool{}
 	for i, a := range s.Agents {
 		d, _ := lookupAgent(a.Name)
@@ -443,6 +485,17 @@ func (s *Spec) validate() error {
 		ids[id] = true
 	}
 	return nil
+}
+
+// spatialNames lists the environments in an arena (env.Spatial).
+func spatialNames() string {
+	var names []string
+	for _, d := range env.All() {
+		if _, ok := d.Defaults().(env.Spatial); ok {
+			names = append(names, d.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // newEnv makes the experiment's environment (parameters validated).

@@ -67,6 +67,12 @@ const (
 	NetworkRastersFile = "network_rasters.csv"
 	// reward: the synapses a network agent probes, sampled every probe_every_ms
 	ProbesFile = "probes.csv"
+	// reward (record.trajectories): the agent's path in the arena in chosen episodes
+	TrajectoriesFile = "trajectories.csv"
+	// reward (record.trajectories, record.value_map): the arena's shapes (pool, platform, walls, goal), for drawings
+	ArenaFile = "arena.csv"
+	// reward (record.value_map): the critic's V and the actor's preferred direction over the arena
+	ValueMapFile = "value_map.csv"
 )
 
 // The columns of each CSV file are declared once, in schema.go.
@@ -76,7 +82,7 @@ const (
 var Files = []string{ManifestFile, SummaryFile, MetricsFile, TracesFile, DiagnosticsFile, EligibilityFile, WeightsFile, WeightsEndFile, PredictionsFile,
 	RastersFile, RasterTrialsFile, SpikesFile, StatesFile, LayoutFile, PlotsDir, JournalDir, PointsDir, SweepFile,
 	MemoryFile, CapacityFile, SynapseTracesFile, NetworkRastersFile, ProbesFile, EpisodesFile, StepsFile,
-	"slurm", "slurm-jobs.json"}
+	TrajectoriesFile, ArenaFile, ValueMapFile, "slurm", "slurm-jobs.json"}
 
 // Clean removes what a run left in dir (Files, the .npz file of every
 // table and SonataFile), and nothing else.

@@ -323,6 +323,25 @@ var (
 			fltCol("dopamine", "", "the dopamine level D = d + tonic after the step's pulse"),
 			intCol("action", "", "the action that led to the step (−1: the agent does not act)"),
 			strCol("mark", "", "cs, us, omitted (conditioning) or empty")}}
+	Trajectories = &Schema{File: TrajectoriesFile, Kinds: []Kind{Reward}, Row: "one position of the agent in an episode of record.trajectories (arena environments)",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
+			intCol("episode", "", "the episode, from 0"),
+			intCol("step", "", "the step within the episode: 0 the start, k on entering step k's state"),
+			fltCol("x", "", "the position across: m from the pool's centre (water_maze), the column (grid)"),
+			fltCol("y", "", "the position up: m from the pool's centre (water_maze), the row, 0 at the top (grid)")}}
+	Arena = &Schema{File: ArenaFile, Kinds: []Kind{Reward}, Row: "one shape of the arena of a condition (pool, platform, start; grid, wall, goal)",
+		Columns: []Column{conditionCol,
+			strCol("shape", "", "pool, platform or start (water_maze); grid, wall, goal or start (grid)"),
+			fltCol("x", "", "the shape's centre or cell across (m or column); the grid's width for grid"),
+			fltCol("y", "", "the shape's centre or cell up (m or row); the grid's height for grid"),
+			fltCol("size", "", "the radius of a pool or platform (m); 1 for a cell")}}
+	ValueMap = &Schema{File: ValueMapFile, Kinds: []Kind{Reward}, Row: "one point of the grid over the arena at the end of a run (record.value_map)",
+		Columns: []Column{ruleCol, conditionCol, seedCol,
+			fltCol("x", "m", "the point across, from the pool's centre"),
+			fltCol("y", "m", "the point up, from the pool's centre"),
+			emptyNaN(fltCol("value", "reward", "the critic's V of the features observed there (the spiking critic's expectation; empty: no critic)")),
+			emptyNaN(fltCol("pref_x", "", "the actor's preferred direction Σ_a π_a·u_a across (empty: the agent cannot say)")),
+			emptyNaN(fltCol("pref_y", "", "the same, up"))}}
 )
 
 var (
@@ -341,7 +360,7 @@ var (
 // Schemas lists the schema of every CSV file, in the order of Files.
 func Schemas() []*Schema {
 	return []*Schema{Metrics, Traces, Diagnostics, Eligibility, Weights, WeightsEnd, Predictions, Rasters, RasterTrials, Spikes, States, Layout,
-		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps}
+		MemoryRuns, Capacity, SynapseTraces, NetworkRasters, Probes, Episodes, Steps, Trajectories, Arena, ValueMap}
 }
 
 // SchemaOf returns the schema of a file name.

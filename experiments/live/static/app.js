@@ -154,6 +154,59 @@
     trial.setData([v.step, v.delta, v.value, v.reward]);
     live.trials = (live.trials || 0) + 1;
     live.trial = { episode: v.episode, steps: v.step.length, delta: v.delta };
+    if (v.arena) showArena(v);
+  }
+  // The latest episode's path in the arena (water maze: the pool and its
+  // platform, metres; grid: the cells, walls and goal), start ringed, end
+  // dotted, the path coloured from blue (start) to red (end).
+  function showArena(v) {
+    const a = v.arena, n = v.x.length;
+    const div = canvasPanel("arena", "path of episode " + v.episode + " (" + (n - 1) + " steps)");
+    const cv = div.querySelector("canvas");
+    const S = Math.max(160, Math.min(340, width()));
+    cv.width = S; cv.height = S;
+    const g = cv.getContext("2d");
+    g.clearRect(0, 0, S, S);
+    const pad = 8, span = S - 2 * pad;
+    let px, py, unit;
+    if (a.shape === "pool") {
+      unit = span / (2 * a.radius);
+      px = (x) => pad + (x + a.radius) * unit;
+      py = (y) => pad + (a.radius - y) * unit;
+      g.fillStyle = "#eef5fb";
+      g.strokeStyle = "#555";
+      g.lineWidth = 1.5;
+      g.beginPath(); g.arc(px(0), py(0), a.radius * unit, 0, 2 * Math.PI); g.fill(); g.stroke();
+      g.fillStyle = "rgba(255, 215, 0, 0.8)";
+      g.beginPath(); g.arc(px(a.platform[0]), py(a.platform[1]), a.platform_radius * unit, 0, 2 * Math.PI); g.fill(); g.stroke();
+    } else {
+      unit = span / Math.max(a.width, a.height);
+      px = (c) => pad + (c + 0.5) * unit;
+      py = (r) => pad + (r + 0.5) * unit;
+      const cell = (c, color) => { g.fillStyle = color; g.fillRect(pad + c[0] * unit, pad + c[1] * unit, unit, unit); };
+      a.walls.forEach((w) => cell(w, "#777"));
+      cell(a.goal, "rgba(255, 215, 0, 0.8)");
+      g.strokeStyle = "#ccc";
+      g.lineWidth = 1;
+      for (let i = 0; i <= a.width; i++) { g.beginPath(); g.moveTo(pad + i * unit, pad); g.lineTo(pad + i * unit, pad + a.height * unit); g.stroke(); }
+      for (let j = 0; j <= a.height; j++) { g.beginPath(); g.moveTo(pad, pad + j * unit); g.lineTo(pad + a.width * unit, pad + j * unit); g.stroke(); }
+    }
+    g.strokeStyle = "#888";
+    g.lineWidth = 1;
+    a.starts.forEach((s) => { g.beginPath(); g.arc(px(s[0]), py(s[1]), 4, 0, 2 * Math.PI); g.stroke(); });
+    g.lineWidth = 1.5;
+    for (let i = 1; i < n; i++) {
+      const f = i / Math.max(1, n - 1);
+      g.strokeStyle = "rgb(" + Math.round(30 + 200 * f) + ", 60, " + Math.round(220 - 190 * f) + ")";
+      g.beginPath(); g.moveTo(px(v.x[i - 1]), py(v.y[i - 1])); g.lineTo(px(v.x[i]), py(v.y[i])); g.stroke();
+    }
+    g.fillStyle = "#c00";
+    g.beginPath(); g.arc(px(v.x[n - 1]), py(v.y[n - 1]), 3.5, 0, 2 * Math.PI); g.fill();
+    div.querySelector(".pnote").textContent = a.shape === "pool"
+      ? "pool of radius " + fmt(a.radius) + " m; platform at (" + fmt(a.platform[0]) + ", " + fmt(a.platform[1]) + "); blue: start, red: end"
+      : a.width + " × " + a.height + " grid, goal at column " + a.goal[0] + ", row " + a.goal[1] + "; blue: start, red: end";
+    live.arenas = (live.arenas || 0) + 1;
+    live.arena = { episode: v.episode, points: n, shape: a.shape, end: [v.x[n - 1], v.y[n - 1]] };
   }
 
   // A panel of the page's own drawing (canvas), made on first use.
