@@ -18,13 +18,13 @@ const MaxPoissonInputMean = 1000
 type PoissonInputParams struct {
 	// N is the number of external inputs per neuron (Brunel's C_ext), >= 0;
 	// 0 switches the drive off.
-	N int `toml:"n"`
+	N int `toml:"n" check:"[0,1e9]"`
 	// RateHz is the rate ν_ext (Hz) of each input, finite and >= 0.
-	RateHz float64 `toml:"rate_hz"`
+	RateHz float64 `toml:"rate_hz" check:"finite,>=0"`
 	// Weight is what one input spike adds to the neuron's input, in the
 	// units of the population's input (a lif delta channel: mV of v);
 	// finite.
-	Weight float64 `toml:"weight"`
+	Weight float64 `toml:"weight" check:"finite"`
 }
 
 // Defaults returns no drive (n = 0, rate 0 Hz, weight 0).
@@ -34,18 +34,7 @@ func (PoissonInputParams) Defaults() PoissonInputParams { return PoissonInputPar
 func (p PoissonInputParams) Off() bool { return p.N == 0 || p.RateHz == 0 || p.Weight == 0 }
 
 // Validate reports a parameter out of range, naming its key.
-func (p PoissonInputParams) Validate() error {
-	if p.N < 0 || p.N > 1_000_000_000 {
-		return param.New(fmt.Sprintf("must be in [0, 1e9], got %d", p.N), "n")
-	}
-	if !(p.RateHz >= 0) || math.IsInf(p.RateHz, 0) {
-		return param.New(fmt.Sprintf("must be a finite number >= 0, got %g", p.RateHz), "rate_hz")
-	}
-	if math.IsNaN(p.Weight) || math.IsInf(p.Weight, 0) {
-		return param.New(fmt.Sprintf("must be a finite number, got %g", p.Weight), "weight")
-	}
-	return nil
-}
+func (p PoissonInputParams) Validate() error { return param.Check(p) }
 
 // Mean returns λ = n·rate·dt/1000, the mean count of input spikes per
 // neuron in a step of dt ms.
