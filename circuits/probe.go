@@ -26,9 +26,9 @@ type Probe struct {
 	// Post; a pair the seed's network does not connect fails the run,
 	// naming it). An agent's probe may also say "watched".
 	Synapse string `toml:"synapse"`
-	Index   int    `toml:"index"`
-	Pre     int    `toml:"pre"`
-	Post    int    `toml:"post"`
+	Index   int    `toml:"index" check:"[0,2147483647]"`
+	Pre     int    `toml:"pre" check:">=0"`
+	Post    int    `toml:"post" check:">=0"`
 }
 
 // MaxProbes bounds the probes of a circuit file, and those of an agent.
@@ -98,11 +98,8 @@ func (s *Spec) CheckProbes(probes []Probe, everyMs float64, o ProbeOwner) error 
 			}
 			return at(fmt.Sprintf("must be %s, got %q", want, pr.Synapse), "synapse")
 		}
-		if pr.Index < 0 || pr.Index > math.MaxInt32 {
-			return at(fmt.Sprintf("must be in [0, %d], got %d", math.MaxInt32, pr.Index), "index")
-		}
-		if pr.Pre < 0 || pr.Post < 0 {
-			return at(fmt.Sprintf("pre and post must be >= 0, got %d and %d", pr.Pre, pr.Post), "pre")
+		if err := param.Check(pr); err != nil {
+			return param.Under(err, "probe", i)
 		}
 		if pr.Synapse != "index" && pr.Index != 0 {
 			return at(`applies only to synapse = "index"`, "index")

@@ -63,6 +63,7 @@ func documentedStructs() []documented {
 		{doc: "circuits.md", after: "(`neuron.ALIFParams`)", prefix: "alif.", v: neuron.ALIFParams{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.COBAParams`)", prefix: "coba.", v: neuron.COBAParams{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.LIFParams`", prefix: "poisson_input.", v: neuron.PoissonInputParams{}},
+		{doc: "circuits.md", after: "### `[[probe]]`", v: circuits.Probe{}},
 		{doc: "circuits.md", after: "(`neuron.IzhikevichParams`", v: neuron.IzhikevichParams{}.Defaults()},
 		{doc: "circuits.md", after: "`model = \"poisson\"`", v: neuron.PoissonParams{}.Defaults()},
 		{doc: "circuits.md", after: "### `[[projection]]`", v: synapse.DenseParams{}.Defaults()},
