@@ -155,7 +155,7 @@ type Record struct {
 	// the critic's V and the actor's preferred direction, in [0, 201]; 0
 	// (the default): none. Environments whose observation is a function of
 	// a position only (env.Mapped: water_maze).
-	ValueMap int `toml:"value_map"`
+	ValueMap int `toml:"value_map" check:"[0,201],note=0: none"`
 	// Format is the format of the tables: "csv" (the default), "npz"
 	// (NumPy: one .npz file per table) or "both" (docs/python.md).
 	Format output.Format `toml:"format"`
@@ -175,8 +175,6 @@ func (Spec) Defaults() Spec {
 const (
 	maxAgents     = 100
 	maxConditions = 1000
-	// maxValueMap bounds record.value_map.
-	maxValueMap = 201
 	// maxTrajectories bounds record.trajectories.
 	maxTrajectories = 1000
 	maxJobs         = 100_000
@@ -405,8 +403,6 @@ func (s *Spec) validate() error {
 		return param.New(s.Record.Format.Check().Error(), "record", "format")
 	case len(s.Agents) == 0:
 		return param.New("a reward experiment needs at least one [[agent]]", "agent")
-	case s.Record.ValueMap < 0 || s.Record.ValueMap > maxValueMap:
-		return param.New(fmt.Sprintf("must be in [0, %d] (0: none), got %d", maxValueMap, s.Record.ValueMap), "record", "value_map")
 	case len(s.Record.Trajectories) > maxTrajectories:
 		return param.New(fmt.Sprintf("lists %d episodes, more than %d", len(s.Record.Trajectories), maxTrajectories), "record", "trajectories")
 	}
