@@ -130,6 +130,11 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 	}
 	rep := &Report{Dir: dir, Results: make([]Result, len(jobs))}
 	if old != nil && old.Complete {
+		// A kill between the complete manifest and the journal's removal
+		// leaves the journal: it is no longer needed.
+		if err := os.RemoveAll(filepath.Join(dir, output.JournalDir)); err != nil {
+			return nil, err
+		}
 		rep.Manifest, rep.AlreadyComplete = *old, true
 		return rep, nil
 	}
@@ -206,10 +211,16 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 	// journal keeps the others).
 	m.Interrupted = m.RunsDone < len(jobs)
 	m.Complete = !m.Interrupted && rep.Failed == 0
-	// The result files show every finished job, interrupted or not; the
-	// manifest last, so that it says complete only when they are there.
+	// The result files show every finished job, interrupted or not; then
+	// the store records them; the manifest last, so that it says complete
+	// only when both are done: a kill before it leaves a run that --resume
+	// finishes (from the journal, which goes only after the manifest) and
+	// records again (the store replaces the runs of dir).
 	if err := exp.Write(dir, &m, rep.Results); err != nil {
 		return rep, errors.Join(fault, err)
+	}
+	if o.Store != nil {
+		rep.StoreErr = o.Store.Record(context.Background(), m, dir, exp.Records(rep.Results))
 	}
 	if err := output.WriteJSON(manifest, m); err != nil {
 		return rep, errors.Join(fault, err)
@@ -219,9 +230,6 @@ func Execute(ctx context.Context, k Kind, exp Experiment, o Options) (*Report, e
 		if err := os.RemoveAll(j.dir); err != nil {
 			return rep, err
 		}
-	}
-	if o.Store != nil {
-		rep.StoreErr = o.Store.Record(context.Background(), m, dir, exp.Records(rep.Results))
 	}
 	if m.RunsDone > 0 {
 		if err := k.Plot(dir); err != nil {

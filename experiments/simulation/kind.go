@@ -54,7 +54,7 @@ var SimulationKind = runner.Kind{
 		}
 		return s, nil
 	},
-	Example: runner.Example{File: "cuba", Overrides: []string{"duration_ms=6000"}},
+	Example: runner.Example{File: "cuba", Overrides: []string{"duration_ms=12000"}},
 	Plot:    plots.WriteSimulation,
 }
 
