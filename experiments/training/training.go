@@ -175,6 +175,12 @@ type Options struct {
 // Execute runs the plan durably into dir with the one runner (no run
 // store, no figures): what a sweep's point and a live recording do.
 func (p *Plan) Execute(ctx context.Context, dir string, o Options) ([]Result, output.Manifest, error) {
+	// The task's shared data are made here, once, before the workers
+	// start: a plan that was never validated has none yet, and its runs
+	// would make them concurrently.
+	if err := p.prepare(); err != nil {
+		return nil, output.Manifest{}, err
+	}
 	k := TrainingKind
 	k.Plot = func(string) error { return nil }
 	rep, err := runner.Execute(ctx, k, p.Experiment(), runner.Options{Dir: dir, Overrides: o.Overrides, Resume: o.Resume, Workers: -1, Progress: o.Done,
