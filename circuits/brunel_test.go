@@ -2,7 +2,6 @@ package circuits
 
 import (
 	"bufio"
-	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -24,63 +23,6 @@ func buildBrunel(t testing.TB, seed uint64) *Circuit {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// brunelStats simulates steps steps and returns the statistics of
-// docs/reference/brunel_brian2.py over the spikes at or after skipMs: the
-// mean rate (Hz) over every neuron, the mean over neurons with at least 3
-// spikes of the CV of their inter-spike intervals (std with ddof = 0 over
-// mean), and the Fano factor (variance over mean) of the population's
-// spike count in 1 ms bins.
-func brunelStats(c *Circuit, steps int, skipMs float64) (rate, cv, fano float64, neurons int) {
-	var offsets []int
-	n := 0
-	for _, p := range c.Pops {
-		offsets = append(offsets, n)
-		n += p.Len()
-	}
-	times := make([][]float64, n)
-	bins := make([]float64, int(math.Round(float64(steps)*c.DtMs-skipMs)))
-	late := 0
-	for s := range steps {
-		c.Step(nil)
-		t := float64(s) * c.DtMs // Brian2 stamps a spike at the start of its step
-		if t < skipMs {
-			continue
-		}
-		for p, pop := range c.Pops {
-			sp := pop.(neuron.Spiking).Spikes()
-			late += len(sp)
-			bins[int((t-skipMs)/1.0)] += float64(len(sp))
-			for _, i := range sp {
-				times[offsets[p]+int(i)] = append(times[offsets[p]+int(i)], t)
-			}
-		}
-	}
-	rate = float64(late) / float64(n) / ((float64(steps)*c.DtMs - skipMs) / 1000)
-	sum := 0.0
-	for _, ts := range times {
-		if len(ts) < 3 {
-			continue
-		}
-		var m, m2 float64
-		for k := 1; k < len(ts); k++ {
-			m += ts[k] - ts[k-1]
-		}
-		m /= float64(len(ts) - 1)
-		for k := 1; k < len(ts); k++ {
-			d := ts[k] - ts[k-1] - m
-			m2 += d * d
-		}
-		sum += math.Sqrt(m2/float64(len(ts)-1)) / m
-		neurons++
-	}
-	bm := mean(bins)
-	v := 0.0
-	for _, b := range bins {
-		v += (b - bm) * (b - bm)
-	}
-	return rate, sum / float64(neurons), v / float64(len(bins)) / bm, neurons
 }
 
 // brianBrunel reads the statistics docs/reference/brunel_brian2.py
@@ -178,7 +120,8 @@ func TestBrunelMatchesBrian2(t *testing.T) {
 		t.Skip("simulates 1 s of 10⁷ synapses")
 	}
 	rates, cvs, fanos := brianBrunel(t)
-	rate, cv, fano, n := brunelStats(buildBrunel(t, 1), 10000, 200)
+	st := spikeStats(buildBrunel(t, 1), 10000, 200)
+	rate, cv, fano, n := st.Late, st.CV, st.Fano, st.Neurons
 	t.Logf("rate %.3f Hz, CV %.4f (%d neurons), Fano %.3f; Brian2 rates %v, CVs %v, Fano %v", rate, cv, n, fano, rates, cvs, fanos)
 	check := func(name string, got float64, ref []float64, margin float64) {
 		if got < minOf(ref)-margin || got > maxOf(ref)+margin {

@@ -25,12 +25,26 @@ func buildCOBA(t testing.TB, seed uint64) *Circuit {
 	return c
 }
 
-// spikeStats simulates steps steps of dt ms and returns the statistics of
-// docs/reference/coba_brian2.py: the mean rate (Hz) over every neuron and
-// the whole run, and the mean over neurons with at least 3 spikes at or
-// after skipMs of the CV of their inter-spike intervals (std with ddof = 0
-// over mean).
-func spikeStats(c *Circuit, steps int, skipMs float64) (rate, cv float64, neurons int) {
+// spikeStatsOf are the statistics of a simulated network that the
+// Brian2 comparisons check.
+type spikeStatsOf struct {
+	// Rate is the mean rate over the whole run, Late over the steps from
+	// skipMs on (Hz).
+	Rate, Late float64
+	// CV is the mean coefficient of variation (std with ddof = 0 over
+	// mean) of the inter-spike intervals from skipMs on, over the neurons
+	// with at least 3 spikes (Neurons of them).
+	CV      float64
+	Neurons int
+	// Fano is the Fano factor of the population's spike count in 1-ms
+	// bins from skipMs on.
+	Fano float64
+}
+
+// spikeStats steps c for steps steps without input and returns the
+// statistics that docs/reference/coba_brian2.py and brunel_brian2.py
+// print, spikes stamped at the start of their step as Brian2 stamps them.
+func spikeStats(c *Circuit, steps int, skipMs float64) spikeStatsOf {
 	var offsets []int
 	n := 0
 	for _, p := range c.Pops {
@@ -38,18 +52,27 @@ func spikeStats(c *Circuit, steps int, skipMs float64) (rate, cv float64, neuron
 		n += p.Len()
 	}
 	times := make([][]float64, n)
+	bins := make([]float64, max(1, int(math.Round(float64(steps)*c.DtMs-skipMs))))
+	late := 0
+	start := c.SpikeCount
 	for s := range steps {
 		c.Step(nil)
-		t := float64(s) * c.DtMs // Brian2 stamps a spike at the start of its step
+		t := float64(s) * c.DtMs
+		if t < skipMs {
+			continue
+		}
 		for p, pop := range c.Pops {
-			for _, i := range pop.(neuron.Spiking).Spikes() {
-				if t >= skipMs {
-					times[offsets[p]+int(i)] = append(times[offsets[p]+int(i)], t)
-				}
+			sp := pop.(neuron.Spiking).Spikes()
+			late += len(sp)
+			bins[min(len(bins)-1, int(t-skipMs))] += float64(len(sp))
+			for _, i := range sp {
+				times[offsets[p]+int(i)] = append(times[offsets[p]+int(i)], t)
 			}
 		}
 	}
-	rate = float64(c.SpikeCount) / float64(n) / (float64(steps) * c.DtMs / 1000)
+	var st spikeStatsOf
+	st.Rate = float64(c.SpikeCount-start) / float64(n) / (float64(steps) * c.DtMs / 1000)
+	st.Late = float64(late) / float64(n) / ((float64(steps)*c.DtMs - skipMs) / 1000)
 	sum := 0.0
 	for _, ts := range times {
 		if len(ts) < 3 {
@@ -65,9 +88,16 @@ func spikeStats(c *Circuit, steps int, skipMs float64) (rate, cv float64, neuron
 			m2 += d * d
 		}
 		sum += math.Sqrt(m2/float64(len(ts)-1)) / m
-		neurons++
+		st.Neurons++
 	}
-	return rate, sum / float64(neurons), neurons
+	st.CV = sum / float64(st.Neurons)
+	bm := mean(bins)
+	v := 0.0
+	for _, b := range bins {
+		v += (b - bm) * (b - bm)
+	}
+	st.Fano = v / float64(len(bins)) / bm
+	return st
 }
 
 // brianCOBA reads the rates and CVs that docs/reference/coba_brian2.py
@@ -156,7 +186,8 @@ func TestCOBAMatchesBrian2(t *testing.T) {
 	rm := 0.15 * mean(rates)
 	for seed := uint64(1); seed <= 2; seed++ {
 		c := buildCOBA(t, seed)
-		rate, cv, n := spikeStats(c, 10000, 200)
+		st := spikeStats(c, 10000, 200)
+		rate, cv, n := st.Rate, st.CV, st.Neurons
 		t.Logf("seed %d: rate %.3f Hz, CV %.4f (%d neurons); Brian2 rates %v, CVs %v", seed, rate, cv, n, rates, cvs)
 		if rate < lo(rates, rm) || rate > hi(rates, rm) {
 			t.Errorf("seed %d: rate %.3f Hz outside Brian2's [%.3f, %.3f] ± %.3f", seed, rate, minOf(rates), maxOf(rates), rm)
