@@ -82,33 +82,7 @@ func trajectoriesFigure(dir, out string, rs []*RunResult) error {
 		}
 		panels = append(panels, p)
 	}
-	if len(panels) == 0 {
-		return nil
-	}
-	cols := min(3, len(panels))
-	rows := (len(panels) + cols - 1) / cols
-	grid := make([][]*plot.Plot, rows)
-	for i := range grid {
-		grid[i] = make([]*plot.Plot, cols)
-		for j := range cols {
-			if k := i*cols + j; k < len(panels) {
-				grid[i][j] = panels[k]
-			}
-		}
-	}
-	side := 4.2 * vg.Inch
-	return plots.SaveFigure(out, "trajectories", vg.Length(cols)*side, vg.Length(rows)*side, func(dc draw.Canvas) error {
-		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter, PadTop: vg.Millimeter, PadBottom: vg.Millimeter}
-		cs := plot.Align(grid, tiles, dc)
-		for i := range grid {
-			for j, p := range grid[i] {
-				if p != nil {
-					p.Draw(cs[i][j])
-				}
-			}
-		}
-		return nil
-	})
+	return savePanels(out, "trajectories", 4.2*vg.Inch, panels)
 }
 
 // circle returns n+1 points on a circle.
@@ -377,6 +351,12 @@ func valueMapFigure(dir, out string, rs []*RunResult) error {
 		p.Add(arrows{pts: r.Map, scale: 0.9 * step})
 		panels = append(panels, p)
 	}
+	return savePanels(out, "value_map", 4.6*vg.Inch, panels)
+}
+
+// savePanels saves the panels as one figure (nothing when there are
+// none), three to a row, each side × side.
+func savePanels(out, name string, side vg.Length, panels []*plot.Plot) error {
 	if len(panels) == 0 {
 		return nil
 	}
@@ -391,8 +371,7 @@ func valueMapFigure(dir, out string, rs []*RunResult) error {
 			}
 		}
 	}
-	side := 4.6 * vg.Inch
-	return plots.SaveFigure(out, "value_map", vg.Length(cols)*side, vg.Length(rows)*side, func(dc draw.Canvas) error {
+	return plots.SaveFigure(out, name, vg.Length(cols)*side, vg.Length(rows)*side, func(dc draw.Canvas) error {
 		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter, PadTop: vg.Millimeter, PadBottom: vg.Millimeter}
 		cs := plot.Align(grid, tiles, dc)
 		for i := range grid {
