@@ -1,11 +1,8 @@
 package circuits
 
 import (
-	"bufio"
 	"math/rand/v2"
-	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -23,40 +20,6 @@ func buildBrunel(t testing.TB, seed uint64) *Circuit {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// brianBrunel reads the statistics docs/reference/brunel_brian2.py
-// printed, one line "spikes … mean rate R Hz, mean CV of ISIs C (…),
-// Fano factor … bins F" per seed.
-func brianBrunel(t *testing.T) (rates, cvs, fanos []float64) {
-	const file = "testdata/brunel_brian2.txt"
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		_, after, ok := strings.Cut(line, "mean rate ")
-		if !ok || strings.HasPrefix(line, "#") {
-			continue
-		}
-		r, after, _ := strings.Cut(after, " Hz, mean CV of ISIs ")
-		c, after, _ := strings.Cut(after, " ")
-		_, fs, _ := strings.Cut(after, "in 1 ms bins ")
-		rv, err1 := strconv.ParseFloat(r, 64)
-		cv, err2 := strconv.ParseFloat(c, 64)
-		fv, err3 := strconv.ParseFloat(strings.TrimSpace(fs), 64)
-		if err1 != nil || err2 != nil || err3 != nil {
-			t.Fatalf("%s: bad line %q", file, line)
-		}
-		rates, cvs, fanos = append(rates, rv), append(cvs, cv), append(fanos, fv)
-	}
-	if len(rates) < 3 {
-		t.Fatalf("%s: %d seeds, want at least 3", file, len(rates))
-	}
-	return rates, cvs, fanos
 }
 
 // circuits/brunel.toml builds Brunel's network: 10⁷ synapses by fixed
@@ -93,16 +56,7 @@ func TestBrunelCircuit(t *testing.T) {
 			t.Fatalf("population %d: drive %+v, want λ = 2 and weight 0.1", p, d)
 		}
 	}
-	for range 300 {
-		c.Step(nil)
-	}
-	before := c.SpikeCount
-	if a := testing.AllocsPerRun(200, func() { c.Step(nil) }); a != 0 {
-		t.Fatalf("%g allocations per step", a)
-	}
-	if c.SpikeCount == before {
-		t.Fatal("no spikes during the allocation check")
-	}
+	stepsAllocateNothing(t, c, 300, 200)
 }
 
 // TestBrunelMatchesBrian2 checks that circuits/brunel.toml is the network
@@ -119,7 +73,10 @@ func TestBrunelMatchesBrian2(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates 1 s of 10⁷ synapses")
 	}
-	rates, cvs, fanos := brianBrunel(t)
+	rates, cvs, fanos := brianStats(t, "testdata/brunel_brian2.txt")
+	if len(fanos) != len(rates) {
+		t.Fatalf("testdata/brunel_brian2.txt: %d Fano factors for %d seeds", len(fanos), len(rates))
+	}
 	st := spikeStats(buildBrunel(t, 1), 10000, 200)
 	rate, cv, fano, n := st.Late, st.CV, st.Fano, st.Neurons
 	t.Logf("rate %.3f Hz, CV %.4f (%d neurons), Fano %.3f; Brian2 rates %v, CVs %v, Fano %v", rate, cv, n, fano, rates, cvs, fanos)
