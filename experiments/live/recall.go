@@ -37,13 +37,12 @@ const (
 // the next query, which is exactly memory.Retriever.Retrieve with the
 // mode's steps (TestStepperIsRetrieve), keeping every step's output.
 type stepper struct {
-	m       *memory.Memory
-	steps   int
-	stable  bool
-	r       *memory.Retriever
-	outs    [][]int32 // the output of each step of the last retrieval
-	q       []int32
-	scratch []int32
+	m      *memory.Memory
+	steps  int
+	stable bool
+	r      *memory.Retriever
+	outs   [][]int32 // the output of each step of the last retrieval
+	q      []int32
 }
 
 // retrieve retrieves from query and returns the outputs of its steps

@@ -527,15 +527,6 @@ func (s *Session) Record(ctx context.Context) (string, error) {
 	return dir, nil
 }
 
-func overrideMap(kvs []string) map[string]string {
-	m := map[string]string{}
-	for _, kv := range kvs {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	return m
-}
-
 // URL is the address to open: with the token when the server needs it.
 func (srv *Server) URL(addr string) string {
 	u := url.URL{Scheme: "http", Host: addr, Path: "/"}

@@ -148,16 +148,3 @@ func (l *loaded) first() string {
 	}
 	return l.labels()[0]
 }
-
-// name is the run's name (outputs, recordings).
-func (l *loaded) name() string {
-	switch l.kind {
-	case output.Training:
-		return l.plan.Spec.Name
-	case output.Simulation:
-		return l.sim.Name
-	case output.Reward:
-		return l.rew.Name
-	}
-	return l.mem.Name
-}

@@ -180,10 +180,9 @@ var actorCriticDef = AgentDef{
 
 type actorCritic struct {
 	ActorCriticParams
-	n         int
-	theta, e  []float64 // actions × n, row-major
-	pi        []float64 // the policy in the state it last acted in
-	lastActed bool
+	n        int
+	theta, e []float64 // actions × n, row-major
+	pi       []float64 // the policy in the state it last acted in
 }
 
 func (a *actorCritic) Begin() { clear(a.e) }

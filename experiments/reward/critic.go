@@ -75,18 +75,18 @@ func (p SpikingCritic) Validate() error {
 // spikingCritic is the spiking critic of one run.
 type spikingCritic struct {
 	SpikingCritic
-	td            modulator.TDParams
-	n             int       // features
-	w             []float64 // neurons × (n·input_neurons)
-	z             []float64 // eligibility per input neuron
-	counts, prev  []float64 // input spikes per input neuron in the step under way and the one left
-	spikes        []int32   // input spikes of one simulation step
-	steps         int       // simulation steps per task step
-	pIn, scale    float64   // spike probability per unit of feature; V̂ per critic spike
-	kOut          float64   // spike probability per unit of drive
-	rng           *rand.Rand
-	vPrev, vLast  float64
-	begun, endSet bool
+	td           modulator.TDParams
+	n            int       // features
+	w            []float64 // neurons × (n·input_neurons)
+	z            []float64 // eligibility per input neuron
+	counts, prev []float64 // input spikes per input neuron in the step under way and the one left
+	spikes       []int32   // input spikes of one simulation step
+	steps        int       // simulation steps per task step
+	pIn, scale   float64   // spike probability per unit of feature; V̂ per critic spike
+	kOut         float64   // spike probability per unit of drive
+	rng          *rand.Rand
+	vLast        float64
+	begun        bool
 }
 
 func newSpikingCritic(p SpikingCritic, td modulator.TDParams, stepMs float64, n int, rng *rand.Rand) *spikingCritic {

@@ -153,13 +153,6 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 	return s
 }
 
-func ff(x float64) string {
-	if math.IsNaN(x) {
-		return ""
-	}
-	return output.Float(x)
-}
-
 // write writes summary.json, episodes.csv and steps.csv into dir.
 func (e *experiment) write(dir string, rs []*RunResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {

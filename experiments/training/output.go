@@ -364,13 +364,7 @@ func writePredictions(dir string, f output.Format, results []Result) error {
 	})
 }
 
-// ff formats a float exactly (output.Float).
-func ff(x float64) string { return output.Float(x) }
-
-var (
-	writeJSON = output.WriteJSON
-	writeCSV  = output.WriteCSV
-)
+var writeJSON = output.WriteJSON
 
 // writeRasters writes rasters.csv (spiking circuits on xor, traced seeds):
 // the spikes of one trial per pattern before and after learning.

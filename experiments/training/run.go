@@ -296,8 +296,6 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 	return res, nil
 }
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
 // xorRaster records one trial of each XOR pattern, back to back (for
 // other tasks, nothing). The circuit's spike counter is left as it was.
 func xorRaster(c *circuits.Circuit, t task.Task, label string) raster.Raster {

@@ -33,13 +33,6 @@ func (p *keyPath) child(seg any) *keyPath {
 	return &keyPath{parent: p, seg: seg, key: p.key + "." + segKey(seg)}
 }
 
-func (p *keyPath) pathKey() string {
-	if p == nil {
-		return ""
-	}
-	return p.key
-}
-
 // slice returns the path as a slice of strings and ints.
 func (p *keyPath) slice() []any {
 	var out []any

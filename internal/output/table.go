@@ -27,7 +27,6 @@ type Table struct {
 	z    *npzTable
 	row  int // the current row of z, from 0
 	c    io.Closer
-	buf  []byte
 }
 
 // Close closes the file of a table opened by Schema.OpenFile.
