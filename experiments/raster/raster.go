@@ -60,3 +60,15 @@ func Write(w *output.Rows, ra Raster, prefix func()) {
 		w.End()
 	}
 }
+
+// Columns is a raster's spikes as the columns Write writes (time,
+// population, neuron), for output.Schema.WriteColumns.
+func Columns(ra Raster) []output.Values {
+	t := make([]float64, len(ra.Spikes))
+	pop := make([]int32, len(ra.Spikes))
+	n := make([]int64, len(ra.Spikes))
+	for k, sp := range ra.Spikes {
+		t[k], pop[k], n[k] = float64(sp.Step+1)*ra.DtMs, sp.Pop, int64(sp.Neuron)
+	}
+	return []output.Values{output.Floats(t), output.Labels(pop, ra.PopNames), output.Ints(n)}
+}

@@ -93,9 +93,7 @@ func WriteSimulationTables(dir string, f output.Format, dtMs float64, sim *Simul
 	}); err != nil {
 		return err
 	}
-	if err := output.Spikes.Write(dir, f, func(w *output.Rows) {
-		raster.Write(w, ra, nil)
-	}); err != nil {
+	if err := output.Spikes.WriteColumns(dir, f, raster.Columns(ra)); err != nil {
 		return err
 	}
 	if len(sim.Columns) > 0 {
@@ -106,15 +104,21 @@ func WriteSimulationTables(dir string, f output.Format, dtMs float64, sim *Simul
 
 // writeStates writes states.csv: the [[record]] monitors, one row per step.
 func writeStates(dir string, f output.Format, dtMs float64, sim *Simulation) error {
-	return output.States.Write(dir, f, func(w *output.Rows) {
-		k := len(sim.Columns)
-		w.Grow(len(sim.States) / k)
-		for t := 0; t*k < len(sim.States); t++ {
-			w.Float(float64(t+1) * dtMs)
-			for _, v := range sim.States[t*k : (t+1)*k] {
-				w.Float(v)
-			}
-			w.End()
+	k := len(sim.Columns)
+	steps := len(sim.States) / k
+	cols := make([][]float64, 1+k)
+	for c := range cols {
+		cols[c] = make([]float64, steps)
+	}
+	for t := range steps {
+		cols[0][t] = float64(t+1) * dtMs
+		for c, v := range sim.States[t*k : (t+1)*k] {
+			cols[1+c][t] = v
 		}
-	}, sim.Columns...)
+	}
+	vals := make([]output.Values, len(cols))
+	for c := range cols {
+		vals[c] = output.Floats(cols[c])
+	}
+	return output.States.WriteColumns(dir, f, vals, sim.Columns...)
 }

@@ -7,24 +7,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 
 	"codeberg.org/sbinet/npyio/npy"
 	"github.com/klauspost/compress/flate"
 )
 
-// A table as a .npz file is what numpy.savez_compressed writes: a zip
-// archive with one .npy array per column, named after the column
-// ("time_ms.npy", loaded as npz["time_ms"]), in the order of the CSV
-// file's columns, each of shape (rows,) and of its column's dtype (Type),
-// in NPY format 1.0. The archive is deflated at the fastest level, which
-// still makes a table several times smaller than its CSV, by
-// github.com/klauspost/compress/flate: the same format as the standard
-// library's compress/flate, written 2.4 times faster at level 1 on the
-// tables of the CUBA second, at the same size (BenchmarkCubaTables).
+// A table as a .npz file is what numpy.savez writes: a zip archive with
+// one .npy array per column, named after the column ("time_ms.npy",
+// loaded as npz["time_ms"]), in the order of the CSV file's columns, each
+// of shape (rows,) and of its column's dtype (Type), in NPY format 1.0.
+// Arrays that deflate cheaply and well (labels) are deflated, as
+// numpy.savez_compressed would, by github.com/klauspost/compress/flate at
+// its fastest level (the format of the standard library's
+// compress/flate, written 2.4 times faster); the others are stored
+// (writeNPZ says why).
 //
 // The arrays are encoded here (npyEncode: a header and the values in
 // little-endian order, 60 lines) and read back with npyio
@@ -34,11 +35,16 @@ import (
 // second took 74 ms as .npz against 19 ms as CSV), and it writes an empty
 // slice with shape () instead of (0,), which NumPy cannot load.
 
-// writeNPZ writes the columns as a .npz archive: each array deflated, or
-// stored where a sample of it does not shrink by a fifth (a membrane
-// potential's float64 bits hardly compress, and deflating them would
-// cost more time than the bytes saved). Each array is encoded straight
-// into its entry, a chunk at a time.
+// writeNPZ writes the columns as a .npz archive, each array encoded
+// straight into its entry, a chunk at a time. An entry is deflated (at
+// the fastest level) where the first chunk of its array shrinks to an
+// eighth or less (a column of labels, a constant), and stored otherwise,
+// as numpy.savez stores every array: deflating float64 or int64 values
+// costs 3–4 ns of CPU per byte it saves (spike times, neuron indices;
+// measured on the tables of the CUBA second), ten times what writing the
+// byte costs, and a membrane potential's bits do not shrink at all. So a
+// .npz table is written several times faster than its CSV text and is
+// still a third smaller (BenchmarkCubaTables).
 func writeNPZ(w io.Writer, cols []Column, data []colData) error {
 	z := zip.NewWriter(w)
 	z.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) { return getFlate(out) })
@@ -75,8 +81,8 @@ func (e *npzEntry) Write(p []byte) (int, error) {
 	return e.w.Write(p)
 }
 
-// compresses reports whether the first 8 KiB of b deflate to at most
-// four fifths of their size.
+// compresses reports whether the first 8 KiB of b deflate to at most an
+// eighth of their size.
 func compresses(b []byte) bool {
 	b = b[:min(len(b), 1<<13)]
 	var n countBytes
@@ -86,7 +92,7 @@ func compresses(b []byte) bool {
 	}
 	fw.Write(b)
 	fw.Close()
-	return int(n)*5 <= len(b)*4
+	return int(n)*8 <= len(b)
 }
 
 type countBytes int
@@ -137,6 +143,17 @@ func npyHeader(dtype string, n int) []byte {
 // writes them.
 const npyChunk = 1 << 15
 
+// littleEndian: the machine keeps numbers in .npy's byte order.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// numberBytes is the memory of a slice of 8-byte numbers.
+func numberBytes[T int64 | float64](v []T) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 8*len(v))
+}
+
 // npyEncode writes one column as a .npy array, in chunks of at least
 // npyChunk bytes (the last one shorter), the first with the header.
 func npyEncode(w io.Writer, t Type, d *colData) error {
@@ -150,26 +167,47 @@ func npyEncode(w io.Writer, t Type, d *colData) error {
 		return nil
 	}
 	switch t {
-	case IntType:
-		buf = append(buf, npyHeader(t.Dtype(), len(d.i))...)
-		for _, v := range d.i {
-			buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
-			if err := flush(false); err != nil {
+	case IntType, FloatType:
+		n, raw := len(d.f), numberBytes(d.f)
+		if t == IntType {
+			n, raw = len(d.i), numberBytes(d.i)
+		}
+		buf = append(buf, npyHeader(t.Dtype(), n)...)
+		if littleEndian {
+			// the values' memory is their .npy bytes: written as they are,
+			// after a first chunk copied behind the header
+			k := min(len(raw), npyChunk)
+			buf = append(buf, raw[:k]...)
+			if err := flush(true); err != nil {
 				return err
 			}
+			for raw = raw[k:]; len(raw) > 0; raw = raw[k:] {
+				k = min(len(raw), npyChunk)
+				if _, err := w.Write(raw[:k]); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-	case FloatType:
-		buf = append(buf, npyHeader(t.Dtype(), len(d.f))...)
-		for _, v := range d.f {
-			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+		for k := 0; k < len(raw); k += 8 {
+			buf = binary.LittleEndian.AppendUint64(buf, binary.NativeEndian.Uint64(raw[k:]))
 			if err := flush(false); err != nil {
 				return err
 			}
 		}
 	default:
-		width := maxRunes(d.levels)
+		used := usedLevels(d)
+		width := 1
+		for k, v := range d.levels {
+			if used[k] {
+				width = max(width, utf8.RuneCountInString(v))
+			}
+		}
 		enc := make([][]byte, len(d.levels))
 		for k, v := range d.levels {
+			if !used[k] {
+				continue
+			}
 			for _, r := range v {
 				enc[k] = binary.LittleEndian.AppendUint32(enc[k], uint32(r))
 			}
@@ -184,6 +222,17 @@ func npyEncode(w io.Writer, t Type, d *colData) error {
 		}
 	}
 	return flush(true)
+}
+
+// usedLevels marks the labels of a text column that some row holds: its
+// dtype is as wide as the longest of them, whatever other labels it was
+// handed (Labels).
+func usedLevels(d *colData) []bool {
+	used := make([]bool, len(d.levels))
+	for _, c := range d.codes {
+		used[c] = true
+	}
+	return used
 }
 
 // npzTable is a .npz table read whole: its columns in archive order.

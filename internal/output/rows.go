@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Format says in which formats a run writes its tables: CSV (the
@@ -240,37 +239,142 @@ func (s *Schema) Write(dir string, f Format, rows func(*Rows), extra ...string) 
 		if err := WriteFile(filepath.Join(dir, s.File), func(w *bufio.Writer) error {
 			w.WriteString(s.Header(extra...) + "\n")
 			r = newRows(cols, w, f.NPZ())
-			rows(r)
-			if r.err == nil && r.i != 0 {
-				r.err = fmt.Errorf("row %d: not ended", r.n+1)
-			}
-			return r.err
+			return r.fill(rows)
 		}); err != nil {
 			return err
 		}
 	} else {
 		r = newRows(cols, nil, true)
-		rows(r)
-		if r.err == nil && r.i != 0 {
-			r.err = fmt.Errorf("row %d: not ended", r.n+1)
-		}
-		if r.err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(dir, s.File), r.err)
+		if err := r.fill(rows); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, s.File), err)
 		}
 	}
 	if !f.NPZ() {
 		return nil
 	}
-	path := filepath.Join(dir, NPZName(s.File))
-	return WriteFile(path, func(w *bufio.Writer) error { return writeNPZ(w, cols, r.data) })
+	return s.writeNPZFile(dir, cols, r.data)
 }
 
-// maxRunes is the length of the longest string (in runes: "<U" counts
-// UTF-32 code points), at least 1.
-func maxRunes(ss []string) int {
-	n := 1
-	for _, s := range ss {
-		n = max(n, utf8.RuneCountInString(s))
+// fill hands r to rows and returns the first fault of the writer.
+func (r *Rows) fill(rows func(*Rows)) error {
+	rows(r)
+	if r.err == nil && r.i != 0 {
+		r.err = fmt.Errorf("row %d: not ended", r.n+1)
 	}
-	return n
+	return r.err
+}
+
+func (s *Schema) writeNPZFile(dir string, cols []Column, data []colData) error {
+	path := filepath.Join(dir, NPZName(s.File))
+	return WriteFile(path, func(w *bufio.Writer) error { return writeNPZ(w, cols, data) })
+}
+
+// Values is one column of a table handed over whole (Floats, Ints,
+// Labels), for Schema.WriteColumns.
+type Values struct {
+	t Type
+	d colData
+}
+
+// Floats is a FloatType column.
+func Floats(v []float64) Values { return Values{t: FloatType, d: colData{f: v}} }
+
+// Ints is an IntType column.
+func Ints(v []int64) Values { return Values{t: IntType, d: colData{i: v}} }
+
+// Labels is a StrType column of few distinct values: row k holds
+// levels[codes[k]].
+func Labels(codes []int32, levels []string) Values {
+	return Values{t: StrType, d: colData{codes: codes, levels: levels}}
+}
+
+func (v *Values) rows() int {
+	switch v.t {
+	case FloatType:
+		return len(v.d.f)
+	case IntType:
+		return len(v.d.i)
+	}
+	return len(v.d.codes)
+}
+
+// WriteColumns writes the table as Write does, from its columns handed
+// over whole (one Values per column of the schema and of extra, all of
+// one length) rather than row by row: the CSV file holds the very bytes
+// Write would write, and a .npz file is encoded from the slices as they
+// are, without gathering them value by value. It is the writer of the
+// large tables (the spikes and the monitors of a simulation). The slices
+// are read, never changed.
+func (s *Schema) WriteColumns(dir string, f Format, vals []Values, extra ...string) error {
+	if err := f.Check(); err != nil {
+		return err
+	}
+	cols := s.columns(extra)
+	if err := checkValues(cols, vals); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, s.File), err)
+	}
+	if f.CSV() {
+		if err := s.Write(dir, CSV, func(w *Rows) {
+			n := vals[0].rows()
+			w.Grow(n)
+			for k := range n {
+				for c := range vals {
+					d := &vals[c].d
+					switch vals[c].t {
+					case FloatType:
+						w.Float(d.f[k])
+					case IntType:
+						w.Int(int(d.i[k]))
+					default:
+						w.Str(d.levels[d.codes[k]])
+					}
+				}
+				w.End()
+			}
+		}, extra...); err != nil {
+			return err
+		}
+	}
+	if !f.NPZ() {
+		return nil
+	}
+	data := make([]colData, len(vals))
+	for c := range vals {
+		data[c] = vals[c].d
+		if vals[c].t == FloatType && slices.ContainsFunc(data[c].f, math.IsNaN) {
+			// one NaN, as Rows.Float writes it
+			data[c].f = slices.Clone(data[c].f)
+			for k, v := range data[c].f {
+				if math.IsNaN(v) {
+					data[c].f[k] = math.NaN()
+				}
+			}
+		}
+	}
+	return s.writeNPZFile(dir, cols, data)
+}
+
+// checkValues reports columns handed over that do not fit the table: of
+// another number or type than its columns, of unequal lengths, or with a
+// label code out of its levels.
+func checkValues(cols []Column, vals []Values) error {
+	if len(vals) != len(cols) {
+		return fmt.Errorf("%d columns handed over, want %d", len(vals), len(cols))
+	}
+	for c := range vals {
+		if vals[c].t != cols[c].Type {
+			return fmt.Errorf("column %s is %s, handed over as %s", cols[c].Name, cols[c].Type, vals[c].t)
+		}
+		if n, n0 := vals[c].rows(), vals[0].rows(); n != n0 {
+			return fmt.Errorf("column %s has %d rows, want %d as %s", cols[c].Name, n, n0, cols[0].Name)
+		}
+		if vals[c].t == StrType {
+			for _, k := range vals[c].d.codes {
+				if k < 0 || int(k) >= len(vals[c].d.levels) {
+					return fmt.Errorf("column %s: code %d outside its %d labels", cols[c].Name, k, len(vals[c].d.levels))
+				}
+			}
+		}
+	}
+	return nil
 }
