@@ -23,6 +23,8 @@ func columnsOfTest() []Values {
 	}
 }
 
+// writeRowsOfTest writes two rows of testSchema with one more column,
+// values of every kind: a NaN with a payload, ±0, ±Inf, text to quote.
 func writeRowsOfTest(r *Rows) {
 	r.Str("exc")
 	r.Int(-3)
