@@ -22,10 +22,11 @@ type pairState struct {
 	y    []float64 // postsynaptic trace per post neuron, at the current step
 
 	// Post spikes: the last histK steps of post i at hist[i*histK:], the
-	// newest at (total[i]−1) mod histK; last[i] the newest (−1: none).
+	// newest at (total[i]−1) mod histK; newest[i] the last two (−1:
+	// none), which spare most synapses the walk through hist.
 	hist          []int32
 	total, recent []int32 // spikes in all, and since the last sweep
-	last          []int32
+	newest        []lastTwo
 	full          bool // some post neuron has histK spikes since the sweep
 
 	// ring holds the pre spikes of the last delay_steps calls: the spikes
@@ -39,6 +40,9 @@ type pairState struct {
 	ex    []float64 // ex[n] = e^(−n·dt/τ₊), n ≤ sweepSteps + 1
 	ey    float64   // e^(−dt/τ₋)
 }
+
+// lastTwo are the steps of a neuron's last spike and the one before.
+type lastTwo struct{ last, prev int32 }
 
 const (
 	histK      = 32   // post spikes kept per neuron
@@ -59,7 +63,7 @@ func (s *Sparse) initPair() {
 	ps.hist = make([]int32, s.NPost*histK)
 	ps.total = make([]int32, s.NPost)
 	ps.recent = make([]int32, s.NPost)
-	ps.last = make([]int32, s.NPost)
+	ps.newest = make([]lastTwo, s.NPost)
 	ps.ring = make([][]int32, s.DelaySteps)
 	for d := range ps.ring {
 		ps.ring[d] = make([]int32, 0, s.NPre)
@@ -78,8 +82,8 @@ func (s *Sparse) resetPair() {
 	clear(ps.y)
 	clear(ps.total)
 	clear(ps.recent)
-	for i := range ps.last {
-		ps.last[i] = -1
+	for i := range ps.newest {
+		ps.newest[i] = lastTwo{-1, -1}
 	}
 	for d := range ps.ring {
 		ps.ring[d] = ps.ring[d][:0]
@@ -195,16 +199,21 @@ func (s *Sparse) settleRow(j, a, b, upTo int32) {
 	}
 	ex := ps.ex
 	wLo, wHi := s.WMin, s.WMax
-	last, hist, total := ps.last, ps.hist, ps.total
+	nw, hist, total := ps.newest, ps.hist, ps.total
 	w := s.W[a:b]
 	for k, i := range s.Post[a:b] {
-		if last[i] < t0 {
+		lt := nw[i]
+		if lt.last < t0 {
+			continue
+		}
+		if lt.prev < t0 { // one post spike since t0, the most common case
+			w[k] = min(max(w[k]+aPx*ex[lt.last-t0], wLo), wHi)
 			continue
 		}
 		// The post spikes of i at or after t0: the newest n of its history.
 		h := hist[int(i)*histK : int(i)*histK+histK]
 		newest := int(total[i]) - 1
-		n := 1
+		n := 2
 		for n < histK && n <= newest && h[(newest-n)%histK] >= t0 {
 			n++
 		}
@@ -228,7 +237,7 @@ func (s *Sparse) postRange(post []int32, lo, hi int32) {
 		}
 		ps.hist[int(i)*histK+int(ps.total[i])%histK] = T
 		ps.total[i]++
-		ps.last[i] = T
+		ps.newest[i] = lastTwo{T, ps.newest[i].last}
 		ps.recent[i]++
 		if ps.recent[i] == histK {
 			ps.full = true
