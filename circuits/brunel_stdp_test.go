@@ -166,3 +166,8 @@ func BenchmarkBrunelSTDPCircuit(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
 }
+
+// BenchmarkBrunelSTDPMemory reports the heap circuits/brunel_stdp.toml
+// keeps once built (10⁷ synapses, 6.4e6 of them plastic), per synapse and
+// in all (docs/performance.md).
+func BenchmarkBrunelSTDPMemory(b *testing.B) { benchCircuitMemory(b, buildBrunelSTDP) }
