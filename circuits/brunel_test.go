@@ -141,13 +141,17 @@ func TestBrunelPoissonInputErrors(t *testing.T) {
 // BenchmarkBrunelMemory reports the heap circuits/brunel.toml keeps once
 // built (10 000 neurons, 10⁷ static synapses with a 16-step delay ring,
 // the Poisson drives), per synapse and in all (docs/performance.md).
-func BenchmarkBrunelMemory(b *testing.B) {
+func BenchmarkBrunelMemory(b *testing.B) { benchCircuitMemory(b, buildBrunel) }
+
+// benchCircuitMemory reports the heap a circuit keeps once built, per
+// synapse of its sparse links and in all.
+func benchCircuitMemory(b *testing.B, build func(testing.TB, uint64) *Circuit) {
 	var perSyn, total float64
 	for b.Loop() {
 		var m0, m1 runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&m0)
-		c := buildBrunel(b, 1)
+		c := build(b, 1)
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
 		syn := 0

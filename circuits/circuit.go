@@ -322,11 +322,18 @@ func (c *Circuit) Record(on bool) {
 
 // Step advances the circuit by one step with external drive x into the
 // input population. First every sparse link delivers the spikes of the
-// previous step (through its delays); then each population, in order,
-// receives the drive of its dense links and steps.
+// previous step (through its delays; a link with two-factor STDP, rule
+// "stdp", also pairs the spikes of the previous step:
+// synapse.Sparse.PropagatePair, whose weights hold every change after
+// SettlePlastic); then each population, in order, receives the drive of
+// its dense links and steps.
 func (c *Circuit) Step(x []float64) {
 	for k := range c.Sparse {
 		l := &c.Sparse[k]
+		if l.Plastic && l.STDP.Rule == synapse.Additive {
+			l.PropagatePair(l.src.Spikes(), l.pairedPost(), l.dst, c.DtMs)
+			continue
+		}
 		l.Propagate(l.src.Spikes(), l.dst)
 	}
 	for p, pop := range c.Pops {
@@ -368,7 +375,8 @@ func (c *Circuit) Step(x []float64) {
 }
 
 // Plasticity advances the reward-modulated STDP of every plastic sparse
-// link after a Step: per-step links pair this step's spikes and change
+// link after a Step (two-factor links, rule "stdp", learn in Step itself):
+// per-step links pair this step's spikes and change
 // their weights by c·dopamine over the step (synapse.Sparse.PlasticStep,
 // dopamine the level D broadcast during the step); event-driven links take
 // this step's spikes at time tMs (synapse.Sparse.SpikesAt) and read the
@@ -380,10 +388,24 @@ func (c *Circuit) Plasticity(tMs, dopamine float64) {
 		if !l.Plastic {
 			continue
 		}
+		if l.STDP.Rule == synapse.Additive {
+			continue // Step applies it (PropagatePair)
+		}
 		if l.STDP.EventDriven {
 			l.SpikesAt(tMs, l.src.Spikes(), l.pairedPost())
 		} else {
 			l.PlasticStep(l.src.Spikes(), l.pairedPost(), c.DtMs, dopamine)
+		}
+	}
+}
+
+// SettlePlastic brings the weights of the links with two-factor STDP
+// (rule "stdp") up to date (synapse.Sparse.SettlePairs): call it before
+// reading them.
+func (c *Circuit) SettlePlastic() {
+	for k := range c.Sparse {
+		if l := &c.Sparse[k]; l.Plastic && l.STDP.Rule == synapse.Additive {
+			l.SettlePairs()
 		}
 	}
 }

@@ -30,6 +30,13 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 		{"cuba", `variable = "v"`, `variable = "u"`, `record[0].variable: population "exc" (lif) has no variable "u"`},
 		{"cuba", "neurons = [0, 1, 2]", "neurons = [0, 3200]", "record[0].neurons: neuron 3200 out of range"},
 		{"cuba", "neurons = [0, 1, 2]", "neurons = [0, 1, 2]\n[rule]\nname = \"wp\"", `rule.name: a simulated circuit (task = "simulate") learns nothing`},
+		// Two-factor STDP runs in a simulation; three-factor rules, probes
+		// and several delays do not.
+		{"brunel_stdp", `rule = "stdp"            #`, `rule = "rstdp"            #`, `s.toml:68: projection[ee].plastic: a plastic sparse projection with rule "rstdp" learns by STDP gated by dopamine`},
+		{"brunel_stdp", `task = "simulate"`, `task = "xor"`, `projection[ee].stdp.rule: two-factor STDP (rule "stdp") runs in a simulation`},
+		{"brunel_stdp", `pairing = "all_to_all"`, "pairing = \"all_to_all\"\nevent_driven = true", `projection[ee].stdp.event_driven: rule "stdp" (two-factor) is stepped`},
+		{"brunel_stdp", "delay_steps = 16\nplastic = true", "delay_steps = 16\ndelay_max_steps = 20\nplastic = true", `projection[ee].delay_max_steps: rule "stdp" pairs a pre spike when it arrives`},
+		{"brunel_stdp", "dt_ms = 0.1\n", "dt_ms = 0.1\nprobe_every_ms = 10.0\n[[probe]]\nprojection = \"ee\"\nsynapse = \"index\"\n", `probe[0]: probes are sampled by a reward run's network agent`},
 	} {
 		base, ok := circuits.Builtin(tc.circuit)
 		if !ok {

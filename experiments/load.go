@@ -17,6 +17,7 @@ import (
 	"github.com/dopa-sim/dopa/internal/config"
 	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/synapse"
 )
 
 // Source is an input file, read and parsed once, and its kind.
@@ -240,9 +241,19 @@ func (cf *CircuitFile) Validate() error {
 	s := &cf.Spec
 	simulate := cf.Task == SimulateTask
 	for i, p := range s.Projections {
-		if p.Connectivity == "sparse" && p.Plastic {
-			return param.New("a plastic sparse projection learns by R-STDP gated by dopamine from rewards: run the circuit as a spiking agent of a reward file (kind = \"reward\"); a circuit run alone or trained on a task has no dopamine for it", "projection", i, "plastic")
+		if p.Connectivity != "sparse" || !p.Plastic {
+			continue
 		}
+		if p.STDP.Rule == synapse.Additive {
+			if !simulate {
+				return param.New("two-factor STDP (rule \"stdp\") runs in a simulation (task = \"simulate\"): the rules of a task do not drive it", "projection", i, "stdp", "rule")
+			}
+			continue
+		}
+		return param.New(fmt.Sprintf("a plastic sparse projection with rule %q learns by STDP gated by dopamine from rewards: run the circuit as a spiking agent of a reward file (kind = \"reward\"); a circuit run alone or trained on a task has no dopamine for it (rule = \"stdp\", two-factor, runs in a simulation)", p.STDP.Rule), "projection", i, "plastic")
+	}
+	if simulate && len(s.Probes) > 0 {
+		return param.New("probes are sampled by a reward run's network agent; a simulation writes its plastic weights' summary instead", "probe", 0)
 	}
 	if simulate {
 		if !(cf.DurationMs > 0) || math.IsInf(cf.DurationMs, 0) {

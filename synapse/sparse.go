@@ -117,10 +117,13 @@ func (p SparseParams) Validate() error {
 	case p.Weight < p.WMin || p.Weight > p.WMax:
 		return param.New(fmt.Sprintf("must be within [w_min, w_max] = [%g, %g], got %g", p.WMin, p.WMax, p.Weight), "weight")
 	}
-	if p.Plastic {
-		return p.STDP.Validate()
+	if !p.Plastic {
+		return nil
 	}
-	return nil
+	if p.STDP.Rule == Additive && p.DelayMaxSteps > p.DelaySteps {
+		return param.New("rule \"stdp\" pairs a pre spike when it arrives: it needs one delay for every synapse (0)", "delay_max_steps")
+	}
+	return p.STDP.Validate()
 }
 
 // Edge is one synapse given explicitly to NewSparseEdges.
@@ -164,6 +167,7 @@ type Sparse struct {
 	head  int
 
 	stdp stdpState
+	pair pairState // rule "stdp" (two-factor): PropagatePair
 }
 
 // NewSparse draws a projection from nPre to nPost neurons with the rule of
@@ -402,7 +406,13 @@ func build(nPre, nPost int, pairs []Edge, p SparseParams) (*Sparse, error) {
 		s.ring = make([]float64, dmax*nPost)
 		s.dirty = make([]bool, dmax)
 	}
-	if p.Plastic {
+	switch {
+	case p.Plastic && p.STDP.Rule == Additive:
+		if s.Delay != nil {
+			return nil, param.New("rule \"stdp\" pairs a pre spike when it arrives: it needs one delay for every synapse (delay_max_steps = 0)", "delay_max_steps")
+		}
+		s.initPair()
+	case p.Plastic:
 		s.initPlastic()
 	}
 	return s, nil
@@ -473,7 +483,10 @@ func (s *Sparse) ResetState() {
 	clear(s.ring)
 	clear(s.dirty)
 	s.head = 0
-	if s.Plastic {
+	switch {
+	case s.Plastic && s.STDP.Rule == Additive:
+		s.resetPair()
+	case s.Plastic:
 		s.resetPlastic()
 	}
 }

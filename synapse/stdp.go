@@ -61,9 +61,14 @@ const (
 	// a pairing ζ changes the weight at once by D·ζ, with D the level at
 	// that step; a pairing with no dopamine present leaves no trace.
 	MSTDP
+	// Additive is two-factor additive STDP (Song, Miller & Abbott 2000;
+	// Brian2's STDP example): no dopamine and no eligibility trace; a
+	// pairing changes the weight at once by ±A±·exp(−|Δt|/τ±), A± in
+	// weight units (see Sparse.PropagatePair).
+	Additive
 )
 
-var ruleNames = [...]string{RSTDP: "rstdp", MSTDPET: "mstdpet", MSTDP: "mstdp"}
+var ruleNames = [...]string{RSTDP: "rstdp", MSTDPET: "mstdpet", MSTDP: "mstdp", Additive: "stdp"}
 
 // String returns the name used in circuit files.
 func (r Rule) String() string {
@@ -77,7 +82,7 @@ func (r Rule) String() string {
 func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler with the names rstdp,
-// mstdpet and mstdp.
+// mstdpet, mstdp and stdp.
 func (r *Rule) UnmarshalText(b []byte) error {
 	for i, n := range ruleNames {
 		if string(b) == n {
@@ -85,7 +90,7 @@ func (r *Rule) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown rule %q (want rstdp, mstdpet or mstdp)", b)
+	return fmt.Errorf("unknown rule %q (want rstdp, mstdpet, mstdp or stdp)", b)
 }
 
 // STDPParams are the parameters of reward-modulated STDP with an eligibility
@@ -128,7 +133,9 @@ type STDPParams struct {
 	// above), "mstdpet" (Florian 2007: pairings add A±·exp(…)/τ_c to the
 	// trace, Florian's z) or "mstdp" (Florian 2007 without a trace: each
 	// pairing changes w at once by D times its amplitude, D the level at
-	// that moment; τ_c is unused).
+	// that moment; τ_c is unused) or "stdp" (two-factor additive STDP, no
+	// dopamine: each pairing changes w at once by A±·exp(…), A± in weight
+	// units; τ_c is unused; see Sparse.PropagatePair).
 	Rule Rule `toml:"rule"`
 	// EventDriven selects the integration: false updates every synapse every
 	// step (PlasticStep); true updates a synapse only when one of its neurons
@@ -159,8 +166,11 @@ func (p STDPParams) Validate() error {
 	if p.Pairing != AllToAll && p.Pairing != Nearest {
 		return param.New(fmt.Sprintf("unknown pairing %d", int(p.Pairing)), "stdp", "pairing")
 	}
-	if p.Rule != RSTDP && p.Rule != MSTDPET && p.Rule != MSTDP {
+	if p.Rule != RSTDP && p.Rule != MSTDPET && p.Rule != MSTDP && p.Rule != Additive {
 		return param.New(fmt.Sprintf("unknown rule %d", int(p.Rule)), "stdp", "rule")
+	}
+	if p.Rule == Additive && p.EventDriven {
+		return param.New("rule \"stdp\" (two-factor) is stepped: it touches only the synapses of neurons whose spikes pair, and has no dopamine to integrate between them; remove event_driven", "stdp", "event_driven")
 	}
 	return nil
 }
@@ -267,6 +277,9 @@ func (s *Sparse) Eligibility() []float64 { return s.stdp.C }
 func (s *Sparse) mustPlastic(eventDriven bool, method string) {
 	if !s.Plastic {
 		panic("synapse: " + method + " on a projection that is not plastic")
+	}
+	if s.STDP.Rule == Additive {
+		panic("synapse: " + method + " on a projection with two-factor rule \"stdp\" (PropagatePair)")
 	}
 	if s.STDP.EventDriven != eventDriven {
 		if eventDriven {

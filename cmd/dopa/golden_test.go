@@ -63,6 +63,7 @@ func init() {
 	goldenArgs["circuit/cuba"] = []string{"--set", "duration_ms=100"}
 	goldenArgs["circuit/coba"] = []string{"--set", "duration_ms=100"}
 	goldenArgs["circuit/brunel"] = []string{"--set", "duration_ms=30"}
+	goldenArgs["circuit/brunel_stdp"] = []string{"--set", "duration_ms=30"}
 	goldenArgs["experiment/eprop_sines"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=10", "--set", "sequence_steps=300"}
 	goldenArgs["circuit/eprop_sines"] = []string{"--set", "max_trials=10", "--set", "sequence_steps=300"}
 	goldenArgs["experiment/eprop_evidence"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=2", "--set", "batch_size=2", "--set", "test_trials=8"}

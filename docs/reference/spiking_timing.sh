@@ -8,7 +8,8 @@
 #   /usr/bin/python3 docs/reference/coba_brian2.py 1 1   # compiles /tmp/coba_brian2_1_0
 #   bash docs/reference/spiking_timing.sh 9 /tmp/dopa > timings.txt
 #
-# NETS chooses the networks (default "cuba coba"); Brunel's needs
+# NETS chooses the networks (default "cuba coba"); Brunel's (brunel, and
+# brunel_stdp with docs/reference/brunel_stdp_brian2.py 1 1) needs
 #   /usr/bin/python3 docs/reference/brunel_brian2.py 1 1  # compiles /tmp/brunel_brian2_1_0
 #   NETS=brunel bash docs/reference/spiking_timing.sh 5 /tmp/dopa > timings.txt
 #

@@ -1,12 +1,14 @@
 package reward
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/internal/param"
+	"github.com/dopa-sim/dopa/synapse"
 )
 
 // CircuitAgent is the key of the agents that run a circuit of their own
@@ -37,6 +39,11 @@ func (c *CircuitAgent) read(base string) error {
 	spec, err := experiments.LoadNetwork(name)
 	if err != nil {
 		return param.New(err.Error(), "circuit")
+	}
+	for _, p := range spec.Projections {
+		if p.Connectivity == "sparse" && p.Plastic && p.STDP.Rule == synapse.Additive {
+			return param.New(fmt.Sprintf("circuit %s: projection %q learns by two-factor STDP (stdp.rule = \"stdp\"), which no dopamine reaches: an agent's plastic projections learn by rstdp, mstdpet or mstdp (a two-factor circuit runs alone, task = \"simulate\")", name, p.Name), "circuit")
+		}
 	}
 	c.spec = spec
 	return nil

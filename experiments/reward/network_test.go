@@ -193,6 +193,7 @@ stimulus_populations = ["exc"]
 		{`name = "pavlovian"`, `name = "distal"`, "watch: the environment takes an action"},
 		{`step_ms = 1`, `step_ms = 1.5`, "critic.step_ms: environment \"pavlovian\" counts its times in steps of 1 ms"},
 		{`source = "reward"`, `source = "dopamine"`, "critic.source: must be"},
+		{`circuit = "small.toml"`, `circuit = "brunel_stdp"`, `projection "ee" learns by two-factor STDP (stdp.rule = "stdp"), which no dopamine reaches`},
 	} {
 		wantEditRefused(t, base, c.old, c.new, c.want)
 	}

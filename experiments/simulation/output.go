@@ -23,7 +23,10 @@ type SimSummary struct {
 	SimSeconds float64                  `json:"sim_seconds"` // wall time of the simulation loop, construction excluded
 	Done       bool                     `json:"done"`
 	ByPop      map[string]PopSimSummary `json:"by_population"`
-	Runs       []output.Object          `json:"runs"`
+	// Weights: the weights of the plastic projections at the end (none:
+	// the key is left out).
+	Weights []WeightStats   `json:"plastic_weights,omitempty"`
+	Runs    []output.Object `json:"runs"`
 }
 
 // PopSimSummary is one population of a simulation.
@@ -44,7 +47,7 @@ func WriteSimulation(dir string, cf *experiments.CircuitFile, sim *Simulation) e
 	ra := sim.Raster
 	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
 		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Done: sim.Done,
-		ByPop: map[string]PopSimSummary{}}
+		ByPop: map[string]PopSimSummary{}, Weights: sim.Weights}
 	counts := make([]int64, len(ra.PopNames))
 	for _, sp := range ra.Spikes {
 		counts[sp.Pop]++

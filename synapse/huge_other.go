@@ -1,0 +1,6 @@
+//go:build !linux
+
+package synapse
+
+// hugePages does nothing outside Linux.
+func hugePages([]float64) {}
