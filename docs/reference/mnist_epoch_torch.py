@@ -8,7 +8,12 @@ drawn from a fresh random order of the 60 000 training images, pixels
 x/255, one-hot targets, plain SGD with eta = 0.3, no evaluation; the same
 embedded data files (experiments/task/mnistdata).
 
-    /usr/bin/python3 docs/reference/mnist_epoch_torch.py [float64|float32] [epochs]
+    /usr/bin/python3 docs/reference/mnist_epoch_torch.py [float64|float32] [epochs] [name]
+
+With a name, it also prints every epoch after the first (the first warms
+the allocator and the BLAS up) as a Go benchmark line,
+BenchmarkMNISTEpoch/NAME 1 <ns> ns/op <s> cpu-s/op, which benchstat reads
+beside BenchmarkMNISTEpochSGD's (docs/reference/mnist_timing.sh).
 
 It sets torch's threads to 1 (torch.set_num_threads). Debian's torch is
 built with BLAS_INFO=generic and does not tell the BLAS it loads how many
@@ -16,7 +21,8 @@ threads to use, so for one thread run it with OPENBLAS_NUM_THREADS=1
 (and OMP_NUM_THREADS=1). It prints the torch version, its threads, the BLAS
 libraries mapped into the process (and OpenBLAS's core type and threads
 when OpenBLAS is the one), the relevant environment variables, then one
-line per epoch and the fastest epoch.
+line per epoch (wall seconds, and CPU seconds of the process over all its
+threads) and the fastest epoch.
 
 Needs Debian's python3-torch; dopa itself never needs Python.
 """
@@ -32,6 +38,7 @@ import torch
 torch.set_num_threads(1)
 dtype = torch.float64 if (len(sys.argv) < 2 or sys.argv[1] == "float64") else torch.float32
 epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+name = sys.argv[3] if len(sys.argv) > 3 else None
 here = os.path.dirname(os.path.abspath(__file__))
 data = os.path.join(here, "..", "..", "experiments", "task", "mnistdata")
 
@@ -81,17 +88,19 @@ for line in blas_in_use():
     print("blas:", line)
 print("env:", " ".join(f"{k}={os.environ.get(k, '')}" for k in (
     "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "LD_PRELOAD")))
-best = float("inf")
+best, best_cpu = float("inf"), float("inf")
 for rep in range(epochs):
     perm = torch.randperm(60000)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for b in range(60000 // 32):
         i = perm[b * 32:(b + 1) * 32]
         opt.zero_grad()
         loss = 0.5 * ((net(x[i]) - y[i]) ** 2).sum(1).mean()
         loss.backward()
         opt.step()
-    dt = time.perf_counter() - t0
-    best = min(best, dt)
-    print(f"{dtype} epoch {rep}: {dt:.3f} s, last batch loss {loss.item():.4f}")
-print(f"{dtype} fastest epoch: {best:.3f} s")
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    best, best_cpu = min(best, dt), min(best_cpu, dc)
+    print(f"{dtype} epoch {rep}: {dt:.3f} s wall, {dc:.3f} s CPU, last batch loss {loss.item():.4f}")
+    if name and rep > 0:
+        print(f"BenchmarkMNISTEpoch/{name} 1 {dt * 1e9:.0f} ns/op {dc:.4f} cpu-s/op")
+print(f"{dtype} fastest epoch: {best:.3f} s wall, {best_cpu:.3f} s CPU")
