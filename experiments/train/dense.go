@@ -145,7 +145,7 @@ func (d *denseBatch) grad(t task.Batch) float64 {
 	for p, pop := range d.pops {
 		m := pop.Len()
 		bp := d.bp[p]
-		bp.Reset()
+		clear(bp.V) // at rest; Step zeroed the drive and overwrites the rates
 		for _, k := range d.incoming[p] {
 			if d.big[k] {
 				d.drive(k)
@@ -187,7 +187,11 @@ func (d *denseBatch) grad(t task.Batch) float64 {
 	nOut := len(d.row)
 	for s := range n {
 		l = t.SampleGrad(d.r[c.Out][s*nOut:(s+1)*nOut], d.ys[s], d.row, k, l)
-		clear(d.gCur)
+		for p, pop := range d.pops {
+			if len(d.incoming[p]) > 0 || p == c.Out {
+				clear(d.gCur[d.off[p] : d.off[p]+pop.Len()]) // the others' stay unread
+			}
+		}
 		g := d.gCur[d.off[c.Out] : d.off[c.Out]+nOut]
 		for i, x := range d.row {
 			g[i] += x
