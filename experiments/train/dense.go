@@ -145,6 +145,9 @@ func (d *denseBatch) grad(t task.Batch) float64 {
 	for p, pop := range d.pops {
 		m := pop.Len()
 		bp := d.bp[p]
+		if p == c.In && d.copyInput(pop, n) {
+			continue
+		}
 		clear(bp.V) // at rest; Step zeroed the drive and overwrites the rates
 		for _, k := range d.incoming[p] {
 			if d.big[k] {
@@ -237,6 +240,36 @@ func (d *denseBatch) grad(t task.Batch) float64 {
 	}
 	c.Record(false)
 	return l * k
+}
+
+// copyInput does the input population's part of the forward pass when
+// its step only copies its drive: linear units without leak that no link
+// reaches, whose step from rest, v' = I + (0 − I)·0, r = v', gives r = I
+// = 0 + x exactly for every finite x. It reports false, having done
+// nothing that counts, when the population is not such or an input is not
+// finite (then the population steps as any other).
+func (d *denseBatch) copyInput(pop *neuron.Rate, n int) bool {
+	if pop.Activation != neuron.Linear || pop.TauMs != 0 || len(d.incoming[d.c.In]) > 0 {
+		return false
+	}
+	m := pop.Len()
+	r := d.r[d.c.In]
+	zero := d.zero[0]
+	for s := range n {
+		rs := r[s*m : (s+1)*m]
+		for i, x := range d.xs[s][:m] {
+			v := zero + x
+			if v-v != 0 {
+				return false // ±Inf or NaN
+			}
+			rs[i] = v
+		}
+	}
+	// The circuit's population ends as after the last sample's trial.
+	copy(pop.V, r[(n-1)*m:])
+	copy(pop.R, r[(n-1)*m:])
+	clear(pop.I)
+	return true
 }
 
 // drive fills sum[k] with W·r of every sample of the batch for batched

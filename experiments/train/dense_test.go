@@ -64,8 +64,10 @@ func TestDenseKernelsMatchScalar(t *testing.T) {
 }
 
 // denseCircuit is an MNIST network of the given hidden sizes: odd sizes
-// take every branch of gemvCombine (odd columns; an odd last row).
-func denseCircuit(t testing.TB, h1, h2 int, act string) *circuits.Circuit {
+// take every branch of gemvCombine (odd columns; an odd last row). An
+// input activation other than linear makes the input population step as
+// the others do (not copyInput).
+func denseCircuit(t testing.TB, in string, h1, h2 int, act string) *circuits.Circuit {
 	t.Helper()
 	src := fmt.Sprintf(`name = "dense"
 dt_ms = 1.0
@@ -74,7 +76,7 @@ input = "input"
 [[population]]
 name = "input"
 size = 784
-activation = "linear"
+activation = %q
 [[population]]
 name = "h1"
 size = %d
@@ -102,7 +104,7 @@ to = "h2"
 init_gain = 0.5
 [readout]
 population = "output"
-`, h1, act, h2, act)
+`, in, h1, act, h2, act)
 	spec, err := circuits.Parse("dense.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -143,15 +145,16 @@ func TestDenseBatchMatchesPerSample(t *testing.T) {
 	data := denseData(200)
 	cases := []struct {
 		name       string
+		in         string
 		h1, h2     int
 		act        string
 		rule       Spec
 		loss, inps string
 		batch      int
 	}{
-		{"sgd 50-20 sigmoid", 50, 20, "sigmoid", Spec{Name: "sgd", LearningRate: 0.3, Params: SGDParams{}}, "squared", "unit", 32},
-		{"adam 51-13 tanh ce", 51, 13, "tanh", Spec{Name: "adam", LearningRate: 0.01, Params: AdamParams{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}}, "cross_entropy", "standardized", 13},
-		{"sgd 9-7 relu decay", 9, 7, "relu", Spec{Name: "sgd", LearningRate: 0.1, Params: SGDParams{Decay{WeightDecay: 1e-3}}}, "squared", "unit", 5},
+		{"sgd 50-20 sigmoid", "linear", 50, 20, "sigmoid", Spec{Name: "sgd", LearningRate: 0.3, Params: SGDParams{}}, "squared", "unit", 32},
+		{"adam 51-13 tanh ce", "linear", 51, 13, "tanh", Spec{Name: "adam", LearningRate: 0.01, Params: AdamParams{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}}, "cross_entropy", "standardized", 13},
+		{"sgd relu-9-7 relu decay", "relu", 9, 7, "relu", Spec{Name: "sgd", LearningRate: 0.1, Params: SGDParams{Decay{WeightDecay: 1e-3}}}, "squared", "unit", 5},
 	}
 	for _, avx := range []bool{true, false} {
 		if avx && !useDenseAVX2 {
@@ -167,7 +170,7 @@ func TestDenseBatchMatchesPerSample(t *testing.T) {
 				var rs [2]*Backprop
 				var ts [2]*task.MNIST
 				for i := range cs {
-					cs[i] = denseCircuit(t, tc.h1, tc.h2, tc.act)
+					cs[i] = denseCircuit(t, tc.in, tc.h1, tc.h2, tc.act)
 					ts[i] = task.NewMNIST(p, data)
 					if err := ts[i].Check(cs[i]); err != nil {
 						t.Fatal(err)
