@@ -75,6 +75,19 @@ type pairs interface {
 	Pair(i int) (x, y []float64)
 }
 
+// Batch is a minibatch task whose loss is the mean over the batch of a
+// loss of each sample's readout after its own trial: what its Grad
+// computes, a sample at a time, a caller may compute a batch at a time
+// (batched backprop, experiments/train) with the same bits.
+type Batch interface {
+	BatchLen() int
+	Pair(i int) (x, y []float64)
+	// SampleGrad adds the loss of readout o against target y to l and
+	// returns it, and writes its gradient ∂/∂o times k into row (len(o)):
+	// what Grad does per sample, with k = 1/BatchLen.
+	SampleGrad(o, y, row []float64, k, l float64) float64
+}
+
 // halfSquared returns the batch's mean of ½‖ŷ − y‖².
 func halfSquared(c *circuits.Circuit, p pairs) float64 {
 	l := 0.0
@@ -91,14 +104,18 @@ func halfSquared(c *circuits.Circuit, p pairs) float64 {
 // halfSquaredGrad returns what halfSquared does and adds its gradient to
 // the circuit's; g holds ∂L/∂y per step of a trial, the readout's row last.
 func halfSquaredGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
-	return batchGrad(c, p, g, func(o, y, row []float64, k, l float64) float64 {
-		for j, v := range o {
-			d := v - y[j]
-			l += d * d / 2
-			row[j] = d * k
-		}
-		return l
-	})
+	return batchGrad(c, p, g, halfSquaredSample)
+}
+
+// halfSquaredSample adds ½‖o − y‖² to l and returns it, and writes its
+// gradient times k, (o − y)·k, into row.
+func halfSquaredSample(o, y, row []float64, k, l float64) float64 {
+	for j, v := range o {
+		d := v - y[j]
+		l += d * d / 2
+		row[j] = d * k
+	}
+	return l
 }
 
 // batchGrad runs every sample of the batch with the tape on and
@@ -151,11 +168,15 @@ func crossEntropy(c *circuits.Circuit, p pairs) float64 {
 // crossEntropyGrad returns what crossEntropy does and adds its gradient,
 // (softmax(ŷ) − y) / batch, to the circuit's; g as halfSquaredGrad's.
 func crossEntropyGrad(c *circuits.Circuit, p pairs, g []float64) float64 {
-	return batchGrad(c, p, g, func(o, y, row []float64, k, l float64) float64 {
-		li, lse := softmaxCE(o, y)
-		for j, v := range o {
-			row[j] = (math.Exp(v-lse) - y[j]) * k
-		}
-		return l + li
-	})
+	return batchGrad(c, p, g, crossEntropySample)
+}
+
+// crossEntropySample adds softmaxCE(o, y) to l and returns it, and writes
+// its gradient times k, (softmax(o) − y)·k, into row.
+func crossEntropySample(o, y, row []float64, k, l float64) float64 {
+	li, lse := softmaxCE(o, y)
+	for j, v := range o {
+		row[j] = (math.Exp(v-lse) - y[j]) * k
+	}
+	return l + li
 }

@@ -308,6 +308,14 @@ func (t *MNIST) Grad(c *circuits.Circuit) float64 {
 	return halfSquaredGrad(c, t, t.g)
 }
 
+// SampleGrad is one sample's part of Grad (see Batch).
+func (t *MNIST) SampleGrad(o, y, row []float64, k, l float64) float64 {
+	if t.p.Loss == "cross_entropy" {
+		return crossEntropySample(o, y, row, k, l)
+	}
+	return halfSquaredSample(o, y, row, k, l)
+}
+
 // TestError returns the fraction of the test images whose largest readout
 // is not their label.
 func (t *MNIST) TestError(c *circuits.Circuit) float64 {

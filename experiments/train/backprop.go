@@ -80,6 +80,7 @@ type Backprop struct {
 	m, v             [][]float64 // Adam's moments, per link
 	step             []float64   // scratch step, longest link
 	t                int
+	dense            *denseBatch // batched backprop, nil where the circuit does not allow it
 }
 
 func newBackprop(spec Spec, c *circuits.Circuit, adam bool) *Backprop {
@@ -97,12 +98,18 @@ func newBackprop(spec Spec, c *circuits.Circuit, adam bool) *Backprop {
 		n = max(n, len(l.W))
 	}
 	b.step = make([]float64, n)
+	b.dense = newDenseBatch(c)
 	return b
 }
 
-// Measure runs the forward pass with the tape on and backpropagates.
+// Measure runs the forward pass with the tape on and backpropagates; a
+// minibatch task on a plain feedforward circuit a batch at a time
+// (denseBatch), with the same bits as a sample at a time.
 func (b *Backprop) Measure(t task.Task) (float64, int) {
 	b.c.ZeroGrad()
+	if bt, ok := t.(task.Batch); ok && b.dense != nil && b.dense.usable() {
+		return b.dense.grad(bt), 1
+	}
 	return t.Grad(b.c), 1
 }
 

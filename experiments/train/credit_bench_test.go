@@ -11,7 +11,9 @@ import (
 // BenchmarkMNISTEpochSGD is one epoch of backprop SGD (1875 batches of
 // 32, η = 0.3) on Lansdell et al.'s 784-50-20-10 network, one thread, no
 // evaluation: the Go side of the comparison with
-// testdata/mnist_epoch_torch.py (docs/credit.md, "Speed"). Run with
+// docs/reference/mnist_epoch_torch.py (docs/performance.md, "Dense
+// training"). It reports the process's CPU seconds per epoch (cpu-s/op)
+// beside the wall time. Run with
 //
 //	go test ./experiments/train -run '^$' -bench MNISTEpoch -benchtime 3x
 func BenchmarkMNISTEpochSGD(b *testing.B) {
@@ -47,6 +49,7 @@ func benchMNISTEpoch(b *testing.B, s Spec) {
 	tr := rng.Stream(1, "task")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuSeconds()
 	for range b.N {
 		for range 60000 / 32 {
 			tk.Next(tr)
@@ -54,4 +57,5 @@ func benchMNISTEpoch(b *testing.B, s Spec) {
 			r.Learn(tk)
 		}
 	}
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 }
