@@ -6,7 +6,9 @@ The same epoch as dopa's: sigmoid hidden units, linear readout, biases,
 loss = mean over the batch of 0.5*||y_hat - y||^2, 1875 batches of 32
 drawn from a fresh random order of the 60 000 training images, pixels
 x/255, one-hot targets, plain SGD with eta = 0.3, no evaluation; the same
-embedded data files (experiments/task/mnistdata).
+embedded data files (experiments/task/mnistdata). The weights start from
+torch's default init, not dopa's N(0, 2/n_pre): the work per epoch is the
+same.
 
     /usr/bin/python3 docs/reference/mnist_epoch_torch.py [float64|float32] [epochs] [name]
 

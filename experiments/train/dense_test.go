@@ -189,7 +189,7 @@ func TestDenseBatchMatchesPerSample(t *testing.T) {
 				for i := range trs {
 					trs[i] = rng.Stream(1, "task")
 				}
-				for step := range 12 {
+				for step := range 4 {
 					var ls [2]float64
 					for i := range cs {
 						ts[i].Next(trs[i])
