@@ -106,7 +106,7 @@ type FremauxParams struct {
 func (FremauxParams) Defaults() FremauxParams {
 	return FremauxParams{DtMs: 1, PlaceRateHz: 400, CriticNeurons: 100, ActorNeurons: 180, TauMMs: 20, TauSMs: 5,
 		Rho0Hz: 60, ThetaMV: 16, DeltaUMV: 4, RefrMV: 30, TauRefrMs: 20, TauKappaMs: 200, NuKappaMs: 50,
-		TauRS: 4, Nu: 0.02, V0: 0, EtaCritic: 0.002, EtaActor: 0.002, WInitCritic: 0.6, WInitActor: 0.6,
+		TauRS: 4, Nu: 0.02, V0: 0, EtaCritic: 0.002, EtaActor: 0.01, WInitCritic: 0.6, WInitActor: 0.6,
 		WMin: 0, WMax: 3, RingWPlus: 2000, RingWMinus: -1500, RingPsi: 5, ActorNormalize: true}
 }
 

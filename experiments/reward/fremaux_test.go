@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dopa-sim/dopa/experiments/env"
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 // newTestFremaux builds the fremaux agent for the default water maze.
@@ -127,5 +128,93 @@ func TestFremauxStepAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per step", allocs)
+	}
+}
+
+// BenchmarkFremauxStep times one 100-ms step of the maze (Act, the maze's
+// step, Learn) with learning on; sim_s/s is simulated seconds per second
+// (docs/results.md compares it with docs/reference/water_maze_numpy.py).
+func BenchmarkFremauxStep(b *testing.B) {
+	d, _ := env.Lookup("water_maze")
+	e, err := d.New(d.Defaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ag, err := newFremaux(FremauxParams{}.Defaults(), Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	rng := rand.New(rand.NewPCG(1, 1))
+	e.Reset(0, rng, x)
+	ag.Begin()
+	b.ResetTimer()
+	for range b.N {
+		act := ag.Act(x, rng)
+		o := e.Step(act, rng, y)
+		ag.Learn(x, act, o.Reward, y, o.End, 0)
+		x, y = y, x
+		if o.End {
+			e.Reset(0, rng, x)
+			ag.Begin()
+		}
+	}
+	b.ReportMetric(0.1*float64(b.N)/b.Elapsed().Seconds(), "sim_s/s")
+}
+
+// The agent learns a small maze: over 3 seeds, the median latency of the
+// last 4 of 16 trials is below half that of the first 4 (a pool of radius
+// 0.5 m, a platform of radius 0.12 m at (0.2, 0.2), a time-out of 8 s, 25
+// place cells; the default network). Not under -race: it simulates up to
+// 6 minutes of the network.
+func TestFremauxLearnsSmallMaze(t *testing.T) {
+	if race.Enabled {
+		t.Skip("several simulated minutes: too slow under -race")
+	}
+	d, _ := env.Lookup("water_maze")
+	mp := d.Defaults().(env.MazeParams)
+	mp.Radius, mp.Platform, mp.PlatformRadius, mp.TimeoutS, mp.PlaceCells, mp.PlaceSigma = 0.5, [2]float64{0.2, 0.2}, 0.12, 8, 5, 0.25
+	if err := mp.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := FremauxParams{}.Defaults()
+	const trials, seeds, k = 16, 3, 4
+	var first, last []float64
+	for seed := range uint64(seeds) {
+		e, err := d.New(mp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag, err := newFremaux(p, Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(seed, 2)), StepMs: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := make([]float64, e.Features()), make([]float64, e.Features())
+		rng := rand.New(rand.NewPCG(seed, 1))
+		for trial := range trials {
+			e.Reset(trial, rng, x)
+			ag.Begin()
+			k := 0
+			for k = 1; k <= e.MaxSteps(); k++ {
+				act := ag.Act(x, rng)
+				o := e.Step(act, rng, y)
+				ag.Learn(x, act, o.Reward, y, o.End, 0)
+				x, y = y, x
+				if o.End {
+					break
+				}
+			}
+			lat := float64(min(k, e.MaxSteps())) * mp.StepS
+			if trial < k {
+				first = append(first, lat)
+			} else if trial >= trials-k {
+				last = append(last, lat)
+			}
+		}
+	}
+	m0, m1 := median(first), median(last)
+	t.Logf("median latency, first %d trials %.1f s, last %d %.1f s (straight swim %.1f s)", k, m0, k, m1, mp.StraightLatency())
+	if !(m1 < m0/2) {
+		t.Fatalf("no learning: median latency %.1f s in the first %d trials, %.1f s in the last %d", m0, k, m1, k)
 	}
 }
