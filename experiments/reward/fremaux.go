@@ -189,23 +189,23 @@ type fremaux struct {
 	heading         []int // the heading nearest to each actor neuron's direction
 
 	// Per-step constants.
-	dt                         float64 // s
-	dm, ds, dref, dka, dkb     float64 // decay factors per step
-	kNorm                      float64 // 1/(τ_κ − ν_κ) (1/s)
-	pIn                        float64 // place spike probability per unit of feature
-	steps, chunk               int     // substeps per environment step; per flush
-	pre                        []float64
-	xa, xb                     []float64 // place-cell PSP traces (ε = a − b)
-	eps                        []float64 // ε_j of the step
-	sa, sb                     float64   // critic κ traces: Σ_i (e^{−s/τ_κ} * Y_i), (e^{−s/ν_κ} * Y_i)
-	ha, hb                     float64   // H_a(s), H_b(s) of the chunk
-	powA, powB                 float64   // d^s
-	invA, invB                 float64   // d^{−s}
-	s                          int       // substep in the chunk
-	v, vdot, delta, lastReward float64
-	counts                     []float64 // actor spikes per neuron in the environment step
-	colSum                     []float64 // per place cell, the initial sum of its weights onto the actor
-	rng                        *rand.Rand
+	dt                     float64   // s
+	dm, ds, dref, dka, dkb float64   // decay factors per step
+	kNorm                  float64   // 1/(τ_κ − ν_κ) (1/s)
+	pIn                    float64   // place spike probability per unit of feature
+	steps, chunk           int       // substeps per environment step; per flush
+	xa, xb                 []float64 // place-cell PSP traces (ε = a − b)
+	eps                    []float64 // ε_j of the step
+	sa, sb                 float64   // critic κ traces: Σ_i (e^{−s/τ_κ} * Y_i), (e^{−s/ν_κ} * Y_i)
+	ha, hb                 float64   // H_a(s), H_b(s) of the chunk
+	powA, powB             float64   // d^s
+	invA, invB             float64   // d^{−s}
+	s                      int       // substep in the chunk
+	v, vdot, delta         float64
+	counts                 []float64 // actor spikes per neuron in the environment step
+	colSum                 []float64 // per place cell, the initial sum of its weights onto the actor
+	mf                     []float64 // mean-field rates, scratch of MapValue and Policy
+	rng                    *rand.Rand
 	// trace, when non-nil, receives V, dV/dt, δ and r of every substep
 	// (tests).
 	trace func(v, vdot, delta, r float64)
@@ -242,6 +242,7 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 	a.xa, a.xb, a.eps = make([]float64, s.Features), make([]float64, s.Features), make([]float64, s.Features)
 	a.counts = make([]float64, na)
 	a.colSum = make([]float64, s.Features)
+	a.mf = make([]float64, max(fp.CriticNeurons, na))
 	for i := range na {
 		for j := range s.Features {
 			a.colSum[j] += a.actor.w[i*s.Features+j]
@@ -534,7 +535,7 @@ func (a *fremaux) meanRates(p *fremauxPop, x, rates []float64) {
 // MapValue is the critic's mean-field V in the state x, nu·mean ρ + v0
 // (meanRates), for the value map.
 func (a *fremaux) MapValue(x []float64) float64 {
-	rates := make([]float64, a.critic.n)
+	rates := a.mf[:a.critic.n]
 	a.meanRates(a.critic, x, rates)
 	sum := 0.0
 	for _, r := range rates {
@@ -547,7 +548,7 @@ func (a *fremaux) MapValue(x []float64) float64 {
 // mean-field rate carried by the neurons nearest to it: the direction the
 // feedforward drive favours in the state x.
 func (a *fremaux) Policy(x, pi []float64) {
-	rates := make([]float64, a.actor.n)
+	rates := a.mf[:a.actor.n]
 	a.meanRates(a.actor, x, rates)
 	clear(pi)
 	sum := 0.0
