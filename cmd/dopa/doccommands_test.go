@@ -39,6 +39,8 @@ var longCommands = map[string]struct {
 		"8 runs of one simulated hour (about 90 CPU s each); ran in full 2026-12-06: its table in docs/reward.md"},
 	"dopa run distal_reward --out out/distal_reward": {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.0.last_s=1"},
 		"8 runs of one simulated hour; ran in full 2026-12-06: its table in docs/reward.md"},
+	"dopa run water_maze_fremaux --out out/water_maze_fremaux --set record.value_map=21 --set record.trajectories=[0,9,49]": {[]string{"--seeds", "1", "--set", "record.trajectories=[0,1]", "--set", "episodes=2", "--set", "environment.timeout_s=3"},
+		"minutes of spiking network per seed; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run water_maze --out out/water_maze":                          {[]string{"--seeds", "2", "--set", "episodes=6"}, "34 s on 2 cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run cartpole --out out/cartpole":                              {[]string{"--seeds", "2", "--set", "episodes=20"}, "28 s on 2 cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run eprop_evidence_watch.toml --out out/eprop_evidence_watch": {nil, "a local copy of experiments/eprop_evidence.toml with the [record] table shown above it (the record.synapse keys are run by TestNPZMatchesCSV's eprop_watch.toml); ran by hand 2026-12-06: its rows and cmp in docs/eprop.md"},

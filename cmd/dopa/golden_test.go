@@ -54,6 +54,7 @@ func init() {
 	goldenArgs["experiment/bandit_spiking"] = []string{"--seeds", "2", "--set", "episodes=40"}
 	goldenArgs["experiment/pavlovian"] = []string{"--seeds", "2", "--set", "episodes=4", "--set", "agent.0.compare_s=2", "--set", "environment.stimuli=4"}
 	goldenArgs["experiment/water_maze"] = []string{"--seeds", "2", "--set", "episodes=6"}
+	goldenArgs["experiment/water_maze_fremaux"] = []string{"--seeds", "1", "--set", "episodes=2", "--set", "environment.timeout_s=3"}
 	goldenArgs["experiment/cartpole"] = []string{"--seeds", "2", "--set", "episodes=20"}
 	goldenArgs["experiment/distal_reward"] = []string{"--seeds", "1", "--set", "episodes=4", "--set", "agent.0.last_s=2"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}

@@ -264,6 +264,8 @@ func (r *Episodes) point(ep, k int) {
 
 // mapValuer is a critic whose Value is not a function of the state (the
 // spiking critic's estimate of the last step): MapValue is its expected V.
+// An agent that carries a critic of its own (fremaux) implements it too,
+// and the value map is then its V.
 type mapValuer interface {
 	MapValue(x []float64) float64
 }
@@ -304,6 +306,9 @@ func (r *Episodes) ValueMap(n int) []MapPoint {
 			}
 			if r.fromReward {
 				p.Value = math.NaN()
+			}
+			if own, ok := r.agent.(mapValuer); ok { // an agent with a critic of its own (fremaux)
+				p.Value = own.MapValue(x)
 			}
 			if ch != nil && r.env.Actions() > 0 {
 				ch.Policy(x, pi)

@@ -1,0 +1,220 @@
+package reward
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dopa-sim/dopa/experiments/env"
+	"github.com/dopa-sim/dopa/internal/race"
+)
+
+// newTestFremaux builds the fremaux agent for the default water maze.
+func newTestFremaux(t *testing.T, p FremauxParams, seed uint64) (*fremaux, env.Env) {
+	t.Helper()
+	d, _ := env.Lookup("water_maze")
+	e, err := d.New(d.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag, err := newFremaux(p, Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(seed, 2)), StepMs: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ag.(*fremaux), e
+}
+
+// The agent's δ is Doya's continuous TD error of its own V: V recomputed
+// here from the critic's spikes by convolving them with κ, and δ
+// integrated over windows equal to ∫(r − V/τ_r)dt + ΔV (the derivative
+// term integrates to the change of V), along a fixed swim with learning on.
+func TestFremauxDeltaIsContinuousTD(t *testing.T) {
+	p := FremauxParams{}.Defaults()
+	a, e := newTestFremaux(t, p, 7)
+	var vs, vdots, deltas []float64
+	var counts []int
+	a.trace = func(v, vdot, delta, r float64) {
+		vs = append(vs, v)
+		vdots = append(vdots, vdot)
+		deltas = append(deltas, delta)
+		counts = append(counts, len(a.critic.spikes))
+		if r != 0 {
+			t.Fatalf("a reward rate %g while swimming", r)
+		}
+	}
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	erng := rand.New(rand.NewPCG(7, 1))
+	e.Reset(0, erng, x)
+	a.Begin()
+	for range 30 { // 3 s of a swim that turns every step
+		act := a.Act(x, erng)
+		o := e.Step(act, erng, y)
+		if o.End {
+			t.Fatal("the swim ended early: choose another seed")
+		}
+		a.Learn(x, act, o.Reward, y, o.End, 0)
+		x, y = y, x
+	}
+	dt := p.DtMs / 1000
+	tk, nk := p.TauKappaMs/1000, p.NuKappaMs/1000
+	kappa := func(s float64) float64 { return (math.Exp(-s/tk) - math.Exp(-s/nk)) / (tk - nk) }
+	dkappa := func(s float64) float64 { return (-math.Exp(-s/tk)/tk + math.Exp(-s/nk)/nk) / (tk - nk) }
+	spikes := 0
+	scaleV := p.Nu / float64(p.CriticNeurons)
+	for n := range vs {
+		v, vdot := 0.0, 0.0
+		for m := 0; m <= n; m++ {
+			if counts[m] > 0 {
+				v += float64(counts[m]) * kappa(float64(n-m)*dt)
+				vdot += float64(counts[m]) * dkappa(float64(n-m)*dt)
+			}
+		}
+		v, vdot = scaleV*v+p.V0, scaleV*vdot
+		if math.Abs(v-vs[n]) > 1e-9*(1+math.Abs(v)) {
+			t.Fatalf("step %d: V = %g, but the critic's spikes filtered by κ give %g", n, vs[n], v)
+		}
+		if math.Abs(vdot-vdots[n]) > 1e-9*(1+math.Abs(vdot)) {
+			t.Fatalf("step %d: dV/dt = %g, but the critic's spikes filtered by κ′ give %g", n, vdots[n], vdot)
+		}
+		if want := -v/p.TauRS + vdot; math.Abs(deltas[n]-want) > 1e-9*(1+math.Abs(want)) {
+			t.Fatalf("step %d: δ = %g, r − V/τ_r + dV/dt = %g", n, deltas[n], want)
+		}
+		spikes += counts[n]
+	}
+	if spikes < 100 {
+		t.Fatalf("only %d critic spikes in 3 s: the test would show nothing", spikes)
+	}
+	// Windows of 50 ms: Σ δ·dt against −Σ V·dt/τ_r + V(end) − V(start).
+	const w = 50
+	worst, scale := 0.0, 0.0
+	for s := 0; s+w < len(vs); s += w {
+		// δ_n and V_n are taken at t_n, after the spikes of step n: left
+		// sums over [t_s, t_{s+w}). The left sum of dV/dt differs from ΔV
+		// by about dt/2 times the jumps of dV/dt at the spikes
+		// (ν/(N·τ_κ·ν_κ) each) less its smooth change: the bound allows dt
+		// times the jumps.
+		lhs, decay, abs, jumps := 0.0, 0.0, 0.0, 0.0
+		for n := s; n < s+w; n++ {
+			lhs += deltas[n] * dt
+			decay += vs[n] * dt / p.TauRS
+			abs += math.Abs(vdots[n]) * dt
+			jumps += float64(counts[n]) * scaleV / (tk * nk)
+		}
+		rhs := -decay + vs[s+w] - vs[s]
+		worst = max(worst, math.Abs(lhs-rhs))
+		scale = max(scale, abs)
+		if d := math.Abs(lhs - rhs); d > dt*jumps+0.01*abs+1e-9 {
+			t.Errorf("window at step %d: ∫δ dt = %.6g, ∫(r − V/τ_r)dt + ΔV = %.6g (|∫dV/dt| %.3g)", s, lhs, rhs, abs)
+		}
+	}
+	t.Logf("largest |∫δ − (∫(r − V/τ_r) + ΔV)| over 50-ms windows: %.3g (largest ∫|dV/dt|: %.3g)", worst, scale)
+}
+
+// Steps allocate nothing.
+func TestFremauxStepAllocatesNothing(t *testing.T) {
+	a, e := newTestFremaux(t, FremauxParams{}.Defaults(), 3)
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	rng := rand.New(rand.NewPCG(3, 1))
+	e.Reset(0, rng, x)
+	a.Begin()
+	allocs := testing.AllocsPerRun(5, func() {
+		act := a.Act(x, rng)
+		o := e.Step(act, rng, y)
+		a.Learn(x, act, 1, y, false, 0)
+		if o.End {
+			e.Reset(0, rng, x)
+			a.Begin()
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per step", allocs)
+	}
+}
+
+// BenchmarkFremauxStep times one 100-ms step of the maze (Act, the maze's
+// step, Learn) with learning on; sim_s/s is simulated seconds per second
+// (docs/results.md compares it with docs/reference/water_maze_numpy.py).
+func BenchmarkFremauxStep(b *testing.B) {
+	d, _ := env.Lookup("water_maze")
+	e, err := d.New(d.Defaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ag, err := newFremaux(FremauxParams{}.Defaults(), Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	rng := rand.New(rand.NewPCG(1, 1))
+	e.Reset(0, rng, x)
+	ag.Begin()
+	b.ResetTimer()
+	for range b.N {
+		act := ag.Act(x, rng)
+		o := e.Step(act, rng, y)
+		ag.Learn(x, act, o.Reward, y, o.End, 0)
+		x, y = y, x
+		if o.End {
+			e.Reset(0, rng, x)
+			ag.Begin()
+		}
+	}
+	b.ReportMetric(0.1*float64(b.N)/b.Elapsed().Seconds(), "sim_s/s")
+}
+
+// The agent learns a small maze: over 3 seeds, the median latency of the
+// last 4 of 16 trials is below half that of the first 4 (a pool of radius
+// 0.5 m, a platform of radius 0.12 m at (0.2, 0.2), a time-out of 8 s, 25
+// place cells; the default network). Not under -race: it simulates up to
+// 6 minutes of the network.
+func TestFremauxLearnsSmallMaze(t *testing.T) {
+	if race.Enabled {
+		t.Skip("several simulated minutes: too slow under -race")
+	}
+	d, _ := env.Lookup("water_maze")
+	mp := d.Defaults().(env.MazeParams)
+	mp.Radius, mp.Platform, mp.PlatformRadius, mp.TimeoutS, mp.PlaceCells, mp.PlaceSigma = 0.5, [2]float64{0.2, 0.2}, 0.12, 8, 5, 0.25
+	if err := mp.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := FremauxParams{}.Defaults()
+	const trials, seeds, k = 16, 3, 4
+	var first, last []float64
+	for seed := range uint64(seeds) {
+		e, err := d.New(mp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag, err := newFremaux(p, Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(seed, 2)), StepMs: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := make([]float64, e.Features()), make([]float64, e.Features())
+		rng := rand.New(rand.NewPCG(seed, 1))
+		for trial := range trials {
+			e.Reset(trial, rng, x)
+			ag.Begin()
+			k := 0
+			for k = 1; k <= e.MaxSteps(); k++ {
+				act := ag.Act(x, rng)
+				o := e.Step(act, rng, y)
+				ag.Learn(x, act, o.Reward, y, o.End, 0)
+				x, y = y, x
+				if o.End {
+					break
+				}
+			}
+			lat := float64(min(k, e.MaxSteps())) * mp.StepS
+			if trial < k {
+				first = append(first, lat)
+			} else if trial >= trials-k {
+				last = append(last, lat)
+			}
+		}
+	}
+	m0, m1 := median(first), median(last)
+	t.Logf("median latency, first %d trials %.1f s, last %d %.1f s (straight swim %.1f s)", k, m0, k, m1, mp.StraightLatency())
+	if !(m1 < m0/2) {
+		t.Fatalf("no learning: median latency %.1f s in the first %d trials, %.1f s in the last %d", m0, k, m1, k)
+	}
+}
