@@ -130,6 +130,7 @@ var undocumented = map[string]string{
 	"train.NPFBLSParams":       "the credit rules' keys are named in the Rules table of docs/circuits.md, without types",
 	"train.EpropParams":        "e-prop's keys are named in the Rules table of docs/circuits.md and docs/eprop.md's symbol tables, without types",
 	"reward.ActorCriticParams": "the agents' keys are listed inline in docs/reward.md's agents table (key (default)), without types",
+	"reward.ASEParams":         "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.QLearningParams":   "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.RateParams":        "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.SpikingParams":     "the agents' keys are listed inline in docs/reward.md's agents table, without types",
