@@ -43,12 +43,12 @@ func BenchmarkSpikingBanditTrial(b *testing.B) { benchEpisodes(b, "../bandit_spi
 // An episode allocates nothing (steps not recorded), for every agent of
 // the shipped files and both critics.
 func TestEpisodeAllocatesNothing(t *testing.T) {
-	for _, file := range []string{"../conditioning.toml", "../conditioning_spiking.toml", "../bandit.toml", "../bandit_spiking.toml", "../gridworld.toml"} {
+	for _, file := range []string{"../conditioning.toml", "../conditioning_spiking.toml", "../bandit.toml", "../bandit_spiking.toml", "../gridworld.toml", "../cartpole.toml"} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := load(t, file, string(data), "record.steps_every=0", "episodes=100000", "seeds=1")
+		e := load(t, file, string(data), "record.steps_every=0", "episodes=1000", "seeds=1")
 		for _, j := range e.jobs {
 			eps, err := NewEpisodes(j)
 			if err != nil {
