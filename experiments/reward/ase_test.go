@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/dopa-sim/dopa/internal/race"
 )
 
 // One step of the ASE worked by hand: from zero weights the unit pushes
@@ -56,8 +58,8 @@ func TestASEByHand(t *testing.T) {
 // cart that drifts fails later; the full study counts them.) (The full study, 10 seeds at 10 000 steps:
 // dopa run cartpole, docs/results.md.)
 func TestCartPoleActorCriticsBalance(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a few seconds")
+	if testing.Short() || race.Enabled {
+		t.Skip("a few seconds; one goroutine, so nothing for the race detector, which makes it 10 times slower")
 	}
 	data, err := os.ReadFile("../cartpole.toml")
 	if err != nil {

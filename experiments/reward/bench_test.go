@@ -60,6 +60,22 @@ func TestEpisodeAllocatesNothing(t *testing.T) {
 			}
 		}
 	}
+	// The acrobot's episodes, cut short: hundreds of steps over its 5000
+	// tile features otherwise.
+	data, err := os.ReadFile("../acrobot.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := load(t, "acrobot.toml", string(data), "record.steps_every=0", "seeds=1", "environment.max_steps=40")
+	for _, j := range e.jobs {
+		eps, err := NewEpisodes(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := testing.AllocsPerRun(2, func() { eps.Next(false, nil) }); a != 0 {
+			t.Errorf("acrobot.toml, %s: %g allocations per episode", j.Agent.ID(), a)
+		}
+	}
 }
 
 // BenchmarkDistalRewardSecond: one second (one episode) of the
