@@ -56,6 +56,7 @@ func init() {
 	goldenArgs["experiment/water_maze"] = []string{"--seeds", "2", "--set", "episodes=6"}
 	goldenArgs["experiment/water_maze_fremaux"] = []string{"--seeds", "1", "--set", "episodes=2", "--set", "environment.timeout_s=3"}
 	goldenArgs["experiment/cartpole"] = []string{"--seeds", "2", "--set", "episodes=20"}
+	goldenArgs["experiment/acrobot"] = []string{"--seeds", "1", "--set", "episodes=3", "--set", "environment.max_steps=300"}
 	goldenArgs["experiment/distal_reward"] = []string{"--seeds", "1", "--set", "episodes=4", "--set", "agent.0.last_s=2"}
 	goldenArgs["experiment/autoassociation"] = []string{"--seeds", "1", "--workers", "2", "--set", "queries=50", "--set", "m=1000,3000"}
 	for _, n := range []string{"xor", "xor_spiking", "mackey_glass", "mackey_glass_leaky", "lorenz", "teacher_linear", "teacher_tanh", "mnist_mlp"} {

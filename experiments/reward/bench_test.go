@@ -43,12 +43,12 @@ func BenchmarkSpikingBanditTrial(b *testing.B) { benchEpisodes(b, "../bandit_spi
 // An episode allocates nothing (steps not recorded), for every agent of
 // the shipped files and both critics.
 func TestEpisodeAllocatesNothing(t *testing.T) {
-	for _, file := range []string{"../conditioning.toml", "../conditioning_spiking.toml", "../bandit.toml", "../bandit_spiking.toml", "../gridworld.toml"} {
+	for _, file := range []string{"../conditioning.toml", "../conditioning_spiking.toml", "../bandit.toml", "../bandit_spiking.toml", "../gridworld.toml", "../cartpole.toml"} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := load(t, file, string(data), "record.steps_every=0", "episodes=100000", "seeds=1")
+		e := load(t, file, string(data), "record.steps_every=0", "episodes=1000", "seeds=1")
 		for _, j := range e.jobs {
 			eps, err := NewEpisodes(j)
 			if err != nil {
@@ -58,6 +58,22 @@ func TestEpisodeAllocatesNothing(t *testing.T) {
 			if a := testing.AllocsPerRun(5, func() { eps.Next(false, nil) }); a != 0 {
 				t.Errorf("%s, %s %s: %g allocations per episode", file, j.Agent.ID(), j.Condition, a)
 			}
+		}
+	}
+	// The acrobot's episodes, cut short: hundreds of steps over its 5000
+	// tile features otherwise.
+	data, err := os.ReadFile("../acrobot.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := load(t, "acrobot.toml", string(data), "record.steps_every=0", "seeds=1", "environment.max_steps=40")
+	for _, j := range e.jobs {
+		eps, err := NewEpisodes(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := testing.AllocsPerRun(2, func() { eps.Next(false, nil) }); a != 0 {
+			t.Errorf("acrobot.toml, %s: %g allocations per episode", j.Agent.ID(), a)
 		}
 	}
 }

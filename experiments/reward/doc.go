@@ -11,7 +11,7 @@
 //
 // A reward file (kind = "reward") names the environment, the critic, the
 // agents compared (the registered agents: critic, actor_critic,
-// q_learning, random) and optional conditions (variants of the file's keys,
+// ase, rate, spiking, network, q_learning, random, eprop) and optional conditions (variants of the file's keys,
 // as --set spells them, such as reward probabilities); it runs every
 // condition, agent and seed through the one runner (experiments/runner).
 //

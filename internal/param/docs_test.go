@@ -103,6 +103,7 @@ func documentedStructs() []documented {
 		{doc: "reward.md", after: "`distal` —", v: envDefaults("distal")},
 		{doc: "reward.md", after: "`water_maze` —", v: envDefaults("water_maze")},
 		{doc: "reward.md", after: "`cartpole` —", v: envDefaults("cartpole")},
+		{doc: "reward.md", after: "`acrobot` —", v: envDefaults("acrobot")},
 		{doc: "sweeps.md", after: "[[sweep.param]]", prefix: "param.", v: space.Param{}},
 	}
 }
@@ -131,6 +132,7 @@ var undocumented = map[string]string{
 	"train.NPFBLSParams":       "the credit rules' keys are named in the Rules table of docs/circuits.md, without types",
 	"train.EpropParams":        "e-prop's keys are named in the Rules table of docs/circuits.md and docs/eprop.md's symbol tables, without types",
 	"reward.ActorCriticParams": "the agents' keys are listed inline in docs/reward.md's agents table (key (default)), without types",
+	"reward.ASEParams":         "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.QLearningParams":   "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.RateParams":        "the agents' keys are listed inline in docs/reward.md's agents table, without types",
 	"reward.SpikingParams":     "the agents' keys are listed inline in docs/reward.md's agents table, without types",
