@@ -446,11 +446,11 @@ func (s *Sparse) at(k int32, t float64) (w, c float64) {
 		lapse := end - u
 		if ev.D != 0 {
 			g := u - ev.T
-			e, ok := lookup(ev.ed, g)
+			f, ok := lookup(ev.ed, g)
 			if !ok {
-				e = math.Exp(-g * ev.invTauD)
+				f = math.Exp(-g * ev.invTauD)
 			}
-			d := ev.D * e
+			d := ev.D * f
 			m, ok := lookup(ev.em, lapse)
 			if !ok {
 				m = math.Expm1(-lapse / ev.tauCD)
