@@ -420,9 +420,13 @@ func (s *Sparse) advance(k int32, t float64) {
 // at returns the weight and eligibility synapse k of an event-driven
 // projection holds at t, after its last update, without changing it.
 func (s *Sparse) at(k int32, t float64) (w, c float64) {
+	return s.integrate(s.stdp.tSyn[k], s.W[k], s.stdp.C[k], t)
+}
+
+// integrate returns the weight and eligibility at t of a synapse that
+// held w and c at its last update a.
+func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 	st := &s.stdp
-	a := st.tSyn[k]
-	w, c = s.W[k], st.C[k]
 	if t <= a || c == 0 {
 		return w, c
 	}
@@ -530,22 +534,33 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			}
 		}
 	}
+	// A post neuron's synapses lie scattered over the projection: their
+	// state is gathered a chunk at a time, in a loop of independent loads
+	// that the processor overlaps, then integrated.
+	const chunk = 32
+	var as, ws, cs [chunk]float64
 	for _, i := range post {
-		lo, hi := st.colPtr[i], st.colPtr[i+1]
-		pres := st.colPre[lo:hi]
-		for x, k := range st.colSyn[lo:hi] {
-			if t > st.tSyn[k] { // s.advance(k, t), inlined
-				s.W[k], st.C[k] = s.at(k, t)
-				st.tSyn[k] = t
+		for lo, hi := st.colPtr[i], st.colPtr[i+1]; lo < hi; {
+			n := min(hi-lo, chunk)
+			syn, pres := st.colSyn[lo:lo+n], st.colPre[lo:lo+n]
+			lo += n
+			for x, k := range syn {
+				as[x], ws[x], cs[x] = st.tSyn[k], s.W[k], st.C[k]
 			}
-			j := pres[x]
-			if x := st.xPre[j]; x != 0 {
-				g := t - st.tPre[j]
-				e, ok := lookup(st.gp, g)
-				if !ok {
-					e = math.Exp(-g * itp)
+			for x, k := range syn {
+				if t > as[x] { // s.advance(k, t)
+					s.W[k], st.C[k] = s.integrate(as[x], ws[x], cs[x], t)
+					st.tSyn[k] = t
 				}
-				C[k] += aP * x * e
+				j := pres[x]
+				if x := st.xPre[j]; x != 0 {
+					g := t - st.tPre[j]
+					e, ok := lookup(st.gp, g)
+					if !ok {
+						e = math.Exp(-g * itp)
+					}
+					C[k] += aP * x * e
+				}
 			}
 		}
 	}
