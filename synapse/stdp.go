@@ -184,10 +184,10 @@ type stdpState struct {
 	yPost  []float64 // postsynaptic trace per post neuron
 	colPtr []int32   // incoming synapses of post i: colSyn[colPtr[i]:colPtr[i+1]]
 	colSyn []int32
-	synPre []int32 // presynaptic neuron of each synapse
+	synPre []int32 // presynaptic neuron of each synapse (per-step mode)
 
 	// Event-driven state.
-	colPre []int32   // presynaptic neuron of each colSyn entry
+	colPre []int32   // presynaptic neuron of each colSyn entry (event-driven mode)
 	tSyn   []float64 // time of the last update of each synapse (ms)
 	tPre   []float64 // time at which xPre holds
 	tPost  []float64 // time at which yPost holds
@@ -235,10 +235,13 @@ func (s *Sparse) initPlastic() {
 		st.tPre = make([]float64, s.NPre)
 		st.tPost = make([]float64, s.NPost)
 		st.hist = make([]daEvent, 0, histCap)
+		// The pre neuron of each synapse in column order, read in order
+		// by the post-spike loop; synPre serves only PlasticStep.
 		st.colPre = make([]int32, n)
 		for x, k := range st.colSyn {
 			st.colPre[x] = st.synPre[k]
 		}
+		st.synPre = nil
 		st.gc = newExpTable(1/s.STDP.TauCMs, false)
 		st.gp = newExpTable(1/s.STDP.TauPlusMs, false)
 		st.gm = newExpTable(1/s.STDP.TauMinusMs, false)
