@@ -57,7 +57,11 @@ func (s *Sparse) SetState(x SparseState) error {
 	copy(st.tPost, x.TPost)
 	st.hist = st.hist[:0]
 	for _, h := range x.Hist {
-		st.hist = append(st.hist, daEvent{T: h.T, D: h.D, Tonic: h.Tonic, invTauD: h.InvTauD, tauCD: h.TauCD})
+		ev := daEvent{T: h.T, D: h.D, Tonic: h.Tonic, invTauD: h.InvTauD, tauCD: h.TauCD}
+		if ev.D != 0 {
+			ev.tabulate()
+		}
+		st.hist = append(st.hist, ev)
 	}
 	st.tNow, st.dt, st.kc, st.ec, st.ex, st.ey = x.TNow, x.Dt, x.Kc, x.Ec, x.Ex, x.Ey
 	return nil

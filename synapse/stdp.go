@@ -181,6 +181,10 @@ type daEvent struct {
 	T, D, Tonic float64
 	invTauD     float64 // 1/τ_d
 	tauCD       float64 // τ_c·τ_d/(τ_c+τ_d), the time constant of c·d
+
+	// The tables of e^(−g/τ_d) and expm1(−g/τ_cd) over a gap g
+	// (exptable.go); nil only where D = 0.
+	ed, em expTable
 }
 
 // stdpState is the plasticity state of a Sparse projection.
@@ -190,14 +194,19 @@ type stdpState struct {
 	yPost  []float64 // postsynaptic trace per post neuron
 	colPtr []int32   // incoming synapses of post i: colSyn[colPtr[i]:colPtr[i+1]]
 	colSyn []int32
-	synPre []int32 // presynaptic neuron of each synapse
+	synPre []int32 // presynaptic neuron of each synapse (per-step mode)
 
 	// Event-driven state.
-	tSyn  []float64 // time of the last update of each synapse (ms)
-	tPre  []float64 // time at which xPre holds
-	tPost []float64 // time at which yPost holds
-	hist  []daEvent // dopamine breakpoints; hist[0].T <= every tSyn
-	tNow  float64   // the latest event time seen
+	colPre []int32   // presynaptic neuron of each colSyn entry (event-driven mode)
+	tSyn   []float64 // time of the last update of each synapse (ms)
+	tPre   []float64 // time at which xPre holds
+	tPost  []float64 // time at which yPost holds
+	hist   []daEvent // dopamine breakpoints; hist[0].T <= every tSyn
+	tNow   float64   // the latest event time seen
+
+	// Decay factors over a gap (exptable.go): e^(−g/τ_c), e^(−g/τ₊),
+	// e^(−g/τ₋).
+	gc, gp, gm expTable
 
 	// Per-step constants for the dt of the last PlasticStep.
 	dt, kc, ec, ex, ey float64
@@ -236,6 +245,16 @@ func (s *Sparse) initPlastic() {
 		st.tPre = make([]float64, s.NPre)
 		st.tPost = make([]float64, s.NPost)
 		st.hist = make([]daEvent, 0, histCap)
+		// The pre neuron of each synapse in column order, read in order
+		// by the post-spike loop; synPre serves only PlasticStep.
+		st.colPre = make([]int32, n)
+		for x, k := range st.colSyn {
+			st.colPre[x] = st.synPre[k]
+		}
+		st.synPre = nil
+		st.gc = newExpTable(1/s.STDP.TauCMs, false)
+		st.gp = newExpTable(1/s.STDP.TauPlusMs, false)
+		st.gm = newExpTable(1/s.STDP.TauMinusMs, false)
 	}
 	s.resetPlastic()
 }
@@ -389,7 +408,18 @@ func (s *Sparse) Dopamine(t, d, tauDMs, tonic float64) {
 		s.Flush(t)
 		st.hist = append(st.hist[:0], st.hist[len(st.hist)-1])
 	}
-	st.hist = append(st.hist, s.daEvent(t, d, tauDMs, tonic))
+	ev := s.daEvent(t, d, tauDMs, tonic)
+	ev.tabulate()
+	st.hist = append(st.hist, ev)
+}
+
+// tabulate gives the breakpoint the shared tables of its decay factors
+// (exptable.go), so that integrating over it calls no math.Exp or
+// math.Expm1 for whole gaps. Dopamine gives every breakpoint its tables
+// (those of the modulator's τ_d, built when it subscribes); the one
+// resetPlastic makes has D = 0 and needs none.
+func (ev *daEvent) tabulate() {
+	ev.ed, ev.em = newExpTable(ev.invTauD, false), newExpTable(ev.tauCD, true)
 }
 
 // advance brings synapse k to time t: w gains the exact integral of c·D
@@ -406,9 +436,13 @@ func (s *Sparse) advance(k int32, t float64) {
 // at returns the weight and eligibility synapse k of an event-driven
 // projection holds at t, after its last update, without changing it.
 func (s *Sparse) at(k int32, t float64) (w, c float64) {
+	return s.integrate(s.stdp.tSyn[k], s.W[k], s.stdp.C[k], t)
+}
+
+// integrate returns the weight and eligibility at t of a synapse that
+// held w and c at its last update a.
+func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 	st := &s.stdp
-	a := st.tSyn[k]
-	w, c = s.W[k], st.C[k]
 	if t <= a || c == 0 {
 		return w, c
 	}
@@ -417,8 +451,7 @@ func (s *Sparse) at(k int32, t float64) (w, c float64) {
 	for h[e].T > a {
 		e--
 	}
-	invTauC := 1 / s.STDP.TauCMs
-	tauC := s.STDP.TauCMs
+	tauC, invTauC := s.STDP.TauCMs, 1/s.STDP.TauCMs
 	dw := 0.0
 	u := a
 	for {
@@ -428,12 +461,26 @@ func (s *Sparse) at(k int32, t float64) (w, c float64) {
 		if !last {
 			end = h[e+1].T
 		}
+		// The same expressions as e^(−(u−T)/τ_d), expm1(−lapse/τ_cd) and
+		// e^(−lapse/τ_c), from the tables for whole gaps (exptable.go).
 		lapse := end - u
 		if ev.D != 0 {
-			d := ev.D * math.Exp(-(u-ev.T)*ev.invTauD)
-			dw -= c * d * ev.tauCD * math.Expm1(-lapse/ev.tauCD)
+			g := u - ev.T
+			f, ok := lookup(ev.ed, g)
+			if !ok {
+				f = math.Exp(-g * ev.invTauD)
+			}
+			d := ev.D * f
+			m, ok := lookup(ev.em, lapse)
+			if !ok {
+				m = math.Expm1(-lapse / ev.tauCD)
+			}
+			dw -= c * d * ev.tauCD * m
 		}
-		kc := math.Exp(-lapse * invTauC)
+		kc, ok := lookup(st.gc, lapse)
+		if !ok {
+			kc = math.Exp(-lapse * invTauC)
+		}
 		if ev.Tonic != 0 {
 			dw += c * ev.Tonic * tauC * (1 - kc)
 		}
@@ -488,19 +535,48 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
 		for k := lo; k < hi; k++ {
-			s.advance(k, t)
+			if t > st.tSyn[k] { // s.advance(k, t), inlined
+				s.W[k], st.C[k] = s.at(k, t)
+				st.tSyn[k] = t
+			}
 			i := s.Post[k]
 			if y := st.yPost[i]; y != 0 {
-				C[k] -= aM * y * math.Exp(-(t-st.tPost[i])*itm)
+				g := t - st.tPost[i]
+				e, ok := lookup(st.gm, g)
+				if !ok {
+					e = math.Exp(-g * itm)
+				}
+				C[k] -= aM * y * e
 			}
 		}
 	}
+	// A post neuron's synapses lie scattered over the projection: their
+	// state is gathered a chunk at a time, in a loop of independent loads
+	// that the processor overlaps, then integrated.
+	const chunk = 32
+	var as, ws, cs [chunk]float64
 	for _, i := range post {
-		for _, k := range st.colSyn[st.colPtr[i]:st.colPtr[i+1]] {
-			s.advance(k, t)
-			j := st.synPre[k]
-			if x := st.xPre[j]; x != 0 {
-				C[k] += aP * x * math.Exp(-(t-st.tPre[j])*itp)
+		for lo, hi := st.colPtr[i], st.colPtr[i+1]; lo < hi; {
+			n := min(hi-lo, chunk)
+			syn, pres := st.colSyn[lo:lo+n], st.colPre[lo:lo+n]
+			lo += n
+			for x, k := range syn {
+				as[x], ws[x], cs[x] = st.tSyn[k], s.W[k], st.C[k]
+			}
+			for x, k := range syn {
+				if t > as[x] { // s.advance(k, t)
+					s.W[k], st.C[k] = s.integrate(as[x], ws[x], cs[x], t)
+					st.tSyn[k] = t
+				}
+				j := pres[x]
+				if x := st.xPre[j]; x != 0 {
+					g := t - st.tPre[j]
+					e, ok := lookup(st.gp, g)
+					if !ok {
+						e = math.Exp(-g * itp)
+					}
+					C[k] += aP * x * e
+				}
 			}
 		}
 	}
@@ -511,14 +587,24 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	for _, j := range pre {
 		x := 1.0
 		if !nearest {
-			x += st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
+			g := t - st.tPre[j]
+			e, ok := lookup(st.gp, g)
+			if !ok {
+				e = math.Exp(-g * itp)
+			}
+			x += st.xPre[j] * e
 		}
 		st.xPre[j], st.tPre[j] = x, t
 	}
 	for _, i := range post {
 		y := 1.0
 		if !nearest {
-			y += st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
+			g := t - st.tPost[i]
+			e, ok := lookup(st.gm, g)
+			if !ok {
+				e = math.Exp(-g * itm)
+			}
+			y += st.yPost[i] * e
 		}
 		st.yPost[i], st.tPost[i] = y, t
 	}

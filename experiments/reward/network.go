@@ -232,7 +232,8 @@ type network struct {
 	rasterSteps int64 // circuit steps of each raster stretch (0: none)
 	spiking     []neuron.Spiking
 	rec         Recording
-	probes      []probeAt // the circuit's [[probe]], then the agent's
+	probes      []probeAt              // the circuit's [[probe]], then the agent's
+	plastic     []*circuits.SparseLink // the circuit's plastic sparse links, for the trace
 }
 
 func newNetwork(p AgentParams, s Setup) (Agent, error) {
@@ -250,7 +251,7 @@ func newNetwork(p AgentParams, s Setup) (Agent, error) {
 			da.Subscribe(l)
 		}
 	}
-	a := &network{NetworkParams: np, c: c, da: da, dt: c.DtMs, open: -1}
+	a := &network{NetworkParams: np, c: c, da: da, dt: c.DtMs, open: -1, plastic: c.PlasticLinks()}
 	a.k = int(math.Round(s.StepMs / c.DtMs))
 	if c.In >= 0 {
 		a.zero = make([]float64, c.Pops[c.In].Len())

@@ -97,7 +97,7 @@ func (a *network) sample() {
 		row.Weight, row.Eligibility = a.watch.SynapseAt(a.kW, t)
 	}
 	sum, n := 0.0, 0
-	for _, l := range a.c.PlasticLinks() {
+	for _, l := range a.plastic {
 		for k := range l.W {
 			w, _ := l.SynapseAt(int32(k), t)
 			sum += w

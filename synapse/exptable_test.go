@@ -1,0 +1,146 @@
+package synapse
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Every entry of a projection's decay tables has the bits of the call it
+// replaces, with the argument formed as the integration forms it; gaps
+// that are not whole numbers, or too long, are not looked up.
+func TestExpTablesHoldTheCallsBits(t *testing.T) {
+	p := SparseParams{}.Defaults()
+	p.Plastic, p.STDP.EventDriven = true, true
+	p.STDP.TauPlusMs, p.STDP.TauMinusMs, p.STDP.TauCMs = 16.8, 33.7, 1000
+	s, err := NewSparseEdges(2, 2, []Edge{{Pre: 0, Post: 1}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Dopamine(0, 0, 200, 0)
+	ev := s.stdp.hist[len(s.stdp.hist)-1]
+	st := &s.stdp
+	for _, c := range []struct {
+		name  string
+		tab   expTable
+		value func(g float64) float64
+	}{
+		{"e^(-g/tau_c)", st.gc, func(g float64) float64 { return math.Exp(-g * (1 / p.STDP.TauCMs)) }},
+		{"e^(-g/tau_plus)", st.gp, func(g float64) float64 { return math.Exp(-g * (1 / p.STDP.TauPlusMs)) }},
+		{"e^(-g/tau_minus)", st.gm, func(g float64) float64 { return math.Exp(-g * (1 / p.STDP.TauMinusMs)) }},
+		{"e^(-g/tau_d)", ev.ed, func(g float64) float64 { return math.Exp(-g * ev.invTauD) }},
+		{"expm1(-g/tau_cd)", ev.em, func(g float64) float64 { return math.Expm1(-g / ev.tauCD) }},
+	} {
+		for n := range expTableLen {
+			g := float64(n)
+			v, ok := lookup(c.tab, g)
+			if want := c.value(g); !ok || math.Float64bits(v) != math.Float64bits(want) {
+				t.Fatalf("%s at %g: %v %v, want %v", c.name, g, v, ok, want)
+			}
+		}
+		for _, g := range []float64{0.5, 1e-300, 3.999999, expTableLen, 1e12, math.Inf(1), math.NaN(), -1} {
+			if _, ok := lookup(c.tab, g); ok {
+				t.Errorf("%s: gap %g looked up", c.name, g)
+			}
+		}
+	}
+	if got := len(expTables.m); got > 16 {
+		t.Errorf("%d tables for a handful of time constants: not shared", got)
+	}
+}
+
+// refAt is Sparse.at as it was before the tables, calling math.Exp and
+// math.Expm1 for every factor.
+func refAt(s *Sparse, k int32, t float64) (w, c float64) {
+	st := &s.stdp
+	a := st.tSyn[k]
+	w, c = s.W[k], st.C[k]
+	if t <= a || c == 0 {
+		return w, c
+	}
+	h := st.hist
+	e := len(h) - 1
+	for h[e].T > a {
+		e--
+	}
+	invTauC, tauC := 1/s.STDP.TauCMs, s.STDP.TauCMs
+	dw, u := 0.0, a
+	for {
+		ev := &h[e]
+		end := t
+		last := e+1 >= len(h) || h[e+1].T >= t
+		if !last {
+			end = h[e+1].T
+		}
+		lapse := end - u
+		if ev.D != 0 {
+			d := ev.D * math.Exp(-(u-ev.T)*ev.invTauD)
+			dw -= c * d * ev.tauCD * math.Expm1(-lapse/ev.tauCD)
+		}
+		kc := math.Exp(-lapse * invTauC)
+		if ev.Tonic != 0 {
+			dw += c * ev.Tonic * tauC * (1 - kc)
+		}
+		c *= kc
+		if last {
+			break
+		}
+		u = end
+		e++
+	}
+	if dw != 0 {
+		w = min(max(w+dw, s.WMin), s.WMax)
+	}
+	return w, c
+}
+
+// Brought up to date between random spikes and rewards, at whole and at
+// fractional times, every synapse holds the bits of the integration
+// without tables.
+func TestEventDrivenAtEqualsExpCalls(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	p := SparseParams{}.Defaults()
+	p.P, p.Plastic, p.STDP.EventDriven = 0.3, true, true
+	p.WMin, p.WMax = -1, 4
+	s, err := NewSparse(40, 40, p, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Dopamine(0, 0, 200, 2e-5)
+	var pre, post []int32
+	checked := 0
+	for step := 1; step <= 20000; step++ {
+		tm := float64(step)
+		if step > 10000 {
+			tm = 10000 + float64(step-10000)*0.25 // fractional times: the calls
+		}
+		if rng.IntN(700) == 0 {
+			s.Dopamine(tm, 0.5+rng.Float64(), 200, 2e-5)
+		}
+		pre, post = pre[:0], post[:0]
+		for i := range int32(40) {
+			if rng.IntN(50) == 0 {
+				pre = append(pre, i)
+			}
+			if rng.IntN(50) == 0 {
+				post = append(post, i)
+			}
+		}
+		if step%997 == 0 {
+			for k := range int32(len(s.W)) {
+				w, c := s.at(k, tm)
+				rw, rc := refAt(s, k, tm)
+				if math.Float64bits(w) != math.Float64bits(rw) || math.Float64bits(c) != math.Float64bits(rc) {
+					t.Fatalf("t = %g, synapse %d: (%v, %v), want (%v, %v)", tm, k, w, c, rw, rc)
+				}
+				if c != 0 {
+					checked++
+				}
+			}
+		}
+		s.SpikesAt(tm, pre, post)
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d synapses with a trace compared", checked)
+	}
+}
