@@ -91,7 +91,7 @@ type Reporter interface {
 	Report() []env.Field
 }
 
-var agents = []*AgentDef{&criticDef, &actorCriticDef, &rateDef, &spikingDef, &networkDef, &qLearningDef, &randomDef, &epropDef}
+var agents = []*AgentDef{&criticDef, &actorCriticDef, &rateDef, &spikingDef, &networkDef, &qLearningDef, &randomDef, &epropDef, &potjansDef}
 
 // Agents lists the registered agents.
 func Agents() []*AgentDef { return append([]*AgentDef(nil), agents...) }
