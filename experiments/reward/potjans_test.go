@@ -13,11 +13,11 @@ import (
 
 // newTestPotjans builds the potjans agent on the shipped circuit for the
 // 5 × 5 grid world (25 features, 4 actions), with a shorter baseline.
-func newTestPotjans(t testing.TB, seed uint64) *potjans {
+func newTestPotjans(t testing.TB, seed uint64, baselineMs float64) *potjans {
 	t.Helper()
 	p := PotjansParams{}.Defaults()
 	p.Circuit = "potjans_grid"
-	p.BaselineMs = 3000
+	p.BaselineMs = baselineMs
 	if err := p.read(""); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func newTestPotjans(t testing.TB, seed uint64) *potjans {
 // baseline sets: δ̂ ≥ −ν_baseline/κ, reached when the error is more
 // negative than that.
 func TestPotjansDopamineIsTheTDError(t *testing.T) {
-	a := newTestPotjans(t, 1)
+	a := newTestPotjans(t, 1, 3000)
 	a.CriticRate, a.ActorRate = 0, 0 // the weights set below stay
 	if a.baseline < 3 || a.baseline > 8 {
 		t.Fatalf("dopamine baseline %g Hz, want the circuit's ≈ 5 Hz", a.baseline)
@@ -54,15 +54,18 @@ func TestPotjansDopamineIsTheTDError(t *testing.T) {
 	}
 	// mean δ̂ of the move from a (nil: rest) to b with reward r, over n
 	// repetitions, each after a window in a.
+	n := 12
+	if race.Enabled {
+		n = 4
+	}
 	measure := func(from, to []float64, r float64) (mean, lowest float64) {
-		const n = 12
 		lowest = math.Inf(1)
 		for range n {
 			a.present(nil, false, 0, 0)
 			a.present(from, false, 0, 0)
 			a.present(to, true, r, 0)
 			a.present(nil, false, 0, 0) // its first steps complete the move
-			mean += a.last / n
+			mean += a.last / float64(n)
 			lowest = min(lowest, a.last)
 		}
 		return mean, lowest
@@ -112,7 +115,7 @@ func TestPotjansDopamineIsTheTDError(t *testing.T) {
 // BenchmarkPotjansWindow: one 25-ms window of the potjans_grid circuit in
 // a state.
 func BenchmarkPotjansWindow(b *testing.B) {
-	a := newTestPotjans(b, 1)
+	a := newTestPotjans(b, 1, 100)
 	x := make([]float64, 25)
 	x[3] = 1
 	b.ResetTimer()
@@ -124,7 +127,7 @@ func BenchmarkPotjansWindow(b *testing.B) {
 // A move of the potjans agent (a window in the state entered, the
 // plasticity) allocates nothing.
 func TestPotjansStepAllocatesNothing(t *testing.T) {
-	a := newTestPotjans(t, 2)
+	a := newTestPotjans(t, 2, 100)
 	x := make([]float64, 25)
 	x[0] = 1
 	rng := rand.New(rand.NewPCG(1, 1))
