@@ -189,3 +189,29 @@ steps_every = 0
 		}
 	}
 }
+
+// A circuit or window the potjans agent cannot run is refused when the
+// file is loaded, at the key.
+func TestPotjansChecksItsCircuit(t *testing.T) {
+	file := func(agent string) string {
+		return `kind = "reward"
+[environment]
+name = "grid"
+[critic]
+step_ms = 25
+[[agent]]
+name = "potjans"
+` + agent + "\n"
+	}
+	for _, c := range []struct{ agent, want string }{
+		{`circuit = "potjans_grid"` + "\nwindow_ms = 30", `t.toml:9: agent[potjans].window_ms: the critic → da delay of potjans_grid (27 steps) must be the window (30 steps)`},
+		{`circuit = "potjans_grid"` + "\nwindow_ms = 25.5", "window_ms: must be a whole number of the circuit's dt_ms = 1, got 25.5"},
+		{`circuit = "bandit_rstdp"`, `agent[potjans].circuit: circuit bandit_rstdp has no population "state"`},
+		{`circuit = "potjans_grid"` + "\nactor_post = \"both\"", "actor_post: must be chosen or deviation"},
+	} {
+		err := loadError(file(c.agent))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.agent, err, c.want)
+		}
+	}
+}
