@@ -51,6 +51,7 @@ func init() {
 	goldenArgs["experiment/conditioning_spiking"] = []string{"--seeds", "1", "--set", "episodes=20", "--set", "record.steps_every=10"}
 	goldenArgs["experiment/gridworld"] = []string{"--seeds", "2", "--set", "episodes=50"}
 	goldenArgs["experiment/gridworld_regimes"] = []string{"--seeds", "1", "--set", "episodes=60"}
+	goldenArgs["experiment/gridworld_potjans"] = []string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.potjans.baseline_ms=200"}
 	goldenArgs["experiment/bandit_spiking"] = []string{"--seeds", "2", "--set", "episodes=40"}
 	goldenArgs["experiment/pavlovian"] = []string{"--seeds", "2", "--set", "episodes=4", "--set", "agent.0.compare_s=2", "--set", "environment.stimuli=4"}
 	goldenArgs["experiment/water_maze"] = []string{"--seeds", "2", "--set", "episodes=6"}
@@ -78,7 +79,7 @@ func init() {
 // dopamine), the golden case that runs it.
 var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking", "bandit_rate": "experiment/bandit",
 	"izhikevich2007_network": "experiment/pavlovian", "izhikevich2007_delays": "experiment/pavlovian",
-	"eprop_bandit": "experiment/eprop_reward"}
+	"eprop_bandit": "experiment/eprop_reward", "potjans_grid": "experiment/gridworld_potjans"}
 
 // raceGolden are the golden cases run under the race detector (the others
 // would take it past go test's default 10 minutes on a 2-core machine):

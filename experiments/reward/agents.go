@@ -91,7 +91,7 @@ type Reporter interface {
 	Report() []env.Field
 }
 
-var agents = []*AgentDef{&criticDef, &actorCriticDef, &aseDef, &rateDef, &spikingDef, &networkDef, &qLearningDef, &randomDef, &epropDef, &fremauxDef}
+var agents = []*AgentDef{&criticDef, &actorCriticDef, &aseDef, &rateDef, &spikingDef, &networkDef, &qLearningDef, &randomDef, &epropDef, &fremauxDef, &potjansDef}
 
 // Agents lists the registered agents.
 func Agents() []*AgentDef { return append([]*AgentDef(nil), agents...) }

@@ -104,6 +104,7 @@ func documentedStructs() []documented {
 		{doc: "reward.md", after: "`water_maze` —", v: envDefaults("water_maze")},
 		{doc: "reward.md", after: "`cartpole` —", v: envDefaults("cartpole")},
 		{doc: "reward.md", after: "`acrobot` —", v: envDefaults("acrobot")},
+		{doc: "reward.md", after: "### The potjans agent (", v: reward.PotjansParams{}.Defaults()},
 		{doc: "sweeps.md", after: "[[sweep.param]]", prefix: "param.", v: space.Param{}},
 	}
 }
