@@ -53,3 +53,13 @@ func BenchmarkMemoryPlastic(b *testing.B) {
 	p.WMin, p.WMax = 0, 10
 	benchMemory(b, p)
 }
+
+// BenchmarkMemoryTwoFactor: two-factor STDP (rule "stdp", delay 16 steps):
+// nothing per synapse beyond a static projection's; per neuron the traces,
+// the post spikes' history and the pre spikes on their way.
+func BenchmarkMemoryTwoFactor(b *testing.B) {
+	p := synapse.SparseParams{}.Defaults()
+	p.P, p.Plastic, p.STDP.Rule, p.DelaySteps = 0.02, true, synapse.Additive, 16
+	p.WMin, p.WMax = 0, 10
+	benchMemory(b, p)
+}

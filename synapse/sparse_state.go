@@ -36,8 +36,13 @@ func (s *Sparse) State() SparseState {
 	return out
 }
 
-// SetState puts the projection in a state State returned.
+// SetState puts the projection in a state State returned. A projection
+// with two-factor STDP (rule "stdp") has no state to save beside W: only
+// simulations run it, and they are not checkpointed; it is refused.
 func (s *Sparse) SetState(x SparseState) error {
+	if s.Plastic && s.STDP.Rule == Additive {
+		return fmt.Errorf("synapse: a projection with rule \"stdp\" is not checkpointed")
+	}
 	st := &s.stdp
 	same := len(x.W) == len(s.W) && len(x.Ring) == len(s.ring) && len(x.Dirty) == len(s.dirty) &&
 		len(x.C) == len(st.C) && len(x.XPre) == len(st.xPre) && len(x.YPost) == len(st.yPost) &&
