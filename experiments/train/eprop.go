@@ -404,7 +404,7 @@ func (r *Eprop) Pass(src seqSource) float64 {
 	loss := 0.0
 	for b := range n {
 		r.Begin()
-		loss += r.steps(src, b, T, b == 0 && r.watch != nil)
+		loss = r.steps(src, b, T, b == 0 && r.watch != nil, loss)
 		r.endSequence(T, n)
 	}
 	r.clearAutapses()
@@ -426,16 +426,16 @@ func (r *Eprop) Begin() {
 // firing-rate regularisation (a sequence's end is not known). It
 // allocates nothing.
 func (r *Eprop) Continue(src seqSource) float64 {
-	loss := r.steps(src, 0, src.Steps(), false)
+	loss := r.steps(src, 0, src.Steps(), false, 0)
 	r.clearAutapses()
 	return loss
 }
 
 // steps runs T steps of sequence b of src, advancing the traces (and
-// recording the watched synapses if watch).
-func (r *Eprop) steps(src seqSource, b, T int, watch bool) float64 {
+// recording the watched synapses if watch), and returns loss plus the
+// loss of every step, added one by one (a pass's sum, rounded as always).
+func (r *Eprop) steps(src seqSource, b, T int, watch bool, loss float64) float64 {
 	c := r.c
-	loss := 0.0
 	for t := range T {
 		for p, buf := range r.prev {
 			if buf != nil {
