@@ -102,6 +102,7 @@ func documentedStructs() []documented {
 		{doc: "reward.md", after: "`distal` —", v: envDefaults("distal")},
 		{doc: "reward.md", after: "`water_maze` —", v: envDefaults("water_maze")},
 		{doc: "reward.md", after: "`cartpole` —", v: envDefaults("cartpole")},
+		{doc: "reward.md", after: "`evidence` — evidence accumulation", v: envDefaults("evidence")},
 		{doc: "sweeps.md", after: "[[sweep.param]]", prefix: "param.", v: space.Param{}},
 	}
 }
