@@ -103,7 +103,10 @@ func (p EpropParams) check(n, actions, episodes, maxSteps int) error {
 // forward in time, ∂(−log π_a)/∂w from every synapse's eligibility trace
 // and the learning signal B·β(π − 1_a). The agent keeps it as the action's
 // eligibility ẽ ← λ·ẽ + ∂(−log π_a)/∂w and applies the critic's δ:
-// Δw = −η·δ·ẽ (the policy gradient with δ as the advantage).
+// Δw = −η·δ·ẽ (the policy gradient with δ as the advantage). With
+// keep_state the circuit and the rule's traces carry on from step to step
+// of an episode (from rest at its start only), so that a decision's
+// gradient reaches what the circuit saw steps before (a memory task).
 var epropDef = AgentDef{
 	Name: "eprop",
 	Doc:  "reward-based e-prop: a spiking circuit (circuit file) chooses by softmax on its leaky readout; eligibility traces forward in time, the critic's δ as the third factor",
