@@ -148,7 +148,7 @@ type Bounded interface {
 	RegretBound(n int) float64
 }
 
-var registry = []*Def{&conditioningDef, &banditDef, &gridDef, &pavlovianDef, &distalDef, &mazeDef, &cartPoleDef, &acrobotDef}
+var registry = []*Def{&conditioningDef, &banditDef, &gridDef, &pavlovianDef, &distalDef, &mazeDef, &cartPoleDef, &acrobotDef, &evidenceDef}
 
 // Lookup returns the environment of that name.
 func Lookup(name string) (*Def, bool) {

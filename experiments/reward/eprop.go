@@ -37,6 +37,16 @@ type EpropParams struct {
 	// TraceDecay is λ, in [0, 1): the per-step decay of the action's
 	// eligibility ẽ across the steps of an episode.
 	TraceDecay float64 `toml:"trace_decay" check:"[0,1)"`
+	// KeepState runs an episode as one sequence: the circuit and the
+	// rule's eligibility traces start from rest at the episode's start and
+	// carry on from step to step (a memory task); false starts every step
+	// from rest (a bandit).
+	KeepState bool `toml:"keep_state"`
+	// ActOnFeature, if ≥ 0, is the feature whose steps are decisions: in a
+	// step whose feature act_on_feature is 0 the circuit runs, the action
+	// is 0 and no policy gradient is formed (the environment ignores the
+	// action there). −1: every step is a decision.
+	ActOnFeature int `toml:"act_on_feature" check:"[-1,1000000]"`
 }
 
 // Validate reports a key out of range.
@@ -76,6 +86,8 @@ func (p EpropParams) check(n, actions, episodes, maxSteps int) error {
 	switch {
 	case s.Populations[in].Size%n != 0:
 		return param.New(fmt.Sprintf("the input population %q of %s has %d neurons, not a multiple of the environment's %d features", s.Input, p.file, s.Populations[in].Size, n), "circuit")
+	case p.ActOnFeature >= n:
+		return param.New(fmt.Sprintf("must name one of the environment's %d features (0 … %d) or be -1, got %d", n, n-1, p.ActOnFeature), "act_on_feature")
 	case s.Populations[out].Size != actions:
 		return param.New(fmt.Sprintf("the readout population %q of %s must have one unit per action (%d), got %d", s.Readout.Population, p.file, actions, s.Populations[out].Size), "circuit")
 	}
@@ -91,13 +103,16 @@ func (p EpropParams) check(n, actions, episodes, maxSteps int) error {
 // forward in time, ∂(−log π_a)/∂w from every synapse's eligibility trace
 // and the learning signal B·β(π − 1_a). The agent keeps it as the action's
 // eligibility ẽ ← λ·ẽ + ∂(−log π_a)/∂w and applies the critic's δ:
-// Δw = −η·δ·ẽ (the policy gradient with δ as the advantage).
+// Δw = −η·δ·ẽ (the policy gradient with δ as the advantage). With
+// keep_state the circuit and the rule's traces carry on from step to step
+// of an episode (from rest at its start only), so that a decision's
+// gradient reaches what the circuit saw steps before (a memory task).
 var epropDef = AgentDef{
 	Name: "eprop",
 	Doc:  "reward-based e-prop: a spiking circuit (circuit file) chooses by softmax on its leaky readout; eligibility traces forward in time, the critic's δ as the third factor",
 	Acts: true,
 	Defaults: func() AgentParams {
-		return EpropParams{LearningRate: 0.01, Beta: 1, InputScale: 1, DecisionMs: 100, Feedback: "random", FeedbackScale: 1}
+		return EpropParams{LearningRate: 0.01, Beta: 1, InputScale: 1, DecisionMs: 100, Feedback: "random", FeedbackScale: 1, ActOnFeature: -1}
 	},
 	New: newEpropAgent,
 }
@@ -112,6 +127,7 @@ type epropAgent struct {
 	pi    []float64
 	g     []float64
 	act   int
+	skip  bool // this step is no decision (act_on_feature)
 	rng   *rand.Rand
 	tr    [][]float64 // ẽ per link
 }
@@ -139,6 +155,9 @@ func (a *epropAgent) Begin() {
 	for _, t := range a.tr {
 		clear(t)
 	}
+	if a.KeepState {
+		a.rule.Begin()
+	}
 }
 
 // Trials, Steps, Input and StepLoss make the decision one sequence for the
@@ -149,6 +168,10 @@ func (a *epropAgent) Input(_, _ int) []float64 { return a.in }
 func (a *epropAgent) StepLoss(_, t int, y, g []float64) float64 {
 	clear(g)
 	if t != a.steps-1 {
+		return 0
+	}
+	if a.skip {
+		a.act = 0
 		return 0
 	}
 	softmax(a.pi, a.Beta, y)
@@ -165,8 +188,13 @@ func (a *epropAgent) Act(x []float64, rng *rand.Rand) int {
 		a.in[i] = x[i/a.block] * a.InputScale
 	}
 	a.rng = rng
+	a.skip = a.ActOnFeature >= 0 && x[a.ActOnFeature] == 0
 	a.c.ZeroGrad()
-	a.rule.Pass(a)
+	if a.KeepState {
+		a.rule.Continue(a)
+	} else {
+		a.rule.Pass(a)
+	}
 	for k, l := range a.c.Links {
 		if !l.Plastic {
 			continue

@@ -46,7 +46,8 @@ func SummaryRecords(summary []byte) ([]runner.Record, error) {
 			Metric string `json:"metric"`
 		} `json:"comparisons"`
 		Criterion struct {
-			LossBelow float64 `json:"loss_below"`
+			LossBelow      float64 `json:"loss_below"`
+			TestErrorBelow float64 `json:"test_error_below"`
 		} `json:"criterion"`
 		Runs []map[string]json.RawMessage `json:"runs"`
 	}
@@ -56,7 +57,7 @@ func SummaryRecords(summary []byte) ([]runner.Record, error) {
 	metric := "final_loss"
 	if len(s.Comparisons) > 0 {
 		metric = s.Comparisons[0].Metric
-	} else if s.Criterion.LossBelow > 0 {
+	} else if s.Criterion.LossBelow > 0 || s.Criterion.TestErrorBelow > 0 {
 		metric = "trials_to_criterion"
 	}
 	var recs []runner.Record

@@ -28,3 +28,8 @@ func (t *MNIST) Monitor(c *circuits.Circuit) []Value {
 func (t *Regression) Monitor(c *circuits.Circuit) []Value {
 	return []Value{{"nse", t.NSE(c)}}
 }
+
+// Monitor reports the test error (a fraction) on the test sequences.
+func (t *Evidence) Monitor(c *circuits.Circuit) []Value {
+	return []Value{{"test_error", t.TestError(c)}}
+}

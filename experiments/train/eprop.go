@@ -400,27 +400,62 @@ func (r *Eprop) Measure(t task.Task) (float64, int) {
 // ∂L/∂w to every plastic link's Grad and returns the loss (the sum of the
 // step terms). It allocates nothing.
 func (r *Eprop) Pass(src seqSource) float64 {
-	c := r.c
 	n, T := src.Trials(), src.Steps()
 	loss := 0.0
 	for b := range n {
-		c.Reset()
-		r.startSequence()
-		for t := range T {
-			for p, buf := range r.prev {
-				if buf != nil {
-					copy(buf, c.Pops[p].Output())
-				}
-			}
-			c.Step(src.Input(b, t))
-			loss += src.StepLoss(b, t, c.Output(), r.err)
-			r.stepEligibility()
-			if b == 0 && r.watch != nil {
-				r.sample(t, T)
-			}
-		}
+		r.Begin()
+		loss = r.steps(src, b, T, b == 0 && r.watch != nil, loss)
 		r.endSequence(T, n)
 	}
+	r.clearAutapses()
+	return loss
+}
+
+// Begin puts the circuit and every eligibility trace at rest: the start
+// of a sequence that Continue runs in pieces (an agent's episode).
+func (r *Eprop) Begin() {
+	r.c.Reset()
+	r.startSequence()
+}
+
+// Continue runs sequence 0 of src from where the last Begin or Continue
+// left the circuit and the traces (nothing is reset), adds e-prop's
+// estimate of ∂L/∂w over its steps to every plastic link's Grad and
+// returns the loss of those steps. A sequence run in pieces this way
+// computes what one Pass over the whole sequence computes, without the
+// firing-rate regularisation (a sequence's end is not known). It
+// allocates nothing.
+func (r *Eprop) Continue(src seqSource) float64 {
+	loss := r.steps(src, 0, src.Steps(), false, 0)
+	r.clearAutapses()
+	return loss
+}
+
+// steps runs T steps of sequence b of src, advancing the traces (and
+// recording the watched synapses if watch), and returns loss plus the
+// loss of every step, added one by one (a pass's sum, rounded as always).
+func (r *Eprop) steps(src seqSource, b, T int, watch bool, loss float64) float64 {
+	c := r.c
+	for t := range T {
+		for p, buf := range r.prev {
+			if buf != nil {
+				copy(buf, c.Pops[p].Output())
+			}
+		}
+		c.Step(src.Input(b, t))
+		loss += src.StepLoss(b, t, c.Output(), r.err)
+		r.stepEligibility()
+		if watch {
+			r.sample(t, T)
+		}
+	}
+	return loss
+}
+
+// clearAutapses zeroes the gradient of the autapses a rule without them
+// never changes.
+func (r *Eprop) clearAutapses() {
+	c := r.c
 	for i := range r.links {
 		if el := &r.links[i]; el.noAutapse {
 			l := &c.Links[el.k]
@@ -429,7 +464,6 @@ func (r *Eprop) Pass(src seqSource) float64 {
 			}
 		}
 	}
-	return loss
 }
 
 // Watch records synapses ws from the next pass on (nil: none). A synapse

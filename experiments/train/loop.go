@@ -24,6 +24,10 @@ type Hooks struct {
 	Loss func(epoch, trials int, loss float64)
 	// Update is called after every learning update.
 	Update func(epoch, trials int)
+	// Solved, if not nil, is asked after every Update whether the run has
+	// met a criterion of the caller's (a held-out test error): if so the
+	// loop stops, solved after that update.
+	Solved func(epoch int) bool
 	// From continues a loop that was stopped (a checkpoint): its trials
 	// and updates so far.
 	From Outcome
@@ -34,8 +38,8 @@ type Outcome struct {
 	// Trials are the forward passes spent (over the task's batch), Epochs
 	// the learning updates made.
 	Trials, Epochs int
-	// Solved: the loss dropped below the criterion, after Trials trials
-	// and Epochs updates.
+	// Solved: the loss dropped below the criterion (or Hooks.Solved said
+	// so), after Trials trials and Epochs updates.
 	Solved bool
 	// Err says why the run failed (it diverged); "" if it did not.
 	Err string
@@ -87,6 +91,10 @@ func Loop(ctx context.Context, r Rule, c *circuits.Circuit, t task.Task, rng *ra
 		o.Epochs++
 		if h.Update != nil {
 			h.Update(o.Epochs, o.Trials)
+		}
+		if h.Solved != nil && h.Solved(o.Epochs) {
+			o.Solved = true
+			return o
 		}
 	}
 }

@@ -34,7 +34,7 @@ type Comparison struct {
 func (p *Plan) HeadlineMetric() string { return p.metricName() }
 
 func (p *Plan) metricName() string {
-	if p.Spec.Criterion.LossBelow > 0 {
+	if p.Spec.Criterion.Active() {
 		return "trials_to_criterion"
 	}
 	return p.task.Headline

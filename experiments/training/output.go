@@ -84,7 +84,7 @@ func metricFields() (fractions, numbers []task.Metric) {
 func (p *Plan) Summarize(results []Result) Summary {
 	s := Summary{Experiment: p.Spec.Name, Criterion: p.Spec.Criterion, ByRule: map[string]output.Object{}, Task: p.task,
 		Note: "trials = forward passes of the circuit over the task's batch (for xor, all four patterns), counted for every pass a rule uses to learn; epochs = learning updates; medians of *_to_criterion count unsolved runs as +inf"}
-	criterion := p.Spec.Criterion.LossBelow > 0
+	criterion := p.Spec.Criterion.Active()
 	fractions, numbers := summaryFractions, summaryNumbers
 	declared := func(m task.Metric) bool { _, ok := p.task.Metric(m.Name); return ok }
 	byRule := map[string][]Result{}

@@ -229,6 +229,7 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 		return res, nil
 	}
 	spikes0, simStart := c.SpikeCount, time.Now()
+	testSolved := -1 // the update after which the test error met criterion.test_error_below
 	hooks := train.Hooks{Every: p.Spec.Record.Every, From: from, Loss: func(epoch, trials int, loss float64) {
 		res.Metrics = append(res.Metrics, MetricRow{Epoch: epoch, Trials: trials, Loss: loss})
 	}}
@@ -240,7 +241,13 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 				RPE: tr.RPE, Dopamine: tr.Dopamine, LearningRate: tr.LearningRate, EligibilityRMS: e, WeightRMS: w})
 		}
 		if d := p.Spec.Record.DiagnosticsEvery; d > 0 && epoch%d == 0 {
+			n := len(res.Diagnostics)
 			res.Diagnostics = diagnose(res.Diagnostics, epoch, trials, rule, c, t)
+			for _, r := range res.Diagnostics[n:] {
+				if r.Name == "test_error" && r.Value < p.Spec.Criterion.TestErrorBelow {
+					testSolved = epoch
+				}
+			}
 		}
 		if watcher != nil && (epoch == 1 || epoch%p.Spec.Record.SynapsesEvery == 0) {
 			elig, sig := watcher.Watched()
@@ -250,6 +257,9 @@ func (p *Plan) runOne(ctx context.Context, ck runner.Checkpoint, j Job) (Result,
 			}
 		}
 		cp.maybeSave(train.Outcome{Epochs: epoch, Trials: trials}, &res, false)
+	}
+	if p.Spec.Criterion.TestErrorBelow > 0 {
+		hooks.Solved = func(epoch int) bool { return testSolved == epoch }
 	}
 	budget := train.Budget{MaxTrials: p.Spec.MaxTrials, LossBelow: p.Spec.Criterion.LossBelow}
 	o := train.Loop(ctx, rule, c, t, rand.New(taskSrc), budget, hooks)

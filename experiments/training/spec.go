@@ -56,7 +56,16 @@ type Criterion struct {
 	// LossBelow: a run is solved when the unperturbed loss drops below it;
 	// 0 means train for MaxTrials.
 	LossBelow float64 `toml:"loss_below" json:"loss_below" check:"finite,>=0"`
+	// TestErrorBelow: a run is solved when the task's held-out test error
+	// (a fraction), measured every record.diagnostics_every updates, is
+	// below it (NEST's and Bellec et al.'s early stopping: error <
+	// stop_crit); 0 means no such criterion. Needs a task that reports
+	// test_error while training (mnist, evidence).
+	TestErrorBelow float64 `toml:"test_error_below" json:"test_error_below,omitempty" check:"[0,1]"`
 }
+
+// Active says whether a run can be solved (a criterion is set).
+func (c Criterion) Active() bool { return c.LossBelow > 0 || c.TestErrorBelow > 0 }
 
 // Record chooses what goes into metrics.csv and traces.csv.
 type Record struct {
@@ -207,6 +216,8 @@ func (s *Spec) Validate() error {
 		return fe(fmt.Sprintf("at most %d synapses, got %d", maxWatched, len(s.Record.Synapses)), "record", "synapse")
 	case len(s.Rules) == 0:
 		return fe("an experiment needs at least one [[rule]]", "rule")
+	case s.Criterion.TestErrorBelow > 0 && s.Record.DiagnosticsEvery == 0:
+		return fe("needs record.diagnostics_every > 0: the test error is measured at the diagnostics", "criterion", "test_error_below")
 	}
 	for i, w := range s.Record.Synapses {
 		switch {
