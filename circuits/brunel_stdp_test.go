@@ -3,7 +3,6 @@ package circuits
 import (
 	"bufio"
 	"math"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -14,19 +13,6 @@ import (
 	"github.com/dopa-sim/dopa/synapse"
 )
 
-func buildBrunelSTDP(t testing.TB, seed uint64) *Circuit {
-	t.Helper()
-	s, err := Load("brunel_stdp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{byte(seed)})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // circuits/brunel_stdp.toml is circuits/brunel.toml with its E→E synapses
 // plastic by two-factor STDP (rule "stdp"); a step with its plasticity
 // allocates nothing and changes the weights.
@@ -34,7 +20,7 @@ func TestBrunelSTDPCircuit(t *testing.T) {
 	if testing.Short() || race.Enabled {
 		t.Skip("builds 10⁷ synapses (one goroutine: nothing for the race detector)")
 	}
-	c := buildBrunelSTDP(t, 1)
+	c := buildBuiltin(t, "brunel_stdp", 1)
 	pl := c.PlasticLinks()
 	if len(pl) != 1 || pl[0].Name != "ee" || pl[0].Len() != 6_400_000 || pl[0].STDP.Rule != synapse.Additive {
 		t.Fatalf("plastic links %v, want ee alone, 6.4e6 synapses, rule stdp", pl)
@@ -117,7 +103,7 @@ func TestBrunelSTDPMatchesBrian2(t *testing.T) {
 	if len(rates) == 0 || len(fanos) != len(rates) || len(means) != len(rates) {
 		t.Fatalf("%s: %d rates, %d Fano factors, %d weight lines", file, len(rates), len(fanos), len(means))
 	}
-	c := buildBrunelSTDP(t, 1)
+	c := buildBuiltin(t, "brunel_stdp", 1)
 	st := spikeStats(c, 4000, 200)
 	c.SettlePlastic()
 	w := slices.Clone(c.PlasticLinks()[0].W)
@@ -157,7 +143,7 @@ func BenchmarkBrunelSTDPCircuit(b *testing.B) {
 	var total int64
 	for b.Loop() {
 		b.StopTimer()
-		c := buildBrunelSTDP(b, 1)
+		c := buildBuiltin(b, "brunel_stdp", 1)
 		b.StartTimer()
 		for range 10000 {
 			c.Step(nil)
@@ -170,4 +156,4 @@ func BenchmarkBrunelSTDPCircuit(b *testing.B) {
 // BenchmarkBrunelSTDPMemory reports the heap circuits/brunel_stdp.toml
 // keeps once built (10⁷ synapses, 6.4e6 of them plastic), per synapse and
 // in all (docs/performance.md).
-func BenchmarkBrunelSTDPMemory(b *testing.B) { benchCircuitMemory(b, buildBrunelSTDP) }
+func BenchmarkBrunelSTDPMemory(b *testing.B) { benchCircuitMemory(b, "brunel_stdp") }

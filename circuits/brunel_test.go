@@ -1,26 +1,12 @@
 package circuits
 
 import (
-	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/dopa-sim/dopa/neuron"
 )
-
-func buildBrunel(t testing.TB, seed uint64) *Circuit {
-	t.Helper()
-	s, err := Load("brunel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{byte(seed)})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 // circuits/brunel.toml builds Brunel's network: 10⁷ synapses by fixed
 // in-degree, delta-synapse neurons reset to 10 mV, a Poisson drive of
@@ -29,7 +15,7 @@ func TestBrunelCircuit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 10⁷ synapses")
 	}
-	c := buildBrunel(t, 1)
+	c := buildBuiltin(t, "brunel", 1)
 	if len(c.Sparse) != 4 || len(c.Links) != 0 {
 		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
 	}
@@ -77,7 +63,7 @@ func TestBrunelMatchesBrian2(t *testing.T) {
 	if len(fanos) != len(rates) {
 		t.Fatalf("testdata/brunel_brian2.txt: %d Fano factors for %d seeds", len(fanos), len(rates))
 	}
-	st := spikeStats(buildBrunel(t, 1), 10000, 200)
+	st := spikeStats(buildBuiltin(t, "brunel", 1), 10000, 200)
 	rate, cv, fano, n := st.Late, st.CV, st.Fano, st.Neurons
 	t.Logf("rate %.3f Hz, CV %.4f (%d neurons), Fano %.3f; Brian2 rates %v, CVs %v, Fano %v", rate, cv, n, fano, rates, cvs, fanos)
 	check := func(name string, got float64, ref []float64, margin float64) {
@@ -100,7 +86,7 @@ func BenchmarkBrunelCircuit(b *testing.B) {
 	var total int64
 	for b.Loop() {
 		b.StopTimer()
-		c := buildBrunel(b, 1)
+		c := buildBuiltin(b, "brunel", 1)
 		b.StartTimer()
 		for range 10000 {
 			c.Step(nil)
@@ -141,17 +127,17 @@ func TestBrunelPoissonInputErrors(t *testing.T) {
 // BenchmarkBrunelMemory reports the heap circuits/brunel.toml keeps once
 // built (10 000 neurons, 10⁷ static synapses with a 16-step delay ring,
 // the Poisson drives), per synapse and in all (docs/performance.md).
-func BenchmarkBrunelMemory(b *testing.B) { benchCircuitMemory(b, buildBrunel) }
+func BenchmarkBrunelMemory(b *testing.B) { benchCircuitMemory(b, "brunel") }
 
 // benchCircuitMemory reports the heap a circuit keeps once built, per
 // synapse of its sparse links and in all.
-func benchCircuitMemory(b *testing.B, build func(testing.TB, uint64) *Circuit) {
+func benchCircuitMemory(b *testing.B, name string) {
 	var perSyn, total float64
 	for b.Loop() {
 		var m0, m1 runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&m0)
-		c := build(b, 1)
+		c := buildBuiltin(b, name, 1)
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
 		syn := 0

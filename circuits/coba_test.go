@@ -3,7 +3,6 @@ package circuits
 import (
 	"bufio"
 	"math"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -11,19 +10,6 @@ import (
 
 	"github.com/dopa-sim/dopa/neuron"
 )
-
-func buildCOBA(t testing.TB, seed uint64) *Circuit {
-	t.Helper()
-	s, err := Load("coba")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.Build(rand.New(rand.NewChaCha8([32]byte{byte(seed)})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 // spikeStatsOf are the statistics of a simulated network that the
 // Brian2 comparisons check.
@@ -141,7 +127,7 @@ func brianStats(t *testing.T, file string) (rates, cvs, fanos []float64) {
 }
 
 func TestCOBACircuit(t *testing.T) {
-	c := buildCOBA(t, 1)
+	c := buildBuiltin(t, "coba", 1)
 	if len(c.Sparse) != 4 || len(c.Links) != 0 {
 		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
 	}
@@ -186,7 +172,7 @@ func TestCOBAMatchesBrian2(t *testing.T) {
 	hi := func(x []float64, m float64) float64 { return maxOf(x) + m }
 	rm := 0.15 * mean(rates)
 	for seed := uint64(1); seed <= 2; seed++ {
-		c := buildCOBA(t, seed)
+		c := buildBuiltin(t, "coba", seed)
 		st := spikeStats(c, 10000, 200)
 		rate, cv, n := st.Rate, st.CV, st.Neurons
 		t.Logf("seed %d: rate %.3f Hz, CV %.4f (%d neurons); Brian2 rates %v, CVs %v", seed, rate, cv, n, rates, cvs)
@@ -233,7 +219,7 @@ func BenchmarkCOBACircuit(b *testing.B) {
 	var total int64
 	for b.Loop() {
 		b.StopTimer()
-		c := buildCOBA(b, 1)
+		c := buildBuiltin(b, "coba", 1)
 		b.StartTimer()
 		for range 10000 {
 			c.Step(nil)

@@ -11,9 +11,11 @@ import (
 
 const cubaSteps = 10000 // 1 s at dt = 0.1 ms
 
-func buildCUBA(t testing.TB, seed uint64) *Circuit {
+// buildBuiltin builds the built-in circuit name with the random stream
+// of seed.
+func buildBuiltin(t testing.TB, name string, seed uint64) *Circuit {
 	t.Helper()
-	s, err := Load("cuba")
+	s, err := Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +31,7 @@ func buildCUBA(t testing.TB, seed uint64) *Circuit {
 // the same bounds as internal/cuba's TestSpikeCount.
 func TestCUBACircuitSpikeCount(t *testing.T) {
 	for seed := uint64(1); seed <= 2; seed++ {
-		c := buildCUBA(t, seed)
+		c := buildBuiltin(t, "cuba", seed)
 		if len(c.Sparse) != 4 || len(c.Links) != 0 {
 			t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
 		}
@@ -60,7 +62,7 @@ func TestCUBACircuitSpikeCount(t *testing.T) {
 }
 
 func TestCUBACircuitStepAllocatesNothing(t *testing.T) {
-	c := buildCUBA(t, 3)
+	c := buildBuiltin(t, "cuba", 3)
 	stepsAllocateNothing(t, c, 500, 500)
 }
 
@@ -72,7 +74,7 @@ func BenchmarkCUBACircuit(b *testing.B) {
 	var total int64
 	for b.Loop() {
 		b.StopTimer()
-		c := buildCUBA(b, 1)
+		c := buildBuiltin(b, "cuba", 1)
 		b.StartTimer()
 		for range cubaSteps {
 			c.Step(nil)
