@@ -138,20 +138,7 @@ func TestBrunelSTDPMatchesBrian2(t *testing.T) {
 // BenchmarkBrunelSTDPCircuit simulates 1 s of circuits/brunel_stdp.toml
 // (10000 steps of 0.1 ms, each with its plasticity) per op; construction
 // is not timed, nor is the final SettlePlastic.
-func BenchmarkBrunelSTDPCircuit(b *testing.B) {
-	b.ReportAllocs()
-	var total int64
-	for b.Loop() {
-		b.StopTimer()
-		c := buildBuiltin(b, "brunel_stdp", 1)
-		b.StartTimer()
-		for range 10000 {
-			c.Step(nil)
-		}
-		total += c.SpikeCount
-	}
-	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
-}
+func BenchmarkBrunelSTDPCircuit(b *testing.B) { benchCircuitSecond(b, "brunel_stdp") }
 
 // BenchmarkBrunelSTDPMemory reports the heap circuits/brunel_stdp.toml
 // keeps once built (10⁷ synapses, 6.4e6 of them plastic), per synapse and

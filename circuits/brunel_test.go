@@ -81,20 +81,7 @@ func TestBrunelMatchesBrian2(t *testing.T) {
 
 // BenchmarkBrunelCircuit simulates 1 s of circuits/brunel.toml (10000
 // steps of 0.1 ms) per op; construction is not timed.
-func BenchmarkBrunelCircuit(b *testing.B) {
-	b.ReportAllocs()
-	var total int64
-	for b.Loop() {
-		b.StopTimer()
-		c := buildBuiltin(b, "brunel", 1)
-		b.StartTimer()
-		for range 10000 {
-			c.Step(nil)
-		}
-		total += c.SpikeCount
-	}
-	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
-}
+func BenchmarkBrunelCircuit(b *testing.B) { benchCircuitSecond(b, "brunel") }
 
 // A population's poisson_input is checked where it is written.
 func TestBrunelPoissonInputErrors(t *testing.T) {

@@ -214,20 +214,7 @@ func mean(x []float64) float64 {
 
 // BenchmarkCOBACircuit simulates 1 s of circuits/coba.toml (10000 steps of
 // 0.1 ms) per op; construction is not timed.
-func BenchmarkCOBACircuit(b *testing.B) {
-	b.ReportAllocs()
-	var total int64
-	for b.Loop() {
-		b.StopTimer()
-		c := buildBuiltin(b, "coba", 1)
-		b.StartTimer()
-		for range 10000 {
-			c.Step(nil)
-		}
-		total += c.SpikeCount
-	}
-	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
-}
+func BenchmarkCOBACircuit(b *testing.B) { benchCircuitSecond(b, "coba") }
 
 // Projections onto a coba population carry conductances: sparse, >= 0.
 func TestCOBAProjectionsAreConductances(t *testing.T) {
