@@ -560,6 +560,11 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 	default:
 		return fieldErr(fmt.Sprintf("unknown channel %q (want excitatory or inhibitory)", p.Channel), "channel")
 	}
+	if p.inhibitory() && to.Model != "lif" && to.Model != "coba" {
+		// A negative sparse weight names the inhibitory channel, which only
+		// lif and coba populations have: refused here, not when built.
+		return fieldErr(fmt.Sprintf("a negative sparse weight feeds the inhibitory channel, which %q (%s) does not have: set channel = \"excitatory\" (its one input, where the negative weight inhibits)", to.Name, to.Model), "weight")
+	}
 	if to.Model == "coba" {
 		// A coba population's inputs are conductances: they only grow.
 		switch {

@@ -157,6 +157,16 @@ func TestSpikingCircuitErrors(t *testing.T) {
 			t.Errorf("%q → %q: got %v, want an error containing %q", tc.old, tc.new, err, tc.want)
 		}
 	}
+	// A negative sparse weight onto a population with one input channel
+	// says which channel it means.
+	izh := strings.Replace(spikingBase, "name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8\nmodel = \"izhikevich\"", 1)
+	neg := strings.Replace(izh, "to = \"hid\"\ninit_gain = 150.0", "to = \"hid\"\nconnectivity = \"sparse\"\nweight = -2.0", 1)
+	if _, err := Parse("s.toml", []byte(neg)); err == nil || !strings.Contains(err.Error(), "s.toml:24: projection[0].weight: a negative sparse weight feeds the inhibitory channel, which \"hid\" (izhikevich) does not have") {
+		t.Errorf("negative weight onto izhikevich: got %v", err)
+	}
+	if _, err := Parse("s.toml", []byte(strings.Replace(neg, "weight = -2.0", "weight = -2.0\nchannel = \"excitatory\"", 1))); err != nil {
+		t.Errorf("negative weight onto izhikevich's one channel: %v", err)
+	}
 	// Channel onto a rate population, a sparse projection from a rate one.
 	rate := strings.Replace(spikingBase, "name = \"hid\"\nsize = 8\nmodel = \"lif\"", "name = \"hid\"\nsize = 8", 1)
 	for _, tc := range []struct{ old, new, want string }{
