@@ -128,19 +128,7 @@ func brianStats(t *testing.T, file string) (rates, cvs, fanos []float64) {
 
 func TestCOBACircuit(t *testing.T) {
 	c := buildBuiltin(t, "coba", 1)
-	if len(c.Sparse) != 4 || len(c.Links) != 0 {
-		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
-	}
-	syn := 0
-	for _, l := range c.Sparse {
-		syn += l.Len()
-		if l.Inh != (l.Pre == 1) {
-			t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
-		}
-	}
-	if syn < 317000 || syn > 323000 {
-		t.Errorf("%d synapses, want 320000 ± 3000", syn)
-	}
+	checkBenchmarkLinks(t, c)
 	for _, p := range c.Pops {
 		z, ok := p.(*neuron.COBA)
 		if !ok {

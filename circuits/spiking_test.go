@@ -11,6 +11,28 @@ import (
 
 const cubaSteps = 10000 // 1 s at dt = 0.1 ms
 
+// checkBenchmarkLinks checks the wiring of the CUBA and COBA benchmark
+// networks: four sparse links and no dense one, those from the
+// inhibitory population (index 1) on the inhibitory channel, 2 % of the
+// 4000² pairs connected (320 000 ± 3000 synapses).
+func checkBenchmarkLinks(t *testing.T, c *Circuit) (synapses int) {
+	t.Helper()
+	if len(c.Sparse) != 4 || len(c.Links) != 0 {
+		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
+	}
+	syn := 0
+	for _, l := range c.Sparse {
+		syn += l.Len()
+		if l.Inh != (l.Pre == 1) {
+			t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
+		}
+	}
+	if syn < 317000 || syn > 323000 {
+		t.Errorf("%d synapses, want 320000 ± 3000", syn)
+	}
+	return syn
+}
+
 // buildBuiltin builds the built-in circuit name with the random stream
 // of seed.
 func buildBuiltin(t testing.TB, name string, seed uint64) *Circuit {
@@ -32,19 +54,7 @@ func buildBuiltin(t testing.TB, name string, seed uint64) *Circuit {
 func TestCUBACircuitSpikeCount(t *testing.T) {
 	for seed := uint64(1); seed <= 2; seed++ {
 		c := buildBuiltin(t, "cuba", seed)
-		if len(c.Sparse) != 4 || len(c.Links) != 0 {
-			t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
-		}
-		syn := 0
-		for _, l := range c.Sparse {
-			syn += l.Len()
-			if l.Inh != (l.Pre == 1) {
-				t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
-			}
-		}
-		if syn < 317000 || syn > 323000 {
-			t.Errorf("%d synapses, want 320000 ± 3000", syn)
-		}
+		syn := checkBenchmarkLinks(t, c)
 		exc := c.Pops[0].(*neuron.LIF)
 		for _, v := range exc.V {
 			if v < -60 || v >= -50 {
