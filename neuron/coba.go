@@ -166,30 +166,43 @@ func (c *COBA) prepare(dt float64) {
 	c.pp = c.COBAParams
 }
 
-// Step advances the neurons by dt ms and records the spikes.
+// Step advances the neurons by dt ms, records the spikes and keeps the
+// decayed conductances.
 func (c *COBA) Step(dt float64) {
+	c.Prepare(dt)
+	c.spikes = c.StepPart(0, len(c.V), c.spikes[:0])
+}
+
+// Prepare readies a step of dt ms (Parted).
+func (c *COBA) Prepare(dt float64) {
 	if dt != c.dt || c.pp != c.COBAParams {
 		c.prepare(dt)
 	}
-	for _, i := range c.spikes {
-		c.out[i] = 0
-	}
-	spikes := c.spikes[:0]
-	n := len(c.V)
-	v, ge, gi, ref := c.V, c.GE[:n], c.GI[:n], c.Ref[:n]
+}
+
+// Join sets the spikes of a step made in parts (Parted).
+func (c *COBA) Join(parts [][]int32) { c.spikes = join(c.spikes, parts) }
+
+// StepPart advances the neurons [lo, hi) (Parted; Step steps them all).
+func (c *COBA) StepPart(lo, hi int, spikes []int32) []int32 {
+	clearOut(c.out, c.spikes, lo, hi)
+	n := hi - lo
+	v, ge, gi, ref := c.V[lo:hi], c.GE[lo:hi], c.GI[lo:hi], c.Ref[lo:hi]
 	k, de, di := c.k, c.de, c.di
 	vl, ee, ei, vth := c.ELMV+c.IBiasMV, c.EExcMV, c.EInhMV, c.VThreshMV
 	// The AVX2 kernel steps the neurons four at a time (the same
-	// operations, the same bits); the scalar loop does the rest.
+	// operations, the same bits); the scalar loop does the rest. Spikes
+	// are numbered from lo until the end.
+	first := len(spikes)
 	m := 0
 	if useAVX2 && n >= 4 {
 		m = n &^ 3
 		kk := [7]float64{k, vl, ee, ei, de, di, vth}
-		if cap(spikes) < n {
-			spikes = make([]int32, 0, n)
+		if cap(spikes)-first < n {
+			spikes = append(make([]int32, 0, first+n), spikes...)
 		}
-		buf := spikes[:n]
-		spikes = buf[:cobaAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &kk, &buf[0])]
+		buf := spikes[first : first+n]
+		spikes = spikes[:first+cobaAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &kk, &buf[0])]
 	}
 	for i := m; i < n; i++ {
 		e, h := ge[i], gi[i]
@@ -205,12 +218,13 @@ func (c *COBA) Step(dt float64) {
 			spikes = append(spikes, int32(i))
 		}
 	}
-	out := c.out[:n]
+	out := c.out[lo:hi]
 	vreset, nref := c.VResetMV, c.nref
-	for _, i := range spikes {
+	for _, i := range spikes[first:] {
 		v[i] = vreset
 		ref[i] = nref
 		out[i] = 1
 	}
-	c.spikes = spikes
+	offset(spikes[first:], lo)
+	return spikes
 }

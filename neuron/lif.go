@@ -216,32 +216,44 @@ func synPropagator(h, tauM, tauS float64) float64 {
 
 // Step advances the neurons by dt ms, records the spikes and zeroes the input.
 func (l *LIF) Step(dt float64) {
+	l.Prepare(dt)
+	l.spikes = l.StepPart(0, len(l.V), l.spikes[:0])
+}
+
+// Prepare readies a step of dt ms (Parted).
+func (l *LIF) Prepare(dt float64) {
 	if dt != l.dt || l.pp != l.LIFParams {
 		l.prepare(dt)
 	}
-	for _, i := range l.spikes {
-		l.out[i] = 0
-	}
-	spikes := l.spikes[:0]
-	n := len(l.V)
-	v, ge, gi, ref := l.V, l.SynE[:n], l.SynI[:n], l.Ref[:n]
-	out := l.out[:n]
+}
+
+// Join sets the spikes of a step made in parts (Parted).
+func (l *LIF) Join(parts [][]int32) { l.spikes = join(l.spikes, parts) }
+
+// StepPart advances the neurons [lo, hi) (Parted; Step steps them all).
+func (l *LIF) StepPart(lo, hi int, spikes []int32) []int32 {
+	clearOut(l.out, l.spikes, lo, hi)
+	n := hi - lo
+	v, ge, gi, ref := l.V[lo:hi], l.SynE[lo:hi], l.SynI[lo:hi], l.Ref[lo:hi]
+	out := l.out[lo:hi]
 	pm, pe, pi, de, di := l.pm, l.pe, l.pi, l.de, l.di
 	v0 := l.VRestMV * (1 - pm) // v ← v·pm + v_rest·(1 − pm) + P_e·I_e + P_i·I_i
 	vth := l.VThreshMV
 	// A threshold crossing is rare: the loops only record it, and the
 	// reset is done for the few spiking neurons after them. The AVX2
 	// kernel steps the neurons four at a time (the same operations, the
-	// same bits); the scalar loop does the rest.
+	// same bits); the scalar loop does the rest. Spikes are numbered from
+	// lo until the end.
+	first := len(spikes)
 	m := 0
 	if useAVX2 && n >= 4 {
 		m = n &^ 3
 		k := [7]float64{pm, v0, pe, pi, de, di, vth}
-		if cap(spikes) < n {
-			spikes = make([]int32, 0, n)
+		if cap(spikes)-first < n {
+			spikes = append(make([]int32, 0, first+n), spikes...)
 		}
-		buf := spikes[:n]
-		spikes = buf[:lifAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &k, &buf[0])]
+		buf := spikes[first : first+n]
+		spikes = spikes[:first+lifAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &k, &buf[0])]
 	}
 	for i := m; i < n; i++ {
 		ie, ii := ge[i], gi[i]
@@ -257,10 +269,11 @@ func (l *LIF) Step(dt float64) {
 		}
 	}
 	vreset, nref := l.VResetMV, l.nref
-	for _, i := range spikes {
+	for _, i := range spikes[first:] {
 		v[i] = vreset
 		ref[i] = nref
 		out[i] = 1
 	}
-	l.spikes = spikes
+	offset(spikes[first:], lo)
+	return spikes
 }
