@@ -705,7 +705,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 			for k := 0; k < 4; k++ {
 				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
 			}
-			d, err := neuron.NewPoissonInput(p.PoissonInput, s.DtMs, seed)
+			d, err := neuron.NewPoissonInput(p.PoissonInput, p.Size, s.DtMs, seed)
 			if err != nil {
 				return nil, param.Under(err, "population", i, "poisson_input")
 			}

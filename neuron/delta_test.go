@@ -93,7 +93,7 @@ func TestPoissonInputCounts(t *testing.T) {
 		rate float64
 	}{{800, 25}, {800, 2.5}, {20, 1000}} {
 		p := neuron.PoissonInputParams{N: c.n, RateHz: c.rate, Weight: 1}
-		z, err := neuron.NewPoissonInput(p, 0.1, [32]byte{1})
+		z, err := neuron.NewPoissonInput(p, 10000, 0.1, [32]byte{1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,9 +133,9 @@ func TestPoissonInputCounts(t *testing.T) {
 
 func TestPoissonInputSeedAndValidate(t *testing.T) {
 	p := neuron.PoissonInputParams{N: 800, RateHz: 25, Weight: 0.1}
-	a, _ := neuron.NewPoissonInput(p, 0.1, [32]byte{7})
-	b, _ := neuron.NewPoissonInput(p, 0.1, [32]byte{7})
-	c, _ := neuron.NewPoissonInput(p, 0.1, [32]byte{8})
+	a, _ := neuron.NewPoissonInput(p, 100, 0.1, [32]byte{7})
+	b, _ := neuron.NewPoissonInput(p, 100, 0.1, [32]byte{7})
+	c, _ := neuron.NewPoissonInput(p, 100, 0.1, [32]byte{8})
 	x, y, w := make([]float64, 100), make([]float64, 100), make([]float64, 100)
 	a.Add(x)
 	b.Add(y)
@@ -152,7 +152,7 @@ func TestPoissonInputSeedAndValidate(t *testing.T) {
 		t.Error("the drive is not a function of its seed")
 	}
 	for _, bad := range []neuron.PoissonInputParams{{N: -1}, {N: 1, RateHz: math.NaN()}, {N: 1, RateHz: 1, Weight: math.Inf(1)}, {N: 1e9, RateHz: 1e6}} {
-		if _, err := neuron.NewPoissonInput(bad, 0.1, [32]byte{}); err == nil {
+		if _, err := neuron.NewPoissonInput(bad, 10, 0.1, [32]byte{}); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
 	}
@@ -162,7 +162,7 @@ func TestPoissonInputSeedAndValidate(t *testing.T) {
 // allocates nothing.
 func TestDeltaStepAllocatesNothing(t *testing.T) {
 	l, _ := neuron.NewLIF(10000, brunelParams())
-	z, _ := neuron.NewPoissonInput(neuron.PoissonInputParams{N: 800, RateHz: 25, Weight: 0.1}, 0.1, [32]byte{3})
+	z, _ := neuron.NewPoissonInput(neuron.PoissonInputParams{N: 800, RateHz: 25, Weight: 0.1}, 10000, 0.1, [32]byte{3})
 	rng := rand.New(rand.NewPCG(1, 1))
 	for i := range l.V {
 		l.V[i] = 20 * rng.Float64()
@@ -181,10 +181,45 @@ func TestDeltaStepAllocatesNothing(t *testing.T) {
 // of dt = 0.1 ms.
 func BenchmarkDeltaLIFStep(b *testing.B) {
 	l, _ := neuron.NewLIF(10000, brunelParams())
-	z, _ := neuron.NewPoissonInput(neuron.PoissonInputParams{N: 800, RateHz: 25, Weight: 0.1}, 0.1, [32]byte{3})
+	z, _ := neuron.NewPoissonInput(neuron.PoissonInputParams{N: 800, RateHz: 25, Weight: 0.1}, 10000, 0.1, [32]byte{3})
 	b.ReportAllocs()
 	for b.Loop() {
 		z.Add(l.Input())
 		l.Step(0.1)
 	}
+}
+
+// A drive drawn in parts of whole blocks, in any order, adds what Add
+// adds, bit for bit; a part that cuts a block is refused.
+func TestPoissonInputPartsEqualAdd(t *testing.T) {
+	p := neuron.PoissonInputParams{N: 800, RateHz: 25, Weight: 0.1}
+	const n = 5*neuron.PoissonBlock + 77
+	a, _ := neuron.NewPoissonInput(p, n, 0.1, [32]byte{9})
+	b, _ := neuron.NewPoissonInput(p, n, 0.1, [32]byte{9})
+	x, y := make([]float64, n), make([]float64, n)
+	cuts := []int{0, neuron.PoissonBlock, 3 * neuron.PoissonBlock, n}
+	for step := range 5 {
+		a.Add(x)
+		for k := len(cuts) - 2; k >= 0; k-- { // the last part first
+			b.AddPart(y, cuts[k], cuts[k+1])
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				t.Fatalf("step %d, neuron %d: Add %g, parts %g", step, i, x[i], y[i])
+			}
+		}
+	}
+	sum := 0.0
+	for _, v := range x {
+		sum += v
+	}
+	if want := 5 * n * p.Mean(0.1) * p.Weight; math.Abs(sum-want) > 0.1*want {
+		t.Errorf("total drive %g, want about %g", sum, want)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a part that cuts a block was accepted")
+		}
+	}()
+	b.AddPart(y, 1, neuron.PoissonBlock)
 }

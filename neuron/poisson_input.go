@@ -63,8 +63,12 @@ func (p PoissonInputParams) ValidateFor(dt float64) error {
 // which differs from Poisson(λ) by the O(ν·dt) chance that one input
 // fires twice in a step, a variance smaller by the factor 1 − ν·dt.
 //
-// Each neuron and step takes exactly one uniform 32-bit number U of the
-// drive's own ChaCha8 stream (two neurons per 64-bit draw), and k_i is the
+// Each neuron and step takes exactly one uniform 32-bit number U (two
+// neurons per 64-bit draw) of a ChaCha8 stream of its block: the neurons
+// are cut into blocks of PoissonBlock, each drawing from its own stream in
+// neuron order, the blocks' seeds drawn from the drive's seed, so that a
+// range of whole blocks can be drawn on its own (AddPart) with the bits of
+// Add, whatever the ranges. k_i is the
 // smallest k with U < round(F(k)·2³²), F the cumulative Poisson
 // distribution (tabulated once for dt; probabilities are thus resolved to
 // 2⁻³², and counts whose cumulative probability rounds to 1 are never
@@ -73,19 +77,25 @@ func (p PoissonInputParams) ValidateFor(dt float64) error {
 type PoissonInput struct {
 	PoissonInputParams
 
-	cdf   []float64 // F(0), F(1), …; the last entry is 1
-	cut   []uint64  // round(F(k)·2³²), the last 2³²: k is the smallest with U·2³² < cut[k]
-	guide []int32   // guide[j]: the smallest k with cut[k] > j·2²²
-	src   *rand.ChaCha8
+	cdf   []float64       // F(0), F(1), …; the last entry is 1
+	cut   []uint64        // round(F(k)·2³²), the last 2³²: k is the smallest with U·2³² < cut[k]
+	guide []int32         // guide[j]: the smallest k with cut[k] > j·2²²
+	n     int             // neurons
+	src   []*rand.ChaCha8 // one stream per block of PoissonBlock neurons
 }
+
+// PoissonBlock is the number of neurons that draw from one stream of a
+// PoissonInput: the ranges given to AddPart start at a multiple of it.
+const PoissonBlock = 256
 
 // guideSize is the number of buckets of the guide table: a count is
 // found in about one comparison instead of λ (Chen & Asau 1974).
 const guideSize = 1024
 
-// NewPoissonInput returns the drive of a population stepped with dt ms,
-// its stream ChaCha8(seed).
-func NewPoissonInput(p PoissonInputParams, dt float64, seed [32]byte) (*PoissonInput, error) {
+// NewPoissonInput returns the drive of a population of n neurons stepped
+// with dt ms: block b of PoissonBlock neurons draws from ChaCha8(s_b), s_b
+// the b-th 32 bytes of the stream ChaCha8(seed).
+func NewPoissonInput(p PoissonInputParams, n int, dt float64, seed [32]byte) (*PoissonInput, error) {
 	if err := p.ValidateFor(dt); err != nil {
 		return nil, err
 	}
@@ -106,7 +116,17 @@ func NewPoissonInput(p PoissonInputParams, dt float64, seed [32]byte) (*PoissonI
 		}
 		guide[j] = int32(k)
 	}
-	return &PoissonInput{PoissonInputParams: p, cdf: cdf, cut: cut, guide: guide, src: rand.NewChaCha8(seed)}, nil
+	if n < 0 {
+		return nil, fmt.Errorf("neuron: a Poisson drive of %d neurons", n)
+	}
+	master := rand.NewChaCha8(seed)
+	src := make([]*rand.ChaCha8, (n+PoissonBlock-1)/PoissonBlock)
+	for b := range src {
+		var s [32]byte
+		_, _ = master.Read(s[:]) // never fails
+		src[b] = rand.NewChaCha8(s)
+	}
+	return &PoissonInput{PoissonInputParams: p, cdf: cdf, cut: cut, guide: guide, n: n, src: src}, nil
 }
 
 // poissonCDF tabulates F(k) = P(K <= k) for K ~ Poisson(lambda) until it
@@ -135,8 +155,27 @@ func poissonCDF(lambda float64) []float64 {
 func (z *PoissonInput) Counts() []float64 { return z.cdf }
 
 // Add adds weight·k_i to in[i] for every neuron i, k_i the neuron's count
-// of input spikes in this step. It allocates nothing.
-func (z *PoissonInput) Add(in []float64) {
+// of input spikes in this step; in has one value per neuron. It allocates
+// nothing.
+func (z *PoissonInput) Add(in []float64) { z.AddPart(in, 0, z.n) }
+
+// AddPart is Add for the neurons [lo, hi) alone, lo a multiple of
+// PoissonBlock and hi one too or the number of neurons: parts that cover
+// the neurons, drawn in any order or at once, add what Add adds. in holds
+// every neuron. It allocates nothing.
+func (z *PoissonInput) AddPart(in []float64, lo, hi int) {
+	if lo%PoissonBlock != 0 || hi%PoissonBlock != 0 && hi != z.n || lo > hi || hi > z.n {
+		panic(fmt.Sprintf("neuron: Poisson drive part [%d, %d) of %d neurons, not whole blocks of %d", lo, hi, z.n, PoissonBlock))
+	}
+	in = in[:z.n]
+	for b := lo / PoissonBlock; b*PoissonBlock < hi; b++ {
+		e := min((b+1)*PoissonBlock, z.n)
+		z.addBlock(in[b*PoissonBlock:e], z.src[b])
+	}
+}
+
+// addBlock draws the counts of one block from its stream.
+func (z *PoissonInput) addBlock(in []float64, src *rand.ChaCha8) {
 	cut, w := z.cut, z.Weight
 	guide := z.guide[:guideSize]
 	count := func(u uint64) float64 {
@@ -150,11 +189,11 @@ func (z *PoissonInput) Add(in []float64) {
 	}
 	i := 0
 	for ; i+1 < len(in); i += 2 {
-		x := z.src.Uint64()
+		x := src.Uint64()
 		in[i] += w * count(x>>32)
 		in[i+1] += w * count(x&(1<<32-1))
 	}
 	if i < len(in) {
-		in[i] += w * count(z.src.Uint64()>>32)
+		in[i] += w * count(src.Uint64()>>32)
 	}
 }
