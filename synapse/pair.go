@@ -16,10 +16,11 @@ import "math"
 // soon as a post neuron has spiked histK times since the last sweep, so
 // that no row ever needs a spike the history has dropped.
 type pairState struct {
-	// Pre side: the trace right after the last settle and its step.
-	xSet []float64
-	tSet []int32
-	y    []float64 // postsynaptic trace per post neuron, at the current step
+	// Pre side: the trace right after the last settle and its step, one
+	// copy per part of the post neurons (see SetParts; one when the
+	// projection is not split), each settling its part of every row.
+	pre []preTraces
+	y   []float64 // postsynaptic trace per post neuron, at the current step
 
 	// Post spikes: the last histK steps of post i at hist[i*histK:], the
 	// newest at (total[i]−1) mod histK; newest[i] the last two (−1:
@@ -41,6 +42,13 @@ type pairState struct {
 	ey    float64   // e^(−dt/τ₋)
 }
 
+// preTraces are the pre traces as one part of the post neurons sees them:
+// every part keeps the same values, each its own copy.
+type preTraces struct {
+	xSet []float64
+	tSet []int32
+}
+
 // lastTwo are the steps of a neuron's last spike and the one before.
 type lastTwo struct{ last, prev int32 }
 
@@ -57,8 +65,7 @@ func (s *Sparse) initPair() {
 	copy(w, s.W)
 	s.W = w
 	ps := &s.pair
-	ps.xSet = make([]float64, s.NPre)
-	ps.tSet = make([]int32, s.NPre)
+	ps.pre = []preTraces{newPreTraces(s.NPre)}
 	ps.y = make([]float64, s.NPost)
 	ps.hist = make([]int32, s.NPost*histK)
 	ps.total = make([]int32, s.NPost)
@@ -72,13 +79,19 @@ func (s *Sparse) initPair() {
 	s.resetPair()
 }
 
+func newPreTraces(n int) preTraces {
+	return preTraces{xSet: make([]float64, n), tSet: make([]int32, n)}
+}
+
 func (s *Sparse) resetPair() {
 	ps := &s.pair
 	if ps.step > 0 {
 		s.SettlePairs()
 	}
-	clear(ps.xSet)
-	clear(ps.tSet)
+	for _, tr := range ps.pre {
+		clear(tr.xSet)
+		clear(tr.tSet)
+	}
 	clear(ps.y)
 	clear(ps.total)
 	clear(ps.recent)
@@ -139,9 +152,11 @@ func (s *Sparse) PropagatePair(pre, post []int32, dst []float64, dt float64) {
 		ps.tables(dt, s.STDP.TauPlusMs, s.STDP.TauMinusMs)
 	}
 	arr := ps.arrivals(pre)
-	s.arriveRange(arr, dst[:s.NPost], 0, int32(s.NPost))
-	s.postRange(post, 0, int32(s.NPost))
-	s.endStep()
+	s.arriveRange(arr, dst[:s.NPost], 0, int32(s.NPost), &ps.pre[0])
+	ps.full = s.postRange(post, 0, int32(s.NPost)) || ps.full
+	if s.endStep() {
+		s.SettlePairs()
+	}
 }
 
 // arrivals stores this call's pre spikes and returns those that arrive
@@ -157,8 +172,9 @@ func (ps *pairState) arrivals(pre []int32) []int32 {
 }
 
 // arriveRange applies step 1 to the synapses of the arriving pre neurons
-// onto the post neurons [lo, hi), and brings their traces to the step.
-func (s *Sparse) arriveRange(arr []int32, dst []float64, lo, hi int32) {
+// onto the post neurons [lo, hi), and brings their traces tr (those of
+// the part [lo, hi)) to the step.
+func (s *Sparse) arriveRange(arr []int32, dst []float64, lo, hi int32, tr *preTraces) {
 	ps := &s.pair
 	aM := s.STDP.AMinus
 	wLo, wHi := s.WMin, s.WMax
@@ -170,7 +186,7 @@ func (s *Sparse) arriveRange(arr []int32, dst []float64, lo, hi int32) {
 		if !whole {
 			a, b = s.rowSpan(a, b, lo, hi)
 		}
-		s.settleRow(j, a, b, T)
+		s.settleRow(j, a, b, T, tr)
 		w := s.W[a:b]
 		for k, i := range s.Post[a:b] {
 			dst[i] += w[k]
@@ -178,22 +194,22 @@ func (s *Sparse) arriveRange(arr []int32, dst []float64, lo, hi int32) {
 		}
 		x := 1.0
 		if !nearest {
-			x += ps.xSet[j] * ps.ex[T-ps.tSet[j]]
+			x += tr.xSet[j] * ps.ex[T-tr.tSet[j]]
 		}
-		ps.xSet[j], ps.tSet[j] = x, T
+		tr.xSet[j], tr.tSet[j] = x, T
 	}
 }
 
 // settleRow adds to the synapses [a, b) of pre j (all its row, or those
 // onto one range of post neurons) the potentiations of the post spikes
-// of steps [tSet[j], upTo), in order, each clipped.
-func (s *Sparse) settleRow(j, a, b, upTo int32) {
+// of steps [tSet[j], upTo), in order, each clipped, by the traces tr.
+func (s *Sparse) settleRow(j, a, b, upTo int32, tr *preTraces) {
 	ps := &s.pair
-	t0 := ps.tSet[j]
+	t0 := tr.tSet[j]
 	if t0 >= upTo {
 		return
 	}
-	aPx := s.STDP.APlus * ps.xSet[j]
+	aPx := s.STDP.APlus * tr.xSet[j]
 	if aPx == 0 {
 		return
 	}
@@ -226,8 +242,9 @@ func (s *Sparse) settleRow(j, a, b, upTo int32) {
 }
 
 // postRange applies the post spikes in [lo, hi) to the history and the
-// traces y, and decays y over [lo, hi).
-func (s *Sparse) postRange(post []int32, lo, hi int32) {
+// traces y, and decays y over [lo, hi). It reports whether a post neuron
+// of the range now has histK spikes since the last sweep.
+func (s *Sparse) postRange(post []int32, lo, hi int32) (full bool) {
 	ps := &s.pair
 	nearest := s.STDP.Pairing == Nearest
 	y, T := ps.y, ps.step
@@ -240,7 +257,7 @@ func (s *Sparse) postRange(post []int32, lo, hi int32) {
 		ps.newest[i] = lastTwo{T, ps.newest[i].last}
 		ps.recent[i]++
 		if ps.recent[i] == histK {
-			ps.full = true
+			full = true
 		}
 		if nearest {
 			y[i] = 1
@@ -252,16 +269,15 @@ func (s *Sparse) postRange(post []int32, lo, hi int32) {
 	for i := range y[lo:hi] {
 		y[int(lo)+i] *= ey
 	}
+	return full
 }
 
-// endStep closes step T: it settles every row when the history would
-// otherwise drop a spike a row needs, then moves to the next step.
-func (s *Sparse) endStep() {
+// endStep closes step T and reports whether every row must be settled
+// now (the history would otherwise drop a spike a row needs).
+func (s *Sparse) endStep() bool {
 	ps := &s.pair
 	ps.step++
-	if ps.full || ps.step-ps.swept >= sweepSteps {
-		s.SettlePairs()
-	}
+	return ps.full || ps.step-ps.swept >= sweepSteps
 }
 
 // SettlePairs brings every synapse of a projection with rule "stdp" up to
@@ -272,14 +288,32 @@ func (s *Sparse) SettlePairs() {
 		panic("synapse: SettlePairs on a projection without rule \"stdp\"")
 	}
 	ps := &s.pair
-	T := ps.step
-	for j := range int32(s.NPre) {
-		s.settleRow(j, s.RowPtr[j], s.RowPtr[j+1], T)
-		ps.xSet[j] *= ps.ex[T-ps.tSet[j]]
-		ps.tSet[j] = T
+	if len(ps.pre) == 1 {
+		s.settleRange(0, int32(s.NPost), &ps.pre[0])
+	} else {
+		for p := range ps.pre {
+			s.SweepPart(p)
+		}
 	}
-	clear(ps.recent)
-	ps.swept, ps.full = T, false
+	ps.swept, ps.full = ps.step, false
+}
+
+// settleRange settles every row's synapses onto [lo, hi) by the traces
+// of that part, and starts the post neurons' count of recent spikes anew.
+func (s *Sparse) settleRange(lo, hi int32, tr *preTraces) {
+	ps := &s.pair
+	T := ps.step
+	whole := lo == 0 && int(hi) == s.NPost
+	for j := range int32(s.NPre) {
+		a, b := s.RowPtr[j], s.RowPtr[j+1]
+		if !whole {
+			a, b = s.rowSpan(a, b, lo, hi)
+		}
+		s.settleRow(j, a, b, T, tr)
+		tr.xSet[j] *= ps.ex[T-tr.tSet[j]]
+		tr.tSet[j] = T
+	}
+	clear(ps.recent[lo:hi])
 }
 
 // rowSpan narrows the synapses [a, b) of one pre neuron (targets

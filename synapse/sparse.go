@@ -166,8 +166,9 @@ type Sparse struct {
 	slots int
 	head  int
 
-	stdp stdpState
-	pair pairState // rule "stdp" (two-factor): PropagatePair
+	stdp  stdpState
+	pair  pairState // rule "stdp" (two-factor): PropagatePair
+	parts *parts    // the post neurons split for threads (SetParts); nil: none
 }
 
 // NewSparse draws a projection from nPre to nPost neurons with the rule of
@@ -427,53 +428,17 @@ func (s *Sparse) Len() int { return len(s.Post) }
 // synapse's delay: with delay d, spikes passed to the n-th call arrive in
 // post at the (n+d−1)-th call, so delay 1 delivers in the same call.
 func (s *Sparse) Propagate(spikes []int32, post []float64) {
-	post = post[:s.NPost]
-	if s.ring == nil {
-		// Every delay is 1: add straight into post.
-		for _, j := range spikes {
-			lo, hi := s.RowPtr[j], s.RowPtr[j+1]
-			w := s.W[lo:hi]
-			for k, i := range s.Post[lo:hi] {
-				post[i] += w[k]
-			}
+	s.deliver(spikes, post[:s.NPost], s.dirty, 0, int32(s.NPost))
+	s.moveRing()
+}
+
+// moveRing moves the ring of spikes in flight by one step.
+func (s *Sparse) moveRing() {
+	if s.ring != nil {
+		s.head++
+		if s.head == s.slots {
+			s.head = 0
 		}
-		return
-	}
-	n := s.NPost
-	if len(spikes) > 0 {
-		if s.Delay == nil {
-			slot := (s.head + s.DelaySteps - 1) % s.slots
-			s.dirty[slot] = true
-			buf := s.ring[slot*n : (slot+1)*n]
-			for _, j := range spikes {
-				lo, hi := s.RowPtr[j], s.RowPtr[j+1]
-				w := s.W[lo:hi]
-				for k, i := range s.Post[lo:hi] {
-					buf[i] += w[k]
-				}
-			}
-		} else {
-			for _, j := range spikes {
-				lo, hi := s.RowPtr[j], s.RowPtr[j+1]
-				for k := lo; k < hi; k++ {
-					slot := (s.head + int(s.Delay[k]) - 1) % s.slots
-					s.dirty[slot] = true
-					s.ring[slot*n+int(s.Post[k])] += s.W[k]
-				}
-			}
-		}
-	}
-	if s.dirty[s.head] {
-		buf := s.ring[s.head*n : (s.head+1)*n]
-		for i, x := range buf {
-			post[i] += x
-		}
-		clear(buf)
-		s.dirty[s.head] = false
-	}
-	s.head++
-	if s.head == s.slots {
-		s.head = 0
 	}
 }
 
@@ -482,6 +447,11 @@ func (s *Sparse) Propagate(spikes []int32, post []float64) {
 func (s *Sparse) ResetState() {
 	clear(s.ring)
 	clear(s.dirty)
+	if s.parts != nil {
+		for _, d := range s.parts.dirty {
+			clear(d)
+		}
+	}
 	s.head = 0
 	switch {
 	case s.Plastic && s.STDP.Rule == Additive:
