@@ -140,6 +140,10 @@ func TestBrunelSTDPMatchesBrian2(t *testing.T) {
 // is not timed, nor is the final SettlePlastic.
 func BenchmarkBrunelSTDPCircuit(b *testing.B) { benchCircuitSecond(b, "brunel_stdp") }
 
+// BenchmarkBrunelSTDPCircuitThreads2 is BenchmarkBrunelSTDPCircuit on two
+// threads (the same spikes: TestThreadsAreBitIdentical).
+func BenchmarkBrunelSTDPCircuitThreads2(b *testing.B) { benchCircuitThreads(b, "brunel_stdp", 2) }
+
 // BenchmarkBrunelSTDPMemory reports the heap circuits/brunel_stdp.toml
 // keeps once built (10⁷ synapses, 6.4e6 of them plastic), per synapse and
 // in all (docs/performance.md).

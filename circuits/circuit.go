@@ -117,6 +117,8 @@ type Circuit struct {
 	gCarry   []float64 // ∂L/∂v carried through the leak to the previous step
 	gIn      []float64 // ∂L/∂I of one population
 	restingR []float64 // r at rest, the "previous step" of step 0
+
+	th *threads // the circuit split over threads (SetThreads); nil: one
 }
 
 // popDrive is the external Poisson drive of a population
@@ -328,6 +330,11 @@ func (c *Circuit) Record(on bool) {
 // SettlePlastic); then each population, in order, receives the drive of
 // its dense links and steps.
 func (c *Circuit) Step(x []float64) {
+	if c.th != nil {
+		c.stepThreads(x)
+		c.countSpikes()
+		return
+	}
 	for k := range c.Sparse {
 		l := &c.Sparse[k]
 		if l.Plastic && l.STDP.Rule == synapse.Additive {
@@ -362,15 +369,20 @@ func (c *Circuit) Step(x []float64) {
 		}
 		pop.Step(c.DtMs)
 	}
-	for _, s := range c.spiking {
-		c.SpikeCount += int64(len(s.Spikes()))
-	}
+	c.countSpikes()
 	if c.record {
 		for _, pop := range c.Pops {
 			d := pop.(neuron.Differentiable)
 			c.tapeV = append(c.tapeV, d.State()...)
 			c.tapeR = append(c.tapeR, pop.Output()...)
 		}
+	}
+}
+
+// countSpikes adds the spikes of the step to SpikeCount.
+func (c *Circuit) countSpikes() {
+	for _, s := range c.spiking {
+		c.SpikeCount += int64(len(s.Spikes()))
 	}
 }
 

@@ -83,17 +83,25 @@ func BenchmarkCUBACircuit(b *testing.B) { benchCircuitSecond(b, "cuba") }
 
 // benchCircuitSecond simulates 1 s (10000 steps of 0.1 ms) of the built-in
 // circuit name per op, reporting its spikes; construction is not timed.
-func benchCircuitSecond(b *testing.B, name string) {
+func benchCircuitSecond(b *testing.B, name string) { benchCircuitThreads(b, name, 1) }
+
+// benchCircuitThreads is benchCircuitSecond with the circuit split over
+// threads (SetThreads).
+func benchCircuitThreads(b *testing.B, name string, threads int) {
 	b.ReportAllocs()
 	var total int64
 	for b.Loop() {
 		b.StopTimer()
 		c := buildBuiltin(b, name, 1)
+		if err := c.SetThreads(threads); err != nil {
+			b.Fatal(err)
+		}
 		b.StartTimer()
 		for range cubaSteps {
 			c.Step(nil)
 		}
 		total += c.SpikeCount
+		_ = c.SetThreads(1)
 	}
 	b.ReportMetric(float64(total)/float64(b.N), "spikes/op")
 }

@@ -37,6 +37,11 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 		{"brunel_stdp", `pairing = "all_to_all"`, "pairing = \"all_to_all\"\nevent_driven = true", `projection[ee].stdp.event_driven: rule "stdp" (two-factor) is stepped`},
 		{"brunel_stdp", "delay_steps = 16\nplastic = true", "delay_steps = 16\ndelay_max_steps = 20\nplastic = true", `projection[ee].delay_max_steps: rule "stdp" pairs a pre spike when it arrives`},
 		{"brunel_stdp", "dt_ms = 0.1\n", "dt_ms = 0.1\nprobe_every_ms = 10.0\n[[probe]]\nprojection = \"ee\"\nsynapse = \"index\"\n", `probe[0]: probes are sampled by a reward run's network agent`},
+		// threads: simulations only, of circuits that can be split.
+		{"xor", `name = "xor"`, "name = \"xor\"\nthreads = 2", `threads: applies only to task = "simulate"`},
+		{"cuba", "duration_ms = 1000.0", "duration_ms = 1000.0\nthreads = 0", `threads: must be`},
+		{"cuba", "duration_ms = 1000.0", "duration_ms = 1000.0\nthreads = 300", `threads: must be`},
+		{"cuba", "dt_ms = 0.1\n\n[[population]]\nname = \"exc\"\nsize = 3200\nmodel = \"lif\"", "dt_ms = 0.1\nthreads = 2\n\n[[population]]\nname = \"exc\"\nsize = 3200\nmodel = \"lif\"\nnoise_uniform = 1.0", `s.toml:17: threads: population "exc" has input noise (noise_uniform), which one thread draws; threads must be 1`},
 	} {
 		base, ok := circuits.Builtin(tc.circuit)
 		if !ok {
@@ -60,7 +65,7 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 // reads beside the network's, so that circuits knows none of them.
 func TestRunKeysAreCircuitFileKeys(t *testing.T) {
 	keys := RunKeys()
-	for _, k := range []string{"task", "duration_ms", "rule", "record", "record_format", "record_sonata"} {
+	for _, k := range []string{"task", "duration_ms", "rule", "record", "record_format", "record_sonata", "threads"} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("RunKeys() = %v lacks %q", keys, k)
 		}

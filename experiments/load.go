@@ -172,6 +172,9 @@ type CircuitFile struct {
 	// RecordSonata also writes a simulation's spikes as SONATA
 	// (spikes.h5, docs/python.md).
 	RecordSonata bool `toml:"record_sonata"`
+	// Threads is the number of threads a simulated circuit steps on
+	// (circuits.Circuit.SetThreads): any number gives the same bits.
+	Threads int `toml:"threads" check:"[1,256]"`
 }
 
 // RunKeys are the top-level keys of a circuit file that say how the
@@ -211,7 +214,7 @@ type RecordSpec struct {
 // DecodeCircuit decodes a parsed circuit file strictly, with the defaults
 // of every key it leaves out, and validates it.
 func DecodeCircuit(doc *config.Doc) (*CircuitFile, error) {
-	cf := CircuitFile{Spec: circuits.Layout(doc), Task: "xor", RecordFormat: output.CSV}
+	cf := CircuitFile{Spec: circuits.Layout(doc), Task: "xor", RecordFormat: output.CSV, Threads: 1}
 	if _, ok := doc.Value("rule"); ok {
 		name := doc.String("rule", "name")
 		rs, ok := train.Defaults(name)
@@ -278,6 +281,17 @@ func (cf *CircuitFile) Validate() error {
 	}
 	if err := cf.RecordFormat.Check(); err != nil {
 		return param.New(err.Error(), "record_format")
+	}
+	if err := param.Check(cf); err != nil {
+		return err
+	}
+	if cf.Threads != 1 {
+		if !simulate {
+			return param.New("applies only to task = \"simulate\"", "threads")
+		}
+		if err := s.CheckThreads(); err != nil {
+			return param.New(err.Error()+"; threads must be 1", "threads")
+		}
 	}
 	if !simulate && (cf.RecordFormat != output.CSV || cf.RecordSonata) {
 		return param.New("applies only to task = \"simulate\"", map[bool]string{true: "record_sonata", false: "record_format"}[cf.RecordSonata])

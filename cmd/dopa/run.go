@@ -14,6 +14,7 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
 	"github.com/dopa-sim/dopa/experiments/kinds"
 	"github.com/dopa-sim/dopa/experiments/runner"
@@ -41,6 +42,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seeds := fs.Int("seeds", 0, "number of seeds (overrides the file)")
 	seed := fs.Int("seed", -1, "first seed (overrides the file)")
 	workers := fs.Int("workers", -1, "runs trained at once, 0 = one per CPU (never changes results)")
+	threads := fs.Int("threads", 0, "simulations: the threads one circuit steps on (the key threads; never changes results)")
 	force := fs.Bool("force", false, "replace the run in an output directory that already holds one")
 	backend := fs.String("backend", "local", "sweeps: where the points run, local or slurm")
 	throttle := fs.Int("throttle", 0, "sweeps on Slurm: the most array tasks running at once (0: no limit)")
@@ -78,6 +80,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if set["workers"] && *workers < 0 {
 		return usagef("--workers must be >= 0 (0: one per CPU), got %d", *workers)
 	}
+	if set["threads"] && (*threads < 1 || *threads > circuits.MaxThreads) {
+		return usagef("--threads must be in [1, %d], got %d", circuits.MaxThreads, *threads)
+	}
 	if !set["seed"] {
 		*seed = -1
 	}
@@ -88,7 +93,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, force: *force, resume: *resume, quiet: *quiet, overrides: sets,
+	o := runOptions{out: *out, seed: *seed, seeds: *seeds, workers: *workers, threads: *threads, force: *force, resume: *resume, quiet: *quiet, overrides: sets,
 		checkpointEvery: *ckEvery, backend: *backend, throttle: *throttle, pointsPerTask: *perTask, detach: *detach, collect: *collect, store: *storePath, points: points}
 	if o.throttle < 0 || o.pointsPerTask < 1 {
 		return usagef("--throttle must be >= 0 and --points-per-task >= 1, got %d and %d", o.throttle, o.pointsPerTask)
@@ -101,6 +106,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 type runOptions struct {
 	out                  string
 	seed, seeds, workers int
+	threads              int // 0: not given
 	force, resume, quiet bool
 	overrides            []string
 	// Sweeps.
@@ -214,6 +220,9 @@ func (o runOptions) allOverrides() []string {
 	}
 	if o.seed >= 0 {
 		out = append(out, "seed="+strconv.Itoa(o.seed))
+	}
+	if o.threads > 0 {
+		out = append(out, "threads="+strconv.Itoa(o.threads))
 	}
 	return out
 }

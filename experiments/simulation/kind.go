@@ -108,8 +108,12 @@ func (s *simulation) Print(w io.Writer, rs []runner.Result) {
 		neurons += p.Size
 	}
 	ms := float64(sim.Steps) * s.cf.DtMs
-	fmt.Fprintf(w, "%s: %d spikes in %g ms simulated (%d neurons, %.3g Hz per neuron); simulation loop %.3f s\n",
-		s.cf.Name, sim.SpikeCount, ms, neurons, float64(sim.SpikeCount)/float64(neurons)/(ms/1000), sim.SimSeconds)
+	threads := ""
+	if sim.Threads > 1 {
+		threads = fmt.Sprintf(" on %d threads", sim.Threads)
+	}
+	fmt.Fprintf(w, "%s: %d spikes in %g ms simulated (%d neurons, %.3g Hz per neuron); simulation loop %.3f s%s\n",
+		s.cf.Name, sim.SpikeCount, ms, neurons, float64(sim.SpikeCount)/float64(neurons)/(ms/1000), sim.SimSeconds, threads)
 	for _, st := range sim.Weights {
 		fmt.Fprintf(w, "  weights of %s (%d synapses): mean %.5g, sd %.3g, [min %.4g, p10 %.4g, median %.4g, p90 %.4g, max %.4g], %.3g %% at w_min, %.3g %% at w_max\n",
 			st.Projection, st.Synapses, st.Mean, st.SD, st.Min, st.P10, st.P50, st.P90, st.Max, 100*st.AtMin, 100*st.AtMax)

@@ -21,6 +21,7 @@ type SimSummary struct {
 	DurationMs float64                  `json:"duration_ms"` // simulated
 	SpikeCount int64                    `json:"spike_count"`
 	SimSeconds float64                  `json:"sim_seconds"` // wall time of the simulation loop, construction excluded
+	Threads    int                      `json:"threads"`     // the threads the circuit stepped on
 	Done       bool                     `json:"done"`
 	ByPop      map[string]PopSimSummary `json:"by_population"`
 	// Weights: the weights of the plastic projections at the end (none:
@@ -46,7 +47,7 @@ func WriteSimulation(dir string, cf *experiments.CircuitFile, sim *Simulation) e
 	cs := &cf.Spec
 	ra := sim.Raster
 	sum := SimSummary{Experiment: cs.Name, Task: "simulate", Seed: sim.Seed, DtMs: cs.DtMs, Steps: sim.Steps,
-		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Done: sim.Done,
+		DurationMs: float64(sim.Steps) * cs.DtMs, SpikeCount: sim.SpikeCount, SimSeconds: sim.SimSeconds, Threads: sim.Threads, Done: sim.Done,
 		ByPop: map[string]PopSimSummary{}, Weights: sim.Weights}
 	counts := make([]int64, len(ra.PopNames))
 	for _, sp := range ra.Spikes {

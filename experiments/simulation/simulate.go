@@ -19,6 +19,7 @@ type Simulation struct {
 	Steps      int
 	SpikeCount int64   // spikes of every population over the simulation
 	SimSeconds float64 // wall time of the simulation loop (construction excluded)
+	Threads    int     // the threads the circuit stepped on
 	Raster     raster.Raster
 	// States are the [[record]] monitors: Columns[k] names column k
 	// ("exc.v.0"), States[t*len(Columns)+k] its value after step t.
@@ -89,8 +90,12 @@ func Simulate(ctx context.Context, cf *experiments.CircuitFile, seed int) (*Simu
 	if err != nil {
 		return nil, err
 	}
+	if err := c.SetThreads(cf.Threads); err != nil {
+		return nil, err
+	}
+	defer c.SetThreads(1) // stops the threads
 	steps := int(math.Round(cf.DurationMs / cs.DtMs))
-	sim := &Simulation{Seed: seed, Raster: raster.New(c, "")}
+	sim := &Simulation{Seed: seed, Threads: cf.Threads, Raster: raster.New(c, "")}
 	type mon struct {
 		v       []float64
 		neurons []int

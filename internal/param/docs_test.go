@@ -19,6 +19,7 @@ import (
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/series"
@@ -56,6 +57,7 @@ func documentedStructs() []documented {
 	adam, _ := train.Lookup("adam")
 	return []documented{
 		{doc: "circuits.md", after: "### Top level", v: spec},
+		{doc: "circuits.md", after: "### Top level", v: experiments.CircuitFile{Spec: spec, Task: "xor", RecordFormat: output.CSV, Threads: 1}},
 		{doc: "circuits.md", after: "### `[[population]]`", v: circuits.PopulationSpec{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.LIFParams`", v: circuits.PopulationSpec{}.Defaults()},
 		{doc: "circuits.md", after: "(`neuron.RateParams`)", v: neuron.RateParams{}.Defaults()},
