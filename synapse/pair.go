@@ -144,18 +144,28 @@ func (s *Sparse) PropagatePair(pre, post []int32, dst []float64, dt float64) {
 	if !s.Plastic || s.STDP.Rule != Additive {
 		panic("synapse: PropagatePair on a projection without rule \"stdp\"")
 	}
+	if s.parts != nil {
+		panic("synapse: PropagatePair on a projection split in parts (SetParts: use StepPart)")
+	}
+	s.useDt(dt)
+	ps := &s.pair
+	arr := ps.arrivals(pre)
+	s.arriveRange(arr, dst[:s.NPost], 0, &ps.pre[0])
+	ps.full = s.postRange(post, 0, int32(s.NPost)) || ps.full
+	if s.endStep() {
+		s.SettlePairs()
+	}
+}
+
+// useDt readies the tables for steps of dt ms, settling the synapses
+// first if dt changes.
+func (s *Sparse) useDt(dt float64) {
 	ps := &s.pair
 	if dt != ps.dt {
 		if ps.step > 0 {
 			s.SettlePairs()
 		}
 		ps.tables(dt, s.STDP.TauPlusMs, s.STDP.TauMinusMs)
-	}
-	arr := ps.arrivals(pre)
-	s.arriveRange(arr, dst[:s.NPost], 0, int32(s.NPost), &ps.pre[0])
-	ps.full = s.postRange(post, 0, int32(s.NPost)) || ps.full
-	if s.endStep() {
-		s.SettlePairs()
 	}
 }
 
@@ -172,25 +182,21 @@ func (ps *pairState) arrivals(pre []int32) []int32 {
 }
 
 // arriveRange applies step 1 to the synapses of the arriving pre neurons
-// onto the post neurons [lo, hi), and brings their traces tr (those of
-// the part [lo, hi)) to the step.
-func (s *Sparse) arriveRange(arr []int32, dst []float64, lo, hi int32, tr *preTraces) {
+// onto the post neurons of part k (all of them without parts), and brings
+// their traces tr (those of part k) to the step.
+func (s *Sparse) arriveRange(arr []int32, dst []float64, k int, tr *preTraces) {
 	ps := &s.pair
 	aM := s.STDP.AMinus
 	wLo, wHi := s.WMin, s.WMax
 	y, T := ps.y, ps.step
-	whole := lo == 0 && int(hi) == s.NPost
 	nearest := s.STDP.Pairing == Nearest
 	for _, j := range arr {
-		a, b := s.RowPtr[j], s.RowPtr[j+1]
-		if !whole {
-			a, b = s.rowSpan(a, b, lo, hi)
-		}
+		a, b := s.span(j, k)
 		s.settleRow(j, a, b, T, tr)
 		w := s.W[a:b]
-		for k, i := range s.Post[a:b] {
-			dst[i] += w[k]
-			w[k] = min(max(w[k]-aM*y[i], wLo), wHi)
+		for m, i := range s.Post[a:b] {
+			dst[i] += w[m]
+			w[m] = min(max(w[m]-aM*y[i], wLo), wHi)
 		}
 		x := 1.0
 		if !nearest {
@@ -289,7 +295,7 @@ func (s *Sparse) SettlePairs() {
 	}
 	ps := &s.pair
 	if len(ps.pre) == 1 {
-		s.settleRange(0, int32(s.NPost), &ps.pre[0])
+		s.settleRange(0, 0, int32(s.NPost), &ps.pre[0])
 	} else {
 		for p := range ps.pre {
 			s.SweepPart(p)
@@ -298,17 +304,14 @@ func (s *Sparse) SettlePairs() {
 	ps.swept, ps.full = ps.step, false
 }
 
-// settleRange settles every row's synapses onto [lo, hi) by the traces
-// of that part, and starts the post neurons' count of recent spikes anew.
-func (s *Sparse) settleRange(lo, hi int32, tr *preTraces) {
+// settleRange settles every row's synapses onto part k, the post neurons
+// [lo, hi), by the traces of that part, and starts the post neurons' count
+// of recent spikes anew.
+func (s *Sparse) settleRange(k int, lo, hi int32, tr *preTraces) {
 	ps := &s.pair
 	T := ps.step
-	whole := lo == 0 && int(hi) == s.NPost
 	for j := range int32(s.NPre) {
-		a, b := s.RowPtr[j], s.RowPtr[j+1]
-		if !whole {
-			a, b = s.rowSpan(a, b, lo, hi)
-		}
+		a, b := s.span(j, k)
 		s.settleRow(j, a, b, T, tr)
 		tr.xSet[j] *= ps.ex[T-tr.tSet[j]]
 		tr.tSet[j] = T

@@ -6,6 +6,10 @@ import "fmt"
 // (SetParts).
 type parts struct {
 	bounds []int32  // part k owns the post neurons [bounds[k], bounds[k+1])
+	// split[j*stride+k : j*stride+k+2] are the synapses of pre j onto
+	// part k (its row cut where the ascending targets cross the bounds).
+	split  []int32
+	stride int
 	dirty  [][]bool // per part, whether a ring slot holds anything of its range
 	full   []padFlag
 	arr    []int32 // rule "stdp": the pre spikes that arrive in this step
@@ -48,7 +52,16 @@ func (s *Sparse) SetParts(bounds []int32) error {
 		return fmt.Errorf("synapse: parts %v do not cover the %d post neurons in order", bounds, s.NPost)
 	}
 	n := len(bounds) - 1
-	pt := &parts{bounds: bounds, dirty: make([][]bool, n), full: make([]padFlag, n)}
+	pt := &parts{bounds: bounds, dirty: make([][]bool, n), full: make([]padFlag, n),
+		split: make([]int32, s.NPre*(n+1)), stride: n + 1}
+	for j := range int32(s.NPre) {
+		a, b := s.RowPtr[j], s.RowPtr[j+1]
+		sp := pt.split[int(j)*pt.stride:]
+		for k := range n {
+			sp[k], _ = s.rowSpan(a, b, bounds[k], bounds[k+1])
+		}
+		sp[n] = b
+	}
 	for k := range pt.dirty {
 		pt.dirty[k] = make([]bool, s.slots)
 	}
@@ -85,14 +98,8 @@ func (s *Sparse) BeginStep(pre []int32, dt float64) {
 	if !s.Plastic {
 		return
 	}
-	ps := &s.pair
-	if dt != ps.dt {
-		if ps.step > 0 {
-			s.SettlePairs()
-		}
-		ps.tables(dt, s.STDP.TauPlusMs, s.STDP.TauMinusMs)
-	}
-	s.parts.arr = ps.arrivals(pre)
+	s.useDt(dt)
+	s.parts.arr = s.pair.arrivals(pre)
 }
 
 // StepPart is part k's share of Propagate or PropagatePair: the spikes
@@ -103,11 +110,11 @@ func (s *Sparse) StepPart(k int, pre, post []int32, dst []float64) {
 	dst = dst[:s.NPost]
 	if s.Plastic {
 		ps := &s.pair
-		s.arriveRange(pt.arr, dst, lo, hi, &ps.pre[k])
+		s.arriveRange(pt.arr, dst, k, &ps.pre[k])
 		pt.full[k].v = s.postRange(post, lo, hi)
 		return
 	}
-	s.deliver(pre, dst, pt.dirty[k], lo, hi)
+	s.deliver(pre, dst, pt.dirty[k], k, lo, hi)
 }
 
 // EndStep closes a step in parts; for rule "stdp" it reports whether
@@ -131,28 +138,22 @@ func (s *Sparse) EndStep() (sweep bool) {
 // SweepPart settles the synapses onto part k's post neurons (SettlePairs
 // for one part).
 func (s *Sparse) SweepPart(k int) {
-	s.settleRange(s.parts.bounds[k], s.parts.bounds[k+1], &s.pair.pre[k])
+	s.settleRange(k, s.parts.bounds[k], s.parts.bounds[k+1], &s.pair.pre[k])
 }
 
-// deliver adds the spikes pre onto the post neurons [lo, hi) to the
-// spikes in flight (dirty marks the ring slots that hold some of them),
-// then adds what is due now into dst. It does not move the ring.
-func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, lo, hi int32) {
-	whole := lo == 0 && int(hi) == s.NPost
-	span := func(j int32) (int32, int32) {
-		a, b := s.RowPtr[j], s.RowPtr[j+1]
-		if !whole {
-			a, b = s.rowSpan(a, b, lo, hi)
-		}
-		return a, b
-	}
+// deliver adds the spikes pre onto part k, the post neurons [lo, hi)
+// (all of them without parts), to the spikes in flight (dirty marks the
+// ring slots that hold some of them), then adds what is due now into dst.
+// It does not move the ring.
+func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, k int, lo, hi int32) {
+	span := func(j int32) (int32, int32) { return s.span(j, k) }
 	if s.ring == nil {
 		// Every delay is 1: add straight into dst.
 		for _, j := range pre {
 			a, b := span(j)
 			w := s.W[a:b]
-			for k, i := range s.Post[a:b] {
-				dst[i] += w[k]
+			for m, i := range s.Post[a:b] {
+				dst[i] += w[m]
 			}
 		}
 		return
@@ -166,17 +167,17 @@ func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, lo, hi int32)
 			for _, j := range pre {
 				a, b := span(j)
 				w := s.W[a:b]
-				for k, i := range s.Post[a:b] {
-					buf[i] += w[k]
+				for m, i := range s.Post[a:b] {
+					buf[i] += w[m]
 				}
 			}
 		} else {
 			for _, j := range pre {
 				a, b := span(j)
-				for k := a; k < b; k++ {
-					slot := (s.head + int(s.Delay[k]) - 1) % s.slots
+				for m := a; m < b; m++ {
+					slot := (s.head + int(s.Delay[m]) - 1) % s.slots
 					dirty[slot] = true
-					s.ring[slot*n+int(s.Post[k])] += s.W[k]
+					s.ring[slot*n+int(s.Post[m])] += s.W[m]
 				}
 			}
 		}
@@ -189,4 +190,14 @@ func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, lo, hi int32)
 		clear(buf)
 		dirty[s.head] = false
 	}
+}
+
+// span returns the synapses [a, b) of pre j onto part k (all of j's
+// without parts).
+func (s *Sparse) span(j int32, k int) (int32, int32) {
+	if s.parts == nil {
+		return s.RowPtr[j], s.RowPtr[j+1]
+	}
+	i := int(j)*s.parts.stride + k
+	return s.parts.split[i], s.parts.split[i+1]
 }

@@ -428,7 +428,10 @@ func (s *Sparse) Len() int { return len(s.Post) }
 // synapse's delay: with delay d, spikes passed to the n-th call arrive in
 // post at the (n+d−1)-th call, so delay 1 delivers in the same call.
 func (s *Sparse) Propagate(spikes []int32, post []float64) {
-	s.deliver(spikes, post[:s.NPost], s.dirty, 0, int32(s.NPost))
+	if s.parts != nil {
+		panic("synapse: Propagate on a projection split in parts (SetParts: use StepPart)")
+	}
+	s.deliver(spikes, post[:s.NPost], s.dirty, 0, 0, int32(s.NPost))
 	s.moveRing()
 }
 

@@ -14,7 +14,8 @@
 #   NETS=brunel bash docs/reference/spiking_timing.sh 5 /tmp/dopa > timings.txt
 #
 # More dopa binaries after the first (another commit's build) run in the
-# same rounds, each named by its file name.
+# same rounds, each named by its file name. THREADS="1 2" runs each dopa
+# binary once per thread count (--threads N), named NAME/tN.
 #
 # Prints one line per run: the round, the simulator (brian2 or the dopa
 # binary's name), the network, the seconds of its simulation loop
@@ -34,9 +35,17 @@ for r in $(seq 1 "$rounds"); do
     read -r loop _ < "/tmp/${net}_brian2_1_0/results/last_run_info.txt"
     echo "$r brian2 $net $loop"
     for dopa in "$@"; do
-      "$dopa" run "$net" --out "$out/$net" --force --quiet --store off >/dev/null
-      python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], sys.argv[4], s["sim_seconds"], s["spike_count"])' \
-        "$out/$net/summary.json" "$r" "$(basename "$dopa")" "$net"
+      for th in ${THREADS:-1}; do
+        name=$(basename "$dopa")
+        args=()
+        if [ -n "${THREADS:-}" ]; then
+          name="$name/t$th"
+          args=(--threads "$th")
+        fi
+        "$dopa" run "$net" "${args[@]}" --out "$out/$net" --force --quiet --store off >/dev/null
+        python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], sys.argv[4], s["sim_seconds"], s["spike_count"])' \
+          "$out/$net/summary.json" "$r" "$name" "$net"
+      done
     done
   done
 done
