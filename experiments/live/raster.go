@@ -188,6 +188,10 @@ func (s *Session) simulate(ctx context.Context, cf *experiments.CircuitFile) (tr
 	if err != nil {
 		return train.Outcome{}, "", err
 	}
+	if err := c.SetThreads(cf.Threads); err != nil {
+		return train.Outcome{}, "", err
+	}
+	defer c.SetThreads(1) // stops the threads
 	g := gate{s: s, next: time.Now()}
 	var x []float64
 	if c.In >= 0 {
