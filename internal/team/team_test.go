@@ -50,3 +50,16 @@ func TestRunAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per Run", a)
 	}
 }
+
+// BenchmarkRun measures one fork and join of two parts that do nothing:
+// what a split network pays per step on top of its work.
+func BenchmarkRun(b *testing.B) {
+	tm := New(2)
+	defer tm.Close()
+	x := make([]float64, 2*8)
+	fn := func(p int) { x[8*p]++ }
+	b.ReportAllocs()
+	for b.Loop() {
+		tm.Run(fn)
+	}
+}
