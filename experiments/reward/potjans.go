@@ -78,7 +78,7 @@ type PotjansParams struct {
 
 // Defaults are those of circuits/potjans_grid.toml.
 func (PotjansParams) Defaults() PotjansParams {
-	return PotjansParams{InputScale: 1, WindowMs: 25, VPDrive: 100, DADrive: 43, RewardDrive: 20, CriticRate: 0.2, ActorRate: 0.5, ActorPost: "deviation", Explore: 0.05, BaselineMs: 10000}
+	return PotjansParams{InputScale: 1, WindowMs: 25, VPDrive: 100, DADrive: 39, RewardDrive: 20, CriticRate: 0.2, ActorRate: 0.5, ActorPost: "deviation", Explore: 0.05, BaselineMs: 10000}
 }
 
 // Validate reports a key out of range.
