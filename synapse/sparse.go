@@ -307,9 +307,12 @@ func drawProbability(nPre, nPost int, p float64, noSelf bool, rng *rand.Rand) []
 	return pairs
 }
 
-// drawInDegree returns the pairs sorted by pre then post.
+// drawInDegree returns the pairs sorted by pre then post. The pre neurons
+// are drawn post by post, then placed by a counting sort on pre, which
+// keeps each row's posts ascending (the order a comparison sort by pre
+// then post gives, in linear time: 10⁷ synapses are drawn in seconds).
 func drawInDegree(nPre, nPost, k int, noSelf bool, rng *rand.Rand) []Edge {
-	pairs := make([]Edge, 0, nPost*k)
+	drawn := make([]int32, 0, nPost*k) // the pre neurons of post i at [i*k, (i+1)*k)
 	perm := make([]int32, nPre)
 	for j := range perm {
 		perm[j] = int32(j)
@@ -330,12 +333,21 @@ func drawInDegree(nPre, nPost, k int, noSelf bool, rng *rand.Rand) []Edge {
 		}
 		for t := int32(0); t < int32(k); t++ {
 			swap(t, t+rng.Int32N(n-t))
-			pairs = append(pairs, Edge{Pre: perm[t], Post: int32(i)})
+			drawn = append(drawn, perm[t])
 		}
 	}
-	slices.SortFunc(pairs, func(a, b Edge) int {
-		return cmp.Or(cmp.Compare(a.Pre, b.Pre), cmp.Compare(a.Post, b.Post))
-	})
+	next := make([]int, nPre+1) // next[j]: where pre j's next synapse goes
+	for _, j := range drawn {
+		next[j+1]++
+	}
+	for j := range nPre {
+		next[j+1] += next[j]
+	}
+	pairs := make([]Edge, len(drawn))
+	for m, j := range drawn {
+		pairs[next[j]] = Edge{Pre: j, Post: int32(m / k)}
+		next[j]++
+	}
 	return pairs
 }
 
