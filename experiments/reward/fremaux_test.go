@@ -1,13 +1,25 @@
 package reward
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/internal/race"
 )
+
+// defaultFremaux is the agent's defaults with their circuit read.
+func defaultFremaux(t testing.TB) FremauxParams {
+	t.Helper()
+	p := FremauxParams{}.Defaults()
+	if err := p.read(""); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // newTestFremaux builds the fremaux agent for the default water maze.
 func newTestFremaux(t *testing.T, p FremauxParams, seed uint64) (*fremaux, env.Env) {
@@ -29,15 +41,15 @@ func newTestFremaux(t *testing.T, p FremauxParams, seed uint64) (*fremaux, env.E
 // integrated over windows equal to ∫(r − V/τ_r)dt + ΔV (the derivative
 // term integrates to the change of V), along a fixed swim with learning on.
 func TestFremauxDeltaIsContinuousTD(t *testing.T) {
-	p := FremauxParams{}.Defaults()
-	a, e := newTestFremaux(t, p, 7)
+	a, e := newTestFremaux(t, defaultFremaux(t), 7)
+	p := a.mod.ContinuousTDParams
 	var vs, vdots, deltas []float64
 	var counts []int
 	a.trace = func(v, vdot, delta, r float64) {
 		vs = append(vs, v)
 		vdots = append(vdots, vdot)
 		deltas = append(deltas, delta)
-		counts = append(counts, len(a.critic.spikes))
+		counts = append(counts, len(a.critic.Spikes()))
 		if r != 0 {
 			t.Fatalf("a reward rate %g while swimming", r)
 		}
@@ -55,12 +67,12 @@ func TestFremauxDeltaIsContinuousTD(t *testing.T) {
 		a.Learn(x, act, o.Reward, y, o.End, 0)
 		x, y = y, x
 	}
-	dt := p.DtMs / 1000
+	dt := a.dtMs / 1000
 	tk, nk := p.TauKappaMs/1000, p.NuKappaMs/1000
 	kappa := func(s float64) float64 { return (math.Exp(-s/tk) - math.Exp(-s/nk)) / (tk - nk) }
 	dkappa := func(s float64) float64 { return (-math.Exp(-s/tk)/tk + math.Exp(-s/nk)/nk) / (tk - nk) }
 	spikes := 0
-	scaleV := p.Nu / float64(p.CriticNeurons)
+	scaleV := p.Nu / float64(a.critic.Len())
 	for n := range vs {
 		v, vdot := 0.0, 0.0
 		for m := 0; m <= n; m++ {
@@ -112,7 +124,7 @@ func TestFremauxDeltaIsContinuousTD(t *testing.T) {
 
 // Steps allocate nothing.
 func TestFremauxStepAllocatesNothing(t *testing.T) {
-	a, e := newTestFremaux(t, FremauxParams{}.Defaults(), 3)
+	a, e := newTestFremaux(t, defaultFremaux(t), 3)
 	x, y := make([]float64, e.Features()), make([]float64, e.Features())
 	rng := rand.New(rand.NewPCG(3, 1))
 	e.Reset(0, rng, x)
@@ -140,7 +152,7 @@ func BenchmarkFremauxStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ag, err := newFremaux(FremauxParams{}.Defaults(), Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 100})
+	ag, err := newFremaux(defaultFremaux(b), Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 100})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -177,7 +189,13 @@ func TestFremauxLearnsSmallMaze(t *testing.T) {
 	if err := mp.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p := FremauxParams{}.Defaults()
+	// The circuit's place cells must match the 25 of this maze.
+	src, _ := circuits.Builtin("fremaux_maze")
+	spec, err := circuits.Parse("fremaux_maze.toml", bytes.Replace(src, []byte("size = 121"), []byte("size = 25"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := FremauxParams{CircuitAgent{Circuit: "fremaux_maze", spec: spec, file: "fremaux_maze (25 place cells)"}}
 	const trials, seeds, k = 16, 3, 4
 	var first, last []float64
 	for seed := range uint64(seeds) {

@@ -99,7 +99,6 @@ func documentedStructs() []documented {
 		{doc: "reward.md", after: "### `[critic]` and `[critic.dopamine]`", prefix: "critic.dopamine.", v: rw.Critic.Dopamine},
 		{doc: "reward.md", after: "The spiking critic (", prefix: "critic.spiking.", v: rw.Critic.Spiking},
 		{doc: "reward.md", after: "### `[record]`", prefix: "record.", v: rw.Record},
-		{doc: "reward.md", after: "### The `fremaux` agent", v: reward.FremauxParams{}.Defaults()},
 		{doc: "reward.md", after: "`conditioning` — classical conditioning", v: envDefaults("conditioning")},
 		{doc: "reward.md", after: "`bandit` —", v: envDefaults("bandit")},
 		{doc: "reward.md", after: "`grid` —", v: envDefaults("grid")},
