@@ -228,6 +228,7 @@ type fremaux struct {
 	invA, invB         float64 // d^{−s}
 	s                  int     // substep in the chunk
 	counts, mf         []float64
+	stepDelta, stepV   float64 // ∫δ dt over the environment step (with its pulse), V at its end
 	// trace, when non-nil, receives V, dV/dt, δ and r of every substep
 	// (tests).
 	trace func(v, vdot, delta, r float64)
@@ -325,10 +326,12 @@ func (a *fremaux) startChunk() {
 // driven by x and returns the heading of the actor's population vector.
 func (a *fremaux) Act(x []float64, rng *rand.Rand) int {
 	clear(a.counts)
+	a.stepDelta = 0
 	for range a.steps {
 		a.step(x, 0)
 	}
 	a.flush()
+	a.stepV = a.mod.V
 	vx, vy := 0.0, 0.0
 	for k, c := range a.counts {
 		vx += c * a.cosK[k]
@@ -381,6 +384,7 @@ func (a *fremaux) step(x []float64, r float64) {
 		}
 	}
 	d := a.mod.Step(len(a.critic.Spikes()), r)
+	a.stepDelta += d * a.dt
 	if a.trace != nil {
 		a.trace(a.mod.V, a.mod.VDot, d, r)
 	}
@@ -512,7 +516,14 @@ func (a *fremaux) Learn(_ []float64, _ int, r float64, _ []float64, end bool, _ 
 	if d != 0 {
 		a.pulse(d)
 	}
+	a.stepDelta += d
 }
+
+// StepCritic (ownCritic) is the agent's δ integrated over the last
+// environment step, its pulse included (reward units: the δ its weights
+// changed by), and V at the step's end: what steps.csv and the live view
+// show of this agent.
+func (a *fremaux) StepCritic() (delta, value float64) { return a.stepDelta, a.stepV }
 
 // meanRates writes the mean-field rate (Hz) of every neuron of l's
 // population with the place cells at x held still: u_i = Σ_j w_ij·rate·x_j·∫ε,

@@ -236,3 +236,35 @@ func TestFremauxLearnsSmallMaze(t *testing.T) {
 		t.Fatalf("no learning: median latency %.1f s in the first %d trials, %.1f s in the last %d", m0, k, m1, k)
 	}
 }
+
+// StepCritic is the agent's own δ over the environment step, ∫δ dt, plus
+// the pulse r − V of a rewarded end, and V at the step's end.
+func TestFremauxStepCriticIsItsOwn(t *testing.T) {
+	a, e := newTestFremaux(t, defaultFremaux(t), 5)
+	sum := 0.0
+	a.trace = func(_, _, delta, _ float64) { sum += delta * a.dtMs / 1000 }
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	rng := rand.New(rand.NewPCG(5, 1))
+	e.Reset(0, rng, x)
+	a.Begin()
+	for k := range 5 {
+		sum = 0
+		act := a.Act(x, rng)
+		e.Step(act, rng, y)
+		v := a.mod.V
+		r, end := 0.0, k == 4
+		if end {
+			r = 1
+		}
+		a.Learn(x, act, r, y, end, 0)
+		want := sum
+		if end {
+			want += r - v
+		}
+		d, gotV := a.StepCritic()
+		if math.Abs(d-want) > 1e-12 || gotV != v || sum == 0 {
+			t.Fatalf("step %d: StepCritic = (%g, %g), want (%g, %g) (∫δ dt %g)", k, d, gotV, want, v, sum)
+		}
+		x, y = y, x
+	}
+}
