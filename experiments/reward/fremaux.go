@@ -9,6 +9,7 @@ import (
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
+	"github.com/dopa-sim/dopa/synapse"
 )
 
 // FremauxParams are the keys of the fremaux agent: the spiking
@@ -155,55 +156,6 @@ var fremauxDef = AgentDef{
 	New:      newFremaux,
 }
 
-// tdltp is a TD-LTP projection from the place cells onto an escape
-// population: its weights (those of the circuit's link, post-major) and
-// their eligibility.
-//
-// The eligibility E = κ * (Y_i·ε_j) has two exponential parts (κ's),
-// e_a and e_b, E = e_a − e_b. Within a chunk of L steps the weight change
-// Σ_s δ_s·E_s·dt·norm is accumulated in closed form: a post spike at step
-// s adds ε_j·d^{−s} to p and ε_j·d^{−s}·H(s−1) to q, H(s) = Σ_{t≤s} δ_t·d^t,
-// and the chunk's change is d·e·H + p·H − q (for each part); flush applies
-// it, so that a step costs only the spikes' rows.
-type tdltp struct {
-	n, pre    int
-	w         []float64 // n × pre, the link's weights
-	post      *neuron.Escape
-	eta       float64
-	normalize bool
-	colSum    []float64 // per pre neuron, the initial sum of its weights (normalize)
-	ea, eb    []float64 // the eligibility's two parts, n × pre
-	pa, qa    []float64 // within a chunk: Σ c·d_a^{−s} and Σ c·d_a^{−s}·H_a(s−1)
-	pb, qb    []float64
-	touched   []bool // rows with a post spike in the chunk
-}
-
-func newTDLTP(l circuits.Link, spec circuits.ProjectionSpec, post *neuron.Escape) *tdltp {
-	n, pre := l.NPost, l.NPre
-	p := &tdltp{n: n, pre: pre, w: l.Weights(), post: post, eta: spec.TDLTP.Eta, normalize: spec.TDLTP.Normalize,
-		ea: make([]float64, n*pre), eb: make([]float64, n*pre), pa: make([]float64, n*pre), qa: make([]float64, n*pre),
-		pb: make([]float64, n*pre), qb: make([]float64, n*pre), touched: make([]bool, n)}
-	if p.normalize {
-		p.colSum = make([]float64, pre)
-		for i := range n {
-			for j := range pre {
-				p.colSum[j] += p.w[i*pre+j]
-			}
-		}
-	}
-	return p
-}
-
-func (p *tdltp) clear() {
-	clear(p.ea)
-	clear(p.eb)
-	clear(p.pa)
-	clear(p.qa)
-	clear(p.pb)
-	clear(p.qb)
-	clear(p.touched)
-}
-
 type fremaux struct {
 	FremauxParams
 	c                  *circuits.Circuit
@@ -211,22 +163,16 @@ type fremaux struct {
 	actions            int
 	place              *neuron.Poisson
 	critic, actor      *neuron.Escape
-	links              [2]*tdltp // onto the critic, onto the actor
-	ring               []float64 // N_a × N_a lateral weights (post-major), nil for none
+	links              [2]*synapse.TDLTP // onto the critic, onto the actor
+	ring               []float64         // N_a × N_a lateral weights (post-major), nil for none
 	mod                *modulator.ContinuousTD
+	chunk              synapse.TDChunk
 	placeRate, pspArea float64
-	wMin, wMax         [2]float64
 	cosK, sinK         []float64
-	heading            []int // the heading nearest to each actor neuron's direction
-	dt                 float64
-	dm, ds, dka, dkb   float64 // decay factors per step
-	kNorm              float64 // 1/(τ_κ − ν_κ) (1/s)
-	steps, chunk       int     // substeps per environment step; per flush
+	heading            []int   // the heading nearest to each actor neuron's direction
+	dm, ds             float64 // the PSP's decays per step
+	steps, maxChunk    int     // substeps per environment step; per flush
 	xa, xb, eps        []float64
-	ha, hb             float64 // H_a(s), H_b(s) of the chunk
-	powA, powB         float64 // d^s
-	invA, invB         float64 // d^{−s}
-	s                  int     // substep in the chunk
 	counts, mf         []float64
 	stepDelta, stepV   float64 // ∫δ dt over the environment step (with its pulse), V at its end
 	// trace, when non-nil, receives V, dV/dt, δ and r of every substep
@@ -253,6 +199,8 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 	if err != nil {
 		return nil, param.New(err.Error(), "circuit")
 	}
+	nPlace := s.Features
+	a.xa, a.xb, a.eps = make([]float64, nPlace), make([]float64, nPlace), make([]float64, nPlace)
 	// The circuit's dense links are its projections, in order.
 	link := func(i int) circuits.Link {
 		k := 0
@@ -264,13 +212,16 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 		return c.Links[k]
 	}
 	for k, i := range [2]int{r.toCritic, r.toActor} {
-		pr := spec.Projections[i]
-		post := a.critic
+		pr, post := spec.Projections[i], a.critic
 		if k == 1 {
 			post = a.actor
 		}
-		a.links[k] = newTDLTP(link(i), pr, post)
-		a.wMin[k], a.wMax[k] = pr.WMin, pr.WMax
+		l := link(i)
+		a.links[k], err = synapse.NewTDLTP(l.Weights(), l.NPre, l.NPost, pr.TDLTP, pr.WMin, pr.WMax)
+		if err != nil {
+			return nil, param.New(err.Error(), "circuit")
+		}
+		a.links[k].PreA, a.links[k].PreB, a.links[k].PostA, a.links[k].PostB = a.xa, a.xb, post.A, post.B
 	}
 	if r.ring >= 0 {
 		a.ring = link(r.ring).Weights()
@@ -284,14 +235,12 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 	}
 	e := a.critic.EscapeParams
 	a.placeRate, a.pspArea = spec.Populations[r.place].RateHzPerUnit, e.PSPArea()
-	a.dt = spec.DtMs / 1000
 	a.dm, a.ds = math.Exp(-spec.DtMs/e.TauMMs), math.Exp(-spec.DtMs/e.TauSMs)
-	a.dka, a.dkb = a.mod.Decays()
-	a.kNorm = a.mod.Norm()
+	da, db := a.mod.Decays()
+	a.chunk = synapse.NewTDChunk(da, db, a.mod.Norm(), spec.DtMs/1000)
 	a.steps = int(math.Round(s.StepMs / spec.DtMs))
 	// A flush every at most 4·ν_κ keeps d^{−s} below e⁴.
-	a.chunk = max(1, min(a.steps, int(4*a.mod.NuKappaMs/spec.DtMs)))
-	a.xa, a.xb, a.eps = make([]float64, s.Features), make([]float64, s.Features), make([]float64, s.Features)
+	a.maxChunk = max(1, min(a.steps, int(4*a.mod.NuKappaMs/spec.DtMs)))
 	a.counts = make([]float64, na)
 	a.mf = make([]float64, max(a.critic.Len(), na))
 	a.Begin()
@@ -310,16 +259,12 @@ func (a *fremaux) Begin() {
 	a.critic.Reset()
 	a.actor.Reset()
 	for _, l := range a.links {
-		l.clear()
+		l.Reset()
 	}
 	clear(a.xa)
 	clear(a.xb)
 	a.mod.Reset()
-	a.startChunk()
-}
-
-func (a *fremaux) startChunk() {
-	a.s, a.ha, a.hb, a.powA, a.powB, a.invA, a.invB = 0, 0, 0, 1, 1, 1, 1
+	a.chunk.Start()
 }
 
 // Act runs the network for one environment step with the place cells
@@ -357,21 +302,16 @@ func (a *fremaux) step(x []float64, r float64) {
 	for _, j := range a.place.Spikes() {
 		a.xa[j]++
 		a.xb[j]++
-		for _, l := range a.links {
-			in := l.post.Input()
-			for i := range l.n {
-				in[i] += l.w[i*l.pre+int(j)]
-			}
-		}
+		a.links[0].Transmit(int(j), a.critic.Input())
+		a.links[1].Transmit(int(j), a.actor.Input())
 	}
 	for j := range a.eps {
 		a.eps[j] = a.xa[j] - a.xb[j]
 	}
 	a.critic.Step(a.dtMs)
 	a.actor.Step(a.dtMs)
-	for _, l := range a.links {
-		a.eligible(l)
-	}
+	a.links[0].Eligible(a.critic.Spikes(), a.eps, &a.chunk)
+	a.links[1].Eligible(a.actor.Spikes(), a.eps, &a.chunk)
 	// The actor's spikes reach the ring from the next step on.
 	na := a.actor.Len()
 	in := a.actor.Input()
@@ -384,124 +324,25 @@ func (a *fremaux) step(x []float64, r float64) {
 		}
 	}
 	d := a.mod.Step(len(a.critic.Spikes()), r)
-	a.stepDelta += d * a.dt
+	a.stepDelta += d * a.chunk.DtS
 	if a.trace != nil {
 		a.trace(a.mod.V, a.mod.VDot, d, r)
 	}
-	a.ha += d * a.powA
-	a.hb += d * a.powB
-	a.s++
-	a.powA *= a.dka
-	a.powB *= a.dkb
-	a.invA /= a.dka
-	a.invB /= a.dkb
-	if a.s >= a.chunk {
+	a.chunk.Add(d)
+	if a.chunk.S >= a.maxChunk {
 		a.flush()
 	}
 }
 
-// eligible records the eligibility of the post spikes of the step (the
-// pre PSP ε_j at the post spike).
-func (a *fremaux) eligible(l *tdltp) {
-	for _, i := range l.post.Spikes() {
-		l.touched[i] = true
-		row := int(i) * l.pre
-		ea, eb := a.invA, a.invB
-		qa, qb := a.invA*a.ha, a.invB*a.hb
-		for j, e := range a.eps {
-			if e == 0 {
-				continue
-			}
-			l.pa[row+j] += e * ea
-			l.qa[row+j] += e * qa
-			l.pb[row+j] += e * eb
-			l.qb[row+j] += e * qb
-		}
-	}
-}
-
-// setW changes a weight to w (within bounds) and the PSP it carries.
-func (a *fremaux) setW(l *tdltp, k int, i, j int, w, lo, hi float64) {
-	w = min(max(w, lo), hi)
-	if dw := w - l.w[k]; dw != 0 {
-		l.w[k] = w
-		l.post.A[i] += dw * a.xa[j]
-		l.post.B[i] += dw * a.xb[j]
-	}
-}
-
-// flush applies the weight changes of the chunk and carries the
-// eligibility over to the next one.
+// flush applies the weight changes of the chunk and starts the next one.
 func (a *fremaux) flush() {
-	if a.s == 0 {
+	if a.chunk.S == 0 {
 		return
 	}
-	c := a.dt * a.kNorm
-	la, lb := a.powA, a.powB // d^L
-	fa, fb := la/a.dka, lb/a.dkb
-	for n, l := range a.links {
-		eta := l.eta * c
-		for i := range l.n {
-			off := i * l.pre
-			touched := l.touched[i]
-			for j := range l.pre {
-				ea, eb := l.ea[off+j], l.eb[off+j]
-				if !touched && ea == 0 && eb == 0 {
-					continue
-				}
-				ga := a.dka*ea*a.ha + l.pa[off+j]*a.ha - l.qa[off+j]
-				gb := a.dkb*eb*a.hb + l.pb[off+j]*a.hb - l.qb[off+j]
-				if eta != 0 {
-					a.setW(l, off+j, i, j, l.w[off+j]+eta*(ga-gb), a.wMin[n], a.wMax[n])
-				}
-				l.ea[off+j] = la*ea + fa*l.pa[off+j]
-				l.eb[off+j] = lb*eb + fb*l.pb[off+j]
-				l.pa[off+j], l.qa[off+j], l.pb[off+j], l.qb[off+j] = 0, 0, 0, 0
-			}
-			l.touched[i] = false
-		}
-		if l.normalize {
-			a.normalize(l, n)
-		}
+	for _, l := range a.links {
+		l.Flush(&a.chunk)
 	}
-	a.startChunk()
-}
-
-// normalize rescales each place cell's weights onto the link's population
-// to their initial sum, within [w_min, w_max].
-func (a *fremaux) normalize(l *tdltp, n int) {
-	for j, want := range l.colSum {
-		sum := 0.0
-		for i := range l.n {
-			sum += l.w[i*l.pre+j]
-		}
-		if sum <= 0 {
-			continue
-		}
-		f := want / sum
-		for i := range l.n {
-			k := i*l.pre + j
-			a.setW(l, k, i, j, l.w[k]*f, a.wMin[n], a.wMax[n])
-		}
-	}
-}
-
-// pulse applies a δ pulse of area d (reward, or the fall of V at the end):
-// Δw = η·d·E.
-func (a *fremaux) pulse(d float64) {
-	for n, l := range a.links {
-		eta := l.eta * d * a.kNorm
-		if eta != 0 {
-			for k, w := range l.w {
-				if e := l.ea[k] - l.eb[k]; e != 0 {
-					a.setW(l, k, k/l.pre, k%l.pre, w+eta*e, a.wMin[n], a.wMax[n])
-				}
-			}
-		}
-		if l.normalize {
-			a.normalize(l, n)
-		}
-	}
+	a.chunk.Start()
 }
 
 // Learn takes the environment's reward and end: the network learns
@@ -514,7 +355,9 @@ func (a *fremaux) Learn(_ []float64, _ int, r float64, _ []float64, end bool, _ 
 		d -= a.mod.V
 	}
 	if d != 0 {
-		a.pulse(d)
+		for _, l := range a.links {
+			l.Pulse(d, a.chunk.Norm)
+		}
 	}
 	a.stepDelta += d
 }
@@ -529,14 +372,10 @@ func (a *fremaux) StepCritic() (delta, value float64) { return a.stepDelta, a.st
 // population with the place cells at x held still: u_i = Σ_j w_ij·rate·x_j·∫ε,
 // the mean PSP of Poisson input, ρ_i = ρ0·exp((u_i − θ)/Δu) (the lateral
 // and refractory terms and the fluctuations of u aside).
-func (a *fremaux) meanRates(l *tdltp, x, rates []float64) {
+func (a *fremaux) meanRates(l *synapse.TDLTP, post *neuron.Escape, x, rates []float64) {
 	area := a.pspArea * a.placeRate
-	for i := range l.n {
-		u := 0.0
-		for j, w := range l.w[i*l.pre : (i+1)*l.pre] {
-			u += w * x[j]
-		}
-		rates[i] = l.post.Rate(u * area)
+	for i := range l.NPost {
+		rates[i] = post.Rate(l.Drive(i, x) * area)
 	}
 }
 
@@ -544,7 +383,7 @@ func (a *fremaux) meanRates(l *tdltp, x, rates []float64) {
 // (meanRates), for the value map.
 func (a *fremaux) MapValue(x []float64) float64 {
 	rates := a.mf[:a.critic.Len()]
-	a.meanRates(a.links[0], x, rates)
+	a.meanRates(a.links[0], a.critic, x, rates)
 	sum := 0.0
 	for _, r := range rates {
 		sum += r
@@ -557,7 +396,7 @@ func (a *fremaux) MapValue(x []float64) float64 {
 // feedforward drive favours in the state x.
 func (a *fremaux) Policy(x, pi []float64) {
 	rates := a.mf[:a.actor.Len()]
-	a.meanRates(a.links[1], x, rates)
+	a.meanRates(a.links[1], a.actor, x, rates)
 	clear(pi)
 	sum := 0.0
 	for k, r := range rates {
