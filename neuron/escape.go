@@ -118,6 +118,17 @@ func (z *Escape) Spikes() []int32 { return z.spikes }
 // U returns the potential u_i (mV) of neuron i.
 func (z *Escape) U(i int) float64 { return z.A[i] - z.B[i] - z.R[i] }
 
+// AddPSP starts a PSP of amplitude w (mV) on neuron i now, between two
+// steps: it is 0 now (ε(0) = 0) and w·ε(s) s ms later, so the next Step
+// sees w·(e^{−dt/τ_m} − e^{−dt/τ_s}). Input, by contrast, starts it at the
+// next Step (seen only from the step after). A spike of step t that
+// reaches its targets through AddPSP after the step acts on them from
+// step t + 1 with its full PSP (Frémaux's ring: no synaptic delay).
+func (z *Escape) AddPSP(i int, w float64) {
+	z.A[i] += w
+	z.B[i] += w
+}
+
 // Reset returns every neuron to rest (no PSP, no refractoriness) and
 // clears the input; the random stream runs on.
 func (z *Escape) Reset() {

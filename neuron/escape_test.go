@@ -85,3 +85,17 @@ func TestEscapeStepAllocatesNothing(t *testing.T) {
 		t.Errorf("Step allocates %v times", a)
 	}
 }
+
+// AddPSP between steps starts the PSP now: the next step sees w·ε(dt),
+// where a drive through Input would give 0 (ε(0)) at that step.
+func TestEscapeAddPSP(t *testing.T) {
+	p := EscapeParams{}.Defaults()
+	p.ThetaMV = 1000 // silent
+	z, _ := NewEscape(2, p, [32]byte{5})
+	z.AddPSP(0, 3)
+	z.Input()[1] = 3
+	z.Step(1)
+	if want := 3 * (math.Exp(-1/p.TauMMs) - math.Exp(-1/p.TauSMs)); math.Abs(z.U(0)-want) > 1e-12 || z.U(1) != 0 {
+		t.Errorf("u after one step: %g (AddPSP), %g (Input); want %g and 0", z.U(0), z.U(1), want)
+	}
+}

@@ -312,14 +312,14 @@ func (a *fremaux) step(x []float64, r float64) {
 	a.actor.Step(a.dtMs)
 	a.links[0].Eligible(a.critic.Spikes(), a.eps, &a.chunk)
 	a.links[1].Eligible(a.actor.Spikes(), a.eps, &a.chunk)
-	// The actor's spikes reach the ring from the next step on.
+	// The actor's spikes start their PSPs on the ring now: the next step
+	// sees them at ε(dt).
 	na := a.actor.Len()
-	in := a.actor.Input()
 	for _, k := range a.actor.Spikes() {
 		a.counts[k]++
 		if a.ring != nil {
 			for m := range na {
-				in[m] += a.ring[m*na+int(k)]
+				a.actor.AddPSP(m, a.ring[m*na+int(k)])
 			}
 		}
 	}
