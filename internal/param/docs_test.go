@@ -69,7 +69,7 @@ func documentedStructs() []documented {
 		{doc: "circuits.md", after: "`model = \"escape\"`", prefix: "escape.", v: neuron.EscapeParams{}.Defaults()},
 		{doc: "circuits.md", after: "The `[projection.ring]` table", prefix: "ring.", v: circuits.RingParams{}.Defaults()},
 		{doc: "circuits.md", after: "`[projection.td_ltp]` table (`synapse.TDLTPParams`)", prefix: "td_ltp.", v: synapse.TDLTPParams{}.Defaults()},
-		{doc: "circuits.md", after: "The critic's keys (`modulator.ContinuousTDParams`)", prefix: "modulator.", v: modulator.ContinuousTDParams{}.Defaults()},
+		{doc: "circuits.md", after: "The critic's keys (`modulator.ContinuousTDParams`)", v: modulator.ContinuousTDParams{}.Defaults()},
 		{doc: "circuits.md", after: "### `[[projection]]`", v: synapse.DenseParams{}.Defaults()},
 		{doc: "circuits.md", after: "Dense projections (`synapse.DenseParams`)", v: synapse.DenseParams{}.Defaults()},
 		{doc: "circuits.md", after: "### `[[projection]]`", v: synapse.SparseParams{}.Defaults()},
