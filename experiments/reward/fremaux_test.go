@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/dopa-sim/dopa/circuits"
@@ -266,5 +267,42 @@ func TestFremauxStepCriticIsItsOwn(t *testing.T) {
 			t.Fatalf("step %d: StepCritic = (%g, %g), want (%g, %g) (∫δ dt %g)", k, d, gotV, want, v, sum)
 		}
 		x, y = y, x
+	}
+}
+
+// The agent runs only circuits of the shape it knows, and says which part
+// is missing at its key circuit.
+func TestFremauxRefusesOtherCircuits(t *testing.T) {
+	src, _ := circuits.Builtin("fremaux_maze")
+	for _, c := range []struct {
+		name, want string
+		edit       func(s *circuits.Spec)
+	}{
+		{"no critic", "[modulator] of kind continuous_td", func(s *circuits.Spec) {
+			s.Modulator = circuits.Spec{}.Defaults().Modulator
+			for i := range s.Projections {
+				s.Projections[i].Learn, s.Projections[i].TDLTP = "", circuits.ProjectionSpec{}.Defaults().TDLTP
+			}
+		}},
+		{"critic and actor as one", "two populations", func(s *circuits.Spec) { s.Readout.Population = "critic" }},
+		{"actor's PSP unlike the critic's", "share tau_m_ms", func(s *circuits.Spec) { s.Populations[2].Escape.TauMMs = 30 }},
+		{"no TD-LTP onto the actor", "projection \"place_actor\" is not one", func(s *circuits.Spec) { s.Projections[1].To = "critic" }},
+	} {
+		s, err := circuits.Parse("fremaux_maze.toml", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.edit(s)
+		if err := s.Validate(); err != nil {
+			t.Fatalf("%s: the edit makes an invalid circuit: %v", c.name, err)
+		}
+		p := FremauxParams{CircuitAgent{Circuit: "x", spec: s, file: "x.toml"}}
+		if err := p.check(121, 8, 1, 1); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+	p := defaultFremaux(t)
+	if err := p.check(25, 8, 1, 1); err == nil || !strings.Contains(err.Error(), "number 121, the environment has 25 features") {
+		t.Errorf("121 place cells for 25 features: got %v", err)
 	}
 }
