@@ -11,6 +11,7 @@ import (
 
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/internal/pathname"
+	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -44,6 +45,52 @@ type Spec struct {
 	// ProbeEveryMs is the probes' sampling interval (ms), a whole number
 	// of dt_ms; > 0 when there are probes.
 	ProbeEveryMs float64 `toml:"probe_every_ms"`
+	// Modulator is the circuit's own TD critic, when the circuit forms its
+	// dopamine signal itself (the [modulator] table; none by default).
+	Modulator ModulatorSpec `toml:"modulator"`
+}
+
+// ModulatorSpec declares the circuit's own dopamine system: with kind =
+// "continuous_td", the continuous-time TD critic of Doya (2000) and
+// Frémaux et al. (2013) (modulator.ContinuousTD) read from the spikes of
+// a population; its δ gates the circuit's TD-LTP projections.
+type ModulatorSpec struct {
+	// Kind is "" (none) or "continuous_td".
+	Kind string `toml:"kind"`
+	// Population names the critic population, a spiking one whose
+	// filtered rate is V.
+	Population string `toml:"population"`
+	modulator.ContinuousTDParams
+}
+
+// RingParams shape the weights of a dense projection with pattern =
+// "ring" (the [projection.ring] table): a population of N neurons with
+// preferred directions θ_k = 2πk/N onto itself (or one of the same size),
+//
+//	w_km = (w_minus_mv + w_plus_mv·exp(psi·(cos(θ_k − θ_m) − 1)))/N
+//
+// so that near neighbours excite and far ones inhibit (Frémaux et al.
+// 2013's actor: its activity forms a bump).
+type RingParams struct {
+	// WPlusMV is the excitation between neurons of equal direction (mV,
+	// before the division by N).
+	WPlusMV float64 `toml:"w_plus_mv" check:"[0,1e6],unit=mV"`
+	// WMinusMV is the uniform inhibition (mV, before the division by N).
+	WMinusMV float64 `toml:"w_minus_mv" check:"[-1e6,0],unit=mV"`
+	// Psi is the sharpness ψ of the excitation's tuning.
+	Psi float64 `toml:"psi" check:"[0,1e3]"`
+}
+
+// Defaults are those of circuits/fremaux_maze.toml's actor (our choices).
+func (RingParams) Defaults() RingParams { return RingParams{WPlusMV: 2000, WMinusMV: -1500, Psi: 5} }
+
+// Validate reports a parameter out of range, naming its key.
+func (p RingParams) Validate() error { return param.Check(p) }
+
+// Weight is the ring weight from neuron k onto neuron m of n.
+func (p RingParams) Weight(k, m, n int) float64 {
+	d := 2 * math.Pi * float64(k-m) / float64(n)
+	return (p.WMinusMV + p.WPlusMV*math.Exp(p.Psi*(math.Cos(d)-1))) / float64(n)
 }
 
 // PopulationSpec declares a population. The keys of a model other than
@@ -52,7 +99,7 @@ type PopulationSpec struct {
 	Name string `toml:"name" check:"set"`
 	Size int    `toml:"size" check:"[1,10000000]"`
 	// Model is the neuron model: "rate", "lif", "coba", "alif",
-	// "izhikevich" or "poisson".
+	// "izhikevich", "poisson" or "escape".
 	Model string `toml:"model"`
 	neuron.RateParams
 	neuron.LIFParams
@@ -67,6 +114,10 @@ type PopulationSpec struct {
 	Preset string `toml:"preset"`
 	neuron.IzhikevichParams
 	neuron.PoissonParams
+	// Escape are the keys of model "escape", spike-response neurons with
+	// escape noise (the [population.escape] table; their names would clash
+	// with lif's at the top level).
+	Escape neuron.EscapeParams `toml:"escape"`
 	// InitVUniformMV, when given as [lo, hi], draws the initial membrane
 	// potential of every neuron uniformly in [lo, hi) mV at build time (lif,
 	// coba and izhikevich). Reset returns to rest, not to this draw.
@@ -108,6 +159,19 @@ type ProjectionSpec struct {
 	SparseKeys
 	// STDP are the plasticity parameters of a plastic sparse projection.
 	STDP synapse.STDPParams `toml:"stdp"`
+	// Pattern, when "ring", sets the weights of a dense, fixed projection
+	// from the angular distance of its neurons' preferred directions
+	// (Ring); "" draws them (init, init_gain).
+	Pattern string `toml:"pattern"`
+	// Ring are the keys of pattern = "ring".
+	Ring RingParams `toml:"ring"`
+	// Learn, when "td_ltp", makes a dense projection from a spiking
+	// population onto an escape population learn by TD-LTP (TDLTP), gated
+	// by the circuit's continuous_td [modulator]; "" leaves it to the
+	// run's learning rule.
+	Learn string `toml:"learn"`
+	// TDLTP are the keys of learn = "td_ltp".
+	TDLTP synapse.TDLTPParams `toml:"td_ltp"`
 }
 
 // SparseKeys are the connection keys of a sparse projection (see
@@ -145,14 +209,16 @@ const MaxDenseSynapses = 100_000_000
 
 // Defaults returns an empty spec with dt = 1 ms and one step per trial.
 func (Spec) Defaults() Spec {
-	return Spec{DtMs: 1, StepsPerTrial: 1, Readout: ReadoutSpec{Mode: "output", CountScale: 1}}
+	return Spec{DtMs: 1, StepsPerTrial: 1, Readout: ReadoutSpec{Mode: "output", CountScale: 1},
+		Modulator: ModulatorSpec{ContinuousTDParams: modulator.ContinuousTDParams{}.Defaults()}}
 }
 
 // Defaults returns a rate population with the neuron package's defaults
 // (and the defaults of every other model's keys).
 func (PopulationSpec) Defaults() PopulationSpec {
 	return PopulationSpec{Model: "rate", RateParams: neuron.RateParams{}.Defaults(), LIFParams: neuron.LIFParams{}.Defaults(), ALIF: neuron.ALIFParams{}.Defaults(),
-		COBA: neuron.COBAParams{}.Defaults(), IzhikevichParams: neuron.IzhikevichParams{}.Defaults(), PoissonParams: neuron.PoissonParams{}.Defaults()}
+		COBA: neuron.COBAParams{}.Defaults(), IzhikevichParams: neuron.IzhikevichParams{}.Defaults(), PoissonParams: neuron.PoissonParams{}.Defaults(),
+		Escape: neuron.EscapeParams{}.Defaults()}
 }
 
 // DefaultsFor returns the defaults of a population of the given model and
@@ -170,7 +236,8 @@ func (PopulationSpec) DefaultsFor(model, preset string) PopulationSpec {
 func (ProjectionSpec) Defaults() ProjectionSpec {
 	sp := synapse.SparseParams{}.Defaults()
 	return ProjectionSpec{Connectivity: "dense", DenseParams: synapse.DenseParams{}.Defaults(),
-		SparseKeys: SparseKeys{Connect: sp.Connect, P: sp.P, Weight: sp.Weight, DelaySteps: sp.DelaySteps}, STDP: sp.STDP}
+		SparseKeys: SparseKeys{Connect: sp.Connect, P: sp.P, Weight: sp.Weight, DelaySteps: sp.DelaySteps}, STDP: sp.STDP,
+		Ring: RingParams{}.Defaults(), TDLTP: synapse.TDLTPParams{}.Defaults()}
 }
 
 // DefaultsFor returns the defaults of a projection of that connectivity:
@@ -282,7 +349,7 @@ func (s *Spec) Validate() error {
 		}
 	case "spike_count":
 		if s.Readout.Population == "" || !spikingModel(s.Populations[names[s.Readout.Population]].Model) {
-			return fieldErr("spike_count needs a spiking readout population (lif, coba, alif, izhikevich or poisson)", "readout", "mode")
+			return fieldErr("spike_count needs a spiking readout population (lif, coba, alif, izhikevich, poisson or escape)", "readout", "mode")
 		}
 	default:
 		return fieldErr(fmt.Sprintf("unknown readout mode %q (want output or spike_count)", s.Readout.Mode), "readout", "mode")
@@ -313,6 +380,9 @@ func (s *Spec) Validate() error {
 		}
 	}
 	if err := s.validateFeedback(ref, links); err != nil {
+		return err
+	}
+	if err := s.validateModulator(); err != nil {
 		return err
 	}
 	if err := s.CheckProbes(s.Probes, s.ProbeEveryMs, ProbeOwner{}); err != nil {
@@ -450,10 +520,11 @@ var recordable = map[string][]string{
 	"alif":       {"v", "a", "psi"},
 	"izhikevich": {"v", "u"},
 	"poisson":    {},
+	"escape":     {},
 }
 
 func spikingModel(m string) bool {
-	return m == "lif" || m == "coba" || m == "alif" || m == "izhikevich" || m == "poisson"
+	return m == "lif" || m == "coba" || m == "alif" || m == "izhikevich" || m == "poisson" || m == "escape"
 }
 
 // validateModel checks the model's keys, and that the keys of the other
@@ -478,8 +549,12 @@ func (p PopulationSpec) validateModel() error {
 		err = p.IzhikevichParams.Validate()
 	case "poisson":
 		err = p.PoissonParams.Validate()
+	case "escape":
+		if err := p.Escape.Validate(); err != nil {
+			return param.Under(err, "escape")
+		}
 	default:
-		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, coba, alif, izhikevich or poisson)", p.Model), "model")
+		return fieldErr(fmt.Sprintf("unknown model %q (want rate, lif, coba, alif, izhikevich, poisson or escape)", p.Model), "model")
 	}
 	if err != nil {
 		return param.Under(err)
@@ -502,12 +577,13 @@ func (p PopulationSpec) validateModel() error {
 		{"coba", p.COBA, d.COBA},
 		{"izhikevich", p.IzhikevichParams, d.IzhikevichParams},
 		{"poisson", p.PoissonParams, d.PoissonParams},
+		{"escape", p.Escape, d.Escape},
 	} {
 		if o.model == p.Model {
 			continue
 		}
 		if key := changedKey(o.got, o.want); key != "" {
-			if o.model == "alif" || o.model == "coba" {
+			if o.model == "alif" || o.model == "coba" || o.model == "escape" {
 				return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), o.model, key)
 			}
 			return fieldErr(fmt.Sprintf("applies only to model = %q (model is %q)", o.model, p.Model), key)
@@ -577,6 +653,9 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 		}
 	}
 	d := ProjectionSpec{}.DefaultsFor(p.Connectivity)
+	if err := p.validatePattern(from, to, d); err != nil {
+		return err
+	}
 	switch p.Connectivity {
 	case "dense":
 		if err := p.DenseParams.Validate(); err != nil {
@@ -641,6 +720,118 @@ func (p ProjectionSpec) validate(from, to PopulationSpec) error {
 	return nil
 }
 
+// validatePattern checks the keys of pattern = "ring" and learn =
+// "td_ltp", and that a projection without them leaves their keys alone.
+func (p ProjectionSpec) validatePattern(from, to PopulationSpec, d ProjectionSpec) error {
+	switch p.Pattern {
+	case "":
+		if key := changedKey(p.Ring, d.Ring); key != "" {
+			return fieldErr("applies only to pattern = \"ring\"", "ring", key)
+		}
+	case "ring":
+		switch {
+		case p.Connectivity != "dense":
+			return fieldErr("a ring is a dense projection (connectivity = \"dense\")", "pattern")
+		case from.Size != to.Size:
+			return fieldErr(fmt.Sprintf("a ring connects populations of one size (%q has %d, %q %d)", from.Name, from.Size, to.Name, to.Size), "pattern")
+		case p.Bias || p.Plastic:
+			return fieldErr("a ring is fixed: write bias = false and plastic = false", "pattern")
+		case p.Learn != "":
+			return fieldErr("a ring is fixed: it cannot learn", "learn")
+		}
+		if err := p.Ring.Validate(); err != nil {
+			return param.Under(err, "ring")
+		}
+	default:
+		return fieldErr(fmt.Sprintf("unknown pattern %q (want ring, or none)", p.Pattern), "pattern")
+	}
+	switch p.Learn {
+	case "":
+		if key := changedKey(p.TDLTP, d.TDLTP); key != "" {
+			return fieldErr("applies only to learn = \"td_ltp\"", "td_ltp", key)
+		}
+	case "td_ltp":
+		switch {
+		case p.Connectivity != "dense":
+			return fieldErr("TD-LTP learns on a dense projection (connectivity = \"dense\")", "learn")
+		case !spikingModel(from.Model):
+			return fieldErr(fmt.Sprintf("TD-LTP needs pre spikes: %q is %s, not a spiking population", from.Name, from.Model), "learn")
+		case to.Model != "escape":
+			return fieldErr(fmt.Sprintf("TD-LTP pairs the PSP of escape neurons with their spikes: %q is %s, not escape", to.Name, to.Model), "learn")
+		case p.Bias:
+			return fieldErr("a TD-LTP projection has no bias: write bias = false", "bias")
+		}
+		if err := p.TDLTP.Validate(); err != nil {
+			return param.Under(err, "td_ltp")
+		}
+	default:
+		return fieldErr(fmt.Sprintf("unknown learn %q (want td_ltp, or none)", p.Learn), "learn")
+	}
+	return nil
+}
+
+// validateModulator checks the [modulator] table.
+func (s *Spec) validateModulator() error {
+	m := s.Modulator
+	switch m.Kind {
+	case "":
+		d := Spec{}.Defaults().Modulator
+		if key := changedKey(m.ContinuousTDParams, d.ContinuousTDParams); key != "" || m.Population != "" {
+			if key == "" {
+				key = "population"
+			}
+			return fieldErr("applies only to kind = \"continuous_td\"", "modulator", key)
+		}
+		for i, p := range s.Projections {
+			if p.Learn == "td_ltp" {
+				return fieldErr("TD-LTP is gated by the circuit's continuous TD error: declare [modulator] kind = \"continuous_td\"", "projection", i, "learn")
+			}
+		}
+	case "continuous_td":
+		i, ok := s.PopulationIndex(m.Population)
+		if !ok {
+			return fieldErr(fmt.Sprintf("unknown population %q (have %s)", m.Population, s.popList()), "modulator", "population")
+		}
+		if !spikingModel(s.Populations[i].Model) {
+			return fieldErr(fmt.Sprintf("the critic is read from spikes: %q is %s, not a spiking population", m.Population, s.Populations[i].Model), "modulator", "population")
+		}
+		if err := m.ContinuousTDParams.Validate(); err != nil {
+			return param.Under(err, "modulator")
+		}
+	default:
+		return fieldErr(fmt.Sprintf("unknown kind %q (want continuous_td, or none)", m.Kind), "modulator", "kind")
+	}
+	return nil
+}
+
+// patternWeights sets the weights of the ring projections and draws those
+// of the TD-LTP projections, uniform in [0, w_init_mv), in the order of
+// the projections.
+func (s *Spec) patternWeights(c *Circuit, rng *rand.Rand) {
+	k := 0
+	for _, p := range s.Projections {
+		if p.Connectivity != "dense" {
+			continue
+		}
+		l := c.Links[k]
+		k++
+		w := l.Weights()
+		switch {
+		case p.Pattern == "ring":
+			n := l.NPre
+			for m := range l.NPost {
+				for j := range n {
+					w[m*n+j] = p.Ring.Weight(j, m, n)
+				}
+			}
+		case p.Learn == "td_ltp":
+			for i := range w {
+				w[i] = p.TDLTP.WInitMV * rng.Float64()
+			}
+		}
+	}
+}
+
 func (s *Spec) popList() string {
 	out := ""
 	for i, p := range s.Populations {
@@ -686,6 +877,12 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
 			}
 			pop, err = neuron.NewPoisson(p.Size, p.PoissonParams, seed)
+		case "escape":
+			var seed [32]byte
+			for k := 0; k < 4; k++ {
+				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
+			}
+			pop, err = neuron.NewEscape(p.Size, p.Escape, seed)
 		default:
 			pop, err = neuron.NewRate(p.Size, p.RateParams)
 		}
@@ -759,6 +956,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 		}
 	}
 	c.Init(rng)
+	s.patternWeights(c, rng)
 	for i, p := range s.Populations {
 		if v := p.InitVUniformMV; v != nil {
 			lo, hi := v[0], v[1]

@@ -36,6 +36,8 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 		{"brunel_stdp", `task = "simulate"`, `task = "xor"`, `projection[ee].stdp.rule: two-factor STDP (rule "stdp") runs in a simulation`},
 		{"brunel_stdp", `pairing = "all_to_all"`, "pairing = \"all_to_all\"\nevent_driven = true", `projection[ee].stdp.event_driven: rule "stdp" (two-factor) is stepped`},
 		{"brunel_stdp", "delay_steps = 16\nplastic = true", "delay_steps = 16\ndelay_max_steps = 20\nplastic = true", `projection[ee].delay_max_steps: rule "stdp" pairs a pre spike when it arrives`},
+		// A circuit with its own TD critic runs as a reward agent.
+		{"fremaux_maze", `name = "fremaux_maze"`, "name = \"fremaux_maze\"\ntask = \"xor\"", `s.toml:95: modulator.kind: a circuit with its own TD critic (kind "continuous_td") and its TD-LTP links runs as the agent of a reward file`},
 		{"brunel_stdp", "dt_ms = 0.1\n", "dt_ms = 0.1\nprobe_every_ms = 10.0\n[[probe]]\nprojection = \"ee\"\nsynapse = \"index\"\n", `probe[0]: probes are sampled by a reward run's network agent`},
 		// threads: simulations only, of circuits that can be split.
 		{"xor", `name = "xor"`, "name = \"xor\"\nthreads = 2", `threads: applies only to task = "simulate"`},

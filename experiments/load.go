@@ -243,6 +243,9 @@ func (cf *CircuitFile) Validate() error {
 	}
 	s := &cf.Spec
 	simulate := cf.Task == SimulateTask
+	if s.Modulator.Kind != "" {
+		return param.New(fmt.Sprintf("a circuit with its own TD critic (kind %q) and its TD-LTP links runs as the agent of a reward file (kind = \"reward\"; circuits/fremaux_maze.toml: the fremaux agent of experiments/water_maze_fremaux.toml); a circuit run alone or trained on a task has no rewards for it", s.Modulator.Kind), "modulator", "kind")
+	}
 	for i, p := range s.Projections {
 		if p.Connectivity != "sparse" || !p.Plastic {
 			continue

@@ -22,6 +22,13 @@
 // of Schultz, Dayan & Montague (1997), learned by TD(λ). δ is then the
 // dopamine signal: a Pulsed level jumps by Gain·δ and decays with τ_d.
 //
+// In continuous time (ContinuousTD; Doya 2000, Frémaux, Sprekeler &
+// Gerstner 2013) V is the filtered rate of a spiking critic population and
+//
+//	δ(t) = r(t) − V(t)/τ_r + dV/dt,
+//
+// declared in a circuit file as its [modulator] (kind = "continuous_td").
+//
 // The modulator knows nothing of synapses: the caller applies
 // Δw = η·D·e with η = LearningRate() and D = Level().
 package modulator

@@ -45,6 +45,8 @@
 //     of dt ms with probability min(1, RateHzPerUnit·max(0, I)·dt/1000),
 //     from their own seeded ChaCha8 stream, optionally frozen (rewound at
 //     every Reset) (PoissonParams).
+//   - Escape: spike-response neurons with escape noise (Frémaux,
+//     Sprekeler & Gerstner 2013; EscapeParams), below.
 //
 // ALIF neurons have potentials relative to rest, a reset by subtraction, a
 // threshold A raised by each spike and decaying with its own time
@@ -59,6 +61,15 @@
 //
 // with α = exp(−dt/τ_m), ρ = exp(−dt/τ_a), g = 1 − α or 1 (ScaleInput);
 // β = 0 gives LIF neurons with e-prop's reset and pseudo-derivative.
+// Escape neurons sum PSP kernels ε(s) = e^{−s/τ_m} − e^{−s/τ_s} of
+// their input and a refractory kernel of their own spikes, and fire at a
+// rate that grows exponentially with the potential:
+//
+//	A ← A·e^{−dt/τ_m} + I,  B ← B·e^{−dt/τ_s} + I,  R ← R·e^{−dt/τ_refr}
+//	u = A − B − R
+//	P(spike in dt) = 1 − exp(−ρ0·exp((u − θ)/Δu)·dt)
+//	R ← R + refr_mv after a spike
+//
 // e-prop's leaky readout is a linear Rate unit with τ = τ_out:
 // y ← κ·y + (1 − κ)·I, κ = exp(−dt/τ_out).
 package neuron

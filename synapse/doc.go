@@ -35,4 +35,10 @@
 // Δw = D·ζ at the pairing. Per step (PlasticStep) or event-driven
 // (SpikesAt, Dopamine, Flush), where a synapse is touched only when its
 // neurons spike and c·D is integrated exactly in between.
+//
+// TDLTP is the three-factor rule of Frémaux, Sprekeler & Gerstner (2013)
+// on a dense projection onto escape neurons: dw_ij/dt = η·δ·E_ij,
+// E_ij = κ * (Y_i·(ε * X_j)), δ a continuous TD error; its eligibility's
+// two exponential parts are advanced lazily over chunks of steps
+// (TDChunk), touched only at post spikes and once per chunk.
 package synapse

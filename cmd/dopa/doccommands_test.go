@@ -41,6 +41,8 @@ var longCommands = map[string]struct {
 		"8 runs of one simulated hour; ran in full 2026-12-06: its table in docs/reward.md"},
 	"dopa run water_maze_fremaux --out out/water_maze_fremaux --set record.value_map=21 --set record.trajectories=[0,9,49]": {[]string{"--seeds", "1", "--set", "record.trajectories=[0,1]", "--set", "episodes=2", "--set", "environment.timeout_s=3"},
 		"minutes of spiking network per seed; ran in full by hand 2026-12-06: its table in docs/results.md"},
+	"dopa run water_maze_fremaux --out out/water_maze_fremaux_11 --set seed=11 --set record.value_map=21": {[]string{"--seeds", "1", "--set", "episodes=2", "--set", "environment.timeout_s=3"},
+		"minutes of spiking network per seed; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run water_maze --out out/water_maze": {[]string{"--seeds", "2", "--set", "episodes=6"}, "34 s on 2 cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run gridworld_potjans --out out/gridworld_potjans": {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.potjans.baseline_ms=200"},
 		"15 min with --workers 2 on 2 shared cores; ran in full by hand 2026-12-06: its table in docs/results.md"},

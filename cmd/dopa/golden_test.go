@@ -80,7 +80,8 @@ func init() {
 // dopamine), the golden case that runs it.
 var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking", "bandit_rate": "experiment/bandit",
 	"izhikevich2007_network": "experiment/pavlovian", "izhikevich2007_delays": "experiment/pavlovian",
-	"eprop_bandit": "experiment/eprop_reward_bandit", "eprop_evidence_agent": "experiment/eprop_reward", "potjans_grid": "experiment/gridworld_potjans"}
+	"eprop_bandit": "experiment/eprop_reward_bandit", "eprop_evidence_agent": "experiment/eprop_reward", "potjans_grid": "experiment/gridworld_potjans",
+	"fremaux_maze": "experiment/water_maze_fremaux"}
 
 // raceGolden are the golden cases run under the race detector (the others
 // would take it past go test's default 10 minutes on a 2-core machine):

@@ -400,6 +400,28 @@ func TestBrowserRewardArena(t *testing.T) {
 	screenshot(t, ctx, "DOPA_SCREENSHOT_ARENA", time.Second)
 }
 
+// TestBrowserRewardArenaFremaux: the spiking actor-critic of its circuit
+// file (circuits/fremaux_maze.toml) swims in the arena view with its own
+// δ and V live: the trial plot holds the agent's critic (its V moves, as
+// the file's rate critic, which it ignores, would not in a 2-s trial
+// before it learns), one path point per step plus the start.
+func TestBrowserRewardArenaFremaux(t *testing.T) {
+	_, _, hs := testFile(t, "experiments/water_maze_fremaux.toml", "fremaux", 50, "episodes=1000", "environment.timeout_s=2")
+	ctx := browser(t, hs.URL)
+	waitJS(t, ctx, 30*time.Second, `window.dopaLive.arenas > 1 && window.dopaLive.points > 3`)
+	got := eval[map[string]any](t, ctx, `(() => { const a = window.dopaLive.arena, t = window.dopaLive.trial;
+		const fin = (xs) => xs.every((x) => Number.isFinite(x));
+		return { shape: a.shape, points: a.points, episode: a.episode, tepisode: t.episode, steps: t.steps,
+			finite: fin(t.delta) && fin(t.value), vmin: Math.min(...t.value), vmax: Math.max(...t.value) } })()`)
+	if got["shape"] != "pool" || got["episode"] != got["tepisode"] || got["points"] != got["steps"].(float64)+1 {
+		t.Errorf("arena view %v: want the pool, the trial's episode and one point per step plus the start", got)
+	}
+	if got["finite"] != true || !(got["vmax"].(float64) > got["vmin"].(float64)) {
+		t.Errorf("trial view %v: want the agent's own δ and V, finite, V changing within the episode", got)
+	}
+	screenshot(t, ctx, "DOPA_SCREENSHOT_FREMAUX", time.Second)
+}
+
 // TestBrowserNeuronControl: a neuron control (the hidden population's
 // size of the spiking XOR circuit, in the collapsed "neurons" group)
 // starts a new run with the new circuit: its raster has the new rows. A

@@ -1,13 +1,26 @@
 package reward
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/internal/race"
 )
+
+// defaultFremaux is the agent's defaults with their circuit read.
+func defaultFremaux(t testing.TB) FremauxParams {
+	t.Helper()
+	p := FremauxParams{}.Defaults()
+	if err := p.read(""); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // newTestFremaux builds the fremaux agent for the default water maze.
 func newTestFremaux(t *testing.T, p FremauxParams, seed uint64) (*fremaux, env.Env) {
@@ -29,15 +42,15 @@ func newTestFremaux(t *testing.T, p FremauxParams, seed uint64) (*fremaux, env.E
 // integrated over windows equal to ∫(r − V/τ_r)dt + ΔV (the derivative
 // term integrates to the change of V), along a fixed swim with learning on.
 func TestFremauxDeltaIsContinuousTD(t *testing.T) {
-	p := FremauxParams{}.Defaults()
-	a, e := newTestFremaux(t, p, 7)
+	a, e := newTestFremaux(t, defaultFremaux(t), 7)
+	p := a.mod.ContinuousTDParams
 	var vs, vdots, deltas []float64
 	var counts []int
 	a.trace = func(v, vdot, delta, r float64) {
 		vs = append(vs, v)
 		vdots = append(vdots, vdot)
 		deltas = append(deltas, delta)
-		counts = append(counts, len(a.critic.spikes))
+		counts = append(counts, len(a.critic.Spikes()))
 		if r != 0 {
 			t.Fatalf("a reward rate %g while swimming", r)
 		}
@@ -55,12 +68,12 @@ func TestFremauxDeltaIsContinuousTD(t *testing.T) {
 		a.Learn(x, act, o.Reward, y, o.End, 0)
 		x, y = y, x
 	}
-	dt := p.DtMs / 1000
+	dt := a.dtMs / 1000
 	tk, nk := p.TauKappaMs/1000, p.NuKappaMs/1000
 	kappa := func(s float64) float64 { return (math.Exp(-s/tk) - math.Exp(-s/nk)) / (tk - nk) }
 	dkappa := func(s float64) float64 { return (-math.Exp(-s/tk)/tk + math.Exp(-s/nk)/nk) / (tk - nk) }
 	spikes := 0
-	scaleV := p.Nu / float64(p.CriticNeurons)
+	scaleV := p.Nu / float64(a.critic.Len())
 	for n := range vs {
 		v, vdot := 0.0, 0.0
 		for m := 0; m <= n; m++ {
@@ -112,7 +125,7 @@ func TestFremauxDeltaIsContinuousTD(t *testing.T) {
 
 // Steps allocate nothing.
 func TestFremauxStepAllocatesNothing(t *testing.T) {
-	a, e := newTestFremaux(t, FremauxParams{}.Defaults(), 3)
+	a, e := newTestFremaux(t, defaultFremaux(t), 3)
 	x, y := make([]float64, e.Features()), make([]float64, e.Features())
 	rng := rand.New(rand.NewPCG(3, 1))
 	e.Reset(0, rng, x)
@@ -140,7 +153,7 @@ func BenchmarkFremauxStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ag, err := newFremaux(FremauxParams{}.Defaults(), Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 100})
+	ag, err := newFremaux(defaultFremaux(b), Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 100})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -177,7 +190,13 @@ func TestFremauxLearnsSmallMaze(t *testing.T) {
 	if err := mp.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p := FremauxParams{}.Defaults()
+	// The circuit's place cells must match the 25 of this maze.
+	src, _ := circuits.Builtin("fremaux_maze")
+	spec, err := circuits.Parse("fremaux_maze.toml", bytes.Replace(src, []byte("size = 121"), []byte("size = 25"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := FremauxParams{CircuitAgent{Circuit: "fremaux_maze", spec: spec, file: "fremaux_maze (25 place cells)"}}
 	const trials, seeds, k = 16, 3, 4
 	var first, last []float64
 	for seed := range uint64(seeds) {
@@ -216,5 +235,74 @@ func TestFremauxLearnsSmallMaze(t *testing.T) {
 	t.Logf("median latency, first %d trials %.1f s, last %d %.1f s (straight swim %.1f s)", k, m0, k, m1, mp.StraightLatency())
 	if !(m1 < m0/2) {
 		t.Fatalf("no learning: median latency %.1f s in the first %d trials, %.1f s in the last %d", m0, k, m1, k)
+	}
+}
+
+// StepCritic is the agent's own δ over the environment step, ∫δ dt, plus
+// the pulse r − V of a rewarded end, and V at the step's end.
+func TestFremauxStepCriticIsItsOwn(t *testing.T) {
+	a, e := newTestFremaux(t, defaultFremaux(t), 5)
+	sum := 0.0
+	a.trace = func(_, _, delta, _ float64) { sum += delta * a.dtMs / 1000 }
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	rng := rand.New(rand.NewPCG(5, 1))
+	e.Reset(0, rng, x)
+	a.Begin()
+	for k := range 5 {
+		sum = 0
+		act := a.Act(x, rng)
+		e.Step(act, rng, y)
+		v := a.mod.V
+		r, end := 0.0, k == 4
+		if end {
+			r = 1
+		}
+		a.Learn(x, act, r, y, end, 0)
+		want := sum
+		if end {
+			want += r - v
+		}
+		d, gotV := a.StepCritic()
+		if math.Abs(d-want) > 1e-12 || gotV != v || sum == 0 {
+			t.Fatalf("step %d: StepCritic = (%g, %g), want (%g, %g) (∫δ dt %g)", k, d, gotV, want, v, sum)
+		}
+		x, y = y, x
+	}
+}
+
+// The agent runs only circuits of the shape it knows, and says which part
+// is missing at its key circuit.
+func TestFremauxRefusesOtherCircuits(t *testing.T) {
+	src, _ := circuits.Builtin("fremaux_maze")
+	for _, c := range []struct {
+		name, want string
+		edit       func(s *circuits.Spec)
+	}{
+		{"no critic", "[modulator] of kind continuous_td", func(s *circuits.Spec) {
+			s.Modulator = circuits.Spec{}.Defaults().Modulator
+			for i := range s.Projections {
+				s.Projections[i].Learn, s.Projections[i].TDLTP = "", circuits.ProjectionSpec{}.Defaults().TDLTP
+			}
+		}},
+		{"critic and actor as one", "two populations", func(s *circuits.Spec) { s.Readout.Population = "critic" }},
+		{"actor's PSP unlike the critic's", "share tau_m_ms", func(s *circuits.Spec) { s.Populations[2].Escape.TauMMs = 30 }},
+		{"no TD-LTP onto the actor", "projection \"place_actor\" is not one", func(s *circuits.Spec) { s.Projections[1].To = "critic" }},
+	} {
+		s, err := circuits.Parse("fremaux_maze.toml", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.edit(s)
+		if err := s.Validate(); err != nil {
+			t.Fatalf("%s: the edit makes an invalid circuit: %v", c.name, err)
+		}
+		p := FremauxParams{CircuitAgent{Circuit: "x", spec: s, file: "x.toml"}}
+		if err := p.check(121, 8, 1, 1); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+	p := defaultFremaux(t)
+	if err := p.check(25, 8, 1, 1); err == nil || !strings.Contains(err.Error(), "number 121, the environment has 25 features") {
+		t.Errorf("121 place cells for 25 features: got %v", err)
 	}
 }

@@ -237,7 +237,11 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 			if !o.End && !r.fromReward {
 				v = critic.Value(y)
 			}
-			steps = append(steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: delta, Value: v,
+			d := delta
+			if own, ok := agent.(ownCritic); ok { // an agent with a critic of its own (fremaux)
+				d, v = own.StepCritic()
+			}
+			steps = append(steps, Step{Episode: ep, K: k, Reward: o.Reward, Delta: d, Value: v,
 				Dopamine: da.Level(), Action: a, Mark: o.Mark})
 		}
 		if o.Mark != env.None && ep >= s.Episodes-s.Record.DeltaLast {
@@ -260,6 +264,15 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 func (r *Episodes) point(ep, k int) {
 	px, py := r.pos.Position()
 	r.path = append(r.path, Point{Episode: ep, K: k, X: px, Y: py})
+}
+
+// ownCritic is an agent whose dopamine is its own critic's (fremaux): the
+// δ and V recorded of a step (steps.csv, the live view) are its own, not
+// the file's critic's.
+type ownCritic interface {
+	// StepCritic returns the agent's δ of the last environment step and
+	// its V at the step's end.
+	StepCritic() (delta, value float64)
 }
 
 // mapValuer is a critic whose Value is not a function of the state (the

@@ -153,7 +153,7 @@
     trial.setTitle && trial.setTitle("δ and V within episode " + v.episode);
     trial.setData([v.step, v.delta, v.value, v.reward]);
     live.trials = (live.trials || 0) + 1;
-    live.trial = { episode: v.episode, steps: v.step.length, delta: v.delta };
+    live.trial = { episode: v.episode, steps: v.step.length, delta: v.delta, value: v.value };
     if (v.arena) showArena(v);
   }
   // The latest episode's path in the arena (water maze: the pool and its
