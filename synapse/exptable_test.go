@@ -144,3 +144,68 @@ func TestEventDrivenAtEqualsExpCalls(t *testing.T) {
 		t.Fatalf("only %d synapses with a trace compared", checked)
 	}
 }
+
+// expTail gives math.Exp's bits, 0 included, around and below the
+// underflow where it skips the call.
+func TestExpTailIsTheCall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	xs := []float64{math.Inf(-1), math.NaN(), -800, math.Nextafter(-800, 0), -745.1332191019411, -745.2, -744, -708, -1e300, 0, 1}
+	for range 100000 {
+		xs = append(xs, -700-rng.Float64()*400)
+	}
+	for _, x := range xs {
+		if got, want := expTail(x), math.Exp(x); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("expTail(%v) = %v, math.Exp gives %v", x, got, want)
+		}
+	}
+}
+
+// Far from its last reward (beyond the tables' 65.5 s and past the
+// dopamine's underflow), a synapse still holds the bits of the
+// integration without tables, and SumWeightsAt adds what a loop of
+// SynapseAt adds.
+func TestSumWeightsAtIsSynapseAtLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 2))
+	p := SparseParams{}.Defaults()
+	p.P, p.Plastic, p.STDP.EventDriven = 0.3, true, true
+	p.WMin, p.WMax = -1, 4
+	s, err := NewSparse(30, 30, p, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Dopamine(0, 0, 200, 2e-5)
+	var pre, post []int32
+	sums := 0
+	for tm := 1.0; tm < 400000; tm += 1 + float64(rng.IntN(3000)) {
+		if rng.IntN(60) == 0 {
+			s.Dopamine(tm, 0.5+rng.Float64(), 200, 2e-5)
+		}
+		pre, post = pre[:0], post[:0]
+		for i := range int32(30) {
+			if rng.IntN(10) == 0 {
+				pre = append(pre, i)
+			}
+			if rng.IntN(10) == 0 {
+				post = append(post, i)
+			}
+		}
+		s.SpikesAt(tm, pre, post)
+		at := tm + float64(rng.IntN(200000))
+		want := 0.5
+		for k := range int32(len(s.W)) {
+			w, c := s.SynapseAt(k, at)
+			rw, rc := refAt(s, k, at)
+			if math.Float64bits(w) != math.Float64bits(rw) || math.Float64bits(c) != math.Float64bits(rc) {
+				t.Fatalf("t = %g, synapse %d: (%v, %v), want (%v, %v)", at, k, w, c, rw, rc)
+			}
+			want += w
+		}
+		if got := s.SumWeightsAt(at, 0.5); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("t = %g: SumWeightsAt %v, the loop of SynapseAt %v", at, got, want)
+		}
+		sums++
+	}
+	if sums < 100 {
+		t.Fatalf("only %d sums compared", sums)
+	}
+}

@@ -462,23 +462,30 @@ func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 			end = h[e+1].T
 		}
 		// The same expressions as e^(−(u−T)/τ_d), expm1(−lapse/τ_cd) and
-		// e^(−lapse/τ_c), from the tables for whole gaps (exptable.go).
+		// e^(−lapse/τ_c), from the tables for whole gaps (exptable.go);
+		// the lapse is looked up once for both of its tables.
 		lapse := end - u
+		n := int(lapse)
+		whole := float64(n) == lapse && uint(n) < expTableLen
 		if ev.D != 0 {
 			g := u - ev.T
 			f, ok := lookup(ev.ed, g)
 			if !ok {
-				f = math.Exp(-g * ev.invTauD)
+				f = expTail(-g * ev.invTauD)
 			}
 			d := ev.D * f
-			m, ok := lookup(ev.em, lapse)
-			if !ok {
+			var m float64
+			if whole {
+				m = ev.em[n]
+			} else {
 				m = math.Expm1(-lapse / ev.tauCD)
 			}
 			dw -= c * d * ev.tauCD * m
 		}
-		kc, ok := lookup(st.gc, lapse)
-		if !ok {
+		var kc float64
+		if whole {
+			kc = st.gc[n]
+		} else {
 			kc = math.Exp(-lapse * invTauC)
 		}
 		if ev.Tonic != 0 {
@@ -511,6 +518,34 @@ func (s *Sparse) SynapseAt(k int32, t float64) (w, c float64) {
 		panic(fmt.Sprintf("synapse: SynapseAt at t = %g ms, before the last event at %g ms", t, s.stdp.tNow))
 	}
 	return s.at(k, t)
+}
+
+// SumWeightsAt returns sum plus the weight every synapse holds at t (ms),
+// added in synapse order, without changing the projection: the bits of a
+// loop that adds SynapseAt(k, t) for k = 0, 1, …, at a fraction of its
+// cost (a mean-weight trace of 100 000 event-driven synapses every
+// second). Per-step projections add W.
+func (s *Sparse) SumWeightsAt(t, sum float64) float64 {
+	s.mustPlastic(s.STDP.EventDriven, "SumWeightsAt")
+	W := s.W
+	if !s.STDP.EventDriven {
+		for _, w := range W {
+			sum += w
+		}
+		return sum
+	}
+	if t < s.stdp.tNow || math.IsNaN(t) {
+		panic(fmt.Sprintf("synapse: SumWeightsAt at t = %g ms, before the last event at %g ms", t, s.stdp.tNow))
+	}
+	st := &s.stdp
+	C, T := st.C[:len(W)], st.tSyn[:len(W)]
+	for k, w := range W {
+		if a, c := T[k], C[k]; t > a && c != 0 {
+			w, _ = s.integrate(a, w, c, t)
+		}
+		sum += w
+	}
+	return sum
 }
 
 // SpikesAt applies the spikes of one instant t (ms) to an event-driven
