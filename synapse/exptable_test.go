@@ -209,3 +209,32 @@ func TestSumWeightsAtIsSynapseAtLoop(t *testing.T) {
 		t.Fatalf("only %d sums compared", sums)
 	}
 }
+
+// clipSum gives the bits of min(max(w+dw, lo), hi) for every nonzero dw,
+// signed zeros, infinities and NaN included.
+func TestClipSumIsMinMax(t *testing.T) {
+	z := math.Copysign(0, -1)
+	vals := []float64{0, z, 1, -1, 0.5, -0.5, 1e-300, -1e-300, math.Inf(1), math.Inf(-1), math.NaN(), 2, 3}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		vals = append(vals, rng.NormFloat64())
+	}
+	for _, w := range vals {
+		for _, dw := range vals[:40] {
+			if dw == 0 {
+				continue
+			}
+			for _, lo := range []float64{0, z, -1, math.Inf(-1), 0.25} {
+				for _, hi := range []float64{0, z, 1, 4, math.Inf(1), 0.25} {
+					if lo > hi {
+						continue
+					}
+					got, want := clipSum(w, dw, lo, hi), min(max(w+dw, lo), hi)
+					if math.Float64bits(got) != math.Float64bits(want) {
+						t.Fatalf("clipSum(%v, %v, %v, %v) = %v, min and max give %v", w, dw, lo, hi, got, want)
+					}
+				}
+			}
+		}
+	}
+}
