@@ -238,3 +238,98 @@ func TestClipSumIsMinMax(t *testing.T) {
 		}
 	}
 }
+
+// refSpikesAt is SpikesAt for rule rstdp with all-to-all pairing as it
+// was before the tables and bring: each synapse of a spiking neuron is
+// brought to t by refAt, then paired, with math.Exp for every factor.
+func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
+	st := &s.stdp
+	st.tNow = t
+	up := func(k int32) {
+		if t > st.tSyn[k] {
+			s.W[k], st.C[k] = refAt(s, k, t)
+			st.tSyn[k] = t
+		}
+	}
+	aP, aM := s.STDP.APlus, s.STDP.AMinus
+	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
+	for _, j := range pre {
+		for k := s.RowPtr[j]; k < s.RowPtr[j+1]; k++ {
+			up(k)
+			if i := s.Post[k]; st.yPost[i] != 0 {
+				st.C[k] -= aM * st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
+			}
+		}
+	}
+	for _, i := range post {
+		for x := st.colPtr[i]; x < st.colPtr[i+1]; x++ {
+			k := st.colSyn[x]
+			up(k)
+			if j := st.colPre[x]; st.xPre[j] != 0 {
+				st.C[k] += aP * st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
+			}
+		}
+	}
+	for _, j := range pre {
+		st.xPre[j], st.tPre[j] = 1+st.xPre[j]*math.Exp(-(t-st.tPre[j])*itp), t
+	}
+	for _, i := range post {
+		st.yPost[i], st.tPost[i] = 1+st.yPost[i]*math.Exp(-(t-st.tPost[i])*itm), t
+	}
+}
+
+// SpikesAt, through bring and the tables, leaves every synapse with the
+// bits of refSpikesAt, over random spikes and rewards at whole and
+// fractional times, with weights that reach both bounds.
+func TestSpikesAtEqualsReference(t *testing.T) {
+	p := SparseParams{}.Defaults()
+	p.P, p.Plastic, p.STDP.EventDriven = 0.3, true, true
+	p.WMin, p.WMax, p.Weight = 0, 0.05, 0.02
+	p.STDP.AMinus = 1.05
+	mk := func() *Sparse {
+		s, err := NewSparse(40, 40, p, rand.New(rand.NewPCG(4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Dopamine(0, 0, 200, 2e-5)
+		return s
+	}
+	s, r := mk(), mk()
+	rng := rand.New(rand.NewPCG(8, 1))
+	var pre, post []int32
+	clipped := 0
+	for step := 1; step <= 30000; step++ {
+		tm := float64(step)
+		if step > 20000 {
+			tm = 20000 + float64(step-20000)*0.25
+		}
+		if rng.IntN(500) == 0 {
+			d := 1e-4 * (0.5 + rng.Float64())
+			s.Dopamine(tm, d, 200, 2e-5)
+			r.Dopamine(tm, d, 200, 2e-5)
+		}
+		pre, post = pre[:0], post[:0]
+		for i := range int32(40) {
+			if rng.IntN(100) == 0 {
+				pre = append(pre, i)
+			}
+			if rng.IntN(100) == 0 {
+				post = append(post, i)
+			}
+		}
+		s.SpikesAt(tm, pre, post)
+		refSpikesAt(r, tm, pre, post)
+	}
+	for k := range s.W {
+		if math.Float64bits(s.W[k]) != math.Float64bits(r.W[k]) || math.Float64bits(s.stdp.C[k]) != math.Float64bits(r.stdp.C[k]) || s.stdp.tSyn[k] != r.stdp.tSyn[k] {
+			t.Fatalf("synapse %d: w %v, c %v, at %v; the reference %v, %v, %v", k, s.W[k], s.stdp.C[k], s.stdp.tSyn[k], r.W[k], r.stdp.C[k], r.stdp.tSyn[k])
+		}
+		if s.W[k] == p.WMin || s.W[k] == p.WMax {
+			clipped++
+		}
+	}
+	t.Logf("%d of %d weights at a bound", clipped, len(s.W))
+	if clipped == 0 || clipped == len(s.W) {
+		t.Fatalf("%d of %d weights at a bound: the bounds are not exercised", clipped, len(s.W))
+	}
+}
