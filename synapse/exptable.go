@@ -67,3 +67,18 @@ func newExpTable(x float64, expm1 bool) expTable {
 	}
 	return tab
 }
+
+// expUnderflow is an argument below which math.Exp returns exactly 0 on
+// every implementation: e^x is below half the smallest subnormal
+// (2^−1075) for x < −745.14, and −800 leaves a margin.
+const expUnderflow = -800
+
+// expTail returns math.Exp(x) for an argument whose gap the table does
+// not hold: the dopamine decay of a breakpoint long past, which is 0
+// beyond 160 s at τ_d = 200 ms, without the call.
+func expTail(x float64) float64 {
+	if x < expUnderflow {
+		return 0
+	}
+	return math.Exp(x)
+}

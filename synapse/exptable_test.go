@@ -144,3 +144,192 @@ func TestEventDrivenAtEqualsExpCalls(t *testing.T) {
 		t.Fatalf("only %d synapses with a trace compared", checked)
 	}
 }
+
+// expTail gives math.Exp's bits, 0 included, around and below the
+// underflow where it skips the call.
+func TestExpTailIsTheCall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	xs := []float64{math.Inf(-1), math.NaN(), -800, math.Nextafter(-800, 0), -745.1332191019411, -745.2, -744, -708, -1e300, 0, 1}
+	for range 100000 {
+		xs = append(xs, -700-rng.Float64()*400)
+	}
+	for _, x := range xs {
+		if got, want := expTail(x), math.Exp(x); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("expTail(%v) = %v, math.Exp gives %v", x, got, want)
+		}
+	}
+}
+
+// Far from its last reward (beyond the tables' 65.5 s and past the
+// dopamine's underflow), a synapse still holds the bits of the
+// integration without tables, and SumWeightsAt adds what a loop of
+// SynapseAt adds.
+func TestSumWeightsAtIsSynapseAtLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 2))
+	p := SparseParams{}.Defaults()
+	p.P, p.Plastic, p.STDP.EventDriven = 0.3, true, true
+	p.WMin, p.WMax = -1, 4
+	s, err := NewSparse(30, 30, p, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Dopamine(0, 0, 200, 2e-5)
+	var pre, post []int32
+	sums := 0
+	for tm := 1.0; tm < 400000; tm += 1 + float64(rng.IntN(3000)) {
+		if rng.IntN(60) == 0 {
+			s.Dopamine(tm, 0.5+rng.Float64(), 200, 2e-5)
+		}
+		pre, post = pre[:0], post[:0]
+		for i := range int32(30) {
+			if rng.IntN(10) == 0 {
+				pre = append(pre, i)
+			}
+			if rng.IntN(10) == 0 {
+				post = append(post, i)
+			}
+		}
+		s.SpikesAt(tm, pre, post)
+		at := tm + float64(rng.IntN(200000))
+		want := 0.5
+		for k := range int32(len(s.W)) {
+			w, c := s.SynapseAt(k, at)
+			rw, rc := refAt(s, k, at)
+			if math.Float64bits(w) != math.Float64bits(rw) || math.Float64bits(c) != math.Float64bits(rc) {
+				t.Fatalf("t = %g, synapse %d: (%v, %v), want (%v, %v)", at, k, w, c, rw, rc)
+			}
+			want += w
+		}
+		if got := s.SumWeightsAt(at, 0.5); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("t = %g: SumWeightsAt %v, the loop of SynapseAt %v", at, got, want)
+		}
+		sums++
+	}
+	if sums < 100 {
+		t.Fatalf("only %d sums compared", sums)
+	}
+}
+
+// clipSum gives the bits of min(max(w+dw, lo), hi) for every nonzero dw,
+// signed zeros, infinities and NaN included.
+func TestClipSumIsMinMax(t *testing.T) {
+	z := math.Copysign(0, -1)
+	vals := []float64{0, z, 1, -1, 0.5, -0.5, 1e-300, -1e-300, math.Inf(1), math.Inf(-1), math.NaN(), 2, 3}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		vals = append(vals, rng.NormFloat64())
+	}
+	for _, w := range vals {
+		for _, dw := range vals[:40] {
+			if dw == 0 {
+				continue
+			}
+			for _, lo := range []float64{0, z, -1, math.Inf(-1), 0.25} {
+				for _, hi := range []float64{0, z, 1, 4, math.Inf(1), 0.25} {
+					if lo > hi {
+						continue
+					}
+					got, want := clipSum(w, dw, lo, hi), min(max(w+dw, lo), hi)
+					if math.Float64bits(got) != math.Float64bits(want) {
+						t.Fatalf("clipSum(%v, %v, %v, %v) = %v, min and max give %v", w, dw, lo, hi, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// refSpikesAt is SpikesAt for rule rstdp with all-to-all pairing as it
+// was before the tables and bring: each synapse of a spiking neuron is
+// brought to t by refAt, then paired, with math.Exp for every factor.
+func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
+	st := &s.stdp
+	st.tNow = t
+	up := func(k int32) {
+		if t > st.tSyn[k] {
+			s.W[k], st.C[k] = refAt(s, k, t)
+			st.tSyn[k] = t
+		}
+	}
+	aP, aM := s.STDP.APlus, s.STDP.AMinus
+	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
+	for _, j := range pre {
+		for k := s.RowPtr[j]; k < s.RowPtr[j+1]; k++ {
+			up(k)
+			if i := s.Post[k]; st.yPost[i] != 0 {
+				st.C[k] -= aM * st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
+			}
+		}
+	}
+	for _, i := range post {
+		for x := st.colPtr[i]; x < st.colPtr[i+1]; x++ {
+			k := st.colSyn[x]
+			up(k)
+			if j := st.colPre[x]; st.xPre[j] != 0 {
+				st.C[k] += aP * st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
+			}
+		}
+	}
+	for _, j := range pre {
+		st.xPre[j], st.tPre[j] = 1+st.xPre[j]*math.Exp(-(t-st.tPre[j])*itp), t
+	}
+	for _, i := range post {
+		st.yPost[i], st.tPost[i] = 1+st.yPost[i]*math.Exp(-(t-st.tPost[i])*itm), t
+	}
+}
+
+// SpikesAt, through bring and the tables, leaves every synapse with the
+// bits of refSpikesAt, over random spikes and rewards at whole and
+// fractional times, with weights that reach both bounds.
+func TestSpikesAtEqualsReference(t *testing.T) {
+	p := SparseParams{}.Defaults()
+	p.P, p.Plastic, p.STDP.EventDriven = 0.3, true, true
+	p.WMin, p.WMax, p.Weight = 0, 0.05, 0.02
+	p.STDP.AMinus = 1.05
+	mk := func() *Sparse {
+		s, err := NewSparse(40, 40, p, rand.New(rand.NewPCG(4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Dopamine(0, 0, 200, 2e-5)
+		return s
+	}
+	s, r := mk(), mk()
+	rng := rand.New(rand.NewPCG(8, 1))
+	var pre, post []int32
+	clipped := 0
+	for step := 1; step <= 30000; step++ {
+		tm := float64(step)
+		if step > 20000 {
+			tm = 20000 + float64(step-20000)*0.25
+		}
+		if rng.IntN(500) == 0 {
+			d := 1e-4 * (0.5 + rng.Float64())
+			s.Dopamine(tm, d, 200, 2e-5)
+			r.Dopamine(tm, d, 200, 2e-5)
+		}
+		pre, post = pre[:0], post[:0]
+		for i := range int32(40) {
+			if rng.IntN(100) == 0 {
+				pre = append(pre, i)
+			}
+			if rng.IntN(100) == 0 {
+				post = append(post, i)
+			}
+		}
+		s.SpikesAt(tm, pre, post)
+		refSpikesAt(r, tm, pre, post)
+	}
+	for k := range s.W {
+		if math.Float64bits(s.W[k]) != math.Float64bits(r.W[k]) || math.Float64bits(s.stdp.C[k]) != math.Float64bits(r.stdp.C[k]) || s.stdp.tSyn[k] != r.stdp.tSyn[k] {
+			t.Fatalf("synapse %d: w %v, c %v, at %v; the reference %v, %v, %v", k, s.W[k], s.stdp.C[k], s.stdp.tSyn[k], r.W[k], r.stdp.C[k], r.stdp.tSyn[k])
+		}
+		if s.W[k] == p.WMin || s.W[k] == p.WMax {
+			clipped++
+		}
+	}
+	t.Logf("%d of %d weights at a bound", clipped, len(s.W))
+	if clipped == 0 || clipped == len(s.W) {
+		t.Fatalf("%d of %d weights at a bound: the bounds are not exercised", clipped, len(s.W))
+	}
+}

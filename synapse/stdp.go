@@ -462,23 +462,30 @@ func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 			end = h[e+1].T
 		}
 		// The same expressions as e^(−(u−T)/τ_d), expm1(−lapse/τ_cd) and
-		// e^(−lapse/τ_c), from the tables for whole gaps (exptable.go).
+		// e^(−lapse/τ_c), from the tables for whole gaps (exptable.go);
+		// the lapse is looked up once for both of its tables.
 		lapse := end - u
+		n := int(lapse)
+		whole := float64(n) == lapse && uint(n) < expTableLen
 		if ev.D != 0 {
 			g := u - ev.T
 			f, ok := lookup(ev.ed, g)
 			if !ok {
-				f = math.Exp(-g * ev.invTauD)
+				f = expTail(-g * ev.invTauD)
 			}
 			d := ev.D * f
-			m, ok := lookup(ev.em, lapse)
-			if !ok {
+			var m float64
+			if whole {
+				m = ev.em[n]
+			} else {
 				m = math.Expm1(-lapse / ev.tauCD)
 			}
 			dw -= c * d * ev.tauCD * m
 		}
-		kc, ok := lookup(st.gc, lapse)
-		if !ok {
+		var kc float64
+		if whole {
+			kc = st.gc[n]
+		} else {
 			kc = math.Exp(-lapse * invTauC)
 		}
 		if ev.Tonic != 0 {
@@ -492,9 +499,80 @@ func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 		e++
 	}
 	if dw != 0 {
-		w = min(max(w+dw, s.WMin), s.WMax)
+		w = clipSum(w, dw, s.WMin, s.WMax)
 	}
 	return w, c
+}
+
+// clipSum returns min(max(w+dw, lo), hi), bit for bit, for dw ≠ 0 and
+// lo <= hi, in two compares where Go's min and max order signed zeros
+// and NaN: the sum is never −0 (a nonzero dw rules it out), so max(v, lo)
+// is v unless v < lo; v >= hi gives hi, +0 against a bound of −0
+// included; a NaN fails every compare and goes to min and max.
+func clipSum(w, dw, lo, hi float64) float64 {
+	v := w + dw
+	if v < lo {
+		return min(lo, hi)
+	}
+	if v < hi {
+		return v
+	}
+	if v >= hi {
+		return hi
+	}
+	return min(max(v, lo), hi)
+}
+
+// bring brings synapses to t in place: a, w and c hold the time of
+// their last update, their weight and their eligibility trace, and hold
+// them at t afterwards (a synapse already at t or later is left as it is,
+// as integrate leaves it). A synapse whose last update falls in the last
+// dopamine segment, at a whole lapse the tables hold (nearly every one at
+// dt = 1 ms), is integrated here, in a loop with no call, by the very
+// operations of integrate's single segment; any other by integrate. The
+// bits are integrate's.
+func (s *Sparse) bring(a, w, c []float64, t float64) {
+	st := &s.stdp
+	w, c = w[:len(a)], c[:len(a)]
+	ev := &st.hist[len(st.hist)-1]
+	t0, d0, tonic := ev.T, ev.D, ev.Tonic
+	tauCD, invTauD, ed, em := ev.tauCD, ev.invTauD, ev.ed, ev.em
+	tauC, gc := s.STDP.TauCMs, st.gc
+	wMin, wMax := s.WMin, s.WMax
+	for i, ai := range a {
+		if !(t > ai) {
+			continue
+		}
+		ci := c[i]
+		a[i] = t
+		if ci == 0 {
+			continue
+		}
+		lapse := t - ai
+		n := int(lapse)
+		if ai < t0 || float64(n) != lapse || uint(n) >= expTableLen {
+			w[i], c[i] = s.integrate(ai, w[i], ci, t)
+			continue
+		}
+		dw := 0.0
+		if d0 != 0 {
+			g := ai - t0
+			f, ok := lookup(ed, g)
+			if !ok {
+				f = expTail(-g * invTauD)
+			}
+			d := d0 * f
+			dw -= ci * d * tauCD * em[n]
+		}
+		kc := gc[n]
+		if tonic != 0 {
+			dw += ci * tonic * tauC * (1 - kc)
+		}
+		c[i] = ci * kc
+		if dw != 0 {
+			w[i] = clipSum(w[i], dw, wMin, wMax)
+		}
+	}
 }
 
 // SynapseAt returns the weight and the eligibility trace of synapse k at
@@ -511,6 +589,39 @@ func (s *Sparse) SynapseAt(k int32, t float64) (w, c float64) {
 		panic(fmt.Sprintf("synapse: SynapseAt at t = %g ms, before the last event at %g ms", t, s.stdp.tNow))
 	}
 	return s.at(k, t)
+}
+
+// SumWeightsAt returns sum plus the weight every synapse holds at t (ms),
+// added in synapse order, without changing the projection: the bits of a
+// loop that adds SynapseAt(k, t) for k = 0, 1, …, at a fraction of its
+// cost (a mean-weight trace of 100 000 event-driven synapses every
+// second). Per-step projections add W.
+func (s *Sparse) SumWeightsAt(t, sum float64) float64 {
+	s.mustPlastic(s.STDP.EventDriven, "SumWeightsAt")
+	W := s.W
+	if !s.STDP.EventDriven {
+		for _, w := range W {
+			sum += w
+		}
+		return sum
+	}
+	if t < s.stdp.tNow || math.IsNaN(t) {
+		panic(fmt.Sprintf("synapse: SumWeightsAt at t = %g ms, before the last event at %g ms", t, s.stdp.tNow))
+	}
+	st := &s.stdp
+	const chunk = 256
+	var as, ws, cs [chunk]float64
+	for lo := 0; lo < len(W); lo += chunk {
+		n := min(len(W)-lo, chunk)
+		copy(as[:n], st.tSyn[lo:])
+		copy(ws[:n], W[lo:])
+		copy(cs[:n], st.C[lo:])
+		s.bring(as[:n], ws[:n], cs[:n], t)
+		for _, w := range ws[:n] {
+			sum += w
+		}
+	}
+	return sum
 }
 
 // SpikesAt applies the spikes of one instant t (ms) to an event-driven
@@ -534,11 +645,8 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
+		s.bring(st.tSyn[lo:hi], s.W[lo:hi], st.C[lo:hi], t)
 		for k := lo; k < hi; k++ {
-			if t > st.tSyn[k] { // s.advance(k, t), inlined
-				s.W[k], st.C[k] = s.at(k, t)
-				st.tSyn[k] = t
-			}
 			i := s.Post[k]
 			if y := st.yPost[i]; y != 0 {
 				g := t - st.tPost[i]
@@ -563,11 +671,9 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			for x, k := range syn {
 				as[x], ws[x], cs[x] = st.tSyn[k], s.W[k], st.C[k]
 			}
+			s.bring(as[:n], ws[:n], cs[:n], t)
 			for x, k := range syn {
-				if t > as[x] { // s.advance(k, t)
-					s.W[k], st.C[k] = s.integrate(as[x], ws[x], cs[x], t)
-					st.tSyn[k] = t
-				}
+				st.tSyn[k], s.W[k], st.C[k] = as[x], ws[x], cs[x]
 				j := pres[x]
 				if x := st.xPre[j]; x != 0 {
 					g := t - st.tPre[j]

@@ -2,12 +2,23 @@ package reward
 
 import (
 	"os"
+	"syscall"
 	"testing"
 )
 
+// cpuTime returns the process's user and system CPU time in ns.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 // benchEpisodes times one episode of the first job of a shipped file
 // (its per-step loop allocates nothing but the recorded steps, which are
-// off here).
+// off here). cpu-ns/op is the process's CPU time per episode, steadier
+// than ns/op on a busy machine.
 func benchEpisodes(b *testing.B, file string, overrides ...string) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -21,11 +32,13 @@ func benchEpisodes(b *testing.B, file string, overrides ...string) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		if _, _, err := eps.Next(false, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkConditioningTrial: one 25-step trial of the TD critic over a

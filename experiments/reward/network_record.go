@@ -98,10 +98,7 @@ func (a *network) sample() {
 	}
 	sum, n := 0.0, 0
 	for _, l := range a.plastic {
-		for k := range l.W {
-			w, _ := l.SynapseAt(int32(k), t)
-			sum += w
-		}
+		sum = l.SumWeightsAt(t, sum)
 		n += len(l.W)
 	}
 	row.MeanWeight = sum / float64(max(n, 1))
