@@ -69,6 +69,8 @@ var longCommands = map[string]struct {
 		"CPU minutes per seed until the criterion; ran in full by hand 2026-12-06: its tables in docs/results.md"},
 	"dopa run experiments/eprop_reward.toml --out out/eprop_reward": {[]string{"--seeds", "1", "--set", "episodes=20"},
 		"2 CPU min; ran in full by hand 2026-12-06: its tables in docs/results.md"},
+	"dopa run experiments/eprop_cartpole.toml --out out/eprop_cartpole --workers 2": {[]string{"--seeds", "1", "--set", "episodes=20"},
+		"250 CPU s (14 min on 2 busy cores); ran in full by hand 2026-12-06: its tables in docs/results.md"},
 	"dopa run experiments/eprop_evidence.toml --out out/eprop_evidence_short --workers 1 --set cues=1 --set cue_steps=20 --set spacing_steps=0 --set delay_steps=40 --set recall_steps=10 --set batch_size=8 --set max_trials=190 --set criterion.test_error_below=0 --set record.diagnostics_every=5": {[]string{"--seeds", "1", "--set", "max_trials=10"},
 		"130 s; ran in full by hand 2026-12-06: its table in docs/results.md"},
 }

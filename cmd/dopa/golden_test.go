@@ -72,6 +72,7 @@ func init() {
 	goldenArgs["experiment/eprop_evidence"] = []string{"--seeds", "2", "--workers", "2", "--set", "max_trials=2", "--set", "batch_size=2", "--set", "test_trials=8"}
 	goldenArgs["experiment/eprop_reward"] = []string{"--seeds", "2", "--set", "episodes=20"}
 	goldenArgs["experiment/eprop_reward_bandit"] = []string{"--seeds", "2", "--set", "episodes=50"}
+	goldenArgs["experiment/eprop_cartpole"] = []string{"--seeds", "2", "--set", "episodes=20"}
 	goldenArgs["circuit/eprop_evidence"] = []string{"--set", "max_trials=2", "--set", "batch_size=2", "--set", "test_trials=8"}
 }
 
@@ -81,7 +82,7 @@ func init() {
 var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiking", "bandit_rate": "experiment/bandit",
 	"izhikevich2007_network": "experiment/pavlovian", "izhikevich2007_delays": "experiment/pavlovian",
 	"eprop_bandit": "experiment/eprop_reward_bandit", "eprop_evidence_agent": "experiment/eprop_reward", "potjans_grid": "experiment/gridworld_potjans",
-	"fremaux_maze": "experiment/water_maze_fremaux"}
+	"eprop_cartpole_agent": "experiment/eprop_cartpole", "fremaux_maze": "experiment/water_maze_fremaux"}
 
 // raceGolden are the golden cases run under the race detector (the others
 // would take it past go test's default 10 minutes on a 2-core machine):

@@ -47,9 +47,14 @@ func TestEpropEpisodeAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cartpole, err := os.ReadFile("../eprop_cartpole.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range []*experiment{
 		load(t, "eprop_reward_bandit.toml", string(data), "record.steps_every=0", "episodes=100000", "seeds=1"),
 		load(t, "eprop_reward.toml", string(memory), "record.steps_every=0", "episodes=100000", "seeds=1", "environment.delay_steps=2"),
+		load(t, "eprop_cartpole.toml", string(cartpole), "record.steps_every=0", "episodes=100000", "seeds=1", "environment.max_steps=50"),
 	} {
 		for _, j := range e.jobs {
 			if !strings.HasPrefix(j.Agent.ID(), "eprop") {
