@@ -148,7 +148,7 @@ func TestThreadsRefusals(t *testing.T) {
 			t.Errorf("%d threads accepted", n)
 		}
 	}
-	if got := partBounds(1000, 3); !slices.Equal(got, []int32{0, 256, 512, 1000}) {
+	if got := partBounds(1000, 3); !slices.Equal(got, []int32{0, 320, 640, 1000}) { // 16 blocks of 64: 5, 5, 6
 		t.Errorf("partBounds(1000, 3) = %v", got)
 	}
 	if got := partBounds(10, 4); got[4] != 10 || got[0] != 0 {

@@ -86,7 +86,7 @@ type PoissonInput struct {
 
 // PoissonBlock is the number of neurons that draw from one stream of a
 // PoissonInput: the ranges given to AddPart start at a multiple of it.
-const PoissonBlock = 256
+const PoissonBlock = 64
 
 // guideSize is the number of buckets of the guide table: a count is
 // found in about one comparison instead of λ (Chen & Asau 1974).
