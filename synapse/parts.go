@@ -5,7 +5,7 @@ import "fmt"
 // parts splits the post neurons of a projection for several threads
 // (SetParts).
 type parts struct {
-	bounds []int32  // part k owns the post neurons [bounds[k], bounds[k+1])
+	bounds []int32 // part k owns the post neurons [bounds[k], bounds[k+1])
 	// split[j*stride+k : j*stride+k+2] are the synapses of pre j onto
 	// part k (its row cut where the ascending targets cross the bounds).
 	split  []int32

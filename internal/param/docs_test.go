@@ -19,7 +19,6 @@ import (
 
 	"github.com/dopa-sim/dopa/circuits"
 	"github.com/dopa-sim/dopa/experiments"
-	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/experiments/reward"
 	"github.com/dopa-sim/dopa/experiments/series"
@@ -27,6 +26,7 @@ import (
 	"github.com/dopa-sim/dopa/experiments/task"
 	"github.com/dopa-sim/dopa/experiments/train"
 	"github.com/dopa-sim/dopa/experiments/training"
+	"github.com/dopa-sim/dopa/internal/output"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/modulator"
 	"github.com/dopa-sim/dopa/neuron"
