@@ -19,7 +19,7 @@ type threads struct {
 	spikes [][][]int32 // per population and part, the part's spikes of the step
 	pre    [][]int32   // per sparse link, the pre spikes of the step
 	post   [][]int32   // per plastic sparse link, the post spikes it pairs
-	x      []float64   // the drive of the step into the input population
+	x      []float64   // a copy of the step's drive into the input population
 	sweeps []int       // the sparse links whose parts settle in this step
 
 	stepPart, sweepPart func(part int)
@@ -79,6 +79,9 @@ func (c *Circuit) SetThreads(n int) error {
 			return fmt.Errorf("circuits: projection %q: %w", l.Name, err)
 		}
 	}
+	if c.In >= 0 {
+		th.x = make([]float64, c.Pops[c.In].Len())
+	}
 	th.stepPart, th.sweepPart = c.stepPart, c.sweepPart
 	th.team = team.New(n)
 	c.th = th
@@ -133,7 +136,13 @@ func partBounds(n, parts int) []int32 {
 // stepThreads is Step on a split circuit.
 func (c *Circuit) stepThreads(x []float64) {
 	th := c.th
-	th.x = x
+	if th.x != nil { // a copy: x itself must not escape (Step's callers keep it on their stack)
+		if x == nil {
+			clear(th.x)
+		} else {
+			copy(th.x, x[:len(th.x)])
+		}
+	}
 	for k := range c.Sparse {
 		l := &c.Sparse[k]
 		th.pre[k] = l.src.Spikes()
@@ -172,7 +181,7 @@ func (c *Circuit) stepPart(k int) {
 	for p, pop := range th.parted {
 		lo, hi := int(th.bounds[p][k]), int(th.bounds[p][k+1])
 		in := pop.Input()
-		if p == c.In {
+		if p == c.In && th.x != nil {
 			for i := lo; i < hi; i++ {
 				in[i] += th.x[i]
 			}
