@@ -28,6 +28,9 @@ func runFile(ctx context.Context, src *experiments.Source, o runOptions, stdout,
 			return runSweep(ctx, src, o, stdout, stderr)
 		}
 	}
+	if o.threads > 0 && src.Kind != output.Simulation {
+		return usagef("--threads is for simulations (a circuit file with task = \"simulate\"); %s is a %s file", src.File, src.Kind)
+	}
 	k, exp, err := kinds.Load(src, o.allOverrides())
 	if err != nil {
 		return usageError{err}
