@@ -316,6 +316,9 @@ func (c *Circuit) Record(on bool) {
 		if err := c.Differentiable(); err != nil {
 			panic(err.Error())
 		}
+		if c.th != nil {
+			panic("circuits: Record on a circuit split over threads (SetThreads(1) first)")
+		}
 	}
 	c.record = on
 	c.tapeV = c.tapeV[:0]
