@@ -16,17 +16,7 @@ func TestBrunelCircuit(t *testing.T) {
 		t.Skip("builds 10⁷ synapses")
 	}
 	c := buildBuiltin(t, "brunel", 1)
-	if len(c.Sparse) != 4 || len(c.Links) != 0 {
-		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
-	}
-	syn := 0
-	for _, l := range c.Sparse {
-		syn += l.Len()
-		if l.Inh != (l.Pre == 1) {
-			t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
-		}
-	}
-	if syn != 10_000_000 {
+	if syn := checkTwoPopulationLinks(t, c); syn != 10_000_000 {
 		t.Errorf("%d synapses, want 8000·800 + 2000·800 + 8000·200 + 2000·200 = 10⁷", syn)
 	}
 	for p, pop := range c.Pops {

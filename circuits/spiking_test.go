@@ -12,10 +12,22 @@ import (
 const cubaSteps = 10000 // 1 s at dt = 0.1 ms
 
 // checkBenchmarkLinks checks the wiring of the CUBA and COBA benchmark
-// networks: four sparse links and no dense one, those from the
-// inhibitory population (index 1) on the inhibitory channel, 2 % of the
-// 4000² pairs connected (320 000 ± 3000 synapses).
+// networks: that of checkTwoPopulationLinks, and 2 % of the 4000² pairs
+// connected (320 000 ± 3000 synapses).
 func checkBenchmarkLinks(t *testing.T, c *Circuit) (synapses int) {
+	t.Helper()
+	syn := checkTwoPopulationLinks(t, c)
+	if syn < 317000 || syn > 323000 {
+		t.Errorf("%d synapses, want 320000 ± 3000", syn)
+	}
+	return syn
+}
+
+// checkTwoPopulationLinks checks the wiring of an excitatory-inhibitory
+// network (CUBA, COBA, Brunel): four sparse links and no dense one, those
+// from the inhibitory population (index 1) on the inhibitory channel; it
+// returns the number of synapses.
+func checkTwoPopulationLinks(t *testing.T, c *Circuit) (synapses int) {
 	t.Helper()
 	if len(c.Sparse) != 4 || len(c.Links) != 0 {
 		t.Fatalf("%d sparse and %d dense links, want 4 and 0", len(c.Sparse), len(c.Links))
@@ -26,9 +38,6 @@ func checkBenchmarkLinks(t *testing.T, c *Circuit) (synapses int) {
 		if l.Inh != (l.Pre == 1) {
 			t.Errorf("link %s: inhibitory channel %v", l.Name, l.Inh)
 		}
-	}
-	if syn < 317000 || syn > 323000 {
-		t.Errorf("%d synapses, want 320000 ± 3000", syn)
 	}
 	return syn
 }

@@ -146,11 +146,10 @@ func (s *Sparse) SweepPart(k int) {
 // ring slots that hold some of them), then adds what is due now into dst.
 // It does not move the ring.
 func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, k int, lo, hi int32) {
-	span := func(j int32) (int32, int32) { return s.span(j, k) }
 	if s.ring == nil {
 		// Every delay is 1: add straight into dst.
 		for _, j := range pre {
-			a, b := span(j)
+			a, b := s.span(j, k)
 			w := s.W[a:b]
 			for m, i := range s.Post[a:b] {
 				dst[i] += w[m]
@@ -165,7 +164,7 @@ func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, k int, lo, hi
 			dirty[slot] = true
 			buf := s.ring[slot*n : (slot+1)*n]
 			for _, j := range pre {
-				a, b := span(j)
+				a, b := s.span(j, k)
 				w := s.W[a:b]
 				for m, i := range s.Post[a:b] {
 					buf[i] += w[m]
@@ -173,7 +172,7 @@ func (s *Sparse) deliver(pre []int32, dst []float64, dirty []bool, k int, lo, hi
 			}
 		} else {
 			for _, j := range pre {
-				a, b := span(j)
+				a, b := s.span(j, k)
 				for m := a; m < b; m++ {
 					slot := (s.head + int(s.Delay[m]) - 1) % s.slots
 					dirty[slot] = true
