@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dopa-sim/dopa/internal/chacha8"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
 )
@@ -128,29 +129,17 @@ type popDrive struct {
 	in  *neuron.PoissonInput
 }
 
-// popNoise is the input noise of a population (PopulationSpec.NoiseUniform).
+// popNoise is the input noise of a population (PopulationSpec.NoiseUniform):
+// amp·(U − 0.5) on every neuron and step, U uniform with 32 random bits,
+// two draws per 64-bit value of the ChaCha8 stream of its seed (that of
+// rand.NewChaCha8, drawn in bulk).
 type popNoise struct {
 	pop int
 	amp float64
-	src *rand.ChaCha8
+	src *chacha8.Stream
 }
 
-const inv32 = 1.0 / (1 << 32)
-
-// add adds amp·(U − 0.5) to every value of in, U uniform in [0, 1) with 32
-// random bits, two draws per 64-bit word.
-func (n *popNoise) add(in []float64) {
-	a, h := n.amp*inv32, -0.5*n.amp
-	k := 0
-	for ; k+1 < len(in); k += 2 {
-		x := n.src.Uint64()
-		in[k] += float64(x>>32)*a + h
-		in[k+1] += float64(uint32(x))*a + h
-	}
-	if k < len(in) {
-		in[k] += float64(n.src.Uint64()>>32)*a + h
-	}
-}
+func (n *popNoise) add(in []float64) { n.src.AddUniform(in, n.amp) }
 
 // New assembles a circuit; Build in this package does it from a Spec.
 func New(name string, dtMs float64, stepsPerTrial int, pops []neuron.Population, popNames []string, links []Link, in, out int) (*Circuit, error) {

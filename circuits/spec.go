@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dopa-sim/dopa/internal/chacha8"
 	"github.com/dopa-sim/dopa/internal/param"
 	"github.com/dopa-sim/dopa/internal/pathname"
 	"github.com/dopa-sim/dopa/modulator"
@@ -895,7 +896,7 @@ func (s *Spec) Build(rng *rand.Rand) (*Circuit, error) {
 			for k := 0; k < 4; k++ {
 				binary.LittleEndian.PutUint64(seed[8*k:], rng.Uint64())
 			}
-			noise = append(noise, popNoise{pop: i, amp: p.NoiseUniform, src: rand.NewChaCha8(seed)})
+			noise = append(noise, popNoise{pop: i, amp: p.NoiseUniform, src: chacha8.New(seed)})
 		}
 		if !p.PoissonInput.Off() {
 			var seed [32]byte

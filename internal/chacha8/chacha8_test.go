@@ -1,0 +1,130 @@
+package chacha8
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func seedOf(k byte) [32]byte {
+	var s [32]byte
+	for i := range s {
+		s[i] = k*37 + byte(i)*11
+	}
+	return s
+}
+
+// TestStreamIsRandChaCha8 compares the stream with the standard library's
+// source over several epochs (the key changes every 124 values), through
+// Uint64 and through Fill in uneven pieces, with the AVX2 kernel and
+// without.
+func TestStreamIsRandChaCha8(t *testing.T) {
+	defer func(u bool) { useAVX2 = u }(useAVX2)
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		useAVX2 = avx
+		for k := range byte(4) {
+			ref := rand.NewChaCha8(seedOf(k))
+			s := New(seedOf(k))
+			for i := range 1000 {
+				if got, want := s.Uint64(), ref.Uint64(); got != want {
+					t.Fatalf("avx2 %v seed %d: value %d is %#x, want %#x", avx, k, i, got, want)
+				}
+			}
+			buf := make([]uint64, 300)
+			for n, i := 1, 0; i < 40; n, i = (n*7+3)%300, i+1 {
+				s.Fill(buf[:n])
+				for j, got := range buf[:n] {
+					if want := ref.Uint64(); got != want {
+						t.Fatalf("avx2 %v seed %d: fill %d value %d is %#x, want %#x", avx, k, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestFillAllocatesNothing(t *testing.T) {
+	s := New(seedOf(1))
+	buf := make([]uint64, 500)
+	if a := testing.AllocsPerRun(100, func() { s.Fill(buf) }); a != 0 {
+		t.Fatalf("Fill allocates %v times", a)
+	}
+}
+
+var sink uint64
+
+// BenchmarkFill draws 500 values (a step of the distal-reward network's
+// noise) from the stream.
+func BenchmarkFill(b *testing.B) {
+	s := New(seedOf(1))
+	buf := make([]uint64, 500)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Fill(buf)
+	}
+	sink = buf[0]
+}
+
+// BenchmarkRandChaCha8 draws the same 500 values from math/rand/v2.
+func BenchmarkRandChaCha8(b *testing.B) {
+	r := rand.NewChaCha8(seedOf(1))
+	buf := make([]uint64, 500)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range buf {
+			buf[i] = r.Uint64()
+		}
+	}
+	sink = buf[0]
+}
+
+// TestAddUniformIsTheLoop compares AddUniform with the loop it stands
+// for, on lengths odd and even, short and spanning epochs, with the AVX2
+// kernel and without; inputs start from values whose sums round.
+func TestAddUniformIsTheLoop(t *testing.T) {
+	defer func(u bool) { useAVX2 = u }(useAVX2)
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		useAVX2 = avx
+		const amp = 13.0
+		a, h := amp*inv32, -0.5*amp
+		ref := rand.NewChaCha8(seedOf(3))
+		s := New(seedOf(3))
+		for _, n := range []int{800, 200, 1, 7, 9, 248, 249, 1000, 0, 3, 63} {
+			got, want := make([]float64, n), make([]float64, n)
+			for i := range got {
+				got[i] = float64(i)*0.1 - 17.3
+				want[i] = got[i]
+			}
+			s.AddUniform(got, amp)
+			k := 0
+			for ; k+1 < n; k += 2 {
+				x := ref.Uint64()
+				want[k] += float64(x>>32)*a + h
+				want[k+1] += float64(uint32(x))*a + h
+			}
+			if k < n {
+				want[k] += float64(ref.Uint64()>>32)*a + h
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("avx2 %v, n %d: value %d is %v, want %v", avx, n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkAddUniform(b *testing.B) {
+	s := New(seedOf(1))
+	in := make([]float64, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.AddUniform(in[:800], 13)
+		s.AddUniform(in[800:], 13)
+	}
+}

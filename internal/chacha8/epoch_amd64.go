@@ -1,0 +1,18 @@
+package chacha8
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the AVX2 kernel; tests switch it off to compare.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
+
+// epochAVX2 is epoch in two passes of eight blocks, one per 32-bit lane
+// of a ymm register (counters 0–7, then 8–15).
+//
+//go:noescape
+func epochAVX2(seed *[4]uint64, buf *[epochBuf]uint64)
+
+// addAVX2 is addGeneric on n words (a multiple of 4) from w, with
+// k = {a, h}: eight values of in per loop.
+//
+//go:noescape
+func addAVX2(in *float64, w *uint64, n int, k *[2]float64)
