@@ -208,6 +208,11 @@ type stdpState struct {
 	// e^(−g/τ₋).
 	gc, gp, gm expTable
 
+	// The operands of the AVX2 kernel of bring and the synapses it
+	// leaves to integrate (bring.go).
+	bk   bringK
+	slow [bringChunk]int32
+
 	// Per-step constants for the dt of the last PlasticStep.
 	dt, kc, ec, ex, ey float64
 }
@@ -523,6 +528,9 @@ func clipSum(w, dw, lo, hi float64) float64 {
 	return min(max(v, lo), hi)
 }
 
+// bringChunk is the number of synapses bringAVX2 takes per call.
+const bringChunk = 256
+
 // bring brings synapses to t in place: a, w and c hold the time of
 // their last update, their weight and their eligibility trace, and hold
 // them at t afterwards (a synapse already at t or later is left as it is,
@@ -535,6 +543,24 @@ func (s *Sparse) bring(a, w, c []float64, t float64) {
 	st := &s.stdp
 	w, c = w[:len(a)], c[:len(a)]
 	ev := &st.hist[len(st.hist)-1]
+	if useAVX2 && len(a) >= 4 {
+		// The kernel brings four synapses at a time and lists those it
+		// leaves to integrate; the Go loop below takes the last len mod 4.
+		k, slow := &st.bk, &st.slow
+		k.set(s, ev, t)
+		n := len(a) &^ 3
+		for lo := 0; lo < n; lo += bringChunk {
+			m := min(n-lo, bringChunk)
+			ns := bringAVX2(&a[lo], &w[lo], &c[lo], m, k, &slow[0])
+			for _, x := range slow[:ns] {
+				i := lo + int(x)
+				ai := a[i]
+				a[i] = t
+				w[i], c[i] = s.integrate(ai, w[i], c[i], t)
+			}
+		}
+		a, w, c = a[n:], w[n:], c[n:]
+	}
 	t0, d0, tonic := ev.T, ev.D, ev.Tonic
 	tauCD, invTauD, ed, em := ev.tauCD, ev.invTauD, ev.ed, ev.em
 	tauC, gc := s.STDP.TauCMs, st.gc

@@ -1,0 +1,40 @@
+package synapse
+
+import "unsafe"
+
+// bringK are the operands of bringAVX2, each number broadcast to the four
+// lanes of a vector; bring_amd64.s names their offsets.
+type bringK struct {
+	t, t0, d0, tonic, tauCD, tauC [4]float64
+	lo, hi, loHi, tabLen, one     [4]float64
+	ed, em, gc                    *float64 // the tables (ed, em nil if D = 0)
+	hasD, hasTonic                int64    // D ≠ 0, tonic ≠ 0
+}
+
+// Compile-time checks of the offsets bring_amd64.s uses.
+var (
+	_ [352 - unsafe.Offsetof(bringK{}.ed)]struct{}
+	_ [unsafe.Offsetof(bringK{}.ed) - 352]struct{}
+	_ [384 - unsafe.Offsetof(bringK{}.hasTonic)]struct{}
+	_ [unsafe.Offsetof(bringK{}.hasTonic) - 384]struct{}
+)
+
+func broadcast(x float64) [4]float64 { return [4]float64{x, x, x, x} }
+
+// set makes k the operands of bringing synapses to t in the segment of
+// breakpoint ev.
+func (k *bringK) set(s *Sparse, ev *daEvent, t float64) {
+	k.t, k.t0, k.d0, k.tonic = broadcast(t), broadcast(ev.T), broadcast(ev.D), broadcast(ev.Tonic)
+	k.tauCD, k.tauC = broadcast(ev.tauCD), broadcast(s.STDP.TauCMs)
+	k.lo, k.hi, k.loHi = broadcast(s.WMin), broadcast(s.WMax), broadcast(min(s.WMin, s.WMax))
+	k.tabLen, k.one = broadcast(expTableLen), broadcast(1)
+	k.ed, k.em, k.hasD = nil, nil, 0
+	if ev.D != 0 {
+		k.ed, k.em, k.hasD = &ev.ed[0], &ev.em[0], 1
+	}
+	k.gc = &s.stdp.gc[0]
+	k.hasTonic = 0
+	if ev.Tonic != 0 {
+		k.hasTonic = 1
+	}
+}

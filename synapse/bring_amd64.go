@@ -1,0 +1,18 @@
+package synapse
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects bringAVX2 for the fast path of bring (four synapses per
+// instruction); tests switch it off to compare.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
+
+// bringAVX2 brings synapses [0, n), n a multiple of 4, of a, w, c to k.t
+// as bring's loop does, for every synapse whose update falls in the last
+// dopamine segment at a whole lapse (and, if k.hasD, a whole gap since the
+// segment's start) that the tables hold: the same IEEE operations in the
+// same order, clipping included, from gathers of the tables. Any other
+// synapse that bring would integrate (and one whose sum w + dw is NaN) it
+// leaves untouched and lists in slow, ascending; it returns their number.
+//
+//go:noescape
+func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int

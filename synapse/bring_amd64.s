@@ -1,0 +1,162 @@
+#include "textflag.h"
+
+// The offsets of bringK's fields (bring.go); every number is broadcast to
+// four lanes (32 bytes).
+#define T 0
+#define T0 32
+#define D0 64
+#define TONIC 96
+#define TAUCD 128
+#define TAUC 160
+#define LO 192
+#define HI 224
+#define LOHI 256
+#define TABLEN 288
+#define ONE 320
+#define ED 352
+#define EM 360
+#define GC 368
+#define HASD 376
+#define HASTONIC 384
+
+// Registers: DI a, SI w, DX c, CX n, AX k, R9 slow, BX i, R8 slow count,
+// R10–R12 the tables e^(−g/τ_d), expm1(−g/τ_cd), e^(−g/τ_c), R13 a mask;
+// Y0 a_i, Y1 c_i, Y2 w_i, Y3 active (t > a_i), Y4 to work on (active, c_i ≠
+// 0), Y9 the fast lanes, Y12 dw, Y14 zero; X6 the lapse n and X7 the gap g
+// as 32-bit indices. Y15 and R14 are not touched.
+
+// func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int
+TEXT ·bringAVX2(SB), NOSPLIT, $0-56
+	MOVQ a+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ c+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), AX
+	MOVQ slow+40(FP), R9
+	MOVQ ED(AX), R10
+	MOVQ EM(AX), R11
+	MOVQ GC(AX), R12
+	XORQ BX, BX
+	XORQ R8, R8
+	VXORPD Y14, Y14, Y14
+
+loop:
+	CMPQ BX, CX
+	JGE  done
+	VMOVUPD (DI)(BX*8), Y0
+	VMOVUPD (DX)(BX*8), Y1
+	VMOVUPD T(AX), Y8
+	VCMPPD  $0x1e, Y0, Y8, Y3   // t > a_i (ordered)
+	VCMPPD  $0x04, Y14, Y1, Y4  // c_i ≠ 0 (NaN included)
+	VANDPD  Y3, Y4, Y4
+	VSUBPD  Y0, Y8, Y5          // lapse = t − a_i
+	VCVTTPD2DQY Y5, X6          // n
+	VCVTDQ2PD X6, Y9
+	VCMPPD  $0x00, Y5, Y9, Y9   // float64(n) = lapse
+	VMOVUPD TABLEN(AX), Y10
+	VCMPPD  $0x11, Y10, Y5, Y10 // lapse < table length
+	VANDPD  Y10, Y9, Y9
+	VMOVUPD T0(AX), Y10
+	VCMPPD  $0x1d, Y10, Y0, Y11 // a_i >= t0
+	VANDPD  Y11, Y9, Y9
+	VANDPD  Y4, Y9, Y9          // fast, so far
+	VXORPD  Y12, Y12, Y12       // dw = 0
+	CMPQ    HASD(AX), $0
+	JEQ     tonic
+
+	VSUBPD  Y10, Y0, Y11        // g = a_i − t0
+	VCVTTPD2DQY Y11, X7
+	VCVTDQ2PD X7, Y13
+	VCMPPD  $0x00, Y11, Y13, Y13 // float64(g) whole
+	VMOVUPD TABLEN(AX), Y10
+	VCMPPD  $0x11, Y10, Y11, Y10 // g < table length
+	VANDPD  Y10, Y13, Y13
+	VANDPD  Y13, Y9, Y9
+	VMOVAPD Y9, Y13
+	VXORPD  Y10, Y10, Y10
+	VGATHERDPD Y13, (R10)(X7*8), Y10 // f = e^(−g/τ_d)
+	VMOVUPD D0(AX), Y11
+	VMULPD  Y10, Y11, Y10       // d = d0·f
+	VMULPD  Y10, Y1, Y10        // c_i·d
+	VMULPD  TAUCD(AX), Y10, Y10 // ·τ_cd
+	VMOVAPD Y9, Y13
+	VXORPD  Y11, Y11, Y11
+	VGATHERDPD Y13, (R11)(X6*8), Y11 // expm1(−n/τ_cd)
+	VMULPD  Y11, Y10, Y10
+	VSUBPD  Y10, Y14, Y12       // dw = 0 − c_i·d·τ_cd·expm1
+
+tonic:
+	VMOVAPD Y9, Y13
+	VXORPD  Y11, Y11, Y11
+	VGATHERDPD Y13, (R12)(X6*8), Y11 // kc = e^(−n/τ_c)
+	CMPQ    HASTONIC(AX), $0
+	JEQ     clip
+	VMULPD  TONIC(AX), Y1, Y10  // c_i·tonic
+	VMULPD  TAUC(AX), Y10, Y10  // ·τ_c
+	VMOVUPD ONE(AX), Y13
+	VSUBPD  Y11, Y13, Y13       // 1 − kc
+	VMULPD  Y13, Y10, Y10
+	VADDPD  Y10, Y12, Y12       // dw + c_i·tonic·τ_c·(1 − kc)
+
+clip:
+	VMULPD  Y11, Y1, Y13        // the new c = c_i·kc
+	VMOVUPD (SI)(BX*8), Y2
+	VCMPPD  $0x04, Y14, Y12, Y10 // dw ≠ 0 (NaN included)
+	VADDPD  Y12, Y2, Y11        // v = w + dw
+	VCMPPD  $0x03, Y11, Y11, Y8 // v is NaN: left to the Go loop
+	VANDPD  Y10, Y8, Y8
+	VANDNPD Y9, Y8, Y9          // fast without those
+	VMOVUPD HI(AX), Y5
+	VCMPPD  $0x11, Y5, Y11, Y6  // v < hi
+	VBLENDVPD Y6, Y11, Y5, Y6   // v < hi ? v : hi
+	VMOVUPD LO(AX), Y5
+	VCMPPD  $0x11, Y5, Y11, Y7  // v < lo
+	VMOVUPD LOHI(AX), Y5
+	VBLENDVPD Y7, Y5, Y6, Y6    // v < lo ? min(lo, hi) : that
+	VBLENDVPD Y10, Y6, Y2, Y6   // dw ≠ 0 ? clipped : w
+	VBLENDVPD Y9, Y6, Y2, Y2
+	VMOVUPD Y2, (SI)(BX*8)
+	VBLENDVPD Y9, Y13, Y1, Y1
+	VMOVUPD Y1, (DX)(BX*8)
+	VANDNPD Y4, Y9, Y5          // slow: to work on, not fast
+	VANDNPD Y3, Y5, Y6          // a moves where active and not slow
+	VMOVUPD T(AX), Y8
+	VBLENDVPD Y6, Y8, Y0, Y0
+	VMOVUPD Y0, (DI)(BX*8)
+	VMOVMSKPD Y5, R13
+	TESTQ   R13, R13
+	JNE     slowlanes
+
+next:
+	ADDQ $4, BX
+	JMP  loop
+
+slowlanes:
+	BTQ  $0, R13
+	JCC  lane1
+	MOVL BX, (R9)(R8*4)
+	INCQ R8
+lane1:
+	BTQ  $1, R13
+	JCC  lane2
+	MOVL BX, (R9)(R8*4)
+	ADDL $1, (R9)(R8*4)
+	INCQ R8
+lane2:
+	BTQ  $2, R13
+	JCC  lane3
+	MOVL BX, (R9)(R8*4)
+	ADDL $2, (R9)(R8*4)
+	INCQ R8
+lane3:
+	BTQ  $3, R13
+	JCC  next
+	MOVL BX, (R9)(R8*4)
+	ADDL $3, (R9)(R8*4)
+	INCQ R8
+	JMP  next
+
+done:
+	VZEROUPPER
+	MOVQ R8, ret+48(FP)
+	RET
