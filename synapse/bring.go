@@ -1,7 +1,5 @@
 package synapse
 
-import "unsafe"
-
 // bringK are the operands of bringAVX2, each number broadcast to the four
 // lanes of a vector; bring_amd64.s names their offsets.
 type bringK struct {
@@ -10,14 +8,6 @@ type bringK struct {
 	ed, em, gc                    *float64 // the tables (ed, em nil if D = 0)
 	hasD, hasTonic                int64    // D ≠ 0, tonic ≠ 0
 }
-
-// Compile-time checks of the offsets bring_amd64.s uses.
-var (
-	_ [352 - unsafe.Offsetof(bringK{}.ed)]struct{}
-	_ [unsafe.Offsetof(bringK{}.ed) - 352]struct{}
-	_ [384 - unsafe.Offsetof(bringK{}.hasTonic)]struct{}
-	_ [unsafe.Offsetof(bringK{}.hasTonic) - 384]struct{}
-)
 
 func broadcast(x float64) [4]float64 { return [4]float64{x, x, x, x} }
 

@@ -1,6 +1,10 @@
 package synapse
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAVX2 selects bringAVX2 for the fast path of bring (four synapses per
 // instruction); tests switch it off to compare.
@@ -16,3 +20,11 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 //
 //go:noescape
 func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int
+
+// Compile-time checks of the offsets bring_amd64.s uses.
+var (
+	_ [352 - unsafe.Offsetof(bringK{}.ed)]struct{}
+	_ [unsafe.Offsetof(bringK{}.ed) - 352]struct{}
+	_ [384 - unsafe.Offsetof(bringK{}.hasTonic)]struct{}
+	_ [unsafe.Offsetof(bringK{}.hasTonic) - 384]struct{}
+)
