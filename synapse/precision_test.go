@@ -25,7 +25,7 @@ type probe[T float32 | float64] struct {
 	w              []T
 	post           []int32 // target of every synapse, rows ascending
 	colSyn, colPre []int32 // incoming synapses by post neuron
-	colPtr         []int32
+	colPtr, rowPtr []int32
 	buf            []T
 	x, y           []T // pre and post traces
 }
@@ -76,18 +76,15 @@ func newProbe[T float32 | float64](n, k int, rng *rand.Rand) *probe[T] {
 	for i := range p.x {
 		p.x[i], p.y[i] = T(rng.Float64()), T(rng.Float64())
 	}
-	p.colPtr = append(p.colPtr[:0:0], p.colPtr...)
-	rowPtrs = rowPtr
+	p.rowPtr = rowPtr
 	return p
 }
-
-var rowPtrs []int32
 
 func benchPrecision[T float32 | float64](b *testing.B) {
 	const n, k, spikes = 10000, 1000, 42
 	rng := rand.New(rand.NewPCG(1, 2))
 	p := newProbe[T](n, k, rng)
-	rowPtr := rowPtrs
+	rowPtr := p.rowPtr
 	fired := make([]int32, spikes)
 	draw := func() {
 		for s := range fired {
