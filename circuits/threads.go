@@ -3,6 +3,7 @@ package circuits
 import (
 	"fmt"
 
+	"github.com/dopa-sim/dopa/internal/chacha8"
 	"github.com/dopa-sim/dopa/internal/team"
 	"github.com/dopa-sim/dopa/neuron"
 	"github.com/dopa-sim/dopa/synapse"
@@ -20,6 +21,7 @@ type threads struct {
 	pre    [][]int32   // per sparse link, the pre spikes of the step
 	post   [][]int32   // per plastic sparse link, the post spikes it pairs
 	x      []float64   // a copy of the step's drive into the input population
+	words  [][]uint64  // per population with input noise, the step's draws
 	sweeps []int       // the sparse links whose parts settle in this step
 
 	stepPart, sweepPart func(part int)
@@ -35,10 +37,11 @@ type threads struct {
 // the threads (call it when done: they park, but they stay).
 //
 // A split circuit has spiking populations that can step in parts (lif,
-// coba: neuron.Parted) and sparse projections, static or with two-factor
-// STDP (rule "stdp"); SetThreads refuses anything else (dense links,
-// input noise, reward-modulated STDP, the backpropagation tape), naming
-// it. A circuit has a step's worth of parallel work only when it is large:
+// coba, izhikevich: neuron.Parted), with or without input noise (a step's
+// draws are made once, before the threads add their ranges), and sparse
+// projections, static or with two-factor STDP (rule "stdp"); SetThreads
+// refuses anything else (dense links, reward-modulated STDP, the
+// backpropagation tape), naming it. A circuit has a step's worth of parallel work only when it is large:
 // with 10⁷ synapses (Brunel) a step is some 300 µs, the join a few.
 func (c *Circuit) SetThreads(n int) error {
 	if n < 1 || n > MaxThreads {
@@ -82,6 +85,12 @@ func (c *Circuit) SetThreads(n int) error {
 	if c.In >= 0 {
 		th.x = make([]float64, c.Pops[c.In].Len())
 	}
+	th.words = make([][]uint64, len(c.Pops))
+	for p, pop := range c.Pops {
+		if c.noise[p].amp > 0 {
+			th.words[p] = make([]uint64, (pop.Len()+1)/2)
+		}
+	}
 	th.stepPart, th.sweepPart = c.stepPart, c.sweepPart
 	th.team = team.New(n)
 	c.th = th
@@ -100,10 +109,7 @@ func (c *Circuit) Threads() int {
 func (c *Circuit) splittable() error {
 	for p, pop := range c.Pops {
 		if _, ok := pop.(neuron.Parted); !ok {
-			return fmt.Errorf("circuits: population %q (%T) cannot be stepped on several threads (lif and coba can)", c.PopNames[p], pop)
-		}
-		if c.noise[p].amp > 0 {
-			return fmt.Errorf("circuits: population %q has input noise (noise_uniform), which one thread draws", c.PopNames[p])
+			return fmt.Errorf("circuits: population %q (%T) cannot be stepped on several threads (lif, coba and izhikevich can)", c.PopNames[p], pop)
 		}
 	}
 	switch {
@@ -151,8 +157,11 @@ func (c *Circuit) stepThreads(x []float64) {
 		}
 		l.BeginStep(th.pre[k], c.DtMs)
 	}
-	for _, pop := range th.parted {
+	for p, pop := range th.parted {
 		pop.Prepare(c.DtMs)
+		if w := th.words[p]; w != nil {
+			c.noise[p].src.Fill(w)
+		}
 	}
 	th.team.Run(th.stepPart)
 	for p, pop := range th.parted {
@@ -186,6 +195,9 @@ func (c *Circuit) stepPart(k int) {
 				in[i] += th.x[i]
 			}
 		}
+		if w := th.words[p]; w != nil && lo < hi {
+			chacha8.AddWords(in[lo:hi], w[lo/2:(hi+1)/2], c.noise[p].amp)
+		}
 		if d := c.drive[p]; d != nil {
 			d.AddPart(in, lo, hi)
 		}
@@ -201,15 +213,12 @@ func (c *Circuit) sweepPart(k int) {
 }
 
 // CheckThreads reports what keeps a circuit of this spec from being split
-// over threads (Circuit.SetThreads): only lif and coba populations without
-// input noise, and sparse projections, static or with rule "stdp", can be.
+// over threads (Circuit.SetThreads): only lif, coba and izhikevich
+// populations, and sparse projections, static or with rule "stdp", can be.
 func (s *Spec) CheckThreads() error {
 	for _, p := range s.Populations {
-		if p.Model != "lif" && p.Model != "coba" {
-			return fmt.Errorf("population %q (%s) cannot be stepped on several threads (lif and coba can)", p.Name, p.Model)
-		}
-		if p.NoiseUniform > 0 {
-			return fmt.Errorf("population %q has input noise (noise_uniform), which one thread draws", p.Name)
+		if p.Model != "lif" && p.Model != "coba" && p.Model != "izhikevich" {
+			return fmt.Errorf("population %q (%s) cannot be stepped on several threads (lif, coba and izhikevich can)", p.Name, p.Model)
 		}
 	}
 	for _, p := range s.Projections {

@@ -8,15 +8,25 @@ import (
 
 	"github.com/dopa-sim/dopa/internal/race"
 	"github.com/dopa-sim/dopa/neuron"
+	"github.com/dopa-sim/dopa/synapse"
 )
 
 // smallBuiltin builds a built-in spiking circuit with its populations
 // shrunk by the factor shrink (and fixed in-degrees with them).
 func smallBuiltin(t *testing.T, name string, shrink int) *Circuit {
 	t.Helper()
+	return editedBuiltin(t, name, shrink, nil)
+}
+
+// editedBuiltin is smallBuiltin with edit applied to the spec first.
+func editedBuiltin(t *testing.T, name string, shrink int, edit func(*Spec)) *Circuit {
+	t.Helper()
 	s, err := Load(name)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(s)
 	}
 	for i := range s.Populations {
 		s.Populations[i].Size /= shrink
@@ -34,13 +44,22 @@ func smallBuiltin(t *testing.T, name string, shrink int) *Circuit {
 // A circuit split over 2 or 7 threads gives, step by step, the spikes, and
 // at the end the membrane potentials, plastic weights and spike count, of
 // the circuit on one thread, bit for bit: CUBA, COBA, Brunel and Brunel
-// with STDP (its sweeps included), each shrunk to seconds.
+// with STDP (its sweeps included), each shrunk to seconds, and Izhikevich's
+// network with its thalamic noise (its synapses static: R-STDP cannot be
+// split).
 func TestThreadsAreBitIdentical(t *testing.T) {
+	static := func(s *Spec) {
+		for i := range s.Projections {
+			s.Projections[i].Plastic, s.Projections[i].STDP = false, synapse.STDPParams{}.Defaults()
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		shrink int
 		steps  int
-	}{{"cuba", 4, 1500}, {"coba", 4, 1500}, {"brunel", 8, 1500}, {"brunel_stdp", 8, 2500}} {
+		edit   func(*Spec)
+	}{{"cuba", 4, 1500, nil}, {"coba", 4, 1500, nil}, {"brunel", 8, 1500, nil}, {"brunel_stdp", 8, 2500, nil},
+		{"izhikevich2007_network", 1, 1500, static}} {
 		if race.Enabled { // fewer steps; Brunel-STDP's still cross a sweep (1024 steps)
 			tc.steps = min(tc.steps/5, 1100)
 			if tc.name == "brunel_stdp" {
@@ -48,7 +67,7 @@ func TestThreadsAreBitIdentical(t *testing.T) {
 			}
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			ref := smallBuiltin(t, tc.name, tc.shrink)
+			ref := editedBuiltin(t, tc.name, tc.shrink, tc.edit)
 			var spikes [][]int32 // per step, every population's spikes in turn
 			for range tc.steps {
 				ref.Step(nil)
@@ -63,7 +82,7 @@ func TestThreadsAreBitIdentical(t *testing.T) {
 				t.Fatalf("%d spikes in %d steps: too few to compare", ref.SpikeCount, tc.steps)
 			}
 			for _, n := range []int{2, 7} {
-				c := smallBuiltin(t, tc.name, tc.shrink)
+				c := editedBuiltin(t, tc.name, tc.shrink, tc.edit)
 				if err := c.SetThreads(n); err != nil {
 					t.Fatal(err)
 				}
@@ -132,7 +151,7 @@ func TestThreadsStepAllocatesNothing(t *testing.T) {
 func TestThreadsRefusals(t *testing.T) {
 	for _, tc := range []struct{ circuit, want string }{
 		{"xor", "cannot be stepped on several threads"},
-		{"izhikevich2007_network", "cannot be stepped on several threads"},
+		{"izhikevich2007_network", `learns by rule "rstdp", which cannot be split over threads`},
 	} {
 		c := buildBuiltin(t, tc.circuit, 1)
 		if err := c.SetThreads(2); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -43,7 +43,7 @@ func TestCircuitRunKeyErrors(t *testing.T) {
 		{"xor", `name = "xor"`, "name = \"xor\"\nthreads = 2", `threads: applies only to task = "simulate"`},
 		{"cuba", "duration_ms = 1000.0", "duration_ms = 1000.0\nthreads = 0", `threads: must be`},
 		{"cuba", "duration_ms = 1000.0", "duration_ms = 1000.0\nthreads = 300", `threads: must be`},
-		{"cuba", "dt_ms = 0.1\n\n[[population]]\nname = \"exc\"\nsize = 3200\nmodel = \"lif\"", "dt_ms = 0.1\nthreads = 2\n\n[[population]]\nname = \"exc\"\nsize = 3200\nmodel = \"lif\"\nnoise_uniform = 1.0", `s.toml:17: threads: population "exc" has input noise (noise_uniform), which one thread draws; threads must be 1`},
+		{"cuba", "dt_ms = 0.1\n\n[[population]]\nname = \"exc\"", "dt_ms = 0.1\nthreads = 2\n\n[[population]]\nname = \"extra\"\nsize = 10\nmodel = \"poisson\"\nrate_hz_per_unit = 10.0\n\n[[population]]\nname = \"exc\"", `s.toml:17: threads: population "extra" (poisson) cannot be stepped on several threads (lif, coba and izhikevich can); threads must be 1`},
 	} {
 		base, ok := circuits.Builtin(tc.circuit)
 		if !ok {

@@ -89,6 +89,8 @@ type Izhikevich struct {
 	in     []float64 // input current I for the next step
 	out    []float64 // 1 for a neuron that spiked in the last step
 	spikes []int32   // neurons that spiked in the last step
+
+	dt, tauSyn, kSyn float64 // the step Prepare readied: e^(−dt/τ_syn) (0 for τ_syn = 0)
 }
 
 // NewIzhikevich returns n neurons at v = v_init, u = b·v_init.
@@ -138,30 +140,48 @@ func (z *Izhikevich) Reset() {
 
 // Step advances the neurons by dt ms, records the spikes and zeroes the input.
 func (z *Izhikevich) Step(dt float64) {
-	for _, i := range z.spikes {
-		z.out[i] = 0
+	z.Prepare(dt)
+	z.spikes = z.StepPart(0, len(z.V), z.spikes[:0])
+}
+
+// Prepare readies a step of dt ms (Parted): what remains of the synaptic
+// current after it.
+func (z *Izhikevich) Prepare(dt float64) {
+	if dt == z.dt && z.TauSynMs == z.tauSyn {
+		return
 	}
-	spikes := z.spikes[:0]
-	n := len(z.V)
-	v, u, in, out := z.V, z.U[:n], z.in[:n], z.out[:n]
+	z.dt, z.tauSyn, z.kSyn = dt, z.TauSynMs, 0
+	if z.TauSynMs > 0 {
+		z.kSyn = math.Exp(-dt / z.TauSynMs)
+	}
+}
+
+// Join sets the spikes of a step made in parts (Parted).
+func (z *Izhikevich) Join(parts [][]int32) { z.spikes = join(z.spikes, parts) }
+
+// StepPart advances the neurons [lo, hi) (Parted; Step steps them all).
+func (z *Izhikevich) StepPart(lo, hi int, spikes []int32) []int32 {
+	clearOut(z.out, z.spikes, lo, hi)
+	n := hi - lo
+	v, u, in, out := z.V[lo:hi], z.U[lo:hi], z.in[lo:hi], z.out[lo:hi]
+	dt := z.dt
 	h := dt / 2
 	a, b, c, d, peak := z.A, z.B, z.CMV, z.D, z.VPeakMV
-	k := 0.0 // what remains of the synaptic current after the step
-	if z.TauSynMs > 0 {
-		k = math.Exp(-dt / z.TauSynMs)
-	}
+	k := z.kSyn // what remains of the synaptic current after the step
 	// The AVX2 kernel steps the neurons four at a time (the same
-	// operations, the same bits); the scalar loop does the rest.
+	// operations, the same bits); the scalar loop does the rest. Spikes
+	// are numbered from lo until the end.
+	first := len(spikes)
 	m := 0
 	if useAVX2 && n >= 4 {
 		m = n &^ 3
-		if cap(spikes) < n {
-			spikes = make([]int32, 0, n)
+		if cap(spikes)-first < n {
+			spikes = append(make([]int32, 0, first+n), spikes...)
 		}
 		kk := [10]float64{h, 0.04, 5, 140, k, b, dt * a, c, d, peak}
-		buf := spikes[:n]
-		spikes = buf[:izhAVX2(&v[0], &u[0], &in[0], m, &kk, &buf[0])]
-		for _, i := range spikes {
+		buf := spikes[first : first+n]
+		spikes = spikes[:first+izhAVX2(&v[0], &u[0], &in[0], m, &kk, &buf[0])]
+		for _, i := range spikes[first:] {
 			out[i] = 1
 		}
 	}
@@ -179,5 +199,6 @@ func (z *Izhikevich) Step(dt float64) {
 		}
 		v[i], u[i] = x, y
 	}
-	z.spikes = spikes
+	offset(spikes[first:], lo)
+	return spikes
 }

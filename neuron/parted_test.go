@@ -24,6 +24,16 @@ func TestStepPartsEqualStep(t *testing.T) {
 			c, _ := neuron.NewCOBA(n, neuron.COBAParams{}.Defaults())
 			return c
 		},
+		"izhikevich": func() neuron.Parted {
+			p := neuron.IzhikevichParams{}.Defaults()
+			p.TauSynMs = 5
+			z, _ := neuron.NewIzhikevich(n, p)
+			return z
+		},
+		"izhikevich_delta": func() neuron.Parted {
+			z, _ := neuron.NewIzhikevich(n, neuron.IzhikevichParams{}.Defaults())
+			return z
+		},
 	}
 	cuts := []int{0, 256, 257, 700, n}
 	for name, f := range mk {
@@ -37,6 +47,9 @@ func TestStepPartsEqualStep(t *testing.T) {
 		for step := range 300 {
 			for i := range n {
 				x := 8 * rng.Float64()
+				if _, ok := whole.(*neuron.Izhikevich); ok {
+					x *= 3 // a regular-spiking neuron needs about 4 pA to fire
+				}
 				whole.Input()[i] += x
 				parted.Input()[i] += x
 			}
@@ -57,6 +70,8 @@ func TestStepPartsEqualStep(t *testing.T) {
 				return x.V
 			case *neuron.COBA:
 				return x.V
+			case *neuron.Izhikevich:
+				return append(slices.Clone(x.V), x.U...)
 			}
 			return nil
 		}

@@ -172,6 +172,30 @@ func (s *Stream) AddUniform(in []float64, amp float64) {
 	}
 }
 
+// AddWords adds amp·(U − ½) to every value of in, from the values w of a
+// stream, as AddUniform does from the stream itself: in[2k] takes the high
+// half of w[k], in[2k+1] its low half; an odd last value takes the high
+// half of the last word. len(w) must be (len(in)+1)/2. Threads that step
+// ranges of one population draw a step's values once (Fill) and each adds
+// its range (an even start, so w[lo/2:]) with the bits of AddUniform.
+func AddWords(in []float64, w []uint64, amp float64) {
+	if len(w) != (len(in)+1)/2 {
+		panic("chacha8: AddWords needs one word per two values")
+	}
+	a, h := amp*inv32, -0.5*amp
+	m := len(in) / 2
+	done := 0
+	if useAVX2 && m >= 4 {
+		done = m &^ 3
+		k := [2]float64{a, h}
+		addAVX2(&in[0], &w[0], done, &k)
+	}
+	addGeneric(in[2*done:2*m], w[done:m], a, h)
+	if len(in)%2 == 1 {
+		in[2*m] += float64(int64(w[m]>>32))*a + h
+	}
+}
+
 const inv32 = 1.0 / (1 << 32)
 
 // addGeneric is AddUniform's loop over the words of w, one per two values

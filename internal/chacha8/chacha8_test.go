@@ -128,3 +128,33 @@ func BenchmarkAddUniform(b *testing.B) {
 		s.AddUniform(in[800:], 13)
 	}
 }
+
+// TestAddWordsIsAddUniform: a step's values drawn once and added in
+// ranges with even starts give the bits of AddUniform on the whole.
+func TestAddWordsIsAddUniform(t *testing.T) {
+	defer func(u bool) { useAVX2 = u }(useAVX2)
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		useAVX2 = avx
+		for _, n := range []int{800, 201, 7, 1} {
+			whole, parts := New(seedOf(2)), New(seedOf(2))
+			a, b := make([]float64, n), make([]float64, n)
+			w := make([]uint64, (n+1)/2)
+			for range 3 {
+				whole.AddUniform(a, 13)
+				parts.Fill(w)
+				for lo := 0; lo < n; lo += 64 {
+					hi := min(lo+64, n)
+					AddWords(b[lo:hi], w[lo/2:(hi+1)/2], 13)
+				}
+			}
+			for i := range a {
+				if a[i] != b[i] {
+					t.Fatalf("avx2 %v, n %d: value %d is %v in ranges, %v whole", avx, n, i, b[i], a[i])
+				}
+			}
+		}
+	}
+}
