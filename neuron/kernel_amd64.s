@@ -146,10 +146,16 @@ cobadone:
 	RET
 
 // func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
-// k = {h, 0.04, 5, 140, k_syn, b, dt·a, c, d, peak}.
-// Registers: DI v, SI u, DX in, CX n, AX k, R9 spikes, BX i, R10 count;
-// Y8–Y14 the first seven constants; Y0 x, Y1 y, Y2 I, Y3 t, Y4 spike mask.
-TEXT ·izhAVX2(SB), NOSPLIT, $0-56
+//
+// Eight neurons per loop, two groups of four whose dependent chains are
+// interleaved (each group's operations in the scalar loop's order), so
+// that the processor always has two independent chains to schedule; a
+// last group of four, if n is not a multiple of 8, in the loop after.
+// Registers of the loop of eight: Y8 h, Y9 0.04, Y10 5, Y11 140; group A
+// Y0 x, Y1 y, Y2 I, Y3 scratch, Y12 its spike mask; group B Y4–Y7, Y13;
+// k_syn, b, dt·a, the peak, c and d broadcast on the stack (0, 32, …,
+// 160(SP)). R13 the end of the loop of eight, R11 and R8 the masks.
+TEXT ·izhAVX2(SB), NOSPLIT, $192-56
 	MOVQ v+0(FP), DI
 	MOVQ u+8(FP), SI
 	MOVQ in+16(FP), DX
@@ -160,11 +166,117 @@ TEXT ·izhAVX2(SB), NOSPLIT, $0-56
 	VBROADCASTSD 8(AX), Y9   // 0.04
 	VBROADCASTSD 16(AX), Y10 // 5
 	VBROADCASTSD 24(AX), Y11 // 140
+	VBROADCASTSD 32(AX), Y3
+	VMOVUPD Y3, 0(SP)        // k_syn
+	VBROADCASTSD 40(AX), Y3
+	VMOVUPD Y3, 32(SP)       // b
+	VBROADCASTSD 48(AX), Y3
+	VMOVUPD Y3, 64(SP)       // dt·a
+	VBROADCASTSD 72(AX), Y3
+	VMOVUPD Y3, 96(SP)       // peak
+	VBROADCASTSD 56(AX), Y3
+	VMOVUPD Y3, 128(SP)      // c
+	VBROADCASTSD 64(AX), Y3
+	VMOVUPD Y3, 160(SP)      // d
+	XORQ BX, BX
+	XORQ R10, R10
+	MOVQ CX, R13
+	ANDQ $-8, R13
+
+izh8loop:
+	CMPQ BX, R13
+	JGE  izh4
+	VMOVUPD (DX)(BX*8), Y2    // I
+	VMOVUPD 32(DX)(BX*8), Y6
+	VMULPD  0(SP), Y2, Y3     // I·k_syn
+	VMULPD  0(SP), Y6, Y7
+	VMOVUPD Y3, (DX)(BX*8)
+	VMOVUPD Y7, 32(DX)(BX*8)
+	VMOVUPD (DI)(BX*8), Y0    // x
+	VMOVUPD 32(DI)(BX*8), Y4
+	VMOVUPD (SI)(BX*8), Y1    // y
+	VMOVUPD 32(SI)(BX*8), Y5
+	// x += h·((0.04·x + 5)·x + 140 − y + I), twice
+	VMULPD  Y9, Y0, Y3
+	VMULPD  Y9, Y4, Y7
+	VADDPD  Y10, Y3, Y3
+	VADDPD  Y10, Y7, Y7
+	VMULPD  Y0, Y3, Y3
+	VMULPD  Y4, Y7, Y7
+	VADDPD  Y11, Y3, Y3
+	VADDPD  Y11, Y7, Y7
+	VSUBPD  Y1, Y3, Y3
+	VSUBPD  Y5, Y7, Y7
+	VADDPD  Y2, Y3, Y3
+	VADDPD  Y6, Y7, Y7
+	VMULPD  Y3, Y8, Y3
+	VMULPD  Y7, Y8, Y7
+	VADDPD  Y3, Y0, Y0
+	VADDPD  Y7, Y4, Y4
+	VMULPD  Y9, Y0, Y3
+	VMULPD  Y9, Y4, Y7
+	VADDPD  Y10, Y3, Y3
+	VADDPD  Y10, Y7, Y7
+	VMULPD  Y0, Y3, Y3
+	VMULPD  Y4, Y7, Y7
+	VADDPD  Y11, Y3, Y3
+	VADDPD  Y11, Y7, Y7
+	VSUBPD  Y1, Y3, Y3
+	VSUBPD  Y5, Y7, Y7
+	VADDPD  Y2, Y3, Y3
+	VADDPD  Y6, Y7, Y7
+	VMULPD  Y3, Y8, Y3
+	VMULPD  Y7, Y8, Y7
+	VADDPD  Y3, Y0, Y0
+	VADDPD  Y7, Y4, Y4
+	// y += dt·a·(b·x − y)
+	VMULPD  32(SP), Y0, Y3
+	VMULPD  32(SP), Y4, Y7
+	VSUBPD  Y1, Y3, Y3
+	VSUBPD  Y5, Y7, Y7
+	VMULPD  64(SP), Y3, Y3
+	VMULPD  64(SP), Y7, Y7
+	VADDPD  Y3, Y1, Y1
+	VADDPD  Y7, Y5, Y5
+	// spike: x ≥ peak → x = c, y += d
+	VCMPPD  $0x1d, 96(SP), Y0, Y12
+	VCMPPD  $0x1d, 96(SP), Y4, Y13
+	VBLENDVPD Y12, 128(SP), Y0, Y0
+	VBLENDVPD Y13, 128(SP), Y4, Y4
+	VADDPD  160(SP), Y1, Y3
+	VADDPD  160(SP), Y5, Y7
+	VBLENDVPD Y12, Y3, Y1, Y1
+	VBLENDVPD Y13, Y7, Y5, Y5
+	VMOVUPD Y0, (DI)(BX*8)
+	VMOVUPD Y4, 32(DI)(BX*8)
+	VMOVUPD Y1, (SI)(BX*8)
+	VMOVUPD Y5, 32(SI)(BX*8)
+	VMOVMSKPD Y12, R11
+	VMOVMSKPD Y13, R8
+	SHLQ    $4, R8
+	ORQ     R8, R11
+	JNZ     izh8spikes
+
+izh8next:
+	ADDQ $8, BX
+	JMP  izh8loop
+
+izh8spikes:
+	BSFQ R11, R12
+	ADDQ BX, R12
+	MOVL R12, (R9)(R10*4)
+	INCQ R10
+	LEAQ -1(R11), R8
+	ANDQ R8, R11
+	JNZ  izh8spikes
+	JMP  izh8next
+
+	// A last group of four: the loop of four with the constants in Y12–
+	// Y14 again.
+izh4:
 	VBROADCASTSD 32(AX), Y12 // k_syn
 	VBROADCASTSD 40(AX), Y13 // b
 	VBROADCASTSD 48(AX), Y14 // dt·a
-	XORQ BX, BX
-	XORQ R10, R10
 
 izhloop:
 	CMPQ BX, CX

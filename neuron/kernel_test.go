@@ -1,6 +1,7 @@
 package neuron
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -135,16 +136,20 @@ func TestKernelsMatchScalar(t *testing.T) {
 		p    IzhikevichParams
 		tau  float64
 	}{{"izhikevich rs", RegularSpiking(), 5}, {"izhikevich fs", FastSpiking(), 0}} {
-		p := c.p
-		p.TauSynMs = c.tau
-		za, _ := NewIzhikevich(n, p)
-		zb, _ := NewIzhikevich(n, p)
-		init(za.V)
-		init(zb.V)
-		ia, ib := izh{za, make([]float64, n)}, izh{zb, make([]float64, n)}
-		stepBoth(t, c.name, ia, ib, func(p spikingKernel) ([][]float64, []int32) {
-			z := p.(izh)
-			return [][]float64{z.V, z.U}, nil
-		}, 60)
+		// The kernel steps eight neurons per loop, then four: 1003 ends
+		// after the loop of eight, 1007 after one group of four.
+		for _, n := range []int{n, n + 4} {
+			p := c.p
+			p.TauSynMs = c.tau
+			za, _ := NewIzhikevich(n, p)
+			zb, _ := NewIzhikevich(n, p)
+			init(za.V)
+			init(zb.V)
+			ia, ib := izh{za, make([]float64, n)}, izh{zb, make([]float64, n)}
+			stepBoth(t, fmt.Sprintf("%s, %d neurons", c.name, n), ia, ib, func(p spikingKernel) ([][]float64, []int32) {
+				z := p.(izh)
+				return [][]float64{z.V, z.U}, nil
+			}, 60)
+		}
 	}
 }
