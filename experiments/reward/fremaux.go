@@ -54,7 +54,7 @@ func (FremauxParams) Defaults() FremauxParams {
 	return FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_maze"}}
 }
 
-// Validate reports an empty circuit key.
+// Validate reports an empty circuit key or a settle_ms out of range.
 func (p FremauxParams) Validate() error {
 	if err := p.CircuitAgent.Validate(); err != nil {
 		return err
