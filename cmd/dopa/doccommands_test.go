@@ -47,6 +47,7 @@ var longCommands = map[string]struct {
 	"dopa run gridworld_potjans --out out/gridworld_potjans": {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "agent.potjans.baseline_ms=200"},
 		"15 min with --workers 2 on 2 shared cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run cartpole --out out/cartpole":                              {[]string{"--seeds", "2", "--set", "episodes=20"}, "221 s on 2 busy cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
+	"dopa run cartpole_fremaux --out out/cartpole_fremaux --workers 1":  {[]string{"--seeds", "1", "--set", "episodes=3"}, "1011 s wall (602 s CPU) on 2 busy cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run acrobot --out out/acrobot":                                {[]string{"--seeds", "1", "--set", "episodes=3", "--set", "environment.max_steps=300"}, "183 s on 2 busy cores; ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run eprop_evidence_watch.toml --out out/eprop_evidence_watch": {nil, "a local copy of experiments/eprop_evidence.toml with the [record] table shown above it (the record.synapse keys are run by TestNPZMatchesCSV's eprop_watch.toml); ran by hand 2026-12-06: its rows and cmp in docs/eprop.md"},
 	"dopa run pav_one.toml --seeds 1 --workers 1":                       {nil, "the timing of docs/reward.md's speed section: a local copy of pavlovian.toml without its conditions, one simulated hour (run by hand 2026-12-06)"},

@@ -41,15 +41,26 @@ import (
 type FremauxParams struct {
 	// CircuitAgent is the agent's circuit (circuits/fremaux_maze.toml).
 	CircuitAgent
+	// SettleMs (ms) runs the network this long at the start of every
+	// episode, the input held at the first observation, with no learning
+	// and no action, so that the critic's filtered rate, V, starts the
+	// episode at the value of its first state rather than rising from
+	// rest (a rise dV/dt > 0 that δ would read as a reward); 0: none.
+	SettleMs float64 `toml:"settle_ms" check:"[0,1e5],unit=ms"`
 }
 
 // Defaults run the built-in circuit fremaux_maze.
 func (FremauxParams) Defaults() FremauxParams {
-	return FremauxParams{CircuitAgent{Circuit: "fremaux_maze"}}
+	return FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_maze"}}
 }
 
-// Validate reports an empty circuit key.
-func (p FremauxParams) Validate() error { return p.CircuitAgent.Validate() }
+// Validate reports an empty circuit key or a settle_ms out of range.
+func (p FremauxParams) Validate() error {
+	if err := p.CircuitAgent.Validate(); err != nil {
+		return err
+	}
+	return param.Check(p)
+}
 
 func (p FremauxParams) resolve(base string) (AgentParams, error) { return p, p.read(base) }
 
@@ -172,6 +183,9 @@ type fremaux struct {
 	heading            []int   // the heading nearest to each actor neuron's direction
 	dm, ds             float64 // the PSP's decays per step
 	steps, maxChunk    int     // substeps per environment step; per flush
+	settle             int     // substeps of settle_ms
+	fresh              bool    // no Act yet in this episode
+	frozen             bool    // settling: no eligibility, no δ
 	xa, xb, eps        []float64
 	counts, mf         []float64
 	stepDelta, stepV   float64 // ∫δ dt over the environment step (with its pulse), V at its end
@@ -239,6 +253,7 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 	da, db := a.mod.Decays()
 	a.chunk = synapse.NewTDChunk(da, db, a.mod.Norm(), spec.DtMs/1000)
 	a.steps = int(math.Round(s.StepMs / spec.DtMs))
+	a.settle = int(math.Round(fp.SettleMs / spec.DtMs))
 	// A flush every at most 4·ν_κ keeps d^{−s} below e⁴.
 	a.maxChunk = max(1, min(a.steps, int(4*a.mod.NuKappaMs/spec.DtMs)))
 	a.counts = make([]float64, na)
@@ -265,11 +280,20 @@ func (a *fremaux) Begin() {
 	clear(a.xb)
 	a.mod.Reset()
 	a.chunk.Start()
+	a.fresh = true
 }
 
 // Act runs the network for one environment step with the place cells
 // driven by x and returns the heading of the actor's population vector.
 func (a *fremaux) Act(x []float64, rng *rand.Rand) int {
+	if a.fresh && a.settle > 0 {
+		a.frozen = true
+		for range a.settle {
+			a.step(x, 0)
+		}
+		a.frozen = false
+	}
+	a.fresh = false
 	clear(a.counts)
 	a.stepDelta = 0
 	for range a.steps {
@@ -310,8 +334,10 @@ func (a *fremaux) step(x []float64, r float64) {
 	}
 	a.critic.Step(a.dtMs)
 	a.actor.Step(a.dtMs)
-	a.links[0].Eligible(a.critic.Spikes(), a.eps, &a.chunk)
-	a.links[1].Eligible(a.actor.Spikes(), a.eps, &a.chunk)
+	if !a.frozen {
+		a.links[0].Eligible(a.critic.Spikes(), a.eps, &a.chunk)
+		a.links[1].Eligible(a.actor.Spikes(), a.eps, &a.chunk)
+	}
 	// The actor's spikes start their PSPs on the ring now: the next step
 	// sees them at ε(dt).
 	na := a.actor.Len()
@@ -324,6 +350,9 @@ func (a *fremaux) step(x []float64, r float64) {
 		}
 	}
 	d := a.mod.Step(len(a.critic.Spikes()), r)
+	if a.frozen {
+		return
+	}
 	a.stepDelta += d * a.chunk.DtS
 	if a.trace != nil {
 		a.trace(a.mod.V, a.mod.VDot, d, r)

@@ -196,7 +196,7 @@ func TestFremauxLearnsSmallMaze(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := FremauxParams{CircuitAgent{Circuit: "fremaux_maze", spec: spec, file: "fremaux_maze (25 place cells)"}}
+	p := FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_maze", spec: spec, file: "fremaux_maze (25 place cells)"}}
 	const trials, seeds, k = 16, 3, 4
 	var first, last []float64
 	for seed := range uint64(seeds) {
@@ -296,7 +296,7 @@ func TestFremauxRefusesOtherCircuits(t *testing.T) {
 		if err := s.Validate(); err != nil {
 			t.Fatalf("%s: the edit makes an invalid circuit: %v", c.name, err)
 		}
-		p := FremauxParams{CircuitAgent{Circuit: "x", spec: s, file: "x.toml"}}
+		p := FremauxParams{CircuitAgent: CircuitAgent{Circuit: "x", spec: s, file: "x.toml"}}
 		if err := p.check(121, 8, 1, 1); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
 		}

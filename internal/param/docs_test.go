@@ -110,6 +110,7 @@ func documentedStructs() []documented {
 		{doc: "reward.md", after: "`cartpole` —", v: envDefaults("cartpole")},
 		{doc: "reward.md", after: "`acrobot` —", v: envDefaults("acrobot")},
 		{doc: "reward.md", after: "### The potjans agent (", v: reward.PotjansParams{}.Defaults()},
+		{doc: "reward.md", after: "### The `fremaux` agent", v: reward.FremauxParams{}.Defaults()},
 		{doc: "reward.md", after: "`evidence` — evidence accumulation", v: envDefaults("evidence")},
 		{doc: "sweeps.md", after: "[[sweep.param]]", prefix: "param.", v: space.Param{}},
 	}
