@@ -151,24 +151,19 @@ func qr(x *[16]uint32, a, b, c, d int) {
 // (on amd64 with AVX2, eight values per loop of a kernel that makes the
 // same IEEE operations in the same order) and allocates nothing.
 func (s *Stream) AddUniform(in []float64, amp float64) {
-	k := [2]float64{amp * inv32, -0.5 * amp}
 	for len(in) > 1 {
 		if s.i == epochLen {
 			s.next()
 		}
 		w := s.buf[s.i:epochLen]
 		w = w[:min(len(w), len(in)/2)]
-		done := 0
-		if useAVX2 && len(w) >= 4 {
-			done = len(w) &^ 3
-			addAVX2(&in[0], &w[0], done, &k)
-		}
-		addGeneric(in[2*done:], w[done:], k[0], k[1])
+		AddWords(in[:2*len(w)], w, amp)
 		s.i += len(w)
 		in = in[2*len(w):]
 	}
 	if len(in) == 1 {
-		in[0] += float64(int64(s.Uint64()>>32))*k[0] + k[1]
+		last := [1]uint64{s.Uint64()}
+		AddWords(in, last[:], amp)
 	}
 }
 
