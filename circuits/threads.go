@@ -41,8 +41,9 @@ type threads struct {
 // draws are made once, before the threads add their ranges), and sparse
 // projections, static or with two-factor STDP (rule "stdp"); SetThreads
 // refuses anything else (dense links, reward-modulated STDP, the
-// backpropagation tape), naming it. A circuit has a step's worth of parallel work only when it is large:
-// with 10⁷ synapses (Brunel) a step is some 300 µs, the join a few.
+// backpropagation tape), naming it. A circuit has a step's worth of
+// parallel work only when it is large: with 10⁷ synapses (Brunel) a step
+// is some 300 µs, the join a few.
 func (c *Circuit) SetThreads(n int) error {
 	if n < 1 || n > MaxThreads {
 		return fmt.Errorf("circuits: %d threads, want 1 to %d", n, MaxThreads)
