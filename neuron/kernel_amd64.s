@@ -145,6 +145,21 @@ cobadone:
 	MOVQ R10, ret+56(FP)
 	RET
 
+// IZHHALF is a half step of v for one group of four neurons, in the
+// scalar loop's order: X += h·((0.04·X + 5)·X + 140 − Y + I), T scratch
+// (Y8 h, Y9 0.04, Y10 5, Y11 140).
+#define IZHHALF(X, Y, I, T) \
+	VMULPD Y9, X, T; VADDPD Y10, T, T; VMULPD X, T, T; VADDPD Y11, T, T; \
+	VSUBPD Y, T, T; VADDPD I, T, T; VMULPD T, Y8, T; VADDPD T, X, X
+
+// IZHHALF2 is IZHHALF for the two groups of the loop of eight (Y0–Y3 and
+// Y4–Y7), their operations interleaved one by one.
+#define IZHHALF2 \
+	VMULPD Y9, Y0, Y3; VMULPD Y9, Y4, Y7; VADDPD Y10, Y3, Y3; VADDPD Y10, Y7, Y7; \
+	VMULPD Y0, Y3, Y3; VMULPD Y4, Y7, Y7; VADDPD Y11, Y3, Y3; VADDPD Y11, Y7, Y7; \
+	VSUBPD Y1, Y3, Y3; VSUBPD Y5, Y7, Y7; VADDPD Y2, Y3, Y3; VADDPD Y6, Y7, Y7; \
+	VMULPD Y3, Y8, Y3; VMULPD Y7, Y8, Y7; VADDPD Y3, Y0, Y0; VADDPD Y7, Y4, Y4
+
 // func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
 //
 // Eight neurons per loop, two groups of four whose dependent chains are
@@ -197,38 +212,8 @@ izh8loop:
 	VMOVUPD (SI)(BX*8), Y1    // y
 	VMOVUPD 32(SI)(BX*8), Y5
 	// x += h·((0.04·x + 5)·x + 140 − y + I), twice
-	VMULPD  Y9, Y0, Y3
-	VMULPD  Y9, Y4, Y7
-	VADDPD  Y10, Y3, Y3
-	VADDPD  Y10, Y7, Y7
-	VMULPD  Y0, Y3, Y3
-	VMULPD  Y4, Y7, Y7
-	VADDPD  Y11, Y3, Y3
-	VADDPD  Y11, Y7, Y7
-	VSUBPD  Y1, Y3, Y3
-	VSUBPD  Y5, Y7, Y7
-	VADDPD  Y2, Y3, Y3
-	VADDPD  Y6, Y7, Y7
-	VMULPD  Y3, Y8, Y3
-	VMULPD  Y7, Y8, Y7
-	VADDPD  Y3, Y0, Y0
-	VADDPD  Y7, Y4, Y4
-	VMULPD  Y9, Y0, Y3
-	VMULPD  Y9, Y4, Y7
-	VADDPD  Y10, Y3, Y3
-	VADDPD  Y10, Y7, Y7
-	VMULPD  Y0, Y3, Y3
-	VMULPD  Y4, Y7, Y7
-	VADDPD  Y11, Y3, Y3
-	VADDPD  Y11, Y7, Y7
-	VSUBPD  Y1, Y3, Y3
-	VSUBPD  Y5, Y7, Y7
-	VADDPD  Y2, Y3, Y3
-	VADDPD  Y6, Y7, Y7
-	VMULPD  Y3, Y8, Y3
-	VMULPD  Y7, Y8, Y7
-	VADDPD  Y3, Y0, Y0
-	VADDPD  Y7, Y4, Y4
+	IZHHALF2
+	IZHHALF2
 	// y += dt·a·(b·x − y)
 	VMULPD  32(SP), Y0, Y3
 	VMULPD  32(SP), Y4, Y7
@@ -287,22 +272,8 @@ izhloop:
 	VMOVUPD (DI)(BX*8), Y0   // x
 	VMOVUPD (SI)(BX*8), Y1   // y
 	// x += h·((0.04·x + 5)·x + 140 − y + I), twice
-	VMULPD  Y9, Y0, Y3
-	VADDPD  Y10, Y3, Y3
-	VMULPD  Y0, Y3, Y3
-	VADDPD  Y11, Y3, Y3
-	VSUBPD  Y1, Y3, Y3
-	VADDPD  Y2, Y3, Y3
-	VMULPD  Y3, Y8, Y3
-	VADDPD  Y3, Y0, Y0
-	VMULPD  Y9, Y0, Y3
-	VADDPD  Y10, Y3, Y3
-	VMULPD  Y0, Y3, Y3
-	VADDPD  Y11, Y3, Y3
-	VSUBPD  Y1, Y3, Y3
-	VADDPD  Y2, Y3, Y3
-	VMULPD  Y3, Y8, Y3
-	VADDPD  Y3, Y0, Y0
+	IZHHALF(Y0, Y1, Y2, Y3)
+	IZHHALF(Y0, Y1, Y2, Y3)
 	// y += dt·a·(b·x − y)
 	VMULPD  Y13, Y0, Y3
 	VSUBPD  Y1, Y3, Y3
