@@ -5,8 +5,11 @@ package synapse
 type bringK struct {
 	t, t0, d0, tonic, tauCD, tauC [4]float64
 	lo, hi, loHi, tabLen, one     [4]float64
-	ed, em, gc                    *float64 // the tables (ed, em nil if D = 0)
-	hasD, hasTonic                int64    // D ≠ 0, tonic ≠ 0
+	tDead                         [4]float64 // the breakpoint's TDead
+	absMask                       [4]uint64  // all bits but the sign
+	bMin, bMax                    [4]float64 // the range of deadB
+	ed, em, gc                    *float64   // the tables (ed, em nil if D = 0)
+	hasD, hasTonic                int64      // D ≠ 0, tonic ≠ 0
 }
 
 func broadcast(x float64) [4]float64 { return [4]float64{x, x, x, x} }
@@ -18,6 +21,8 @@ func (k *bringK) set(s *Sparse, ev *daEvent, t float64) {
 	k.tauCD, k.tauC = broadcast(ev.tauCD), broadcast(s.STDP.TauCMs)
 	k.lo, k.hi, k.loHi = broadcast(s.WMin), broadcast(s.WMax), broadcast(min(s.WMin, s.WMax))
 	k.tabLen, k.one = broadcast(expTableLen), broadcast(1)
+	k.tDead, k.bMin, k.bMax = broadcast(ev.TDead), broadcast(0x1p-900), broadcast(0x1p900)
+	k.absMask = [4]uint64{1<<63 - 1, 1<<63 - 1, 1<<63 - 1, 1<<63 - 1}
 	k.ed, k.em, k.hasD = nil, nil, 0
 	if ev.D != 0 {
 		k.ed, k.em, k.hasD = &ev.ed[0], &ev.em[0], 1

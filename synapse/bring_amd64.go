@@ -13,8 +13,10 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 // bringAVX2 brings synapses [0, n), n a multiple of 4, of a, w, c to k.t
 // as bring's loop does, for every synapse whose update falls in the last
 // dopamine segment at a whole lapse (and, if k.hasD, a whole gap since the
-// segment's start) that the tables hold: the same IEEE operations in the
-// same order, clipping included, from gathers of the tables. Any other
+// segment's start, or one past its TDead) that the tables hold: the same
+// IEEE operations in the same order, clipping included, from gathers of
+// the tables, but for the dead phasic terms it skips (deadAfter: the same
+// bits). Any other
 // synapse that bring would integrate (and one whose sum w + dw is NaN) it
 // leaves untouched and lists in slow, ascending; it returns their number.
 //
@@ -23,8 +25,10 @@ func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int
 
 // Compile-time checks of the offsets bring_amd64.s uses.
 var (
-	_ [352 - unsafe.Offsetof(bringK{}.ed)]struct{}
-	_ [unsafe.Offsetof(bringK{}.ed) - 352]struct{}
-	_ [384 - unsafe.Offsetof(bringK{}.hasTonic)]struct{}
-	_ [unsafe.Offsetof(bringK{}.hasTonic) - 384]struct{}
+	_ [352 - unsafe.Offsetof(bringK{}.tDead)]struct{}
+	_ [unsafe.Offsetof(bringK{}.tDead) - 352]struct{}
+	_ [480 - unsafe.Offsetof(bringK{}.ed)]struct{}
+	_ [unsafe.Offsetof(bringK{}.ed) - 480]struct{}
+	_ [512 - unsafe.Offsetof(bringK{}.hasTonic)]struct{}
+	_ [unsafe.Offsetof(bringK{}.hasTonic) - 512]struct{}
 )

@@ -13,17 +13,26 @@
 #define LOHI 256
 #define TABLEN 288
 #define ONE 320
-#define ED 352
-#define EM 360
-#define GC 368
-#define HASD 376
-#define HASTONIC 384
+#define TDEAD 352
+#define ABSMASK 384
+#define BMIN 416
+#define BMAX 448
+#define ED 480
+#define EM 488
+#define GC 496
+#define HASD 504
+#define HASTONIC 512
 
 // Registers: DI a, SI w, DX c, CX n, AX k, R9 slow, BX i, R8 slow count,
 // R10–R12 the tables e^(−g/τ_d), expm1(−g/τ_cd), e^(−g/τ_c), R13 a mask;
-// Y0 a_i, Y1 c_i, Y2 w_i, Y3 active (t > a_i), Y4 to work on (active, c_i ≠
-// 0), Y9 the fast lanes, Y12 dw, Y14 zero; X6 the lapse n and X7 the gap g
-// as 32-bit indices. Y15 and R14 are not touched.
+// Y0 a_i, Y1 c_i, Y2 the lanes whose phasic term is dead (a_i >= TDead),
+// then w_i, Y3 active (t > a_i), Y4 to work on (active, c_i ≠ 0), Y9 the
+// fast lanes, Y12 dw, Y14 zero; X6 the lapse n and X7 the gap g as 32-bit
+// indices. Y15 and R14 are not touched.
+//
+// A dead lane's phasic term is skipped (its f is left at 0, so that
+// dw = 0 − (±0) = +0 before the tonic term, as deadAfter allows), and the
+// lane stays fast only if that tonic term passes deadB.
 
 // func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int
 TEXT ·bringAVX2(SB), NOSPLIT, $0-56
@@ -61,6 +70,7 @@ loop:
 	VANDPD  Y11, Y9, Y9
 	VANDPD  Y4, Y9, Y9          // fast, so far
 	VXORPD  Y12, Y12, Y12       // dw = 0
+	VXORPD  Y2, Y2, Y2          // no dead lanes
 	CMPQ    HASD(AX), $0
 	JEQ     tonic
 
@@ -70,11 +80,15 @@ loop:
 	VCMPPD  $0x00, Y11, Y13, Y13 // float64(g) whole
 	VMOVUPD TABLEN(AX), Y10
 	VCMPPD  $0x11, Y10, Y11, Y10 // g < table length
-	VANDPD  Y10, Y13, Y13
-	VANDPD  Y13, Y9, Y9
-	VMOVAPD Y9, Y13
+	VANDPD  Y10, Y13, Y13       // the table holds g
+	VMOVUPD TDEAD(AX), Y10
+	VCMPPD  $0x1d, Y10, Y0, Y2  // dead: a_i >= TDead
+	VANDNPD Y13, Y2, Y13        // tabled and not dead
+	VORPD   Y2, Y13, Y10        // tabled or dead
+	VANDPD  Y10, Y9, Y9
+	VANDPD  Y9, Y13, Y13        // the lanes whose f is gathered
 	VXORPD  Y10, Y10, Y10
-	VGATHERDPD Y13, (R10)(X7*8), Y10 // f = e^(−g/τ_d)
+	VGATHERDPD Y13, (R10)(X7*8), Y10 // f = e^(−g/τ_d), 0 where dead
 	VMOVUPD D0(AX), Y11
 	VMULPD  Y10, Y11, Y10       // d = d0·f
 	VMULPD  Y10, Y1, Y10        // c_i·d
@@ -95,8 +109,14 @@ tonic:
 	VMULPD  TAUC(AX), Y10, Y10  // ·τ_c
 	VMOVUPD ONE(AX), Y13
 	VSUBPD  Y11, Y13, Y13       // 1 − kc
-	VMULPD  Y13, Y10, Y10
-	VADDPD  Y10, Y12, Y12       // dw + c_i·tonic·τ_c·(1 − kc)
+	VMULPD  Y13, Y10, Y10       // b = c_i·tonic·τ_c·(1 − kc)
+	VANDPD  ABSMASK(AX), Y10, Y13 // |b|
+	VCMPPD  $0x1d, BMIN(AX), Y13, Y5 // |b| >= 2^−900
+	VCMPPD  $0x12, BMAX(AX), Y13, Y6 // |b| <= 2^900
+	VANDPD  Y6, Y5, Y5
+	VANDNPD Y2, Y5, Y5          // dead, b out of deadB's range
+	VANDNPD Y9, Y5, Y9          // fast without those
+	VADDPD  Y10, Y12, Y12       // dw + b
 
 clip:
 	VMULPD  Y11, Y1, Y13        // the new c = c_i·kc

@@ -63,6 +63,7 @@ func (s *Sparse) SetState(x SparseState) error {
 	st.hist = st.hist[:0]
 	for _, h := range x.Hist {
 		ev := daEvent{T: h.T, D: h.D, Tonic: h.Tonic, invTauD: h.InvTauD, tauCD: h.TauCD}
+		ev.TDead = ev.T + deadAfter(ev.D, ev.invTauD, ev.Tonic)
 		if ev.D != 0 {
 			ev.tabulate()
 		}

@@ -182,6 +182,11 @@ type daEvent struct {
 	invTauD     float64 // 1/τ_d
 	tauCD       float64 // τ_c·τ_d/(τ_c+τ_d), the time constant of c·d
 
+	// TDead is the time from which the phasic term no longer changes a
+	// synapse's weight by a single bit (see deadAfter); +Inf where D or
+	// Tonic is 0.
+	TDead float64
+
 	// The tables of e^(−g/τ_d) and expm1(−g/τ_cd) over a gap g
 	// (exptable.go); nil only where D = 0.
 	ed, em expTable
@@ -290,7 +295,46 @@ func (s *Sparse) amplitudes() (aP, aM float64) {
 
 func (s *Sparse) daEvent(t, d, tauD, tonic float64) daEvent {
 	tc := s.STDP.TauCMs
-	return daEvent{T: t, D: d, Tonic: tonic, invTauD: 1 / tauD, tauCD: tc * tauD / (tc + tauD)}
+	ev := daEvent{T: t, D: d, Tonic: tonic, invTauD: 1 / tauD, tauCD: tc * tauD / (tc + tauD)}
+	ev.TDead = t + deadAfter(d, ev.invTauD, tonic)
+	return ev
+}
+
+// The phasic dopamine of a breakpoint decays away; the tonic level does
+// not. Over a lapse from u to t in the segment of a breakpoint (T, D,
+// tonic), a synapse's weight gains dw = (0 − A) + B, with
+//
+//	A = c·D·e^(−(u−T)/τ_d)·τ_cd·(−expm1(−(t−u)/τ_cd))   (the phasic term)
+//	B = c·tonic·τ_c·(1 − e^(−(t−u)/τ_c))                 (the tonic term).
+//
+// Because τ_cd < τ_c, τ_cd·(1 − e^(−n/τ_cd)) <= τ_c·(1 − e^(−n/τ_c)) for
+// every lapse n >= 0, so |A| <= |B|·|D/tonic|·e^(−(u−T)/τ_d) whatever c
+// and the lapse. Once that factor is below 2^−64, |A| is less than a
+// quarter of the spacing of the floats next to B (at least |B|·2^−54),
+// even counting the rounding of every product, and the rounded sum
+// (0 − A) + B is B itself: the phasic term can be skipped with the same
+// bits, provided B is a normal number far from underflow and overflow
+// (deadB). deadAfter returns that gap, τ_d·(ln|D/tonic| + 64·ln 2),
+// never negative, or +Inf if D or tonic is 0 (nothing to skip, or B = 0
+// and A alone is the change). invTauD is 1/τ_d.
+func deadAfter(d, invTauD, tonic float64) float64 {
+	if d == 0 || tonic == 0 {
+		return math.Inf(1)
+	}
+	g := (math.Log(math.Abs(d/tonic)) + 64*math.Ln2) / invTauD
+	if math.IsNaN(g) {
+		return math.Inf(1)
+	}
+	return max(g, 0)
+}
+
+// deadB reports whether the tonic term b of a lapse is a normal number
+// far from both ends of the float range, where deadAfter's bound holds
+// however the phasic term's products round (a product that falls below
+// the normal range is absolutely smaller than 2^−1000).
+func deadB(b float64) bool {
+	b = math.Abs(b)
+	return b >= 0x1p-900 && b <= 0x1p900
 }
 
 // Eligibility returns the eligibility trace c, one value per synapse (same
@@ -472,7 +516,19 @@ func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 		lapse := end - u
 		n := int(lapse)
 		whole := float64(n) == lapse && uint(n) < expTableLen
-		if ev.D != 0 {
+		var kc float64
+		if whole {
+			kc = st.gc[n]
+		} else {
+			kc = math.Exp(-lapse * invTauC)
+		}
+		var b float64 // the tonic term
+		if ev.Tonic != 0 {
+			b = c * ev.Tonic * tauC * (1 - kc)
+		}
+		// The phasic term, unless it is dead (deadAfter: then it would
+		// leave the sum's bits as they are).
+		if ev.D != 0 && !(dw == 0 && u >= ev.TDead && deadB(b)) {
 			g := u - ev.T
 			f, ok := lookup(ev.ed, g)
 			if !ok {
@@ -487,14 +543,8 @@ func (s *Sparse) integrate(a, w, c, t float64) (float64, float64) {
 			}
 			dw -= c * d * ev.tauCD * m
 		}
-		var kc float64
-		if whole {
-			kc = st.gc[n]
-		} else {
-			kc = math.Exp(-lapse * invTauC)
-		}
 		if ev.Tonic != 0 {
-			dw += c * ev.Tonic * tauC * (1 - kc)
+			dw += b
 		}
 		c *= kc
 		if last {
@@ -542,6 +592,22 @@ const bringChunk = 256
 // (bring_amd64.s), four synapses per instruction, but for the last
 // len(a) mod 4.
 func (s *Sparse) bring(a, w, c []float64, t float64) {
+	s.setBring(t)
+	s.bringSet(a, w, c, t)
+}
+
+// setBring makes the kernel's operands those of bringing synapses to t
+// in the last dopamine segment: once for every bringSet to the same t
+// with the same breakpoints.
+func (s *Sparse) setBring(t float64) {
+	if useAVX2 {
+		st := &s.stdp
+		st.bk.set(s, &st.hist[len(st.hist)-1], t)
+	}
+}
+
+// bringSet is bring after setBring(t).
+func (s *Sparse) bringSet(a, w, c []float64, t float64) {
 	st := &s.stdp
 	w, c = w[:len(a)], c[:len(a)]
 	ev := &st.hist[len(st.hist)-1]
@@ -549,7 +615,6 @@ func (s *Sparse) bring(a, w, c []float64, t float64) {
 		// The kernel brings four synapses at a time and lists those it
 		// leaves to integrate; the Go loop below takes the last len mod 4.
 		k, slow := &st.bk, &st.slow
-		k.set(s, ev, t)
 		n := len(a) &^ 3
 		for lo := 0; lo < n; lo += bringChunk {
 			m := min(n-lo, bringChunk)
@@ -563,7 +628,7 @@ func (s *Sparse) bring(a, w, c []float64, t float64) {
 		}
 		a, w, c = a[n:], w[n:], c[n:]
 	}
-	t0, d0, tonic := ev.T, ev.D, ev.Tonic
+	t0, d0, tonic, tDead := ev.T, ev.D, ev.Tonic, ev.TDead
 	tauCD, invTauD, ed, em := ev.tauCD, ev.invTauD, ev.ed, ev.em
 	tauC, gc := s.STDP.TauCMs, st.gc
 	wMin, wMax := s.WMin, s.WMax
@@ -583,7 +648,12 @@ func (s *Sparse) bring(a, w, c []float64, t float64) {
 			continue
 		}
 		dw := 0.0
-		if d0 != 0 {
+		kc := gc[n]
+		var b float64
+		if tonic != 0 {
+			b = ci * tonic * tauC * (1 - kc)
+		}
+		if d0 != 0 && !(ai >= tDead && deadB(b)) {
 			g := ai - t0
 			f, ok := lookup(ed, g)
 			if !ok {
@@ -592,9 +662,8 @@ func (s *Sparse) bring(a, w, c []float64, t float64) {
 			d := d0 * f
 			dw -= ci * d * tauCD * em[n]
 		}
-		kc := gc[n]
 		if tonic != 0 {
-			dw += ci * tonic * tauC * (1 - kc)
+			dw += b
 		}
 		c[i] = ci * kc
 		if dw != 0 {
@@ -639,12 +708,13 @@ func (s *Sparse) SumWeightsAt(t, sum float64) float64 {
 	st := &s.stdp
 	const chunk = 256
 	var as, ws, cs [chunk]float64
+	s.setBring(t)
 	for lo := 0; lo < len(W); lo += chunk {
 		n := min(len(W)-lo, chunk)
 		copy(as[:n], st.tSyn[lo:])
 		copy(ws[:n], W[lo:])
 		copy(cs[:n], st.C[lo:])
-		s.bring(as[:n], ws[:n], cs[:n], t)
+		s.bringSet(as[:n], ws[:n], cs[:n], t)
 		for _, w := range ws[:n] {
 			sum += w
 		}
@@ -671,9 +741,10 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 		C = s.W[:len(C)]
 	}
 	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
+	s.setBring(t)
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
-		s.bring(st.tSyn[lo:hi], s.W[lo:hi], st.C[lo:hi], t)
+		s.bringSet(st.tSyn[lo:hi], s.W[lo:hi], st.C[lo:hi], t)
 		for k := lo; k < hi; k++ {
 			i := s.Post[k]
 			if y := st.yPost[i]; y != 0 {
@@ -699,7 +770,7 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			for x, k := range syn {
 				as[x], ws[x], cs[x] = st.tSyn[k], s.W[k], st.C[k]
 			}
-			s.bring(as[:n], ws[:n], cs[:n], t)
+			s.bringSet(as[:n], ws[:n], cs[:n], t)
 			for x, k := range syn {
 				st.tSyn[k], s.W[k], st.C[k] = as[x], ws[x], cs[x]
 				j := pres[x]
