@@ -10,14 +10,31 @@ type bringK struct {
 	bMin, bMax                    [4]float64 // the range of deadB
 	ed, em, gc                    *float64   // the tables (ed, em nil if D = 0)
 	hasD, hasTonic                int64      // D ≠ 0, tonic ≠ 0
+
+	key bringKey // what the operands but t were made from
+}
+
+// bringKey is what set makes bringK's operands from, but t.
+type bringKey struct {
+	ev               daEvent
+	tauC, wMin, wMax float64
+	gc               expTable
 }
 
 func broadcast(x float64) [4]float64 { return [4]float64{x, x, x, x} }
 
 // set makes k the operands of bringing synapses to t in the segment of
-// breakpoint ev.
+// breakpoint ev: only t, if the rest is made from what it was made from
+// last time (the same breakpoint, bounds and tables: every step between
+// two rewards).
 func (k *bringK) set(s *Sparse, ev *daEvent, t float64) {
-	k.t, k.t0, k.d0, k.tonic = broadcast(t), broadcast(ev.T), broadcast(ev.D), broadcast(ev.Tonic)
+	k.t = broadcast(t)
+	key := bringKey{ev: *ev, tauC: s.STDP.TauCMs, wMin: s.WMin, wMax: s.WMax, gc: s.stdp.gc}
+	if key == k.key && key.gc != nil {
+		return
+	}
+	k.key = key
+	k.t0, k.d0, k.tonic = broadcast(ev.T), broadcast(ev.D), broadcast(ev.Tonic)
 	k.tauCD, k.tauC = broadcast(ev.tauCD), broadcast(s.STDP.TauCMs)
 	k.lo, k.hi, k.loHi = broadcast(s.WMin), broadcast(s.WMax), broadcast(min(s.WMin, s.WMax))
 	k.tabLen, k.one = broadcast(expTableLen), broadcast(1)

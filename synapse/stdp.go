@@ -742,7 +742,9 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 		C = s.W[:len(C)]
 	}
 	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
-	s.setBring(t)
+	if len(pre) > 0 || len(post) > 0 {
+		s.setBring(t)
+	}
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
 		s.bringSet(st.tSyn[lo:hi], s.W[lo:hi], st.C[lo:hi], t)
