@@ -96,3 +96,9 @@ func TestEpisodeAllocatesNothing(t *testing.T) {
 // plastic synapses, event-driven R-STDP): the number per second of the
 // hour's CPU time (the network fires more as the hour goes on).
 func BenchmarkDistalRewardSecond(b *testing.B) { benchEpisodes(b, "../distal_reward.toml") }
+
+// BenchmarkDistalControlSecond: the same second of the control condition
+// (no reward: the dopamine stays at its tonic level).
+func BenchmarkDistalControlSecond(b *testing.B) {
+	benchEpisodes(b, "../distal_reward.toml", "environment.reward=0")
+}
