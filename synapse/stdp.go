@@ -217,7 +217,6 @@ type stdpState struct {
 	// leaves to integrate (bring.go).
 	bk   bringK
 	slow [bringChunk]int32
-	pk   pairK // pairAdd's operands
 
 	// Per-step constants for the dt of the last PlasticStep.
 	dt, kc, ec, ex, ey float64
@@ -748,8 +747,17 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
 		s.bringSet(st.tSyn[lo:hi], s.W[lo:hi], st.C[lo:hi], t)
-		// C[k] −= A₋·y_post·e^(−(t − t_post)/τ₋) along the row.
-		pairAdd(s.Post[lo:hi], C[lo:hi], st.yPost, st.tPost, st.gm, itm, aM, t, true, &st.pk, &st.slow)
+		for k := lo; k < hi; k++ {
+			i := s.Post[k]
+			if y := st.yPost[i]; y != 0 {
+				g := t - st.tPost[i]
+				e, ok := lookup(st.gm, g)
+				if !ok {
+					e = math.Exp(-g * itm)
+				}
+				C[k] -= aM * y * e
+			}
+		}
 	}
 	// A post neuron's synapses lie scattered over the projection: their
 	// state is gathered a chunk at a time, in a loop of independent loads
@@ -765,15 +773,17 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 				as[x], ws[x], cs[x] = st.tSyn[k], s.W[k], st.C[k]
 			}
 			s.bringSet(as[:n], ws[:n], cs[:n], t)
-			// c (w for mstdp) += A₊·x_pre·e^(−(t − t_pre)/τ₊), on the
-			// chunk before it goes back.
-			tgt := cs[:n]
-			if s.STDP.Rule == MSTDP {
-				tgt = ws[:n]
-			}
-			pairAdd(pres, tgt, st.xPre, st.tPre, st.gp, itp, aP, t, false, &st.pk, &st.slow)
 			for x, k := range syn {
 				st.tSyn[k], s.W[k], st.C[k] = as[x], ws[x], cs[x]
+				j := pres[x]
+				if x := st.xPre[j]; x != 0 {
+					g := t - st.tPre[j]
+					e, ok := lookup(st.gp, g)
+					if !ok {
+						e = math.Exp(-g * itp)
+					}
+					C[k] += aP * x * e
+				}
 			}
 		}
 	}
