@@ -10,18 +10,19 @@ import (
 // instruction); tests switch it off to compare.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 
-// bringAVX2 brings synapses [0, n), n a multiple of 4, of a, w, c to k.t
-// as bring's loop does, for every synapse whose update falls in the last
-// dopamine segment at a whole lapse (and, if k.hasD, a whole gap since the
-// segment's start, or one past its TDead) that the tables hold: the same
-// IEEE operations in the same order, clipping included, from gathers of
-// the tables, but for the dead phasic terms it skips (deadAfter: the same
-// bits). Any other
-// synapse that bring would integrate (and one whose sum w + dw is NaN) it
-// leaves untouched and lists in slow, ascending; it returns their number.
+// bringAVX2 brings synapses [0, n), n a multiple of 4, to k.t as bring's
+// loop does: ac holds each synapse's time of last update and eligibility
+// side by side (a_0, c_0, a_1, c_1, …), w its weight. For every synapse
+// whose update falls in the last dopamine segment at a whole lapse (and,
+// if k.hasD, a whole gap since the segment's start, or one past its
+// TDead) that the tables hold, the same IEEE operations in the same
+// order, clipping included, from gathers of the tables, but for the dead
+// phasic terms it skips (deadAfter: the same bits). Any other synapse
+// that bring would integrate (and one whose sum w + dw is NaN) it leaves
+// untouched and lists in slow, ascending; it returns their number.
 //
 //go:noescape
-func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int
+func bringAVX2(ac, w *float64, n int, k *bringK, slow *int32) int
 
 // Compile-time checks of the offsets bring_amd64.s uses.
 var (

@@ -23,7 +23,8 @@
 #define HASD 504
 #define HASTONIC 512
 
-// Registers: DI a, SI w, DX c, CX n, AX k, R9 slow, BX i, R8 slow count,
+// Registers: DI ac (a_i and c_i side by side), SI w, DX 2i, CX n, AX k,
+// R9 slow, BX i, R8 slow count,
 // R10–R12 the tables e^(−g/τ_d), expm1(−g/τ_cd), e^(−g/τ_c), R13 a mask;
 // Y0 a_i, Y1 c_i, Y2 the lanes whose phasic term is dead (a_i >= TDead),
 // then w_i, Y3 active (t > a_i), Y4 to work on (active, c_i ≠ 0), Y9 the
@@ -34,26 +35,30 @@
 // dw = 0 − (±0) = +0 before the tonic term, as deadAfter allows), and the
 // lane stays fast only if that tonic term passes deadB.
 
-// func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int
-TEXT ·bringAVX2(SB), NOSPLIT, $0-56
-	MOVQ a+0(FP), DI
+// func bringAVX2(ac, w *float64, n int, k *bringK, slow *int32) int
+TEXT ·bringAVX2(SB), NOSPLIT, $0-48
+	MOVQ ac+0(FP), DI
 	MOVQ w+8(FP), SI
-	MOVQ c+16(FP), DX
-	MOVQ n+24(FP), CX
-	MOVQ k+32(FP), AX
-	MOVQ slow+40(FP), R9
+	MOVQ n+16(FP), CX
+	MOVQ k+24(FP), AX
+	MOVQ slow+32(FP), R9
 	MOVQ ED(AX), R10
 	MOVQ EM(AX), R11
 	MOVQ GC(AX), R12
 	XORQ BX, BX
+	XORQ DX, DX
 	XORQ R8, R8
 	VXORPD Y14, Y14, Y14
 
 loop:
 	CMPQ BX, CX
 	JGE  done
-	VMOVUPD (DI)(BX*8), Y0
-	VMOVUPD (DX)(BX*8), Y1
+	VMOVUPD (DI)(DX*8), Y0      // a0 c0 a1 c1
+	VMOVUPD 32(DI)(DX*8), Y1    // a2 c2 a3 c3
+	VUNPCKHPD Y1, Y0, Y5        // c0 c2 c1 c3
+	VUNPCKLPD Y1, Y0, Y0        // a0 a2 a1 a3
+	VPERMPD $0xd8, Y0, Y0       // a0 a1 a2 a3
+	VPERMPD $0xd8, Y5, Y1       // c0 c1 c2 c3
 	VMOVUPD T(AX), Y8
 	VCMPPD  $0x1e, Y0, Y8, Y3   // t > a_i (ordered)
 	VCMPPD  $0x04, Y14, Y1, Y4  // c_i ≠ 0 (NaN included)
@@ -137,18 +142,23 @@ clip:
 	VBLENDVPD Y9, Y6, Y2, Y2
 	VMOVUPD Y2, (SI)(BX*8)
 	VBLENDVPD Y9, Y13, Y1, Y1
-	VMOVUPD Y1, (DX)(BX*8)
 	VANDNPD Y4, Y9, Y5          // slow: to work on, not fast
 	VANDNPD Y3, Y5, Y6          // a moves where active and not slow
 	VMOVUPD T(AX), Y8
 	VBLENDVPD Y6, Y8, Y0, Y0
-	VMOVUPD Y0, (DI)(BX*8)
+	VPERMPD $0xd8, Y0, Y0       // a0 a2 a1 a3
+	VPERMPD $0xd8, Y1, Y1       // c0 c2 c1 c3
+	VUNPCKLPD Y1, Y0, Y6        // a0 c0 a1 c1
+	VUNPCKHPD Y1, Y0, Y7        // a2 c2 a3 c3
+	VMOVUPD Y6, (DI)(DX*8)
+	VMOVUPD Y7, 32(DI)(DX*8)
 	VMOVMSKPD Y5, R13
 	TESTQ   R13, R13
 	JNE     slowlanes
 
 next:
 	ADDQ $4, BX
+	ADDQ $8, DX
 	JMP  loop
 
 slowlanes:
@@ -178,5 +188,5 @@ lane3:
 
 done:
 	VZEROUPPER
-	MOVQ R8, ret+48(FP)
+	MOVQ R8, ret+40(FP)
 	RET

@@ -5,6 +5,6 @@ package synapse
 // useAVX2 is false: bring's Go loop brings every synapse.
 var useAVX2 = false
 
-func bringAVX2(a, w, c *float64, n int, k *bringK, slow *int32) int {
+func bringAVX2(ac, w *float64, n int, k *bringK, slow *int32) int {
 	panic("synapse: no AVX2 kernel on this architecture")
 }

@@ -53,8 +53,8 @@ func TestExpTablesHoldTheCallsBits(t *testing.T) {
 // math.Expm1 for every factor.
 func refAt(s *Sparse, k int32, t float64) (w, c float64) {
 	st := &s.stdp
-	a := st.tSyn[k]
-	w, c = s.W[k], st.C[k]
+	a := st.tc[k].a
+	w, c = s.W[k], st.tc[k].c
 	if t <= a || c == 0 {
 		return w, c
 	}
@@ -246,9 +246,9 @@ func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
 	st := &s.stdp
 	st.tNow = t
 	up := func(k int32) {
-		if t > st.tSyn[k] {
-			s.W[k], st.C[k] = refAt(s, k, t)
-			st.tSyn[k] = t
+		if t > st.tc[k].a {
+			s.W[k], st.tc[k].c = refAt(s, k, t)
+			st.tc[k].a = t
 		}
 	}
 	aP, aM := s.STDP.APlus, s.STDP.AMinus
@@ -257,7 +257,7 @@ func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
 		for k := s.RowPtr[j]; k < s.RowPtr[j+1]; k++ {
 			up(k)
 			if i := s.Post[k]; st.yPost[i] != 0 {
-				st.C[k] -= aM * st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
+				st.tc[k].c -= aM * st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
 			}
 		}
 	}
@@ -266,7 +266,7 @@ func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
 			k := st.colSyn[x]
 			up(k)
 			if j := st.colPre[x]; st.xPre[j] != 0 {
-				st.C[k] += aP * st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
+				st.tc[k].c += aP * st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
 			}
 		}
 	}
@@ -321,8 +321,9 @@ func TestSpikesAtEqualsReference(t *testing.T) {
 		refSpikesAt(r, tm, pre, post)
 	}
 	for k := range s.W {
-		if math.Float64bits(s.W[k]) != math.Float64bits(r.W[k]) || math.Float64bits(s.stdp.C[k]) != math.Float64bits(r.stdp.C[k]) || s.stdp.tSyn[k] != r.stdp.tSyn[k] {
-			t.Fatalf("synapse %d: w %v, c %v, at %v; the reference %v, %v, %v", k, s.W[k], s.stdp.C[k], s.stdp.tSyn[k], r.W[k], r.stdp.C[k], r.stdp.tSyn[k])
+		sc, rc := s.stdp.tc[k], r.stdp.tc[k]
+		if math.Float64bits(s.W[k]) != math.Float64bits(r.W[k]) || math.Float64bits(sc.c) != math.Float64bits(rc.c) || sc.a != rc.a {
+			t.Fatalf("synapse %d: w %v, c %v, at %v; the reference %v, %v, %v", k, s.W[k], sc.c, sc.a, r.W[k], rc.c, rc.a)
 		}
 		if s.W[k] == p.WMin || s.W[k] == p.WMax {
 			clipped++

@@ -56,7 +56,7 @@ func (p *Probe) Step(event bool) {
 	p.C *= p.kc
 	p.D *= p.decD
 	if event {
-		p.C, p.W = p.s.Eligibility()[p.k], p.s.W[p.k]
+		p.C, p.W = p.s.EligibilityOf(p.k), p.s.W[p.k]
 	}
 }
 

@@ -28,8 +28,14 @@ func (s *Sparse) State() SparseState {
 	c := func(x []float64) []float64 { return append([]float64(nil), x...) }
 	st := &s.stdp
 	out := SparseState{W: c(s.W), Ring: c(s.ring), Dirty: append([]bool(nil), s.dirty...), Head: s.head,
-		C: c(st.C), XPre: c(st.xPre), YPost: c(st.yPost), TSyn: c(st.tSyn), TPre: c(st.tPre), TPost: c(st.tPost),
+		C: c(st.C), XPre: c(st.xPre), YPost: c(st.yPost), TPre: c(st.tPre), TPost: c(st.tPost),
 		TNow: st.tNow, Dt: st.dt, Kc: st.kc, Ec: st.ec, Ex: st.ex, Ey: st.ey}
+	if st.tc != nil {
+		out.TSyn, out.C = make([]float64, len(s.W)), make([]float64, len(s.W))
+		for k := range out.TSyn {
+			out.TSyn[k], out.C[k] = st.tc[k].a, st.tc[k].c
+		}
+	}
 	for _, h := range st.hist {
 		out.Hist = append(out.Hist, DopamineBreak{T: h.T, D: h.D, Tonic: h.Tonic, InvTauD: h.invTauD, TauCD: h.tauCD})
 	}
@@ -45,8 +51,8 @@ func (s *Sparse) SetState(x SparseState) error {
 	}
 	st := &s.stdp
 	same := len(x.W) == len(s.W) && len(x.Ring) == len(s.ring) && len(x.Dirty) == len(s.dirty) &&
-		len(x.C) == len(st.C) && len(x.XPre) == len(st.xPre) && len(x.YPost) == len(st.yPost) &&
-		len(x.TSyn) == len(st.tSyn) && len(x.TPre) == len(st.tPre) && len(x.TPost) == len(st.tPost)
+		len(x.C) == len(st.C)+len(st.tc) && len(x.XPre) == len(st.xPre) && len(x.YPost) == len(st.yPost) &&
+		len(x.TSyn) == len(st.tc) && len(x.TPre) == len(st.tPre) && len(x.TPost) == len(st.tPost)
 	if !same {
 		return fmt.Errorf("synapse: the state does not fit this projection (%d synapses, saved %d)", len(s.W), len(x.W))
 	}
@@ -55,9 +61,11 @@ func (s *Sparse) SetState(x SparseState) error {
 	copy(s.dirty, x.Dirty)
 	s.head = x.Head
 	copy(st.C, x.C)
+	for k := range st.tc {
+		st.tc[k].a, st.tc[k].c = x.TSyn[k], x.C[k]
+	}
 	copy(st.xPre, x.XPre)
 	copy(st.yPost, x.YPost)
-	copy(st.tSyn, x.TSyn)
 	copy(st.tPre, x.TPre)
 	copy(st.tPost, x.TPost)
 	st.hist = st.hist[:0]

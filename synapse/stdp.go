@@ -202,12 +202,17 @@ type stdpState struct {
 	synPre []int32 // presynaptic neuron of each synapse (per-step mode)
 
 	// Event-driven state.
-	colPre []int32   // presynaptic neuron of each colSyn entry (event-driven mode)
-	tSyn   []float64 // time of the last update of each synapse (ms)
-	tPre   []float64 // time at which xPre holds
-	tPost  []float64 // time at which yPost holds
-	hist   []daEvent // dopamine breakpoints; hist[0].T <= every tSyn
-	tNow   float64   // the latest event time seen
+	colPre []int32 // presynaptic neuron of each colSyn entry (event-driven mode)
+	// Event-driven: the time of the last update of synapse k (ms) and
+	// its eligibility trace side by side in tc[k], so that the synapses
+	// of a post spike, scattered over the projection, cost one cache line
+	// fewer each (C is nil then).
+	tc    []tcPair
+	cView []float64 // Eligibility's copy of c in event-driven mode
+	tPre  []float64 // time at which xPre holds
+	tPost []float64 // time at which yPost holds
+	hist  []daEvent // dopamine breakpoints; hist[0].T <= every update time
+	tNow  float64   // the latest event time seen
 
 	// Decay factors over a gap (exptable.go): e^(−g/τ_c), e^(−g/τ₊),
 	// e^(−g/τ₋).
@@ -221,6 +226,10 @@ type stdpState struct {
 	// Per-step constants for the dt of the last PlasticStep.
 	dt, kc, ec, ex, ey float64
 }
+
+// tcPair is an event-driven synapse's time of last update (ms) and
+// eligibility trace, together in memory (bring_amd64.s reads them so).
+type tcPair struct{ a, c float64 }
 
 // histCap bounds the dopamine breakpoints kept; when full, the projection
 // is flushed and the history restarts from the last breakpoint.
@@ -251,7 +260,8 @@ func (s *Sparse) initPlastic() {
 		fill[i]++
 	}
 	if s.STDP.EventDriven {
-		st.tSyn = make([]float64, n)
+		st.tc = make([]tcPair, n)
+		st.C = nil
 		st.tPre = make([]float64, s.NPre)
 		st.tPost = make([]float64, s.NPost)
 		st.hist = make([]daEvent, 0, histCap)
@@ -274,7 +284,7 @@ func (s *Sparse) resetPlastic() {
 	clear(st.C)
 	clear(st.xPre)
 	clear(st.yPost)
-	clear(st.tSyn)
+	clear(st.tc)
 	clear(st.tPre)
 	clear(st.tPost)
 	if st.hist != nil {
@@ -339,8 +349,30 @@ func deadB(b float64) bool {
 
 // Eligibility returns the eligibility trace c, one value per synapse (same
 // layout as W). In event-driven mode a synapse's value holds at the time of
-// its last update (see Flush).
-func (s *Sparse) Eligibility() []float64 { return s.stdp.C }
+// its last update (see Flush), and the slice is a copy, made again by each
+// call (EligibilityOf reads one synapse).
+func (s *Sparse) Eligibility() []float64 {
+	st := &s.stdp
+	if st.tc == nil {
+		return st.C
+	}
+	if st.cView == nil {
+		st.cView = make([]float64, len(s.W))
+	}
+	for k := range st.cView {
+		st.cView[k] = st.tc[k].c
+	}
+	return st.cView
+}
+
+// EligibilityOf returns the eligibility trace of synapse k (as
+// Eligibility()[k], without the copy).
+func (s *Sparse) EligibilityOf(k int32) float64 {
+	if st := &s.stdp; st.tc != nil {
+		return st.tc[k].c
+	}
+	return s.stdp.C[k]
+}
 
 func (s *Sparse) mustPlastic(eventDriven bool, method string) {
 	if !s.Plastic {
@@ -475,17 +507,18 @@ func (ev *daEvent) tabulate() {
 // since its last update, and c decays.
 func (s *Sparse) advance(k int32, t float64) {
 	st := &s.stdp
-	if t <= st.tSyn[k] {
+	if t <= st.tc[k].a {
 		return
 	}
-	s.W[k], st.C[k] = s.at(k, t)
-	st.tSyn[k] = t
+	s.W[k], st.tc[k].c = s.at(k, t)
+	st.tc[k].a = t
 }
 
 // at returns the weight and eligibility synapse k of an event-driven
 // projection holds at t, after its last update, without changing it.
 func (s *Sparse) at(k int32, t float64) (w, c float64) {
-	return s.integrate(s.stdp.tSyn[k], s.W[k], s.stdp.C[k], t)
+	tc := s.stdp.tc
+	return s.integrate(tc[k].a, s.W[k], tc[k].c, t)
 }
 
 // integrate returns the weight and eligibility at t of a synapse that
@@ -581,19 +614,19 @@ func clipSum(w, dw, lo, hi float64) float64 {
 // bringChunk is the number of synapses bringAVX2 takes per call.
 const bringChunk = 256
 
-// bring brings synapses to t in place: a, w and c hold the time of
-// their last update, their weight and their eligibility trace, and hold
-// them at t afterwards (a synapse already at t or later is left as it is,
-// as integrate leaves it). A synapse whose last update falls in the last
+// bring brings synapses to t in place: ac holds the time of each one's
+// last update and its eligibility trace side by side (a_0, c_0, a_1, c_1,
+// …, as tc), w its weight, and they hold them at t afterwards (a synapse
+// already at t or later is left as it is, as integrate leaves it). A synapse whose last update falls in the last
 // dopamine segment, at a whole lapse the tables hold (nearly every one at
 // dt = 1 ms), is integrated here, in a loop with no call, by the very
 // operations of integrate's single segment; any other by integrate. The
 // bits are integrate's. On amd64 with AVX2 that loop runs in bringAVX2
 // (bring_amd64.s), four synapses per instruction, but for the last
-// len(a) mod 4.
-func (s *Sparse) bring(a, w, c []float64, t float64) {
+// len(w) mod 4.
+func (s *Sparse) bring(ac []tcPair, w []float64, t float64) {
 	s.setBring(t)
-	s.bringSet(a, w, c, t)
+	s.bringSet(ac, w, t)
 }
 
 // setBring makes the kernel's operands those of bringing synapses to t
@@ -607,44 +640,45 @@ func (s *Sparse) setBring(t float64) {
 }
 
 // bringSet is bring after setBring(t).
-func (s *Sparse) bringSet(a, w, c []float64, t float64) {
+func (s *Sparse) bringSet(ac []tcPair, w []float64, t float64) {
 	st := &s.stdp
-	w, c = w[:len(a)], c[:len(a)]
+	ac = ac[:len(w)]
 	ev := &st.hist[len(st.hist)-1]
-	if useAVX2 && len(a) >= 4 {
+	if useAVX2 && len(w) >= 4 {
 		// The kernel brings four synapses at a time and lists those it
 		// leaves to integrate; the Go loop below takes the last len mod 4.
 		k, slow := &st.bk, &st.slow
-		n := len(a) &^ 3
+		n := len(w) &^ 3
 		for lo := 0; lo < n; lo += bringChunk {
 			m := min(n-lo, bringChunk)
-			ns := bringAVX2(&a[lo], &w[lo], &c[lo], m, k, &slow[0])
+			ns := bringAVX2(&ac[lo].a, &w[lo], m, k, &slow[0])
 			for _, x := range slow[:ns] {
 				i := lo + int(x)
-				ai := a[i]
-				a[i] = t
-				w[i], c[i] = s.integrate(ai, w[i], c[i], t)
+				ai := ac[i].a
+				ac[i].a = t
+				w[i], ac[i].c = s.integrate(ai, w[i], ac[i].c, t)
 			}
 		}
-		a, w, c = a[n:], w[n:], c[n:]
+		ac, w = ac[n:], w[n:]
 	}
 	t0, d0, tonic, tDead := ev.T, ev.D, ev.Tonic, ev.TDead
 	tauCD, invTauD, ed, em := ev.tauCD, ev.invTauD, ev.ed, ev.em
 	tauC, gc := s.STDP.TauCMs, st.gc
 	wMin, wMax := s.WMin, s.WMax
-	for i, ai := range a {
+	for i := range w {
+		ai := ac[i].a
 		if !(t > ai) {
 			continue
 		}
-		ci := c[i]
-		a[i] = t
+		ci := ac[i].c
+		ac[i].a = t
 		if ci == 0 {
 			continue
 		}
 		lapse := t - ai
 		n := int(lapse)
 		if ai < t0 || float64(n) != lapse || uint(n) >= expTableLen {
-			w[i], c[i] = s.integrate(ai, w[i], ci, t)
+			w[i], ac[i].c = s.integrate(ai, w[i], ci, t)
 			continue
 		}
 		dw := 0.0
@@ -665,7 +699,7 @@ func (s *Sparse) bringSet(a, w, c []float64, t float64) {
 		if tonic != 0 {
 			dw += b
 		}
-		c[i] = ci * kc
+		ac[i].c = ci * kc
 		if dw != 0 {
 			w[i] = clipSum(w[i], dw, wMin, wMax)
 		}
@@ -680,7 +714,7 @@ func (s *Sparse) bringSet(a, w, c []float64, t float64) {
 func (s *Sparse) SynapseAt(k int32, t float64) (w, c float64) {
 	s.mustPlastic(s.STDP.EventDriven, "SynapseAt")
 	if !s.STDP.EventDriven {
-		return s.W[k], s.stdp.C[k]
+		return s.W[k], s.stdp.C[k] // per-step
 	}
 	if t < s.stdp.tNow || math.IsNaN(t) {
 		panic(fmt.Sprintf("synapse: SynapseAt at t = %g ms, before the last event at %g ms", t, s.stdp.tNow))
@@ -707,14 +741,14 @@ func (s *Sparse) SumWeightsAt(t, sum float64) float64 {
 	}
 	st := &s.stdp
 	const chunk = 256
-	var as, ws, cs [chunk]float64
+	var acs [chunk]tcPair
+	var ws [chunk]float64
 	s.setBring(t)
 	for lo := 0; lo < len(W); lo += chunk {
 		n := min(len(W)-lo, chunk)
-		copy(as[:n], st.tSyn[lo:])
+		copy(acs[:n], st.tc[lo:])
 		copy(ws[:n], W[lo:])
-		copy(cs[:n], st.C[lo:])
-		s.bringSet(as[:n], ws[:n], cs[:n], t)
+		s.bringSet(acs[:n], ws[:n], t)
 		for _, w := range ws[:n] {
 			sum += w
 		}
@@ -734,11 +768,12 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	s.checkTime(t, "SpikesAt")
 	st := &s.stdp
 	aP, aM := s.amplitudes()
-	C := st.C
-	if s.STDP.Rule == MSTDP {
+	// The pairings change c, or w for mstdp (at once, by D times their
+	// amplitude).
+	mstdp := s.STDP.Rule == MSTDP
+	if mstdp {
 		d := s.levelAt(t)
 		aP, aM = aP*d, aM*d
-		C = s.W[:len(C)]
 	}
 	itp, itm := 1/s.STDP.TauPlusMs, 1/s.STDP.TauMinusMs
 	if len(pre) > 0 || len(post) > 0 {
@@ -746,16 +781,22 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	}
 	for _, j := range pre {
 		lo, hi := s.RowPtr[j], s.RowPtr[j+1]
-		s.bringSet(st.tSyn[lo:hi], s.W[lo:hi], st.C[lo:hi], t)
-		for k := lo; k < hi; k++ {
-			i := s.Post[k]
+		tc, w := st.tc[lo:hi], s.W[lo:hi]
+		s.bringSet(tc, w, t)
+		row := s.Post[lo:hi]
+		tc, w = tc[:len(row)], w[:len(row)]
+		for x, i := range row {
 			if y := st.yPost[i]; y != 0 {
 				g := t - st.tPost[i]
 				e, ok := lookup(st.gm, g)
 				if !ok {
 					e = math.Exp(-g * itm)
 				}
-				C[k] -= aM * y * e
+				if mstdp {
+					w[x] -= aM * y * e
+				} else {
+					tc[x].c -= aM * y * e
+				}
 			}
 		}
 	}
@@ -763,18 +804,21 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	// state is gathered a chunk at a time, in a loop of independent loads
 	// that the processor overlaps, then integrated.
 	const chunk = 32
-	var as, ws, cs [chunk]float64
+	var acs [chunk]tcPair
+	var ws [chunk]float64
+	tcAll, W := st.tc, s.W
 	for _, i := range post {
 		for lo, hi := st.colPtr[i], st.colPtr[i+1]; lo < hi; {
 			n := min(hi-lo, chunk)
 			syn, pres := st.colSyn[lo:lo+n], st.colPre[lo:lo+n]
 			lo += n
+			ac, w := acs[:len(syn)], ws[:len(syn)]
 			for x, k := range syn {
-				as[x], ws[x], cs[x] = st.tSyn[k], s.W[k], st.C[k]
+				ac[x], w[x] = tcAll[k], W[k]
 			}
-			s.bringSet(as[:n], ws[:n], cs[:n], t)
+			s.bringSet(ac, w, t)
 			for x, k := range syn {
-				st.tSyn[k], s.W[k], st.C[k] = as[x], ws[x], cs[x]
+				tcAll[k], W[k] = ac[x], w[x]
 				j := pres[x]
 				if x := st.xPre[j]; x != 0 {
 					g := t - st.tPre[j]
@@ -782,7 +826,11 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 					if !ok {
 						e = math.Exp(-g * itp)
 					}
-					C[k] += aP * x * e
+					if mstdp {
+						W[k] += aP * x * e
+					} else {
+						tcAll[k].c += aP * x * e
+					}
 				}
 			}
 		}
@@ -857,7 +905,7 @@ func (s *Sparse) FlushSynapse(k int32, t float64) {
 func (s *Sparse) Flush(t float64) {
 	s.mustPlastic(true, "Flush")
 	s.checkTime(t, "Flush")
-	for k := range s.stdp.C {
+	for k := range s.W {
 		s.advance(int32(k), t)
 	}
 }
