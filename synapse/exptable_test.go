@@ -256,8 +256,8 @@ func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
 	for _, j := range pre {
 		for k := s.RowPtr[j]; k < s.RowPtr[j+1]; k++ {
 			up(k)
-			if i := s.Post[k]; st.yPost[i] != 0 {
-				st.tc[k].c -= aM * st.yPost[i] * math.Exp(-(t-st.tPost[i])*itm)
+			if i := s.Post[k]; st.post[i].v != 0 {
+				st.tc[k].c -= aM * st.post[i].v * math.Exp(-(t-st.post[i].t)*itm)
 			}
 		}
 	}
@@ -265,16 +265,16 @@ func refSpikesAt(s *Sparse, t float64, pre, post []int32) {
 		for x := st.colPtr[i]; x < st.colPtr[i+1]; x++ {
 			k := st.colSyn[x]
 			up(k)
-			if j := st.colPre[x]; st.xPre[j] != 0 {
-				st.tc[k].c += aP * st.xPre[j] * math.Exp(-(t-st.tPre[j])*itp)
+			if j := st.colPre[x]; st.pre[j].v != 0 {
+				st.tc[k].c += aP * st.pre[j].v * math.Exp(-(t-st.pre[j].t)*itp)
 			}
 		}
 	}
 	for _, j := range pre {
-		st.xPre[j], st.tPre[j] = 1+st.xPre[j]*math.Exp(-(t-st.tPre[j])*itp), t
+		st.pre[j] = trace{1 + st.pre[j].v*math.Exp(-(t-st.pre[j].t)*itp), t}
 	}
 	for _, i := range post {
-		st.yPost[i], st.tPost[i] = 1+st.yPost[i]*math.Exp(-(t-st.tPost[i])*itm), t
+		st.post[i] = trace{1 + st.post[i].v*math.Exp(-(t-st.post[i].t)*itm), t}
 	}
 }
 

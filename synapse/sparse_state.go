@@ -28,9 +28,17 @@ func (s *Sparse) State() SparseState {
 	c := func(x []float64) []float64 { return append([]float64(nil), x...) }
 	st := &s.stdp
 	out := SparseState{W: c(s.W), Ring: c(s.ring), Dirty: append([]bool(nil), s.dirty...), Head: s.head,
-		C: c(st.C), XPre: c(st.xPre), YPost: c(st.yPost), TPre: c(st.tPre), TPost: c(st.tPost),
+		C: c(st.C), XPre: c(st.xPre), YPost: c(st.yPost),
 		TNow: st.tNow, Dt: st.dt, Kc: st.kc, Ec: st.ec, Ex: st.ex, Ey: st.ey}
 	if st.tc != nil {
+		out.XPre, out.TPre = make([]float64, len(st.pre)), make([]float64, len(st.pre))
+		for j, tr := range st.pre {
+			out.XPre[j], out.TPre[j] = tr.v, tr.t
+		}
+		out.YPost, out.TPost = make([]float64, len(st.post)), make([]float64, len(st.post))
+		for i, tr := range st.post {
+			out.YPost[i], out.TPost[i] = tr.v, tr.t
+		}
 		out.TSyn, out.C = make([]float64, len(s.W)), make([]float64, len(s.W))
 		for k := range out.TSyn {
 			out.TSyn[k], out.C[k] = st.tc[k].a, st.tc[k].c
@@ -51,8 +59,8 @@ func (s *Sparse) SetState(x SparseState) error {
 	}
 	st := &s.stdp
 	same := len(x.W) == len(s.W) && len(x.Ring) == len(s.ring) && len(x.Dirty) == len(s.dirty) &&
-		len(x.C) == len(st.C)+len(st.tc) && len(x.XPre) == len(st.xPre) && len(x.YPost) == len(st.yPost) &&
-		len(x.TSyn) == len(st.tc) && len(x.TPre) == len(st.tPre) && len(x.TPost) == len(st.tPost)
+		len(x.C) == len(st.C)+len(st.tc) && len(x.XPre) == len(st.xPre)+len(st.pre) && len(x.YPost) == len(st.yPost)+len(st.post) &&
+		len(x.TSyn) == len(st.tc) && len(x.TPre) == len(st.pre) && len(x.TPost) == len(st.post)
 	if !same {
 		return fmt.Errorf("synapse: the state does not fit this projection (%d synapses, saved %d)", len(s.W), len(x.W))
 	}
@@ -66,8 +74,12 @@ func (s *Sparse) SetState(x SparseState) error {
 	}
 	copy(st.xPre, x.XPre)
 	copy(st.yPost, x.YPost)
-	copy(st.tPre, x.TPre)
-	copy(st.tPost, x.TPost)
+	for j := range st.pre {
+		st.pre[j] = trace{x.XPre[j], x.TPre[j]}
+	}
+	for i := range st.post {
+		st.post[i] = trace{x.YPost[i], x.TPost[i]}
+	}
 	st.hist = st.hist[:0]
 	for _, h := range x.Hist {
 		ev := daEvent{T: h.T, D: h.D, Tonic: h.Tonic, invTauD: h.InvTauD, tauCD: h.TauCD}

@@ -195,8 +195,8 @@ type daEvent struct {
 // stdpState is the plasticity state of a Sparse projection.
 type stdpState struct {
 	C      []float64 // eligibility trace c per synapse
-	xPre   []float64 // presynaptic trace per pre neuron
-	yPost  []float64 // postsynaptic trace per post neuron
+	xPre   []float64 // presynaptic trace per pre neuron (per-step mode)
+	yPost  []float64 // postsynaptic trace per post neuron (per-step mode)
 	colPtr []int32   // incoming synapses of post i: colSyn[colPtr[i]:colPtr[i+1]]
 	colSyn []int32
 	synPre []int32 // presynaptic neuron of each synapse (per-step mode)
@@ -209,10 +209,12 @@ type stdpState struct {
 	// fewer each (C is nil then).
 	tc    []tcPair
 	cView []float64 // Eligibility's copy of c in event-driven mode
-	tPre  []float64 // time at which xPre holds
-	tPost []float64 // time at which yPost holds
-	hist  []daEvent // dopamine breakpoints; hist[0].T <= every update time
-	tNow  float64   // the latest event time seen
+	// Event-driven: each neuron's trace with the time at which it holds,
+	// side by side (one cache line per neuron read).
+	pre  []trace   // x per pre neuron
+	post []trace   // y per post neuron
+	hist []daEvent // dopamine breakpoints; hist[0].T <= every update time
+	tNow float64   // the latest event time seen
 
 	// Decay factors over a gap (exptable.go): e^(−g/τ_c), e^(−g/τ₊),
 	// e^(−g/τ₋).
@@ -230,6 +232,9 @@ type stdpState struct {
 // tcPair is an event-driven synapse's time of last update (ms) and
 // eligibility trace, together in memory (bring_amd64.s reads them so).
 type tcPair struct{ a, c float64 }
+
+// trace is a neuron's STDP trace v and the time t (ms) at which it holds.
+type trace struct{ v, t float64 }
 
 // histCap bounds the dopamine breakpoints kept; when full, the projection
 // is flushed and the history restarts from the last breakpoint.
@@ -261,9 +266,9 @@ func (s *Sparse) initPlastic() {
 	}
 	if s.STDP.EventDriven {
 		st.tc = make([]tcPair, n)
-		st.C = nil
-		st.tPre = make([]float64, s.NPre)
-		st.tPost = make([]float64, s.NPost)
+		st.C, st.xPre, st.yPost = nil, nil, nil
+		st.pre = make([]trace, s.NPre)
+		st.post = make([]trace, s.NPost)
 		st.hist = make([]daEvent, 0, histCap)
 		// The pre neuron of each synapse in column order, read in order
 		// by the post-spike loop; synPre serves only PlasticStep.
@@ -285,8 +290,8 @@ func (s *Sparse) resetPlastic() {
 	clear(st.xPre)
 	clear(st.yPost)
 	clear(st.tc)
-	clear(st.tPre)
-	clear(st.tPost)
+	clear(st.pre)
+	clear(st.post)
 	if st.hist != nil {
 		st.hist = append(st.hist[:0], s.daEvent(0, 0, 1, 0))
 	}
@@ -786,8 +791,9 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 		row := s.Post[lo:hi]
 		tc, w = tc[:len(row)], w[:len(row)]
 		for x, i := range row {
-			if y := st.yPost[i]; y != 0 {
-				g := t - st.tPost[i]
+			if tr := st.post[i]; tr.v != 0 {
+				y := tr.v
+				g := t - tr.t
 				e, ok := lookup(st.gm, g)
 				if !ok {
 					e = math.Exp(-g * itm)
@@ -820,8 +826,9 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			for x, k := range syn {
 				tcAll[k], W[k] = ac[x], w[x]
 				j := pres[x]
-				if x := st.xPre[j]; x != 0 {
-					g := t - st.tPre[j]
+				if tr := st.pre[j]; tr.v != 0 {
+					x := tr.v
+					g := t - tr.t
 					e, ok := lookup(st.gp, g)
 					if !ok {
 						e = math.Exp(-g * itp)
@@ -842,26 +849,26 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 	for _, j := range pre {
 		x := 1.0
 		if !nearest {
-			g := t - st.tPre[j]
+			g := t - st.pre[j].t
 			e, ok := lookup(st.gp, g)
 			if !ok {
 				e = math.Exp(-g * itp)
 			}
-			x += st.xPre[j] * e
+			x += st.pre[j].v * e
 		}
-		st.xPre[j], st.tPre[j] = x, t
+		st.pre[j] = trace{x, t}
 	}
 	for _, i := range post {
 		y := 1.0
 		if !nearest {
-			g := t - st.tPost[i]
+			g := t - st.post[i].t
 			e, ok := lookup(st.gm, g)
 			if !ok {
 				e = math.Exp(-g * itm)
 			}
-			y += st.yPost[i] * e
+			y += st.post[i].v * e
 		}
-		st.yPost[i], st.tPost[i] = y, t
+		st.post[i] = trace{y, t}
 	}
 }
 
