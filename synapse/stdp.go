@@ -790,19 +790,18 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 		s.bringSet(tc, w, t)
 		row := s.Post[lo:hi]
 		tc, w = tc[:len(row)], w[:len(row)]
+		if mstdp {
+			pairW(row, st.post, w, st.gm, t, aM, itm, true)
+			continue
+		}
 		for x, i := range row {
 			if tr := st.post[i]; tr.v != 0 {
-				y := tr.v
 				g := t - tr.t
 				e, ok := lookup(st.gm, g)
 				if !ok {
 					e = math.Exp(-g * itm)
 				}
-				if mstdp {
-					w[x] -= aM * y * e
-				} else {
-					tc[x].c -= aM * y * e
-				}
+				tc[x].c -= aM * tr.v * e
 			}
 		}
 	}
@@ -823,22 +822,24 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 				ac[x], w[x] = tcAll[k], W[k]
 			}
 			s.bringSet(ac, w, t)
-			for x, k := range syn {
-				tcAll[k], W[k] = ac[x], w[x]
-				j := pres[x]
-				if tr := st.pre[j]; tr.v != 0 {
-					x := tr.v
-					g := t - tr.t
-					e, ok := lookup(st.gp, g)
-					if !ok {
-						e = math.Exp(-g * itp)
-					}
-					if mstdp {
-						W[k] += aP * x * e
-					} else {
-						tcAll[k].c += aP * x * e
+			if mstdp {
+				pairW(pres, st.pre, w, st.gp, t, aP, itp, false)
+			} else {
+				for x, j := range pres {
+					if tr := st.pre[j]; tr.v != 0 {
+						g := t - tr.t
+						e, ok := lookup(st.gp, g)
+						if !ok {
+							e = math.Exp(-g * itp)
+						}
+						ac[x].c += aP * tr.v * e
 					}
 				}
+			}
+			// Back in place, paired (the pairing on the copy: the same
+			// operations as on the synapse).
+			for x, k := range syn {
+				tcAll[k], W[k] = ac[x], w[x]
 			}
 		}
 	}
@@ -869,6 +870,27 @@ func (s *Sparse) SpikesAt(t float64, pre, post []int32) {
 			y += st.post[i].v * e
 		}
 		st.post[i] = trace{y, t}
+	}
+}
+
+// pairW adds to w[x] (subtracts if sub) the pairing term amp·v·e^(−(t −
+// t_v)·inv) of a spike at t with the trace v of neuron idx[x] on the other
+// side: the pairings of mstdp, which change the weights at once.
+func pairW(idx []int32, tr []trace, w []float64, tab expTable, t, amp, inv float64, sub bool) {
+	w = w[:len(idx)]
+	for x, i := range idx {
+		if v := tr[i]; v.v != 0 {
+			g := t - v.t
+			e, ok := lookup(tab, g)
+			if !ok {
+				e = math.Exp(-g * inv)
+			}
+			if sub {
+				w[x] -= amp * v.v * e
+			} else {
+				w[x] += amp * v.v * e
+			}
+		}
 	}
 }
 
