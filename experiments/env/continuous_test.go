@@ -200,3 +200,108 @@ func TestMeasures(t *testing.T) {
 		t.Errorf("trials to balance %g without a balanced trial, want NaN", got)
 	}
 }
+
+// The cart-pole's place cells (encoding "place"): cell ((i_x·n_v +
+// i_v)·n_θ + i_θ)·n_ω + i_ω carries the product of the four Gaussians of
+// the state's distance to its centre, the centres spread evenly over
+// ±x_limit, ±place_v_m_s, ±theta_limit_deg and ±place_omega_deg_s, each σ
+// place_sigma grid spacings (checked here against that formula written
+// out for one state); the cell at the state's centre carries 1; a failure
+// clears them all.
+func TestCartPolePlaceCells(t *testing.T) {
+	e := mustNew(t, "cartpole", func(p Params) Params {
+		q := p.(CartPoleParams)
+		q.Encoding, q.PlaceX, q.PlaceV, q.PlaceTheta, q.PlaceOmega, q.PlaceSigma = "place", 3, 2, 5, 4, 0.7
+		return q
+	})
+	c := e.(*cartPole)
+	if e.Features() != 3*2*5*4 {
+		t.Fatalf("%d features, want %d", e.Features(), 3*2*5*4)
+	}
+	deg := math.Pi / 180
+	x := make([]float64, e.Features())
+	for _, s := range []CartPoleState{{0.3, -0.2, 2 * deg, 10 * deg}, {-1.9, 0.8, -7 * deg, -60 * deg}, {2.4, 1, 12 * deg, 100 * deg}} {
+		c.s = s
+		c.observe(x)
+		// Centres: x −2.4, 0, 2.4; ẋ −1, 1; θ −12°, −6°, 0, 6°, 12°; θ̇
+		// −100, −33.3, 33.3, 100 °/s.
+		g := func(v, lo, hi float64, n, i int) float64 {
+			sp := (hi - lo) / float64(n-1)
+			z := (v - (lo + sp*float64(i))) / (0.7 * sp)
+			return math.Exp(-z * z / 2)
+		}
+		k, best, bestK := 0, -1.0, -1
+		for ix := range 3 {
+			for iv := range 2 {
+				for it := range 5 {
+					for io := range 4 {
+						want := g(s.X, -2.4, 2.4, 3, ix) * g(s.V, -1, 1, 2, iv) * g(s.Theta, -12*deg, 12*deg, 5, it) * g(s.Omega, -100*deg, 100*deg, 4, io)
+						if math.Abs(x[k]-want) > 1e-12 {
+							t.Fatalf("state %+v: cell %d (%d, %d, %d, %d) = %g, want %g", s, k, ix, iv, it, io, x[k], want)
+						}
+						if x[k] > best {
+							best, bestK = x[k], k
+						}
+						k++
+					}
+				}
+			}
+		}
+		if s.X == 2.4 && (best != 1 || bestK != ((2*2+1)*5+4)*4+3) {
+			t.Errorf("at the last centre: cell %d carries %g, want cell %d carrying 1", bestK, best, ((2*2+1)*5+4)*4+3)
+		}
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	if n := testing.AllocsPerRun(100, func() {
+		if e.Step(rng.IntN(2), rng, x).End {
+			e.Reset(0, rng, x)
+		}
+	}); n != 0 {
+		t.Errorf("a step with place cells allocates %g times", n)
+	}
+	c.s = CartPoleState{Theta: 11.9 * deg, Omega: 5}
+	if o := e.Step(0, nil, x); !o.End || o.Reward != -1 {
+		t.Fatalf("falling: %+v", o)
+	}
+	for k, v := range x {
+		if v != 0 {
+			t.Fatalf("after a failure, cell %d = %g", k, v)
+		}
+	}
+}
+
+// force_levels = N: action k pushes with −F + 2F·k/(N−1): with 5 levels,
+// action 2 leaves the upright cart-pole at rest exactly, action 3 moves it
+// as a force of F/2 does, and action 4 as action 1 of the two pushes.
+func TestCartPoleForceLevels(t *testing.T) {
+	five := mustNew(t, "cartpole", func(p Params) Params {
+		q := p.(CartPoleParams)
+		q.StartNoise, q.ForceLevels = 0, 5
+		return q
+	})
+	two := mustNew(t, "cartpole", func(p Params) Params { q := p.(CartPoleParams); q.StartNoise = 0; return q })
+	if five.Actions() != 5 || two.Actions() != 2 {
+		t.Fatalf("actions: %d and %d, want 5 and 2", five.Actions(), two.Actions())
+	}
+	x := make([]float64, 162)
+	c := five.(*cartPole)
+	five.Reset(0, rand.New(rand.NewPCG(1, 1)), x)
+	five.Step(2, nil, x)
+	if c.State() != (CartPoleState{}) {
+		t.Fatalf("zero force moved the cart-pole at rest: %+v", c.State())
+	}
+	five.Step(3, nil, x)
+	xa, ta := c.Accel(CartPoleState{}, 5)
+	if s := c.State(); s.V != 0.02*xa || s.Omega != 0.02*ta || xa <= 0 {
+		t.Fatalf("action 3 of 5: %+v, want ẋ = %g, θ̇ = %g (5 N)", s, 0.02*xa, 0.02*ta)
+	}
+	five.Reset(0, rand.New(rand.NewPCG(1, 1)), x)
+	two.Reset(0, rand.New(rand.NewPCG(1, 1)), x)
+	for range 20 {
+		five.Step(4, nil, x)
+		two.Step(1, nil, x)
+	}
+	if a, b := c.State(), two.(*cartPole).State(); a != b {
+		t.Fatalf("action 4 of 5 pushes as action 1 of 2 does: %+v against %+v", a, b)
+	}
+}

@@ -47,11 +47,27 @@ type FremauxParams struct {
 	// episode at the value of its first state rather than rising from
 	// rest (a rise dV/dt > 0 that δ would read as a reward); 0: none.
 	SettleMs float64 `toml:"settle_ms" check:"[0,1e5],unit=ms"`
+	// Readout is how the actor's spikes of a step become the action:
+	// "heading", the heading 2πk/A nearest to the population vector's
+	// direction (A actions: the maze's swimming directions); "force",
+	// actions read as A levels of a graded force from −1 (action 0) to +1
+	// (action A−1), actor neuron k preferring the level −cos θ_k, and the
+	// action the level nearest to the spike-count-weighted mean of the
+	// preferred levels, −Σ_k n_k·cos θ_k / Σ_k n_k (the cart-pole's
+	// force_levels; with 2 actions both readouts choose alike but in exact
+	// ties).
+	Readout string `toml:"readout" check:"oneof=heading|force"`
+	// AnnealS (s of simulated time) anneals the learning: every trial
+	// runs both projections' TD-LTP at η·1/(1 + T/AnnealS), T the
+	// simulated time of all the agent's trials before it (settling
+	// aside), so that the weights move less once trials last long;
+	// 0: never (η throughout).
+	AnnealS float64 `toml:"anneal_s" check:"[0,1e9],unit=s,note=0: never"`
 }
 
 // Defaults run the built-in circuit fremaux_maze.
 func (FremauxParams) Defaults() FremauxParams {
-	return FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_maze"}}
+	return FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_maze"}, Readout: "heading"}
 }
 
 // Validate reports an empty circuit key or a settle_ms out of range.
@@ -180,12 +196,14 @@ type fremaux struct {
 	chunk              synapse.TDChunk
 	placeRate, pspArea float64
 	cosK, sinK         []float64
-	heading            []int   // the heading nearest to each actor neuron's direction
-	dm, ds             float64 // the PSP's decays per step
-	steps, maxChunk    int     // substeps per environment step; per flush
-	settle             int     // substeps of settle_ms
-	fresh              bool    // no Act yet in this episode
-	frozen             bool    // settling: no eligibility, no δ
+	heading            []int      // the heading nearest to each actor neuron's direction
+	dm, ds             float64    // the PSP's decays per step
+	steps, maxChunk    int        // substeps per environment step; per flush
+	settle             int        // substeps of settle_ms
+	eta0               [2]float64 // the projections' TD-LTP η (anneal_s)
+	livedS             float64    // simulated time of the trials so far (s; anneal_s)
+	fresh              bool       // no Act yet in this episode
+	frozen             bool       // settling: no eligibility, no δ
 	xa, xb, eps        []float64
 	counts, mf         []float64
 	stepDelta, stepV   float64 // ∫δ dt over the environment step (with its pulse), V at its end
@@ -237,6 +255,7 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 		}
 		a.links[k].PreA, a.links[k].PreB, a.links[k].PostA, a.links[k].PostB = a.xa, a.xb, post.A, post.B
 	}
+	a.eta0 = [2]float64{a.links[0].Eta, a.links[1].Eta}
 	if r.ring >= 0 {
 		a.ring = link(r.ring).Weights()
 	}
@@ -268,6 +287,14 @@ func nearestHeading(th float64, n int) int {
 	return ((k % n) + n) % n
 }
 
+// forceLevel is the action of the level nearest to f ∈ [−1, 1] among n
+// levels spread from −1 (action 0) to +1 (action n−1); a tie goes to the
+// higher level.
+func forceLevel(f float64, n int) int {
+	k := int(math.Floor((f+1)/2*float64(n-1) + 0.5))
+	return min(max(k, 0), n-1)
+}
+
 // Begin starts an episode from rest: no spikes in memory, no eligibility.
 func (a *fremaux) Begin() {
 	a.place.Reset()
@@ -281,6 +308,11 @@ func (a *fremaux) Begin() {
 	a.mod.Reset()
 	a.chunk.Start()
 	a.fresh = true
+	if a.AnnealS > 0 {
+		for k, l := range a.links {
+			l.Eta = a.eta0[k] / (1 + a.livedS/a.AnnealS)
+		}
+	}
 }
 
 // Act runs the network for one environment step with the place cells
@@ -299,12 +331,25 @@ func (a *fremaux) Act(x []float64, rng *rand.Rand) int {
 	for range a.steps {
 		a.step(x, 0)
 	}
+	a.livedS += float64(a.steps) * a.dtMs / 1000
 	a.flush()
 	a.stepV = a.mod.V
-	vx, vy := 0.0, 0.0
+	return a.choose(rng)
+}
+
+// choose reads the action from the actor's spike counts of the step.
+func (a *fremaux) choose(rng *rand.Rand) int {
+	vx, vy, n := 0.0, 0.0, 0.0
 	for k, c := range a.counts {
 		vx += c * a.cosK[k]
 		vy += c * a.sinK[k]
+		n += c
+	}
+	if a.Readout == "force" {
+		if n == 0 {
+			return rng.IntN(a.actions)
+		}
+		return forceLevel(-vx/n, a.actions)
 	}
 	if vx == 0 && vy == 0 {
 		return rng.IntN(a.actions)

@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -13,7 +14,7 @@ import (
 // on the default cart-pole, settling settleMs at the start of a trial.
 func cartPoleFremaux(t *testing.T, settleMs float64, seed uint64) (*fremaux, env.Env) {
 	t.Helper()
-	p := FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_cartpole"}, SettleMs: settleMs}
+	p := FremauxParams{CircuitAgent: CircuitAgent{Circuit: "fremaux_cartpole"}, SettleMs: settleMs, Readout: "heading"}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +130,88 @@ func TestFremauxLearnsTheCartPole(t *testing.T) {
 		t.Logf("seed %d: mean trial %.1f steps in the first %d trials, %.1f in the last %d; random %.1f", seed, first, k, last, k, r)
 		if !(last >= 2*r && last >= 2*first) {
 			t.Fatalf("seed %d: the last %d trials last %.1f steps on average: not 2× random's %.1f and its own first %.1f", seed, k, last, r, first)
+		}
+	}
+}
+
+// readout = "force": the action is the level nearest to the spike-weighted
+// mean of the actor neurons' preferred levels −cos θ_k; with two actions
+// it chooses as the heading readout does.
+func TestFremauxForceReadout(t *testing.T) {
+	for _, c := range []struct {
+		f    float64
+		n    int
+		want int
+	}{{-1, 21, 0}, {1, 21, 20}, {0, 21, 10}, {0.049, 21, 10}, {0.051, 21, 11}, {-0.2, 2, 0}, {0.2, 2, 1}, {-1, 5, 0}, {0.6, 5, 3}} {
+		if got := forceLevel(c.f, c.n); got != c.want {
+			t.Errorf("forceLevel(%g, %d) = %d, want %d", c.f, c.n, got, c.want)
+		}
+	}
+	a, _ := cartPoleFremaux(t, 0, 1)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for trial := range 200 {
+		// A bump of spikes somewhere on the ring, and some noise.
+		clear(a.counts)
+		centre := rng.IntN(len(a.counts))
+		for k := range a.counts {
+			d := min((k-centre+len(a.counts))%len(a.counts), (centre-k+len(a.counts))%len(a.counts))
+			if d < 10 {
+				a.counts[k] = float64(rng.IntN(3))
+			} else if rng.IntN(20) == 0 {
+				a.counts[k] = 1
+			}
+		}
+		a.counts[centre]++
+		a.actions, a.Readout = 2, "heading"
+		h := a.choose(rng)
+		a.Readout = "force"
+		if f := a.choose(rng); f != h {
+			t.Fatalf("trial %d: 2 actions, the force readout chose %d, the heading readout %d", trial, f, h)
+		}
+		a.actions = 21
+		mean, n := 0.0, 0.0
+		for k, c := range a.counts {
+			mean -= c * math.Cos(2*math.Pi*float64(k)/float64(len(a.counts)))
+			n += c
+		}
+		if got, want := a.choose(rng), int(math.Round((mean/n+1)*10)); got != want {
+			t.Fatalf("trial %d: 21 levels, chose %d, want %d (mean preferred level %g)", trial, got, want, mean/n)
+		}
+	}
+}
+
+// anneal_s: every trial's TD-LTP runs at η/(1 + T/anneal_s), T the
+// simulated time of the trials before it; without it η stays.
+func TestFremauxAnneals(t *testing.T) {
+	for _, anneal := range []float64{0, 0.5} {
+		a, e := cartPoleFremaux(t, 100, 5)
+		a.AnnealS = anneal
+		eta := [2]float64{a.links[0].Eta, a.links[1].Eta}
+		rng := rand.New(rand.NewPCG(5, 1))
+		x := make([]float64, e.Features())
+		steps := 0
+		for trial := range 3 {
+			e.Reset(trial, rng, x)
+			a.Begin()
+			for {
+				steps++
+				o := e.Step(a.Act(x, rng), rng, x)
+				a.Learn(nil, 0, o.Reward, x, o.End, 0)
+				if o.End {
+					break
+				}
+			}
+		}
+		a.Begin()
+		lived := float64(steps) * 0.02
+		for k, l := range a.links {
+			want := eta[k]
+			if anneal > 0 {
+				want = eta[k] / (1 + lived/anneal)
+			}
+			if math.Abs(l.Eta-want) > 1e-12*want || want <= 0 {
+				t.Fatalf("anneal_s = %g: projection %d's η = %g after %d steps (%g s), want %g", anneal, k, l.Eta, steps, lived, want)
+			}
 		}
 	}
 }
