@@ -31,14 +31,8 @@ func (s *Sparse) State() SparseState {
 		C: c(st.C), XPre: c(st.xPre), YPost: c(st.yPost),
 		TNow: st.tNow, Dt: st.dt, Kc: st.kc, Ec: st.ec, Ex: st.ex, Ey: st.ey}
 	if st.tc != nil {
-		out.XPre, out.TPre = make([]float64, len(st.pre)), make([]float64, len(st.pre))
-		for j, tr := range st.pre {
-			out.XPre[j], out.TPre[j] = tr.v, tr.t
-		}
-		out.YPost, out.TPost = make([]float64, len(st.post)), make([]float64, len(st.post))
-		for i, tr := range st.post {
-			out.YPost[i], out.TPost[i] = tr.v, tr.t
-		}
+		out.XPre, out.TPre = splitTraces(st.pre)
+		out.YPost, out.TPost = splitTraces(st.post)
 		out.TSyn, out.C = make([]float64, len(s.W)), make([]float64, len(s.W))
 		for k := range out.TSyn {
 			out.TSyn[k], out.C[k] = st.tc[k].a, st.tc[k].c
@@ -74,16 +68,12 @@ func (s *Sparse) SetState(x SparseState) error {
 	}
 	copy(st.xPre, x.XPre)
 	copy(st.yPost, x.YPost)
-	for j := range st.pre {
-		st.pre[j] = trace{x.XPre[j], x.TPre[j]}
-	}
-	for i := range st.post {
-		st.post[i] = trace{x.YPost[i], x.TPost[i]}
-	}
+	joinTraces(st.pre, x.XPre, x.TPre)
+	joinTraces(st.post, x.YPost, x.TPost)
 	st.hist = st.hist[:0]
 	for _, h := range x.Hist {
 		ev := daEvent{T: h.T, D: h.D, Tonic: h.Tonic, invTauD: h.InvTauD, tauCD: h.TauCD}
-		ev.TDead = ev.T + deadAfter(ev.D, ev.invTauD, ev.Tonic)
+		ev.setDead()
 		if ev.D != 0 {
 			ev.tabulate()
 		}
@@ -91,4 +81,21 @@ func (s *Sparse) SetState(x SparseState) error {
 	}
 	st.tNow, st.dt, st.kc, st.ec, st.ex, st.ey = x.TNow, x.Dt, x.Kc, x.Ec, x.Ex, x.Ey
 	return nil
+}
+
+// splitTraces returns the values and the times of neurons' traces, as
+// SparseState keeps them.
+func splitTraces(tr []trace) (v, t []float64) {
+	v, t = make([]float64, len(tr)), make([]float64, len(tr))
+	for i, x := range tr {
+		v[i], t[i] = x.v, x.t
+	}
+	return v, t
+}
+
+// joinTraces sets tr from the values v and times t of SparseState.
+func joinTraces(tr []trace, v, t []float64) {
+	for i := range tr {
+		tr[i] = trace{v[i], t[i]}
+	}
 }

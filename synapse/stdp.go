@@ -311,9 +311,12 @@ func (s *Sparse) amplitudes() (aP, aM float64) {
 func (s *Sparse) daEvent(t, d, tauD, tonic float64) daEvent {
 	tc := s.STDP.TauCMs
 	ev := daEvent{T: t, D: d, Tonic: tonic, invTauD: 1 / tauD, tauCD: tc * tauD / (tc + tauD)}
-	ev.TDead = t + deadAfter(d, ev.invTauD, tonic)
+	ev.setDead()
 	return ev
 }
+
+// setDead sets TDead from the breakpoint's other fields.
+func (ev *daEvent) setDead() { ev.TDead = ev.T + deadAfter(ev.D, ev.invTauD, ev.Tonic) }
 
 // The phasic dopamine of a breakpoint decays away; the tonic level does
 // not. Over a lapse from u to t in the segment of a breakpoint (T, D,
