@@ -5,6 +5,28 @@ import (
 	"testing"
 )
 
+// kernels returns the kernel sets this machine has (generic, AVX2,
+// AVX-512) and makes each the one in use when the loop reaches it; the
+// machine's own is restored when the test ends.
+func kernels(t *testing.T) func(func(int, string) bool) {
+	avx2, avx512 := useAVX2, useAVX512
+	t.Cleanup(func() { useAVX2, useAVX512 = avx2, avx512 })
+	return func(yield func(int, string) bool) {
+		for i, k := range []struct {
+			name      string
+			has, a, b bool
+		}{{"generic", true, false, false}, {"avx2", avx2, true, false}, {"avx512", avx512, true, true}} {
+			if !k.has {
+				continue
+			}
+			useAVX2, useAVX512 = k.a, k.b
+			if !yield(i, k.name) {
+				return
+			}
+		}
+	}
+}
+
 func seedOf(k byte) [32]byte {
 	var s [32]byte
 	for i := range s {
@@ -18,18 +40,13 @@ func seedOf(k byte) [32]byte {
 // Uint64 and through Fill in uneven pieces, with the AVX2 kernel and
 // without.
 func TestStreamIsRandChaCha8(t *testing.T) {
-	defer func(u bool) { useAVX2 = u }(useAVX2)
-	for _, avx := range []bool{false, true} {
-		if avx && !useAVX2 {
-			continue
-		}
-		useAVX2 = avx
+	for _, avx := range kernels(t) {
 		for k := range byte(4) {
 			ref := rand.NewChaCha8(seedOf(k))
 			s := New(seedOf(k))
 			for i := range 1000 {
 				if got, want := s.Uint64(), ref.Uint64(); got != want {
-					t.Fatalf("avx2 %v seed %d: value %d is %#x, want %#x", avx, k, i, got, want)
+					t.Fatalf("kernel %s seed %d: value %d is %#x, want %#x", avx, k, i, got, want)
 				}
 			}
 			buf := make([]uint64, 300)
@@ -37,7 +54,7 @@ func TestStreamIsRandChaCha8(t *testing.T) {
 				s.Fill(buf[:n])
 				for j, got := range buf[:n] {
 					if want := ref.Uint64(); got != want {
-						t.Fatalf("avx2 %v seed %d: fill %d value %d is %#x, want %#x", avx, k, i, j, got, want)
+						t.Fatalf("kernel %s seed %d: fill %d value %d is %#x, want %#x", avx, k, i, j, got, want)
 					}
 				}
 			}
@@ -84,12 +101,7 @@ func BenchmarkRandChaCha8(b *testing.B) {
 // for, on lengths odd and even, short and spanning epochs, with the AVX2
 // kernel and without; inputs start from values whose sums round.
 func TestAddUniformIsTheLoop(t *testing.T) {
-	defer func(u bool) { useAVX2 = u }(useAVX2)
-	for _, avx := range []bool{false, true} {
-		if avx && !useAVX2 {
-			continue
-		}
-		useAVX2 = avx
+	for _, avx := range kernels(t) {
 		const amp = 13.0
 		a, h := amp*inv32, -0.5*amp
 		ref := rand.NewChaCha8(seedOf(3))
@@ -112,7 +124,7 @@ func TestAddUniformIsTheLoop(t *testing.T) {
 			}
 			for i := range got {
 				if got[i] != want[i] {
-					t.Fatalf("avx2 %v, n %d: value %d is %v, want %v", avx, n, i, got[i], want[i])
+					t.Fatalf("kernel %s, n %d: value %d is %v, want %v", avx, n, i, got[i], want[i])
 				}
 			}
 		}
@@ -132,12 +144,7 @@ func BenchmarkAddUniform(b *testing.B) {
 // TestAddWordsIsAddUniform: a step's values drawn once and added in
 // ranges with even starts give the bits of AddUniform on the whole.
 func TestAddWordsIsAddUniform(t *testing.T) {
-	defer func(u bool) { useAVX2 = u }(useAVX2)
-	for _, avx := range []bool{false, true} {
-		if avx && !useAVX2 {
-			continue
-		}
-		useAVX2 = avx
+	for _, avx := range kernels(t) {
 		for _, n := range []int{800, 201, 7, 1} {
 			whole, parts := New(seedOf(2)), New(seedOf(2))
 			a, b := make([]float64, n), make([]float64, n)
@@ -152,9 +159,33 @@ func TestAddWordsIsAddUniform(t *testing.T) {
 			}
 			for i := range a {
 				if a[i] != b[i] {
-					t.Fatalf("avx2 %v, n %d: value %d is %v in ranges, %v whole", avx, n, i, b[i], a[i])
+					t.Fatalf("kernel %s, n %d: value %d is %v in ranges, %v whole", avx, n, i, b[i], a[i])
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkKernels: Fill and AddUniform of a step of the distal-reward
+// network's noise (1000 values) with each kernel set this machine has.
+func BenchmarkKernels(b *testing.B) {
+	avx2, avx512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = avx2, avx512 }()
+	for _, name := range kernels(&testing.T{}) {
+		b.Run(name, func(b *testing.B) {
+			s := New(seedOf(1))
+			in := make([]float64, 1000)
+			b.ReportAllocs()
+			for b.Loop() {
+				s.AddUniform(in, 13)
+			}
+		})
+		b.Run(name+"/fill", func(b *testing.B) {
+			s := New(seedOf(1))
+			buf := make([]uint64, 500)
+			for b.Loop() {
+				s.Fill(buf)
+			}
+		})
 	}
 }
