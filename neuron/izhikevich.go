@@ -168,8 +168,9 @@ func (z *Izhikevich) StepPart(lo, hi int, spikes []int32) []int32 {
 	h := dt / 2
 	a, b, c, d, peak := z.A, z.B, z.CMV, z.D, z.VPeakMV
 	k := z.kSyn // what remains of the synaptic current after the step
-	// The AVX2 kernel steps the neurons four at a time (the same
-	// operations, the same bits); the scalar loop does the rest. Spikes
+	// The AVX-512 kernel steps the neurons sixteen at a time, the AVX2
+	// kernel four at a time (the same operations, the same bits); the
+	// scalar loop does the rest. Spikes
 	// are numbered from lo until the end.
 	first := len(spikes)
 	m := 0
@@ -180,7 +181,18 @@ func (z *Izhikevich) StepPart(lo, hi int, spikes []int32) []int32 {
 		}
 		kk := [10]float64{h, 0.04, 5, 140, k, b, dt * a, c, d, peak}
 		buf := spikes[first : first+n]
-		spikes = spikes[:first+izhAVX2(&v[0], &u[0], &in[0], m, &kk, &buf[0])]
+		ns, m16 := 0, 0
+		if useAVX512 && n >= 16 {
+			m16 = n &^ 15
+			ns = izhAVX512(&v[0], &u[0], &in[0], m16, &kk, &buf[0])
+		}
+		if m > m16 {
+			// The groups of four after those of sixteen, numbered from m16.
+			n4 := izhAVX2(&v[m16], &u[m16], &in[m16], m-m16, &kk, &buf[ns])
+			offset(buf[ns:ns+n4], m16)
+			ns += n4
+		}
+		spikes = spikes[:first+ns]
 		for _, i := range spikes[first:] {
 			out[i] = 1
 		}

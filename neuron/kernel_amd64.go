@@ -8,6 +8,10 @@ import "golang.org/x/sys/cpu"
 // TestKernelsMatchScalar checks it. Tests switch it off to compare.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 
+// useAVX512 (with useAVX2) selects the AVX-512 kernel of the Izhikevich
+// step (eight neurons per instruction), the same operations again.
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
+
 // lifAVX2 steps neurons [0, n), n a multiple of 4, of a LIF population with
 // the constants k = {pm, v0, pe, pi, de, di, vth} (see LIF.Step): it
 // decays the currents, integrates v where ref is 0, counts ref down where
@@ -30,3 +34,9 @@ func cobaAVX2(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int3
 //
 //go:noescape
 func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
+
+// izhAVX512 is izhAVX2 for n a multiple of 16, eight neurons per
+// instruction (AVX512F).
+//
+//go:noescape
+func izhAVX512(v, u, in *float64, n int, k *[10]float64, spikes *int32) int

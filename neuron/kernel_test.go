@@ -32,8 +32,34 @@ func (z izh) Step(dt float64) {
 	z.Izhikevich.Step(dt)
 }
 
-// stepBoth steps two copies of a population, one with the AVX2 kernel and
-// one with the scalar loop only, under the same random input, and fails at
+// kernelSets are the kernel sets this machine has beyond the scalar loops:
+// AVX2, and AVX2 with AVX-512.
+func kernelSets() []struct {
+	name      string
+	avx2, zmm bool
+} {
+	sets := []struct {
+		name      string
+		avx2, zmm bool
+	}{}
+	if useAVX2 {
+		sets = append(sets, struct {
+			name      string
+			avx2, zmm bool
+		}{"avx2", true, false})
+	}
+	if useAVX512 {
+		sets = append(sets, struct {
+			name      string
+			avx2, zmm bool
+		}{"avx512", true, true})
+	}
+	return sets
+}
+
+// stepBoth steps two copies of a population, one with the kernels in
+// use (useAVX2, useAVX512 as the caller set them) and one with the scalar
+// loop only, under the same random input, and fails at
 // the first bit that differs in the state (vars: its float variables and
 // refractory counts), the inputs, the outputs or the spikes.
 func stepBoth(t *testing.T, name string, a, b spikingKernel, vars func(p spikingKernel) ([][]float64, []int32), scale float64) {
@@ -62,24 +88,25 @@ func stepBoth(t *testing.T, name string, a, b spikingKernel, vars func(p spiking
 				b.InputInh()[i] += w
 			}
 		}
-		useAVX2 = true
+		avx2, zmm := useAVX2, useAVX512
 		a.Step(0.1)
-		useAVX2 = false
+		useAVX2, useAVX512 = false, false
 		b.Step(0.1)
+		useAVX2, useAVX512 = avx2, zmm
 		fa, ra := vars(a)
 		fb, rb := vars(b)
 		fa = append(fa, a.Input(), a.InputInh(), a.Output())
 		fb = append(fb, b.Input(), b.InputInh(), b.Output())
 		for k := range fa {
 			if i := same(fa[k], fb[k]); i >= 0 {
-				t.Fatalf("%s, step %d, variable %d, neuron %d: %v (AVX2) != %v (scalar)", name, step, k, i, fa[k][i], fb[k][i])
+				t.Fatalf("%s, step %d, variable %d, neuron %d: %v (kernel) != %v (scalar)", name, step, k, i, fa[k][i], fb[k][i])
 			}
 		}
 		if !slices.Equal(ra, rb) {
 			t.Fatalf("%s, step %d: refractory counts differ", name, step)
 		}
 		if !slices.Equal(a.Spikes(), b.Spikes()) {
-			t.Fatalf("%s, step %d: spikes %v (AVX2) != %v (scalar)", name, step, a.Spikes(), b.Spikes())
+			t.Fatalf("%s, step %d: spikes %v (kernel) != %v (scalar)", name, step, a.Spikes(), b.Spikes())
 		}
 		total += len(a.Spikes())
 	}
@@ -95,7 +122,16 @@ func TestKernelsMatchScalar(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 on this machine: the scalar loops step every neuron")
 	}
-	defer func(u bool) { useAVX2 = u }(useAVX2)
+	defer func(a, z bool) { useAVX2, useAVX512 = a, z }(useAVX2, useAVX512)
+	for _, k := range kernelSets() {
+		t.Run(k.name, func(t *testing.T) {
+			useAVX2, useAVX512 = k.avx2, k.zmm
+			kernelsMatchScalar(t)
+		})
+	}
+}
+
+func kernelsMatchScalar(t *testing.T) {
 	const n = 1003
 	init := func(v []float64) {
 		rng := rand.New(rand.NewPCG(3, 4))
@@ -136,9 +172,11 @@ func TestKernelsMatchScalar(t *testing.T) {
 		p    IzhikevichParams
 		tau  float64
 	}{{"izhikevich rs", RegularSpiking(), 5}, {"izhikevich fs", FastSpiking(), 0}} {
-		// The kernel steps eight neurons per loop, then four: 1003 ends
-		// after the loop of eight, 1007 after one group of four.
-		for _, n := range []int{n, n + 4} {
+		// The AVX2 kernel steps eight neurons per loop, then four: 1003
+		// ends after the loop of eight, 1007 after one group of four. The
+		// AVX-512 kernel steps sixteen per loop and leaves 8 or 12 to the
+		// AVX2 kernel there, none at 1008, one group of four at 1012.
+		for _, n := range []int{n, n + 4, n + 5, n + 9} {
 			p := c.p
 			p.TauSynMs = c.tau
 			za, _ := NewIzhikevich(n, p)
@@ -151,5 +189,38 @@ func TestKernelsMatchScalar(t *testing.T) {
 				return [][]float64{z.V, z.U}, nil
 			}, 60)
 		}
+	}
+}
+
+// BenchmarkIzhikevichKernels steps the distal-reward network's 1000
+// neurons (regular spiking, dt = 1 ms, a noisy drive) with each kernel
+// set this machine has, and with the scalar loop.
+func BenchmarkIzhikevichKernels(b *testing.B) {
+	defer func(a, z bool) { useAVX2, useAVX512 = a, z }(useAVX2, useAVX512)
+	sets := append([]struct {
+		name      string
+		avx2, zmm bool
+	}{{"scalar", false, false}}, kernelSets()...)
+	for _, k := range sets {
+		b.Run(k.name, func(b *testing.B) {
+			useAVX2, useAVX512 = k.avx2, k.zmm
+			z, err := NewIzhikevich(1000, RegularSpiking())
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			drive := make([]float64, 4096)
+			for i := range drive {
+				drive[i] = 13 * (rng.Float64() - 0.5)
+			}
+			in := z.Input()
+			b.ReportAllocs()
+			s := 0
+			for b.Loop() {
+				copy(in, drive[s:])
+				s = (s + 97) % 3000
+				z.Step(1)
+			}
+		})
 	}
 }
