@@ -10,6 +10,9 @@ import (
 // instruction); tests switch it off to compare.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 
+// useAVX512 (with useAVX2) selects bringAVX512 for the groups of eight.
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
+
 // bringAVX2 brings synapses [0, n), n a multiple of 4, to k.t as bring's
 // loop does: ac holds each synapse's time of last update and eligibility
 // side by side (a_0, c_0, a_1, c_1, …), w its weight. For every synapse
@@ -23,6 +26,12 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 //
 //go:noescape
 func bringAVX2(ac, w *float64, n int, k *bringK, slow *int32) int
+
+// bringAVX512 is bringAVX2 for n a multiple of 8, eight synapses per
+// instruction (AVX512F), its masks in mask registers: the same bits.
+//
+//go:noescape
+func bringAVX512(ac, w *float64, n int, k *bringK, slow *int32) int
 
 // Compile-time checks of the offsets bring_amd64.s uses.
 var (

@@ -18,7 +18,23 @@ func TestBringKernelMatchesGoLoop(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 kernel on this machine")
 	}
-	defer func() { useAVX2 = true }()
+	defer func(a, z bool) { useAVX2, useAVX512 = a, z }(useAVX2, useAVX512)
+	sets := []struct {
+		name      string
+		avx2, zmm bool
+	}{{"avx2", true, false}}
+	if useAVX512 {
+		sets = append(sets, struct {
+			name      string
+			avx2, zmm bool
+		}{"avx512", true, true})
+	}
+	for _, k := range sets {
+		t.Run(k.name, func(t *testing.T) { bringKernelMatchesGoLoop(t, k.avx2, k.zmm) })
+	}
+}
+
+func bringKernelMatchesGoLoop(t *testing.T, avx2, zmm bool) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	const tm = 71000.0
 	// The last breakpoint: 1 s before tm (every phasic term live), 19 s
@@ -36,7 +52,7 @@ func TestBringKernelMatchesGoLoop(t *testing.T) {
 				}
 				s.Dopamine(1000, 0, 200, tonic)
 				s.Dopamine(t0, d0, 200, tonic)
-				for _, n := range []int{0, 1, 3, 4, 5, 8, 13, 255, 256, 257, 600} {
+				for _, n := range []int{0, 1, 3, 4, 5, 8, 12, 13, 16, 20, 255, 256, 257, 600} {
 					a, w, c := make([]float64, n), make([]float64, n), make([]float64, n)
 					for i := range a {
 						a[i] = tm - float64(1+rng.IntN(900))
@@ -75,9 +91,9 @@ func TestBringKernelMatchesGoLoop(t *testing.T) {
 					}
 					got := [3][]float64{append([]float64(nil), a...), append([]float64(nil), w...), append([]float64(nil), c...)}
 					want := [3][]float64{append([]float64(nil), a...), append([]float64(nil), w...), append([]float64(nil), c...)}
-					useAVX2 = true
+					useAVX2, useAVX512 = avx2, zmm
 					bringSplit(s, got[0], got[1], got[2], tm)
-					useAVX2 = false
+					useAVX2, useAVX512 = false, false
 					bringSplit(s, want[0], want[1], want[2], tm)
 					for k, name := range []string{"a", "w", "c"} {
 						for i := range got[k] {

@@ -619,6 +619,26 @@ func clipSum(w, dw, lo, hi float64) float64 {
 	return min(max(v, lo), hi)
 }
 
+// bringKernel runs the kernel on len(w) synapses, a multiple of 4: the
+// AVX-512 one on the groups of eight if the machine has it, the AVX2 one
+// on the rest. It returns the number of synapses listed in slow
+// (ascending, numbered from 0), which the caller integrates.
+func bringKernel(ac []tcPair, w []float64, k *bringK, slow []int32) int {
+	n, m8, ns := len(w), 0, 0
+	if useAVX512 && n >= 8 {
+		m8 = n &^ 7
+		ns = bringAVX512(&ac[0].a, &w[0], m8, k, &slow[0])
+	}
+	if n > m8 {
+		n4 := bringAVX2(&ac[m8].a, &w[m8], n-m8, k, &slow[ns])
+		for x := range slow[ns : ns+n4] {
+			slow[ns+x] += int32(m8)
+		}
+		ns += n4
+	}
+	return ns
+}
+
 // bringChunk is the number of synapses bringAVX2 takes per call.
 const bringChunk = 256
 
@@ -659,7 +679,7 @@ func (s *Sparse) bringSet(ac []tcPair, w []float64, t float64) {
 		n := len(w) &^ 3
 		for lo := 0; lo < n; lo += bringChunk {
 			m := min(n-lo, bringChunk)
-			ns := bringAVX2(&ac[lo].a, &w[lo], m, k, &slow[0])
+			ns := bringKernel(ac[lo:lo+m], w[lo:lo+m], k, slow[:])
 			for _, x := range slow[:ns] {
 				i := lo + int(x)
 				ai := ac[i].a
