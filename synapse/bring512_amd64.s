@@ -1,27 +1,6 @@
 #include "textflag.h"
 
-// The offsets of bringK's fields used here (bring.go; see bring_amd64.s):
-// the first of each field's four lanes is broadcast to eight.
-#define T 0
-#define T0 32
-#define D0 64
-#define TONIC 96
-#define TAUCD 128
-#define TAUC 160
-#define LO 192
-#define HI 224
-#define LOHI 256
-#define TABLEN 288
-#define ONE 320
-#define TDEAD 352
-#define ABSMASK 384
-#define BMIN 416
-#define BMAX 448
-#define ED 480
-#define EM 488
-#define GC 496
-#define HASD 504
-#define HASTONIC 512
+#include "bringk.h"
 
 // Where the eight a_i and c_i of two zmm registers of (a, c) pairs go,
 // and back.

@@ -33,7 +33,7 @@ func bringAVX2(ac, w *float64, n int, k *bringK, slow *int32) int
 //go:noescape
 func bringAVX512(ac, w *float64, n int, k *bringK, slow *int32) int
 
-// Compile-time checks of the offsets bring_amd64.s uses.
+// Compile-time checks of the offsets bringk.h gives the kernels.
 var (
 	_ [352 - unsafe.Offsetof(bringK{}.tDead)]struct{}
 	_ [unsafe.Offsetof(bringK{}.tDead) - 352]struct{}
