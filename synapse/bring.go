@@ -1,7 +1,8 @@
 package synapse
 
-// bringK are the operands of bringAVX2, each number broadcast to the four
-// lanes of a vector; bring_amd64.s names their offsets.
+// bringK are the operands of bringAVX2 and bringAVX512, each number
+// broadcast to the four lanes of a ymm vector (bringAVX512 broadcasts the
+// first to eight); bringk.h names their offsets.
 type bringK struct {
 	t, t0, d0, tonic, tauCD, tauC [4]float64
 	lo, hi, loHi, tabLen, one     [4]float64

@@ -650,8 +650,9 @@ const bringChunk = 256
 // dt = 1 ms), is integrated here, in a loop with no call, by the very
 // operations of integrate's single segment; any other by integrate. The
 // bits are integrate's. On amd64 with AVX2 that loop runs in bringAVX2
-// (bring_amd64.s), four synapses per instruction, but for the last
-// len(w) mod 4.
+// (bring_amd64.s), four synapses per instruction, and with AVX-512 in
+// bringAVX512 (bring512_amd64.s), eight, but for the last len(w) mod 4
+// (bringKernel).
 func (s *Sparse) bring(ac []tcPair, w []float64, t float64) {
 	s.setBring(t)
 	s.bringSet(ac, w, t)
