@@ -190,8 +190,9 @@ func (c *COBA) StepPart(lo, hi int, spikes []int32) []int32 {
 	v, ge, gi, ref := c.V[lo:hi], c.GE[lo:hi], c.GI[lo:hi], c.Ref[lo:hi]
 	k, de, di := c.k, c.de, c.di
 	vl, ee, ei, vth := c.ELMV+c.IBiasMV, c.EExcMV, c.EInhMV, c.VThreshMV
-	// The AVX2 kernel steps the neurons four at a time (the same
-	// operations, the same bits); the scalar loop does the rest. Spikes
+	// The AVX-512 kernel steps the neurons eight at a time, the AVX2
+	// kernel four (the same operations, the same bits); the scalar loop
+	// does the rest. Spikes
 	// are numbered from lo until the end.
 	first := len(spikes)
 	m := 0
@@ -202,7 +203,18 @@ func (c *COBA) StepPart(lo, hi int, spikes []int32) []int32 {
 			spikes = append(make([]int32, 0, first+n), spikes...)
 		}
 		buf := spikes[first : first+n]
-		spikes = spikes[:first+cobaAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &kk, &buf[0])]
+		ns, m8 := 0, 0
+		if useAVX512 && n >= 8 {
+			m8 = n &^ 7
+			ns = cobaAVX512(&v[0], &ge[0], &gi[0], &ref[0], m8, &kk, &buf[0])
+		}
+		if m > m8 {
+			// The group of four after those of eight, numbered from m8.
+			n4 := cobaAVX2(&v[m8], &ge[m8], &gi[m8], &ref[m8], m-m8, &kk, &buf[ns])
+			offset(buf[ns:ns+n4], m8)
+			ns += n4
+		}
+		spikes = spikes[:first+ns]
 	}
 	for i := m; i < n; i++ {
 		e, h := ge[i], gi[i]

@@ -8,8 +8,9 @@ import "golang.org/x/sys/cpu"
 // TestKernelsMatchScalar checks it. Tests switch it off to compare.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasAVX
 
-// useAVX512 (with useAVX2) selects the AVX-512 kernel of the Izhikevich
-// step (eight neurons per instruction), the same operations again.
+// useAVX512 (with useAVX2) selects the AVX-512 kernels of the LIF, COBA
+// and Izhikevich steps (eight neurons per instruction), the same
+// operations again.
 var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
 
 // lifAVX2 steps neurons [0, n), n a multiple of 4, of a LIF population with
@@ -40,3 +41,15 @@ func izhAVX2(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
 //
 //go:noescape
 func izhAVX512(v, u, in *float64, n int, k *[10]float64, spikes *int32) int
+
+// lifAVX512 is lifAVX2 for n a multiple of 8, eight neurons per
+// instruction (AVX512F).
+//
+//go:noescape
+func lifAVX512(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int32) int
+
+// cobaAVX512 is cobaAVX2 for n a multiple of 8, eight neurons per
+// instruction (AVX512F).
+//
+//go:noescape
+func cobaAVX512(v, ge, gi *float64, ref *int32, n int, k *[7]float64, spikes *int32) int

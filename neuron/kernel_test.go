@@ -139,31 +139,35 @@ func kernelsMatchScalar(t *testing.T) {
 			v[i] = -60 + 10*rng.Float64()
 		}
 	}
-	lp := LIFParams{TauMMs: 20, VRestMV: -49, VResetMV: -60, VThreshMV: -50, TRefMs: 5, TauSynEMs: 5, TauSynIMs: 10}
-	la, _ := NewLIF(n, lp)
-	lb, _ := NewLIF(n, lp)
-	init(la.V)
-	init(lb.V)
-	stepBoth(t, "lif", la, lb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 2)
+	// The AVX-512 kernels step eight neurons per loop: 1003 leaves 3 to
+	// the scalar loop, 1007 a group of four to the AVX2 kernel first.
+	for _, n := range []int{n, n + 4} {
+		lp := LIFParams{TauMMs: 20, VRestMV: -49, VResetMV: -60, VThreshMV: -50, TRefMs: 5, TauSynEMs: 5, TauSynIMs: 10}
+		la, _ := NewLIF(n, lp)
+		lb, _ := NewLIF(n, lp)
+		init(la.V)
+		init(lb.V)
+		stepBoth(t, fmt.Sprintf("lif, %d neurons", n), la, lb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 2)
 
-	// Delta synapses on both channels (Brunel 2000): the same kernel with
-	// P_x = e^(−dt/τ_m) and the currents cleared.
-	dp := LIFParams{TauMMs: 20, VRestMV: 0, VResetMV: 10, VThreshMV: 20, TRefMs: 2}
-	da, _ := NewLIF(n, dp)
-	db, _ := NewLIF(n, dp)
-	for i := range da.V {
-		da.V[i] = 20 * float64(i) / n
-		db.V[i] = da.V[i]
+		// Delta synapses on both channels (Brunel 2000): the same kernel with
+		// P_x = e^(−dt/τ_m) and the currents cleared.
+		dp := LIFParams{TauMMs: 20, VRestMV: 0, VResetMV: 10, VThreshMV: 20, TRefMs: 2}
+		da, _ := NewLIF(n, dp)
+		db, _ := NewLIF(n, dp)
+		for i := range da.V {
+			da.V[i] = 20 * float64(i) / float64(n)
+			db.V[i] = da.V[i]
+		}
+		stepBoth(t, fmt.Sprintf("lif delta, %d neurons", n), da, db, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 25)
+
+		cp := COBAParams{}.Defaults()
+		cp.IBiasMV = 20
+		ca, _ := NewCOBA(n, cp)
+		cb, _ := NewCOBA(n, cp)
+		init(ca.V)
+		init(cb.V)
+		stepBoth(t, fmt.Sprintf("coba, %d neurons", n), ca, cb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*COBA); return [][]float64{z.V}, z.Ref }, 0.5)
 	}
-	stepBoth(t, "lif delta", da, db, func(p spikingKernel) ([][]float64, []int32) { z := p.(*LIF); return [][]float64{z.V}, z.Ref }, 25)
-
-	cp := COBAParams{}.Defaults()
-	cp.IBiasMV = 20
-	ca, _ := NewCOBA(n, cp)
-	cb, _ := NewCOBA(n, cp)
-	init(ca.V)
-	init(cb.V)
-	stepBoth(t, "coba", ca, cb, func(p spikingKernel) ([][]float64, []int32) { z := p.(*COBA); return [][]float64{z.V}, z.Ref }, 0.5)
 
 	// Regular spiking with a synaptic time constant (the input decays, not
 	// zeroed), and fast spiking without one.
@@ -192,17 +196,19 @@ func kernelsMatchScalar(t *testing.T) {
 	}
 }
 
-// BenchmarkIzhikevichKernels steps the distal-reward network's 1000
-// neurons (regular spiking, dt = 1 ms, a noisy drive) with each kernel
-// set this machine has, and with the scalar loop.
-func BenchmarkIzhikevichKernels(b *testing.B) {
+// BenchmarkKernels steps, with each kernel set this machine has and
+// with the scalar loop: the distal-reward network's 1000 Izhikevich
+// neurons (regular spiking, dt = 1 ms, a noisy drive), and the 4000 LIF
+// (CUBA's) and COBA neurons of BenchmarkLIFStep and BenchmarkCOBAStep
+// (dt = 0.1 ms).
+func BenchmarkKernels(b *testing.B) {
 	defer func(a, z bool) { useAVX2, useAVX512 = a, z }(useAVX2, useAVX512)
 	sets := append([]struct {
 		name      string
 		avx2, zmm bool
 	}{{"scalar", false, false}}, kernelSets()...)
 	for _, k := range sets {
-		b.Run(k.name, func(b *testing.B) {
+		b.Run("izhikevich/"+k.name, func(b *testing.B) {
 			useAVX2, useAVX512 = k.avx2, k.zmm
 			z, err := NewIzhikevich(1000, RegularSpiking())
 			if err != nil {
@@ -220,6 +226,36 @@ func BenchmarkIzhikevichKernels(b *testing.B) {
 				copy(in, drive[s:])
 				s = (s + 97) % 3000
 				z.Step(1)
+			}
+		})
+		b.Run("lif/"+k.name, func(b *testing.B) {
+			useAVX2, useAVX512 = k.avx2, k.zmm
+			l, err := NewLIF(4000, LIFParams{TauMMs: 20, VRestMV: -49, VResetMV: -60, VThreshMV: -50, TRefMs: 5, TauSynEMs: 5, TauSynIMs: 10})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range l.V {
+				l.V[i] = -60 + 10*float64(i)/4000
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Step(0.1)
+			}
+		})
+		b.Run("coba/"+k.name, func(b *testing.B) {
+			useAVX2, useAVX512 = k.avx2, k.zmm
+			p := COBAParams{}.Defaults()
+			p.IBiasMV = 20
+			c, err := NewCOBA(4000, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range c.V {
+				c.V[i] = -60 + 10*float64(i)/4000
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Step(0.1)
 			}
 		})
 	}

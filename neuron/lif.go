@@ -240,10 +240,10 @@ func (l *LIF) StepPart(lo, hi int, spikes []int32) []int32 {
 	v0 := l.VRestMV * (1 - pm) // v ← v·pm + v_rest·(1 − pm) + P_e·I_e + P_i·I_i
 	vth := l.VThreshMV
 	// A threshold crossing is rare: the loops only record it, and the
-	// reset is done for the few spiking neurons after them. The AVX2
-	// kernel steps the neurons four at a time (the same operations, the
-	// same bits); the scalar loop does the rest. Spikes are numbered from
-	// lo until the end.
+	// reset is done for the few spiking neurons after them. The AVX-512
+	// kernel steps the neurons eight at a time, the AVX2 kernel four (the
+	// same operations, the same bits); the scalar loop does the rest.
+	// Spikes are numbered from lo until the end.
 	first := len(spikes)
 	m := 0
 	if useAVX2 && n >= 4 {
@@ -253,7 +253,18 @@ func (l *LIF) StepPart(lo, hi int, spikes []int32) []int32 {
 			spikes = append(make([]int32, 0, first+n), spikes...)
 		}
 		buf := spikes[first : first+n]
-		spikes = spikes[:first+lifAVX2(&v[0], &ge[0], &gi[0], &ref[0], m, &k, &buf[0])]
+		ns, m8 := 0, 0
+		if useAVX512 && n >= 8 {
+			m8 = n &^ 7
+			ns = lifAVX512(&v[0], &ge[0], &gi[0], &ref[0], m8, &k, &buf[0])
+		}
+		if m > m8 {
+			// The group of four after those of eight, numbered from m8.
+			n4 := lifAVX2(&v[m8], &ge[m8], &gi[m8], &ref[m8], m-m8, &k, &buf[ns])
+			offset(buf[ns:ns+n4], m8)
+			ns += n4
+		}
+		spikes = spikes[:first+ns]
 	}
 	for i := m; i < n; i++ {
 		ie, ii := ge[i], gi[i]
