@@ -170,8 +170,8 @@ func (z *Izhikevich) StepPart(lo, hi int, spikes []int32) []int32 {
 	k := z.kSyn // what remains of the synaptic current after the step
 	// The AVX-512 kernel steps the neurons sixteen at a time, the AVX2
 	// kernel four at a time (the same operations, the same bits); the
-	// scalar loop does the rest. Spikes
-	// are numbered from lo until the end.
+	// scalar loop does the rest. Spikes are numbered from lo until the
+	// end.
 	first := len(spikes)
 	m := 0
 	if useAVX2 && n >= 4 {
