@@ -230,33 +230,51 @@ func BenchmarkKernels(b *testing.B) {
 		})
 		b.Run("lif/"+k.name, func(b *testing.B) {
 			useAVX2, useAVX512 = k.avx2, k.zmm
-			l, err := NewLIF(4000, LIFParams{TauMMs: 20, VRestMV: -49, VResetMV: -60, VThreshMV: -50, TRefMs: 5, TauSynEMs: 5, TauSynIMs: 10})
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range l.V {
-				l.V[i] = -60 + 10*float64(i)/4000
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				l.Step(0.1)
-			}
+			benchLIF(b)
 		})
 		b.Run("coba/"+k.name, func(b *testing.B) {
 			useAVX2, useAVX512 = k.avx2, k.zmm
-			p := COBAParams{}.Defaults()
-			p.IBiasMV = 20
-			c, err := NewCOBA(4000, p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range c.V {
-				c.V[i] = -60 + 10*float64(i)/4000
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				c.Step(0.1)
-			}
+			benchCOBA(b)
 		})
+	}
+}
+
+// BenchmarkLIFStep steps 4000 LIF neurons with the CUBA parameters (tonic
+// drive, no synaptic input), with the kernels this machine has: one op is
+// one step of dt = 0.1 ms.
+func BenchmarkLIFStep(b *testing.B) { benchLIF(b) }
+
+// BenchmarkCOBAStep steps 4000 COBA neurons with the benchmark's
+// parameters (bias 20 mV, no synaptic input): one op is one step of
+// dt = 0.1 ms.
+func BenchmarkCOBAStep(b *testing.B) { benchCOBA(b) }
+
+func benchLIF(b *testing.B) {
+	l, err := NewLIF(4000, LIFParams{TauMMs: 20, VRestMV: -49, VResetMV: -60, VThreshMV: -50, TRefMs: 5, TauSynEMs: 5, TauSynIMs: 10})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range l.V {
+		l.V[i] = -60 + 10*float64(i)/4000
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Step(0.1)
+	}
+}
+
+func benchCOBA(b *testing.B) {
+	p := COBAParams{}.Defaults()
+	p.IBiasMV = 20
+	c, err := NewCOBA(4000, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range c.V {
+		c.V[i] = -60 + 10*float64(i)/4000
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Step(0.1)
 	}
 }
