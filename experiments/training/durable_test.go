@@ -193,12 +193,14 @@ func checkpointResume(t *testing.T, name string, sets ...string) {
 	os.MkdirAll(dir, 0o755)
 	checkpointed := 0
 	for stops := 0; ; stops++ {
-		if stops > 50 {
-			t.Fatal("no end after 50 resumes")
+		if stops > 200 {
+			t.Fatal("no end after 200 resumes")
 		}
-		// Slices that grow, so that a slow machine (the race detector) makes
-		// progress too.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(stops+1)*400*time.Millisecond)
+		// Short slices, so that several stops fall in a study of about a
+		// second (one stop that happened to fall between two runs left
+		// nothing resumed from a checkpoint); growing, so that a slow
+		// machine (the race detector) makes progress too.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(150+50*stops)*time.Millisecond)
 		_, m, err := plan().Execute(ctx, dir, Options{Resume: stops > 0, CheckpointEvery: 20 * time.Millisecond})
 		cancel()
 		if err == nil && m.Complete {
