@@ -338,3 +338,39 @@ func TestGridworldRegimes(t *testing.T) {
 		}
 	}
 }
+
+// stopAfter is a context that reads as cancelled from its n-th call of
+// Err on: a stop that arrives while a run is under way.
+type stopAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *stopAfter) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// A stop is honoured at the next episode's start, not dozens of episodes
+// later (a spiking cart-pole trial can take a minute).
+func TestRunStopsAtTheNextEpisode(t *testing.T) {
+	e := load(t, "t.toml", `kind = "reward"
+seeds = 1
+episodes = 200
+[environment]
+name = "conditioning"
+[[agent]]
+name = "critic"
+`)
+	ctx := &stopAfter{Context: context.Background(), n: 4}
+	r, done, err := Run(ctx, e.jobs[0])
+	if err != nil || done {
+		t.Fatalf("done %v, err %v: want a stopped run", done, err)
+	}
+	if got := len(r.Episodes); got != ctx.n-1 {
+		t.Fatalf("the run stopped after %d episodes, want %d (stopped before episode %d)", got, ctx.n-1, ctx.n)
+	}
+}

@@ -357,7 +357,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 	}
 	r.Episodes = make([]Episode, 0, s.Episodes)
 	for ep := 0; !eps.Done(); ep++ {
-		if ep%64 == 0 && ctx.Err() != nil {
+		// Every episode: one of a spiking agent can take a minute, and a
+		// stop must not wait for dozens of them.
+		if ctx.Err() != nil {
 			return r, false, nil
 		}
 		record := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
