@@ -80,6 +80,10 @@ type Escape struct {
 	EscapeParams
 
 	A, B, R []float64 // the PSP's two parts and the refractory kernel (mV)
+	// Prob, when its owner sets it (length Len), receives every neuron's
+	// firing probability p_i of the last step: its expected spikes (a
+	// centred three-factor rule subtracts them, synapse.TDLTPParams.Center).
+	Prob []float64
 
 	in     []float64
 	out    []float64
@@ -161,6 +165,9 @@ func (z *Escape) Step(dt float64) {
 		rho := z.kp * math.Exp((a[i]-b[i]-r[i]-z.ThetaMV)*k)
 		if rho > 0.01 {
 			rho = -math.Expm1(-rho)
+		}
+		if z.Prob != nil {
+			z.Prob[i] = rho
 		}
 		if z.rng.Float64() < rho {
 			out[i] = 1

@@ -10,10 +10,21 @@ import (
 // every step decays the eligibility's two parts, a post spike adds the
 // pre PSPs to both, and dw = η·δ·(e_a − e_b)·dt·norm, over chunks of
 // several lengths, with a pulse between them.
+//
+// With Center, every step also subtracts ρ_i·(ε * X_j) from e_ij; with
+// each post neuron's ρ_i held constant, as here, the chunk's mean is ρ_i
+// and the lazy change must be the direct one.
 func TestTDLTPEqualsDirectIntegration(t *testing.T) {
+	for _, center := range []bool{false, true} {
+		tdltpDirect(t, center)
+	}
+}
+
+func tdltpDirect(t *testing.T, center bool) {
 	const nPre, nPost = 3, 2
 	rng := rand.New(rand.NewPCG(1, 2))
-	p := TDLTPParams{Eta: 0.7, WInitMV: 1}
+	p := TDLTPParams{Eta: 0.7, WInitMV: 1, Center: center}
+	rho := []float64{0.05, 0.2}
 	w := make([]float64, nPre*nPost)
 	for i := range w {
 		w[i] = rng.Float64()
@@ -49,7 +60,16 @@ func TestTDLTPEqualsDirectIntegration(t *testing.T) {
 					}
 				}
 			}
+			if center {
+				for i := range nPost {
+					for j := range nPre {
+						ea[i*nPre+j] -= rho[i] * eps[j]
+						eb[i*nPre+j] -= rho[i] * eps[j]
+					}
+				}
+			}
 			l.Eligible(post, eps, &c)
+			l.Expect(rho, eps, &c)
 			delta := rng.NormFloat64()
 			for k := range direct {
 				direct[k] += p.Eta * delta * (ea[k] - eb[k]) * dt * norm
@@ -60,7 +80,7 @@ func TestTDLTPEqualsDirectIntegration(t *testing.T) {
 		c.Start()
 		for k := range direct {
 			if math.Abs(w[k]-direct[k]) > 1e-12 {
-				t.Fatalf("after a chunk of %d steps: w[%d] = %.15g, direct integration %.15g", chunk, k, w[k], direct[k])
+				t.Fatalf("center %v, after a chunk of %d steps: w[%d] = %.15g, direct integration %.15g", center, chunk, k, w[k], direct[k])
 			}
 		}
 		d := rng.NormFloat64()

@@ -254,6 +254,9 @@ func newFremaux(p AgentParams, s Setup) (Agent, error) {
 			return nil, param.New(err.Error(), "circuit")
 		}
 		a.links[k].PreA, a.links[k].PreB, a.links[k].PostA, a.links[k].PostB = a.xa, a.xb, post.A, post.B
+		if pr.TDLTP.Center {
+			post.Prob = make([]float64, post.Len())
+		}
 	}
 	a.eta0 = [2]float64{a.links[0].Eta, a.links[1].Eta}
 	if r.ring >= 0 {
@@ -382,6 +385,8 @@ func (a *fremaux) step(x []float64, r float64) {
 	if !a.frozen {
 		a.links[0].Eligible(a.critic.Spikes(), a.eps, &a.chunk)
 		a.links[1].Eligible(a.actor.Spikes(), a.eps, &a.chunk)
+		a.links[0].Expect(a.critic.Prob, a.eps, &a.chunk)
+		a.links[1].Expect(a.actor.Prob, a.eps, &a.chunk)
 	}
 	// The actor's spikes start their PSPs on the ring now: the next step
 	// sees them at ε(dt).
