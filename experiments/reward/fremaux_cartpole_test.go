@@ -215,3 +215,42 @@ func TestFremauxAnneals(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFremauxCartPoleStep times one 20-ms step of the cart-pole with
+// the 1225 place cells of docs/reference/fremaux_cartpole_place5.toml
+// (Act, the cart-pole's step, Learn; learning on; a trial restarted from
+// rest when it ends, settling aside); sim_s/s is simulated seconds per
+// second.
+func BenchmarkFremauxCartPoleStep(b *testing.B) {
+	d, _ := env.Lookup("cartpole")
+	cp := d.Defaults().(env.CartPoleParams)
+	cp.Encoding, cp.ForceLevels, cp.PlaceX, cp.PlaceV = "place", 21, 5, 5
+	e, err := d.New(cp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := FremauxParams{CircuitAgent: CircuitAgent{Circuit: "../../docs/reference/fremaux_cartpole_place5.toml"}, Readout: "force"}
+	if err := p.read(""); err != nil {
+		b.Fatal(err)
+	}
+	ag, err := newFremaux(p, Setup{Features: e.Features(), Actions: e.Actions(), Rng: rand.New(rand.NewPCG(1, 2)), StepMs: 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y := make([]float64, e.Features()), make([]float64, e.Features())
+	rng := rand.New(rand.NewPCG(1, 1))
+	e.Reset(0, rng, x)
+	ag.Begin()
+	b.ResetTimer()
+	for range b.N {
+		act := ag.Act(x, rng)
+		o := e.Step(act, rng, y)
+		ag.Learn(x, act, o.Reward, y, o.End, 0)
+		x, y = y, x
+		if o.End {
+			e.Reset(0, rng, x)
+			ag.Begin()
+		}
+	}
+	b.ReportMetric(0.02*float64(b.N)/b.Elapsed().Seconds(), "sim_s/s")
+}
