@@ -29,12 +29,12 @@ type TDLTPParams struct {
 	Normalize bool `toml:"normalize"`
 	// Center subtracts from each post spike the spikes the neuron was
 	// expected to fire: E_ij = κ * ((Y_i − ρ_i)·(ε * X_j)), ρ_i the post
-	// neuron's escape rate, the policy-gradient form of the rule
-	// (Frémaux et al. 2013's actor rule before its TD-LTP
-	// simplification). A constant δ then moves no weight on average: the
-	// rule credits a neuron only for firing more or less than its
-	// potential made likely. ρ_i is taken as its mean over the chunk
-	// (TDLTP.Expect), an approximation within κ's memory.
+	// neuron's escape rate: the policy-gradient (REINFORCE) form of the
+	// rule for stochastic spiking neurons, which Vasilaki et al. (2009)
+	// set against the Hebbian one. A constant δ then moves no weight on
+	// average: the rule credits a neuron only for firing more or less
+	// than its potential made likely. ρ_i is taken as its mean over the
+	// chunk (TDLTP.Expect), an approximation within κ's memory.
 	Center bool `toml:"center"`
 }
 
