@@ -136,3 +136,45 @@ func TestTDLTPAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations", a)
 	}
 }
+
+// With Center, a δ that stays positive moves no weight on average: post
+// neurons firing at random with the probabilities Expect is told, under
+// a constant δ and steady pre PSPs, drift each weight by a small fraction
+// of what TD-LTP drifts it (the same spikes in both runs).
+func TestTDLTPCenterCancelsAConstantDelta(t *testing.T) {
+	const nPre, nPost, steps, chunk = 3, 3, 40000, 20
+	p := []float64{0.02, 0.1, 0.3}
+	eps := []float64{0.5, 1, 2}
+	drift := func(center bool) []float64 {
+		w := make([]float64, nPre*nPost)
+		l, err := NewTDLTP(w, nPre, nPost, TDLTPParams{Eta: 1e-3, Center: center}, -1e9, 1e9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 7))
+		c := NewTDChunk(math.Exp(-1.0/100), math.Exp(-1.0/25), 1000/75.0, 0.001)
+		post := make([]int32, 0, nPost)
+		for s := range steps {
+			post = post[:0]
+			for i, pi := range p {
+				if rng.Float64() < pi {
+					post = append(post, int32(i))
+				}
+			}
+			l.Eligible(post, eps, &c)
+			l.Expect(p, eps, &c)
+			c.Add(1)
+			if (s+1)%chunk == 0 {
+				l.Flush(&c)
+				c.Start()
+			}
+		}
+		return w
+	}
+	hebb, centred := drift(false), drift(true)
+	for k := range hebb {
+		if !(hebb[k] > 0) || math.Abs(centred[k]) > 0.1*hebb[k] {
+			t.Errorf("synapse %d (post p = %g): TD-LTP drifts it by %.4g, the centred rule by %.4g (want below a tenth)", k, p[k/nPre], hebb[k], centred[k])
+		}
+	}
+}
