@@ -109,6 +109,9 @@ var cartPoleDef = Def{
 			PlaceX: 3, PlaceV: 3, PlaceTheta: 7, PlaceOmega: 7, PlaceVMS: 1, PlaceOmegaDegS: 100, PlaceSigma: 1}
 	},
 	New: func(p Params) (Env, error) { return newCartPole(p.(CartPoleParams)), nil },
+	Solved: func(p Params, steps int, _ float64) bool {
+		return steps >= p.(CartPoleParams).MaxSteps
+	},
 	Measures: []Measure{
 		{Name: "balanced_fraction", Doc: "the fraction of the last 10 trials that lasted the whole horizon (max_steps)",
 			Of: func(p Params, steps []int, _ []float64) float64 {

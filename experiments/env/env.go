@@ -124,6 +124,10 @@ type Def struct {
 	// summaries carry them beside every run, and by agent and condition
 	// their median and quartiles over seeds.
 	Measures []Measure
+	// Solved, if not nil, tells whether an episode of steps steps and
+	// return ret solved the task (the cart-pole's: it lasted the
+	// horizon): what a reward file's stop_after_solved counts.
+	Solved func(p Params, steps int, ret float64) bool
 }
 
 // Measure is a number of a run, computed from its episodes.

@@ -174,6 +174,7 @@ func TestBadInput(t *testing.T) {
 		{"condition out of range", base + "[[condition]]\nname = \"a\"\nset = [\"environment.reward_probability=2\"]\n", "condition[a].set"},
 		{"too many steps", strings.Replace(base, "kind = \"reward\"\n", "kind = \"reward\"\nepisodes = 10000000\nseeds = 100000\n", 1), "episodes"},
 		{"critic alpha", base + "[critic]\nalpha = 0\n", "critic.alpha"},
+		{"stop_after_solved, no test of solved", strings.Replace(base, "kind = \"reward\"\n", "kind = \"reward\"\nstop_after_solved = 3\n", 1), "stop_after_solved"},
 	} {
 		doc, err := config.Parse("bad.toml", []byte(c.data))
 		if err == nil {
@@ -372,5 +373,57 @@ name = "critic"
 	}
 	if got := len(r.Episodes); got != ctx.n-1 {
 		t.Fatalf("the run stopped after %d episodes, want %d (stopped before episode %d)", got, ctx.n-1, ctx.n)
+	}
+}
+
+// stop_after_solved ends a run once that many episodes in a row solved
+// the task: Barto's ASE on a 500-step cart-pole stops with its last 3
+// episodes balanced and the one before them not (or none before), well
+// before its 300 episodes, on the same episodes as the run that does not
+// stop (the steps of the last episode recorded as a last episode's).
+func TestStopAfterSolved(t *testing.T) {
+	const file = `kind = "reward"
+seeds = 2
+episodes = 300
+stop_after_solved = 3
+[environment]
+name = "cartpole"
+max_steps = 500
+[critic]
+gamma = 0.95
+lambda = 0.8421052631578947
+alpha = 0.1
+step_ms = 20
+[[agent]]
+name = "ase"
+learning_rate = 1000.0
+trace_decay = 0.9
+noise_sd = 0.01
+[record]
+steps_every = 1000
+`
+	stopped := runAll(t, load(t, "stop.toml", file))
+	full := runAll(t, load(t, "stop.toml", file, "stop_after_solved=0"))
+	for i, r := range stopped {
+		n := len(r.Episodes)
+		if n >= 300 || n < 3 {
+			t.Fatalf("seed %d: %d episodes, want a stop before 300", r.Seed, n)
+		}
+		for k, e := range r.Episodes[n-3:] {
+			if e.Steps != 500 {
+				t.Fatalf("seed %d: episode %d of the last 3 lasted %d steps, not the horizon", r.Seed, n-3+k, e.Steps)
+			}
+		}
+		if n > 3 && r.Episodes[n-4].Steps == 500 {
+			t.Fatalf("seed %d: it stopped after 4 balanced episodes in a row, not 3", r.Seed)
+		}
+		same := func(a, b Episode) bool { return a.Steps == b.Steps && a.Return == b.Return && a.Action == b.Action }
+		if !slices.EqualFunc(r.Episodes, full[i].Episodes[:n], same) {
+			t.Fatalf("seed %d: the episodes differ from the run that does not stop", r.Seed)
+		}
+		if len(r.Steps) == 0 || r.Steps[len(r.Steps)-1].Episode != n-1 {
+			t.Fatalf("seed %d: the last episode's steps are not recorded", r.Seed)
+		}
+		t.Logf("seed %d: stopped after %d of 300 episodes", r.Seed, n)
 	}
 }

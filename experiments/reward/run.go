@@ -116,10 +116,12 @@ type Episodes struct {
 	x, y             []float64
 	fromReward       bool // δ = r: no critic
 	ep               int
-	pos              env.Positioned // nil: not an arena environment
-	trace            bool           // record the path of the next episodes
-	path             []Point        // the path of the last traced episode
-	sums             [3]float64     // δ at CS, US, omitted US over the last delta_last episodes
+	solved           func(steps int, ret float64) bool // nil: no stop_after_solved
+	streak           int                               // episodes in a row that solved the task
+	pos              env.Positioned                    // nil: not an arena environment
+	trace            bool                              // record the path of the next episodes
+	path             []Point                           // the path of the last traced episode
+	sums             [3]float64                        // δ at CS, US, omitted US over the last delta_last episodes
 	counts           [3]int
 }
 
@@ -144,6 +146,10 @@ func NewEpisodes(j Job) (*Episodes, error) {
 		r.critic = td
 	}
 	r.pos, _ = e.(env.Positioned)
+	if d, _ := env.Lookup(s.Environment.Name); s.StopAfterSolved > 0 && d.Solved != nil {
+		p := s.Environment.Params
+		r.solved = func(steps int, ret float64) bool { return d.Solved(p, steps, ret) }
+	}
 	if r.da, err = modulator.NewPulsed(s.Critic.Dopamine); err != nil {
 		return nil, err
 	}
@@ -178,8 +184,17 @@ func (r *Episodes) Arena() (env.Arena, bool) {
 	return env.Arena{}, false
 }
 
-// Done reports whether every episode of the job has run.
-func (r *Episodes) Done() bool { return r.ep >= r.spec.Episodes }
+// Done reports whether every episode of the job has run, or the last
+// stop_after_solved episodes solved the task.
+func (r *Episodes) Done() bool {
+	return r.ep >= r.spec.Episodes || (r.solved != nil && r.streak >= r.spec.StopAfterSolved)
+}
+
+// mayEnd tells whether the next episode ends the run if it solves the
+// task (stop_after_solved): it is recorded as a last episode is.
+func (r *Episodes) mayEnd() bool {
+	return r.solved != nil && r.streak == r.spec.StopAfterSolved-1
+}
 
 // Next runs the next episode, appending its steps to steps if record, and
 // returns its row and the steps. A critic that diverges is an error.
@@ -254,6 +269,12 @@ func (r *Episodes) Next(record bool, steps []Step) (Episode, []Step, error) {
 		}
 	}
 	r.x, r.y = x, y
+	if r.solved != nil {
+		r.streak++
+		if !r.solved(row.Steps, row.Return) {
+			r.streak = 0
+		}
+	}
 	if judged > 0 {
 		row.Optimal = float64(optimal) / float64(judged)
 	}
@@ -362,8 +383,9 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		if ctx.Err() != nil {
 			return r, false, nil
 		}
-		record := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || ep == s.Episodes-1)
-		traced := len(s.Record.Trajectories) > 0 && (ep == s.Episodes-1 || slices.Contains(s.Record.Trajectories, ep))
+		last := ep == s.Episodes-1 || eps.mayEnd()
+		record := s.Record.StepsEvery > 0 && (ep%s.Record.StepsEvery == 0 || last)
+		traced := len(s.Record.Trajectories) > 0 && (last || slices.Contains(s.Record.Trajectories, ep))
 		eps.TracePaths(traced)
 		var row Episode
 		row, r.Steps, err = eps.Next(record, r.Steps)

@@ -31,6 +31,10 @@ type Spec struct {
 	Seeds int `toml:"seeds" check:"[1,100000]"`
 	// Episodes is the number of episodes (trials) of a run, in [1, 10⁷].
 	Episodes int `toml:"episodes" check:"[1,10000000]"`
+	// StopAfterSolved ends a run early, once this many episodes in a row
+	// solved the task (the environment's test: a cart-pole episode that
+	// lasted max_steps); 0: every run runs all its episodes.
+	StopAfterSolved int `toml:"stop_after_solved" check:"[0,10000000],note=0: never"`
 	// Environment is the task the agents act in.
 	Environment EnvSpec `toml:"environment"`
 	// Critic is the TD critic whose error is the dopamine signal.
@@ -417,6 +421,9 @@ func (s *Spec) validate() error {
 	if err := s.Environment.Params.Validate(); err != nil {
 		return param.Under(err, "environment")
 	}
+	if d, _ := env.Lookup(s.Environment.Name); s.StopAfterSolved > 0 && d.Solved == nil {
+		return param.New(fmt.Sprintf("environment %q has no test of a solved episode (%s has)", s.Environment.Name, solvableNames()), "stop_after_solved")
+	}
 	if err := s.Critic.TDParams.Validate(); err != nil {
 		return param.Under(err, "critic")
 	}
@@ -488,6 +495,17 @@ func spatialNames() string {
 	var names []string
 	for _, d := range env.All() {
 		if _, ok := d.Defaults().(env.Spatial); ok {
+			names = append(names, d.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// solvableNames lists the environments that test a solved episode.
+func solvableNames() string {
+	var names []string
+	for _, d := range env.All() {
+		if d.Solved != nil {
 			names = append(names, d.Name)
 		}
 	}
