@@ -40,5 +40,8 @@
 // on a dense projection onto escape neurons: dw_ij/dt = η·δ·E_ij,
 // E_ij = κ * (Y_i·(ε * X_j)), δ a continuous TD error; its eligibility's
 // two exponential parts are advanced lazily over chunks of steps
-// (TDChunk), touched only at post spikes and once per chunk.
+// (TDChunk), touched only at post spikes and once per chunk. Centred
+// (TDLTPParams.Center), E_ij = κ * ((Y_i − ρ_i)·(ε * X_j)), ρ_i the post
+// neuron's escape rate: the policy-gradient form, its ρ side kept per pre
+// neuron and ρ_i taken as its mean over the chunk.
 package synapse

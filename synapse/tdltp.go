@@ -200,9 +200,9 @@ func (l *TDLTP) Eligible(post []int32, eps []float64, c *TDChunk) {
 }
 
 // Expect records, with Center, the post neurons' expected spikes of the
-// step, p_i = ρ_i·dt (neuron.Escape's Prob), beside the pre PSPs eps
-// (before c.Add of the step's δ, as Eligible). Without Center it does
-// nothing.
+// step, p_i (neuron.Escape's Prob: the probability of a spike in the
+// step, ≈ ρ_i·dt), beside the pre PSPs eps (before c.Add of the step's
+// δ, as Eligible). Without Center it does nothing.
 func (l *TDLTP) Expect(p, eps []float64, c *TDChunk) {
 	if !l.Center {
 		return
