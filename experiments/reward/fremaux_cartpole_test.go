@@ -237,20 +237,5 @@ func BenchmarkFremauxCartPoleStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, y := make([]float64, e.Features()), make([]float64, e.Features())
-	rng := rand.New(rand.NewPCG(1, 1))
-	e.Reset(0, rng, x)
-	ag.Begin()
-	b.ResetTimer()
-	for range b.N {
-		act := ag.Act(x, rng)
-		o := e.Step(act, rng, y)
-		ag.Learn(x, act, o.Reward, y, o.End, 0)
-		x, y = y, x
-		if o.End {
-			e.Reset(0, rng, x)
-			ag.Begin()
-		}
-	}
-	b.ReportMetric(0.02*float64(b.N)/b.Elapsed().Seconds(), "sim_s/s")
+	benchSteps(b, ag, e, 0.02)
 }

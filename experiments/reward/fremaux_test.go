@@ -157,6 +157,13 @@ func BenchmarkFremauxStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchSteps(b, ag, e, 0.1)
+}
+
+// benchSteps times b.N environment steps of stepS seconds each (Act, the
+// environment's step, Learn; a trial restarted when it ends) and reports
+// simulated seconds per second.
+func benchSteps(b *testing.B, ag Agent, e env.Env, stepS float64) {
 	x, y := make([]float64, e.Features()), make([]float64, e.Features())
 	rng := rand.New(rand.NewPCG(1, 1))
 	e.Reset(0, rng, x)
@@ -172,7 +179,7 @@ func BenchmarkFremauxStep(b *testing.B) {
 			ag.Begin()
 		}
 	}
-	b.ReportMetric(0.1*float64(b.N)/b.Elapsed().Seconds(), "sim_s/s")
+	b.ReportMetric(stepS*float64(b.N)/b.Elapsed().Seconds(), "sim_s/s")
 }
 
 // The agent learns a small maze: over 3 seeds, the median latency of the
