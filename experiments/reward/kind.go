@@ -131,7 +131,7 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 	s := e.Summary(results(rs))
 	by, _ := s.Get("by_rule")
 	var cols []metric
-	for _, m := range allMetrics(results(rs)) {
+	for _, m := range e.allMetrics(results(rs)) {
 		for _, ro := range by.(output.Object) {
 			bc, _ := ro.Value.(output.Object).Get("by_condition")
 			for _, c := range bc.(output.Object) {
@@ -142,6 +142,9 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 		}
 	}
 	fmt.Fprintf(w, "%-16s %-14s %4s", "agent", "condition", "n")
+	if e.stops() {
+		fmt.Fprintf(w, " %6s", "solved")
+	}
 	for _, m := range cols {
 		fmt.Fprintf(w, " %28s", m.name)
 	}
@@ -165,6 +168,11 @@ func (e *experiment) Print(w io.Writer, rs []runner.Result) {
 			st := c.Value.(output.Object)
 			n, _ := st.Get("n")
 			fmt.Fprintf(w, "%-16s %-14s %4d", ro.Key, c.Key, n)
+			if f := st.Num("solved_fraction"); f != nil {
+				fmt.Fprintf(w, " %6s", fmt.Sprintf("%d/%d", int(math.Round(*f*float64(n.(int)))), n))
+			} else if e.stops() {
+				fmt.Fprintf(w, " %6s", "—")
+			}
 			for _, m := range cols {
 				cell := spread(st, m.name)
 				if k := measured(ro.Key, c.Key, m); k > 0 && k < n.(int) {

@@ -29,10 +29,29 @@ var metrics = []metric{
 	{"regret_bound", func(r *RunResult) float64 { return r.RegretBound }},
 }
 
-// allMetrics returns metrics followed by the fields the agents reported
+// episodesToSolved is the number of episodes a run took to meet
+// stop_after_solved (NaN: it did not).
+var episodesToSolved = metric{"episodes_to_solved", func(r *RunResult) float64 {
+	if !r.Solved {
+		return math.NaN()
+	}
+	return float64(len(r.Episodes))
+}}
+
+// stops says whether a run of the experiment may stop once it solved the
+// task (stop_after_solved).
+func (e *experiment) stops() bool {
+	return slices.ContainsFunc(e.jobs, func(j Job) bool { return j.spec.StopAfterSolved > 0 })
+}
+
+// allMetrics returns metrics, episodes_to_solved where a run may stop
+// once it solved the task, and the fields the agents reported
 // (Reporter), in the order they first appear.
-func allMetrics(rs []*RunResult) []metric {
+func (e *experiment) allMetrics(rs []*RunResult) []metric {
 	out := slices.Clone(metrics)
+	if e.stops() {
+		out = append(out, episodesToSolved)
+	}
 	for _, r := range rs {
 		if r == nil {
 			continue
@@ -75,12 +94,13 @@ const note = "delta_cs, delta_us and delta_omitted are the critic's δ (units of
 	"and the US step of unrewarded trials, means over the last record.delta_last episodes; mean_return and optimal_choice_fraction " +
 	"are over the last record.last episodes; regret is the expected reward lost against the best choice, summed over the run; " +
 	"regret_bound is the asymptotic lower bound of Lai & Robbins (1985) on the expected regret of any consistent learner after as many trials " +
-	"(stationary bandits only); " +
+	"(stationary bandits only); solved (with stop_after_solved) says the run stopped because that many episodes in a row solved the task, " +
+	"episodes_to_solved is then its number of episodes and solved_fraction the fraction of a rule's runs that did; " +
 	"by_rule gives the median and the 25 % and 75 % quantiles over seeds of the runs that finished without failing"
 
 // Summary builds summary.json from the results (nil: not finished).
 func (e *experiment) Summary(rs []*RunResult) output.Object {
-	metrics := allMetrics(rs)
+	metrics := e.allMetrics(rs)
 	var runs []output.Object
 	byRule := output.Object{}
 	for _, a := range e.spec.Agents {
@@ -96,6 +116,15 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 			n += len(done)
 			st := output.Object{}
 			st.Add("n", len(done))
+			if e.stops() {
+				k := 0
+				for _, r := range done {
+					if r.Solved {
+						k++
+					}
+				}
+				st.Add("solved_fraction", fp(float64(k)/float64(len(done))))
+			}
 			for _, m := range metrics {
 				var xs []float64
 				for _, r := range done {
@@ -132,6 +161,9 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 			o.Add("error", r.Fail)
 		}
 		o.Add("episodes", len(r.Episodes))
+		if j.spec.StopAfterSolved > 0 {
+			o.Add("solved", r.Solved)
+		}
 		for _, m := range metrics {
 			o.Add(m.name, fp(m.get(r)))
 		}

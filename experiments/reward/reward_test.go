@@ -12,6 +12,7 @@ import (
 
 	"github.com/dopa-sim/dopa/experiments/env"
 	"github.com/dopa-sim/dopa/internal/config"
+	"github.com/dopa-sim/dopa/internal/output"
 )
 
 func load(t *testing.T, file string, data string, overrides ...string) *experiment {
@@ -402,8 +403,10 @@ noise_sd = 0.01
 [record]
 steps_every = 1000
 `
-	stopped := runAll(t, load(t, "stop.toml", file))
-	full := runAll(t, load(t, "stop.toml", file, "stop_after_solved=0"))
+	e := load(t, "stop.toml", file)
+	stopped := runAll(t, e)
+	e0 := load(t, "stop.toml", file, "stop_after_solved=0")
+	full := runAll(t, e0)
 	for i, r := range stopped {
 		n := len(r.Episodes)
 		if n >= 300 || n < 3 {
@@ -425,5 +428,38 @@ steps_every = 1000
 			t.Fatalf("seed %d: the last episode's steps are not recorded", r.Seed)
 		}
 		t.Logf("seed %d: stopped after %d of 300 episodes", r.Seed, n)
+	}
+	// summary.json says which runs met the stop and after how many
+	// episodes; a file without the stop has neither field.
+	sum := e.Summary(stopped)
+	runs, _ := sum.Get("runs")
+	for i, o := range runs.([]output.Object) {
+		if v, _ := o.Get("solved"); v != true {
+			t.Fatalf("run %d: solved = %v, want true", i, v)
+		}
+		if v := o.Num("episodes_to_solved"); v == nil || *v != float64(len(stopped[i].Episodes)) {
+			t.Fatalf("run %d: episodes_to_solved = %v, want %d", i, v, len(stopped[i].Episodes))
+		}
+	}
+	by, _ := sum.Get("by_rule")
+	bc, _ := by.(output.Object)[0].Value.(output.Object).Get("by_condition")
+	if f := bc.(output.Object)[0].Value.(output.Object).Num("solved_fraction"); f == nil || *f != 1 {
+		t.Fatalf("solved_fraction = %v, want 1", f)
+	}
+	runs0, _ := e0.Summary(full).Get("runs")
+	for _, o := range runs0.([]output.Object) {
+		if _, ok := o.Get("solved"); ok {
+			t.Fatal("a run without stop_after_solved reports solved")
+		}
+		if _, ok := o.Get("episodes_to_solved"); ok {
+			t.Fatal("a run without stop_after_solved reports episodes_to_solved")
+		}
+	}
+	// A run that has not met the stop is not solved.
+	unmet := *stopped[0]
+	unmet.Solved = false
+	runs1, _ := e.Summary([]*RunResult{&unmet, stopped[1]}).Get("runs")
+	if v, _ := runs1.([]output.Object)[0].Get("solved"); v != false {
+		t.Fatalf("an unsolved run: solved = %v", v)
 	}
 }

@@ -87,6 +87,9 @@ type RunResult struct {
 	Fields []env.Field
 	// Recording is what the agent recorded of its circuit (Recorder).
 	Recording
+	// Solved says the run ended because stop_after_solved episodes in a
+	// row solved the task.
+	Solved      bool
 	WallSeconds float64
 	// Fail says why the run failed ("" if it did not).
 	Fail string
@@ -400,6 +403,7 @@ func Run(ctx context.Context, j Job) (r RunResult, done bool, err error) {
 		}
 	}
 	r.finish(s, eps.sums, eps.counts)
+	r.Solved = eps.solved != nil && eps.streak >= s.StopAfterSolved
 	if len(d.Measures) > 0 {
 		steps, returns := make([]int, len(r.Episodes)), make([]float64, len(r.Episodes))
 		for i, e := range r.Episodes {
