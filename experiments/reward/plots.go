@@ -22,6 +22,9 @@ import (
 //   - returns: the return per episode, median and quartiles over seeds,
 //     per agent and condition (moving mean over a window);
 //   - choices: the same for the fraction of best choices, where judged;
+//   - steps: the length of every episode of every run, one line per
+//     seed and one panel per agent and condition, on a log scale, where
+//     episodes differ in length (the cart-pole's learning curve);
 //   - schultz: δ at every step of every recorded trial, as a heat map
 //     (trials down, steps across), for the first run of every condition;
 //   - schultz_traces: δ within the trial for chosen trials of that run;
@@ -39,6 +42,9 @@ func writePlots(dir string, rs []*RunResult) error {
 		return err
 	}
 	if err := curves(out, "choices", "fraction of best choices", rs, func(e Episode) float64 { return e.Optimal }); err != nil {
+		return err
+	}
+	if err := stepsFigure(out, rs); err != nil {
 		return err
 	}
 	if err := schultz(out, rs); err != nil {
@@ -340,3 +346,61 @@ func reversed(xy plotter.XYs) plotter.XYs {
 func colour(k int) color.NRGBA { return plots.Colour(k) }
 
 func plotsDir(out string) error { return os.MkdirAll(out, 0o755) }
+
+// stepsFigure draws the length of every episode, one line per seed and
+// one panel per agent and condition, on a log scale; nothing when every
+// episode has the same length (a bandit, fixed trials). Each seed is
+// drawn to its last episode, so a run that stopped early (it solved the
+// task, stop_after_solved) ends where it stopped.
+func stepsFigure(out string, rs []*RunResult) error {
+	varies, first := false, -1
+	for _, r := range rs {
+		for _, e := range r.Episodes {
+			if first < 0 {
+				first = e.Steps
+			}
+			varies = varies || e.Steps != first
+		}
+	}
+	if !varies {
+		return nil
+	}
+	gs := groups(rs)
+	row := make([]*plot.Plot, len(gs))
+	for k, g := range gs {
+		p := plots.NewPlot()
+		p.Title.Text = fmt.Sprintf("%s (%d runs)", g.name, len(g.runs))
+		p.X.Label.Text, p.Y.Label.Text = "episode", "steps"
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		lo := math.Inf(1)
+		for i, r := range g.runs {
+			xy := make(plotter.XYs, len(r.Episodes))
+			for j, e := range r.Episodes {
+				xy[j] = plotter.XY{X: float64(j + 1), Y: max(1, float64(e.Steps))}
+			}
+			if len(xy) == 0 {
+				continue
+			}
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return err
+			}
+			l.Color = colour(i)
+			l.Width = vg.Points(0.8)
+			p.Add(l)
+			for _, v := range xy {
+				p.Y.Max, lo = max(p.Y.Max, v.Y), min(lo, v.Y)
+			}
+		}
+		p.Y.Min = math.Pow(10, math.Floor(math.Log10(min(lo, p.Y.Max))))
+		row[k] = p
+	}
+	w := vg.Length(len(gs)) * 4 * vg.Inch
+	return plots.SaveFigure(out, "steps", w, 3.5*vg.Inch, func(dc draw.Canvas) error {
+		tiles := draw.Tiles{Rows: 1, Cols: len(row), PadX: vg.Points(10), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+		for i, c := range plot.Align([][]*plot.Plot{row}, tiles, dc)[0] {
+			row[i].Draw(c)
+		}
+		return nil
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -461,5 +462,32 @@ steps_every = 1000
 	runs1, _ := e.Summary([]*RunResult{&unmet, stopped[1]}).Get("runs")
 	if v, _ := runs1.([]output.Object)[0].Get("solved"); v != false {
 		t.Fatalf("an unsolved run: solved = %v", v)
+	}
+}
+
+// TestStepsFigure: the figure of episode lengths is drawn where episodes
+// differ in length, one line per seed, and left out where they do not.
+func TestStepsFigure(t *testing.T) {
+	run := func(seed int, steps ...int) *RunResult {
+		r := &RunResult{Agent: "a", Condition: "default", Seed: seed}
+		for _, s := range steps {
+			r.Episodes = append(r.Episodes, Episode{Steps: s, Return: -1})
+		}
+		return r
+	}
+	varied, fixed := t.TempDir(), t.TempDir()
+	if err := writePlots(varied, []*RunResult{run(1, 12, 40, 900, 10000), run(2, 9, 30)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePlots(fixed, []*RunResult{run(1, 1, 1, 1), run(2, 1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{".png", ".svg"} {
+		if _, err := os.Stat(filepath.Join(varied, output.PlotsDir, "steps"+ext)); err != nil {
+			t.Fatalf("episodes of different lengths: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(fixed, output.PlotsDir, "steps"+ext)); err == nil {
+			t.Fatalf("episodes all of one step: a steps%s was drawn", ext)
+		}
 	}
 }
