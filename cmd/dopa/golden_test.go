@@ -57,6 +57,7 @@ func init() {
 	goldenArgs["experiment/water_maze"] = []string{"--seeds", "2", "--set", "episodes=6"}
 	goldenArgs["experiment/water_maze_fremaux"] = []string{"--seeds", "1", "--set", "episodes=2", "--set", "environment.timeout_s=3"}
 	goldenArgs["experiment/cartpole_fremaux"] = []string{"--seeds", "1", "--set", "episodes=3"}
+	goldenArgs["experiment/cartpole_spiking"] = []string{"--seeds", "1", "--set", "episodes=3"}
 	goldenArgs["experiment/cartpole"] = []string{"--seeds", "2", "--set", "episodes=20"}
 	goldenArgs["experiment/acrobot"] = []string{"--seeds", "1", "--set", "episodes=3", "--set", "environment.max_steps=300"}
 	goldenArgs["experiment/distal_reward"] = []string{"--seeds", "1", "--set", "episodes=4", "--set", "agent.0.last_s=2"}
@@ -84,7 +85,7 @@ var goldenCircuitOf = map[string]string{"bandit_rstdp": "experiment/bandit_spiki
 	"izhikevich2007_network": "experiment/pavlovian", "izhikevich2007_delays": "experiment/pavlovian",
 	"eprop_bandit": "experiment/eprop_reward_bandit", "eprop_evidence_agent": "experiment/eprop_reward", "potjans_grid": "experiment/gridworld_potjans",
 	"eprop_cartpole_agent": "experiment/eprop_cartpole", "fremaux_maze": "experiment/water_maze_fremaux",
-	"fremaux_cartpole": "experiment/cartpole_fremaux"}
+	"fremaux_cartpole": "experiment/cartpole_fremaux", "fremaux_cartpole_place": "experiment/cartpole_spiking"}
 
 // raceGolden are the golden cases run under the race detector (the others
 // would take it past go test's default 10 minutes on a 2-core machine):
