@@ -57,6 +57,8 @@ var longCommands = map[string]struct {
 		"a file of docs/reference, relative to the repository's top; 54 min wall (69 min CPU) for its spiking seeds on 2 cores; its agents run by hand 2026-12-07 (the same streams as the file's, checked on 15 trials): its table in docs/results.md"},
 	"dopa run docs/reference/cartpole_fremaux_center.toml --out out/cartpole_fremaux_center --workers 2": {nil,
 		"a file of docs/reference, relative to the repository's top; 20-50 min of CPU per spiking seed; its seeds run by hand one at a time (--seed N --seeds 1, the file's streams) 2026-12-07: its table in docs/results.md"},
+	"dopa run cartpole_spiking --out out/cartpole_spiking --workers 2": {[]string{"--seeds", "1", "--set", "episodes=3"},
+		"10-20 min of CPU per spiking seed; ran in full by hand 2026-12-07: its table in docs/results.md"},
 	"dopa run bandit_spiking --out out/spiking": {[]string{"--seeds", "2", "--set", "episodes=100"},
 		"252 CPU s (8 min on 2 shared cores); ran in full by hand 2026-12-06: its table in docs/results.md"},
 	"dopa run experiments/xor_sweep.toml --out out/xor_sweep --backend slurm --throttle 8 --points-per-task 4": {nil, "needs a Slurm cluster (TestSlurmSweep)"},
