@@ -392,7 +392,11 @@ func stepsFigure(out string, rs []*RunResult) error {
 				p.Y.Max, lo = max(p.Y.Max, v.Y), min(lo, v.Y)
 			}
 		}
-		p.Y.Min = math.Pow(10, math.Floor(math.Log10(min(lo, p.Y.Max))))
+		if math.IsInf(lo, 1) { // no run of the group has an episode (it failed at once)
+			p.Y.Min, p.Y.Max = 1, 10
+		} else {
+			p.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
+		}
 		row[k] = p
 	}
 	w := vg.Length(len(gs)) * 4 * vg.Inch

@@ -482,6 +482,12 @@ func TestStepsFigure(t *testing.T) {
 	if err := writePlots(fixed, []*RunResult{run(1, 1, 1, 1), run(2, 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
+	// A group whose only run failed before its first episode still draws.
+	b := *run(1)
+	b.Agent = "b"
+	if err := writePlots(t.TempDir(), []*RunResult{run(1, 12, 40), &b}); err != nil {
+		t.Fatal(err)
+	}
 	for _, ext := range []string{".png", ".svg"} {
 		if _, err := os.Stat(filepath.Join(varied, output.PlotsDir, "steps"+ext)); err != nil {
 			t.Fatalf("episodes of different lengths: %v", err)
