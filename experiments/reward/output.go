@@ -94,9 +94,12 @@ const note = "delta_cs, delta_us and delta_omitted are the critic's δ (units of
 	"and the US step of unrewarded trials, means over the last record.delta_last episodes; mean_return and optimal_choice_fraction " +
 	"are over the last record.last episodes; regret is the expected reward lost against the best choice, summed over the run; " +
 	"regret_bound is the asymptotic lower bound of Lai & Robbins (1985) on the expected regret of any consistent learner after as many trials " +
-	"(stationary bandits only); solved (with stop_after_solved) says the run stopped because that many episodes in a row solved the task, " +
-	"episodes_to_solved is then its number of episodes and solved_fraction the fraction of a rule's runs that did; " +
+	"(stationary bandits only); " +
 	"by_rule gives the median and the 25 % and 75 % quantiles over seeds of the runs that finished without failing"
+
+// noteSolved states the fields of a file with stop_after_solved.
+const noteSolved = "; solved says the run stopped because stop_after_solved episodes in a row solved the task, " +
+	"episodes_to_solved is then its number of episodes and solved_fraction the fraction of a rule's runs that did"
 
 // Summary builds summary.json from the results (nil: not finished).
 func (e *experiment) Summary(rs []*RunResult) output.Object {
@@ -176,7 +179,11 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 	s := output.Object{}
 	s.Add("experiment", e.spec.Name)
 	s.Add("environment", e.spec.Environment.Name)
-	s.Add("note", note)
+	if e.stops() {
+		s.Add("note", note+noteSolved)
+	} else {
+		s.Add("note", note)
+	}
 	s.Add("runs", runs)
 	s.Add("by_rule", byRule)
 	if len(e.spec.Checks) > 0 {
