@@ -111,15 +111,19 @@ func (e *experiment) Summary(rs []*RunResult) output.Object {
 		n := 0
 		for _, c := range e.conds {
 			var done []*RunResult
+			stops := false // this condition's runs may stop solved
 			for i, j := range e.jobs {
-				if j.Agent.ID() == a.ID() && j.Condition == c && rs[i] != nil && rs[i].Fail == "" {
-					done = append(done, rs[i])
+				if j.Agent.ID() == a.ID() && j.Condition == c {
+					stops = stops || j.spec.StopAfterSolved > 0
+					if rs[i] != nil && rs[i].Fail == "" {
+						done = append(done, rs[i])
+					}
 				}
 			}
 			n += len(done)
 			st := output.Object{}
 			st.Add("n", len(done))
-			if e.stops() {
+			if stops {
 				k := 0
 				for _, r := range done {
 					if r.Solved {
